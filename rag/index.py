@@ -1,0 +1,357 @@
+"""The on-disk index: build, save atomically, load and verify.
+
+Layout of the data directory (``RAG_HOME``, default ``./index``)::
+
+    index/
+      CURRENT                 name of the live generation (replaced atomically)
+      gen-20261129T080102-1a2b/
+        manifest.json         format version, embedder (name, dim, weights), chunker,
+                              tokenizer, counts, sha256 of every file below
+        documents.jsonl       stored document text + metadata + block labels
+        chunks.jsonl          chunks with [start, end), section, sentence spans
+        terms.jsonl           BM25 terms per chunk (so BM25 can be rebuilt without jieba)
+        vectors.faiss         FAISS IndexFlatIP, row i = chunk i
+        bm25/                 bm25s arrays + JSON
+      cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
+      .lock                   one writer at a time (flock; released if the holder dies)
+
+A build writes a new generation beside the old one, fsyncs it, and only then
+points ``CURRENT`` at it, so a crash at any moment leaves the previous index
+loadable. Loading checks the format version, the checksums and (when asked)
+the embedder, and raises :mod:`rag.errors` types with the command that fixes
+things. This module does not decide what to retrieve.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .chunk import chunk_document, embed_text
+from .config import ChunkConfig, data_dir
+from .embed import Embedder
+from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from .records import Chunk, Document
+from .store import BM25Store, FaissStore, KeywordStore, VectorStore
+from .tokenize import tokenize
+
+__all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index", "read_manifest"]
+
+FORMAT_VERSION = 1
+TOKENIZER = "jieba-search-nohmm+t2s-v1"
+_KEEP_GENERATIONS = 2
+
+
+@dataclass
+class Index:
+    """A loaded index generation. Plain data: retrieval functions take it as an argument."""
+
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    dense: VectorStore
+    keyword: KeywordStore
+    terms: list[list[str]] = field(default_factory=list)
+
+    @property
+    def embedder_name(self) -> str:
+        return self.manifest["embedder"]["name"]
+
+    def doc_rows(self) -> dict[str, np.ndarray]:
+        """Rows of each document's chunks (for filters)."""
+        out: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            out.setdefault(c.doc_id, []).append(i)
+        return {k: np.array(v) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------ helpers
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_tree(root: Path) -> None:
+    for p in sorted(root.rglob("*"), reverse=True):
+        with contextlib.suppress(OSError):
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@contextlib.contextmanager
+def index_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold the single-writer lock of ``home`` (an flock: freed if the holder dies)."""
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as e:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            raise IndexLocked(f"Another process (pid {holder or '?'}) is writing the index at {home}. "
+                              "Wait for it to finish, then run the command again.") from e
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class EmbeddingCache:
+    """sqlite cache of passage vectors keyed by embedder fingerprint + text hash."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+
+    @staticmethod
+    def key(fingerprint: str, text: str) -> str:
+        return hashlib.sha256(f"{fingerprint}\x00{text}".encode()).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for s in range(0, len(keys), 500):
+            part = keys[s:s + 500]
+            q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
+            for k, v in self._db.execute(q, part):
+                out[k] = np.frombuffer(v, dtype=np.float32)
+        return out
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                 [(k, np.asarray(v, np.float32).tobytes()) for k, v in items.items()])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# ------------------------------------------------------------------ build
+
+def _embed_chunks(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
+                  progress: bool, batch_size: int = 16) -> np.ndarray:
+    keys = [EmbeddingCache.key(embedder.fingerprint, t) for t in texts]
+    found = cache.get_many(keys) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in found or found[k].shape[0] != embedder.dim]
+    vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    missing_set = set(missing)
+    for i, k in enumerate(keys):
+        if i not in missing_set:
+            vecs[i] = found[k]
+    if missing:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(missing), unit="chunk", desc=f"embedding ({len(texts) - len(missing)} cached)",
+                   disable=not progress, file=sys.stderr, dynamic_ncols=True)
+        # embed in slices so the cache grows as we go (a killed build keeps its work)
+        step = max(batch_size * 8, 64)
+        for s in range(0, len(missing), step):
+            idx = missing[s:s + step]
+            out = embedder.embed_passages([texts[i] for i in idx], batch_size=batch_size,
+                                          progress=bar.update)
+            vecs[idx] = out
+            if cache:
+                cache.put_many({keys[i]: out[j] for j, i in enumerate(idx)})
+        bar.close()
+    return vecs
+
+
+def build_index(documents: list[Document], *, embedder: Embedder, home: str | Path | None = None,
+                chunk_config: ChunkConfig = ChunkConfig(), progress: bool = True,
+                use_cache: bool = True, lock: bool = True) -> Index:
+    """Chunk, embed and index ``documents`` into a new generation under ``home``.
+
+    Duplicate documents (same ``doc_id``) are indexed once. The new generation
+    becomes current only when completely written.
+    """
+    home = data_dir(home)
+    ctx = index_lock(home) if lock else contextlib.nullcontext()
+    with ctx:
+        docs: dict[str, Document] = {}
+        for d in documents:
+            docs.setdefault(d.doc_id, d)
+        chunks: list[Chunk] = []
+        for d in docs.values():
+            chunks += chunk_document(d, chunk_config)
+        texts = [embed_text(c, docs[c.doc_id].title) for c in chunks]
+        cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
+        try:
+            vectors = _embed_chunks(texts, embedder, cache, progress=progress)
+        finally:
+            if cache:
+                cache.close()
+        terms = [tokenize(t) for t in texts]
+        dense = FaissStore(vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32))
+        keyword = BM25Store(terms)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint},
+            "chunker": dataclasses.asdict(chunk_config),
+            "tokenizer": TOKENIZER,
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword)
+        return Index(path, manifest, docs, chunks, dense, keyword, terms)
+
+
+def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
+                      terms: list[list[str]], dense: VectorStore, keyword: KeywordStore) -> Path:
+    tmp = home / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs.values()))
+        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+        _write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
+        files = ["documents.jsonl", "chunks.jsonl", "terms.jsonl"] + dense.save(tmp) + keyword.save(tmp)
+        manifest = dict(manifest, files={f: _sha256(tmp / f) for f in sorted(files)})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _fsync_tree(tmp)
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        final = home / name
+        os.rename(tmp, final)
+        cur_tmp = home / f".CURRENT.{uuid.uuid4().hex[:8]}"
+        with open(cur_tmp, "w") as f:
+            f.write(name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(cur_tmp, home / "CURRENT")
+        _fsync_tree_dir(home)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _collect_garbage(home, keep=name)
+    return final
+
+
+def _fsync_tree_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _collect_garbage(home: Path, keep: str) -> None:
+    """Remove leftover temp dirs and all but the newest generations."""
+    for p in home.glob(".tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in home.glob(".CURRENT.*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+    gens = sorted((p for p in home.glob("gen-*") if p.is_dir() and p.name != keep), key=lambda p: p.name)
+    for p in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ load
+
+def current_generation(home: str | Path | None = None) -> Path:
+    home = data_dir(home)
+    cur = home / "CURRENT"
+    if not cur.exists():
+        raise IndexNotFound(f"No index at {home}. Build one with `rag index corpus/` "
+                            "(or set RAG_HOME to the folder that holds it).")
+    path = home / cur.read_text().strip()
+    if not (path / "manifest.json").exists():
+        raise IndexCorrupt(f"The index at {home} points at {path.name}, which is missing or incomplete. "
+                           "Rebuild it with `rag index --rebuild corpus/`.")
+    return path
+
+
+def read_manifest(home: str | Path | None = None) -> dict:
+    path = current_generation(home)
+    try:
+        return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise IndexCorrupt(f"{path / 'manifest.json'} is unreadable ({e}). "
+                           "Rebuild the index with `rag index --rebuild corpus/`.") from e
+
+
+def open_index(home: str | Path | None = None, *, embedder: Embedder | None = None,
+               verify: bool = True) -> Index:
+    """Load the current generation of the index under ``home``.
+
+    Raises IndexNotFound, IndexCorrupt (checksum or parse failure) or
+    IndexMismatch (other format version, or built with another embedder).
+    """
+    path = current_generation(home)
+    manifest = read_manifest(home)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(f"The index at {path.parent} has format version {manifest.get('format_version')}, "
+                            f"this program reads version {FORMAT_VERSION}. "
+                            "Rebuild it with `rag index --rebuild corpus/`.")
+    if embedder is not None:
+        check_embedder(manifest, embedder)
+    if verify:
+        for name, digest in manifest.get("files", {}).items():
+            f = path / name
+            if not f.exists() or _sha256(f) != digest:
+                raise IndexCorrupt(f"Index file {f} is missing or damaged (checksum mismatch). "
+                                   "Rebuild it with `rag index --rebuild corpus/`.")
+    try:
+        docs = {d["doc_id"]: Document.from_dict(d) for d in _read_jsonl(path / "documents.jsonl")}
+        chunks = [Chunk.from_dict(c) for c in _read_jsonl(path / "chunks.jsonl")]
+        terms = [r["t"] for r in _read_jsonl(path / "terms.jsonl")]
+        dense = FaissStore.load(path)
+        keyword = BM25Store.load(path)
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise IndexCorrupt(f"The index at {path} cannot be loaded ({e.__class__.__name__}: {e}). "
+                           "Rebuild it with `rag index --rebuild corpus/`.") from e
+    if len(dense) != len(chunks) or len(keyword) != len(chunks):
+        raise IndexCorrupt(f"The index at {path} is inconsistent ({len(chunks)} chunks, {len(dense)} vectors). "
+                           "Rebuild it with `rag index --rebuild corpus/`.")
+    return Index(path, manifest, docs, chunks, dense, keyword, terms)
+
+
+def check_embedder(manifest: dict, embedder: Embedder) -> None:
+    """Raise IndexMismatch unless ``embedder`` is the one the index was built with."""
+    built = manifest["embedder"]
+    if built["name"] != embedder.name or built["dim"] != embedder.dim or \
+            built.get("fingerprint") != embedder.fingerprint:
+        raise IndexMismatch(
+            f"The index was built with embedder {built['name']!r} (dim {built['dim']}, weights "
+            f"{built.get('fingerprint')}), but {embedder.name!r} (dim {embedder.dim}, weights "
+            f"{embedder.fingerprint}) is loaded. Use `--embedder {built['name']}` or rebuild with "
+            f"`rag index --rebuild --embedder {embedder.name} corpus/`.")

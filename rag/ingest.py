@@ -1,0 +1,410 @@
+"""Ingest: files and folders → :class:`~rag.records.Document`.
+
+Reads .txt, .md (YAML front matter), .html/.htm, .pdf and .docx; detects the
+encoding of text files (BOMs, UTF-8, GB18030/GBK, Big5, then a statistical
+guess) and refuses binary data. Every format is first turned into a list of
+raw blocks (heading, paragraph, caption); :func:`assemble` then normalises
+them (:func:`rag.textnorm.normalize`), repairs newspaper layout defects and
+joins them into the stored ``Document.text`` with labelled block spans:
+
+- a sentence broken across a blank line ("…信息研究" / "所副所长…") is joined;
+- image captions ("上图:… 新华社发"), bylines ("本报记者 …") and pull quotes
+  (a sentence repeated verbatim as a display quote, with its display heading)
+  are kept in the text but labelled, so they never become answers.
+
+The document id is a hash of the stored text, so a duplicate file (under any
+name) gets the same id. This module does not chunk or embed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import DecodeError, EmptyDocument, IngestError, UnsupportedFormat
+from .records import Document
+from .textnorm import normalize
+
+__all__ = ["SUPPORTED", "IngestReport", "assemble", "decode_bytes", "load_file", "load_paths", "parse_bytes"]
+
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+MAX_BYTES = 64 * 1024 * 1024
+
+_TERMINAL = set("。！？!?…；;：:”’」』）)》】]\"'")
+_CAPTION = re.compile(
+    r"^(上图|下图|左图|右图|中图|图为|题图|图片|图\s*[:：]|图\d|配图)|"
+    r"(新华社发|新华社记者\S{0,8}摄|记者\S{0,8}摄|\s摄|供图|资料图片?|图片来源\S*)$")
+_BYLINE = re.compile(r"^(本报记者|本报讯|本报通讯员|记者|通讯员|文\s*[/／]|作者\s*[:：])\s*(.*)$")
+_CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[编章节](\s|$)")
+
+
+@dataclass
+class RawBlock:
+    """A block before normalisation: ``kind`` body/heading/caption, ``level`` for headings."""
+
+    text: str
+    kind: str = "body"
+    level: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What :func:`load_paths` did: documents read, files that failed, duplicates skipped."""
+
+    documents: list[Document] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id)
+
+
+# ---------------------------------------------------------------- decoding
+
+def decode_bytes(data: bytes, *, path: str | None = None) -> str:
+    """Decode text bytes, detecting the encoding; raise DecodeError for binary data.
+
+    >>> decode_bytes("温州".encode("gbk"))
+    '温州'
+    """
+    boms = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+            (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
+    for bom, enc in boms:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise DecodeError(f"has a {enc} byte-order mark but is not valid {enc} ({e.reason}).",
+                                  path=path) from e
+    if b"\x00" in data[:8192]:
+        raise DecodeError("looks like a binary file (NUL bytes), not text. Convert it to .txt, .pdf or .docx.",
+                          path=path)
+    for enc in ("utf-8", "gb18030", "big5"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise DecodeError("cannot detect the text encoding; save it as UTF-8.", path=path)
+        text = str(best)
+    bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF)
+    if bad > max(3, len(text[:20000]) // 100):
+        raise DecodeError("looks like a binary file (control characters), not text.", path=path)
+    return text
+
+
+# ---------------------------------------------------------------- formats
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    m = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n", text, re.S)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as e:
+        raise IngestError(f"front matter is not valid YAML ({e.__class__.__name__}).") from e
+    if not isinstance(meta, dict):
+        meta = {}
+    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}, text[m.end():]
+
+
+def _text_blocks(text: str) -> list[RawBlock]:
+    """Plain text / Markdown → blocks split at blank lines; ``#`` lines are headings."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks: list[RawBlock] = []
+    for para in re.split(r"\n[ \t\u3000]*\n", text):
+        lines = para.split("\n")
+        body: list[str] = []
+        for line in lines:
+            m = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+            if m:
+                if body:
+                    blocks.append(RawBlock("\n".join(body)))
+                    body = []
+                blocks.append(RawBlock(m.group(2), "heading", len(m.group(1))))
+            else:
+                body.append(line)
+        if body and "".join(body).strip():
+            blocks.append(RawBlock("\n".join(body)))
+    return blocks
+
+
+_BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption",
+               "caption", "td", "th", "dt", "dd", "div", "section", "article", "main", "body")
+
+
+def _html_blocks(text: str) -> tuple[dict[str, Any], list[RawBlock]]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "lxml")
+    meta: dict[str, Any] = {}
+    if soup.title and soup.title.get_text(strip=True):
+        meta["title"] = soup.title.get_text(" ", strip=True)
+    for m in soup.find_all("meta"):
+        key = (m.get("name") or m.get("property") or "").lower()
+        if key in ("date", "pubdate", "publishdate", "article:published_time") and m.get("content"):
+            meta.setdefault("date", m["content"].strip())
+        if key in ("author", "article:author") and m.get("content"):
+            meta.setdefault("author", m["content"].strip())
+    for tag in soup(["script", "style", "noscript", "template", "nav", "iframe", "svg", "head"]):
+        tag.decompose()
+    blocks: list[RawBlock] = []
+    root = soup.body or soup
+    for el in root.find_all(_BLOCK_TAGS):
+        if el.find(_BLOCK_TAGS):  # only leaf blocks; parents' loose text is rare in articles
+            own = "".join(s for s in el.find_all(string=True, recursive=False)).strip()
+            if own:
+                blocks.append(RawBlock(own))
+            continue
+        t = el.get_text(" ", strip=True)
+        if not t:
+            continue
+        if el.name[0] == "h" and el.name[1:].isdigit():
+            blocks.append(RawBlock(t, "heading", int(el.name[1])))
+        elif el.name in ("figcaption", "caption"):
+            blocks.append(RawBlock(t, "caption"))
+        else:
+            blocks.append(RawBlock(t))
+    if not blocks:  # fragment without block tags
+        t = root.get_text("\n", strip=True)
+        blocks = _text_blocks(t)
+    return meta, blocks
+
+
+def _docx_blocks(data: bytes, path: str | None) -> tuple[dict[str, Any], list[RawBlock]]:
+    try:
+        import docx
+    except ImportError as e:  # pragma: no cover
+        raise IngestError("python-docx is not installed. Install it with `pip install python-docx`.") from e
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise DecodeError("is not a valid .docx file (damaged or not a Word document).", path=path) from e
+    except Exception as e:  # python-docx raises opc/lxml errors of many kinds for junk zips
+        raise DecodeError(f"is not a valid .docx file ({e.__class__.__name__}).", path=path) from e
+    meta: dict[str, Any] = {}
+    cp = d.core_properties
+    if cp.title:
+        meta["title"] = cp.title
+    if cp.author:
+        meta["author"] = cp.author
+    if cp.created:
+        meta["date"] = cp.created.date().isoformat()
+    blocks: list[RawBlock] = []
+    for p in d.paragraphs:
+        t = p.text.strip()
+        if not t:
+            continue
+        style = (p.style.name if p.style is not None else "") or ""
+        m = re.match(r"(?:Heading|标题)\s*(\d)", style)
+        if style == "Title":
+            meta.setdefault("title", t)
+            blocks.append(RawBlock(t, "heading", 1))
+        elif m:
+            blocks.append(RawBlock(t, "heading", int(m.group(1))))
+        elif style.lower().startswith("caption"):
+            blocks.append(RawBlock(t, "caption"))
+        else:
+            blocks.append(RawBlock(t))
+    for table in d.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                blocks.append(RawBlock(" | ".join(dict.fromkeys(cells))))
+    return meta, blocks
+
+
+def _pdf_blocks(data: bytes, path: str | None) -> tuple[dict[str, Any], list[RawBlock]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [(page.extract_text() or "") for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as e:
+        raise DecodeError(f"is not a readable PDF ({e}).", path=path) from e
+    meta: dict[str, Any] = {}
+    info = reader.metadata
+    if info and info.title:
+        meta["title"] = str(info.title)
+    if info and info.author:
+        meta["author"] = str(info.author)
+    blocks: list[RawBlock] = []
+    for page in pages:
+        for para in re.split(r"\n\s*\n", page):
+            lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
+            if not lines:
+                continue
+            # PDF lines are hard-wrapped: join a line to the next unless it ends a sentence
+            cur = lines[0]
+            for ln in lines[1:]:
+                if cur[-1] in _TERMINAL and len(cur) < 30:
+                    blocks.append(RawBlock(cur))
+                    cur = ln
+                else:
+                    sep = " " if cur[-1].isascii() and ln[0].isascii() else ""
+                    cur = cur + sep + ln
+            blocks.append(RawBlock(cur))
+    if not any(b.text.strip() for b in blocks):
+        raise EmptyDocument("PDF has no text layer (a scan?). Run OCR on it first, then add it again.",
+                            path=path)
+    return meta, blocks
+
+
+def parse_bytes(data: bytes, name: str, *, meta: dict[str, Any] | None = None) -> Document:
+    """Turn the bytes of a file called ``name`` into a Document (format from the suffix)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnsupportedFormat(f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED)}.",
+                                path=name)
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"is {len(data) / 1e6:.0f} MB; the limit is {MAX_BYTES // 2**20} MB. Split it.", path=name)
+    if not data.strip():
+        raise EmptyDocument("is empty.", path=name)
+    fm: dict[str, Any] = {}
+    if suffix == ".pdf":
+        fm, raw = _pdf_blocks(data, name)
+    elif suffix == ".docx":
+        fm, raw = _docx_blocks(data, name)
+    else:
+        text = decode_bytes(data, path=name)
+        if suffix in (".html", ".htm"):
+            fm, raw = _html_blocks(text)
+        else:
+            if suffix in (".md", ".markdown"):
+                fm, text = _split_front_matter(text.lstrip("\ufeff"))
+            raw = _text_blocks(text)
+    fm.update(meta or {})
+    return assemble(raw, meta=fm, path=name)
+
+
+def load_file(path: str | Path) -> Document:
+    """Read one file into a Document; raises an IngestError subclass on bad input."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise IngestError(f"cannot be read ({e.strerror}).", path=str(p)) from e
+    return parse_bytes(data, str(p))
+
+
+# ---------------------------------------------------------------- layout
+
+def _ends_sentence(t: str) -> bool:
+    return bool(t) and t[-1] in _TERMINAL
+
+
+def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, path: str = "") -> Document:
+    """Normalise blocks, repair layout, and join them into a Document.
+
+    The stored text is the blocks joined by blank lines; ``Document.blocks``
+    records each block's ``[start, end)``, ``kind`` and heading ``level``.
+    """
+    meta = dict(meta or {})
+    blocks: list[RawBlock] = []
+    for b in raw:
+        t = normalize(b.text)[0].strip()
+        if t:
+            blocks.append(RawBlock(t, b.kind, b.level))
+    if not blocks:
+        raise EmptyDocument("has no text.", path=path or None)
+
+    # label captions, bylines and implicit chapter headings
+    for b in blocks:
+        if b.kind != "body":
+            continue
+        if len(b.text) < 300 and _CAPTION.search(b.text):
+            b.kind = "caption"
+        elif len(b.text) < 40 and (m := _BYLINE.match(b.text)):
+            b.kind = "byline"
+            meta.setdefault("author", m.group(2).strip() or b.text)
+        elif len(b.text) < 40 and _CHAPTER.match(b.text):
+            b.kind, b.level = "heading", 2
+    # pull quotes: an unterminated paragraph repeated verbatim elsewhere in the body
+    bodies = [b.text for b in blocks if b.kind == "body"]
+    for i, b in enumerate(blocks):
+        if b.kind == "body" and len(b.text) >= 8 and not _ends_sentence(b.text):
+            if sum(b.text in other for other in bodies) >= 2:
+                b.kind = "pullquote"
+                if i > 0 and blocks[i - 1].kind == "heading":
+                    blocks[i - 1].kind = "decoration"  # a display heading over the quote, not a section
+    # broken sentences: join an unterminated body paragraph with the next body paragraph
+    merged: list[RawBlock] = []
+    for b in blocks:
+        prev = merged[-1] if merged else None
+        if (prev is not None and prev.kind == "body" and b.kind == "body"
+                and len(prev.text) >= 15 and not _ends_sentence(prev.text)):
+            sep = " " if prev.text[-1].isascii() and prev.text[-1].isalnum() and b.text[0].isascii() else ""
+            prev.text = prev.text + sep + b.text
+            continue
+        merged.append(b)
+
+    parts: list[str] = []
+    spans: list[dict[str, Any]] = []
+    pos = 0
+    for b in merged:
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        spans.append({"start": pos, "end": pos + len(b.text), "kind": b.kind, "level": b.level})
+        parts.append(b.text)
+        pos += len(b.text)
+    text = "".join(parts)
+    if not any(s["kind"] == "body" for s in spans):
+        raise EmptyDocument("has no body text (only headings or captions).", path=path or None)
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        first = next((s for s in spans if s["kind"] == "heading"), None)
+        title = text[first["start"]:first["end"]] if first and first["start"] == 0 else (Path(path).stem if path else "")
+    meta.pop("title", None)
+    doc_id = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return Document(doc_id=doc_id, title=title or doc_id, text=text, path=path, meta=meta, blocks=spans)
+
+
+# ---------------------------------------------------------------- folders
+
+def iter_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders (recursively, sorted) into supported files; skip hidden ones."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    if f.suffix.lower() in SUPPORTED:
+                        out.append(f)
+        else:
+            out.append(p)
+    return out
+
+
+def load_paths(paths: Iterable[str | Path]) -> IngestReport:
+    """Load every file under ``paths``; bad files are reported, never fatal.
+
+    Duplicates (same stored text under another name) are listed and dropped.
+    """
+    report = IngestReport()
+    seen: dict[str, str] = {}
+    for f in iter_files(paths):
+        try:
+            if not f.exists():
+                raise IngestError("does not exist.", path=str(f))
+            doc = load_file(f)
+        except IngestError as e:
+            report.errors.append(e)
+            continue
+        if doc.doc_id in seen:
+            report.duplicates.append((str(f), doc.doc_id))
+            continue
+        seen[doc.doc_id] = str(f)
+        report.documents.append(doc)
+    return report

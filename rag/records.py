@@ -1,0 +1,147 @@
+"""Small typed records passed between the pipeline stages.
+
+    ingest → Document → chunk → Chunk → index/retrieve → Hit → answer → Answer(Citation…)
+
+They are plain dataclasses: no behaviour beyond (de)serialisation, so every
+stage can be used and tested on its own. Offsets are always character offsets
+(Python ``str`` indices) into ``Document.text``, the *stored* (normalised)
+text of a document, half-open ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Answer", "Chunk", "Citation", "Document", "Hit", "Span"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A labelled range of ``Document.text``: a sentence, heading or caption.
+
+    ``kind`` is one of ``"body"``, ``"heading"``, ``"caption"``, ``"byline"``,
+    ``"pullquote"``. Only ``body`` spans may be quoted in answers.
+    """
+
+    start: int
+    end: int
+    kind: str = "body"
+
+
+@dataclass
+class Document:
+    """One source document after ingest.
+
+    ``text`` is the stored text every citation points into; ``meta`` holds
+    front-matter fields (title, author, date, source, …); ``blocks`` labels
+    the paragraphs (body, heading with its level, caption, …).
+    """
+
+    doc_id: str
+    title: str
+    text: str
+    path: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Document":
+        return cls(**d)
+
+
+@dataclass
+class Chunk:
+    """A retrievable passage: ``doc.text[start:end] == text`` always holds."""
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    section: str = ""
+    #: Answerable sentences inside the chunk, as absolute ``[start, end)``.
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sentences"] = [list(s) for s in self.sentences]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Chunk":
+        d = dict(d)
+        d["sentences"] = [tuple(s) for s in d.get("sentences", [])]
+        return cls(**d)
+
+
+@dataclass
+class Hit:
+    """A chunk returned by retrieval, with the scores that ranked it.
+
+    ``score`` is the fused score used for ranking; ``dense`` and ``bm25`` are
+    the per-retriever scores (``None`` when that retriever did not return it).
+    ``title`` and ``meta`` are copied from the document so a Citation can be
+    built from a Hit alone.
+    """
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense: float | None = None
+    bm25: float | None = None
+    title: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Citation:
+    """One ``[n]`` marker of an answer and the evidence behind it.
+
+    ``quote`` is a substring of ``text``; ``text`` is exactly
+    ``Document.text[start:end]`` (the cited passage).
+    """
+
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+    text: str
+    score: float
+    quote_start: int = 0
+    quote_end: int = 0
+    date: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What ``rag ask`` returns: the reply, its citations and timings."""
+
+    question: str
+    answer: str
+    answerable: bool
+    citations: list[Citation]
+    suggestions: list[Citation] = field(default_factory=list)
+    confidence: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "suggestions": [c.to_dict() for c in self.suggestions],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

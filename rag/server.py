@@ -1,0 +1,47 @@
+"""The ``rag serve`` process: one FastAPI app with the HTTP API and the Gradio UI.
+
+``create_app`` wires a :class:`~rag.qa.Searcher` into the JSON API
+(:mod:`rag.http`, under ``/api`` and ``/v1``) and mounts the chat UI
+(:mod:`ui.app`) at ``/``. ``serve`` runs it with uvicorn on 127.0.0.1.
+Telemetry and analytics are switched off before gradio is imported, and no
+share link is ever created. This module holds no business logic.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["create_app", "serve"]
+
+
+def _offline_env() -> None:
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["GRADIO_SHARE"] = "False"
+
+
+def create_app(home: str | Path | None = None):
+    """The ASGI app: API routes plus the Gradio UI mounted at ``/``."""
+    _offline_env()
+    import gradio as gr
+
+    from ui.app import build_ui
+
+    from .http import create_api
+    from .qa import Searcher
+
+    searcher = Searcher(home)
+    api = create_api(searcher)
+    demo = build_ui(searcher)
+    return gr.mount_gradio_app(api, demo, path="/")
+
+
+def serve(home: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Run the app until interrupted; prints the URL."""
+    import uvicorn
+
+    app = create_app(home)
+    print(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
