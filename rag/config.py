@@ -24,11 +24,17 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
 class ChunkConfig:
     """Chunker settings, recorded in the index manifest.
 
+    800 characters is about one e5 window (≤ 512 tokens) of Chinese text. It
+    was chosen by measurement (``bench/tune_fusion.py``): on the held-out
+    CMRC2018 trial set BM25 recall@1 was 0.917 at 400, 0.951 at 600 and 0.974
+    at 800 characters. Answers quote single sentences, so a longer passage
+    costs the reader nothing in precision.
+
     ``size``: target characters per chunk; ``overlap``: characters of trailing
     sentences repeated at the start of the next chunk; ``max_sentence``: longer
     sentences are split at commas/spaces.
     """
 
-    size: int = 400
-    overlap: int = 80
+    size: int = 800
+    overlap: int = 100
     max_sentence: int = 300

@@ -161,7 +161,8 @@ class SentenceTransformerEmbedder:
                 "Give a local folder path, pre-download it into the Hugging Face cache, "
                 "or pass allow_download=True where the network is reachable.") from e
         self.name = name or f"sentence-transformers:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
         is_e5 = "e5" in model.lower()
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")

@@ -81,23 +81,35 @@ def decode_bytes(data: bytes, *, path: str | None = None) -> str:
     if b"\x00" in data[:8192]:
         raise DecodeError("looks like a binary file (NUL bytes), not text. Convert it to .txt, .pdf or .docx.",
                           path=path)
-    for enc in ("utf-8", "gb18030", "big5"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        from charset_normalizer import from_bytes
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # GB18030 accepts almost any byte string, so compare it with Big5 on how odd the result looks
+        decoded = []
+        for enc in ("gb18030", "big5"):
+            try:
+                decoded.append((_oddness(t := data.decode(enc)), enc, t))
+            except UnicodeDecodeError:
+                continue
+        if decoded:
+            text = min(decoded, key=lambda x: x[0])[2]
+        else:
+            from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        if best is None:
-            raise DecodeError("cannot detect the text encoding; save it as UTF-8.", path=path)
-        text = str(best)
+            best = from_bytes(data).best()
+            if best is None:
+                raise DecodeError("cannot detect the text encoding; save it as UTF-8.", path=path)
+            text = str(best)
     bad = sum(1 for ch in text[:20000] if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF)
     if bad > max(3, len(text[:20000]) // 100):
         raise DecodeError("looks like a binary file (control characters), not text.", path=path)
     return text
+
+
+def _oddness(text: str) -> int:
+    """Characters unlikely in real Chinese text: private use, rare extensions, C1 controls."""
+    return sum(1 for ch in text[:20000] if 0xE000 <= ord(ch) <= 0xF8FF or 0x3400 <= ord(ch) <= 0x4DBF
+               or ord(ch) > 0xFFFF or 0x80 <= ord(ch) < 0xA0)
 
 
 # ---------------------------------------------------------------- formats

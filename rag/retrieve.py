@@ -45,6 +45,7 @@ class RetrieveConfig:
     candidates: int = 50
     fusion: str = "convex"
     rrf_k: int = 60
+    dense_norm: str = "minmax"
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -65,10 +66,13 @@ def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> 
 
 
 def fuse(dense: dict[int, float], bm25: dict[int, float], *, weight: float = 0.3,
-         method: str = "convex", rrf_k: int = 60) -> dict[int, float]:
+         method: str = "convex", rrf_k: int = 60, dense_norm: str = "minmax") -> dict[int, float]:
     """Fuse two ``row → score`` maps into one.
 
-    >>> fuse({1: 0.9, 2: 0.8}, {2: 10.0}, weight=0.5)
+    ``dense_norm="minmax"`` rescales cosines to [0, 1] over the candidates
+    (e5 cosines bunch up between 0.75 and 0.9); ``"max"`` divides by the top.
+
+    >>> fuse({1: 0.9, 2: 0.8}, {2: 10.0}, weight=0.5, dense_norm="max")
     {1: 0.5, 2: 0.944...}
     """
     rows = set(dense) | set(bm25)
@@ -77,10 +81,15 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], *, weight: float = 0.3
         rb = {r: i for i, r in enumerate(sorted(bm25, key=bm25.get, reverse=True))}
         return {r: weight * (1 / (rrf_k + rd[r] + 1) if r in rd else 0)
                 + (1 - weight) * (1 / (rrf_k + rb[r] + 1) if r in rb else 0) for r in rows}
-    dmax = max(dense.values(), default=0.0) or 1.0
     bmax = max(bm25.values(), default=0.0) or 1.0
-    return {r: weight * max(dense.get(r, 0.0), 0.0) / dmax + (1 - weight) * bm25.get(r, 0.0) / bmax
-            for r in rows}
+    dmax = max(dense.values(), default=0.0)
+    if dense_norm == "minmax" and len(dense) > 1:
+        dmin = min(dense.values())
+        span = (dmax - dmin) or 1.0
+        dn = {r: (v - dmin) / span for r, v in dense.items()}
+    else:
+        dn = {r: max(v, 0.0) / (dmax or 1.0) for r, v in dense.items()}
+    return {r: weight * dn.get(r, 0.0) + (1 - weight) * bm25.get(r, 0.0) / bmax for r in rows}
 
 
 def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:
@@ -122,7 +131,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     elif mode == "bm25":
         scores = bm25
     else:
-        scores = fuse(dense, bm25, weight=config.weight, method=config.fusion, rrf_k=config.rrf_k)
+        scores = fuse(dense, bm25, weight=config.weight, method=config.fusion, rrf_k=config.rrf_k,
+                      dense_norm=config.dense_norm)
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     hits = []
     for rank, row in enumerate(order, 1):

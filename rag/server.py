@@ -27,7 +27,7 @@ def create_app(home: str | Path | None = None):
     _offline_env()
     import gradio as gr
 
-    from ui.app import build_ui
+    from ui.app import build_ui, mount_options
 
     from .http import create_api
     from .qa import Searcher
@@ -35,7 +35,8 @@ def create_app(home: str | Path | None = None):
     searcher = Searcher(home)
     api = create_api(searcher)
     demo = build_ui(searcher)
-    return gr.mount_gradio_app(api, demo, path="/")
+    # gradio 6 takes theme, CSS and limits at mount time, not in gr.Blocks().
+    return gr.mount_gradio_app(api, demo, path="/", **mount_options())
 
 
 def serve(home: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860) -> None:

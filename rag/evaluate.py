@@ -1,0 +1,267 @@
+"""Evaluation: retrieval and answer metrics on question sets.
+
+Datasets (:func:`load_dataset`):
+
+- SQuAD-format JSON (CMRC2018, DRCD): each context becomes a document;
+  unless an index is given, the corpus is the file's own contexts.
+- JSONL, one ``{"question", "answers": [...], "answerable": true|false}`` per
+  line, evaluated against an existing index.
+- BEIR folders (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``):
+  relevance is by document id instead of answer strings.
+
+Metrics per retrieval mode (:func:`evaluate`): recall@1/5/10, MRR@10 and
+nDCG@10 (a hit is a passage containing a gold answer string, or a passage of
+a relevant BEIR document), answer-hit (a gold answer inside the cited quotes,
+and inside the cited passages), refusal precision/recall when unanswerable
+items exist, and latency p50/p95 of retrieve+answer. Like
+sentence-transformers' evaluators it takes plain data and returns a dict;
+``primary_metric`` names the headline number. This module builds no UI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .answer import RefusalModel, build_answer
+from .config import ChunkConfig, data_dir
+from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
+from .errors import RagError
+from .index import Index, open_index
+from .ingest import RawBlock, assemble
+from .records import Document
+from .retrieve import RetrieveConfig, retrieve
+from .textnorm import normalize, search_form
+
+__all__ = ["EvalItem", "evaluate", "evaluate_dataset", "format_table", "load_dataset"]
+
+KS = (1, 5, 10)
+
+
+@dataclass
+class EvalItem:
+    """One question: gold answer strings and/or relevant document ids."""
+
+    qid: str
+    question: str
+    answers: list[str] = field(default_factory=list)
+    answerable: bool = True
+    relevant_docs: set[str] = field(default_factory=set)
+
+
+def _squad(path: Path) -> tuple[list[Document], list[EvalItem]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    docs: dict[str, Document] = {}
+    items: list[EvalItem] = []
+    for art in data["data"]:
+        for p in art["paragraphs"]:
+            doc = assemble([RawBlock(p["context"])], meta={"title": art.get("title", "")}, path=str(path))
+            docs.setdefault(doc.doc_id, doc)
+            for qa in p["qas"]:
+                answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", []) if a["text"].strip()))
+                unans = bool(qa.get("is_impossible")) or not answers
+                items.append(EvalItem(str(qa["id"]), qa["question"], answers, not unans))
+    return list(docs.values()), items
+
+
+def _jsonl(path: Path) -> list[EvalItem]:
+    items = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            items.append(EvalItem(str(r.get("id", i)), r["question"], list(r.get("answers", [])),
+                                  bool(r.get("answerable", True)), set(r.get("relevant_docs", []))))
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise RagError(f"{path}:{i}: not a valid question line ({e}). "
+                           'Expected {"question": ..., "answers": [...], "answerable": true|false}.') from e
+    return items
+
+
+def _beir(path: Path) -> tuple[list[Document], list[EvalItem]]:
+    docs, id_map = [], {}
+    for line in (path / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            d = assemble([RawBlock(r.get("text", ""))], meta={"title": r.get("title", ""), "beir_id": r["_id"]},
+                         path=str(path))
+            docs.append(d)
+            id_map.setdefault(str(r["_id"]), d.doc_id)
+    qrels: dict[str, set[str]] = {}
+    qfile = next((path / "qrels").glob("test.tsv"), None) or next((path / "qrels").glob("*.tsv"))
+    for i, line in enumerate(qfile.read_text(encoding="utf-8").splitlines()):
+        parts = line.split("\t")
+        if i == 0 and not parts[-1].strip().lstrip("-").isdigit():
+            continue  # header
+        if len(parts) >= 3 and int(parts[-1]) > 0 and parts[1] in id_map:
+            qrels.setdefault(parts[0], set()).add(id_map[parts[1]])
+    items = []
+    for line in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            if str(r["_id"]) in qrels:
+                items.append(EvalItem(str(r["_id"]), r["text"], [], True, qrels[str(r["_id"])]))
+    return docs, items
+
+
+def load_dataset(path: str | Path) -> tuple[list[Document] | None, list[EvalItem]]:
+    """Read a dataset; returns ``(documents or None, items)``. JSONL sets bring no documents."""
+    p = Path(path)
+    if p.is_dir():
+        return _beir(p)
+    if p.suffix == ".jsonl":
+        return None, _jsonl(p)
+    return _squad(p)
+
+
+class _QueryCache:
+    """Wraps an embedder so each query is embedded once across modes."""
+
+    def __init__(self, inner: Embedder):
+        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
+        self._memo: dict[str, np.ndarray] = {}
+
+    def embed_queries(self, texts):
+        missing = [t for t in texts if t not in self._memo]
+        if missing:
+            for t, v in zip(missing, self.inner.embed_queries(missing)):
+                self._memo[t] = v
+        return np.stack([self._memo[t] for t in texts])
+
+    def embed_passages(self, texts, **kw):
+        return self.inner.embed_passages(texts, **kw)
+
+
+def _relevant(item: EvalItem, chunk_text: str, doc_id: str) -> bool:
+    if item.relevant_docs:
+        return doc_id in item.relevant_docs
+    t = search_form(chunk_text)
+    return any(search_form(normalize(a)[0]) in t for a in item.answers)
+
+
+def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | None, modes: Sequence[str] = ("hybrid",),
+             k: int = 10, config: RetrieveConfig = RetrieveConfig(), refusal: RefusalModel = RefusalModel(),
+             progress: bool = False, per_question: list | None = None) -> dict:
+    """Score ``items`` against ``index`` in each mode; returns ``{mode: metrics}``."""
+    from tqdm import tqdm
+
+    emb = _QueryCache(embedder) if embedder is not None else None
+    out: dict[str, dict] = {}
+    for mode in modes:
+        ranks, lat, ndcg = [], [], []
+        hit_quote = hit_passage = n_ans = 0
+        refused_unans = refused = n_unans = 0
+        for item in tqdm(items, desc=f"eval {mode}", disable=not progress, file=sys.stderr, dynamic_ncols=True):
+            t0 = time.perf_counter()
+            hits = retrieve(index, item.question, embedder=emb, k=max(k, 10), mode=mode, config=config)
+            ans = build_answer(item.question, hits[:5], idf=index.keyword.idf, refusal=refusal)
+            lat.append((time.perf_counter() - t0) * 1000)
+            rel = [_relevant(item, h.chunk.text, h.chunk.doc_id) for h in hits[:10]]
+            first = next((i + 1 for i, r in enumerate(rel) if r), None)
+            if item.answerable:
+                ranks.append(first)
+                ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, sum(rel)))))
+                ndcg.append(sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r) / ideal)
+                n_ans += 1
+                if ans.answerable and item.answers:
+                    golds = [search_form(normalize(a)[0]) for a in item.answers]
+                    hit_quote += any(g in search_form(c.quote) for g in golds for c in ans.citations)
+                    hit_passage += any(g in search_form(c.text) for g in golds for c in ans.citations)
+            else:
+                n_unans += 1
+                refused_unans += not ans.answerable
+            refused += not ans.answerable
+            if per_question is not None:
+                per_question.append({"id": item.qid, "mode": mode, "question": item.question,
+                                     "answerable_gold": item.answerable, "rank": first,
+                                     "answerable": ans.answerable, "confidence": round(ans.confidence, 4),
+                                     "answer": ans.answer, "latency_ms": round(lat[-1], 2),
+                                     "top": [h.chunk.chunk_id for h in hits[:5]]})
+        m: dict[str, float | int | None] = {"questions": len(items), "answerable": n_ans}
+        if n_ans:
+            for kk in KS:
+                m[f"recall@{kk}"] = sum(1 for r in ranks if r is not None and r <= kk) / n_ans
+            m["mrr@10"] = sum(1 / r for r in ranks if r is not None) / n_ans
+            m["ndcg@10"] = float(np.mean(ndcg))
+            if any(i.answers for i in items):
+                m["answer_hit_quote"] = hit_quote / n_ans
+                m["answer_hit_passage"] = hit_passage / n_ans
+        if n_unans:
+            m["unanswerable"] = n_unans
+            m["refusal_precision"] = refused_unans / refused if refused else 0.0
+            m["refusal_recall"] = refused_unans / n_unans
+        m["latency_p50_ms"] = float(np.percentile(lat, 50)) if lat else None
+        m["latency_p95_ms"] = float(np.percentile(lat, 95)) if lat else None
+        out[mode] = m
+    return out
+
+
+def dataset_index(docs: list[Document], *, embedder: Embedder, chunk_config: ChunkConfig = ChunkConfig(),
+                  progress: bool = True, root: Path | None = None) -> Index:
+    """Build (or reuse) an index of a dataset's own documents under ``<data dir>/eval/<hash>``."""
+    from .index import build_index
+
+    h = hashlib.sha256()
+    for d in sorted(docs, key=lambda d: d.doc_id):
+        h.update(d.doc_id.encode())
+    h.update(json.dumps([embedder.name, embedder.fingerprint, chunk_config.__dict__], sort_keys=True).encode())
+    home = (root or data_dir()) / "eval" / h.hexdigest()[:16]
+    try:
+        return open_index(home, embedder=embedder)
+    except RagError:
+        return build_index(docs, embedder=embedder, home=home, chunk_config=chunk_config, progress=progress)
+
+
+def evaluate_dataset(path: str | Path, *, index_home: str | Path | None = None, modes: Sequence[str] = ("hybrid",),
+                     k: int = 10, limit: int | None = None, embedder_name: str | None = None,
+                     per_question_path: str | Path | None = None, progress: bool = True,
+                     config: RetrieveConfig = RetrieveConfig()) -> dict:
+    """Load a dataset, get its index, run :func:`evaluate`; the ``rag eval`` entry point."""
+    docs, items = load_dataset(path)
+    if limit:
+        items = items[:limit]
+    if not items:
+        raise RagError(f"{path} holds no questions.")
+    if index_home is not None or docs is None:
+        index = open_index(index_home)
+        embedder = get_embedder(embedder_name or index.embedder_name)
+    else:
+        embedder = get_embedder(embedder_name or DEFAULT_EMBEDDER)
+        index = dataset_index(docs, embedder=embedder, progress=progress)
+    rows: list | None = [] if per_question_path else None
+    results = evaluate(index, items, embedder=embedder, modes=modes, k=k, config=config, progress=progress,
+                       per_question=rows)
+    if per_question_path:
+        with open(per_question_path, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return {"dataset": str(path), "index": str(index.path), "embedder": embedder.name,
+            "documents": len(index.documents), "chunks": len(index.chunks),
+            "primary_metric": "recall@1", "modes": results}
+
+
+def format_table(result: dict) -> str:
+    """A plain-text table of :func:`evaluate_dataset` output (one row per mode)."""
+    cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit_quote", "answer_hit_passage",
+            "refusal_precision", "refusal_recall", "latency_p50_ms", "latency_p95_ms"]
+    modes = result["modes"]
+    present = [c for c in cols if any(c in m for m in modes.values())]
+    head = f"{result['dataset']}  ({result['documents']} docs, {result['chunks']} chunks, {result['embedder']})"
+    lines = [head, "mode     " + " ".join(f"{c:>18}" for c in present)]
+    for mode, m in modes.items():
+        vals = []
+        for c in present:
+            v = m.get(c)
+            vals.append(f"{v:>18.1f}" if c.startswith("latency") and v is not None
+                        else f"{v:>18.4f}" if isinstance(v, float) else f"{'-':>18}")
+        lines.append(f"{mode:<8} " + " ".join(vals))
+    return "\n".join(lines)

@@ -1,0 +1,354 @@
+"""The JSON HTTP API over a :class:`~rag.qa.Searcher`, for scripts and OpenAI clients.
+
+:func:`create_api` returns a FastAPI app with
+
+    POST /api/ask               {"question", "k"?, "mode"?, "filters"?: {"doc_ids"}} → Answer.to_dict()
+    GET  /api/health            status, index generation, counts, embedder
+    GET  /api/documents         what ``rag docs --json`` prints
+    POST /v1/chat/completions   OpenAI-compatible (also ``stream: true``); citations in extra fields
+    GET  /v1/models             the one model id, ``rag-zh-extractive``
+    GET  /openapi.json, /docs   the schema, and a plain HTML page made from it (no CDN, no JS)
+
+Every failure is a 4xx/5xx JSON body ``{"error": {"message", "type", "param", "code"}}``:
+bad input → 400 (library QueryError, malformed JSON) or 422 (wrong shape/type), not JSON →
+415, bodies over :data:`MAX_BODY_BYTES` → 413, no usable index → 503. Endpoints are plain
+``def`` so searches run in the threadpool. This module holds no retrieval or
+answering logic and reads no environment; :mod:`rag.server` mounts the UI.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+import uuid
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import EmbedderError, IndexError_, QueryError, RagError
+from .qa import Searcher
+from .retrieve import MAX_QUESTION_CHARS
+from .update import list_documents
+
+__all__ = ["MAX_BODY_BYTES", "MODEL_ID", "create_api"]
+
+MODEL_ID = "rag-zh-extractive"
+MAX_BODY_BYTES = 64 * 1024
+_LIMITED_PREFIXES = ("/api/", "/v1/")
+_Q = f"The question; at most {MAX_QUESTION_CHARS} characters after trimming."
+
+
+# ------------------------------------------------------------------ request/response models
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc_ids: list[StrictStr] | None = Field(None, description="Only search these document ids (see /api/documents).")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: StrictStr = Field(description=_Q)
+    k: StrictInt = Field(5, ge=1, le=50, description="Passages to retrieve.")
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    filters: Filters | None = None
+
+
+class CitationOut(BaseModel):
+    """Documentation only: the fields of :class:`rag.records.Citation`."""
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    chunk_id: str
+    start: int
+    end: int
+    quote: str
+    text: str
+    score: float
+    quote_start: int
+    quote_end: int
+    date: str
+
+
+class AskResponse(BaseModel):
+    """Documentation only: exactly :meth:`rag.records.Answer.to_dict` (= ``rag ask --json``)."""
+    question: str
+    answer: str
+    answerable: bool
+    confidence: float
+    citations: list[CitationOut]
+    suggestions: list[CitationOut]
+    timings_ms: dict[str, float]
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: StrictStr
+    content: StrictStr | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    """OpenAI chat request. ``model`` and sampling parameters are accepted and ignored;
+    ``k``, ``mode`` and ``filters`` (as in /api/ask) may be sent as extra fields."""
+    model_config = ConfigDict(extra="allow")
+    model: StrictStr | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: StrictBool = False
+    k: StrictInt = Field(5, ge=1, le=50)
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    filters: Filters | None = None
+
+
+class ErrorOut(BaseModel):
+    error: dict[str, Any] = Field(description='{"message": str, "type": str, "param": str|null, "code": str}')
+
+
+# ------------------------------------------------------------------ errors
+
+def _error(status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None,
+           param: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": type, "param": param, "code": code}}, status)
+
+
+def _rag_error(e: RagError) -> JSONResponse:
+    """QueryError (and other bad input) → 400; a missing/broken index or embedder → 503."""
+    if isinstance(e, (IndexError_, EmbedderError)):
+        return _error(503, str(e), type="index_unavailable", code=type(e).__name__)
+    return _error(400, str(e), code=type(e).__name__)
+
+
+def _validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
+    """Pydantic's error list → one readable message: malformed JSON → 400, not JSON → 415, wrong shape → 422.
+
+    >>> req = Request({"type": "http", "headers": [(b"content-type", b"application/json")]})
+    >>> e = RequestValidationError([{"type": "extra_forbidden", "loc": ("body", "filters", "x"), "msg": "..."}])
+    >>> json.loads(_validation_error(req, e).body)["error"]
+    {'message': 'filters.x: unknown field', 'type': 'invalid_request_error', 'param': 'filters.x',
+     'code': 'invalid_field'}
+    """
+    errs = list(e.errors())
+    if any(x.get("type") == "json_invalid" for x in errs):
+        return _error(400, "The request body is not valid JSON.", code="invalid_json")
+    if "json" not in request.headers.get("content-type", ""):
+        return _error(415, "Send a JSON object with the header Content-Type: application/json.",
+                      code="unsupported_media_type")
+    parts = []
+    for x in errs[:5]:
+        where = ".".join(str(p) for p in x.get("loc", ()) if p != "body") or "body"
+        msg = "unknown field" if x.get("type") == "extra_forbidden" else x.get("msg", "invalid")
+        parts.append(f"{where}: {msg}")
+    param = parts[0].split(": ", 1)[0] if parts else None
+    return _error(422, "; ".join(parts) or "Invalid request.", code="invalid_field", param=param)
+
+
+class _BodyLimit:
+    """ASGI middleware: 413 for request bodies over ``limit`` bytes under /api/ and /v1/.
+
+    Checks Content-Length first, then counts the bytes of chunked bodies while
+    buffering them (at most ``limit``), so an oversize upload is never parsed.
+    """
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(_LIMITED_PREFIXES):
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await self._too_large(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
+            msg = await receive()
+            if msg["type"] != "http.request":
+                break
+            chunks.append(msg.get("body", b""))
+            size += len(chunks[-1])
+            more = msg.get("more_body", False)
+            if size > self.limit:
+                return await self._too_large(scope, receive, send)
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope, receive, send):
+        await _error(413, f"The request body is larger than {self.limit // 1024} KB. "
+                          f"Questions are limited to {MAX_QUESTION_CHARS} characters.",
+                     code="body_too_large")(scope, receive, send)
+
+
+# ------------------------------------------------------------------ OpenAI helpers
+
+def _question_from(messages: list[ChatMessage]) -> str:
+    """The last user message's text (text parts joined); QueryError when there is none."""
+    for m in reversed(messages):
+        if m.role == "user":
+            if isinstance(m.content, list):
+                texts = [p.get("text") for p in m.content if p.get("type") == "text"]
+                return "".join(t for t in texts if isinstance(t, str))
+            return m.content or ""
+    raise QueryError("No user message: send messages=[{\"role\": \"user\", \"content\": \"<question>\"}].")
+
+
+def _completion(*, chunk: bool = False, **choice) -> dict:
+    """One chat.completion (or .chunk) object; ``choice`` holds id, created and the choice fields."""
+    return {"id": choice.pop("id"), "object": "chat.completion.chunk" if chunk else "chat.completion",
+            "created": choice.pop("created"), "model": MODEL_ID, "choices": [{"index": 0, **choice}]}
+
+
+def _pieces(text: str) -> list[str]:
+    """The answer cut after sentences and after ``[n]`` markers, so no marker is split.
+
+    >>> _pieces("甲。[1]乙!丙")
+    ['甲。[1]', '乙!', '丙']
+    """
+    return [p for p in re.split(r"(?<=\])|(?<=[。！？!?；;\n])(?!\[)", text) if p]
+
+
+def _stream(answer: dict, *, id: str, created: int):
+    """SSE lines: role, the answer in pieces, a final chunk with citations + usage, then [DONE]."""
+    def event(obj) -> str:
+        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+    base = {"id": id, "created": created, "chunk": True, "logprobs": None}
+    yield event(_completion(**base, delta={"role": "assistant", "content": ""}, finish_reason=None))
+    for piece in _pieces(answer["answer"]):
+        yield event(_completion(**base, delta={"content": piece}, finish_reason=None))
+    last = _completion(**base, delta={}, finish_reason="stop")
+    yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer})
+    yield "data: [DONE]\n\n"
+
+
+def _usage(answer: dict) -> dict:
+    """Character counts (there is no tokenizer behind an extractive answer)."""
+    p, c = len(answer["question"]), len(answer["answer"])
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+
+# ------------------------------------------------------------------ the app
+
+def _docs_page(schema: dict) -> str:
+    """A self-contained HTML summary of the OpenAPI schema: no scripts, no external assets."""
+    esc = html.escape
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{esc(schema['info']['title'])}</title>",
+             f"<h1>{esc(schema['info']['title'])}</h1><p>{esc(schema['info'].get('description', ''))}</p>",
+             "<p>Machine-readable schema: <a href='openapi.json'>/openapi.json</a>. "
+             "Guide with examples: <code>docs/api.md</code>.</p>"]
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            parts.append(f"<h2><code>{method.upper()} {esc(path)}</code> — {esc(op.get('summary', ''))}</h2>"
+                         f"<p>{esc(op.get('description', ''))}</p>")
+            ref = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            body = schema.get("components", {}).get("schemas", {}).get(ref.get("$ref", "").rsplit("/", 1)[-1])
+            if body:
+                rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(json.dumps(v, ensure_ascii=False))}"
+                               "</td></tr>" for k, v in body.get("properties", {}).items())
+                parts.append(f"<table border=1 cellpadding=4><tr><th>field</th><th>schema</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def create_api(searcher: Searcher) -> FastAPI:
+    """The API app for ``searcher``; :func:`rag.server.create_app` mounts the UI beside it."""
+    err = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503)}
+    app = FastAPI(title="rag-zh API", version="1", docs_url=None, redoc_url=None, responses=err,
+                  description="Chinese retrieval Q&A with cited answers. Errors: {\"error\": {\"message\", ...}}.")
+    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_exception_handler(RagError, lambda req, e: _rag_error(e))
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, lambda req, e: _error(
+        e.status_code, str(e.detail), code="not_found" if e.status_code == 404 else "http_error"))
+    app.add_exception_handler(Exception, lambda req, e: _error(
+        500, f"Internal error ({type(e).__name__}); see the server log.", type="server_error", code="internal"))
+
+    @app.post("/api/ask", response_model=AskResponse, summary="Answer a question with citations")
+    def api_ask(req: AskRequest):
+        """Exactly what `rag ask --json` prints: answer text with [n] markers, citations whose
+        `text` is `document.text[start:end]` and whose `quote` is `document.text[quote_start:quote_end]`."""
+        doc_ids = req.filters.doc_ids if req.filters else None
+        ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids)
+        return JSONResponse(ans.to_dict())
+
+    @app.get("/api/health", summary="Index status")
+    def api_health():
+        """Loads the index (and embedder) if needed; 503 when there is no usable index."""
+        idx = searcher.index()
+        emb = idx.manifest["embedder"]
+        return {"status": "ok", "generation": idx.path.name, "counts": idx.manifest.get("counts", {}),
+                "embedder": {"name": emb["name"], "dim": emb["dim"]}, "model": MODEL_ID,
+                "max_question_chars": MAX_QUESTION_CHARS, "max_body_bytes": MAX_BODY_BYTES}
+
+    @app.get("/api/documents", summary="The indexed documents")
+    def api_documents():
+        """What `rag docs --json` prints: doc_id, title, date, path, chunks, chars, added."""
+        return list_documents(searcher.home)
+
+    @app.get("/v1/models", summary="OpenAI-compatible model list")
+    def v1_models():
+        return {"object": "list", "data": [_model()]}
+
+    @app.get("/v1/models/{model_id}", summary="OpenAI-compatible model info")
+    def v1_model(model_id: str):
+        if model_id != MODEL_ID:
+            return _error(404, f"Unknown model {model_id!r}; the only model is {MODEL_ID!r}.", code="model_not_found")
+        return _model()
+
+    @app.post("/v1/chat/completions", response_model=None, summary="OpenAI-compatible chat completion")
+    def v1_chat(req: ChatRequest):
+        """The last user message is the question; earlier turns are ignored. The reply's `content`
+        is the cited answer; top-level `citations` and `rag` (the full /api/ask answer) are extras,
+        also sent in the final chunk when `stream` is true. `model` and sampling parameters are ignored."""
+        doc_ids = req.filters.doc_ids if req.filters else None
+        ans = searcher.ask(_question_from(req.messages), k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
+        cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        if req.stream:
+            return StreamingResponse(_stream(ans, id=cid, created=created), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache"})
+        body = _completion(id=cid, created=created, finish_reason="stop", logprobs=None,
+                           message={"role": "assistant", "content": ans["answer"]})
+        return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page():
+        return HTMLResponse(_docs_page(app.openapi()))
+
+    # Last: JSON 404/405 for the rest of /api and /v1, which would otherwise fall through
+    # to the UI mounted at "/" and get its HTML-ish errors.
+    @app.api_route("/api/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    def no_such_route(request: Request, rest: str):
+        return _not_routed(app, request)
+
+    return app
+
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _not_routed(app: FastAPI, request: Request) -> JSONResponse:
+    """405 (with Allow) when another method of a real route matches the path, else 404."""
+    path = request.url.path
+    allowed = sorted({m for r in app.routes if getattr(r, "methods", None) and r.methods != set(_ALL_METHODS)
+                      and r.path_regex.match(path) for m in r.methods})
+    if allowed:
+        resp = _error(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}.",
+                      code="method_not_allowed")
+        resp.headers["Allow"] = ", ".join(allowed)
+        return resp
+    return _error(404, f"No endpoint {path}. See /docs or /openapi.json for the API.", code="not_found")
+
+
+def _model() -> dict:
+    return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-zh"}
