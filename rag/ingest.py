@@ -33,7 +33,9 @@ from .textnorm import normalize
 __all__ = ["SUPPORTED", "IngestReport", "assemble", "decode_bytes", "load_file", "load_paths", "parse_bytes"]
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024
+"""Largest file read (20 MiB; ~7 million Chinese characters, hours of embedding on a CPU). Larger
+files are refused with advice to split them: one document that size would also make a poor source."""
 
 _TERMINAL = set("。！？!?…；;：:”’」』）)》】]\"'")
 _CAPTION = re.compile(
@@ -279,7 +281,7 @@ def parse_bytes(data: bytes, name: str, *, meta: dict[str, Any] | None = None) -
         raise UnsupportedFormat(f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(SUPPORTED)}.",
                                 path=name)
     if len(data) > MAX_BYTES:
-        raise IngestError(f"is {len(data) / 1e6:.0f} MB; the limit is {MAX_BYTES // 2**20} MB. Split it.", path=name)
+        raise IngestError(_too_big(len(data)), path=name)
     if not data.strip():
         raise EmptyDocument("is empty.", path=name)
     fm: dict[str, Any] = {}
@@ -299,10 +301,17 @@ def parse_bytes(data: bytes, name: str, *, meta: dict[str, Any] | None = None) -
     return assemble(raw, meta=fm, path=name)
 
 
+def _too_big(size: int) -> str:
+    return (f"is {size / 2**20:.0f} MB; the limit is {MAX_BYTES // 2**20} MB per file. "
+            "Split it into smaller files (e.g. one per chapter) and index those.")
+
+
 def load_file(path: str | Path) -> Document:
     """Read one file into a Document; raises an IngestError subclass on bad input."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_BYTES:  # refuse before reading it into memory
+            raise IngestError(_too_big(p.stat().st_size), path=str(p))
         data = p.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot be read ({e.strerror}).", path=str(p)) from e
@@ -310,6 +319,24 @@ def load_file(path: str | Path) -> Document:
 
 
 # ---------------------------------------------------------------- layout
+
+def _file_title(path: str) -> str:
+    """A title from a file name; names that are not UTF-8 (``\\udcxx`` escapes) are tried as GB18030.
+
+    >>> _file_title("/tmp/" + "政策".encode("gbk").decode("utf-8", "surrogateescape") + ".txt")
+    '政策'
+    """
+    stem = Path(path).stem if path else ""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in stem):
+        raw = stem.encode("utf-8", "surrogateescape") if all(
+            not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in stem) else b""
+        try:
+            stem = raw.decode("gb18030") if raw else ""
+        except UnicodeDecodeError:
+            stem = ""
+        stem = stem or "".join(c for c in Path(path).stem if not 0xD800 <= ord(c) <= 0xDFFF)
+    return stem
+
 
 def _ends_sentence(t: str) -> bool:
     return bool(t) and t[-1] in _TERMINAL
@@ -376,7 +403,7 @@ def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, pat
     title = str(meta.get("title") or "").strip()
     if not title:
         first = next((s for s in spans if s["kind"] == "heading"), None)
-        title = text[first["start"]:first["end"]] if first and first["start"] == 0 else (Path(path).stem if path else "")
+        title = text[first["start"]:first["end"]] if first and first["start"] == 0 else _file_title(path)
     meta.pop("title", None)
     doc_id = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return Document(doc_id=doc_id, title=title or doc_id, text=text, path=path, meta=meta, blocks=spans)

@@ -27,7 +27,7 @@ __all__ = ["Searcher", "ask"]
 
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
-        refusal: RefusalModel = RefusalModel()) -> Answer:
+        refusal: RefusalModel | None = None) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal)."""
     t0 = time.perf_counter()
     q = clean_question(question)

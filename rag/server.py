@@ -45,4 +45,5 @@ def serve(home: str | Path | None = None, *, host: str = "127.0.0.1", port: int 
 
     app = create_app(home)
     print(f"Serving on http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Open browser tabs and gradio_client keep streaming connections; don't wait on them forever at exit.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -2,21 +2,27 @@
 
 :func:`update_index` compares what is on disk with the current index:
 new files are added, files whose content changed are re-indexed, unchanged
-ones are kept (their embeddings come from the cache, so nothing is
-re-embedded), and with ``sync=True`` documents whose files are gone are
-removed. Changing the embedder or the chunker is refused unless
-``rebuild=True``. The whole read-modify-write runs under the index's
-single-writer lock. This module does not parse files or rank anything.
+ones are kept, and with ``sync=True`` documents whose files are gone are
+removed. A file moved or renamed (same content) keeps its document and gets
+its new path. Only new chunk text is embedded and segmented: vectors and
+BM25 terms of unchanged chunks come from the previous generation (or the
+embedding cache), BM25 and FAISS are rebuilt from them. If nothing changed,
+no generation is written. Changing the embedder or the chunker is refused
+unless ``rebuild=True``. A file that cannot be read is reported and skipped;
+the document it used to be stays indexed. The whole read-modify-write runs
+under the index's single-writer lock. This module does not parse files or
+rank anything.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Iterable
 
 from .config import ChunkConfig, data_dir
-from .embed import DEFAULT_EMBEDDER, get_embedder
+from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import IndexError_, IndexMismatch, IndexNotFound, RagError
 from .index import Index, build_index, index_lock, open_index
 from .ingest import load_paths
@@ -40,20 +46,30 @@ def _existing(home: Path, rebuild: bool) -> Index | None:
         raise
 
 
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
 def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None, embedder_name: str | None = None,
                  rebuild: bool = False, sync: bool = False, chunk_config: ChunkConfig | None = None,
-                 progress: bool = True) -> dict:
+                 progress: bool = True, embedder: Embedder | None = None) -> dict:
     """Bring the index under ``home`` up to date with the files under ``paths``.
 
-    Returns a report: ``added``/``updated``/``removed``/``unchanged`` document
-    titles or ids, ``duplicates``, ``errors`` (files that could not be read,
-    with the reason) and the final ``counts``.
+    ``embedder`` (optional) is used instead of loading ``embedder_name``; it
+    must be the index's embedder unless ``rebuild``.
+
+    Returns a report: ``added``/``updated``/``removed`` document titles,
+    ``unchanged`` ids, ``duplicates``, ``errors`` (files that could not be
+    read, with the reason; ``skipped`` counts them), the final ``counts`` and
+    the ``generation`` in use (unchanged if nothing changed).
     """
     home = data_dir(home)
     paths = [str(p) for p in paths]
     for p in paths:
         if not Path(p).exists():
-            raise RagError(f"{p} does not exist.")
+            raise RagError(f"{p} does not exist. Give files or folders to index.")
+    if embedder is not None and embedder_name is None:
+        embedder_name = embedder.name
     with index_lock(home):
         old = _existing(home, rebuild)
         if old is not None and not rebuild:
@@ -66,64 +82,88 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
                                     "to change them re-index everything with `rag index --rebuild ...`.")
             embedder_name = built["embedder"]["name"]
             chunk_config = ChunkConfig(**built["chunker"])
-        embedder = get_embedder(embedder_name or DEFAULT_EMBEDDER)
+        embedder = embedder or get_embedder(embedder_name or DEFAULT_EMBEDDER)
         chunk_config = chunk_config or ChunkConfig()
 
         report = load_paths(paths)
+        now = time.strftime("%Y-%m-%d %H:%M")
         for d in report.documents:
             d.path = _abs(d.path)
-        kept: dict[str, Document] = {} if (old is None or rebuild) else dict(old.documents)
+        fresh = old is None or rebuild
+        kept: dict[str, Document] = {} if fresh else dict(old.documents)
         by_path = {d.path: d.doc_id for d in kept.values()}
         added, updated, unchanged, removed = [], [], [], []
+        first = {d.doc_id: d.path for d in report.documents}
+        duplicates = [f"{p} (same as {first.get(i, i)})" for p, i in report.duplicates]
         seen_paths = set()
         for d in report.documents:
             seen_paths.add(d.path)
             if d.doc_id in kept:
-                unchanged.append(d.doc_id)
+                had = kept[d.doc_id]
+                if had.path == d.path:
+                    unchanged.append(d.doc_id)
+                elif had.path and Path(had.path).exists():
+                    duplicates.append(f"{d.path} (same as {had.path})")
+                else:  # moved or renamed: same content, new path (and title, if it came from the name)
+                    d.meta.setdefault("added", had.meta.get("added") or now)
+                    kept[d.doc_id] = d
+                    updated.append(f"{d.title} (moved from {had.path})")
                 continue
             old_id = by_path.get(d.path)
             if old_id is not None and old_id in kept:
+                d.meta.setdefault("added", kept[old_id].meta.get("added") or now)
                 del kept[old_id]
                 updated.append(d.title)
             else:
+                d.meta.setdefault("added", now)
                 added.append(d.title)
             kept[d.doc_id] = d
-        if sync and old is not None and not rebuild:
+        if sync and not fresh:
             roots = [_abs(p) for p in paths]
             for doc_id, d in list(kept.items()):
-                inside = any(d.path == r or d.path.startswith(r.rstrip("/") + "/") for r in roots)
-                if inside and d.path not in seen_paths and not Path(d.path).exists():
+                if _inside(d.path, roots) and d.path not in seen_paths and not Path(d.path).exists():
                     removed.append(d.title)
                     del kept[doc_id]
-        changed = bool(added or updated or removed) or old is None or rebuild
-        if changed:
+        if not kept and old is None:
+            skipped = "; ".join(str(e) for e in report.errors[:5])
+            raise RagError(f"No readable documents in {', '.join(paths)}; nothing was indexed."
+                           + (f" Skipped: {skipped}" if skipped else ""))
+        if added or updated or removed or fresh:
             idx = build_index(list(kept.values()), embedder=embedder, home=home, chunk_config=chunk_config,
-                              progress=progress, lock=False)
+                              progress=progress, lock=False, previous=old)
         else:
             idx = old
     return {
         "home": str(home),
         "embedder": embedder.name,
         "added": added, "updated": updated, "removed": removed, "unchanged": unchanged,
-        "duplicates": [f"{p} (same as {i})" for p, i in report.duplicates],
+        "duplicates": duplicates,
         "errors": [str(e) for e in report.errors],
+        "skipped": len(report.errors),
         "counts": dict(idx.manifest["counts"]),
         "generation": idx.path.name,
     }
 
 
-def remove_documents(targets: list[str], *, home: str | Path | None = None) -> list[str]:
-    """Remove documents by id or file path; returns the removed ids."""
+def remove_documents(targets: list[str], *, home: str | Path | None = None,
+                     embedder: Embedder | None = None) -> list[str]:
+    """Remove documents by id or file path (a folder removes everything under it); returns the removed ids.
+
+    Nothing is embedded or segmented: the remaining chunks keep their vectors and terms.
+    """
     home = data_dir(home)
     with index_lock(home):
         old = open_index(home)
         wanted = set(targets) | {_abs(t) for t in targets}
-        removed = [i for i, d in old.documents.items() if i in wanted or d.path in wanted]
+        roots = [_abs(t) for t in targets if Path(t).is_dir()]
+        removed = [i for i, d in old.documents.items()
+                   if i in wanted or d.path in wanted or (roots and _inside(d.path, roots))]
         if not removed:
             raise RagError(f"No indexed document matches {', '.join(targets)}. List them with `rag docs`.")
         keep = [d for i, d in old.documents.items() if i not in removed]
-        build_index(keep, embedder=get_embedder(old.embedder_name), home=home,
-                    chunk_config=ChunkConfig(**old.manifest["chunker"]), progress=False, lock=False)
+        build_index(keep, embedder=embedder or get_embedder(old.embedder_name), home=home,
+                    chunk_config=ChunkConfig(**old.manifest["chunker"]), progress=False, lock=False,
+                    previous=old)
     return removed
 
 

@@ -1,0 +1,80 @@
+"""The `rag` command line through click's CliRunner, on the real index."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from rag.cli import main
+
+from .conftest import CORPUS
+
+
+def run(*args, home=None):
+    argv = list(args) + (["--home", str(home)] if home else [])
+    return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+
+def test_index_then_ask_human_and_json(tmp_path):
+    home = tmp_path / "h"
+    r = run("index", str(CORPUS), "--quiet", home=home)
+    assert r.exit_code == 0, r.output
+    assert "1 documents" in r.output and "added: 1" in r.output
+    r = run("ask", "温州人工智能局做什么", home=home)
+    assert r.exit_code == 0 and "[1]" in r.output and "来源" in r.output and "算力" in r.output
+    r = run("ask", "--json", "温州人工智能局做什么", home=home)
+    d = json.loads(r.stdout)
+    assert d["answerable"] and d["citations"][0]["quote"] in d["citations"][0]["text"]
+    r = run("index", str(CORPUS), "--quiet", home=home)
+    assert "unchanged: 1" in r.output
+    r = run("docs", "--json", home=home)
+    assert json.loads(r.stdout)[0]["chunks"] > 0
+
+
+def test_refusal_on_cli(sample_home):
+    r = run("ask", "--json", "北京的房价是多少", home=sample_home)
+    d = json.loads(r.stdout)
+    assert d["answerable"] is False and d["citations"] == [] and d["suggestions"]
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, sample_home):
+    r = CliRunner().invoke(main, ["ask", "温州", "--home", str(tmp_path / "none")])
+    assert r.exit_code == 1 and "rag index" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["ask", "   ", "--home", str(sample_home)])
+    assert r.exit_code == 1 and "empty" in r.output
+    r = CliRunner().invoke(main, ["ask", "温州", "--mode", "magic", "--home", str(sample_home)])
+    assert r.exit_code == 2
+
+
+def test_eval_jsonl_against_index(sample_home, tmp_path):
+    qs = tmp_path / "q.jsonl"
+    qs.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"question": "温州人工智能局做什么", "answers": ["算力建设"], "answerable": True},
+        {"question": "长三角集成电路产业规模占全国多少", "answers": ["3/5"], "answerable": True},
+        {"question": "北京的房价是多少", "answers": [], "answerable": False},
+    ]), encoding="utf-8")
+    out = tmp_path / "per.jsonl"
+    r = run("eval", str(qs), "--index", str(sample_home), "--mode", "hybrid,bm25", "--json", "--quiet",
+            "--out", str(out))
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    h = d["modes"]["hybrid"]
+    assert h["recall@5"] == 1.0 and h["refusal_recall"] == 1.0 and h["answer_hit_quote"] == 1.0
+    assert set(d["modes"]) == {"hybrid", "bm25"}
+    assert len(out.read_text().splitlines()) == 6
+
+
+def test_eval_squad_file_builds_its_own_index(tmp_path):
+    squad = {"data": [{"title": "温州", "paragraphs": [
+        {"context": "温州设立人工智能局。该局统筹推进算力建设。", "qas": [
+            {"id": "1", "question": "温州设立了什么局?", "answers": [{"text": "人工智能局", "answer_start": 4}]}]},
+        {"context": "杭州西湖区设立20亿元成果转化基金。", "qas": [
+            {"id": "2", "question": "西湖区设立了多少基金?", "answers": [{"text": "20亿元", "answer_start": 7}]}]}]}]}
+    f = tmp_path / "tiny.json"
+    f.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
+    r = run("eval", str(f), "--mode", "hybrid,dense,bm25", "--json", "--quiet")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["documents"] == 2
+    assert d["modes"]["bm25"]["recall@1"] == 1.0

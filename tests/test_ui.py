@@ -1,0 +1,351 @@
+"""End-to-end tests of the chat UI: the real ``rag serve`` process driven by Chromium.
+
+One server per module (``rag serve`` in a subprocess, a temp ``RAG_HOME``
+holding an index of ``corpus/``), one headless Debian Chromium. Screenshots
+go to ``tests/artifacts/``. Also checks the ``/ask`` endpoint through
+gradio_client against ``rag ask --json``, and the pure helpers of
+:mod:`ui.render` and :mod:`ui.library` without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ui.library import safe_filename
+from ui.render import esc, highlight, link_markers, render_chat
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+RAG = [sys.executable, "-m", "rag.cli"]
+
+HOSTILE_MD = """---
+title: <img src=x onerror=alert(1)>恶意标题测试
+date: 2026-03-01
+---
+
+## <script>alert(1)</script>值班安排
+
+示例县防汛办公室的值班电话是 87654321。<script>alert(1)</script>详情见[点我](javascript:alert(1))。<img src=x onerror=alert(1)>防汛物资存放在示例县北仓库。
+"""
+
+POLICY_MD = """---
+title: 示例市数据局2026年数据要素政策
+date: 2026-02-15
+---
+
+## 公共数据开放
+
+2026年3月,示例市数据局发布《公共数据授权运营办法》,首批向企业开放4721个公共数据集。
+
+示例市数据局同时设立数据要素创新基金,规模为3.6亿元,用于支持数据标注和数据交易。
+"""
+
+
+# ---------------------------------------------------------------- pure helpers (fast)
+
+def test_render_escapes_document_text():
+    hostile = {"question": "q", "status": "done", "vote": None, "answer": {
+        "answer": "<script>alert(1)</script>[点我](javascript:alert(1))[1]", "answerable": True,
+        "citations": [{"n": 1, "doc_id": "d", "title": "<img src=x onerror=alert(1)>", "section": "<b>s</b>",
+                       "chunk_id": "c", "start": 0, "end": 9, "quote": "<i>q</i>", "text": "<i>q</i>",
+                       "score": 1.0, "quote_start": 0, "quote_end": 8, "date": ""}],
+        "suggestions": [], "timings_ms": {"total": 1.0}}}
+    out = render_chat([hostile])
+    assert "<script>" not in out and "<img" not in out and "<i>" not in out and "<b>s" not in out
+    assert "javascript:alert(1))" in out  # visible text, not an href
+    assert 'href="javascript' not in out
+    assert '<mark>&lt;i&gt;q&lt;/i&gt;</mark>' in out
+    assert 'data-target="src-0-1"' in out and 'id="src-0-1"' in out
+
+
+def test_highlight_falls_back_to_find_and_link_markers_ignore_unknown():
+    c = {"text": "甲乙丙", "quote": "乙", "start": 0, "quote_start": 99, "quote_end": 100}
+    assert highlight(c) == "甲<mark>乙</mark>丙"
+    assert link_markers("a[2]", [1], 0) == "a[2]"
+    assert esc("${1}") == "&#36;{1}"
+
+
+@pytest.mark.parametrize("name, want", [
+    ("../../etc/passwd.md", "passwd.md"), ("..\\..\\x.TXT", "x.txt"), ("a/b/.hidden.md", "hidden.md"),
+    ("报告 (终稿).docx", "报告_(终稿).docx"), ("evil.sh", None), ("noext", None), ("..", None),
+    ("x.md\x00.exe", None)])
+def test_safe_filename(name, want):
+    assert safe_filename(name) == want
+
+
+# ---------------------------------------------------------------- the real server
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rag serve exited with {proc.returncode}:\n{proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up in {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``rag serve`` on a free port with a fresh index of corpus/; yields (url, home)."""
+    home = tmp_path_factory.mktemp("rag_home")
+    env = dict(os.environ, RAG_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
+               PYTHONUNBUFFERED="1")
+    subprocess.run([*RAG, "index", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True, cwd=ROOT)
+    port = _free_port()
+    proc = subprocess.Popen([*RAG, "serve", "--port", str(port), "--corpus", str(CORPUS)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_http(url, proc)
+        yield url, home, env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(8)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page on the app that records dialogs and any request leaving 127.0.0.1."""
+    url = server[0]
+    ctx = browser.new_context(viewport={"width": 1200, "height": 1000}, locale="zh-CN",
+                              permissions=["clipboard-read", "clipboard-write"])
+    pg = ctx.new_page()
+    pg.dialogs, pg.outside = [], []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:")) else pg.outside.append(r.url))
+    pg.goto(url)
+    pg.locator("#question textarea").wait_for(timeout=30_000)
+    yield pg
+    ctx.close()
+
+
+def _ask(page, question: str):
+    """Type a question, send it, wait for the finished turn; returns its locator."""
+    turns = page.locator("#chat-log .turn")
+    n = turns.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask-btn").click()
+    turn = turns.nth(n)
+    turn.locator(".bubble.answer, .bubble.refusal, .bubble.notice").wait_for(timeout=30_000)
+    return turn
+
+
+def _scroll_to(turn) -> None:
+    turn.page.wait_for_timeout(400)  # let gradio's own autoscroll (300 ms after an update) run first
+    turn.evaluate("el => el.scrollIntoView({block: 'start'})")
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def _upload(page, paths: list[Path]):
+    page.get_by_role("tab", name="资料库").click()
+    page.locator("#upload-files input[type=file]").set_input_files([str(p) for p in paths])
+    for p in paths:
+        page.locator("#upload-files").get_by_text(p.stem).first.wait_for(timeout=15_000)
+    page.locator("#add-btn").click()
+    report = page.locator("#lib-report table.up-report")
+    report.wait_for(timeout=60_000)
+    return report
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_answer_with_highlighted_source(page, server):
+    page.evaluate("""() => { window.__sawSearching = false;
+        new MutationObserver(() => { if (document.querySelector('#chat-log .searching')) window.__sawSearching = true; })
+          .observe(document.body, {subtree: true, childList: true}); }""")
+    turn = _ask(page, "温州人工智能局做什么")
+    answer = turn.locator(".answer-text").inner_text()
+    assert any(w in answer for w in ("算力", "数据资源", "应用场景")), answer
+    assert page.evaluate("window.__sawSearching"), "no visible 正在检索 state"
+    mark = turn.locator(".src-card mark").first
+    assert "人工智能局" in mark.inner_text()
+    card = turn.locator(".src-card").first
+    assert "怎么发展人工智能产业" in card.locator(".src-title").inner_text()
+    assert card.locator(".src-date").inner_text() == "2026-01"
+    # [n] brings its source into view
+    page.locator("#chat-log").evaluate("el => el.scrollTo(0, 0)")
+    turn.locator("a.cite").first.click()
+    page.wait_for_function("""() => { const r = document.getElementById('src-0-1').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""", timeout=5_000)
+    # 👍 with a comment lands in feedback.jsonl
+    turn.locator("input.fb-comment").fill("很清楚")
+    turn.locator("button.fb-btn[data-vote=up]").click()
+    fb = Path(server[1]) / "feedback.jsonl"
+    deadline = time.monotonic() + 10
+    while not fb.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rec = json.loads(fb.read_text(encoding="utf-8").splitlines()[-1])
+    assert rec["vote"] == "up" and rec["comment"] == "很清楚" and rec["question"] == "温州人工智能局做什么"
+    assert rec["citations"] and rec["citations"][0]["quote"] in rec["answer"]
+    # a refusal is a refusal, with suggestions
+    refused = _ask(page, "火星上的天气怎么样")
+    assert refused.locator(".bubble.refusal").count() == 1
+    assert "可能相关" in refused.inner_text()
+    _scroll_to(refused)
+    _shot(page, "ui-refusal.png")
+    _scroll_to(turn)
+    _shot(page, "ui-answer.png")
+    # copy puts the answer and its sources on the clipboard
+    turn.locator("button.copy-btn").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert answer.split("[")[0] in copied and "来源：" in copied and "[1] 怎么发展人工智能产业" in copied
+    # a library error (question too long) is a friendly notice, not a traceback
+    bad = _ask(page, "问" * 2100)
+    assert "无法检索" in bad.locator(".bubble.notice").inner_text()
+    assert "Traceback" not in page.content()
+    assert not page.dialogs and not page.outside, (page.dialogs, page.outside)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_upload_then_ask(page, tmp_path):
+    good = tmp_path / "示例市数据局政策.md"
+    good.write_text(POLICY_MD, encoding="utf-8")
+    empty = tmp_path / "空白.txt"
+    empty.write_text("", encoding="utf-8")
+    report = _upload(page, [good, empty])
+    text = report.inner_text()
+    assert "已加入" in text and "失败" in text, text
+    page.locator("#doc-table").get_by_text("示例市数据局2026年数据要素政策").first.wait_for(timeout=10_000)
+    _shot(page, "ui-upload.png")
+    page.get_by_role("tab", name="问答").click()
+    turn = _ask(page, "示例市数据局首批开放了多少个公共数据集")
+    assert "4721" in turn.locator(".answer-text").inner_text()
+    assert "示例市数据局2026年数据要素政策" in turn.locator(".src-card .src-title").first.inner_text()
+    # the settings panel: filter by the new document, then a corpus question finds nothing there
+    page.get_by_text("检索设置").click()
+    page.locator("#doc-filter input").fill("示例市数据局")
+    page.get_by_role("option").filter(has_text="示例市数据局2026年数据要素政策").first.click()
+    page.keyboard.press("Escape")
+    only = _ask(page, "温州人工智能局做什么")
+    assert all("示例市数据局" in t for t in only.locator(".src-title").all_inner_texts())
+    _shot(page, "ui-settings.png")
+    assert not page.dialogs and not page.outside
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_hostile_document_renders_inert(page, tmp_path):
+    hostile = tmp_path / "hostile.md"
+    hostile.write_text(HOSTILE_MD, encoding="utf-8")
+    assert "已加入" in _upload(page, [hostile]).inner_text()
+    page.get_by_role("tab", name="问答").click()
+    turn = _ask(page, "示例县防汛办公室的值班电话是多少")
+    assert "87654321" in turn.locator(".answer-text").inner_text()
+    visible = turn.inner_text()
+    assert "<script>alert(1)</script>" in visible
+    assert "[点我](javascript:alert(1))" in visible
+    assert "<img src=x onerror=alert(1)>" in visible  # the title, shown as text
+    page.wait_for_timeout(500)  # give an injected onerror handler time to fire
+    assert page.locator("img[onerror], #chat-log img, #chat-log script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    page.get_by_role("tab", name="资料库").click()
+    page.wait_for_timeout(300)
+    assert page.locator("img[onerror]").count() == 0
+    page.get_by_role("tab", name="问答").click()
+    _scroll_to(turn)
+    _shot(page, "ui-hostile.png")
+    assert not page.dialogs, page.dialogs
+    # delete it again from the library tab
+    page.get_by_role("tab", name="资料库").click()
+    page.locator("#del-choice input").fill("恶意标题")
+    page.get_by_role("option").filter(has_text="恶意标题测试").first.click()
+    page.locator("#del-btn").click()
+    page.locator("#lib-report").get_by_text("已删除 1 篇文档").wait_for(timeout=30_000)
+    assert page.locator("#doc-table").get_by_text("恶意标题测试").count() == 0
+    assert not page.dialogs, page.dialogs
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_retrieval_test_view(page):
+    page.get_by_role("tab", name="检索测试").click()
+    page.locator("#rt-query textarea").fill("温州人工智能局")
+    page.locator("#rt-btn").click()
+    cols = page.locator("#rt-out .rt-col")
+    cols.first.wait_for(timeout=30_000)
+    assert cols.count() == 3
+    assert all(cols.nth(i).locator(".rt-hit").count() > 0 for i in range(3))
+    _shot(page, "ui-retrieval.png")
+
+
+def _shape(x):
+    if isinstance(x, dict):
+        return {k: _shape(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_shape(v) for v in x[:1]]
+    return "number" if isinstance(x, (int, float)) and not isinstance(x, bool) else type(x).__name__
+
+
+@pytest.mark.slow
+def test_gradio_client_ask_matches_cli_json(server):
+    from gradio_client import Client
+
+    url, home, env = server
+    q = "温州人工智能局做什么"
+    client = Client(url, verbose=False)
+    got = client.predict(q, api_name="/ask")
+    client.close()
+    cli = json.loads(subprocess.run([*RAG, "ask", "--json", q], env=env, cwd=ROOT, check=True,
+                                    capture_output=True, text=True).stdout)
+    assert list(got) == list(cli) == ["question", "answer", "answerable", "confidence", "citations",
+                                      "suggestions", "timings_ms"]
+    assert _shape(got) == _shape(cli)
+    for key in ("question", "answer", "answerable", "confidence", "citations", "suggestions"):
+        assert got[key] == cli[key], key
+    assert set(got["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert set(got["citations"][0]) == {"n", "doc_id", "title", "section", "chunk_id", "start", "end", "quote",
+                                        "text", "score", "quote_start", "quote_end", "date"}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_example_button_and_empty_question(page):
+    page.locator("#ask-btn").click()  # empty: a warning toast, no new turn
+    page.get_by_text("请先输入问题").first.wait_for(timeout=10_000)
+    assert page.locator("#chat-log .turn").count() == 0
+    page.get_by_role("button", name="2021年杭州有多少家人工智能企业").click()
+    turn = page.locator("#chat-log .turn").first
+    turn.locator(".bubble.answer").wait_for(timeout=30_000)
+    assert "741" in turn.locator(".answer-text").inner_text()

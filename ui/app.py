@@ -1,0 +1,232 @@
+"""The Gradio app: chat for citizens, a document library for staff, a retrieval test view.
+
+:func:`build_ui` wires a :class:`~rag.qa.Searcher` into three tabs:
+
+- **问答** — chat with history; each answer shows ``[n]`` links and source
+  cards with the supporting sentence highlighted; refusals offer the closest
+  passages as 可能相关; copy, 👍/👎 with a comment (``feedback.jsonl``);
+  settings for the number of sources, retrieval mode and a document filter.
+- **资料库** — the indexed documents; upload (checked, saved under
+  ``uploads/``, indexed) and delete. The chat follows the new index at once
+  because the Searcher follows ``CURRENT``.
+- **检索测试** — ranked passages with scores for dense, BM25 and hybrid.
+
+It also registers ``api_name="ask"``: ``Answer.to_dict()``, the same JSON
+contract as ``rag ask --json``, for gradio_client. Library errors
+(:mod:`rag.errors`) become friendly messages here and nowhere else.
+HTML comes from :mod:`ui.render` (which escapes all document text); this
+module holds no rendering and no indexing logic. :func:`mount_options` gives
+the theme/CSS/limits for ``gr.mount_gradio_app`` (gradio 6 takes them there).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import gradio as gr
+
+from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError
+from rag.ingest import SUPPORTED
+from rag.retrieve import MAX_QUESTION_CHARS, retrieve
+
+from .feedback import VOTES, record_feedback
+from .library import MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
+from .render import render_chat, render_retrieval, render_upload_report
+from .theme import CHAT_JS, CSS, make_theme
+
+__all__ = ["EXAMPLES", "build_ui", "mount_options"]
+
+EXAMPLES = [
+    "温州人工智能局做什么",
+    "2021年杭州有多少家人工智能企业",
+    "苏州发展人工智能选择了什么路径",
+    "长三角人工智能产业规模占全国多少",
+    "哪些城市获批国家新一代人工智能创新发展试验区",
+]
+MODES = [("混合（推荐）", "hybrid"), ("语义向量", "dense"), ("关键词 BM25", "bm25")]
+DOC_HEADERS = ["标题", "日期", "片段数", "字数", "加入时间", "文档 ID"]
+
+
+def mount_options() -> dict[str, Any]:
+    """Keyword arguments for ``gr.mount_gradio_app`` (theme, CSS, footer, upload limit)."""
+    return {"theme": make_theme(), "css": CSS, "footer_links": ["api"], "max_file_size": MAX_UPLOAD_BYTES}
+
+
+def friendly(e: RagError) -> str:
+    """A Chinese headline for a library error (the library's message is the detail)."""
+    if isinstance(e, QueryError):
+        return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
+    if isinstance(e, IndexNotFound):
+        return "资料库还没有建立索引，请先在“资料库”页上传文件。"
+    if isinstance(e, IndexLocked):
+        return "资料库正在更新，请稍后再试。"
+    if isinstance(e, IndexError_):
+        return "资料库索引不可用，请联系管理员重建索引。"
+    return "处理时出错了。"
+
+
+def _doc_choices(rows: list[list]) -> list[tuple[str, str]]:
+    return [(f"{r[0]}（{r[1]}）" if r[1] else str(r[0]), r[5]) for r in rows]
+
+
+def _warm_up(searcher) -> None:
+    """Load the index and the embedder now so the first question is as fast as the rest."""
+    try:
+        searcher.ask(EXAMPLES[0])
+    except RagError:
+        pass  # no index yet: the UI says so when someone asks
+
+
+def build_ui(searcher) -> gr.Blocks:
+    """The Blocks app for ``searcher`` (a :class:`rag.qa.Searcher`)."""
+    home = searcher.home
+    threading.Thread(target=_warm_up, args=(searcher,), daemon=True, name="ui-warm-up").start()
+
+    # ------------------------------------------------------------ handlers
+    def respond(question: str, turns: list, k: float, mode: str, doc_ids: list | None):
+        q = (question or "").strip()
+        if not q:
+            gr.Warning("请先输入问题。", title="注意")
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
+        turns = list(turns or []) + [{"question": q, "status": "pending"}]
+        yield render_chat(turns), turns, ""
+        try:
+            ans = searcher.ask(q, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None)
+            turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
+        except RagError as e:
+            turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}
+        yield render_chat(turns), turns, ""
+
+    def clear_chat():
+        return render_chat([]), []
+
+    def on_feedback(turns: list, evt: gr.EventData):
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        i, vote = data.get("turn"), data.get("vote")
+        if not isinstance(i, int) or not 0 <= i < len(turns or []) or vote not in VOTES:
+            return gr.skip()
+        turn = turns[i]
+        if turn.get("status") != "done":
+            return gr.skip()
+        record_feedback(home, turn["answer"], vote, str(data.get("comment") or ""))
+        turns = list(turns)
+        turns[i] = dict(turn, vote=vote)
+        gr.Info("已收到反馈，谢谢！", title="提示")
+        return turns
+
+    def api_ask(question: str, k: int = 5, mode: str = "hybrid", doc_ids: list[str] | None = None) -> dict:
+        """Answer a question: Answer.to_dict(), the same JSON as `rag ask --json`."""
+        try:
+            return searcher.ask(question, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None).to_dict()
+        except RagError as e:
+            raise gr.Error(f"{friendly(e)} {e}") from e
+
+    def refresh_docs():
+        rows = document_rows(home)
+        choices = _doc_choices(rows)
+        return rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
+
+    def on_upload(files: list | None, progress=gr.Progress(track_tqdm=True)):
+        if not files:
+            gr.Warning("请先选择要上传的文件。", title="注意")
+            return (gr.skip(),) * 5
+        try:
+            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d))
+        except RagError as e:
+            return (render_upload_report([], f"{friendly(e)}（{e}）"), *refresh_docs(), gr.skip())
+        ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))
+        bad = sum(1 for r in result.rows if r[1] == "失败")
+        rows, *updates = refresh_docs()
+        summary = f"成功 {ok} 个，失败 {bad} 个，其余未变化/重复。资料库现有 {len(rows)} 篇文档。"
+        if ok:
+            gr.Info(f"已加入 {ok} 个文件，问答立即可用。", title="提示")
+        return (render_upload_report(result.rows, summary), rows, *updates, None)
+
+    def on_delete(doc_id: str | None):
+        if not doc_id:
+            gr.Warning("请先选择要删除的文档。", title="注意")
+            return (gr.skip(),) * 4
+        try:
+            removed = delete_document(doc_id, home)
+            msg = f"已删除 {len(removed)} 篇文档（{', '.join(removed)}）。"
+        except RagError as e:
+            msg = f"{friendly(e)}（{e}）"
+        return (render_upload_report([], msg), *refresh_docs())
+
+    def on_retrieval_test(query: str, k: float):
+        try:
+            idx = searcher.index()
+            results = {m: retrieve(idx, query, embedder=searcher.embedder, k=int(k), mode=m)
+                       for m in ("dense", "bm25", "hybrid")}
+        except RagError as e:
+            gr.Warning(friendly(e), title="注意")
+            return gr.skip()
+        return render_retrieval(query, results)
+
+    # ------------------------------------------------------------ layout
+    rows0 = document_rows(home)
+    with gr.Blocks(title="资料问答助手", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.Markdown("# 资料问答助手\n只根据资料库中的文件回答，每句话都注明出处。", elem_id="app-title")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                chat = gr.HTML(render_chat([]), elem_id="chat-log", js_on_load=CHAT_JS, autoscroll=True,
+                               padding=False)
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(show_label=False, placeholder="请输入问题，例如：温州人工智能局做什么？",
+                                          lines=1, max_lines=4, scale=8, elem_id="question", autofocus=True)
+                    send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
+                    clear = gr.Button("清空对话", scale=1, min_width=80)
+                gr.Markdown("试试这些问题：", elem_classes="examples-label")
+                with gr.Row(elem_classes="examples-row"):
+                    example_buttons = [gr.Button(ex, size="sm", variant="secondary", min_width=60) for ex in EXAMPLES]
+                with gr.Accordion("检索设置", open=False):
+                    with gr.Row():
+                        k = gr.Slider(1, 10, value=5, step=1, label="来源数量")
+                        mode = gr.Radio(MODES, value="hybrid", label="检索方式")
+                    doc_filter = gr.Dropdown(_doc_choices(rows0), multiselect=True, value=[],
+                                             label="只在这些文档中检索（留空表示全部）", elem_id="doc-filter")
+            with gr.Tab("资料库", id="library"):
+                gr.Markdown("### 已收录的文档")
+                doc_table = gr.Dataframe(rows0, headers=DOC_HEADERS, interactive=False, wrap=True,
+                                         elem_id="doc-table")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        files = gr.File(file_count="multiple", file_types=list(SUPPORTED), elem_id="upload-files",
+                                        label=f"上传文件（{' '.join(SUPPORTED)}，单个不超过 "
+                                              f"{MAX_UPLOAD_BYTES // 2**20} MB）")
+                        add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
+                    with gr.Column(scale=2):
+                        del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
+                                                 elem_id="del-choice")
+                        del_btn = gr.Button("删除所选文档", variant="stop", elem_id="del-btn")
+                lib_report = gr.HTML(elem_id="lib-report")
+            with gr.Tab("检索测试", id="retrieval"):
+                gr.Markdown("比较三种检索方式的排序与得分：语义向量（dense）、关键词（BM25）和两者融合（hybrid）。")
+                with gr.Row(equal_height=True):
+                    rt_query = gr.Textbox(show_label=False, placeholder="输入查询", scale=6, elem_id="rt-query")
+                    rt_k = gr.Slider(1, 10, value=5, step=1, label="显示前几条", scale=2)
+                    rt_btn = gr.Button("检索", variant="primary", scale=1, elem_id="rt-btn")
+                rt_out = gr.HTML(elem_id="rt-out")
+
+        # -------------------------------------------------------- events
+        chat_inputs = [question, turns, k, mode, doc_filter]
+        chat_outputs = [chat, turns, question]
+        for trigger in (question.submit, send.click):
+            trigger(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
+        for b in example_buttons:
+            b.click(respond, [b, turns, k, mode, doc_filter], chat_outputs, api_visibility="private",
+                    show_progress="hidden")
+        clear.click(clear_chat, None, [chat, turns], api_visibility="private")
+        chat.click(on_feedback, [turns], [turns], api_visibility="private", show_progress="hidden")
+        add_btn.click(on_upload, [files], [lib_report, doc_table, del_choice, doc_filter, files],
+                      api_visibility="private")
+        del_btn.click(on_delete, [del_choice], [lib_report, doc_table, del_choice, doc_filter],
+                      api_visibility="private")
+        for trigger in (rt_query.submit, rt_btn.click):
+            trigger(on_retrieval_test, [rt_query, rt_k], [rt_out], api_visibility="private")
+        demo.load(refresh_docs, None, [doc_table, del_choice, doc_filter], api_visibility="private")
+        gr.api(api_ask, api_name="ask")
+    return demo
