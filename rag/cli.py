@@ -85,8 +85,11 @@ def main():
 def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json, quiet):
     """Build or update the index from files and folders.
 
-    Reads .txt .md .html .pdf .docx; bad files are listed, the rest indexed.
-    Unchanged documents are not re-embedded.
+    Reads .txt .md .html .pdf .docx; bad files are skipped and listed (on
+    stderr), the rest indexed. Reports what was added, updated, removed
+    (--sync), left unchanged, skipped and found duplicated. Unchanged
+    documents are not re-embedded; a build that is interrupted leaves the
+    previous index in use. Only one `rag index`/`rag rm` runs at a time.
 
     \b
       rag index corpus/
@@ -109,15 +112,11 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
     c = report["counts"]
     _echo(f"Index {report['home']}: {c['documents']} documents, {c['chunks']} chunks "
           f"({report['seconds']} s, embedder {report['embedder']}).")
-    _echo("  " + ", ".join(f"{key} {n}" for key, n in (
-        ("added", len(report["added"])), ("updated", len(report["updated"])), ("removed", len(report["removed"])),
-        ("unchanged", len(report["unchanged"])), ("skipped", report["skipped"]),
-        ("duplicates", len(report["duplicates"])))))
-    for key in ("added", "updated", "removed", "duplicates"):
-        for x in report[key][:20]:
-            _echo(f"  {key}: {x}")
-        if len(report[key]) > 20:
-            _echo(f"  {key}: … and {len(report[key]) - 20} more (see --json)")
+    for key in ("added", "updated", "removed", "unchanged", "skipped", "duplicates"):
+        items = report["errors"] if key == "skipped" else report[key]
+        names = "" if key in ("unchanged", "skipped") or not items else " — " + ", ".join(str(x) for x in items[:10])
+        more = f" … and {len(items) - 10} more (see --json)" if names and len(items) > 10 else ""
+        _echo(f"  {key}: {len(items)}{names}{more}")
     for err in report["errors"]:
         _echo(f"  skipped: {err}", err=True)
 

