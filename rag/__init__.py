@@ -29,7 +29,6 @@ from .update import remove_documents, update_index
 __version__ = "0.1.0"
 
 __all__ = [
-    "NOT_FOUND",
     "Answer",
     "Chunk",
     "ChunkConfig",
@@ -47,6 +46,7 @@ __all__ = [
     "IndexMismatch",
     "IndexNotFound",
     "IngestError",
+    "NOT_FOUND",
     "QueryError",
     "RagError",
     "RefusalModel",

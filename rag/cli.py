@@ -160,33 +160,50 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json):
 
 @main.command("eval")
 @click.argument("dataset", type=click.Path(exists=True))
-@click.option("--index", "index_home", type=click.Path(file_okay=False), default=None,
-              help="Evaluate against this existing index instead of the dataset's own contexts.")
+@click.option("--index", "index_homes", type=click.Path(file_okay=False), multiple=True,
+              help="Evaluate against this existing index instead of the dataset's own contexts "
+                   "(repeat to compare indexes in one run).")
 @click.option("--mode", "modes", default="hybrid", show_default=True,
               help="Comma-separated: hybrid,dense,bm25 (compared in one run).")
 @click.option("-k", "--top-k", "k", type=int, default=10, show_default=True)
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
 @click.option("--embedder", default=None, help="Embedder for the dataset's own index.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Per-question results (JSONL).")
+@click.option("--fail-under", "fail_under", multiple=True, metavar="[MODE.]METRIC=VALUE",
+              help="Exit with status 3 if a metric is below VALUE, e.g. recall@1=0.9 or hybrid.mrr@10=0.95.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_fail_nicely
-def eval_cmd(dataset, index_home, modes, k, limit, embedder, out, as_json, quiet):
+def eval_cmd(dataset, index_homes, modes, k, limit, embedder, out, fail_under, as_json, quiet):
     """Score retrieval and answers on SQuAD-format or JSONL questions.
 
     \b
       rag eval ../shared/data/cmrc2018/cmrc2018_dev.json --mode hybrid,dense,bm25
-      rag eval eval/sample_questions.jsonl --index index --json
-    """
-    from .evaluate import evaluate_dataset, format_table
+      rag eval bench/data/sample_eval.jsonl --index index --json --out per_question.jsonl
+      rag eval bench/data/sample_eval.jsonl --index index --index other-index
+      rag eval bench/data/sample_eval.jsonl --index index --fail-under hybrid.recall@5=0.95
 
-    result = evaluate_dataset(dataset, index_home=index_home, modes=[m.strip() for m in modes.split(",")],
+    \b
+    Datasets: SQuAD-format JSON (CMRC2018, DRCD), JSONL lines
+    {"question", "answers": [...], "answerable": true|false}, or a BEIR folder
+    (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+    """
+    from .evaluate import check_thresholds, evaluate_dataset, format_table
+
+    result = evaluate_dataset(dataset, index_home=list(index_homes) or None,
+                              modes=[m.strip() for m in modes.split(",")],
                               k=k, limit=limit, embedder_name=embedder, per_question_path=out,
                               progress=not quiet)
+    failures = check_thresholds(result, fail_under)
+    result["failed_thresholds"] = failures
     if as_json:
         _echo_json(result)
     else:
         _echo(format_table(result))
+    for f in failures:
+        _echo(f"FAIL: {f}", err=True)
+    if failures:
+        sys.exit(3)
 
 
 @main.command("docs")

@@ -41,7 +41,7 @@ from .records import Document
 from .retrieve import RetrieveConfig, retrieve
 from .textnorm import normalize, search_form
 
-__all__ = ["EvalItem", "evaluate", "evaluate_dataset", "format_table", "load_dataset"]
+__all__ = ["EvalItem", "check_thresholds", "evaluate", "evaluate_dataset", "format_table", "load_dataset"]
 
 KS = (1, 5, 10)
 
@@ -225,32 +225,72 @@ def dataset_index(docs: list[Document], *, embedder: Embedder, chunk_config: Chu
         return build_index(docs, embedder=embedder, home=home, chunk_config=chunk_config, progress=progress)
 
 
-def evaluate_dataset(path: str | Path, *, index_home: str | Path | None = None, modes: Sequence[str] = ("hybrid",),
-                     k: int = 10, limit: int | None = None, embedder_name: str | None = None,
-                     per_question_path: str | Path | None = None, progress: bool = True,
-                     config: RetrieveConfig = RetrieveConfig()) -> dict:
-    """Load a dataset, get its index, run :func:`evaluate`; the ``rag eval`` entry point."""
+def evaluate_dataset(path: str | Path, *, index_home: str | Path | Sequence[str | Path] | None = None,
+                     modes: Sequence[str] = ("hybrid",), k: int = 10, limit: int | None = None,
+                     embedder_name: str | None = None, per_question_path: str | Path | None = None,
+                     progress: bool = True, config: RetrieveConfig = RetrieveConfig()) -> dict:
+    """Load a dataset, get its index(es), run :func:`evaluate`; the ``rag eval`` entry point.
+
+    Several ``index_home`` values compare indexes in one run: the result's
+    ``modes`` keys then read ``"<index dir name>/<mode>"``.
+    """
     docs, items = load_dataset(path)
     if limit:
         items = items[:limit]
     if not items:
         raise RagError(f"{path} holds no questions.")
-    if index_home is not None or docs is None:
-        index = open_index(index_home)
-        embedder = get_embedder(embedder_name or index.embedder_name)
+    homes = [index_home] if isinstance(index_home, (str, Path)) else list(index_home or [])
+    runs: list[tuple[str, Index, Embedder]] = []
+    if homes or docs is None:
+        for h in homes or [None]:
+            index = open_index(h)
+            runs.append((Path(index.path).parent.name, index, get_embedder(embedder_name or index.embedder_name)))
     else:
         embedder = get_embedder(embedder_name or DEFAULT_EMBEDDER)
-        index = dataset_index(docs, embedder=embedder, progress=progress)
+        runs.append(("", dataset_index(docs, embedder=embedder, progress=progress), embedder))
     rows: list | None = [] if per_question_path else None
-    results = evaluate(index, items, embedder=embedder, modes=modes, k=k, config=config, progress=progress,
+    results: dict[str, dict] = {}
+    for label, index, embedder in runs:
+        res = evaluate(index, items, embedder=embedder, modes=modes, k=k, config=config, progress=progress,
                        per_question=rows)
+        for mode, m in res.items():
+            results[f"{label}/{mode}" if len(runs) > 1 else mode] = m
     if per_question_path:
         with open(per_question_path, "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    return {"dataset": str(path), "index": str(index.path), "embedder": embedder.name,
-            "documents": len(index.documents), "chunks": len(index.chunks),
+    first = runs[0][1]
+    return {"dataset": str(path), "index": [str(r[1].path) for r in runs] if len(runs) > 1 else str(first.path),
+            "embedder": runs[0][2].name, "documents": len(first.documents), "chunks": len(first.chunks),
             "primary_metric": "recall@1", "modes": results}
+
+
+def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
+    """``METRIC=VALUE`` or ``MODE.METRIC=VALUE`` gates; returns the failures as messages.
+
+    >>> check_thresholds({"modes": {"hybrid": {"recall@1": 0.9}}}, ["recall@1=0.95"])
+    ['hybrid recall@1 = 0.9000 < 0.95']
+    """
+    failures = []
+    for rule in rules:
+        key, sep, value = rule.partition("=")
+        try:
+            limit = float(value)
+        except ValueError:
+            raise RagError(f"--fail-under {rule!r}: expected METRIC=NUMBER, e.g. recall@1=0.9.") from None
+        mode_filter, _, metric = key.rpartition(".") if "." in key else ("", "", key)
+        found = False
+        for mode, m in result["modes"].items():
+            if mode_filter and mode.split("/")[-1] != mode_filter and mode != mode_filter:
+                continue
+            if metric in m and m[metric] is not None:
+                found = True
+                if m[metric] < limit:
+                    failures.append(f"{mode} {metric} = {m[metric]:.4f} < {limit:g}")
+        if not found:
+            raise RagError(f"--fail-under {rule!r}: no such metric in the results "
+                           f"(have: {', '.join(sorted({k for m in result['modes'].values() for k in m}))}).")
+    return failures
 
 
 def format_table(result: dict) -> str:
@@ -260,12 +300,13 @@ def format_table(result: dict) -> str:
     modes = result["modes"]
     present = [c for c in cols if any(c in m for m in modes.values())]
     head = f"{result['dataset']}  ({result['documents']} docs, {result['chunks']} chunks, {result['embedder']})"
-    lines = [head, "mode     " + " ".join(f"{c:>18}" for c in present)]
+    width = max([8] + [len(m) for m in modes])
+    lines = [head, f"{'mode':<{width}} " + " ".join(f"{c:>18}" for c in present)]
     for mode, m in modes.items():
         vals = []
         for c in present:
             v = m.get(c)
             vals.append(f"{v:>18.1f}" if c.startswith("latency") and v is not None
                         else f"{v:>18.4f}" if isinstance(v, float) else f"{'-':>18}")
-        lines.append(f"{mode:<8} " + " ".join(vals))
+        lines.append(f"{mode:<{width}} " + " ".join(vals))
     return "\n".join(lines)

@@ -78,3 +78,42 @@ def test_eval_squad_file_builds_its_own_index(tmp_path):
     d = json.loads(r.stdout)
     assert d["documents"] == 2
     assert d["modes"]["bm25"]["recall@1"] == 1.0
+
+
+def test_eval_compares_two_indexes_and_gates(sample_home, tmp_path):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(sample_home, other)
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"question": "温州人工智能局做什么", "answers": ["算力建设"]}, ensure_ascii=False),
+                  encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", str(qs), "--index", str(sample_home), "--index", str(other),
+                                  "--mode", "hybrid,bm25", "--json", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert set(json.loads(r.stdout)["modes"]) == {f"{h.name}/{m}" for h in (sample_home, other)
+                                                  for m in ("hybrid", "bm25")}
+    r = CliRunner().invoke(main, ["eval", str(qs), "--index", str(sample_home), "--quiet",
+                                  "--fail-under", "hybrid.recall@1=1.01"])
+    assert r.exit_code == 3 and "FAIL: hybrid recall@1" in r.output
+    r = CliRunner().invoke(main, ["eval", str(qs), "--index", str(sample_home), "--quiet",
+                                  "--fail-under", "recall@5=0.5"])
+    assert r.exit_code == 0
+    r = CliRunner().invoke(main, ["eval", str(qs), "--index", str(sample_home), "--quiet",
+                                  "--fail-under", "bogus=1"])
+    assert r.exit_code == 1 and "no such metric" in r.output
+
+
+def test_eval_beir_folder(tmp_path):
+    d = tmp_path / "beir"
+    (d / "qrels").mkdir(parents=True)
+    corpus = [{"_id": "d1", "title": "温州", "text": "温州设立人工智能局,统筹推进算力建设。"},
+              {"_id": "d2", "title": "杭州", "text": "杭州西湖区设立20亿元成果转化基金。"}]
+    (d / "corpus.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in corpus), encoding="utf-8")
+    (d / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "西湖区的成果转化基金"}, ensure_ascii=False),
+                                     encoding="utf-8")
+    (d / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td2\t1\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", str(d), "--mode", "bm25,hybrid", "--json", "--quiet"])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.stdout)["modes"]
+    assert m["bm25"]["recall@1"] == 1.0 and m["hybrid"]["ndcg@10"] == 1.0
