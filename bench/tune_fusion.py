@@ -1,7 +1,8 @@
 """Choose the hybrid fusion by measurement on held-out data (CMRC2018 *trial*).
 
-Prints recall@1/5 and MRR@10 for BM25, dense, reciprocal-rank fusion and
-convex score fusion at several dense weights, all on one index in one run.
+Prints recall@1/5 and MRR@10 for BM25, dense, reciprocal-rank fusion,
+convex score fusion, the added character-bigram BM25 and the sentence-evidence
+re-ranking at several weights, all on one index in one run.
 The reported benchmarks (CMRC2018 dev, DRCD dev) are never used here.
 
     python bench/tune_fusion.py [--data ../shared/data/cmrc2018/cmrc2018_trial.json] [--limit N]
@@ -34,10 +35,15 @@ def main() -> None:
     index = dataset_index(docs, embedder=emb.inner, progress=True)
     print(f"{args.data}: {len(items)} questions, {len(index.chunks)} chunks, embedder {emb.name}")
     print(f"{'setting':<28} {'recall@1':>9} {'recall@5':>9} {'mrr@10':>8}")
-    rows = [("bm25", "bm25", RetrieveConfig()), ("dense", "dense", RetrieveConfig())]
-    rows += [(f"rrf w={w}", "hybrid", RetrieveConfig(fusion="rrf", weight=w)) for w in (0.5, 0.3)]
-    rows += [(f"convex/{norm} w={w}", "hybrid", RetrieveConfig(fusion="convex", weight=w, dense_norm=norm))
-             for norm in ("max", "minmax") for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+    C = RetrieveConfig
+    rows = [("bm25 (words)", "bm25", C()), ("dense", "dense", C()),
+            ("rrf dense+words, equal", "hybrid", C(fusion="rrf", weight=0.5, bigram_weight=0, rerank_weight=0)),
+            ("convex dense+words w=.3", "hybrid", C(weight=0.3, bigram_weight=0, rerank_weight=0)),
+            ("convex dense+words w=.5", "hybrid", C(weight=0.5, bigram_weight=0, rerank_weight=0)),
+            ("+bigrams .3/.35/.35", "hybrid", C(weight=0.3, bigram_weight=0.35, rerank_weight=0)),
+            ("+bigrams .2/.4/.4", "hybrid", C(weight=0.2, bigram_weight=0.4, rerank_weight=0))]
+    rows += [(f"+bigrams+rerank w={w} r={r}", "hybrid", C(weight=w, bigram_weight=(1 - w) / 2, rerank_weight=r))
+             for w in (0.2, 0.3, 0.4) for r in (0.5, 0.8, 1.2)]
     for name, mode, cfg in rows:
         m = evaluate(index, items, embedder=emb, modes=[mode], config=cfg)[mode]
         print(f"{name:<28} {m['recall@1']:>9.4f} {m['recall@5']:>9.4f} {m['mrr@10']:>8.4f}", flush=True)

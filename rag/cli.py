@@ -14,7 +14,6 @@ import functools
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 

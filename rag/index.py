@@ -11,7 +11,8 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
         chunks.jsonl          chunks with [start, end), section, sentence spans
         terms.jsonl           BM25 terms per chunk (so BM25 can be rebuilt without jieba)
         vectors.faiss         FAISS IndexFlatIP, row i = chunk i
-        bm25/                 bm25s arrays + JSON
+        bm25/                 bm25s arrays + JSON (jieba terms)
+        bm25_bigram/          bm25s arrays + JSON (character bigrams)
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
@@ -58,11 +59,12 @@ from .embed import Embedder
 from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
 from .store import BM25Store, FaissStore, KeywordStore, VectorStore
-from .tokenize import tokenize
+from .tokenize import char_bigrams, tokenize
 
 __all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index", "read_manifest"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+BIGRAM_DIR = "bm25_bigram"
 TOKENIZER = "jieba-search-nohmm+t2s-v1"
 
 
@@ -77,6 +79,7 @@ class Index:
     dense: VectorStore
     keyword: KeywordStore
     terms: list[list[str]] = field(default_factory=list)
+    bigram: KeywordStore | None = None  # BM25 over character bigrams (hybrid mode)
 
     @property
     def embedder_name(self) -> str:
@@ -282,6 +285,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         terms = [known_terms[t] if t in known_terms else tokenize(t) for t in texts]
         dense = FaissStore(vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32))
         keyword = BM25Store(terms)
+        bigram = BM25Store([char_bigrams(t) for t in texts], directory=BIGRAM_DIR)
         manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint},
@@ -291,7 +295,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         try:
-            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword)
+            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword, bigram)
         except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
             full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
             if not full and not isinstance(e, OSError) and "write" not in str(e).lower():
@@ -300,11 +304,12 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             raise IndexError_(f"{what} while writing the index at {home}; nothing was changed and the previous "
                               "index is still in use. Free some space (or fix the permissions) and run the "
                               "command again.") from e
-        return Index(path, manifest, docs, chunks, dense, keyword, terms)
+        return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram)
 
 
 def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
-                      terms: list[list[str]], dense: VectorStore, keyword: KeywordStore) -> Path:
+                      terms: list[list[str]], dense: VectorStore, keyword: KeywordStore,
+                      bigram: KeywordStore) -> Path:
     tmp = home / f".tmp-{uuid.uuid4().hex[:8]}"
     cur = home / "CURRENT"
     previous = cur.read_text().strip() if cur.exists() else ""
@@ -313,7 +318,8 @@ def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chu
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
-        files = ["documents.jsonl", "chunks.jsonl", "terms.jsonl"] + dense.save(tmp) + keyword.save(tmp)
+        files = (["documents.jsonl", "chunks.jsonl", "terms.jsonl"]
+                 + dense.save(tmp) + keyword.save(tmp) + bigram.save(tmp))
         manifest = dict(manifest, files={f: _sha256(tmp / f) for f in sorted(files)})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_tree(tmp)
@@ -428,13 +434,14 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
         terms = [r["t"] for r in _read_jsonl(path / "terms.jsonl")]
         dense = FaissStore.load(path)
         keyword = BM25Store.load(path)
+        bigram = BM25Store.load(path, BIGRAM_DIR)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"The index at {path} cannot be loaded ({e.__class__.__name__}: {e}). "
                            "Rebuild it with `rag index --rebuild corpus/`.") from e
-    if len(dense) != len(chunks) or len(keyword) != len(chunks):
+    if len(dense) != len(chunks) or len(keyword) != len(chunks) or len(bigram) != len(chunks):
         raise IndexCorrupt(f"The index at {path} is inconsistent ({len(chunks)} chunks, {len(dense)} vectors). "
                            "Rebuild it with `rag index --rebuild corpus/`.")
-    return Index(path, manifest, docs, chunks, dense, keyword, terms)
+    return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram)
 
 
 def check_embedder(manifest: dict, embedder: Embedder) -> None:

@@ -1,19 +1,31 @@
 """Retrieval: a question → ranked :class:`~rag.records.Hit` list.
 
 Three modes over one index: ``dense`` (FAISS cosine on the embedder's query
-vector), ``bm25`` (jieba terms) and ``hybrid``. Queries go through the same
-normalisation as documents (full-width folding, traditional → simplified),
-so 溫州 finds 温州. Hybrid fusion is a convex combination of per-query
-normalised scores::
+vector), ``bm25`` (BM25 over jieba words) and ``hybrid``. Queries go through
+the same normalisation as documents (full-width folding, traditional →
+simplified, Taiwan phrasing), so 溫州人工智慧局 finds 温州人工智能局.
 
-    fused = w · dense_cos / max(dense_cos) + (1 − w) · bm25 / max(bm25)
+Hybrid, chosen by measurement on the held-out CMRC2018 trial set
+(``bench/tune_fusion.py``; numbers in the README):
 
-over the union of both candidate lists (a missing score counts as 0). We
-chose it over reciprocal-rank fusion by measurement (``bench/tune_fusion.py``
-on the held-out CMRC2018 trial set; numbers in the README): RRF throws away
-how *much* better the first BM25 hit is, and on near-duplicate Chinese
-passages that margin is what ranks the right one first. This module does not
-build answers; see :mod:`rag.answer`.
+1. candidates: the union of the top 50 of dense, word BM25 and a second BM25
+   over character bigrams (robust where jieba segments the question and
+   the passage differently — common after traditional → simplified);
+2. convex fusion of per-query normalised scores::
+
+       fused = 0.30 · dense (min-max) + 0.35 · bm25 / max + 0.35 · bigram / max
+
+   (equal-weight reciprocal-rank fusion lost to BM25 alone: it throws away
+   how *much* better the best lexical match is);
+3. re-ranking of the top 20 by their best sentence's evidence
+   (:mod:`rag.evidence`: question-term coverage and bigram overlap)::
+
+       final = fused / fused_top + 0.8 · evidence
+
+   — questions are usually about one sentence, and passage-level BM25
+   dilutes a sentence that matches well.
+
+This module does not build answers; see :mod:`rag.answer`.
 """
 
 from __future__ import annotations
@@ -25,12 +37,13 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import QueryError
+from .evidence import evidence, score_sentences
 from .index import Index
 from .records import Hit
 from .textnorm import normalize, to_mainland
-from .tokenize import tokenize
+from .tokenize import char_bigrams, tokenize
 
-__all__ = ["MAX_QUESTION_CHARS", "MODES", "RetrieveConfig", "clean_question", "fuse", "retrieve"]
+__all__ = ["MAX_QUESTION_CHARS", "MODES", "RetrieveConfig", "clean_question", "fuse", "rerank_by_evidence", "retrieve"]
 
 MODES = ("hybrid", "dense", "bm25")
 MAX_QUESTION_CHARS = 2000
@@ -38,14 +51,19 @@ MAX_QUESTION_CHARS = 2000
 
 @dataclass(frozen=True)
 class RetrieveConfig:
-    """``weight``: dense share of the fused score; ``candidates``: per-retriever depth;
-    ``fusion``: ``"convex"`` (default) or ``"rrf"``."""
+    """Hybrid settings. ``weight``: dense share of the fused score; ``bigram_weight``:
+    character-bigram BM25 share (word BM25 gets the rest); ``candidates``: depth per
+    retriever; ``fusion``: ``"convex"`` (default) or ``"rrf"``; ``rerank_weight`` and
+    ``rerank_depth``: sentence-evidence re-ranking (0 turns it off)."""
 
     weight: float = 0.3
+    bigram_weight: float = 0.35
     candidates: int = 50
     fusion: str = "convex"
     rrf_k: int = 60
     dense_norm: str = "minmax"
+    rerank_weight: float = 0.8
+    rerank_depth: int = 20
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -65,9 +83,10 @@ def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> 
     return q
 
 
-def fuse(dense: dict[int, float], bm25: dict[int, float], *, weight: float = 0.3,
-         method: str = "convex", rrf_k: int = 60, dense_norm: str = "minmax") -> dict[int, float]:
-    """Fuse two ``row → score`` maps into one.
+def fuse(dense: dict[int, float], bm25: dict[int, float], bigram: dict[int, float] | None = None, *,
+         weight: float = 0.3, bigram_weight: float = 0.35, method: str = "convex", rrf_k: int = 60,
+         dense_norm: str = "minmax") -> dict[int, float]:
+    """Fuse ``row → score`` maps into one (word BM25 gets ``1 - weight - bigram_weight``).
 
     ``dense_norm="minmax"`` rescales cosines to [0, 1] over the candidates
     (e5 cosines bunch up between 0.75 and 0.9); ``"max"`` divides by the top.
@@ -75,13 +94,17 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], *, weight: float = 0.3
     >>> fuse({1: 0.9, 2: 0.8}, {2: 10.0}, weight=0.5, dense_norm="max")
     {1: 0.5, 2: 0.944...}
     """
-    rows = set(dense) | set(bm25)
+    bigram = bigram or {}
+    wc = bigram_weight if bigram else 0.0
+    wb = 1.0 - weight - wc
+    rows = set(dense) | set(bm25) | set(bigram)
     if method == "rrf":
-        rd = {r: i for i, r in enumerate(sorted(dense, key=dense.get, reverse=True))}
-        rb = {r: i for i, r in enumerate(sorted(bm25, key=bm25.get, reverse=True))}
-        return {r: weight * (1 / (rrf_k + rd[r] + 1) if r in rd else 0)
-                + (1 - weight) * (1 / (rrf_k + rb[r] + 1) if r in rb else 0) for r in rows}
+        def ranks(d):
+            return {r: 1 / (rrf_k + i + 1) for i, r in enumerate(sorted(d, key=d.get, reverse=True))}
+        rd, rb, rc = ranks(dense), ranks(bm25), ranks(bigram)
+        return {r: weight * rd.get(r, 0) + wb * rb.get(r, 0) + wc * rc.get(r, 0) for r in rows}
     bmax = max(bm25.values(), default=0.0) or 1.0
+    cmax = max(bigram.values(), default=0.0) or 1.0
     dmax = max(dense.values(), default=0.0)
     if dense_norm == "minmax" and len(dense) > 1:
         dmin = min(dense.values())
@@ -89,7 +112,23 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], *, weight: float = 0.3
         dn = {r: (v - dmin) / span for r, v in dense.items()}
     else:
         dn = {r: max(v, 0.0) / (dmax or 1.0) for r, v in dense.items()}
-    return {r: weight * dn.get(r, 0.0) + (1 - weight) * bm25.get(r, 0.0) / bmax for r in rows}
+    return {r: weight * dn.get(r, 0.0) + wb * bm25.get(r, 0.0) / bmax + wc * bigram.get(r, 0.0) / cmax
+            for r in rows}
+
+
+def rerank_by_evidence(index: Index, question: str, scores: dict[int, float], *, weight: float = 0.8,
+                       depth: int = 20) -> dict[int, float]:
+    """Re-score the top ``depth`` rows: ``score / top + weight · best-sentence evidence``."""
+    top_rows = sorted(scores, key=lambda r: (-scores[r], r))[:depth]
+    if not top_rows or weight <= 0:
+        return scores
+    top = scores[top_rows[0]] or 1.0
+    hits = [Hit(chunk=index.chunks[r], score=scores[r], rank=i + 1) for i, r in enumerate(top_rows)]
+    best: dict[str, float] = {}
+    for s in score_sentences(question, hits, index.keyword.idf):
+        cid = s.hit.chunk.chunk_id
+        best[cid] = max(best.get(cid, 0.0), evidence(s))
+    return {r: scores[r] / top + weight * best.get(index.chunks[r].chunk_id, 0.0) for r in top_rows}
 
 
 def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:
@@ -117,6 +156,7 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     depth = max(config.candidates, k)
     dense: dict[int, float] = {}
     bm25: dict[int, float] = {}
+    bigram: dict[int, float] = {}
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
@@ -126,13 +166,17 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     if mode in ("bm25", "hybrid"):
         s, r = index.keyword.search(tokenize(q), depth, allowed=allowed)
         bm25 = dict(zip(r.tolist(), s.tolist()))
+    if mode == "hybrid" and index.bigram is not None and config.bigram_weight > 0:
+        s, r = index.bigram.search(char_bigrams(q), depth, allowed=allowed)
+        bigram = dict(zip(r.tolist(), s.tolist()))
     if mode == "dense":
         scores = dense
     elif mode == "bm25":
         scores = bm25
     else:
-        scores = fuse(dense, bm25, weight=config.weight, method=config.fusion, rrf_k=config.rrf_k,
-                      dense_norm=config.dense_norm)
+        scores = fuse(dense, bm25, bigram, weight=config.weight, bigram_weight=config.bigram_weight,
+                      method=config.fusion, rrf_k=config.rrf_k, dense_norm=config.dense_norm)
+        scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     hits = []
     for rank, row in enumerate(order, 1):

@@ -6,8 +6,10 @@ rows are integer positions in the index's chunk list. The local backends:
 - :class:`FaissStore` — exact inner-product search (``IndexFlatIP``) over
   L2-normalised vectors, i.e. cosine. Saved with ``faiss.write_index``.
 - :class:`BM25Store` — Chinese BM25 (bm25s, Lucene variant) over jieba
-  terms from :mod:`rag.tokenize`; the term matrix is saved once as arrays +
-  JSON (no pickle) and loaded, never rebuilt per query.
+  terms from :mod:`rag.tokenize`, and a second one over character bigrams
+  (robust where word segmentation differs between question and passage);
+  each term matrix is saved once as arrays + JSON (no pickle) and loaded,
+  never rebuilt per query.
 
 A Milvus backend would implement the same four methods (``search``,
 ``save``, ``load`` and a constructor from vectors/terms) with MilvusClient's
@@ -128,9 +130,11 @@ class BM25Store:
 
     DIR = "bm25"
 
-    def __init__(self, corpus_terms: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75):
+    def __init__(self, corpus_terms: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75,
+                 directory: str = DIR):
         import bm25s
 
+        self.directory = directory
         self._n = len(corpus_terms)
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         # bm25s needs at least one token per document; an empty doc gets a never-queried token
@@ -158,17 +162,18 @@ class BM25Store:
         return _top_k(scores, k, allowed, positive=True)
 
     def save(self, directory: Path) -> list[str]:
-        d = Path(directory) / self.DIR
+        d = Path(directory) / self.directory
         self._bm25.save(str(d), show_progress=False)
         (d / "count.json").write_text(json.dumps({"n": self._n}))
-        return sorted(f"{self.DIR}/{p.name}" for p in d.iterdir())
+        return sorted(f"{self.directory}/{p.name}" for p in d.iterdir())
 
     @classmethod
-    def load(cls, directory: Path) -> "BM25Store":
+    def load(cls, directory: Path, name: str = DIR) -> "BM25Store":
         import bm25s
 
-        d = Path(directory) / cls.DIR
+        d = Path(directory) / name
         self = cls.__new__(cls)
+        self.directory = name
         self._bm25 = bm25s.BM25.load(str(d), mmap=False, show_progress=False)
         self._n = json.loads((d / "count.json").read_text())["n"]
         self._df = self._doc_freq()

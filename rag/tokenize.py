@@ -14,7 +14,7 @@ import re
 
 from .textnorm import search_form
 
-__all__ = ["STOPWORDS", "tokenize"]
+__all__ = ["STOPWORDS", "char_bigrams", "tokenize"]
 
 STOPWORDS = frozenset(
     """的 了 是 在 和 与 及 或 等 也 都 而 就 被 把 对 从 以 于 为 之 其 这 那 这个 那个 这些 那些 一个 个
@@ -62,3 +62,13 @@ def tokenize_spans(text: str) -> list[tuple[str, int, int]]:
         if w and _KEEP.search(w) and w not in STOPWORDS:
             out.append((w, s, e))
     return out
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of the letters/digits/ideographs (search form).
+
+    >>> char_bigrams("溫州AI局")
+    ['温州', '州a', 'ai', 'i局']
+    """
+    t = "".join(ch for ch in search_form(text) if ch.isalnum())
+    return [t[i:i + 2] for i in range(len(t) - 1)] or ([t] if t else [])
