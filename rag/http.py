@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import EmbedderError, IndexError_, QueryError, RagError
 from .qa import Searcher
+from .records import Citation
 from .retrieve import MAX_QUESTION_CHARS
 from .update import list_documents
 
@@ -59,31 +60,14 @@ class AskRequest(BaseModel):
     filters: Filters | None = None
 
 
-class CitationOut(BaseModel):
-    """Documentation only: the fields of :class:`rag.records.Citation`."""
-    n: int
-    doc_id: str
-    title: str
-    section: str
-    chunk_id: str
-    start: int
-    end: int
-    quote: str
-    text: str
-    score: float
-    quote_start: int
-    quote_end: int
-    date: str
-
-
 class AskResponse(BaseModel):
     """Documentation only: exactly :meth:`rag.records.Answer.to_dict` (= ``rag ask --json``)."""
     question: str
     answer: str
     answerable: bool
     confidence: float
-    citations: list[CitationOut]
-    suggestions: list[CitationOut]
+    citations: list[Citation]  # the dataclass itself: one definition of the fields
+    suggestions: list[Citation]
     timings_ms: dict[str, float]
 
 
