@@ -1,9 +1,10 @@
 """Extractive answers with sentence-level citations — no LLM.
 
 From the retrieved hits, every answerable sentence (body text only: no
-headings, captions or pull quotes) is scored against the question:
+headings, captions or pull quotes) is scored against the question by
+:func:`rag.evidence.score_sentences`:
 
-    score = 0.50 · idf-weighted coverage of the question's terms
+    score = 0.50 · weighted coverage of the question's terms
           + 0.20 · character-bigram overlap (catches names jieba splits oddly)
           + 0.15 · answer type: a "多少家" question wants "741家", "哪一年" a year
           + 0.15 · the passage's retrieval score, normalised to the top hit
@@ -13,8 +14,8 @@ the reply, each followed by an ``[n]`` marker that resolves to a
 :class:`~rag.records.Citation`: the quoted sentence, the passage it sits in
 and their exact offsets in the stored document.
 
-Whether to answer at all is a logistic model over features of the
-evidence (coverage, bigram overlap, answer type, dense cosine), fitted on held-out data
+Whether to answer at all is a logistic model over features of the evidence
+(coverage, bigram overlap, answer type, heaviest missing term, dense cosine), fitted on held-out data
 by ``bench/calibrate_refusal.py`` — never on the questions we report. Below
 the threshold the reply says plainly that the documents do not contain the
 answer and offers the closest passages as suggestions.
@@ -46,7 +47,8 @@ _CALIBRATION = Path(__file__).with_name("calibration.json")
 class RefusalModel:
     """P(answerable) = sigmoid(bias + Σ weight·feature); answer when P ≥ threshold.
 
-    Features: ``coverage`` and ``bigram`` of the best sentence, and ``dense``
+    Features (:func:`evidence_features`): ``coverage``, ``bigram``,
+    ``answer_type`` and ``missing_top`` of the best sentence, and ``dense``
     (cosine of the best passage) when the retrieval mode has one. The fitted
     numbers live in ``rag/calibration.json``, written by
     ``bench/calibrate_refusal.py`` from held-out data (see the README).
