@@ -11,7 +11,8 @@ Datasets (:func:`load_dataset`):
 
 Metrics per retrieval mode (:func:`evaluate`): recall@1/5/10, MRR@10 and
 nDCG@10 (a hit is a passage containing a gold answer string, or a passage of
-a relevant BEIR document), answer-hit (a gold answer inside the cited quotes,
+a relevant BEIR document; the ideal ranking counts every relevant passage of
+the index), answer-hit (a gold answer inside the cited quotes,
 and inside the cited passages), refusal precision/recall when unanswerable
 items exist, and latency p50/p95 of retrieve+answer. Like
 sentence-transformers' evaluators it takes plain data and returns a dict;
@@ -83,7 +84,7 @@ def _jsonl(path: Path) -> list[EvalItem]:
             r = json.loads(line)
             if not str(r["question"]).strip():
                 continue
-            items.append(EvalItem(str(r.get("id", i)), r["question"], list(r.get("answers", [])),
+            items.append(EvalItem(str(r.get("id", i)), r["question"], [a for a in r.get("answers", []) if a.strip()],
                                   bool(r.get("answerable", True)), set(r.get("relevant_docs", []))))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise RagError(f"{path}:{i}: not a valid question line ({e}). "
@@ -101,7 +102,9 @@ def _beir(path: Path) -> tuple[list[Document], list[EvalItem]]:
             docs.append(d)
             id_map.setdefault(str(r["_id"]), d.doc_id)
     qrels: dict[str, set[str]] = {}
-    qfile = next((path / "qrels").glob("test.tsv"), None) or next((path / "qrels").glob("*.tsv"))
+    qfile = next((path / "qrels").glob("test.tsv"), None) or next((path / "qrels").glob("*.tsv"), None)
+    if qfile is None:
+        raise RagError(f"{path}/qrels has no .tsv file; a BEIR folder needs qrels/test.tsv.")
     for i, line in enumerate(qfile.read_text(encoding="utf-8").splitlines()):
         parts = line.split("\t")
         if i == 0 and not parts[-1].strip().lstrip("-").isdigit():
@@ -167,6 +170,21 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
     from tqdm import tqdm
 
     emb = _QueryCache(embedder) if embedder is not None else None
+    folded = [search_form(c.text) for c in index.chunks]
+    chunk_docs = [c.doc_id for c in index.chunks]
+    relevant_counts: dict[int, int] = {}
+
+    def n_relevant(item: EvalItem) -> int:
+        """Relevant chunks in the whole index (nDCG's ideal ranking), counted once per question."""
+        if id(item) not in relevant_counts:
+            if item.relevant_docs:
+                n = sum(d in item.relevant_docs for d in chunk_docs)
+            else:
+                golds = [search_form(normalize(a)[0]) for a in item.answers]
+                n = sum(any(g in t for g in golds) for t in folded)
+            relevant_counts[id(item)] = n
+        return relevant_counts[id(item)]
+
     out: dict[str, dict] = {}
     for mode in modes:
         ranks, lat, ndcg = [], [], []
@@ -183,7 +201,7 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
             first = next((i + 1 for i, r in enumerate(rel) if r), None)
             if item.answerable:
                 ranks.append(first)
-                ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, sum(rel)))))
+                ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, n_relevant(item)))))
                 ndcg.append(sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r) / ideal)
                 n_ans += 1
                 if ans.answerable and item.answers:

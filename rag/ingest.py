@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -128,7 +129,9 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         raise IngestError(f"front matter is not valid YAML ({e.__class__.__name__}).") from e
     if not isinstance(meta, dict):
         meta = {}
-    return {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}, text[m.end():]
+    # dates (at any depth) and other YAML scalars become JSON-safe values
+    meta = json.loads(json.dumps(meta, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
+    return {str(k): v for k, v in meta.items()}, text[m.end():]
 
 
 def _text_blocks(text: str) -> list[RawBlock]:
@@ -295,7 +298,8 @@ def parse_bytes(data: bytes, name: str, *, meta: dict[str, Any] | None = None) -
             fm, raw = _html_blocks(text)
         else:
             if suffix in (".md", ".markdown"):
-                fm, text = _split_front_matter(text.lstrip("\ufeff"))
+                text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+                fm, text = _split_front_matter(text)
             raw = _text_blocks(text)
     fm.update(meta or {})
     return assemble(raw, meta=fm, path=name)

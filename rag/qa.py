@@ -52,6 +52,7 @@ class Searcher:
         self.home = data_dir(home)
         self._lock = threading.Lock()
         self._embedder = embedder
+        self._fixed_embedder = embedder is not None  # else follow the index's embedder across rebuilds
         self._index: Index | None = None
         self._gen: Path | None = None
 
@@ -62,7 +63,7 @@ class Searcher:
             with self._lock:
                 if self._index is None or gen != self._gen:
                     idx = open_index(self.home)
-                    emb = self._embedder or get_embedder(idx.embedder_name)
+                    emb = self._embedder if self._fixed_embedder else get_embedder(idx.embedder_name)
                     check_embedder(idx.manifest, emb)
                     self._embedder, self._index, self._gen = emb, idx, gen
         return self._index

@@ -132,6 +132,7 @@ def rerank_by_evidence(index: Index, question: str, scores: dict[int, float], *,
 
 
 def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:
+    """Row mask for a document filter; ``None`` or an empty list means no filter."""
     if not doc_ids:
         return None
     unknown = [d for d in doc_ids if d not in index.documents]
@@ -151,6 +152,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     """
     if mode not in MODES:
         raise QueryError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
+    if not isinstance(k, int) or k < 1:
+        raise QueryError(f"k must be a positive number of passages, not {k!r}.")
     q = clean_question(question)
     allowed = _allowed(index, doc_ids)
     depth = max(config.candidates, k)

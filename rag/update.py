@@ -103,7 +103,12 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
                 if had.path == d.path:
                     unchanged.append(d.doc_id)
                 elif had.path and Path(had.path).exists():
-                    duplicates.append(f"{d.path} (same as {had.path})")
+                    if not any(d.path in x and had.path in x for x in duplicates):
+                        duplicates.append(f"{d.path} (same as {had.path})")
+                    stale = by_path.get(d.path)  # what this file held before it became a copy
+                    if stale is not None and stale != d.doc_id and stale in kept:
+                        removed.append(f"{kept[stale].title} (its file is now a copy of {had.path})")
+                        del kept[stale]
                 else:  # moved or renamed: same content, new path (and title, if it came from the name)
                     d.meta.setdefault("added", had.meta.get("added") or now)
                     kept[d.doc_id] = d

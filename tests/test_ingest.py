@@ -161,3 +161,10 @@ def test_document_id_is_stable_and_content_based(tmp_path):
     b = parse_bytes(FACT.encode("gbk"), "b.txt")
     assert a.doc_id == b.doc_id
     assert parse_bytes((FACT + "另").encode(), "a.txt").doc_id != a.doc_id
+
+
+def test_front_matter_with_crlf_and_nested_dates():
+    md = "---\r\ntitle: 示例\r\ntags: [2024-01-01]\r\nrevised:\r\n  - 2025-02-03\r\n---\r\n正文第一句。\r\n"
+    doc = parse_bytes(md.encode(), "a.md")
+    assert doc.title == "示例" and doc.text == "正文第一句。"
+    assert doc.meta["tags"] == ["2024-01-01"] and doc.meta["revised"] == ["2025-02-03"]

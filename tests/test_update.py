@@ -167,3 +167,17 @@ def test_missing_path_and_nothing_readable(rag_home, tmp_path):
     (tmp_path / "bad" / "empty.txt").write_bytes(b"")
     res = runner.invoke(main, ["index", str(tmp_path / "bad")])
     assert res.exit_code == 1 and "nothing was indexed" in res.output and "empty.txt" in res.output
+
+
+def test_file_that_becomes_a_copy_of_another_drops_its_old_content(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("温州成立人工智能局，统筹算力建设。", encoding="utf-8")
+    (docs / "b.txt").write_text("合肥建设人工智能产业先行区。", encoding="utf-8")
+    home = tmp_path / "home"
+    update_index([docs], home=home, progress=False)
+    (docs / "a.txt").write_text("合肥建设人工智能产业先行区。", encoding="utf-8")
+    report = update_index([docs], home=home, progress=False, sync=True)
+    texts = [d.text for d in open_index(home).documents.values()]
+    assert texts == ["合肥建设人工智能产业先行区。"]
+    assert len(report["duplicates"]) == 1
