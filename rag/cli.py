@@ -245,7 +245,9 @@ def eval_cmd(dataset, index_homes, modes, k, limit, embedder, out, fail_under, a
     \b
     Datasets: SQuAD-format JSON (CMRC2018, DRCD), JSONL lines
     {"question", "answers": [...], "answerable": true|false}, or a BEIR folder
-    (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+    (corpus.jsonl, queries.jsonl, qrels/test.tsv). Dialogue JSONL lines
+    {"turns": [{"question", "answers", "answerable"}, ...]} are scored turn by
+    turn in context: rows MODE/first, MODE/follow-up, MODE/follow-up-alone.
     """
     from .evaluate import check_thresholds, evaluate_dataset, format_table
 
