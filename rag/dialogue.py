@@ -32,6 +32,7 @@ are dropped (callers report that). This module does not retrieve or answer.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -56,10 +57,12 @@ class Turn:
 
 @dataclass(frozen=True)
 class DialogueConfig:
-    """``max_turns``: earlier turns read (older ones dropped); ``max_chars``: characters read per turn."""
+    """``max_turns``: earlier turns read (older ones dropped); ``max_chars``: characters read per question;
+    ``answer_chars``: characters read per answer (its first sentences name what a pronoun refers to)."""
 
     max_turns: int = 8
     max_chars: int = 2000
+    answer_chars: int = 300
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,14 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 
 
+@functools.lru_cache(maxsize=1024)
 def _pos(text: str) -> list[tuple[str, str]]:
+    """jieba words with part-of-speech flags (cached: a conversation re-reads the same turns). Do not mutate."""
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
-    return [(w.word, w.flag) for w in pseg.cut(text)]
+    return [(w.word, w.flag) for w in pseg.cut(text, HMM=len(text) <= 80)]  # HMM (new words) only on short texts
 
 
 def _strip(text: str) -> str:
@@ -251,7 +256,7 @@ def _demonstrative(q: str, context: Sequence[str], prev: str) -> Rewrite | None:
         return None
     head = toks[0][0]
     ante = _antecedent(head, context, prev)
-    if not ante:
+    if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
         return None
     keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
     new = q[:m.start()] + ante + ("的" + head if keep_head else "") + rest[len(head):]
@@ -319,7 +324,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
 
 def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> list[str]:
     """Where antecedents are looked for, nearest first: the last answer, the previous question, older answers."""
-    answers = [_MARKERS.sub("", normalize(t.answer[:config.max_chars])[0]) for t in reversed(turns)]
+    answers = [_MARKERS.sub("", normalize(t.answer[:config.answer_chars])[0]) for t in reversed(turns)]
     answers = [a for a in answers if a and a != NOT_FOUND]
     return answers[:1] + ([prev_q] if prev_q else []) + answers[1:3]
 
