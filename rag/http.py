@@ -227,7 +227,7 @@ def _pieces(text: str) -> list[str]:
     return [p for p in re.split(r"(?<=\])|(?<=[。！？!?；;\n])(?!\[)", text) if p]
 
 
-def _stream(answer: dict, *, id: str, created: int):
+def _stream(answer: dict, *, id: str, created: int, extra: dict | None = None):
     """SSE lines: role, the answer in pieces, a final chunk with citations + usage, then [DONE]."""
     def event(obj) -> str:
         return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
@@ -237,7 +237,7 @@ def _stream(answer: dict, *, id: str, created: int):
     for piece in _pieces(answer["answer"]):
         yield event(_completion(**base, delta={"content": piece}, finish_reason=None))
     last = _completion(**base, delta={}, finish_reason="stop")
-    yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer})
+    yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer, **(extra or {})})
     yield "data: [DONE]\n\n"
 
 
@@ -322,7 +322,7 @@ def create_api(searcher: Searcher) -> FastAPI:
     @app.post("/v1/chat/completions", response_model=None, summary="OpenAI-compatible chat completion")
     def v1_chat(req: ChatRequest):
         """The last user message is the question; earlier user and assistant turns are its context: a
-        follow-up (南京呢？) is searched as a standalone question (`rag.search_question`; `rag.history`
+        follow-up (南京呢？) is searched as a standalone question (`rag.search_question`; top-level `history`
         says how many turns were read). The reply's `content` is the cited answer; top-level `citations`
         and `rag` (the full /api/ask answer) are extras, also sent in the final chunk when `stream` is
         true. `model` and sampling parameters are ignored."""
@@ -330,14 +330,14 @@ def create_api(searcher: Searcher) -> FastAPI:
         question = _question_from(req.messages)
         _, turns = turns_from_messages([m.model_dump() for m in req.messages])
         ans = ask_in_context(searcher.ask, question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
-        ans["history"] = _history_report(turns)
+        history = {"history": _history_report(turns)}
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if req.stream:
-            return StreamingResponse(_stream(ans, id=cid, created=created), media_type="text/event-stream",
+            return StreamingResponse(_stream(ans, id=cid, created=created, extra=history), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         body = _completion(id=cid, created=created, finish_reason="stop", logprobs=None,
                            message={"role": "assistant", "content": ans["answer"]})
-        return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans})
+        return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans, **history})
 
     @app.get("/docs", include_in_schema=False)
     def docs_page():
