@@ -103,6 +103,9 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
+_SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
+_PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|人大|政协)")
+_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -140,7 +143,60 @@ def _persons(text: str) -> list[str]:
 
 
 def _places(toks: list[tuple[str, str]]) -> list[str]:
-    return [w for w, f in toks if f == "ns" and len(w) >= 2 and w not in _NOT_PLACES]
+    """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市)."""
+    out = []
+    for w, f in toks:
+        if f == "ns" and len(w) >= 2 and w not in _NOT_PLACES:
+            out.append(w)
+        elif f == "nt" and (m := _PLACE_ORG.match(w)):
+            out.append(m.group(1))
+    return out
+
+
+def _answer_span(prev: str, answer: str) -> str:
+    """What ``answer`` says in place of the question word of ``prev`` ('' when it cannot tell).
+
+    The words just after the question word (or just before it) are found in the answer; the span is the
+    answer's text between them and the nearest punctuation.
+
+    >>> _answer_span("哪些上海龙头企业在周边城市建设重大项目", "中芯国际、华虹、格科微等上海龙头企业已在周边的绍兴进行建设")
+    '中芯国际、华虹、格科微'
+    >>> _answer_span("温州挂牌成立了全国首个什么机构", "温州还在原有基础上,挂牌成立全国首个“人工智能局”,统筹推进算力建设")
+    '人工智能局'
+    """
+    m = _SLOT_QWORD.search(prev)
+    if not m or not answer:
+        return ""
+    right, left = prev[m.end():], prev[:m.start()]
+    for n in (4, 3, 2):
+        r = right[:n]
+        if len(r) == n and not _QWORDS.search(r) and (i := answer.find(r)) > 0:
+            span = re.split(r"[,，。；;:：]", answer[:i])[-1]
+            return _clean_span(span[-30:])
+    left = re.sub(r"[了的是为]+$", "", left)
+    for n in (4, 3, 2):
+        lw = left[-n:]
+        if len(lw) == n and (i := answer.find(lw)) >= 0:
+            after = re.split(r"[,，。；;:：]", answer[i + n:])[0][:30]
+            if m.group() == "谁":
+                return next(iter(_persons(after)), "")
+            toks = _pos(after)
+            k = next((j for j, (_, f) in enumerate(toks) if j and f.startswith(("v", "p", "u", "c"))), len(toks))
+            return _clean_span("".join(w for w, _ in toks[:k]))  # the noun phrase, not the rest of the clause
+    return ""
+
+
+def _clean_span(span: str) -> str:
+    span = re.sub(r"(?:等|等等|这些|这个|的)$", "", span.strip())
+    span = span.strip("“”\"「」 ")
+    return span if 2 <= len(span) <= 30 and not _QWORDS.search(span) else ""
+
+
+def _statement(prev: str, answer: str) -> str:
+    """``prev`` with its question word replaced by the answer: 哪些上海龙头企业… → 中芯国际、华虹、格科微上海龙头企业…"""
+    span = _answer_span(prev, answer)
+    m = _SLOT_QWORD.search(prev)
+    return re.sub(r"了$", "", prev[:m.start()]) + span + prev[m.end():] if span and m else ""
 
 
 def _noun_phrase_ending(toks: list[tuple[str, str]], head: str) -> str:
@@ -191,10 +247,14 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
         old = next(iter(_places(ptoks)), "")
     elif kind.startswith("nr"):
         old = next(iter(_persons(prev)), "")
+    if not old and xt and xt[-1][1] in _NOUNISH and not kind.startswith(("ns", "nr")):
+        phrase = _noun_phrase_ending(ptoks, xt[-1][0])  # 人工智能产业规模 for 集成电路产业规模
+        if phrase and phrase != x:
+            return Rewrite(q, prev.replace(phrase, x, 1), "ellipsis", x)
     if not old:  # a generic slot (全国平均水平): it takes the place of the subject entity
         old = next(iter(_places(ptoks) + _persons(prev)), "")
     if old:
-        if old[-1] in _PLACE_SUFFIX and x[-1] not in _PLACE_SUFFIX and len(old) > 2:
+        if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
             old = old[:-1]
         return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
@@ -246,7 +306,7 @@ def _with_place(phrase: str, prev: str) -> str:
     return place + phrase if place and place not in phrase and not _places(_pos(phrase)) else phrase
 
 
-def _demonstrative(q: str, context: Sequence[str], prev: str) -> Rewrite | None:
+def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
     m = _DEMONSTR.search(q)
     if not m:
         return None
@@ -254,8 +314,14 @@ def _demonstrative(q: str, context: Sequence[str], prev: str) -> Rewrite | None:
     toks = _pos(rest)
     if not toks or toks[0][1] not in _NOUNISH and toks[0][0] not in _CATEGORY:
         return None
-    head = toks[0][0]
-    ante = _antecedent(head, context, prev)
+    run = 1
+    while run < len(toks) and toks[run][1] in _NOUNISH and toks[0][0] not in _CATEGORY:
+        run += 1
+    head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
+    ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
+    if not ante and prev:  # nothing names it: what the previous turn was about (这个结论 → 杭州…的结论)
+        ante = _statement(prev, last_answer) or _subject(_pos(prev))
+        ante = ante and ante + "的" + head
     if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
         return None
     keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
@@ -263,18 +329,27 @@ def _demonstrative(q: str, context: Sequence[str], prev: str) -> Rewrite | None:
     return Rewrite(q, new, "demonstrative")
 
 
-def _it(q: str, context: Sequence[str], prev: str) -> Rewrite | None:
+def _it(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
     m = _IT_PRON.search(q)
     if not m or not prev:
         return None
     ptoks = _pos(prev)
-    ante = ""
-    if re.search(r"什么|哪个|哪些|哪家|哪一", prev) and context:  # the answer named the thing
-        ante = next(iter(_QUOTED.findall(context[0]) + _TITLE_BOOK.findall(context[0])), "")
-    ante = ante or _subject(ptoks) or next(iter(_places(ptoks)), "")
+    ante = _answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    if not ante and _SLOT_QWORD.search(prev) and last_answer:
+        ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
+    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or _subject(ptoks) or next(iter(_places(ptoks)), "")
     if not ante:
         return None
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it")
+
+
+def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
+    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
+    m = _BARE_THIS.match(q)
+    if not m or not prev:
+        return None
+    stated = _statement(prev, last_answer) or _strip(prev)
+    return Rewrite(q, stated + q[m.end():], "this")
 
 
 def _scope(q: str, prev: str) -> Rewrite | None:
@@ -287,11 +362,11 @@ def _scope(q: str, prev: str) -> Rewrite | None:
     return Rewrite(q, f"{subj}中{rest}", "scope")
 
 
-def _rewrite_one(q: str, prev: str, context: Sequence[str]) -> Rewrite:
+def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "") -> Rewrite:
     core = _strip(q)
     for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
-                    lambda: _person(core, context), lambda: _demonstrative(core, context, prev),
-                    lambda: _it(core, context, prev)):
+                    lambda: _person(core, context), lambda: _demonstrative(core, context, prev, last_answer),
+                    lambda: _it(core, context, prev, last_answer), lambda: _this(core, prev, last_answer)):
         r = attempt()
         if r is not None and r.search_question != core:
             return replace(r, question=q)
@@ -318,8 +393,16 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
         else:
             ctx = _contexts(turns[:i], prev_q, config)
-            prev_q = _strip(_rewrite_one(tq, prev_q, ctx).search_question)
-    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config))
+            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config)).search_question)
+    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config))
+
+
+def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
+    """The previous turn's answer without ``[n]`` markers ('' when it was a refusal or missing)."""
+    if not turns:
+        return ""
+    a = _MARKERS.sub("", normalize(turns[-1].answer[:config.answer_chars])[0])
+    return "" if a == NOT_FOUND else a
 
 
 def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> list[str]:
