@@ -430,7 +430,10 @@ def _check_swap(ans: Answer, rw: Rewrite, previous_answer: str) -> Answer:
     mentioned = relative or any(_mentions(q, rw.slot) for q in quotes)
     prev = search_form(_MARKERS.sub("", previous_answer))
     repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
-    new_value = any(re.match(r"[^。；;]{0,6}?\d", search_form(q)[end:]) for q in quotes for end in _mentions(q, rw.slot))
+    # the same sentence again only answers if X has something of its own there (安徽在智能语音语义, 前一年的490家),
+    # not when X just ends a clause as a point of comparison (…远高于全国平均水平。)
+    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
+                    for q in quotes for end in _mentions(q, rw.slot))
     if mentioned and not (repeated and not new_value):
         return ans
     return replace(ans, answer=NOT_FOUND, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
