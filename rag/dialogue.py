@@ -40,7 +40,7 @@ from typing import Callable, Sequence
 
 from .answer import NOT_FOUND
 from .records import Answer
-from .retrieve import clean_question
+from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize, search_form
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
@@ -319,7 +319,7 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         run += 1
     head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
     ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
-    if not ante and prev:  # nothing names it: what the previous turn was about (这个结论 → 杭州…的结论)
+    if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
         ante = _statement(prev, last_answer) or _subject(_pos(prev))
         ante = ante and ante + "的" + head
     if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
@@ -450,6 +450,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     q = clean_question(question)  # same errors as a standalone question
     t0 = time.perf_counter()
     rw = resolve(q, history, config=config)
+    if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
+        rw = Rewrite(q, q)
     t1 = time.perf_counter()
     ans = ask(rw.search_question, **kw)
     if rw.rule == "ellipsis":

@@ -98,6 +98,11 @@ def test_same_sentence_with_a_new_value_is_kept(one):
     assert previous.answerable and "490家" in previous.answer
 
 
+def test_huge_earlier_question_never_breaks_a_follow_up(one):
+    a = ask_in_context(one, "全国平均水平呢？", [Turn("苏州" + "长" * 1998, "x")])  # the rewrite would be 2,004 characters
+    assert a.search_question == "全国平均水平呢？"
+
+
 # ---------------------------------------------------------------- CLI
 
 def test_rag_chat_keeps_history_and_resets(sample_home):
@@ -197,7 +202,7 @@ def test_api_ask_bad_history(api, history, status):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_ui_chat_follow_up_shows_what_was_searched(request):
-    from tests.test_ui import _ask
+    from tests.test_ui import _ask, _shot
 
     page = request.getfixturevalue("page")
     first = _ask(page, "苏州2025年2月举行了什么大会？")
@@ -205,6 +210,7 @@ def test_ui_chat_follow_up_shows_what_was_searched(request):
     follow = _ask(page, "南京呢？")
     assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
     assert follow.locator(".bubble.refusal").count() == 1
+    _shot(page, "ui-follow-up.png")
 
 
 from tests.test_ui import browser, page, server  # noqa: E402,F401 — the real `rag serve` + Chromium fixtures
