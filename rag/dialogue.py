@@ -27,18 +27,20 @@ repeat the previous answer's sentence (“全国平均水平呢？” after the 
 sentence is refused, not answered with it again).
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
-are dropped (callers report that). This module does not retrieve or answer.
+are dropped (callers report that). Finding persons, places, noun phrases and
+what an answer named is :mod:`rag.mentions`. This module does not retrieve or answer.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from .answer import NOT_FOUND
+from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, persons, places, pos_tags,
+                       statement, subject)
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize, search_form
@@ -77,7 +79,6 @@ class Rewrite:
 
 # ------------------------------------------------------------------ lexical resources
 
-_QWORDS = re.compile(r"什么|多少|哪|谁|几|怎么|为什么|如何|是否|吗|何")
 _ELLIPSIS = re.compile(r"^(?:那么?|那|还有|再看看)?[，,\s]*(?P<x>[^，,。？?!！]{1,14}?)(?:的|那边|方面)?呢$")
 _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|初|末|前夕|上半年|下半年)?"
          r"|\d{1,2}月(?:\d{1,2}日)?|上一年|前一年|去年|今年|明年|次年|同年|当年|上年|前年")
@@ -88,171 +89,46 @@ _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
 _DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|此)(?=[\u4e00-\u9fff])")
 _TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
-_PERSON_TITLE = re.compile(
-    r"(?:书记|省长|市长|区长|县长|所长|院长|主任|局长|部长|研究员|教授|董事长|总经理|负责人|专家|主席|理事长|"
-    r"创始人|首席[\u4e00-\u9fff]{1,3}官)([\u4e00-\u9fff]{2,3}?)"
-    r"(?=表示|说|指出|认为|分析|强调|介绍|主持|透露|坦言|称|在|也|还|则|曾|看来|[,，。、:：])")
-_PERSON_KANLAI = re.compile(r"在([\u4e00-\u9fff]{2,3})看来")
-_NOT_PLACES = {"城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
 _PLACE_SUFFIX = "省市区县镇州"
 _ORG_HEADS = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|研究院|研究所|中心|委员会|实验室|公司|集团|大学|协会|学院|联盟)")
-_NOUNISH = {"n", "nr", "ns", "nt", "nz", "vn", "eng", "nrt", "nrfg", "j", "an", "l"}
 _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
     "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place",
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
-_SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
-_PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|人大|政协)")
 _BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
-
-
-@functools.lru_cache(maxsize=1024)
-def _pos(text: str) -> list[tuple[str, str]]:
-    """jieba words with part-of-speech flags (cached: a conversation re-reads the same turns). Do not mutate."""
-    import jieba
-    import jieba.posseg as pseg
-
-    jieba.setLogLevel(60)
-    return [(w.word, w.flag) for w in pseg.cut(text, HMM=len(text) <= 80)]  # HMM (new words) only on short texts
-
 
 def _strip(text: str) -> str:
     return re.sub(r"[？?。!！\s]+$", "", text.strip())
 
-
-# ------------------------------------------------------------------ entities in a context text
-
-def _persons(text: str) -> list[str]:
-    """Person names in ``text``, in order: after a title (书记王剑锋表示) first, then jieba ``nr``.
-
-    >>> _persons("常州市委书记王剑锋表示,作为产业强市")
-    ['王剑锋']
-    """
-    found = [m.group(1) for m in _PERSON_TITLE.finditer(text)] + [m.group(1) for m in _PERSON_KANLAI.finditer(text)]
-    toks = _pos(text) if not found else []
-    for i, (w, f) in enumerate(toks):
-        if f.startswith("nr"):
-            name = w
-            if len(w) == 1 and i + 1 < len(toks) and len(w + toks[i + 1][0]) <= 3:
-                name = w + toks[i + 1][0]
-            if len(name) >= 2:
-                found.append(name)
-    return list(dict.fromkeys(found))
-
-
-def _places(toks: list[tuple[str, str]]) -> list[str]:
-    """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市)."""
-    out = []
-    for w, f in toks:
-        if f == "ns" and len(w) >= 2 and w not in _NOT_PLACES:
-            out.append(w)
-        elif f == "nt" and (m := _PLACE_ORG.match(w)):
-            out.append(m.group(1))
-    return out
-
-
-def _answer_span(prev: str, answer: str) -> str:
-    """What ``answer`` says in place of the question word of ``prev`` ('' when it cannot tell).
-
-    The words just after the question word (or just before it) are found in the answer; the span is the
-    answer's text between them and the nearest punctuation.
-
-    >>> _answer_span("哪些上海龙头企业在周边城市建设重大项目", "中芯国际、华虹、格科微等上海龙头企业已在周边的绍兴进行建设")
-    '中芯国际、华虹、格科微'
-    >>> _answer_span("温州挂牌成立了全国首个什么机构", "温州还在原有基础上,挂牌成立全国首个“人工智能局”,统筹推进算力建设")
-    '人工智能局'
-    """
-    m = _SLOT_QWORD.search(prev)
-    if not m or not answer:
-        return ""
-    right, left = prev[m.end():], prev[:m.start()]
-    for n in (4, 3, 2):
-        r = right[:n]
-        if len(r) == n and not _QWORDS.search(r) and (i := answer.find(r)) > 0:
-            span = re.split(r"[,，。；;:：]", answer[:i])[-1]
-            return _clean_span(span[-30:])
-    left = re.sub(r"[了的是为]+$", "", left)
-    for n in (4, 3, 2):
-        lw = left[-n:]
-        if len(lw) == n and (i := answer.find(lw)) >= 0:
-            after = re.split(r"[,，。；;:：]", answer[i + n:])[0][:30]
-            if m.group() == "谁":
-                return next(iter(_persons(after)), "")
-            toks = _pos(after)
-            k = next((j for j, (_, f) in enumerate(toks) if j and f.startswith(("v", "p", "u", "c"))), len(toks))
-            return _clean_span("".join(w for w, _ in toks[:k]))  # the noun phrase, not the rest of the clause
-    return ""
-
-
-def _clean_span(span: str) -> str:
-    span = re.sub(r"(?:等|等等|这些|这个|的)$", "", span.strip())
-    span = span.strip("“”\"「」 ")
-    return span if 2 <= len(span) <= 30 and not _QWORDS.search(span) else ""
-
-
-def _statement(prev: str, answer: str) -> str:
-    """``prev`` with its question word replaced by the answer: 哪些上海龙头企业… → 中芯国际、华虹、格科微上海龙头企业…"""
-    span = _answer_span(prev, answer)
-    m = _SLOT_QWORD.search(prev)
-    return re.sub(r"了$", "", prev[:m.start()]) + span + prev[m.end():] if span and m else ""
-
-
-def _noun_phrase_ending(toks: list[tuple[str, str]], head: str) -> str:
-    """The longest run of noun-like tokens ending in a token that ends with ``head`` ('' if none)."""
-    for i in range(len(toks) - 1, -1, -1):
-        if toks[i][0].endswith(head) or (head.endswith(toks[i][0]) and i > 0 and
-                                          (toks[i - 1][0] + toks[i][0]).endswith(head)):
-            j = i
-            while j > 0 and toks[j - 1][1] in _NOUNISH | {"v"} and toks[j - 1][0] not in ("是", "有", "为"):
-                if toks[j - 1][1] == "v" and not (j >= 2 and toks[j - 2][1] in _NOUNISH):
-                    break
-                j -= 1
-            while j < i and toks[j][1] == "v":
-                j += 1
-            return "".join(w for w, _ in toks[j:i + 1])
-    return ""
-
-
-def _subject(toks: list[tuple[str, str]]) -> str:
-    """The question's leading noun phrase (time and place included): 2021年杭州人工智能企业…"""
-    out = []
-    for w, f in toks:
-        if f in _NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”"):
-            out.append(w)
-        elif out:
-            break
-        elif f not in ("p", "c", "d"):
-            break
-    return "".join(out)
 
 
 # ------------------------------------------------------------------ the rules
 
 def _ellipsis(q: str, prev: str) -> Rewrite | None:
     m = _ELLIPSIS.match(q)
-    if not m or _QWORDS.search(m.group("x")) or not prev:
+    if not m or QWORDS.search(m.group("x")) or not prev:
         return None
     x = m.group("x").strip()
     if _TIME_RE.fullmatch(x):
         t = _TIME_RE.search(prev)
         new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
         return Rewrite(q, new, "ellipsis", x)
-    ptoks = _pos(prev)
-    xt = _pos(x)
+    ptoks = pos_tags(prev)
+    xt = pos_tags(x)
     kind = xt[0][1] if len(xt) == 1 else ""
     old = ""
     if kind == "ns" or x[-1] in _PLACE_SUFFIX:
-        old = next(iter(_places(ptoks)), "")
+        old = next(iter(places(ptoks)), "")
     elif kind.startswith("nr"):
-        old = next(iter(_persons(prev)), "")
-    if not old and xt and xt[-1][1] in _NOUNISH and not kind.startswith(("ns", "nr")):
-        phrase = _noun_phrase_ending(ptoks, xt[-1][0])  # 人工智能产业规模 for 集成电路产业规模
+        old = next(iter(persons(prev)), "")
+    if not old and xt and xt[-1][1] in NOUNISH and not kind.startswith(("ns", "nr")):
+        phrase = noun_phrase_ending(ptoks, xt[-1][0])  # 人工智能产业规模 for 集成电路产业规模
         if phrase and phrase != x:
             return Rewrite(q, prev.replace(phrase, x, 1), "ellipsis", x)
     if not old:  # a generic slot (全国平均水平): it takes the place of the subject entity
-        old = next(iter(_places(ptoks) + _persons(prev)), "")
+        old = next(iter(places(ptoks) + persons(prev)), "")
     if old:
         if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
             old = old[:-1]
@@ -265,7 +141,7 @@ def _person(q: str, context: Sequence[str]) -> Rewrite | None:
     if not m:
         return None
     for text in context:
-        names = [n for n in _persons(text) if n not in q]
+        names = [n for n in persons(text) if n not in q]
         if names:
             return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person")
     return None
@@ -276,12 +152,12 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
     kind = _CATEGORY.get(head)
     for text in context:
         if kind == "person":
-            found = _persons(text)
+            found = persons(text)
             if found:
                 return found[0]
             continue
         if kind == "place":
-            found = _places(_pos(text))
+            found = places(pos_tags(text))
             if found:
                 return found[0]
             continue
@@ -293,8 +169,8 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
         titles = [t for t in _TITLE_BOOK.findall(text) if head[-1] in t or head in ("政策", "文件", "方案", "规划")]
         if titles:
             return titles[0]
-        toks = _pos(text)
-        phrase = _noun_phrase_ending(toks, head)
+        toks = pos_tags(text)
+        phrase = noun_phrase_ending(toks, head)
         if phrase:
             return _with_place(phrase, prev)
     return ""
@@ -302,8 +178,8 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
 
 def _with_place(phrase: str, prev: str) -> str:
     """``phrase`` prefixed with the previous question's place when it names none (成果转化基金 → 西湖区成果转化基金)."""
-    place = next(iter(_places(_pos(prev))), "") if prev else ""
-    return place + phrase if place and place not in phrase and not _places(_pos(phrase)) else phrase
+    place = next(iter(places(pos_tags(prev))), "") if prev else ""
+    return place + phrase if place and place not in phrase and not places(pos_tags(phrase)) else phrase
 
 
 def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
@@ -311,16 +187,16 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
     if not m:
         return None
     rest = q[m.end():]
-    toks = _pos(rest)
-    if not toks or toks[0][1] not in _NOUNISH and toks[0][0] not in _CATEGORY:
+    toks = pos_tags(rest)
+    if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY:
         return None
     run = 1
-    while run < len(toks) and toks[run][1] in _NOUNISH and toks[0][0] not in _CATEGORY:
+    while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
         run += 1
     head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
     ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
     if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
-        ante = _statement(prev, last_answer) or _subject(_pos(prev))
+        ante = statement(prev, last_answer) or subject(pos_tags(prev))
         ante = ante and ante + "的" + head
     if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
         return None
@@ -333,11 +209,11 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite 
     m = _IT_PRON.search(q)
     if not m or not prev:
         return None
-    ptoks = _pos(prev)
-    ante = _answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
-    if not ante and _SLOT_QWORD.search(prev) and last_answer:
+    ptoks = pos_tags(prev)
+    ante = answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
-    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or _subject(ptoks) or next(iter(_places(ptoks)), "")
+    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
     if not ante:
         return None
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it")
@@ -348,14 +224,14 @@ def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
     m = _BARE_THIS.match(q)
     if not m or not prev:
         return None
-    stated = _statement(prev, last_answer) or _strip(prev)
+    stated = statement(prev, last_answer) or _strip(prev)
     return Rewrite(q, stated + q[m.end():], "this")
 
 
 def _scope(q: str, prev: str) -> Rewrite | None:
     if not q.startswith("其中") or not prev:
         return None
-    subj = _subject(_pos(prev))
+    subj = subject(pos_tags(prev))
     if not subj:
         return None
     rest = q[2:].lstrip("，, ")
