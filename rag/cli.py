@@ -65,6 +65,7 @@ def main():
     \b
       rag index corpus/                  # build or update the index
       rag ask "温州人工智能局做什么"        # answer with [n] citations
+      rag chat                           # a conversation; follow-ups read in context
       rag eval ../shared/data/cmrc2018/cmrc2018_dev.json
       rag serve                          # chat UI + HTTP API on 127.0.0.1:7860
     """
@@ -157,6 +158,65 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json):
     _echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
 
 
+@main.command("chat")
+@home_option
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Passages to retrieve.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON answer per line (the `rag ask --json` shape).")
+@_fail_nicely
+def chat_cmd(home, k, mode, as_json):
+    """A conversation in the terminal: follow-up questions are read in context.
+
+    Type a question per line; "南京呢？" or "他说了什么？" after an answer is
+    searched as the standalone question shown in 〔按“…”检索〕. /reset forgets
+    the conversation, /quit (or Ctrl-D) leaves. Works over SSH and in pipes.
+
+    \b
+      rag chat
+      printf '苏州2025年2月举行了什么大会\n南京呢\n' | rag chat --json
+    """
+    from .dialogue import Turn, ask_in_context
+    from .errors import QueryError
+    from .qa import Searcher
+
+    searcher, history = Searcher(home), []
+    searcher.index()  # fail now (no index) rather than after the first question
+    interactive = sys.stdin.isatty()
+    if interactive:
+        _echo("提问后回车；/reset 清空对话，/quit 退出。", err=True)
+    while True:
+        if interactive:
+            click.echo("> ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        q = _safe(line).strip()
+        if q in ("/quit", "/exit"):
+            break
+        if q == "/reset":
+            history = []
+            _echo("（对话已清空）", err=True)
+            continue
+        if not q:
+            continue
+        try:
+            ans = ask_in_context(searcher.ask, q, history, k=k, mode=mode)
+        except QueryError as e:
+            _echo(f"Error: {e}", err=True)
+            continue
+        history.append(Turn(q, ans.answer, ans.search_question))
+        if as_json:
+            click.echo(_safe(json.dumps(ans.to_dict(), ensure_ascii=False)))
+            continue
+        if ans.search_question != ans.question:
+            _echo(f"〔按“{ans.search_question}”检索〕")
+        _echo(ans.answer)
+        for c in ans.citations:
+            _echo(f"  [{c.n}] {' / '.join(x for x in (c.title, c.section) if x)}  (字符 {c.quote_start}–{c.quote_end})")
+        _echo()
+
+
 @main.command("eval")
 @click.argument("dataset", type=click.Path(exists=True))
 @click.option("--index", "index_homes", type=click.Path(file_okay=False), multiple=True,
@@ -185,7 +245,9 @@ def eval_cmd(dataset, index_homes, modes, k, limit, embedder, out, fail_under, a
     \b
     Datasets: SQuAD-format JSON (CMRC2018, DRCD), JSONL lines
     {"question", "answers": [...], "answerable": true|false}, or a BEIR folder
-    (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+    (corpus.jsonl, queries.jsonl, qrels/test.tsv). Dialogue JSONL lines
+    {"turns": [{"question", "answers", "answerable"}, ...]} are scored turn by
+    turn in context: rows MODE/first, MODE/follow-up, MODE/follow-up-alone.
     """
     from .evaluate import check_thresholds, evaluate_dataset, format_table
 

@@ -262,6 +262,12 @@ def evaluate_dataset(path: str | Path, *, index_home: str | Path | Sequence[str 
     Several ``index_home`` values compare indexes in one run: the result's
     ``modes`` keys then read ``"<index dir name>/<mode>"``.
     """
+    from .evaluate_dialogue import evaluate_dialogues_dataset, is_dialogue_file
+
+    if is_dialogue_file(path):  # {"turns": [...]} per line: scored turn by turn in context
+        return evaluate_dialogues_dataset(path, index_home=index_home, modes=modes, limit=limit,
+                                          embedder_name=embedder_name, per_question_path=per_question_path,
+                                          config=config)
     docs, items = load_dataset(path)
     if limit:
         items = items[:limit]

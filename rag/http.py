@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 import time
 import uuid
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .dialogue import DialogueConfig, Turn, ask_in_context, turns_from_messages, warm_up
 from .errors import EmbedderError, IndexError_, QueryError, RagError
 from .qa import Searcher
 from .records import Citation
@@ -43,6 +45,8 @@ MODEL_ID = "rag-zh-extractive"
 MAX_BODY_BYTES = 64 * 1024
 _LIMITED_PREFIXES = ("/api/", "/v1/")
 _Q = f"The question; at most {MAX_QUESTION_CHARS} characters after trimming."
+MAX_HISTORY_MESSAGES = 200
+MAX_HISTORY_CHARS = 4000
 
 
 # ------------------------------------------------------------------ request/response models
@@ -52,12 +56,25 @@ class Filters(BaseModel):
     doc_ids: list[StrictStr] | None = Field(None, description="Only search these document ids (see /api/documents).")
 
 
+class HistoryMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(max_length=MAX_HISTORY_CHARS)
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: StrictStr = Field(description=_Q)
     k: StrictInt = Field(5, ge=1, le=50, description="Passages to retrieve.")
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     filters: Filters | None = None
+    history: list[HistoryMessage] | None = Field(
+        None, max_length=MAX_HISTORY_MESSAGES,
+        description="Earlier turns, oldest first, as {role: user|assistant, content}. A follow-up (南京呢？, "
+                    "他说了什么？) is rewritten into a standalone question from them; the answer's `search_question` "
+                    f"says what was searched. At most {MAX_HISTORY_MESSAGES} messages of {MAX_HISTORY_CHARS} "
+                    f"characters; only the last {DialogueConfig.max_turns} turns are read, and the response's "
+                    "`history` field (present when history was sent) says how many were used.")
 
 
 class AskResponse(BaseModel):
@@ -69,6 +86,8 @@ class AskResponse(BaseModel):
     citations: list[Citation]  # the dataclass itself: one definition of the fields
     suggestions: list[Citation]
     timings_ms: dict[str, float]
+    search_question: str = Field(description="The standalone question that was searched (= question unless a "
+                                             "follow-up was rewritten from the history).")
 
 
 class ChatMessage(BaseModel):
@@ -187,6 +206,12 @@ def _question_from(messages: list[ChatMessage]) -> str:
     raise QueryError("No user message: send messages=[{\"role\": \"user\", \"content\": \"<question>\"}].")
 
 
+def _history_report(turns: list[Turn]) -> dict:
+    """How much of the conversation the rewriter read: older turns than ``DialogueConfig.max_turns`` are dropped."""
+    used = min(len(turns), DialogueConfig.max_turns)
+    return {"turns": len(turns), "used": used, "truncated": used < len(turns)}
+
+
 def _completion(*, chunk: bool = False, **choice) -> dict:
     """One chat.completion (or .chunk) object; ``choice`` holds id, created and the choice fields."""
     return {"id": choice.pop("id"), "object": "chat.completion.chunk" if chunk else "chat.completion",
@@ -202,7 +227,7 @@ def _pieces(text: str) -> list[str]:
     return [p for p in re.split(r"(?<=\])|(?<=[。！？!?；;\n])(?!\[)", text) if p]
 
 
-def _stream(answer: dict, *, id: str, created: int):
+def _stream(answer: dict, *, id: str, created: int, extra: dict | None = None):
     """SSE lines: role, the answer in pieces, a final chunk with citations + usage, then [DONE]."""
     def event(obj) -> str:
         return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
@@ -212,7 +237,7 @@ def _stream(answer: dict, *, id: str, created: int):
     for piece in _pieces(answer["answer"]):
         yield event(_completion(**base, delta={"content": piece}, finish_reason=None))
     last = _completion(**base, delta={}, finish_reason="stop")
-    yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer})
+    yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer, **(extra or {})})
     yield "data: [DONE]\n\n"
 
 
@@ -250,6 +275,7 @@ def create_api(searcher: Searcher) -> FastAPI:
     app = FastAPI(title="rag-zh API", version="1", docs_url=None, redoc_url=None, responses=err,
                   description="Chinese retrieval Q&A with cited answers. Errors: {\"error\": {\"message\", ...}}.")
     app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    threading.Thread(target=warm_up, daemon=True, name="dialogue-warm-up").start()
     app.add_exception_handler(RagError, lambda req, e: _rag_error(e))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, lambda req, e: _error(
@@ -262,6 +288,10 @@ def create_api(searcher: Searcher) -> FastAPI:
         """Exactly what `rag ask --json` prints: answer text with [n] markers, citations whose
         `text` is `document.text[start:end]` and whose `quote` is `document.text[quote_start:quote_end]`."""
         doc_ids = req.filters.doc_ids if req.filters else None
+        if req.history is not None:
+            _, turns = turns_from_messages([m.model_dump() for m in req.history] + [{"role": "user"}])
+            ans = ask_in_context(searcher.ask, req.question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids)
+            return JSONResponse({**ans.to_dict(), "history": _history_report(turns)})
         ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids)
         return JSONResponse(ans.to_dict())
 
@@ -291,18 +321,23 @@ def create_api(searcher: Searcher) -> FastAPI:
 
     @app.post("/v1/chat/completions", response_model=None, summary="OpenAI-compatible chat completion")
     def v1_chat(req: ChatRequest):
-        """The last user message is the question; earlier turns are ignored. The reply's `content`
-        is the cited answer; top-level `citations` and `rag` (the full /api/ask answer) are extras,
-        also sent in the final chunk when `stream` is true. `model` and sampling parameters are ignored."""
+        """The last user message is the question; earlier user and assistant turns are its context: a
+        follow-up (南京呢？) is searched as a standalone question (`rag.search_question`; top-level `history`
+        says how many turns were read). The reply's `content` is the cited answer; top-level `citations`
+        and `rag` (the full /api/ask answer) are extras, also sent in the final chunk when `stream` is
+        true. `model` and sampling parameters are ignored."""
         doc_ids = req.filters.doc_ids if req.filters else None
-        ans = searcher.ask(_question_from(req.messages), k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
+        question = _question_from(req.messages)
+        _, turns = turns_from_messages([m.model_dump() for m in req.messages])
+        ans = ask_in_context(searcher.ask, question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
+        history = {"history": _history_report(turns)}
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if req.stream:
-            return StreamingResponse(_stream(ans, id=cid, created=created), media_type="text/event-stream",
+            return StreamingResponse(_stream(ans, id=cid, created=created, extra=history), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         body = _completion(id=cid, created=created, finish_reason="stop", logprobs=None,
                            message={"role": "assistant", "content": ans["answer"]})
-        return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans})
+        return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans, **history})
 
     @app.get("/docs", include_in_schema=False)
     def docs_page():

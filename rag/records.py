@@ -134,6 +134,8 @@ class Answer:
     suggestions: list[Citation] = field(default_factory=list)
     confidence: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: The standalone question that was retrieved and answered (:mod:`rag.dialogue`); "" = ``question``.
+    search_question: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,4 +146,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "suggestions": [c.to_dict() for c in self.suggestions],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "search_question": self.search_question or self.question,
         }

@@ -26,6 +26,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag.dialogue import Turn, ask_in_context
 from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError
 from rag.ingest import SUPPORTED
 from rag.retrieve import MAX_QUESTION_CHARS, retrieve
@@ -66,6 +67,16 @@ def friendly(e: RagError) -> str:
     return "处理时出错了。"
 
 
+def _history(turns: list | None) -> list[Turn]:
+    """The answered turns of the chat, for reading a follow-up question in context (rag.dialogue)."""
+    out = []
+    for t in turns or []:
+        if t.get("status") == "done":
+            a = t.get("answer") or {}
+            out.append(Turn(t["question"], a.get("answer", ""), a.get("search_question", "")))
+    return out
+
+
 def _doc_choices(rows: list[list]) -> list[tuple[str, str]]:
     return [(f"{r[0]}（{r[1]}）" if r[1] else str(r[0]), r[5]) for r in rows]
 
@@ -90,10 +101,11 @@ def build_ui(searcher) -> gr.Blocks:
             gr.Warning("请先输入问题。", title="注意")
             yield gr.skip(), gr.skip(), gr.skip()
             return
+        history = _history(turns)
         turns = list(turns or []) + [{"question": q, "status": "pending"}]
         yield render_chat(turns), turns, ""
         try:
-            ans = searcher.ask(q, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None)
+            ans = ask_in_context(searcher.ask, q, history, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None)
             turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
         except RagError as e:
             turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}

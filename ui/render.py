@@ -184,6 +184,18 @@ def _feedback_bar(t: dict) -> str:
     )
 
 
+def _searched_as(question: Any, ans: dict) -> str:
+    """“按“…”检索” when a follow-up was searched as another (standalone) question, else ''.
+
+    >>> _searched_as("南京呢？", {"question": "南京呢？", "search_question": "南京2025年2月举行了什么大会"})
+    '<div class="searched-as" style="font-size:.85em;opacity:.75;margin-top:4px">按“南京2025年2月举行了什么大会”检索</div>'
+    """
+    sq = ans.get("search_question") or ""
+    if not sq or sq in (ans.get("question"), question):
+        return ""
+    return f'<div class="searched-as" style="font-size:.85em;opacity:.75;margin-top:4px">按“{esc(sq)}”检索</div>'
+
+
 def _turn(t: dict, i: int) -> str:
     q = f'<div class="msg user"><div class="bubble">{esc(t.get("question"))}</div></div>'
     status = t.get("status")
@@ -209,6 +221,7 @@ def _turn(t: dict, i: int) -> str:
         body = (f'<div class="bubble refusal"><div class="answer-text">{ICON_SEARCH} {esc(ans.get("answer", ""))}</div>'
                 f'<div class="refusal-hint">资料库中没有能直接回答这个问题的句子。可以换个说法，或看看下面最接近的段落。</div>'
                 f'{extra}')
+    body += _searched_as(t.get("question"), ans)
     ms = (ans.get("timings_ms") or {}).get("total")
     took = f'<span class="took">用时 {float(ms):.0f} 毫秒</span>' if ms is not None else ""
     body += (f'{_feedback_bar(t)}{took}'

@@ -1,0 +1,108 @@
+"""What conversations cost and whether standalone questions pass through.
+
+1. Rewrite cost: every follow-up turn of bench/data/dialogues.jsonl answered in
+   context (rag.dialogue.ask_in_context: rewrite + retrieve + answer) against
+   the same standalone question asked alone (rag.qa.ask), interleaved in the
+   same run, ``--rounds`` times; p50/p95 of both and of the rewrite step alone.
+2. Pass-through: questions that stand alone (bench/data/sample_eval.jsonl and
+   CMRC2018 trial questions), each asked after another question as history;
+   the share left unchanged by the rewriter (rag.dialogue.resolve).
+
+    python bench/bench_dialogue.py [--home index] [--rounds 5] [--out bench/results/dialogue.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.dialogue import Turn, ask_in_context, resolve, warm_up
+from rag.evaluate_dialogue import load_dialogues
+from rag.qa import Searcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _p(xs, q):
+    return float(np.percentile(xs, q))
+
+
+def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
+    dialogues = load_dialogues(ROOT / "bench/data/dialogues.jsonl")
+    ask = functools.partial(searcher.ask, k=5, mode="hybrid")
+    in_ctx, alone, rewrite = [], [], []
+    for _ in range(rounds):
+        for d in dialogues:
+            history: list[Turn] = []
+            for i, t in enumerate(d.turns):
+                t0 = time.perf_counter()
+                a = ask_in_context(ask, t.question, history)
+                t1 = time.perf_counter()
+                if i:
+                    ask(a.search_question)
+                    t2 = time.perf_counter()
+                    in_ctx.append((t1 - t0) * 1000)
+                    alone.append((t2 - t1) * 1000)
+                    rewrite.append(a.timings_ms["rewrite"])
+                history.append(Turn(t.question, a.answer))
+    return {"turns": len(in_ctx), "in_context_p50": _p(in_ctx, 50), "in_context_p95": _p(in_ctx, 95),
+            "alone_p50": _p(alone, 50), "alone_p95": _p(alone, 95), "rewrite_p50": _p(rewrite, 50),
+            "rewrite_p95": _p(rewrite, 95), "rewrite_max": max(rewrite)}
+
+
+def pass_through() -> dict:
+    out = {}
+    sample = [json.loads(x)["question"] for x in (ROOT / "bench/data/sample_eval.jsonl").read_text().splitlines()
+              if x.strip()]
+    sets = {"sample_eval.jsonl": sample}
+    trial = ROOT.parent / "shared/data/cmrc2018/cmrc2018_trial.json"
+    if trial.exists():
+        data = json.loads(trial.read_text(encoding="utf-8"))
+        sets["CMRC2018 trial"] = [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]
+                                  if qa["question"].strip()][:1000]
+    for name, qs in sets.items():
+        changed = []
+        for prev, q in zip(qs[-1:] + qs[:-1], qs):  # each question after another one, with its "answer"
+            r = resolve(q, [Turn(prev, prev)])
+            if r.search_question != q:
+                changed.append((q, r.search_question, r.rule))
+        out[name] = {"questions": len(qs), "unchanged": 1 - len(changed) / len(qs), "changed": changed[:10]}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", default=None)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    searcher = Searcher(args.home)
+    warm_up()
+    searcher.ask("温州人工智能局做什么")
+    cost = rewrite_cost(searcher, args.rounds)
+    passing = pass_through()
+    lines = ["| what | p50 ms | p95 ms |", "|---|---|---|",
+             f"| follow-up turn in context (rewrite + retrieve + answer), {cost['turns']} turns | "
+             f"{cost['in_context_p50']:.1f} | {cost['in_context_p95']:.1f} |",
+             f"| the same standalone question asked alone | {cost['alone_p50']:.1f} | {cost['alone_p95']:.1f} |",
+             f"| rewrite step alone (max {cost['rewrite_max']:.2f}) | {cost['rewrite_p50']:.2f} | "
+             f"{cost['rewrite_p95']:.2f} |",
+             f"| **added p95** | | **{cost['in_context_p95'] - cost['alone_p95']:+.1f}** |", "",
+             "| standalone questions, each after another question | questions | left unchanged |", "|---|---|---|"]
+    lines += [f"| {k} | {v['questions']} | {v['unchanged']:.4f} |" for k, v in passing.items()]
+    report = "\n".join(lines)
+    print(report)
+    for k, v in passing.items():
+        for q, s, rule in v["changed"]:
+            print(f"  changed ({k}, {rule}): {q} → {s}")
+    if args.out:
+        Path(args.out).write_text(report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""Conversations: turn a follow-up question into one that stands alone — no LLM.
+
+A follow-up leans on earlier turns. :func:`resolve` rebuilds the question the
+user meant from the previous questions and the cited answers, with a few
+rules over jieba's part-of-speech tags (every rule runs in well under a
+millisecond; the p95 cost is measured by ``bench/bench_dialogue.py``):
+
+==============  =========================================  ==========================================
+rule            follow-up (after …)                        searched as
+==============  =========================================  ==========================================
+``ellipsis``    南京呢？ (苏州2025年2月举行了什么大会？)         南京2025年2月举行了什么大会
+                上一年呢？ (2021年杭州有多少家企业？)          上一年杭州有多少家企业
+``person``      他说常州要打造什么？ (answer names 王剑锋)      王剑锋说常州要打造什么
+``demonstr.``   这个基金用来做什么？ (…成果转化基金？)          西湖区成果转化基金用来做什么
+                该机构负责什么？ (answer: “人工智能局”)        人工智能局负责什么
+``it``          它做什么？                                   <the previous question's subject>做什么
+``scope``       其中应用层企业有多少家？                      2021年杭州人工智能企业中应用层企业有多少家
+==============  =========================================  ==========================================
+
+A question with none of these cues passes through unchanged (rule
+``standalone``), so single questions and first turns are never touched.
+:func:`ask_in_context` then retrieves and answers the rewritten question
+through any ``ask`` function (:meth:`rag.qa.Searcher.ask`, a partial of
+:func:`rag.qa.ask`) — refusal applies to it like to any question — and adds
+one check for ``X呢`` turns: the answer must mention X and must not just
+repeat the previous answer's sentence (“全国平均水平呢？” after the 43 %
+sentence is refused, not answered with it again).
+
+Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
+are dropped (callers report that). Finding persons, places, noun phrases and
+what an answer named is :mod:`rag.mentions`. This module does not retrieve or answer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
+
+from .answer import NOT_FOUND
+from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, persons, places, pos_tags,
+                       statement, subject)
+from .records import Answer
+from .retrieve import MAX_QUESTION_CHARS, clean_question
+from .textnorm import normalize, search_form
+
+__all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange: what the user asked and what was answered (``[n]`` markers allowed)."""
+
+    question: str
+    answer: str = ""
+    search_question: str = ""  # what was searched for it, when known (else recomputed)
+
+
+@dataclass(frozen=True)
+class DialogueConfig:
+    """``max_turns``: earlier turns read (older ones dropped); ``max_chars``: characters read per question;
+    ``answer_chars``: characters read per answer (its first sentences name what a pronoun refers to)."""
+
+    max_turns: int = 8
+    max_chars: int = 2000
+    answer_chars: int = 300
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The result of :func:`resolve`: ``search_question`` is what gets retrieved and answered."""
+
+    question: str
+    search_question: str
+    rule: str = "standalone"
+    slot: str = ""  # for ``ellipsis``: the new thing asked about (南京, 上一年, 全国平均水平)
+
+
+# ------------------------------------------------------------------ lexical resources
+
+_ELLIPSIS = re.compile(r"^(?:那么?|那|还有|再看看)?[，,\s]*(?P<x>[^，,。？?!！]{1,14}?)(?:的|那边|方面)?呢$")
+_TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|初|末|前夕|上半年|下半年)?"
+         r"|\d{1,2}月(?:\d{1,2}日)?|上一年|前一年|去年|今年|明年|次年|同年|当年|上年|前年")
+_TIME_RE = re.compile(_TIME)
+_RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
+_PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
+_IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
+_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|此)(?=[\u4e00-\u9fff])")
+_TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
+_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
+_PLACE_SUFFIX = "省市区县镇州"
+_ORG_HEADS = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|研究院|研究所|中心|委员会|实验室|公司|集团|大学|协会|学院|联盟)")
+_CATEGORY = {  # 该/这个 + category word → which kind of antecedent
+    "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
+    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place",
+    "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
+}
+_MARKERS = re.compile(r"\[\d{1,3}\]")
+_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
+
+def _strip(text: str) -> str:
+    return re.sub(r"[？?。!！\s]+$", "", text.strip())
+
+
+
+# ------------------------------------------------------------------ the rules
+
+def _ellipsis(q: str, prev: str) -> Rewrite | None:
+    m = _ELLIPSIS.match(q)
+    if not m or QWORDS.search(m.group("x")) or not prev:
+        return None
+    x = m.group("x").strip()
+    if _TIME_RE.fullmatch(x):
+        t = _TIME_RE.search(prev)
+        new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
+        return Rewrite(q, new, "ellipsis", x)
+    ptoks = pos_tags(prev)
+    xt = pos_tags(x)
+    kind = xt[0][1] if len(xt) == 1 else ""
+    old = ""
+    if kind == "ns" or x[-1] in _PLACE_SUFFIX:
+        old = next(iter(places(ptoks)), "")
+    elif kind.startswith("nr"):
+        old = next(iter(persons(prev)), "")
+    if not old and xt and xt[-1][1] in NOUNISH and not kind.startswith(("ns", "nr")):
+        phrase = noun_phrase_ending(ptoks, xt[-1][0])  # 人工智能产业规模 for 集成电路产业规模
+        if phrase and phrase != x:
+            return Rewrite(q, prev.replace(phrase, x, 1), "ellipsis", x)
+    if not old:  # a generic slot (全国平均水平): it takes the place of the subject entity
+        old = next(iter(places(ptoks) + persons(prev)), "")
+    if old:
+        if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
+            old = old[:-1]
+        return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
+    return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
+
+
+def _person(q: str, context: Sequence[str]) -> Rewrite | None:
+    m = _PERSON_PRON.search(q)
+    if not m:
+        return None
+    for text in context:
+        names = [n for n in persons(text) if n not in q]
+        if names:
+            return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person")
+    return None
+
+
+def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
+    """What ``该/这个 + head`` refers to, looked up in the last answer, then the previous question(s)."""
+    kind = _CATEGORY.get(head)
+    for text in context:
+        if kind == "person":
+            found = persons(text)
+            if found:
+                return found[0]
+            continue
+        if kind == "place":
+            found = places(pos_tags(text))
+            if found:
+                return found[0]
+            continue
+        if kind == "org":
+            found = [t for t in _QUOTED.findall(text) if _ORG_HEADS.fullmatch(t)] + _ORG_HEADS.findall(text)
+            if found:
+                return _with_place(found[0], prev)
+            continue
+        titles = [t for t in _TITLE_BOOK.findall(text) if head[-1] in t or head in ("政策", "文件", "方案", "规划")]
+        if titles:
+            return titles[0]
+        toks = pos_tags(text)
+        phrase = noun_phrase_ending(toks, head)
+        if phrase:
+            return _with_place(phrase, prev)
+    return ""
+
+
+def _with_place(phrase: str, prev: str) -> str:
+    """``phrase`` prefixed with the previous question's place when it names none (成果转化基金 → 西湖区成果转化基金)."""
+    place = next(iter(places(pos_tags(prev))), "") if prev else ""
+    return place + phrase if place and place not in phrase and not places(pos_tags(phrase)) else phrase
+
+
+def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
+    m = _DEMONSTR.search(q)
+    if not m:
+        return None
+    rest = q[m.end():]
+    toks = pos_tags(rest)
+    if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY:
+        return None
+    run = 1
+    while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
+        run += 1
+    head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
+    ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
+    if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
+        ante = statement(prev, last_answer) or subject(pos_tags(prev))
+        ante = ante and ante + "的" + head
+    if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
+        return None
+    keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
+    new = q[:m.start()] + ante + ("的" + head if keep_head else "") + rest[len(head):]
+    return Rewrite(q, new, "demonstrative")
+
+
+def _it(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
+    m = _IT_PRON.search(q)
+    if not m or not prev:
+        return None
+    ptoks = pos_tags(prev)
+    ante = answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    if not ante and SLOT_QWORD.search(prev) and last_answer:
+        ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
+    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
+    if not ante:
+        return None
+    return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it")
+
+
+def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
+    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
+    m = _BARE_THIS.match(q)
+    if not m or not prev:
+        return None
+    stated = statement(prev, last_answer) or _strip(prev)
+    return Rewrite(q, stated + q[m.end():], "this")
+
+
+def _scope(q: str, prev: str) -> Rewrite | None:
+    if not q.startswith("其中") or not prev:
+        return None
+    subj = subject(pos_tags(prev))
+    if not subj:
+        return None
+    rest = q[2:].lstrip("，, ")
+    return Rewrite(q, f"{subj}中{rest}", "scope")
+
+
+def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "") -> Rewrite:
+    core = _strip(q)
+    for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
+                    lambda: _person(core, context), lambda: _demonstrative(core, context, prev, last_answer),
+                    lambda: _it(core, context, prev, last_answer), lambda: _this(core, prev, last_answer)):
+        r = attempt()
+        if r is not None and r.search_question != core:
+            return replace(r, question=q)
+    return Rewrite(q, q)
+
+
+def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConfig = DialogueConfig()) -> Rewrite:
+    """The standalone question for ``question`` after ``history`` (oldest turn first).
+
+    >>> resolve("南京呢？", [Turn("苏州2025年2月举行了什么大会？", "…推进大会…")]).search_question
+    '南京2025年2月举行了什么大会'
+    >>> resolve("温州人工智能局做什么", [Turn("苏州市委书记是谁", "范波")]).rule
+    'standalone'
+    """
+    if not history:
+        return Rewrite(question, question)
+    turns = list(history)[-config.max_turns:]
+    prev_q = ""
+    for i, t in enumerate(turns):  # rebuild each earlier standalone question in order (cheap)
+        tq = normalize(t.question[:config.max_chars])[0].strip()
+        if not tq:
+            continue
+        if t.search_question:
+            prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
+        else:
+            ctx = _contexts(turns[:i], prev_q, config)
+            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config)).search_question)
+    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config))
+
+
+def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
+    """The previous turn's answer without ``[n]`` markers ('' when it was a refusal or missing)."""
+    if not turns:
+        return ""
+    a = _MARKERS.sub("", normalize(turns[-1].answer[:config.answer_chars])[0])
+    return "" if a == NOT_FOUND else a
+
+
+def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> list[str]:
+    """Where antecedents are looked for, nearest first: the last answer, the previous question, older answers."""
+    answers = [_MARKERS.sub("", normalize(t.answer[:config.answer_chars])[0]) for t in reversed(turns)]
+    answers = [a for a in answers if a and a != NOT_FOUND]
+    return answers[:1] + ([prev_q] if prev_q else []) + answers[1:3]
+
+
+# ------------------------------------------------------------------ answering
+
+def _mentions(text: str, slot: str) -> list[int]:
+    """Where ``slot`` (or, for 上一年, any of its synonyms) occurs in ``text``."""
+    forms = _RELATIVE_TIME if slot in _RELATIVE_TIME else {slot}
+    t = search_form(text)
+    return [m.end() for f in forms for m in re.finditer(re.escape(search_form(f)), t)]
+
+
+def _check_swap(ans: Answer, rw: Rewrite, previous_answer: str) -> Answer:
+    """An ``X呢`` answer must mention X and say something new about it; else it becomes a refusal."""
+    if not ans.answerable or rw.rule != "ellipsis" or not rw.slot:
+        return ans
+    quotes = [c.quote for c in ans.citations]
+    relative = rw.slot in _RELATIVE_TIME
+    mentioned = relative or any(_mentions(q, rw.slot) for q in quotes)
+    prev = search_form(_MARKERS.sub("", previous_answer))
+    repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
+    # the same sentence again only answers if X has something of its own there (安徽在智能语音语义, 前一年的490家),
+    # not when X just ends a clause as a point of comparison (…远高于全国平均水平。)
+    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
+                    for q in quotes for end in _mentions(q, rw.slot))
+    if mentioned and not (repeated and not new_value):
+        return ans
+    return replace(ans, answer=NOT_FOUND, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
+
+
+def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
+                   config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
+    """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
+
+    The returned answer's ``question`` is the user's (cleaned) question and
+    ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the
+    rewriting cost when there was history.
+    """
+    q = clean_question(question)  # same errors as a standalone question
+    t0 = time.perf_counter()
+    rw = resolve(q, history, config=config)
+    if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
+        rw = Rewrite(q, q)
+    t1 = time.perf_counter()
+    ans = ask(rw.search_question, **kw)
+    if rw.rule == "ellipsis":
+        last = next((t.answer for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), "")
+        ans = _check_swap(ans, rw, last)
+    searched = ans.question
+    ans.question, ans.search_question = q, searched
+    if history:
+        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
+                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+    return ans
+
+
+def warm_up() -> None:
+    """Load jieba's part-of-speech tables now (~1 s once) so the first follow-up is as fast as the rest."""
+    resolve("南京呢", [Turn("苏州举行了什么大会", "苏州市委书记范波指出。")])
+
+
+def turns_from_messages(messages: Sequence[dict]) -> tuple[str, list[Turn]]:
+    """OpenAI-style ``messages`` → ``(last user message, the turns before it)``.
+
+    User messages start turns, the next assistant message is their answer;
+    other roles (system, tool) and empty or non-text contents are skipped.
+
+    >>> turns_from_messages([{"role": "user", "content": "苏州市委书记是谁"},
+    ...                      {"role": "assistant", "content": "范波[1]"}, {"role": "user", "content": "他说了什么"}])
+    ('他说了什么', [Turn(question='苏州市委书记是谁', answer='范波[1]', search_question='')])
+    """
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    turns: list[Turn] = []
+    question = ""
+    for m in messages[:last_user + 1]:
+        role, content = m.get("role"), m.get("content")
+        if isinstance(content, list):  # OpenAI content parts
+            content = "".join(p.get("text", "") for p in content
+                              if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str))
+        if not isinstance(content, str):
+            content = ""
+        if role == "user":
+            if question.strip():
+                turns.append(Turn(question))
+            question = content
+        elif role == "assistant" and question.strip():
+            turns.append(Turn(question, content))
+            question = ""
+    return question, turns

@@ -1,0 +1,146 @@
+"""Where a text names things: persons, places, noun phrases, what an answer says — for :mod:`rag.dialogue`.
+
+Small lookups over jieba's part-of-speech tags and a few patterns, used to find
+what a pronoun or an ellipsis in a follow-up question refers to:
+
+    persons("常州市委书记王剑锋表示…")          → ["王剑锋"]
+    places(pos_tags("2025年底的杭州市委经济工作会议")) → ["杭州市"]
+    answer_span("温州挂牌成立了全国首个什么机构", "…挂牌成立全国首个“人工智能局”,…")  → "人工智能局"
+
+They read text and return strings; they do not rewrite questions (that is :mod:`rag.dialogue`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+__all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_span", "noun_phrase_ending", "persons", "places", "pos_tags",
+           "statement", "subject"]
+
+QWORDS = re.compile(r"什么|多少|哪|谁|几|怎么|为什么|如何|是否|吗|何")
+_PERSON_TITLE = re.compile(
+    r"(?:书记|省长|市长|区长|县长|所长|院长|主任|局长|部长|研究员|教授|董事长|总经理|负责人|专家|主席|理事长|"
+    r"创始人|首席[\u4e00-\u9fff]{1,3}官)([\u4e00-\u9fff]{2,3}?)"
+    r"(?=表示|说|指出|认为|分析|强调|介绍|主持|透露|坦言|称|在|也|还|则|曾|看来|[,，。、:：])")
+_PERSON_KANLAI = re.compile(r"在([\u4e00-\u9fff]{2,3})看来")
+_NOT_PLACES = {"城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
+NOUNISH = {"n", "nr", "ns", "nt", "nz", "vn", "eng", "nrt", "nrfg", "j", "an", "l"}
+SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
+_PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|人大|政协)")
+
+
+@functools.lru_cache(maxsize=1024)
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """jieba words with part-of-speech flags (cached: a conversation re-reads the same turns). Do not mutate."""
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(60)
+    return [(w.word, w.flag) for w in pseg.cut(text, HMM=len(text) <= 80)]  # HMM (new words) only on short texts
+
+
+# ------------------------------------------------------------------ entities in a context text
+
+def persons(text: str) -> list[str]:
+    """Person names in ``text``, in order: after a title (书记王剑锋表示) first, then jieba ``nr``.
+
+    >>> persons("常州市委书记王剑锋表示,作为产业强市")
+    ['王剑锋']
+    """
+    found = [m.group(1) for m in _PERSON_TITLE.finditer(text)] + [m.group(1) for m in _PERSON_KANLAI.finditer(text)]
+    toks = pos_tags(text) if not found else []
+    for i, (w, f) in enumerate(toks):
+        if f.startswith("nr"):
+            name = w
+            if len(w) == 1 and i + 1 < len(toks) and len(w + toks[i + 1][0]) <= 3:
+                name = w + toks[i + 1][0]
+            if len(name) >= 2:
+                found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def places(toks: list[tuple[str, str]]) -> list[str]:
+    """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市)."""
+    out = []
+    for w, f in toks:
+        if f == "ns" and len(w) >= 2 and w not in _NOT_PLACES:
+            out.append(w)
+        elif f == "nt" and (m := _PLACE_ORG.match(w)):
+            out.append(m.group(1))
+    return out
+
+
+def answer_span(prev: str, answer: str) -> str:
+    """What ``answer`` says in place of the question word of ``prev`` ('' when it cannot tell).
+
+    The words just after the question word (or just before it) are found in the answer; the span is the
+    answer's text between them and the nearest punctuation.
+
+    >>> answer_span("哪些上海龙头企业在周边城市建设重大项目", "中芯国际、华虹、格科微等上海龙头企业已在周边的绍兴进行建设")
+    '中芯国际、华虹、格科微'
+    >>> answer_span("温州挂牌成立了全国首个什么机构", "温州还在原有基础上,挂牌成立全国首个“人工智能局”,统筹推进算力建设")
+    '人工智能局'
+    """
+    m = SLOT_QWORD.search(prev)
+    if not m or not answer:
+        return ""
+    right, left = prev[m.end():], prev[:m.start()]
+    for n in (4, 3, 2):
+        r = right[:n]
+        if len(r) == n and not QWORDS.search(r) and (i := answer.find(r)) > 0:
+            span = re.split(r"[,，。；;:：]", answer[:i])[-1]
+            return _clean_span(span[-30:])
+    left = re.sub(r"[了的是为]+$", "", left)
+    for n in (4, 3, 2):
+        lw = left[-n:]
+        if len(lw) == n and (i := answer.find(lw)) >= 0:
+            after = re.split(r"[,，。；;:：]", answer[i + n:])[0][:30]
+            if m.group() == "谁":
+                return next(iter(persons(after)), "")
+            toks = pos_tags(after)
+            k = next((j for j, (_, f) in enumerate(toks) if j and f.startswith(("v", "p", "u", "c"))), len(toks))
+            return _clean_span("".join(w for w, _ in toks[:k]))  # the noun phrase, not the rest of the clause
+    return ""
+
+
+def _clean_span(span: str) -> str:
+    span = re.sub(r"(?:等|等等|这些|这个|的)$", "", span.strip())
+    span = span.strip("“”\"「」 ")
+    return span if 2 <= len(span) <= 30 and not QWORDS.search(span) else ""
+
+
+def statement(prev: str, answer: str) -> str:
+    """``prev`` with its question word replaced by the answer: 哪些上海龙头企业… → 中芯国际、华虹、格科微上海龙头企业…"""
+    span = answer_span(prev, answer)
+    m = SLOT_QWORD.search(prev)
+    return re.sub(r"了$", "", prev[:m.start()]) + span + prev[m.end():] if span and m else ""
+
+
+def noun_phrase_ending(toks: list[tuple[str, str]], head: str) -> str:
+    """The longest run of noun-like tokens ending in a token that ends with ``head`` ('' if none)."""
+    for i in range(len(toks) - 1, -1, -1):
+        if toks[i][0].endswith(head) or (head.endswith(toks[i][0]) and i > 0 and
+                                          (toks[i - 1][0] + toks[i][0]).endswith(head)):
+            j = i
+            while j > 0 and toks[j - 1][1] in NOUNISH | {"v"} and toks[j - 1][0] not in ("是", "有", "为"):
+                if toks[j - 1][1] == "v" and not (j >= 2 and toks[j - 2][1] in NOUNISH):
+                    break
+                j -= 1
+            while j < i and toks[j][1] == "v":
+                j += 1
+            return "".join(w for w, _ in toks[j:i + 1])
+    return ""
+
+
+def subject(toks: list[tuple[str, str]]) -> str:
+    """The question's leading noun phrase (time and place included): 2021年杭州人工智能企业…"""
+    out = []
+    for w, f in toks:
+        if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”"):
+            out.append(w)
+        elif out:
+            break
+        elif f not in ("p", "c", "d"):
+            break
+    return "".join(out)

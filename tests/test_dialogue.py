@@ -1,0 +1,216 @@
+"""Conversations: follow-up questions rewritten from the history and answered in context.
+
+Rules on their own (no index), then through the real index, the CLI (`rag chat`,
+`rag eval` on a dialogue file), a real server (/api/ask history, /v1/chat/completions
+messages, bad input) and the UI in Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from rag.answer import NOT_FOUND
+from rag.cli import main
+from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
+from rag.qa import ask
+
+# ---------------------------------------------------------------- the rules
+
+SUZHOU = Turn("苏州2025年2月举行了什么大会？", "2025年2月,苏州举行“人工智能+”创新发展推进大会[1]")
+CHANGZHOU = Turn("常州市委书记是谁？", "常州市委书记王剑锋表示,作为产业强市,常州制造业基础坚实[1]")
+FUND = Turn("西湖区设立了多少钱的成果转化基金？", "西湖区打造的“科创走廊”…并配套设立20亿元成果转化基金,促使高校基础研究对接企业应用需求。[1]")
+BUREAU = Turn("温州挂牌成立了全国首个什么机构？", "温州还在原有产业管理体系基础上,挂牌成立全国首个“人工智能局”,统筹推进算力建设[1]")
+
+
+@pytest.mark.parametrize("question,history,want,rule", [
+    ("南京呢？", [SUZHOU], "南京2025年2月举行了什么大会", "ellipsis"),
+    ("那南京的呢", [SUZHOU], "南京2025年2月举行了什么大会", "ellipsis"),
+    ("2024年呢？", [SUZHOU], "苏州2024年举行了什么大会", "ellipsis"),
+    ("他说常州要打造什么？", [CHANGZHOU], "王剑锋说常州要打造什么", "person"),
+    ("这个基金用来做什么？", [FUND], "西湖区成果转化基金用来做什么", "demonstrative"),
+    ("该机构负责什么？", [BUREAU], "温州人工智能局负责什么", "demonstrative"),
+    ("它负责什么？", [BUREAU], "人工智能局负责什么", "it"),
+    ("其中应用层企业有多少家？", [Turn("2021年杭州市人工智能企业达到多少家？", "741家")],
+     "2021年杭州市人工智能企业中应用层企业有多少家", "scope"),
+    # a chain: the second follow-up is read after the first one's standalone question
+    ("南京呢？", [Turn("苏州市委书记是谁", "苏州市委书记范波指出[1]"), Turn("他指出要抢抓什么？", "抢抓人工智能时代重大机遇[1]")],
+     "南京指出要抢抓什么", "ellipsis"),
+])
+def test_follow_ups_become_standalone(question, history, want, rule):
+    r = resolve(question, history)
+    assert (r.search_question, r.rule) == (want, rule)
+
+
+@pytest.mark.parametrize("question", [
+    "温州人工智能局做什么？", "其他城市有哪些做法？", "应该如何避免重复建设？", "苏州选择了什么路径呢？",
+    "哪些城市获批国家新一代人工智能创新发展试验区", "", "   ", "😀", "他", "呢"])
+def test_standalone_or_unresolvable_questions_pass_through(question):
+    assert resolve(question, [SUZHOU]).search_question == question
+    assert resolve(question, []).search_question == question
+
+
+def test_turns_from_messages_skips_bad_content():
+    msgs = [{"role": "system", "content": "x"}, {"role": "user", "content": "苏州市委书记是谁"},
+            {"role": "assistant", "content": None}, {"role": "user", "content": [{"type": "text", "text": "你好"}]},
+            {"role": "assistant", "content": 3}, {"role": "user", "content": ""}, {"role": "user", "content": "他是谁"}]
+    q, turns = turns_from_messages(msgs)
+    assert q == "他是谁"
+    assert [t.question for t in turns] == ["苏州市委书记是谁", "你好"]
+
+
+# ---------------------------------------------------------------- through the real index
+
+@pytest.fixture(scope="module")
+def one(sample_index, embedder):
+    return functools.partial(ask, sample_index, embedder=embedder)
+
+
+def _chat(one, questions):
+    history, out = [], []
+    for q in questions:
+        a = ask_in_context(one, q, history)
+        history.append(Turn(q, a.answer, a.search_question))
+        out.append(a)
+    return out
+
+
+def test_issue_examples_in_context(one):
+    first, fund = _chat(one, ["西湖区设立了多少钱的成果转化基金？", "这个基金用来做什么？"])
+    assert fund.answerable and "成果转化基金" in fund.citations[0].quote
+    assert fund.question == "这个基金用来做什么？" and fund.search_question == "西湖区成果转化基金用来做什么"
+    assert "rewrite" in fund.timings_ms and "rewrite" not in first.timings_ms
+    meeting, nanjing = _chat(one, ["苏州2025年2月举行了什么大会？", "南京呢？"])
+    assert meeting.answerable and not nanjing.answerable and nanjing.answer == NOT_FOUND
+    rate, national = _chat(one, ["杭州人工智能企业在城市治理场景的专利转化率是多少？", "全国平均水平呢？"])
+    assert rate.answerable and "43%" in rate.answer
+    assert not national.answerable, national.answer  # the 43 % sentence again is not an answer about 全国
+    d = national.to_dict()
+    assert d["search_question"] != d["question"] and d["citations"] == []
+
+
+def test_same_sentence_with_a_new_value_is_kept(one):
+    count, previous = _chat(one, ["2021年杭州市人工智能企业达到多少家？", "前一年呢？"])
+    assert previous.answerable and "490家" in previous.answer
+
+
+def test_huge_earlier_question_never_breaks_a_follow_up(one):
+    a = ask_in_context(one, "全国平均水平呢？", [Turn("苏州" + "长" * 1998, "x")])  # the rewrite would be 2,004 characters
+    assert a.search_question == "全国平均水平呢？"
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_rag_chat_keeps_history_and_resets(sample_home):
+    r = CliRunner().invoke(main, ["chat", "--home", str(sample_home), "--json"],
+                           input="苏州2025年2月举行了什么大会\n南京呢\n/reset\n\n南京呢\n/quit\n")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    assert [x["search_question"] for x in rows] == ["苏州2025年2月举行了什么大会", "南京2025年2月举行了什么大会", "南京呢"]
+    assert not rows[1]["answerable"]
+
+
+def test_rag_eval_scores_dialogues_per_turn_kind(sample_home, tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [
+        {"id": "a", "turns": [{"question": "西湖区设立了多少钱的成果转化基金？", "answers": ["20亿元"]},
+                              {"question": "这个基金用来做什么？", "answers": ["促使高校基础研究对接企业应用需求"]}]},
+        {"id": "b", "turns": [{"question": "苏州2025年2月举行了什么大会？", "answers": ["推进大会"]},
+                              {"question": "南京呢？", "answers": [], "answerable": False}]}]), encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", str(f), "--index", str(sample_home), "--json", "--quiet"])
+    assert r.exit_code == 0, r.output
+    modes = json.loads(r.stdout)["modes"]
+    assert set(modes) == {"hybrid/first", "hybrid/follow-up", "hybrid/follow-up-alone"}
+    assert modes["hybrid/first"]["answer_hit_quote"] == 1.0
+    assert modes["hybrid/follow-up"]["answer_hit_quote"] == 1.0 and modes["hybrid/follow-up"]["refusal_recall"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"turns": [{"answers": []}]}\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["eval", str(bad), "--index", str(sample_home)])
+    assert r.exit_code == 1 and "not a valid dialogue line" in r.output
+
+
+# ---------------------------------------------------------------- a real server
+
+@pytest.fixture(scope="module")
+def api(built_home):
+    from tests.test_http import _serving
+
+    from rag.http import create_api
+    from rag.qa import Searcher
+
+    with _serving(create_api(Searcher(built_home))) as url:
+        yield url
+
+
+def test_chat_completions_reads_the_whole_conversation(api):
+    msgs = [{"role": "user", "content": "常州市委书记是谁？"}, {"role": "assistant", "content": "常州市委书记王剑锋表示…[1]"},
+            {"role": "user", "content": "他说常州要打造什么？"}]
+    r = httpx.post(f"{api}/v1/chat/completions", json={"model": "x", "messages": msgs}, timeout=30)
+    assert r.status_code == 200, r.text
+    rag = r.json()["rag"]
+    assert rag["question"] == "他说常州要打造什么？" and rag["search_question"] == "王剑锋说常州要打造什么"
+    assert r.json()["history"] == {"turns": 1, "used": 1, "truncated": False}
+    msgs = [{"role": "user", "content": "苏州2025年2月举行了什么大会？"}, {"role": "assistant", "content": "推进大会[1]"},
+            {"role": "user", "content": "南京呢？"}]
+    r = httpx.post(f"{api}/v1/chat/completions", json={"messages": msgs, "stream": True}, timeout=30)
+    assert r.status_code == 200 and "南京2025年2月举行了什么大会" in r.text and NOT_FOUND[:6] in r.text
+    assert '"history": {"turns": 1, "used": 1, "truncated": false}' in r.text
+
+
+def test_api_ask_history(api):
+    body = {"question": "这个基金用来做什么？", "history": [{"role": "user", "content": FUND.question},
+                                                    {"role": "assistant", "content": FUND.answer}]}
+    d = httpx.post(f"{api}/api/ask", json=body, timeout=30).json()
+    assert d["search_question"] == "西湖区成果转化基金用来做什么" and d["answerable"]
+    plain = httpx.post(f"{api}/api/ask", json={"question": "南京呢？"}, timeout=30).json()
+    assert plain["search_question"] == "南京呢？" and "history" not in plain
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}] * 250
+      + [{"role": "user", "content": "南京呢？"}]}, 200),                       # 500 turns: read the last 8
+    ({"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""},
+                   {"role": "user", "content": "温州人工智能局做什么"}]}, 200),    # empty earlier turns
+    ({"messages": [{"role": "user", "content": 5}]}, 422),                       # non-string content
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": ""}]}, 400),
+    ({"messages": [{"role": "user", "content": "长" * 3000}] * 30}, 413),       # over the body limit
+])
+def test_chat_bad_conversations_never_crash(api, body, status):
+    r = httpx.post(f"{api}/v1/chat/completions", json=body, timeout=60)
+    assert r.status_code == status, r.text
+    if status == 200 and len(body["messages"]) > 100:
+        assert r.json()["history"] == {"turns": 250, "used": 8, "truncated": True}
+    if status >= 400:
+        assert set(r.json()["error"]) == {"message", "type", "param", "code"}
+
+
+@pytest.mark.parametrize("history,status", [
+    ([{"role": "user", "content": "q"}] * 201, 422), ([{"role": "user", "content": "长" * 4001}], 422),
+    ([{"role": "robot", "content": "q"}], 422), ([{"role": "user", "content": None}], 422),
+    ([{"role": "user", "content": "q", "x": 1}], 422), ("nope", 422), ([], 200)])
+def test_api_ask_bad_history(api, history, status):
+    r = httpx.post(f"{api}/api/ask", json={"question": "温州人工智能局做什么", "history": history}, timeout=30)
+    assert r.status_code == status, r.text
+
+
+# ---------------------------------------------------------------- the UI in Chromium
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ui_chat_follow_up_shows_what_was_searched(request):
+    from tests.test_ui import _ask, _shot
+
+    page = request.getfixturevalue("page")
+    first = _ask(page, "苏州2025年2月举行了什么大会？")
+    assert first.locator(".searched-as").count() == 0
+    follow = _ask(page, "南京呢？")
+    assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
+    assert follow.locator(".bubble.refusal").count() == 1
+    _shot(page, "ui-follow-up.png")
+
+
+from tests.test_ui import browser, page, server  # noqa: E402,F401 — the real `rag serve` + Chromium fixtures
