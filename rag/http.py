@@ -2,7 +2,8 @@
 
 :func:`create_api` returns a FastAPI app with
 
-    POST /api/ask               {"question", "k"?, "mode"?, "filters"?: {"doc_ids"}} → Answer.to_dict()
+    POST /api/ask               {"question", "k"?, "mode"?, "filters"?: {"doc_ids", "types", "date_from",
+                                 "date_to", "law", "prefer_current"}} → Answer.to_dict()
     GET  /api/health            status, index generation, counts, embedder
     GET  /api/documents         what ``rag docs --json`` prints
     POST /v1/chat/completions   OpenAI-compatible (also ``stream: true``); citations in extra fields
@@ -50,6 +51,19 @@ _Q = f"The question; at most {MAX_QUESTION_CHARS} characters after trimming."
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc_ids: list[StrictStr] | None = Field(None, description="Only search these document ids (see /api/documents).")
+    types: list[StrictStr] | None = Field(None, description="Document types: 法律 行政法规 司法解释 部门规章 地方法规 "
+                                          "案例 政策文件 (or law regulation interpretation rule local case policy).")
+    date_from: StrictStr | None = Field(None, description="Only documents dated on/after 2020, 2020-05 or 2020-05-28.")
+    date_to: StrictStr | None = Field(None, description="Only documents dated on/before this date.")
+    law: StrictStr | None = Field(None, description="Only this law: title, part of it (劳动合同法) or document id.")
+    prefer_current: StrictBool = Field(True, description="Demote superseded versions of amended laws.")
+
+    def meta_filters(self):
+        """The metadata part as :class:`rag.filters.Filters`."""
+        from .filters import Filters as MetaFilters
+
+        return MetaFilters(types=tuple(self.types or ()), date_from=self.date_from or "", date_to=self.date_to or "",
+                           law=self.law or "", prefer_current=self.prefer_current)
 
 
 class AskRequest(BaseModel):
@@ -262,7 +276,8 @@ def create_api(searcher: Searcher) -> FastAPI:
         """Exactly what `rag ask --json` prints: answer text with [n] markers, citations whose
         `text` is `document.text[start:end]` and whose `quote` is `document.text[quote_start:quote_end]`."""
         doc_ids = req.filters.doc_ids if req.filters else None
-        ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids)
+        ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids,
+                           filters=req.filters.meta_filters() if req.filters else None)
         return JSONResponse(ans.to_dict())
 
     @app.get("/api/health", summary="Index status")
@@ -295,7 +310,8 @@ def create_api(searcher: Searcher) -> FastAPI:
         is the cited answer; top-level `citations` and `rag` (the full /api/ask answer) are extras,
         also sent in the final chunk when `stream` is true. `model` and sampling parameters are ignored."""
         doc_ids = req.filters.doc_ids if req.filters else None
-        ans = searcher.ask(_question_from(req.messages), k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
+        ans = searcher.ask(_question_from(req.messages), k=req.k, mode=req.mode, doc_ids=doc_ids,
+                           filters=req.filters.meta_filters() if req.filters else None).to_dict()
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if req.stream:
             return StreamingResponse(_stream(ans, id=cid, created=created), media_type="text/event-stream",

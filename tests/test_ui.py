@@ -24,7 +24,7 @@ from ui.library import safe_filename
 from ui.render import esc, highlight, link_markers, render_chat
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
+CORPUS = ROOT / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 RAG = [sys.executable, "-m", "rag.cli"]
