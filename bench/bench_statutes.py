@@ -15,6 +15,14 @@ RSS are the child's own, from ``getrusage(RUSAGE_CHILDREN)``):
    (``rag ask`` path: retrieve + answer), reporting p50/p95/max latency.
 
 The machine is shared, so report wall *and* CPU seconds. Prints one JSON object.
+
+``--random-passages`` (latency and memory only): passages get random unit
+vectors instead of e5 embeddings, queries still go through the real e5
+model, which the build process also loads. Everything else — ingest of every
+file, article chunking, jieba and bigram BM25, FAISS over all chunks, the
+generation write, the unchanged re-run and the query path — is the real
+thing at full size; only the embedding time (measured separately, as
+passages/s and CPU s per passage on a sample) is left out.
 """
 
 from __future__ import annotations
@@ -35,10 +43,36 @@ def _child_usage() -> tuple[float, float]:
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024  # CPU seconds, peak RSS MiB (max over children)
 
 
-def _rag_index(args: list[str], env: dict, kill_after: float = 0) -> dict:
+class RandomPassages:
+    """The real embedder for queries, random unit vectors for passages (see --random-passages)."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dim = real, real.name, real.dim
+        self.fingerprint = real.fingerprint + "+random-passages"
+
+    def embed_queries(self, texts):
+        return self.real.embed_queries(texts)
+
+    def embed_passages(self, texts, *, batch_size=16, progress=None):
+        import numpy as np
+
+        v = np.random.default_rng(len(texts)).standard_normal((len(texts), self.dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _embedder(random_passages: bool):
+    from rag.embed import get_embedder
+
+    real = get_embedder()
+    return RandomPassages(real) if random_passages else real
+
+
+def _rag_index(args: list[str], env: dict, kill_after: float = 0, random_passages: bool = False) -> dict:
     cpu0, _ = _child_usage()
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "rag.cli", "index", *args]
+    if random_passages:
+        cmd = [sys.executable, __file__, "--child-index", *args, "--home", env["RAG_HOME"]]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     killed = False
     try:
@@ -55,11 +89,11 @@ def _rag_index(args: list[str], env: dict, kill_after: float = 0) -> dict:
             "progress_first": cached[0][:120] if cached else "", "progress_last": cached[-1][:120] if cached else ""}
 
 
-def _queries(home: str, path: str, n: int) -> dict:
+def _queries(home: str, path: str, n: int, random_passages: bool = False) -> dict:
     from rag import Searcher
 
     qs = [json.loads(ln)["question"] for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()][:n]
-    s = Searcher(home)
+    s = Searcher(home, embedder=_embedder(random_passages)) if random_passages else Searcher(home)
     s.ask(qs[0])  # load index and embedder
     lat = []
     for q in qs:
@@ -80,16 +114,26 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--queries", default="", help="JSONL with a 'question' field per line")
     ap.add_argument("--n-queries", type=int, default=200)
     ap.add_argument("--out", default="")
+    ap.add_argument("--random-passages", action="store_true", help="latency/memory only (see the docstring)")
+    ap.add_argument("--child-index", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.child_index:
+        from rag.update import update_index
+
+        rep = update_index([a.source], home=a.home, embedder=_embedder(True), progress=True)
+        print(f"{rep['counts']} added {len(rep['added'])} unchanged {len(rep['unchanged'])}")
+        return rep
     env = dict(os.environ, RAG_HOME=a.home)
-    res: dict = {"source": a.source, "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()}
+    rp = a.random_passages
+    res_mode = "random passage vectors (latency/memory only)" if rp else "real e5 embeddings"
+    res: dict = {"source": a.source, "mode": res_mode, "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()}
     if a.kill_after:
-        res["kill"] = _rag_index([a.source], env, kill_after=a.kill_after)
-    res["build"] = _rag_index([a.source], env)
+        res["kill"] = _rag_index([a.source], env, kill_after=a.kill_after, random_passages=rp)
+    res["build"] = _rag_index([a.source], env, random_passages=rp)
     res["peak_rss_mib"] = res["build"]["peak_rss_mib_so_far"]
-    res["rerun"] = _rag_index([a.source], env)
+    res["rerun"] = _rag_index([a.source], env, random_passages=rp)
     if a.queries:
-        res["query"] = _queries(a.home, a.queries, a.n_queries)
+        res["query"] = _queries(a.home, a.queries, a.n_queries, random_passages=rp)
     res["load_avg_end"] = os.getloadavg()
     print(json.dumps(res, ensure_ascii=False, indent=1))
     if a.out:
