@@ -3,6 +3,8 @@
     python bench/bench_statutes.py ../shared/data/lawrefbook.tar.gz --home /tmp/statbench \
         --kill-after 120 --queries ../shared/data/stard/stard_dev_eval.jsonl --out bench/results/statutes.json
 
+    python bench/bench_statutes.py ../shared/data/lawrefbook.tar.gz --home /tmp/statbench --embed-sample 800
+
 Steps (each one a separate ``rag`` process, so wall time, CPU time and peak
 RSS are the child's own, from ``getrusage(RUSAGE_CHILDREN)``):
 
@@ -106,6 +108,31 @@ def _queries(home: str, path: str, n: int, random_passages: bool = False) -> dic
             "max_ms": round(lat[-1], 1), "counts": counts}
 
 
+def _embed_sample(source: str, home: str, n: int) -> dict:
+    """e5 throughput on ``n`` passages drawn at random from the source's chunks (what the build embeds)."""
+    import random
+
+    from rag.archive import expand_archives
+    from rag.chunk import chunk_document, embed_text
+    from rag.embed import get_embedder
+    from rag.ingest import load_paths
+
+    docs = load_paths(expand_archives([source], Path(home))).documents
+    texts = [embed_text(c, d.title) for d in docs for c in chunk_document(d)]
+    sample = random.Random(0).sample(texts, min(n, len(texts)))
+    sample.sort(key=len, reverse=True)  # as the build does: longest first, batches of 16
+    emb = get_embedder()
+    emb.embed_passages(sample[:16])  # warm up
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(0, len(sample), 16):
+        emb.embed_passages(sample[i:i + 16])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"passages": len(sample), "of": len(texts), "mean_chars": round(sum(map(len, sample)) / len(sample)),
+            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "passages_per_s": round(len(sample) / wall, 1),
+            "cpu_s_per_passage": round(cpu / len(sample), 4),
+            "extrapolated_cpu_s_all": round(cpu / len(sample) * len(texts))}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("source", help="archive (.tar.gz/.zip) or folder to index")
@@ -115,6 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--n-queries", type=int, default=200)
     ap.add_argument("--out", default="")
     ap.add_argument("--random-passages", action="store_true", help="latency/memory only (see the docstring)")
+    ap.add_argument("--embed-sample", type=int, default=0,
+                    help="only measure e5 throughput on N random passages of the source (no index built)")
     ap.add_argument("--child-index", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child_index:
@@ -123,6 +152,13 @@ def main(argv: list[str] | None = None) -> dict:
         rep = update_index([a.source], home=a.home, embedder=_embedder(True), progress=True)
         print(f"{rep['counts']} added {len(rep['added'])} unchanged {len(rep['unchanged'])}")
         return rep
+    if a.embed_sample:
+        res = {"source": a.source, "embed_sample": _embed_sample(a.source, a.home, a.embed_sample),
+               "load_avg": os.getloadavg()}
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        if a.out:
+            Path(a.out).write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return res
     env = dict(os.environ, RAG_HOME=a.home)
     rp = a.random_passages
     res_mode = "random passage vectors (latency/memory only)" if rp else "real e5 embeddings"

@@ -27,11 +27,16 @@ from .errors import QueryError
 from .index import Index
 from .statute import DOC_TYPES
 
-__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "Filters", "document_mask", "prefer_current", "validity"]
+__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "FilterError", "Filters", "document_mask", "prefer_current",
+           "validity"]
 
 SUPERSEDED_FACTOR = 0.8
 TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation": "司法解释", "rule": "部门规章",
                 "local": "地方法规", "case": "案例", "policy": "政策文件"}
+
+
+class FilterError(QueryError):
+    """A filter that is malformed or matches no indexed document (a :class:`QueryError`)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,11 @@ class Filters:
         types = tuple(dict.fromkeys(TYPE_ALIASES.get(t.strip().lower(), t.strip()) for t in self.types if t.strip()))
         bad = [t for t in types if t not in DOC_TYPES]
         if bad:
-            raise QueryError(f"Unknown document type(s) {', '.join(bad)}; use {', '.join(DOC_TYPES)} "
+            raise FilterError(f"Unknown document type(s) {', '.join(bad)}; use {', '.join(DOC_TYPES)} "
                              f"(or {', '.join(TYPE_ALIASES)}).")
         for d in (self.date_from, self.date_to):
             if d and not _is_date(d):
-                raise QueryError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.")
+                raise FilterError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.")
         return Filters(types, self.date_from.strip(), self.date_to.strip(), self.law.strip(), self.prefer_current,
                        True)
 
@@ -86,7 +91,7 @@ def _matches_law(index: Index, law: str) -> set[str]:
         return exact
     part = {i for i, d in index.documents.items() if law in d.title}
     if not part:
-        raise QueryError(f"No indexed law or document is called {law!r}. List them with `rag docs`.")
+        raise FilterError(f"No indexed law or document is called {law!r}. List them with `rag docs`.")
     return part
 
 
@@ -110,7 +115,7 @@ def document_mask(index: Index, filters: Filters | None) -> np.ndarray | None:
             continue
         keep.add(doc_id)
     if not keep:
-        raise QueryError("No indexed document matches these filters; widen the type, date or law filter.")
+        raise FilterError("No indexed document matches these filters; widen the type, date or law filter.")
     return np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks))
 
 

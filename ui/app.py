@@ -28,7 +28,7 @@ import gradio as gr
 
 from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError
 from rag.ingest import SUPPORTED
-from rag.filters import Filters
+from rag.filters import FilterError, Filters
 from rag.retrieve import MAX_QUESTION_CHARS, retrieve
 from rag.statute import DOC_TYPES
 
@@ -59,6 +59,8 @@ def mount_options() -> dict[str, Any]:
 
 def friendly(e: RagError) -> str:
     """A Chinese headline for a library error (the library's message is the detail)."""
+    if isinstance(e, FilterError):
+        return "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。"
     if isinstance(e, QueryError):
         return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
     if isinstance(e, IndexNotFound):
