@@ -97,15 +97,18 @@ def _queries(home: str, path: str, n: int, random_passages: bool = False) -> dic
     qs = [json.loads(ln)["question"] for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()][:n]
     s = Searcher(home, embedder=_embedder(random_passages)) if random_passages else Searcher(home)
     s.ask(qs[0])  # load index and embedder
-    lat = []
+    lat, cpu = [], []
     for q in qs:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         s.ask(q)
         lat.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     lat.sort()
+    cpu.sort()
     counts = s.index().manifest["counts"]
     return {"n": len(lat), "p50_ms": round(lat[len(lat) // 2], 1), "p95_ms": round(lat[int(len(lat) * 0.95) - 1], 1),
-            "max_ms": round(lat[-1], 1), "counts": counts}
+            "max_ms": round(lat[-1], 1), "cpu_p50_ms": round(cpu[len(cpu) // 2], 1),
+            "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1], 1), "counts": counts}
 
 
 def _embed_sample(source: str, home: str, n: int) -> dict:
