@@ -55,7 +55,7 @@ _COMMENT = re.compile(r"^<!--.*?-->$", re.S)
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})-(\d{2})-(\d{2})")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,24}(?:令|公告)第[0-9一二三四五六七八九十百零]+号"
                          r"|[\u4e00-\u9fa5]{1,8}[〔\[（(［]\d{4}[〕\]）)］]\s*第?\d+号)")
-_VALIDITY = re.compile(r"已废止|已失效|已被修改|已被修订|失效")
+_VALIDITY = re.compile(r"已废止|已失效|已被修改|已被修订")
 _KNOWN_ISSUERS = ("全国人民代表大会常务委员会", "全国人民代表大会", "最高人民法院、最高人民检察院", "最高人民法院",
                   "最高人民检察院", "国务院、中央军委", "中共中央、国务院", "国务院")
 _FOLDER_TYPES = {"司法解释": "司法解释", "行政法规": "行政法规", "部门规章": "部门规章", "地方性法规": "地方法规",
@@ -100,7 +100,7 @@ def parse_header(lines: list[str]) -> dict[str, Any]:
     for line in lines:
         line = line.strip("（）() \u3000")
         if v := _VALIDITY.search(line):
-            meta["validity"] = "已废止" if v.group(0) in ("已废止", "已失效", "失效") else "已被修改"
+            meta["validity"] = "已废止" if v.group(0) in ("已废止", "已失效") else "已被修改"
         ms = list(_DATE.finditer(line))
         cuts = [m.start() for m in ms[1:]]  # one segment per date: "2021年3月1日…通过 2021年3月5日…公布"
         for seg in ([line[s:e] for s, e in zip([0] + cuts, cuts + [len(line)])] if ms else [line]):
