@@ -10,6 +10,13 @@ quotes are left out, so they cannot become answers. Each chunk carries its
 section path ("集中布局", "第一章 > 第二节") and its ``[start, end)`` in the
 document: ``doc.text[chunk.start:chunk.end] == chunk.text``.
 
+Statutes (blocks labelled with an ``article`` by :mod:`rag.statute`): one
+article is one chunk when it fits in ``size``; a longer article is split at
+its 款/项 paragraphs (at sentences only when one paragraph is too long), and
+every part keeps the article label in ``Chunk.article``. Chunks never span
+two articles, two documents or a heading; the title heading of a law is not
+part of the section path, so ``section`` reads "总则 > 第二章 自然人 > 第四节 …".
+
 This module does not embed or index anything.
 """
 
@@ -95,6 +102,61 @@ def _sections(doc: Document) -> list[tuple[list[tuple[int, int]], str]]:
     return groups
 
 
+def _article_units(doc: Document) -> list[tuple[list[tuple[int, int]], str, str]]:
+    """Consecutive body blocks of one article (or of unlabelled text) under their heading path."""
+    units: list[tuple[list[tuple[int, int]], str, str]] = []
+    stack: list[tuple[int, str]] = []
+    path, prev = "", None
+    for b in doc.blocks:
+        kind = b["kind"]
+        if kind == "heading":
+            level = b.get("level") or 1
+            stack = [(lv, t) for lv, t in stack if lv < level]
+            stack.append((level, doc.text[b["start"]:b["end"]]))
+            path, prev = " > ".join(t for _, t in stack), None
+        elif kind == "body":
+            key = (path, b.get("article", ""))
+            if prev == key:
+                units[-1][0].append((b["start"], b["end"]))
+            else:
+                units.append(([(b["start"], b["end"])], path, key[1]))
+            prev = key
+        elif kind != "header":
+            prev = None
+    return units
+
+
+def _chunk_articles(doc: Document, config: ChunkConfig) -> list[Chunk]:
+    chunks: list[Chunk] = []
+
+    def emit(sents: list[tuple[int, int]], section: str, article: str) -> None:
+        s, e = sents[0][0], sents[-1][1]
+        chunks.append(Chunk(chunk_id=f"{doc.doc_id}-{len(chunks):04d}", doc_id=doc.doc_id, start=s, end=e,
+                            text=doc.text[s:e], section=section, sentences=list(sents), article=article))
+
+    for blocks, section, article in _article_units(doc):
+        paras = [split_sentences(doc.text, s, e, max_sentence=config.max_sentence) for s, e in blocks]
+        paras = [p for p in paras if p]
+        if not paras:
+            continue
+        if paras[-1][-1][1] - paras[0][0][0] <= config.size:
+            emit([x for p in paras for x in p], section, article)
+            continue
+        group: list[tuple[int, int]] = []
+        for p in paras:  # pack whole 款 into parts of at most `size`; a too-long 款 is cut at sentences
+            if group and p[-1][1] - group[0][0] > config.size:
+                emit(group, section, article)
+                group = []
+            for sent in p:
+                if group and sent[1] - group[0][0] > config.size:
+                    emit(group, section, article)
+                    group = []
+                group.append(sent)
+        if group:
+            emit(group, section, article)
+    return chunks
+
+
 def chunk_document(doc: Document, config: ChunkConfig = ChunkConfig()) -> list[Chunk]:
     """Split ``doc`` into overlapping chunks of whole sentences.
 
@@ -103,6 +165,8 @@ def chunk_document(doc: Document, config: ChunkConfig = ChunkConfig()) -> list[C
     >>> [c.text for c in chunk_document(d, ChunkConfig(size=12, overlap=0))]
     ['温州成立人工智能局。', '它统筹算力建设。']
     """
+    if any(b.get("article") for b in doc.blocks):
+        return _chunk_articles(doc, config)
     chunks: list[Chunk] = []
     for blocks, section in _sections(doc):
         sents: list[tuple[int, int]] = []
@@ -129,5 +193,6 @@ def chunk_document(doc: Document, config: ChunkConfig = ChunkConfig()) -> list[C
 
 def embed_text(chunk: Chunk, title: str = "") -> str:
     """What the embedder and BM25 see for a chunk: title, section, passage, in simplified script."""
-    head = " ".join(x for x in (title, chunk.section.replace(" > ", " ")) if x)
+    label = chunk.article if chunk.article and not chunk.text.startswith(chunk.article) else ""
+    head = " ".join(x for x in (title, chunk.section.replace(" > ", " "), label) if x)
     return to_mainland(f"{head}\n{chunk.text}" if head else chunk.text)

@@ -95,6 +95,7 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
       rag index corpus/
       rag index --sync corpus/ policies/
       rag index --rebuild --embedder sentence-transformers:/models/bge-m3 corpus/
+      rag index ../shared/data/lawrefbook.tar.gz     # a whole archive (.tar.gz/.zip) of laws
     """
     from .update import update_index
 
@@ -129,18 +130,30 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract (see README).")
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Only this document type (repeatable): 法律 行政法规 司法解释 部门规章 地方法规 案例 政策文件, "
+                   "or law regulation interpretation rule local case policy.")
+@click.option("--from", "date_from", default="", metavar="DATE", help="Only documents dated on/after 2020, 2020-05 or 2020-05-28.")
+@click.option("--to", "date_to", default="", metavar="DATE", help="Only documents dated on/before DATE.")
+@click.option("--law", default="", help="Only this law: its title, part of it (劳动合同法) or its document id.")
+@click.option("--all-versions", is_flag=True, help="Do not demote superseded versions of amended laws.")
 @_fail_nicely
-def ask_cmd(question, home, k, mode, doc_ids, as_json):
+def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to, law, all_versions):
     """Answer a question with cited sentences from the indexed documents.
 
     \b
       rag ask "温州人工智能局做什么"
       rag ask --json "溫州人工智慧局做什麼"
+      rag ask --type 法律 --law 劳动合同法 "试用期最长可以约定多久"
+      rag ask --type 司法解释 --from 2020-01-01 "夫妻共同债务怎么认定"
     """
+    from .filters import Filters
     from .qa import Searcher
 
     question = "".join(ch for ch in question if not 0xD800 <= ord(ch) <= 0xDFFF)  # undecodable argv bytes
-    ans = Searcher(home).ask(question, k=k, mode=mode, doc_ids=list(doc_ids) or None)
+    filters = Filters(types=tuple(types), date_from=date_from, date_to=date_to, law=law,
+                      prefer_current=not all_versions)
+    ans = Searcher(home).ask(question, k=k, mode=mode, doc_ids=list(doc_ids) or None, filters=filters)
     if as_json:
         _echo_json(ans.to_dict())
         return
@@ -148,13 +161,14 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json):
     if ans.answerable:
         _echo("\n来源:")
         for c in ans.citations:
-            where = " / ".join(x for x in (c.title, c.section) if x)
+            where = " / ".join(x for x in (c.label or c.title, c.section) if x)
+            where += f" 【{c.validity}】" if c.validity else ""
             _echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end}, score {c.score:.3f})")
             _echo(f"      “{c.quote}”")
     elif ans.suggestions:
         _echo("\n可能相关:")
         for c in ans.suggestions:
-            _echo(f"  - {c.title} / {c.section}: {c.quote[:80]}")
+            _echo(f"  - {c.label or c.title} / {c.section}: {c.quote[:80]}")
     _echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
 
 

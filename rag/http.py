@@ -2,7 +2,8 @@
 
 :func:`create_api` returns a FastAPI app with
 
-    POST /api/ask               {"question", "k"?, "mode"?, "filters"?: {"doc_ids"}} → Answer.to_dict()
+    POST /api/ask               {"question", "k"?, "mode"?, "filters"?: {"doc_ids", "types", "date_from",
+                                 "date_to", "law", "prefer_current"}} → Answer.to_dict()
     GET  /api/health            status, index generation, counts, embedder
     GET  /api/documents         what ``rag docs --json`` prints
     POST /v1/chat/completions   OpenAI-compatible (also ``stream: true``); citations in extra fields
@@ -54,6 +55,19 @@ MAX_HISTORY_CHARS = 4000
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     doc_ids: list[StrictStr] | None = Field(None, description="Only search these document ids (see /api/documents).")
+    types: list[StrictStr] | None = Field(None, description="Document types: 法律 行政法规 司法解释 部门规章 地方法规 "
+                                          "案例 政策文件 (or law regulation interpretation rule local case policy).")
+    date_from: StrictStr | None = Field(None, description="Only documents dated on/after 2020, 2020-05 or 2020-05-28.")
+    date_to: StrictStr | None = Field(None, description="Only documents dated on/before this date.")
+    law: StrictStr | None = Field(None, description="Only this law: title, part of it (劳动合同法) or document id.")
+    prefer_current: StrictBool = Field(True, description="Demote superseded versions of amended laws.")
+
+    def meta_filters(self):
+        """The metadata part as :class:`rag.filters.Filters`."""
+        from .filters import Filters as MetaFilters
+
+        return MetaFilters(types=tuple(self.types or ()), date_from=self.date_from or "", date_to=self.date_to or "",
+                           law=self.law or "", prefer_current=self.prefer_current)
 
 
 class HistoryMessage(BaseModel):
@@ -288,11 +302,13 @@ def create_api(searcher: Searcher) -> FastAPI:
         """Exactly what `rag ask --json` prints: answer text with [n] markers, citations whose
         `text` is `document.text[start:end]` and whose `quote` is `document.text[quote_start:quote_end]`."""
         doc_ids = req.filters.doc_ids if req.filters else None
+        filters = req.filters.meta_filters() if req.filters else None
         if req.history is not None:
             _, turns = turns_from_messages([m.model_dump() for m in req.history] + [{"role": "user"}])
-            ans = ask_in_context(searcher.ask, req.question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids)
+            ans = ask_in_context(searcher.ask, req.question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids,
+                                 filters=filters)
             return JSONResponse({**ans.to_dict(), "history": _history_report(turns)})
-        ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids)
+        ans = searcher.ask(req.question, k=req.k, mode=req.mode, doc_ids=doc_ids, filters=filters)
         return JSONResponse(ans.to_dict())
 
     @app.get("/api/health", summary="Index status")
@@ -329,7 +345,8 @@ def create_api(searcher: Searcher) -> FastAPI:
         doc_ids = req.filters.doc_ids if req.filters else None
         question = _question_from(req.messages)
         _, turns = turns_from_messages([m.model_dump() for m in req.messages])
-        ans = ask_in_context(searcher.ask, question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids).to_dict()
+        ans = ask_in_context(searcher.ask, question, turns, k=req.k, mode=req.mode, doc_ids=doc_ids,
+                             filters=req.filters.meta_filters() if req.filters else None).to_dict()
         history = {"history": _history_report(turns)}
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if req.stream:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import DecodeError, EmptyDocument, IngestError, UnsupportedFormat
+from . import statute
 from .records import Document
 from .textnorm import normalize
 
@@ -37,6 +38,10 @@ SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file read (20 MiB; ~7 million Chinese characters, hours of embedding on a CPU). Larger
 files are refused with advice to split them: one document that size would also make a poor source."""
+
+SKIPPED_NAMES = ("_index.md", "README.md", "readme.md")
+"""Files skipped when walking a folder (site section pages and the archive's own README, not documents);
+name one explicitly to index it anyway."""
 
 _TERMINAL = set("。！？!?…；;：:”’」』）)》】]\"'")
 _CAPTION = re.compile(
@@ -302,7 +307,8 @@ def parse_bytes(data: bytes, name: str, *, meta: dict[str, Any] | None = None) -
                 fm, text = _split_front_matter(text)
             raw = _text_blocks(text)
     fm.update(meta or {})
-    return assemble(raw, meta=fm, path=name)
+    raw, fm = statute.prepare(raw, fm, name)  # laws and policy files: title, header, articles
+    return statute.annotate(assemble(raw, meta=fm, path=name))
 
 
 def _too_big(size: int) -> str:
@@ -423,7 +429,7 @@ def iter_files(paths: Iterable[str | Path]) -> list[Path]:
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
                 if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    if f.suffix.lower() in SUPPORTED:
+                    if f.suffix.lower() in SUPPORTED and f.name not in SKIPPED_NAMES:
                         out.append(f)
         else:
             out.append(p)

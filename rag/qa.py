@@ -19,7 +19,9 @@ from .answer import RefusalModel, build_answer
 from .config import data_dir
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
+from .filters import Filters, validity
 from .records import Answer
+from .statute import label_citations
 from .retrieve import RetrieveConfig, clean_question, retrieve
 
 __all__ = ["Searcher", "ask"]
@@ -27,13 +29,17 @@ __all__ = ["Searcher", "ask"]
 
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
-        refusal: RefusalModel | None = None) -> Answer:
-    """Answer ``question`` from ``index`` with cited sentences (or a refusal)."""
+        refusal: RefusalModel | None = None, filters: Filters | None = None) -> Answer:
+    """Answer ``question`` from ``index`` with cited sentences (or a refusal).
+
+    ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
+    """
     t0 = time.perf_counter()
     q = clean_question(question)
-    hits = retrieve(index, q, embedder=embedder, k=k, mode=mode, doc_ids=doc_ids, config=config)
+    hits = retrieve(index, q, embedder=embedder, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
     ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal)
+    label_citations(ans, hits, validity(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}

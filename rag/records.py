@@ -65,6 +65,8 @@ class Chunk:
     section: str = ""
     #: Answerable sentences inside the chunk, as absolute ``[start, end)``.
     sentences: list[tuple[int, int]] = field(default_factory=list)
+    #: Statutes: the article this passage is (part of), e.g. "第五十四条"; "" otherwise.
+    article: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -118,6 +120,12 @@ class Citation:
     quote_start: int = 0
     quote_end: int = 0
     date: str = ""
+    #: Statutes: where the quote is, e.g. "《中华人民共和国民法典》第五十四条" (section holds the 编/章 path).
+    label: str = ""
+    #: Statutes: 法律, 行政法规, 司法解释, 部门规章, 地方法规, 案例 or 政策文件; "" for other documents.
+    doc_type: str = ""
+    #: "" (in force as far as the corpus says), "已废止", or "已被修改" (a later version is indexed).
+    validity: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -38,6 +38,7 @@ import numpy as np
 from .embed import Embedder
 from .errors import QueryError
 from .evidence import evidence, score_sentences
+from .filters import Filters, document_mask, prefer_current
 from .index import Index
 from .records import Hit
 from .textnorm import normalize, to_mainland
@@ -144,8 +145,11 @@ def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:
 
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
              mode: str = "hybrid", doc_ids: Sequence[str] | None = None,
-             config: RetrieveConfig = RetrieveConfig()) -> list[Hit]:
+             config: RetrieveConfig = RetrieveConfig(), filters: Filters | None = None) -> list[Hit]:
     """Rank the index's chunks for ``question``; return the top ``k`` hits.
+
+    ``filters`` (:class:`rag.filters.Filters`) narrows the search to document
+    types, a date range or one law, and by default demotes superseded versions.
 
     ``embedder`` is needed for ``dense`` and ``hybrid``; it must be the one
     the index was built with (see :func:`rag.index.check_embedder`).
@@ -156,6 +160,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         raise QueryError(f"k must be a positive number of passages, not {k!r}.")
     q = clean_question(question)
     allowed = _allowed(index, doc_ids)
+    if (fmask := document_mask(index, filters)) is not None:
+        allowed = fmask if allowed is None else allowed & fmask
     depth = max(config.candidates, k)
     dense: dict[int, float] = {}
     bm25: dict[int, float] = {}
@@ -180,6 +186,7 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = fuse(dense, bm25, bigram, weight=config.weight, bigram_weight=config.bigram_weight,
                       method=config.fusion, rrf_k=config.rrf_k, dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
+    scores = prefer_current(index, scores, filters)
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     hits = []
     for rank, row in enumerate(order, 1):

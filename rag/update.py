@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
+from .archive import expand_archives
 from .config import ChunkConfig, data_dir
 from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import IndexError_, IndexMismatch, IndexNotFound, RagError
@@ -68,6 +69,7 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
     for p in paths:
         if not Path(p).exists():
             raise RagError(f"{p} does not exist. Give files or folders to index.")
+    paths = expand_archives(paths, home)  # .tar.gz/.zip → the folder they were extracted to
     if embedder is not None and embedder_name is None:
         embedder_name = embedder.name
     with index_lock(home):

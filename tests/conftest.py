@@ -10,6 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+#: The sample article alone: most tests assume an index of exactly this one document
+#: (corpus/ also ships laws in corpus/laws/, indexed by the `law_home` fixture).
+SAMPLE = CORPUS / "changsanjiao-ai-2026.md"
+LAWS = CORPUS / "laws"
 SHARED = ROOT.parent / "shared" / "data"
 
 
@@ -44,11 +48,34 @@ def embedder(e5_model):
 
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory, embedder):
-    """A data dir holding an index of corpus/ (read-only: copy it before changing it)."""
+    """A data dir holding an index of the sample article (read-only: copy it before changing it)."""
     from rag.update import update_index
 
     home = tmp_path_factory.mktemp("corpus-index")
-    update_index([CORPUS], home=home, progress=False)
+    update_index([SAMPLE], home=home, progress=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def law_home(tmp_path_factory, embedder):
+    """A data dir (read-only) indexing part of the shipped laws — the civil code's 总则, the
+    Labour Contract Law and its implementing regulation (~340 articles, so the
+    build stays short) — plus two versions of one small law under laws/ (an amended law)."""
+    from rag.update import update_index
+
+    src = tmp_path_factory.mktemp("law-src")
+    for rel in ("民法典/总则.md", "社会法/劳动合同法(2012-12-28).md",
+                "行政法规/劳动合同法实施条例(2008-09-18).md"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LAWS / rel, src / rel)
+    for date, days in (("2001-01-01", "十五日"), ("2020-06-01", "三十日")):
+        (src / "社会法" / f"示范休假法({date}).md").write_text(
+            f"# 中华人民共和国示范休假法\n\n{date[:4]}年{int(date[5:7])}月{int(date[8:])}日 第九届全国人民代表大会"
+            f"常务委员会第一次会议通过\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n"
+            f"第一条 为了保障劳动者休息的权利，制定本法。\n\n第二条 劳动者每年享受带薪年休假{days}。\n",
+            encoding="utf-8")
+    home = tmp_path_factory.mktemp("law-index")
+    update_index([src], home=home, progress=False, embedder=embedder)
     return home
 
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from rag.cli import main
 
-from .conftest import CORPUS
+from .conftest import SAMPLE as CORPUS  # the sample article only
 
 
 def run(*args, home=None):

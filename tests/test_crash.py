@@ -33,7 +33,7 @@ from rag.index import current_generation, open_index
 from rag.qa import Searcher
 from rag.update import update_index
 
-from .conftest import CORPUS, SHARED
+from .conftest import SAMPLE as CORPUS, SHARED  # the sample article only
 from .helpers import CountingEmbedder
 
 RAG = str(Path(sys.executable).with_name("rag"))

@@ -31,7 +31,7 @@ from rag.records import Citation
 from rag.retrieve import MAX_QUESTION_CHARS
 from rag.update import update_index
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "changsanjiao-ai-2026.md"  # the sample article
 QUESTION = "温州人工智能局做什么"
 UNANSWERABLE = "北京的房价是多少"
 ERROR_KEYS = {"message", "type", "param", "code"}

@@ -24,7 +24,7 @@ from ui.library import safe_filename
 from ui.render import esc, highlight, link_markers, render_chat
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
+CORPUS = ROOT / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 RAG = [sys.executable, "-m", "rag.cli"]
@@ -349,3 +349,22 @@ def test_example_button_and_empty_question(page):
     turn = page.locator("#chat-log .turn").first
     turn.locator(".bubble.answer").wait_for(timeout=30_000)
     assert "741" in turn.locator(".answer-text").inner_text()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_library_catalogue_search_and_statute_filters(page):
+    """The 资料库 catalogue narrows by title search; a type filter with no match is a notice, not a crash."""
+    page.get_by_role("tab", name="资料库").click()
+    status = page.locator("#cat-status")
+    status.get_by_text("共").first.wait_for(timeout=10_000)
+    page.locator("#cat-q textarea, #cat-q input").first.fill("没有这个标题")
+    page.locator("#cat-q textarea, #cat-q input").first.press("Enter")
+    status.get_by_text("“没有这个标题” 0 篇").wait_for(timeout=10_000)
+    assert page.locator("#doc-table").get_by_text("怎么发展人工智能产业").count() == 0
+    page.get_by_role("tab", name="问答").click()
+    page.get_by_text("检索设置").click()
+    page.locator("#f-types").get_by_text("司法解释").click()  # the sample index holds no statutes
+    turn = _ask(page, "温州人工智能局做什么")
+    assert "筛选条件" in turn.locator(".bubble.notice").inner_text() and turn.locator(".src-card").count() == 0
+    assert not page.dialogs and not page.outside

@@ -29,7 +29,11 @@ import gradio as gr
 from rag.dialogue import Turn, ask_in_context
 from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError
 from rag.ingest import SUPPORTED
+from rag.filters import FilterError, Filters
 from rag.retrieve import MAX_QUESTION_CHARS, retrieve
+from rag.statute import DOC_TYPES
+
+from .catalog import ALL_TYPES, catalog_page
 
 from .feedback import VOTES, record_feedback
 from .library import MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
@@ -56,6 +60,8 @@ def mount_options() -> dict[str, Any]:
 
 def friendly(e: RagError) -> str:
     """A Chinese headline for a library error (the library's message is the detail)."""
+    if isinstance(e, FilterError):
+        return "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。"
     if isinstance(e, QueryError):
         return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
     if isinstance(e, IndexNotFound):
@@ -95,8 +101,11 @@ def build_ui(searcher) -> gr.Blocks:
     threading.Thread(target=_warm_up, args=(searcher,), daemon=True, name="ui-warm-up").start()
 
     # ------------------------------------------------------------ handlers
-    def respond(question: str, turns: list, k: float, mode: str, doc_ids: list | None):
+    def respond(question: str, turns: list, k: float, mode: str, doc_ids: list | None, types: list | None = None,
+                law: str = "", date_from: str = "", date_to: str = "", all_versions: bool = False):
         q = (question or "").strip()
+        filters = Filters(types=tuple(types or ()), law=law or "", date_from=date_from or "", date_to=date_to or "",
+                          prefer_current=not all_versions)
         if not q:
             gr.Warning("请先输入问题。", title="注意")
             yield gr.skip(), gr.skip(), gr.skip()
@@ -105,7 +114,8 @@ def build_ui(searcher) -> gr.Blocks:
         turns = list(turns or []) + [{"question": q, "status": "pending"}]
         yield render_chat(turns), turns, ""
         try:
-            ans = ask_in_context(searcher.ask, q, history, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None)
+            ans = ask_in_context(searcher.ask, q, history, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None,
+                                 filters=filters)
             turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
         except RagError as e:
             turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}
@@ -135,10 +145,20 @@ def build_ui(searcher) -> gr.Blocks:
         except RagError as e:
             raise gr.Error(f"{friendly(e)} {e}") from e
 
+    def doc_types() -> dict[str, str]:
+        try:
+            return {i: str(d.meta.get("doc_type") or "") for i, d in searcher.index().documents.items()}
+        except RagError:
+            return {}
+
+    def show_catalog(query: str, doc_type: str, page: float):
+        p = catalog_page(document_rows(home), doc_types(), query=query, doc_type=doc_type, page=int(page or 1))
+        return p.rows, p.page, p.status
+
     def refresh_docs():
         rows = document_rows(home)
         choices = _doc_choices(rows)
-        return rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
+        return catalog_page(rows, doc_types()).rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
 
     def on_upload(files: list | None, progress=gr.Progress(track_tqdm=True)):
         if not files:
@@ -200,9 +220,25 @@ def build_ui(searcher) -> gr.Blocks:
                         mode = gr.Radio(MODES, value="hybrid", label="检索方式")
                     doc_filter = gr.Dropdown(_doc_choices(rows0), multiselect=True, value=[],
                                              label="只在这些文档中检索（留空表示全部）", elem_id="doc-filter")
+                    with gr.Row():  # statute filters (rag.filters)
+                        f_types = gr.CheckboxGroup(list(DOC_TYPES), label="文档类型（不选表示全部）", elem_id="f-types")
+                        f_law = gr.Textbox(label="法律/文件名称（如 劳动合同法）", elem_id="f-law")
+                    with gr.Row():
+                        f_from = gr.Textbox(label="日期从（2020 或 2020-05-01）", elem_id="f-from")
+                        f_to = gr.Textbox(label="日期到", elem_id="f-to")
+                        f_old = gr.Checkbox(label="旧版本与现行版本同等对待", value=False, elem_id="f-old")
             with gr.Tab("资料库", id="library"):
                 gr.Markdown("### 已收录的文档")
-                doc_table = gr.Dataframe(rows0, headers=DOC_HEADERS, interactive=False, wrap=True,
+                with gr.Row(equal_height=True):  # ui.catalog: search, type, paging
+                    cat_q = gr.Textbox(show_label=False, placeholder="搜索标题", scale=4, elem_id="cat-q")
+                    cat_type = gr.Dropdown([ALL_TYPES, *DOC_TYPES], value=ALL_TYPES, show_label=False, scale=2,
+                                           elem_id="cat-type")
+                    cat_prev = gr.Button("上一页", size="sm", scale=1, min_width=60)
+                    cat_page = gr.Number(value=1, precision=0, minimum=1, show_label=False, scale=1, elem_id="cat-page")
+                    cat_next = gr.Button("下一页", size="sm", scale=1, min_width=60)
+                page0 = catalog_page(rows0, {})  # no type filter yet: the index loads in the background
+                cat_status = gr.Markdown(page0.status, elem_id="cat-status")
+                doc_table = gr.Dataframe(page0.rows, headers=DOC_HEADERS, interactive=False, wrap=True,
                                          elem_id="doc-table")
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -224,12 +260,13 @@ def build_ui(searcher) -> gr.Blocks:
                 rt_out = gr.HTML(elem_id="rt-out")
 
         # -------------------------------------------------------- events
-        chat_inputs = [question, turns, k, mode, doc_filter]
+        filter_inputs = [f_types, f_law, f_from, f_to, f_old]
+        chat_inputs = [question, turns, k, mode, doc_filter, *filter_inputs]
         chat_outputs = [chat, turns, question]
         for trigger in (question.submit, send.click):
             trigger(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
         for b in example_buttons:
-            b.click(respond, [b, turns, k, mode, doc_filter], chat_outputs, api_visibility="private",
+            b.click(respond, [b, turns, k, mode, doc_filter, *filter_inputs], chat_outputs, api_visibility="private",
                     show_progress="hidden")
         clear.click(clear_chat, None, [chat, turns], api_visibility="private")
         chat.click(on_feedback, [turns], [turns], api_visibility="private", show_progress="hidden")
@@ -240,5 +277,12 @@ def build_ui(searcher) -> gr.Blocks:
         for trigger in (rt_query.submit, rt_btn.click):
             trigger(on_retrieval_test, [rt_query, rt_k], [rt_out], api_visibility="private")
         demo.load(refresh_docs, None, [doc_table, del_choice, doc_filter], api_visibility="private")
+        cat_out = [doc_table, cat_page, cat_status]
+        for trigger in (cat_q.submit, cat_type.change, cat_page.submit):
+            trigger(show_catalog, [cat_q, cat_type, cat_page], cat_out, api_visibility="private")
+        cat_prev.click(lambda q, t, p: show_catalog(q, t, (p or 1) - 1), [cat_q, cat_type, cat_page], cat_out,
+                       api_visibility="private")
+        cat_next.click(lambda q, t, p: show_catalog(q, t, (p or 1) + 1), [cat_q, cat_type, cat_page], cat_out,
+                       api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return demo

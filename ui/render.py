@@ -102,8 +102,13 @@ def link_markers(answer: str, numbers: Iterable[int], turn: int) -> str:
     return _MARKER.sub(sub, esc(answer))
 
 
+def _validity(c: dict) -> str:
+    """A 【已被修改】/【已废止】 note for a citation of a law that is not in force (statutes only)."""
+    return f'<span class="src-validity">【{esc(c["validity"])}】</span>' if c.get("validity") else ""
+
+
 def _where(c: dict) -> str:
-    parts = [p for p in (c.get("title"), c.get("section")) if p]
+    parts = [p for p in (c.get("label") or c.get("title"), c.get("section"), c.get("validity")) if p]
     return " · ".join(str(p) for p in parts)
 
 
@@ -145,8 +150,8 @@ def _card(c: dict, turn: int, *, kind: str) -> str:
     section = f'<span class="src-section">{esc(c.get("section"))}</span>' if c.get("section") else ""
     return (
         f'<div class="src-card {kind}"{anchor} data-doc="{esc(c.get("doc_id"))}">'
-        f'<div class="src-head">{badge}<span class="src-title">{esc(c.get("title") or "（无标题）")}</span>'
-        f'{section}{date}</div>'
+        f'<div class="src-head">{badge}<span class="src-title">{esc(c.get("label") or c.get("title") or "（无标题）")}'
+        f'</span>{section}{date}{_validity(c)}</div>'
         f'<div class="src-text">{snippet}</div>{full}'
         f'<div class="src-meta">相关度 {float(c.get("score", 0.0)):.2f} · 字符 {int(c.get("quote_start", 0))}–'
         f'{int(c.get("quote_end", 0))}</div></div>'

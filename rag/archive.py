@@ -1,0 +1,82 @@
+"""Archives as sources: ``rag index lawrefbook.tar.gz`` indexes the files inside.
+
+:func:`expand_archives` replaces every .tar/.tar.gz/.tgz/.zip path by a folder
+under ``<home>/sources/`` holding its extracted files, keyed by the archive's
+name, size and modification time: indexing the same archive again finds the
+same folder (so nothing is re-extracted, and unchanged documents keep their
+paths); a changed archive gets a new folder. Members with absolute paths,
+``..`` or links are refused (no writing outside the folder). This module
+does not parse the files; :mod:`rag.ingest` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from .errors import IngestError
+
+__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive"]
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+
+
+def is_archive(path: str | Path) -> bool:
+    """True for .tar, .tar.gz, .tgz and .zip files (by name)."""
+    return str(path).lower().endswith(ARCHIVE_SUFFIXES) and Path(path).is_file()
+
+
+def _safe(name: str) -> bool:
+    p = PurePosixPath(name)
+    return not p.is_absolute() and ".." not in p.parts
+
+
+def _extract(src: Path, dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        if src.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(src) as z:
+                bad = [n for n in z.namelist() if not _safe(n)]
+                if bad:
+                    raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
+                                      path=str(src))
+                z.extractall(tmp)
+        else:
+            with tarfile.open(src) as t:
+                members = [m for m in t.getmembers() if m.isdir() or m.isfile()]
+                bad = [m.name for m in members if not _safe(m.name)]
+                if bad:
+                    raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
+                                      path=str(src))
+                t.extractall(tmp, members=members)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IngestError(f"is not a readable archive ({e}).", path=str(src)) from e
+    tmp.rename(dest)
+
+
+def expand_archives(paths: list[str], home: Path) -> list[str]:
+    """``paths`` with each archive replaced by the folder it was extracted to (under ``home/sources``)."""
+    out = []
+    for p in paths:
+        if not is_archive(p):
+            out.append(p)
+            continue
+        src = Path(p).resolve()
+        st = src.stat()
+        key = hashlib.sha256(f"{src.name}\0{st.st_size}\0{int(st.st_mtime)}".encode()).hexdigest()[:10]
+        stem = src.name
+        for suf in ARCHIVE_SUFFIXES:
+            if stem.lower().endswith(suf):
+                stem = stem[: -len(suf)]
+                break
+        dest = home / "sources" / f"{stem}-{key}"
+        if not dest.is_dir():
+            _extract(src, dest)
+        out.append(str(dest))
+    return out
