@@ -62,18 +62,20 @@ def _pymilvus():
     return pymilvus
 
 
-def connect(uri: str):
+def connect(uri: str, *, timeout: float = 10.0):
     """A (process-wide, cached) ``MilvusClient`` for ``uri``; raises IndexError_ naming it when unreachable."""
     if uri in _CLIENTS:
         return _CLIENTS[uri]
     pm = _pymilvus()
     token = os.environ.get("RAG_MILVUS_TOKEN", "")
     try:
-        client = pm.MilvusClient(uri=uri, token=token, timeout=10)
+        client = pm.MilvusClient(uri=uri, token=token, timeout=timeout)
         client.list_collections()
     except Exception as e:  # pymilvus raises MilvusException, grpc and OS errors alike
+        lite = "" if "://" in uri else (" A Milvus Lite file is opened by one process at a time: stop the other "
+                                        "`rag` process using it, or use a Milvus server (http://host:19530).")
         raise IndexError_(f"Cannot reach Milvus at {uri} ({e.__class__.__name__}: {str(e)[:200]}). "
-                          "Start it (or fix --milvus-uri / RAG_MILVUS_TOKEN) and try again.") from e
+                          "Start it (or fix --milvus-uri / RAG_MILVUS_TOKEN) and try again." + lite) from e
     _CLIENTS[uri] = client
     return client
 
