@@ -179,3 +179,12 @@ def test_cli_index_with_remote_embedder(server, tmp_path):
     assert json.loads(r.output)["embedder"].startswith("openai:http://127.0.0.1")
     r = CliRunner().invoke(main, ["ask", "--json", "--home", str(home), "温州人工智能局做什么"])
     assert r.exit_code == 0 and json.loads(r.output)["answerable"] is True
+
+
+def test_server_gone_mid_run_fails_clearly(server):
+    proxy = _Flaky(server)
+    emb = OpenAIEmbedder(proxy.url, "multilingual-e5-small", retries=1, backoff=0.01, timeout=2)
+    proxy.close()
+    with pytest.raises(EmbedderError, match="2 attempt") as e:
+        emb.embed_queries(["温州人工智能局做什么"])
+    assert proxy.url in str(e.value)
