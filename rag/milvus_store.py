@@ -44,7 +44,7 @@ import numpy as np
 from .errors import IndexError_
 from .records import Chunk, Document
 
-__all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "drop_unreferenced",
+__all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "default_prefix", "drop_unreferenced",
            "open_stores"]
 
 FILE = "milvus.json"
