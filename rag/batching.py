@@ -5,9 +5,10 @@ with one query embedding; one at a time, those dominate latency under load
 (20 clients queued behind each other). :class:`QueryBatcher` wraps an
 :class:`~rag.embed.Embedder`: the first thread to arrive becomes the leader,
 waits up to ``max_wait_ms`` for others (at most ``max_batch`` queries), embeds
-them all in one call and hands each thread its row. A lone query waits no
-longer than ``max_wait_ms``; leadership passes on after each batch, so no
-thread serves others forever. Passages are passed straight through. Results
+them all in one call and hands each thread its row. It waits only while
+requests are concurrent (the previous batch held more than one query, or
+several are queued), so a lone client pays nothing. Leadership passes on
+after each batch, so no thread serves others forever. Passages are passed straight through. Results
 are the same vectors as unbatched calls, up to the embedder's own batch
 padding noise. This module does not retrieve or cache.
 
@@ -41,6 +42,7 @@ class QueryBatcher:
         self._cond = threading.Condition()
         self._queue: list[_Slot] = []
         self._leader = False
+        self._last = 1  # size of the previous batch
         self.batches: list[int] = []  # sizes of the batches run (for benchmarks and tests)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -67,8 +69,9 @@ class QueryBatcher:
     def _collect(self) -> list[_Slot]:
         """Wait up to ``max_wait`` for a full batch, then take the oldest queries (at most ``max_batch``)."""
         with self._cond:
-            self._cond.wait_for(lambda: sum(len(s.texts) for s in self._queue) >= self.max_batch,
-                                timeout=self.max_wait)
+            if self._last > 1 or len(self._queue) > 1:  # only under concurrency: a lone client never waits
+                self._cond.wait_for(lambda: sum(len(s.texts) for s in self._queue) >= self.max_batch,
+                                    timeout=self.max_wait)
             batch, n = [], 0
             while self._queue and (not batch or n + len(self._queue[0].texts) <= self.max_batch):
                 s = self._queue.pop(0)
@@ -88,6 +91,7 @@ class QueryBatcher:
                 s.done.set()
             return
         self.batches.append(len(texts))
+        self._last = len(texts)
         i = 0
         for s in batch:
             s.out = vecs[i:i + len(s.texts)]

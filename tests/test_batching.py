@@ -45,16 +45,21 @@ def test_concurrent_queries_are_batched_and_each_gets_its_own_vector(embedder):
     assert (b.name, b.dim, b.fingerprint) == (embedder.name, embedder.dim, embedder.fingerprint)
 
 
-def test_a_lone_query_waits_at_most_max_wait(embedder):
-    b = QueryBatcher(embedder, max_wait_ms=5)
+def _best_of(fn, n=3) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def test_a_lone_client_does_not_wait(embedder):
+    b = QueryBatcher(embedder, max_wait_ms=200)
     b.embed_queries(["预热"])
-    t0 = time.perf_counter()
-    b.embed_queries(["温州人工智能局做什么"])
-    batched = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    embedder.embed_queries(["温州人工智能局做什么"])
-    plain = time.perf_counter() - t0
-    assert batched < plain + 0.05 and b.batches[-1] == 1
+    batched = _best_of(lambda: b.embed_queries(["温州人工智能局做什么"]))
+    plain = _best_of(lambda: embedder.embed_queries(["温州人工智能局做什么"]))
+    assert batched < plain + 0.1 and b.batches == [1, 1, 1, 1]  # waiting would cost 0.2 s
 
 
 class _Failing:
