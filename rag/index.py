@@ -58,7 +58,7 @@ from .config import ChunkConfig, data_dir
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
-from .store import BM25Store, FaissStore, KeywordStore, VectorStore
+from .store import BM25Store, FaissStore, KeywordStore, VectorStore, store_config
 from .tokenize import char_bigrams, tokenize
 
 __all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index", "read_manifest"]
@@ -299,9 +299,10 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
                 cache.close()
         shared = _Interner()  # one str object per distinct term: ~0.9 GB less for the 66k-passage law archive
         terms = [known_terms[t] if t in known_terms else shared(tokenize(t)) for t in texts]
-        dense = FaissStore(vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32))
-        keyword = BM25Store(terms)
-        bigram = BM25Store([shared(char_bigrams(t)) for t in texts], directory=BIGRAM_DIR)
+        store = store_config(home)
+        dense, keyword, bigram = _build_stores(
+            store, home, vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32), terms,
+            [shared(char_bigrams(t)) for t in texts], chunks, docs)
         manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint},
@@ -310,6 +311,8 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             "counts": {"documents": len(docs), "chunks": len(chunks)},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        if store["kind"] != "local":
+            manifest["store"] = store
         try:
             path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword, bigram)
         except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
@@ -321,6 +324,27 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
                               "index is still in use. Free some space (or fix the permissions) and run the "
                               "command again.") from e
         return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram)
+
+
+def _build_stores(store: dict, home: Path, vectors: np.ndarray, terms: list[list[str]], bigrams: list[list[str]],
+                  chunks: list[Chunk], docs: dict[str, Document]) -> tuple[VectorStore, KeywordStore, KeywordStore]:
+    """Dense, word-BM25 and bigram-BM25 stores of a new generation, in the backend ``store`` names."""
+    if store["kind"] == "milvus":
+        from .milvus_store import build_stores
+
+        return build_stores(store, home, vectors, terms, bigrams, chunks, docs)
+    return FaissStore(vectors), BM25Store(terms), BM25Store(bigrams, directory=BIGRAM_DIR)
+
+
+def _load_stores(path: Path, manifest: dict, chunks: list[Chunk], terms: list[list[str]]
+                 ) -> tuple[VectorStore, KeywordStore, KeywordStore]:
+    """The stores of a published generation, from the backend its manifest records."""
+    store = manifest.get("store") or {"kind": "local"}
+    if store["kind"] == "milvus":
+        from .milvus_store import open_stores
+
+        return open_stores(path, store, chunks, terms)
+    return FaissStore.load(path), BM25Store.load(path), BM25Store.load(path, BIGRAM_DIR)
 
 
 def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
@@ -449,9 +473,7 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
         chunks = [Chunk.from_dict(c) for c in _read_jsonl(path / "chunks.jsonl")]
         shared = _Interner()
         terms = [shared(r["t"]) for r in _read_jsonl(path / "terms.jsonl")]
-        dense = FaissStore.load(path)
-        keyword = BM25Store.load(path)
-        bigram = BM25Store.load(path, BIGRAM_DIR)
+        dense, keyword, bigram = _load_stores(path, manifest, chunks, terms)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"The index at {path} cannot be loaded ({e.__class__.__name__}: {e}). "
                            "Rebuild it with `rag index --rebuild corpus/`.") from e

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .answer import RefusalModel, build_answer
+from .batching import QueryBatcher
 from .config import data_dir
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
@@ -54,8 +55,10 @@ class Searcher:
     True
     """
 
-    def __init__(self, home: str | Path | None = None, *, embedder: Embedder | None = None):
+    def __init__(self, home: str | Path | None = None, *, embedder: Embedder | None = None,
+                 batch_queries: bool = False):
         self.home = data_dir(home)
+        self._batch_queries = batch_queries  # group concurrent query embeddings (rag.batching)
         self._lock = threading.Lock()
         self._embedder = embedder
         self._fixed_embedder = embedder is not None  # else follow the index's embedder across rebuilds
@@ -70,6 +73,8 @@ class Searcher:
                 if self._index is None or gen != self._gen:
                     idx = open_index(self.home)
                     emb = self._embedder if self._fixed_embedder else get_embedder(idx.embedder_name)
+                    if self._batch_queries and not isinstance(emb, QueryBatcher):
+                        emb = QueryBatcher(emb)
                     check_embedder(idx.manifest, emb)
                     self._embedder, self._index, self._gen = emb, idx, gen
         return self._index

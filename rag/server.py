@@ -32,7 +32,7 @@ def create_app(home: str | Path | None = None):
     from .http import create_api
     from .qa import Searcher
 
-    searcher = Searcher(home)
+    searcher = Searcher(home, batch_queries=True)  # concurrent requests share one query-embedding batch
     api = create_api(searcher)
     demo = build_ui(searcher)
     # gradio 6 takes theme, CSS and limits at mount time, not in gr.Blocks().

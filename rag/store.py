@@ -11,9 +11,12 @@ rows are integer positions in the index's chunk list. The local backends:
   each term matrix is saved once as arrays + JSON (no pickle) and loaded,
   never rebuilt per query.
 
-A Milvus backend would implement the same four methods (``search``,
-``save``, ``load`` and a constructor from vectors/terms) with MilvusClient's
-dense and BM25 fields. This module does not embed, tokenise or fuse.
+The Milvus backend (:mod:`rag.milvus_store`, an install extra) implements
+the same interfaces with MilvusClient's dense and BM25 fields. Which backend
+a data directory builds with is its ``store.json`` (:func:`store_config`,
+written by ``rag index --store``); each generation's manifest records the
+store it was built with, so readers follow it. This module does not embed,
+tokenise or fuse.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["BM25Store", "FaissStore", "KeywordStore", "VectorStore"]
+__all__ = ["BM25Store", "FaissStore", "KeywordStore", "STORES", "VectorStore", "set_store_config", "store_config"]
+
+STORES = ("local", "milvus")
+STORE_FILE = "store.json"
 
 
 class VectorStore(Protocol):
@@ -178,3 +184,35 @@ class BM25Store:
         self._n = json.loads((d / "count.json").read_text())["n"]
         self._df = self._doc_freq()
         return self
+
+
+def store_config(home: Path) -> dict:
+    """The backend new generations under ``home`` are built with: ``{"kind": "local"}`` unless
+    ``store.json`` says ``{"kind": "milvus", "uri": ..., "prefix": ...}``."""
+    try:
+        cfg = json.loads((Path(home) / STORE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"kind": "local"}
+    except (OSError, ValueError) as e:
+        from .errors import IndexCorrupt
+
+        raise IndexCorrupt(f"{Path(home) / STORE_FILE} is unreadable ({e}). Recreate it with "
+                           "`rag index --store local|milvus ...`.") from e
+    return cfg if isinstance(cfg, dict) and cfg.get("kind") in STORES else {"kind": "local"}
+
+
+def set_store_config(home: Path, kind: str, uri: str | None = None) -> dict:
+    """Record the backend for ``home``; a Milvus Lite file path is made absolute."""
+    from .errors import RagError
+
+    if kind not in STORES:
+        raise RagError(f"Unknown store {kind!r}; use one of {', '.join(STORES)}.")
+    cfg: dict = {"kind": kind}
+    if kind == "milvus":
+        if not uri:
+            raise RagError("--store milvus needs --milvus-uri: a file for Milvus Lite (e.g. index/milvus.db) "
+                           "or http://host:19530 for a server.")
+        cfg["uri"] = uri if "://" in uri else str(Path(uri).resolve())
+    Path(home).mkdir(parents=True, exist_ok=True)
+    (Path(home) / STORE_FILE).write_text(json.dumps(cfg), encoding="utf-8")
+    return cfg

@@ -1,0 +1,86 @@
+"""Equivalence of the Milvus store with the local store: CMRC2018 dev recall, same run.
+
+Takes the first ``--articles`` articles of CMRC2018 dev (all of them with
+``--articles 0``), builds the local index (FAISS + bm25s) in a temp data
+dir, then moves the same generation onto Milvus Lite (vectors and BM25
+terms reused, nothing re-embedded) and scores both with ``rag.evaluate``
+in hybrid, dense and BM25 modes. Reports recall@1/@5, MRR@10, p50 latency
+and the Milvus build time. Nothing here was tuned: fusion weights are the
+shipped ones (fitted on CMRC2018 *trial*, not dev).
+
+    python bench/bench_milvus.py --articles 80            # ~5 min on 2 shared cores
+    python bench/bench_milvus.py --articles 0 --out bench/results/milvus.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
+MODES = ("hybrid", "dense", "bm25")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=80, help="first N articles of CMRC2018 dev (0 = all)")
+    ap.add_argument("--dataset", default=str(DATA))
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    from rag.embed import get_embedder
+    from rag.evaluate import evaluate, load_dataset
+    from rag.index import build_index, open_index
+    from rag.store import set_store_config
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-milvus-"))
+    data = json.loads(Path(args.dataset).read_text(encoding="utf-8"))
+    if args.articles:
+        data["data"] = data["data"][:args.articles]
+    subset = tmp / "dev.json"
+    subset.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    docs, items = load_dataset(subset)
+    emb = get_embedder()
+    home = tmp / "home"
+    t0 = time.perf_counter()
+    local = build_index(docs, embedder=emb, home=home, progress=True)
+    local_s = time.perf_counter() - t0
+    local = open_index(home)
+    set_store_config(home, "milvus", str(tmp / "milvus.db"))
+    t0 = time.perf_counter()
+    build_index(list(local.documents.values()), embedder=emb, home=home, previous=local, progress=False)
+    milvus_s = time.perf_counter() - t0
+    milvus = open_index(home)
+    assert milvus.manifest["store"]["kind"] == "milvus" and len(milvus.chunks) == len(local.chunks)
+    res = {name: evaluate(idx, items, embedder=emb, modes=MODES, k=10, progress=True)
+           for name, idx in (("local", local), ("milvus", milvus))}
+    lines = [f"CMRC2018 dev, first {args.articles or 'all'} articles: {len(docs)} documents, "
+             f"{len(local.chunks)} chunks, {len(items)} questions; embedder {emb.name}; "
+             f"{os.cpu_count()} cores (shared). Build: local {local_s:.1f} s (includes embedding), "
+             f"Milvus Lite {milvus_s:.1f} s (vectors reused, insert + index only).", "",
+             "| mode | store | recall@1 | recall@5 | MRR@10 | p50 ms |", "|---|---|---|---|---|---|"]
+    for mode in MODES:
+        for name in ("local", "milvus"):
+            m = res[name][mode]
+            lines.append(f"| {mode} | {name} | {m['recall@1']:.4f} | {m['recall@5']:.4f} | {m['mrr@10']:.4f} | "
+                         f"{m['latency_p50_ms']:.1f} |")
+    for mode in MODES:
+        d1 = abs(res["local"][mode]["recall@1"] - res["milvus"][mode]["recall@1"]) * 100
+        d5 = abs(res["local"][mode]["recall@5"] - res["milvus"][mode]["recall@5"]) * 100
+        lines.append(f"\n{mode}: |Δ recall@1| = {d1:.2f} points, |Δ recall@5| = {d5:.2f} points"
+                     + (" (within 1 point)" if max(d1, d5) <= 1 else " (OVER 1 point)"))
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(f"# Milvus vs local store\n\n`python bench/bench_milvus.py "
+                                  f"{' '.join(sys.argv[1:])}`\n\n{text}\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The Milvus backend on real embedded Milvus Lite (a temp file), against the local store.
+
+Skipped only when pymilvus is not installed (``pip install 'rag-zh[milvus]'``;
+the ``test`` extra includes it, so CI runs these).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install 'rag-zh[milvus]'")
+
+from rag.errors import IndexError_  # noqa: E402
+from rag.index import open_index  # noqa: E402
+from rag.retrieve import retrieve  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["温州人工智能局做什么", "溫州人工智慧局做什麼?", "合肥的产业基金", "长三角城市如何发展人工智能产业",
+             "北京的房价是多少"]
+
+
+@pytest.fixture(scope="module")
+def milvus_home(built_home, tmp_path_factory):
+    """A copy of the corpus index moved onto Milvus Lite through the CLI (cached vectors, no re-embedding)."""
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    home = tmp_path_factory.mktemp("milvus") / "home"
+    shutil.copytree(built_home, home)
+    db = home.parent / "milvus.db"
+    r = CliRunner().invoke(main, ["index", "--quiet", "--json", "--home", str(home), "--store", "milvus",
+                                  "--milvus-uri", str(db), str(ROOT / "corpus")])
+    assert r.exit_code == 0, r.output
+    return home
+
+
+def test_manifest_records_milvus_and_retrieval_matches_local(milvus_home, sample_index, embedder):
+    idx = open_index(milvus_home)
+    assert idx.manifest["store"]["kind"] == "milvus" and idx.manifest["store"]["uri"].endswith("milvus.db")
+    assert "milvus.json" in idx.manifest["files"] and not (idx.path / "vectors.faiss").exists()
+    assert len(idx.dense) == len(idx.keyword) == len(sample_index.chunks) > 0
+    for q in QUESTIONS:
+        for mode in ("dense", "bm25", "hybrid"):
+            a = retrieve(sample_index, q, embedder=embedder, k=5, mode=mode)
+            b = retrieve(idx, q, embedder=embedder, k=5, mode=mode)
+            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, mode)
+            assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (q, mode)
+    doc = next(iter(idx.documents))
+    assert retrieve(idx, QUESTIONS[0], embedder=embedder, k=3, doc_ids=[doc])[0].chunk.doc_id == doc
+
+
+def test_ask_follows_the_manifest(milvus_home):
+    from rag.qa import Searcher
+
+    a = Searcher(milvus_home).ask("温州人工智能局做什么")
+    assert a.answerable and "人工智能局" in a.citations[0].quote
+    assert not Searcher(milvus_home).ask("北京的房价是多少").answerable
+
+
+def test_metadata_filters_insert_and_delete(milvus_home, embedder):
+    idx = open_index(milvus_home)
+    dense = idx.dense
+    qv = embedder.embed_queries(["温州人工智能局做什么"])[0]
+    n = len(dense)
+    doc = idx.chunks[0].doc_id
+    date = str(idx.documents[doc].meta.get("date", ""))
+    s, r = dense.search(qv, 3, filter=f'date == "{date}" and type == "md"')
+    assert len(r) == 3
+    assert len(dense.search(qv, 3, filter='type == "pdf"')[1]) == 0
+    assert len(idx.keyword.search(["温州"], 3, filter='date == "1999-01"')[1]) == 0
+    # incremental: add one chunk as a new document, find it, delete it by document id
+    from rag.records import Chunk, Document
+
+    extra = Document(doc_id="zz-test", title="测试", text="南京成立量子计算中心。", path="/x/q.txt", meta={"date": "2030-01"})
+    chunk = Chunk(chunk_id="zz-test-0000", doc_id="zz-test", text=extra.text, start=0, end=len(extra.text))
+    v = embedder.embed_passages([extra.text])
+    dense.insert(n, v, [["南京", "量子", "计算", "中心"]], [["南京"]], [chunk], {"zz-test": extra})
+    assert len(dense) == n + 1
+    assert idx.keyword.search(["量子"], 3)[1].tolist()[0] == n
+    assert dense.search(v[0], 1, filter='doc_id == "zz-test"')[1].tolist() == [n]
+    dense.delete_documents(["zz-test"])
+    assert len(dense) == n and n not in idx.keyword.search(["量子"], 3)[1].tolist()
+
+
+_KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+from rag.index import build_index, open_index
+from rag.milvus_store import build_stores
+from rag.store import set_store_config, store_config
+from rag.tokenize import char_bigrams
+
+class Reuse:  # the index's own embedder identity; every vector comes from the previous generation
+    def __init__(self, e):
+        self.name, self.dim, self.fingerprint = e["name"], e["dim"], e["fingerprint"]
+    def embed_passages(self, texts, **kw):
+        raise AssertionError("nothing should be embedded")
+    embed_queries = embed_passages
+
+home = Path(sys.argv[1])
+local = open_index(home)
+set_store_config(home, "milvus", sys.argv[2])
+idx = build_index(list(local.documents.values()), embedder=Reuse(local.manifest["embedder"]), home=home,
+                  previous=local, progress=False)
+build_stores(store_config(home), home, idx.dense.vectors(), idx.terms,
+             [char_bigrams(c.text) for c in idx.chunks], idx.chunks, idx.documents)
+print(idx.path.name, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)   # dies after filling a second collection, before publishing it
+"""
+
+
+def _open_when_free(home, seconds=30):
+    """open_index, waiting while the killed child's Milvus Lite server still holds the file."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return open_index(home)
+        except IndexError_ as e:
+            if "opened by one process" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def test_killed_indexer_leaves_the_old_index_and_its_collection_is_dropped(built_home, tmp_path, embedder):
+    from rag.milvus_store import connect, default_prefix
+    from rag.update import update_index
+
+    home = tmp_path / "h"
+    shutil.copytree(built_home, home)
+    db = tmp_path / "k.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONWARNINGS="ignore")
+    p = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(home), str(db)], env=env, capture_output=True,
+                       text=True, timeout=180)
+    assert p.returncode == -signal.SIGKILL and p.stdout.startswith("gen-"), p.stderr[-2000:]
+    idx = _open_when_free(home)  # the generation published before the kill, on Milvus
+    assert idx.path.name == p.stdout.strip() and idx.manifest["store"]["kind"] == "milvus"
+    assert len(idx.dense) == len(idx.chunks)
+    assert retrieve(idx, "温州人工智能局做什么", embedder=embedder, k=1)[0].chunk.text
+    client, prefix = connect(str(db)), default_prefix(home)
+    assert len([c for c in client.list_collections() if c.startswith(prefix)]) == 2  # published + orphan
+    update_index([ROOT / "corpus"], home=home, rebuild=True, progress=False, embedder=embedder)
+    live = json.loads((open_index(home).path / "milvus.json").read_text())["collection"]
+    old = json.loads((idx.path / "milvus.json").read_text())["collection"]
+    assert sorted(c for c in client.list_collections() if c.startswith(prefix)) == sorted({live, old})
+
+
+def test_unreachable_server_is_named_and_bounded():
+    from rag.milvus_store import connect
+
+    t0 = time.perf_counter()
+    with pytest.raises(IndexError_, match=r"http://127\.0\.0\.1:9/"):
+        connect("http://127.0.0.1:9/", timeout=2)
+    assert time.perf_counter() - t0 < 15
