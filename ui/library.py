@@ -125,7 +125,7 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
             out.append(_Incoming(original, name, read()))
 
     for f in files:
-        src = Path(getattr(f, "name", f))
+        src = Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f))
         if src.suffix.lower() != ".zip":
             take(src.name, src.stat().st_size, src.read_bytes)
             continue

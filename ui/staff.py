@@ -61,7 +61,7 @@ class StaffGate:
 def remove_uploaded(files) -> None:
     """Delete gradio's cached copies of uploaded files (and their now-empty folders)."""
     for f in files or []:
-        p = Path(getattr(f, "name", f) or "")
+        p = Path((f if isinstance(f, (str, Path)) else getattr(f, "name", "")) or "")
         if p.name and p.is_file():
             p.unlink(missing_ok=True)
             try:
