@@ -185,8 +185,8 @@ def _staff_login(page) -> None:
     page.get_by_role("tab", name="资料库").click()
     page.locator("#login-btn").or_(page.locator("#add-btn")).first.wait_for(timeout=15_000)
     if page.locator("#login-btn").is_visible():
-        page.locator("#login-user input").fill(STAFF[0])
-        page.locator("#login-pw input").fill(STAFF[1])
+        page.locator("#login-user").locator("input, textarea").first.fill(STAFF[0])
+        page.locator("#login-pw").locator("input, textarea").first.fill(STAFF[1])
         page.locator("#login-btn").click()
         page.locator("#add-btn").wait_for(timeout=15_000)
 

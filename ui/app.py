@@ -168,7 +168,9 @@ def build_ui(searcher, staff=None) -> gr.Blocks:
             gr.Warning("请先选择要上传的文件。", title="注意")
             return (gr.skip(),) * 5
         try:
-            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d), sandbox=sandbox)
+            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d), sandbox=sandbox,
+                                 isolate=True)
+            searcher.index()  # load the new generation here, not in the next question
         except RagError as e:
             return (render_upload_report([], f"{friendly(e)}（{e}）"), *refresh_docs(), gr.skip())
         ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))

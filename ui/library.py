@@ -20,8 +20,11 @@ Library errors (:mod:`rag.errors`) propagate to the caller (the UI).
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -29,7 +32,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from rag.errors import DecodeError, EmptyDocument, IndexNotFound, IngestError, UnsupportedFormat
+from rag.errors import (DecodeError, EmptyDocument, IndexLocked, IndexNotFound, IngestError, RagError,
+                        UnsupportedFormat)
 from rag.ingest import SUPPORTED, check_zip, parse_bytes
 from rag.update import list_documents, remove_documents, update_index
 
@@ -165,12 +169,12 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX_UPLOAD_BYTES,
                 max_files: int = MAX_FILES, max_total: int = MAX_TOTAL_BYTES, progress=None,
-                sandbox=None) -> UploadResult:
+                sandbox=None, isolate: bool = False) -> UploadResult:
     """Check, save and index uploaded files (temporary paths named like the originals; .zip unpacked).
 
     Each file is parsed by ``sandbox`` (a :class:`rag.sandbox.Sandbox`: separate process, time and
     memory limits) when given, else in this process. Files are written to ``uploads/`` and indexed
-    together; if indexing fails (another writer holds the lock, …) ``uploads/`` is put back as it
+    together (``isolate``: by ``rag index`` in a low-priority child process, as the server does); if indexing fails (another writer holds the lock, …) ``uploads/`` is put back as it
     was and the error propagates. ``progress``, if given, is called as ``progress(fraction, desc)``.
     """
     out = UploadResult()
@@ -215,7 +219,7 @@ def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX
         return out
     if progress:
         progress(0.4, "建立索引（分句、向量化）…")
-    out.report = _commit(staged, home)
+    out.report = _commit(staged, home, isolate=isolate)
     errors = " ".join(out.report["errors"])
     for original, target, _, _ in staged:
         if str(target) in errors:
@@ -228,9 +232,24 @@ def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX
     return out
 
 
-def _commit(staged: list[tuple[str, Path, bytes, object]], home: Path) -> dict:
-    """Write the staged files and index them (from the documents already parsed); on any failure
-    restore every file of ``uploads/`` touched here and re-raise."""
+def _index_in_child(targets: list[str], home: Path, *, nice: int = 10) -> dict:
+    """``rag index --json`` in a child process at low priority: embedding a large upload then
+    neither holds this server's GIL nor takes the CPU from questions. The files were already
+    read once in the sandbox, so the child reads them within known bounds."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--json", "--quiet", "--home", str(home),
+                           *targets], capture_output=True, text=True, env=env, preexec_fn=lambda: os.nice(nice))
+    if proc.returncode != 0:
+        msg = (proc.stderr.strip().splitlines() or ["indexing failed"])[-1].removeprefix("Error: ")
+        raise (IndexLocked if "is writing the index" in msg else RagError)(msg)
+    return json.loads(proc.stdout)
+
+
+def _commit(staged: list[tuple[str, Path, bytes, object]], home: Path, *, isolate: bool = False) -> dict:
+    """Write the staged files and index them (from the documents already parsed, or in a low-priority
+    child process when ``isolate``); on any failure restore every file of ``uploads/`` touched here
+    and re-raise."""
     docs = {str(t.resolve()): doc for _, t, _, doc in staged}
     previous: dict[Path, bytes | None] = {}
     try:
@@ -243,7 +262,10 @@ def _commit(staged: list[tuple[str, Path, bytes, object]], home: Path) -> dict:
             doc.path = str(path)
             return doc
 
-        return update_index([str(t) for _, t, _, _ in staged], home=home, progress=True, loader=loader)
+        targets = [str(t) for _, t, _, _ in staged]
+        if isolate:
+            return _index_in_child(targets, home)
+        return update_index(targets, home=home, progress=True, loader=loader)
     except BaseException:
         for target, old in previous.items():
             if old is None:
