@@ -232,14 +232,20 @@ def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX
     return out
 
 
-def _index_in_child(targets: list[str], home: Path, *, nice: int = 10) -> dict:
-    """``rag index --json`` in a child process at low priority: embedding a large upload then
-    neither holds this server's GIL nor takes the CPU from questions. The files were already
-    read once in the sandbox, so the child reads them within known bounds."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+def _idle_priority() -> None:
+    """In the child: the lowest priority that still makes progress on a busy machine (nice 19)."""
+    os.nice(19)
+
+
+def _index_in_child(targets: list[str], home: Path) -> dict:
+    """``rag index --json`` in a child process at nice 19 on one thread: embedding a large
+    upload then neither holds this server's GIL nor takes the CPU from questions. The files were
+    already read once in the sandbox, so the child reads them within known bounds."""
+    env = dict(os.environ, RAG_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                           os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--json", "--quiet", "--home", str(home),
-                           *targets], capture_output=True, text=True, env=env, preexec_fn=lambda: os.nice(nice))
+                           *targets], capture_output=True, text=True, env=env, preexec_fn=_idle_priority)
     if proc.returncode != 0:
         msg = (proc.stderr.strip().splitlines() or ["indexing failed"])[-1].removeprefix("Error: ")
         raise (IndexLocked if "is writing the index" in msg else RagError)(msg)
