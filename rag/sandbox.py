@@ -136,6 +136,10 @@ class Sandbox:
             raise IngestError("could not be read (the reader stopped); try again.", path=name) from None
         reply = _read_msg(proc.stdout.fileno(), time.monotonic() + budget)
         if reply is None:
+            try:  # EOF before the deadline: the worker is exiting (killed by the memory limit)
+                proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
             died = proc.poll() is not None
             self._kill()
             if died:
