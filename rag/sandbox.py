@@ -45,9 +45,9 @@ _HEADER = struct.Struct("!Q")
 @dataclass(frozen=True)
 class Limits:
     """Per-file limits. The wall-clock budget is ``base_s + per_mb_s × size in MB`` (a 10 KB file gets
-    1.5 s, a 20 MB one 21.5 s); ``memory_mb`` caps the worker's whole address space."""
+    1.2 s, a 20 MB one 21.2 s); ``memory_mb`` caps the worker's whole address space."""
 
-    base_s: float = 1.5
+    base_s: float = 1.2
     per_mb_s: float = 1.0
     memory_mb: int = 512
     nice: int = 10
