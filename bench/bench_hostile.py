@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -126,6 +127,14 @@ def _upload_all(url: str, folder: Path, report: dict, per_request: int) -> None:
         report["upload_s"] = round(time.perf_counter() - t0, 1)
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def _stats(ms: list[float]) -> dict:
     ms = sorted(ms)
     return {"n": len(ms), "p50": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
@@ -150,7 +159,7 @@ def main() -> None:
                    check=True, cwd=ROOT, capture_output=True)
     port = _free_port()
     proc = subprocess.Popen([*rag, "serve", "--port", str(port), "--rate-limit", "off"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait(url, proc)
@@ -164,9 +173,10 @@ def main() -> None:
         while uploader.is_alive() and len(busy) < args.max_busy:  # only questions asked during the upload
             busy += _ask_all(url, QUESTIONS[:5])
         report["finished_during_run"] = not uploader.is_alive()
-    finally:
-        proc.terminate()
+    finally:  # the server, its sandbox worker and an unfinished indexing child
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+        os.killpg(proc.pid, signal.SIGKILL) if _group_alive(proc.pid) else None
     result = {"files": len(list(folder.iterdir())), "idle_ms": _stats(idle), "during_upload_ms": _stats(busy),
               "upload": {k: v for k, v in report.items() if k != "responses"}}
     result["p95_ratio"] = round(result["during_upload_ms"]["p95"] / result["idle_ms"]["p95"], 2)
