@@ -356,21 +356,111 @@ def rm_cmd(targets, home):
 @click.option("--port", type=int, default=7860, show_default=True)
 @click.option("--corpus", type=click.Path(), default="corpus", show_default=True,
               help="Indexed first when the index is empty.")
+@click.option("--read-only", is_flag=True, help="No uploads or deletions at all, even for staff.")
+@click.option("--rate-limit", default="120/minute", show_default=True,
+              help="Per-client limit on questions (API and chat), e.g. '30/minute;5/second'; 'off' disables.")
 @_fail_nicely
-def serve_cmd(home, host, port, corpus):
+def serve_cmd(home, host, port, corpus, read_only, rate_limit):
     """Start the chat UI and the HTTP API (UI at /, API under /api and /v1).
+
+    Anyone who reaches the server can ask; uploading and deleting need a staff login
+    (`rag users add NAME`). A non-loopback --host without any staff user is refused
+    unless --read-only.
 
     \b
       rag serve                 # http://127.0.0.1:7860
+      rag users add alice && rag serve --host 0.0.0.0
+      rag serve --host 0.0.0.0 --read-only
     """
+    from .auth import UserStore, users_file
     from .update import ensure_index
 
     h = data_dir(home)
+    if not read_only and not _loopback(host) and not UserStore(users_file(h)).has_users():
+        raise click.ClickException(f"Refusing to serve on {host} with no staff user: anyone could change the "
+                                   "library. Add one with `rag users add NAME`, or start with --read-only.")
     if ensure_index(h, corpus):
         _echo(f"Built the index from {corpus}/ into {h}.", err=True)
     from .server import serve
 
-    serve(home=h, host=host, port=port)
+    serve(home=h, host=host, port=port, read_only=read_only, rate_limit=None if rate_limit == "off" else rate_limit)
+
+
+def _loopback(host: str) -> bool:
+    """True for addresses only this machine can reach.
+
+    >>> _loopback("127.0.0.1"), _loopback("localhost"), _loopback("::1"), _loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.group("users")
+def users_group():
+    """Staff users who may upload and delete documents (stored in <data dir>/users.json).
+
+    \b
+      rag users add alice            # asks for the password twice
+      echo "$PW" | rag users add bob --password-stdin
+      rag users list
+      rag users remove bob
+    """
+
+
+@users_group.command("add")
+@home_option
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@_fail_nicely
+def users_add(home, name, password_stdin):
+    """Add a staff user, or set a new password for one."""
+    from .auth import UserStore, users_file
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = UserStore(users_file(home))
+    existed = store.exists(name)
+    store.add(name, password)
+    _echo(f"{'Updated' if existed else 'Added'} staff user {name} in {store.path}.")
+
+
+@users_group.command("remove")
+@home_option
+@click.argument("name")
+@_fail_nicely
+def users_remove(home, name):
+    """Remove a staff user (their open sessions end at once)."""
+    from .auth import UserStore, users_file
+
+    UserStore(users_file(home)).remove(name)
+    _echo(f"Removed staff user {name}.")
+
+
+@users_group.command("list")
+@home_option
+@click.option("--json", "as_json", is_flag=True)
+@_fail_nicely
+def users_list(home, as_json):
+    """List staff users (names and dates; never hashes)."""
+    from .auth import UserStore, users_file
+
+    users = UserStore(users_file(home)).names()
+    if as_json:
+        _echo_json(users)
+    else:
+        for u in users:
+            _echo(f"{u['name']}\t{u['role']}\t{u['created']}")
+        if not users:
+            _echo("No staff users. Add one with `rag users add NAME`.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ import re
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -38,7 +39,6 @@ from .errors import EmbedderError, IndexError_, QueryError, RagError
 from .qa import Searcher
 from .records import Citation
 from .retrieve import MAX_QUESTION_CHARS
-from .update import list_documents
 
 __all__ = ["MAX_BODY_BYTES", "MODEL_ID", "create_api"]
 
@@ -133,11 +133,55 @@ def _error(status: int, message: str, *, type: str = "invalid_request_error", co
     return JSONResponse({"error": {"message": message, "type": type, "param": param, "code": code}}, status)
 
 
-def _rag_error(e: RagError) -> JSONResponse:
-    """QueryError (and other bad input) → 400; a missing/broken index or embedder → 503."""
+def _rag_error(e: RagError, home: str | None = None) -> JSONResponse:
+    """QueryError (and other bad input) → 400; a missing/broken index or embedder → 503.
+
+    The server's data directory is never shown: it is replaced by ``$RAG_HOME``.
+    """
+    msg = _hide_paths(str(e), home)
     if isinstance(e, (IndexError_, EmbedderError)):
-        return _error(503, str(e), type="index_unavailable", code=type(e).__name__)
-    return _error(400, str(e), code=type(e).__name__)
+        return _error(503, msg, type="index_unavailable", code=type(e).__name__)
+    return _error(400, msg, code=type(e).__name__)
+
+
+def _hide_paths(msg: str, home: str | None) -> str:
+    """``msg`` without absolute server paths (the data directory becomes ``$RAG_HOME``).
+
+    >>> _hide_paths("No index at /srv/rag/index/current; run rag index", "/srv/rag/index")
+    'No index at $RAG_HOME/current; run rag index'
+    >>> _hide_paths("cannot load /opt/models/e5 (missing)", None)
+    'cannot load …/e5 (missing)'
+    """
+    if home:
+        msg = msg.replace(str(home), "$RAG_HOME")
+    return re.sub(r"(?<![\w$])/(?:[^\s/'\"]+/)+([^\s/'\"]+)", r"…/\1", msg)
+
+
+class _RateLimit:
+    """ASGI middleware: per-client (address) rate limit on the question routes, with the ``limits``
+    library (moving window, in memory). Over the limit → 429 with Retry-After, JSON for /api and /v1."""
+
+    PATHS = ("/api/ask", "/v1/chat/completions", "/gradio_api/queue/join", "/gradio_api/call/",
+             "/gradio_api/run/", "/gradio_api/upload")
+
+    def __init__(self, app, limit: str):
+        from limits import parse_many, storage, strategies
+
+        self.app, self.items = app, parse_many(limit)
+        self.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.PATHS):
+            return await self.app(scope, receive, send)
+        client = (scope.get("client") or ("unknown", 0))[0]
+        key = "upload" if scope["path"].startswith("/gradio_api/upload") else "ask"
+        if all(self.limiter.hit(item, key, client) for item in self.items):
+            return await self.app(scope, receive, send)
+        resp = _error(429, f"Too many requests from this address; the limit is "
+                           f"{'; '.join(str(i) for i in self.items)}. Try again in a minute.",
+                      type="rate_limit_error", code="rate_limited")
+        resp.headers["Retry-After"] = "60"
+        await resp(scope, receive, send)
 
 
 def _validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
@@ -283,14 +327,20 @@ def _docs_page(schema: dict) -> str:
     return "".join(parts)
 
 
-def create_api(searcher: Searcher) -> FastAPI:
-    """The API app for ``searcher``; :func:`rag.server.create_app` mounts the UI beside it."""
+def create_api(searcher: Searcher, *, rate_limit: str | None = None) -> FastAPI:
+    """The API app for ``searcher``; :func:`rag.server.create_app` mounts the UI beside it.
+
+    ``rate_limit`` (``limits`` notation, e.g. ``"120/minute;10/second"``): per-client limit on
+    questions (``/api/ask``, ``/v1/chat/completions``, and the UI's queue when it is mounted here).
+    """
     err = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503)}
     app = FastAPI(title="rag-zh API", version="1", docs_url=None, redoc_url=None, responses=err,
                   description="Chinese retrieval Q&A with cited answers. Errors: {\"error\": {\"message\", ...}}.")
     app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    if rate_limit:
+        app.add_middleware(_RateLimit, limit=rate_limit)
     threading.Thread(target=warm_up, daemon=True, name="dialogue-warm-up").start()
-    app.add_exception_handler(RagError, lambda req, e: _rag_error(e))
+    app.add_exception_handler(RagError, lambda req, e: _rag_error(e, str(searcher.home)))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, lambda req, e: _error(
         e.status_code, str(e.detail), code="not_found" if e.status_code == 404 else "http_error"))
@@ -322,8 +372,8 @@ def create_api(searcher: Searcher) -> FastAPI:
 
     @app.get("/api/documents", summary="The indexed documents")
     def api_documents():
-        """What `rag docs --json` prints: doc_id, title, date, path, chunks, chars, added."""
-        return list_documents(searcher.home)
+        """doc_id, title, date, path (the file name only), chunks, chars, added — from the loaded index."""
+        return _documents(searcher.index())
 
     @app.get("/v1/models", summary="OpenAI-compatible model list")
     def v1_models():
@@ -384,6 +434,20 @@ def _not_routed(app: FastAPI, request: Request) -> JSONResponse:
         resp.headers["Allow"] = ", ".join(allowed)
         return resp
     return _error(404, f"No endpoint {path}. See /docs or /openapi.json for the API.", code="not_found")
+
+
+def _documents(idx) -> list[dict]:
+    """The document list of a loaded index, cached per index object; paths are file names only."""
+    cached = getattr(idx, "_api_documents", None)
+    if cached is None:
+        counts: dict[str, int] = {}
+        for c in idx.chunks:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+        cached = [{"doc_id": d.doc_id, "title": d.title, "date": str(d.meta.get("date", "") or ""),
+                   "path": Path(d.path).name if d.path else "", "chunks": counts.get(d.doc_id, 0),
+                   "chars": len(d.text), "added": d.meta.get("added", "")} for d in idx.documents.values()]
+        idx._api_documents = cached
+    return cached
 
 
 def _model() -> dict:

@@ -53,11 +53,12 @@ def _inside(path: str, roots: list[str]) -> bool:
 
 def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None, embedder_name: str | None = None,
                  rebuild: bool = False, sync: bool = False, chunk_config: ChunkConfig | None = None,
-                 progress: bool = True, embedder: Embedder | None = None) -> dict:
+                 progress: bool = True, embedder: Embedder | None = None, loader=None) -> dict:
     """Bring the index under ``home`` up to date with the files under ``paths``.
 
     ``embedder`` (optional) is used instead of loading ``embedder_name``; it
-    must be the index's embedder unless ``rebuild``.
+    must be the index's embedder unless ``rebuild``. ``loader(path) -> Document`` reads one file
+    (default :func:`rag.ingest.load_file`; e.g. :meth:`rag.sandbox.Sandbox.load_file` for untrusted files).
 
     Returns a report: ``added``/``updated``/``removed`` document titles,
     ``unchanged`` ids, ``duplicates``, ``errors`` (files that could not be
@@ -87,7 +88,7 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
         embedder = embedder or get_embedder(embedder_name or DEFAULT_EMBEDDER)
         chunk_config = chunk_config or ChunkConfig()
 
-        report = load_paths(paths)
+        report = load_paths(paths, loader=loader)
         now = time.strftime("%Y-%m-%d %H:%M")
         for d in report.documents:
             d.path = _abs(d.path)

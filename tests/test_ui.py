@@ -28,6 +28,7 @@ CORPUS = ROOT / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 RAG = [sys.executable, "-m", "rag.cli"]
+STAFF = ("staff", "a test passphrase 42")
 
 HOSTILE_MD = """---
 title: <img src=x onerror=alert(1)>恶意标题测试
@@ -113,6 +114,8 @@ def server(tmp_path_factory):
     env = dict(os.environ, RAG_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
                PYTHONUNBUFFERED="1")
     subprocess.run([*RAG, "index", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run([*RAG, "users", "add", STAFF[0], "--password-stdin"], input=STAFF[1] + "\n", text=True, env=env,
+                   check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
     proc = subprocess.Popen([*RAG, "serve", "--port", str(port), "--corpus", str(CORPUS)], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -177,8 +180,19 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def _upload(page, paths: list[Path]):
+def _staff_login(page) -> None:
+    """Log in on the library tab (once per page)."""
     page.get_by_role("tab", name="资料库").click()
+    page.locator("#login-btn").or_(page.locator("#add-btn")).first.wait_for(timeout=15_000)
+    if page.locator("#login-btn").is_visible():
+        page.locator("#login-user").locator("input, textarea").first.fill(STAFF[0])
+        page.locator("#login-pw").locator("input, textarea").first.fill(STAFF[1])
+        page.locator("#login-btn").click()
+        page.locator("#add-btn").wait_for(timeout=15_000)
+
+
+def _upload(page, paths: list[Path]):
+    _staff_login(page)
     page.locator("#upload-files input[type=file]").set_input_files([str(p) for p in paths])
     for p in paths:
         page.locator("#upload-files").get_by_text(p.stem).first.wait_for(timeout=15_000)

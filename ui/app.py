@@ -38,6 +38,7 @@ from .catalog import ALL_TYPES, catalog_page
 from .feedback import VOTES, record_feedback
 from .library import MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
 from .render import render_chat, render_retrieval, render_upload_report
+from .staff import StaffGate, remove_uploaded
 from .theme import CHAT_JS, CSS, make_theme
 
 __all__ = ["EXAMPLES", "build_ui", "mount_options"]
@@ -95,9 +96,27 @@ def _warm_up(searcher) -> None:
         pass  # no index yet: the UI says so when someone asks
 
 
-def build_ui(searcher) -> gr.Blocks:
-    """The Blocks app for ``searcher`` (a :class:`rag.qa.Searcher`)."""
+MAX_K = 10
+"""Most sources per question in the UI and the gradio ``/ask`` endpoint (the slider's maximum)."""
+
+
+def _bounded_k(k) -> int:
+    """``k`` as an int in 1..MAX_K; gr.Error for anything else (a client can send any value)."""
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not 1 <= k <= MAX_K:
+        raise gr.Error(f"来源数量 k 必须是 1 到 {MAX_K} 之间的整数。", title="参数错误")
+    return int(k)
+
+
+def build_ui(searcher, staff=None) -> gr.Blocks:
+    """The Blocks app for ``searcher`` (a :class:`rag.qa.Searcher`).
+
+    ``staff``: a :class:`rag.auth.SessionSigner` for staff logins; None makes the library read-only.
+    """
     home = searcher.home
+    gate = StaffGate(staff)
+    from rag.sandbox import Sandbox
+
+    sandbox = Sandbox()
     threading.Thread(target=_warm_up, args=(searcher,), daemon=True, name="ui-warm-up").start()
 
     # ------------------------------------------------------------ handlers
@@ -114,8 +133,8 @@ def build_ui(searcher) -> gr.Blocks:
         turns = list(turns or []) + [{"question": q, "status": "pending"}]
         yield render_chat(turns), turns, ""
         try:
-            ans = ask_in_context(searcher.ask, q, history, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None,
-                                 filters=filters)
+            ans = ask_in_context(searcher.ask, q, history, k=_bounded_k(k), mode=mode,
+                                 doc_ids=list(doc_ids or []) or None, filters=filters)
             turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
         except RagError as e:
             turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}
@@ -141,7 +160,7 @@ def build_ui(searcher) -> gr.Blocks:
     def api_ask(question: str, k: int = 5, mode: str = "hybrid", doc_ids: list[str] | None = None) -> dict:
         """Answer a question: Answer.to_dict(), the same JSON as `rag ask --json`."""
         try:
-            return searcher.ask(question, k=int(k), mode=mode, doc_ids=list(doc_ids or []) or None).to_dict()
+            return searcher.ask(question, k=_bounded_k(k), mode=mode, doc_ids=list(doc_ids or []) or None).to_dict()
         except RagError as e:
             raise gr.Error(f"{friendly(e)} {e}") from e
 
@@ -156,16 +175,34 @@ def build_ui(searcher) -> gr.Blocks:
         return p.rows, p.page, p.status
 
     def refresh_docs():
-        rows = document_rows(home)
+        try:
+            rows = document_rows(home, index=searcher.index())  # the loaded index, not a re-read
+        except RagError:
+            rows = []
         choices = _doc_choices(rows)
         return catalog_page(rows, doc_types()).rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
 
-    def on_upload(files: list | None, progress=gr.Progress(track_tqdm=True)):
+    def on_login(user: str, password: str, request: gr.Request):
+        token = gate.login(user, password, request)
+        gr.Info("已登录，可以上传和删除文档。", title="提示")
+        return token, gr.update(visible=False), gr.update(visible=True), ""
+
+    def on_logout():
+        return "", gr.update(visible=not gate.read_only), gr.update(visible=False)
+
+    def on_upload(files: list | None, token: str, progress=gr.Progress(track_tqdm=True)):
+        try:
+            gate.require(token)
+        except gr.Error:
+            remove_uploaded(files)
+            raise
         if not files:
             gr.Warning("请先选择要上传的文件。", title="注意")
             return (gr.skip(),) * 5
         try:
-            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d))
+            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d), sandbox=sandbox,
+                                 isolate=True)
+            searcher.index()  # load the new generation here, not in the next question
         except RagError as e:
             return (render_upload_report([], f"{friendly(e)}（{e}）"), *refresh_docs(), gr.skip())
         ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))
@@ -176,7 +213,8 @@ def build_ui(searcher) -> gr.Blocks:
             gr.Info(f"已加入 {ok} 个文件，问答立即可用。", title="提示")
         return (render_upload_report(result.rows, summary), rows, *updates, None)
 
-    def on_delete(doc_id: str | None):
+    def on_delete(doc_id: str | None, token: str):
+        gate.require(token)
         if not doc_id:
             gr.Warning("请先选择要删除的文档。", title="注意")
             return (gr.skip(),) * 4
@@ -190,7 +228,7 @@ def build_ui(searcher) -> gr.Blocks:
     def on_retrieval_test(query: str, k: float):
         try:
             idx = searcher.index()
-            results = {m: retrieve(idx, query, embedder=searcher.embedder, k=int(k), mode=m)
+            results = {m: retrieve(idx, query, embedder=searcher.embedder, k=_bounded_k(k), mode=m)
                        for m in ("dense", "bm25", "hybrid")}
         except RagError as e:
             gr.Warning(friendly(e), title="注意")
@@ -199,8 +237,9 @@ def build_ui(searcher) -> gr.Blocks:
 
     # ------------------------------------------------------------ layout
     rows0 = document_rows(home)
-    with gr.Blocks(title="资料问答助手", analytics_enabled=False) as demo:
+    with gr.Blocks(title="资料问答助手", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         turns = gr.State([])
+        staff_token = gr.State("")  # server-side per session: a client cannot set it
         gr.Markdown("# 资料问答助手\n只根据资料库中的文件回答，每句话都注明出处。", elem_id="app-title")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
@@ -240,9 +279,17 @@ def build_ui(searcher) -> gr.Blocks:
                 cat_status = gr.Markdown(page0.status, elem_id="cat-status")
                 doc_table = gr.Dataframe(page0.rows, headers=DOC_HEADERS, interactive=False, wrap=True,
                                          elem_id="doc-table")
-                with gr.Row():
+                with gr.Group(visible=not gate.read_only, elem_id="staff-login") as login_box:
+                    gr.Markdown("上传和删除文档需要工作人员登录。" if not gate.read_only else "")
+                    with gr.Row(equal_height=True):
+                        login_user = gr.Textbox(label="用户名", elem_id="login-user", scale=2)
+                        login_pw = gr.Textbox(label="密码", type="password", elem_id="login-pw", scale=2)
+                        login_btn = gr.Button("登录", variant="primary", elem_id="login-btn", scale=1)
+                if gate.read_only:
+                    gr.Markdown("本服务以只读模式运行：资料库不能在线修改。", elem_id="read-only-note")
+                with gr.Row(visible=False) as staff_box:
                     with gr.Column(scale=3):
-                        files = gr.File(file_count="multiple", file_types=list(SUPPORTED), elem_id="upload-files",
+                        files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
                                         label=f"上传文件（{' '.join(SUPPORTED)}，单个不超过 "
                                               f"{MAX_UPLOAD_BYTES // 2**20} MB）")
                         add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
@@ -250,6 +297,7 @@ def build_ui(searcher) -> gr.Blocks:
                         del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
                                                  elem_id="del-choice")
                         del_btn = gr.Button("删除所选文档", variant="stop", elem_id="del-btn")
+                        logout_btn = gr.Button("退出登录", size="sm", elem_id="logout-btn")
                 lib_report = gr.HTML(elem_id="lib-report")
             with gr.Tab("检索测试", id="retrieval"):
                 gr.Markdown("比较三种检索方式的排序与得分：语义向量（dense）、关键词（BM25）和两者融合（hybrid）。")
@@ -270,10 +318,14 @@ def build_ui(searcher) -> gr.Blocks:
                     show_progress="hidden")
         clear.click(clear_chat, None, [chat, turns], api_visibility="private")
         chat.click(on_feedback, [turns], [turns], api_visibility="private", show_progress="hidden")
-        add_btn.click(on_upload, [files], [lib_report, doc_table, del_choice, doc_filter, files],
-                      api_visibility="private")
-        del_btn.click(on_delete, [del_choice], [lib_report, doc_table, del_choice, doc_filter],
-                      api_visibility="private")
+        add_btn.click(on_upload, [files, staff_token], [lib_report, doc_table, del_choice, doc_filter, files],
+                      api_visibility="private", concurrency_limit=1)
+        del_btn.click(on_delete, [del_choice, staff_token], [lib_report, doc_table, del_choice, doc_filter],
+                      api_visibility="private", concurrency_limit=1)
+        for trigger in (login_btn.click, login_pw.submit):
+            trigger(on_login, [login_user, login_pw], [staff_token, login_box, staff_box, login_pw],
+                    api_visibility="private")
+        logout_btn.click(on_logout, None, [staff_token, login_box, staff_box], api_visibility="private")
         for trigger in (rt_query.submit, rt_btn.click):
             trigger(on_retrieval_test, [rt_query, rt_k], [rt_out], api_visibility="private")
         demo.load(refresh_docs, None, [doc_table, del_choice, doc_filter], api_visibility="private")
