@@ -205,6 +205,8 @@ def main() -> None:
     ap.add_argument("--max-false-refusal", type=float, default=0.02)
     ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
     ap.add_argument("--out", default=str(ROOT / "rag" / "calibration.json"))
+    ap.add_argument("--reuse-rows", action="store_true",
+                    help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
     home = data_dir()
     inner = get_embedder("e5-small")
@@ -215,14 +217,23 @@ def main() -> None:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
     for name, path in sets:
+        rows_path = home / f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}.jsonl"
+        if args.reuse_rows and rows_path.exists():  # features saved by an earlier run
+            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
+            continue
         if path.suffix == ".jsonl":
             items, index = _jsonl(path), open_index(path.parent / "home", embedder=inner)
         else:
             docs, items = _squad(path)
             index = dataset_index(docs, embedder=inner, progress=True)
         items = items[:args.limit] if args.limit else items
-        collect(name, index, items, emb, rows)
+        new: list[dict] = []
+        collect(name, index, items, emb, new)
         emb.save()
+        with open(rows_path, "w", encoding="utf-8") as f:
+            for r in new:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        rows += new
     models, stats = {}, {}
     for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX)):
         dense = kind == "dense"
@@ -237,7 +248,7 @@ def main() -> None:
                    "article)" + (", the STARD tune fold" if args.stard else "") + "; the stats are on that same "
                    "tuning data. Do not edit by hand.",
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
-           "fitted_on": {name: str(p.name) for name, p in sets}, "limit": args.limit,
+           "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
            "tune_stats": stats, "models": models}
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
