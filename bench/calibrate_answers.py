@@ -6,7 +6,10 @@ Fitted on (never the reported sets):
 - the *tune* half of DRCD dev (articles whose title hashes to bucket 1 of 2;
   the *report* half, bucket 0, is written to ``--report-dir`` for ``rag eval``);
 - the *tune* fold of STARD (``bench/stard_split.py``) over a statute corpus built
-  from ``lawrefbook.tar.gz`` (``bench/statute_corpus.py``), when ``--stard`` is given.
+  from ``lawrefbook.tar.gz`` (``bench/statute_corpus.py``), when ``--stard`` is given:
+  for the selector always, for the refusal model only with ``--stard-in-refusal``
+  (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
+  from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
 
 For every question the hybrid retrieval runs twice: on the full index
 (answerable; sentence label = the sentence contains a gold answer) and with
@@ -51,7 +54,7 @@ from rag.textnorm import normalize, search_form  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
-           "log_len"]
+           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus"]
 SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense"]
 REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage"]
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense"]
@@ -203,6 +206,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
     ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
     ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--stard-in-refusal", action="store_true",
+                    help="Also fit the refusal model on STARD (default: selector only; see docs/answers.md).")
     ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
     ap.add_argument("--out", default=str(ROOT / "rag" / "calibration.json"))
     ap.add_argument("--reuse-rows", action="store_true",
@@ -239,14 +244,16 @@ def main() -> None:
         dense = kind == "dense"
         rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}, lab) for f, lab in r["cands"]]) for r in rows]
         sel = fit_selector(rs, sel_names)
-        ref, st = fit_refusal(rs, sel, ref_names, dense, args.max_false_refusal)
+        ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
+        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, args.max_false_refusal)
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.__dict__, "second_ratio": 0.8}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
     out = {"note": "Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial, the DRCD dev tune half (by "
-                   "article)" + (", the STARD tune fold" if args.stard else "") + "; the stats are on that same "
-                   "tuning data. Do not edit by hand.",
+                   "article)" + (", the STARD tune fold (selector" + (" and refusal" if args.stard_in_refusal else
+                                                                        " only") + ")" if args.stard else "")
+                   + "; the stats are on that same tuning data (in-sample). Do not edit by hand.",
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
            "tune_stats": stats, "models": models}

@@ -72,6 +72,22 @@ def _refusal(question: str, hits: Sequence[Hit], cands: Sequence[Candidate], p: 
                   suggestions=suggestions, confidence=p)
 
 
+def _merge_adjacent(sents: Sequence[ScoredSentence]) -> list[tuple[Hit, int, int]]:
+    """``(hit, start, end)`` quotes; consecutive sentences of one passage become one contiguous quote."""
+    out: list[tuple[Hit, int, int]] = []
+    for s in sents:
+        if out:
+            hit, qs, qe = out[-1]
+            spans = hit.chunk.sentences
+            ends = [e for _, e in spans]
+            if hit.chunk.chunk_id == s.hit.chunk.chunk_id and qe in ends and ends.index(qe) + 1 < len(spans) \
+                    and spans[ends.index(qe) + 1][0] == s.start:
+                out[-1] = (hit, qs, s.end)
+                continue
+        out.append((s.hit, s.start, s.end))
+    return out
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                  refusal: LinearModel | None = None, max_sentences: int = 2,
                  query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
@@ -102,11 +118,12 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)
+    spans = _merge_adjacent([c.sentence for c in chosen])
     citations: list[Citation] = []
     parts: list[str] = []
-    for n, c in enumerate(chosen, 1):
-        s = c.sentence
-        citations.append(citation_from_hit(s.hit, n, (s.start, s.end)))
-        parts.append(f"{s.text}[{n}]")
+    for n, (hit, qs, qe) in enumerate(spans, 1):
+        cit = citation_from_hit(hit, n, (qs, qe))
+        citations.append(cit)
+        parts.append(f"{cit.quote}[{n}]")
     return Answer(question=question, answer="".join(parts), answerable=True, citations=citations,
                   confidence=p)

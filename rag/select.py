@@ -115,6 +115,30 @@ def _sentence_cosines(scored: Sequence[ScoredSentence], qvec: np.ndarray | None,
     return [next(cos) if r is not None else None for r in rows]
 
 
+def _focus(question: str, scored: Sequence[ScoredSentence], idf: Callable[[str], float]) -> list[tuple[float, float]]:
+    """Coverage and bigram overlap with each question unit weighted by how *few* candidates contain it.
+
+    The topic of a question (the entity the passage is about) occurs in most
+    candidate sentences and says nothing about which one answers; the words
+    that ask for something specific (功能, 主持, 首先…制) occur in few.
+    """
+    from .evidence import _bigrams, term_weights
+    from .textnorm import search_form, to_simplified
+    from .tokenize import tokenize
+
+    terms = list(dict.fromkeys(tokenize(question)))
+    w = term_weights(terms, idf)
+    sents = [to_simplified(s.text).lower() for s in scored]
+    n = len(sents) or 1
+    tw = {t: w[t] * (1.0 - sum(t in x for x in sents) / n) for t in terms}
+    q_bi = _bigrams(search_form(question))
+    sent_bi = [_bigrams(x) for x in sents]
+    bw = {b: 1.0 - sum(b in sb for sb in sent_bi) / n for b in q_bi}
+    t_tot, b_tot = sum(tw.values()) or 1.0, sum(bw.values()) or 1.0
+    return [(sum(v for t, v in tw.items() if t in x) / t_tot, sum(v for b, v in bw.items() if b in sb) / b_tot)
+            for x, sb in zip(sents, sent_bi)]
+
+
 def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
                models: AnswerModels | None = None) -> list[Candidate]:
@@ -128,12 +152,17 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     best_cov = max(s.coverage for s in scored)
     best_bi = max(s.bigram for s in scored)
     best_cos = max((c for c in cos if c is not None), default=0.0)
+    focus = _focus(question, scored, idf)
+    best_focus = max(f for f, _ in focus)
+    at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
     out = []
-    for s, c in zip(scored, cos):
+    for i, (s, c) in enumerate(zip(scored, cos)):
         f = {"coverage": s.coverage, "bigram": s.bigram, "answer_type": s.answer_type,
              "missing_top": s.missing_top, "cov_gap": s.coverage - best_cov, "bigram_gap": s.bigram - best_bi,
              "passage": max(s.hit.score, 0.0) / top, "inv_rank": 1.0 / s.hit.rank,
-             "log_len": math.log1p(len(s.text)) / 5.0}
+             "log_len": math.log1p(len(s.text)) / 5.0,
+             "focus": focus[i][0], "focus_bigram": focus[i][1], "focus_gap": focus[i][0] - best_focus,
+             "neighbour_focus": _neighbour(s, at, focus)}
         if have_cos:
             cv = c if c is not None else best_cos - 0.1
             f["cos"] = cv
@@ -145,6 +174,16 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
             cand.p = models.selector.probability(cand.features)
         out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
     return out
+
+
+def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]]) -> float:
+    """The best focus of the sentences just before and after ``s`` in its passage (answers sit next to the match)."""
+    spans = s.hit.chunk.sentences
+    k = next((j for j, (a, _) in enumerate(spans) if a == s.start), None)
+    if k is None:
+        return 0.0
+    near = [spans[j][0] for j in (k - 1, k + 1) if 0 <= j < len(spans)]
+    return max((focus[at[(s.hit.chunk.doc_id, a)]][0] for a in near if (s.hit.chunk.doc_id, a) in at), default=0.0)
 
 
 def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[str, float]:
