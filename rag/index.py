@@ -58,7 +58,7 @@ from .config import ChunkConfig, data_dir
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
-from .sentvec import SENTVEC_FILES, SentenceVectors, build_sentence_vectors
+from .sentvec import SENTVEC_FILES, SentenceVectors, build_sentence_vectors, known_sentence_vectors
 from .store import BM25Store, FaissStore, KeywordStore, VectorStore
 from .tokenize import char_bigrams, tokenize
 
@@ -281,8 +281,10 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
                               "Check the disk and its permissions, then run the command again.") from e
         try:
             vectors = _embed_chunks(texts, embedder, cache, known=known_vectors, progress=progress)
-            sentences = build_sentence_vectors(  # answer-step vectors, same cache
-                docs, chunks, lambda ts: _embed_chunks(ts, embedder, cache, progress=progress), embedder.dim)
+            known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
+            sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
+                docs, chunks, lambda ts: _embed_chunks(ts, embedder, cache, known=known_sentences,
+                                                       progress=progress), embedder.dim)
         finally:
             if cache:
                 cache.close()

@@ -28,7 +28,8 @@ import numpy as np
 from .records import Chunk, Document
 from .textnorm import to_mainland
 
-__all__ = ["SENTVEC_FILES", "SentenceVectors", "build_sentence_vectors", "sentence_texts"]
+__all__ = ["SENTVEC_FILES", "SentenceVectors", "build_sentence_vectors", "known_sentence_vectors",
+           "sentence_texts"]
 
 SENTVEC_FILES = ("sentvec.npy", "sentvec.tsv")
 
@@ -86,6 +87,17 @@ def sentence_texts(docs: dict[str, Document], chunks: Sequence[Chunk]) -> list[t
             seen.add((c.doc_id, s))
             out.append(((c.doc_id, s, e), to_mainland(text[s:e])))
     return out
+
+
+def known_sentence_vectors(previous, fingerprint: str, dim: int) -> dict[str, np.ndarray]:
+    """Embed text → vector of the sentences of ``previous`` (an Index), if built with the same weights."""
+    sv = getattr(previous, "sentences", None)
+    built = previous.manifest.get("embedder", {}) if previous is not None else {}
+    if sv is None or built.get("fingerprint") != fingerprint or built.get("dim") != dim:
+        return {}
+    docs = previous.documents
+    return {to_mainland(docs[d].text[s:e]): sv.vectors[i].astype(np.float32)
+            for i, (d, s, e) in enumerate(sv.keys) if d in docs}
 
 
 def build_sentence_vectors(docs: dict[str, Document], chunks: Sequence[Chunk],

@@ -57,7 +57,8 @@ def test_only_new_and_changed_text_is_embedded_and_segmented(sample_home, sample
     emb = CountingEmbedder(embedder)
     r = update_index([docs], home=sample_home, embedder=emb, progress=False)
     assert sorted(r["added"]) == ["a", "b"] and r["counts"]["documents"] == 3
-    assert len(emb.passages) == 2 and len(segmented) == 2  # the 8 corpus chunks were reused
+    # the 8 corpus chunks and their sentences were reused; new: 2 chunks + 3 sentences (rag/sentvec.py)
+    assert len(emb.passages) == 2 + 3 and len(segmented) == 2
     assert any(FACT_A in t for t in emb.passages) and any(FACT_B in t for t in emb.passages)
 
     # without the cache, unchanged vectors must come from the previous generation
@@ -68,7 +69,7 @@ def test_only_new_and_changed_text_is_embedded_and_segmented(sample_home, sample
     _write(docs, {"c.txt": FACT_C})
     r = update_index([docs], home=sample_home, embedder=emb, sync=True, progress=False)
     assert (r["added"], r["updated"], r["removed"], r["unchanged"]) == (["c"], ["b"], ["a"], [])
-    assert len(emb.passages) == 2 and len(segmented) == 2
+    assert len(emb.passages) == 2 + 2 and len(segmented) == 2  # 2 chunks + their 2 sentences
     assert any(FACT_B2 in t for t in emb.passages) and any(FACT_C in t for t in emb.passages)
 
     # the corpus chunks carry exactly the vectors and terms they had
