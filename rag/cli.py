@@ -186,6 +186,12 @@ def eval_cmd(dataset, index_homes, modes, k, limit, embedder, out, fail_under, a
     Datasets: SQuAD-format JSON (CMRC2018, DRCD), JSONL lines
     {"question", "answers": [...], "answerable": true|false}, or a BEIR folder
     (corpus.jsonl, queries.jsonl, qrels/test.tsv).
+
+    \b
+    Questions are answered exactly as `rag ask` answers them. Each answerable
+    question is also asked with its own article (or the documents holding its
+    answer) removed: removed_refusal_precision/recall say how often that gets
+    the refusal it should.
     """
     from .evaluate import check_thresholds, evaluate_dataset, format_table
 

@@ -13,6 +13,7 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
         vectors.faiss         FAISS IndexFlatIP, row i = chunk i
         bm25/                 bm25s arrays + JSON (jieba terms)
         bm25_bigram/          bm25s arrays + JSON (character bigrams)
+        sentvec.npy, .tsv     one vector per body sentence for the answer step (rag/sentvec.py)
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
