@@ -206,6 +206,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
     ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
     ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--max-false-refusal-lexical", type=float, default=0.05,
+                    help="Budget of the lexical fallback: without cosines it separates worse, so it refuses more "
+                         "answerable questions rather than answer more unanswerable ones.")
     ap.add_argument("--stard-in-refusal", action="store_true",
                     help="Also fit the refusal model on STARD (default: selector only; see docs/answers.md).")
     ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
@@ -245,7 +248,8 @@ def main() -> None:
         rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}, lab) for f, lab in r["cands"]]) for r in rows]
         sel = fit_selector(rs, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
-        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, args.max_false_refusal)
+        budget = args.max_false_refusal if dense else args.max_false_refusal_lexical
+        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget)
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.__dict__, "second_ratio": 0.8}
         stats[kind] = st
