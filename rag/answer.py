@@ -1,77 +1,45 @@
 """Extractive answers with sentence-level citations — no LLM.
 
 From the retrieved hits, every answerable sentence (body text only: no
-headings, captions or pull quotes) is scored against the question by
-:func:`rag.evidence.score_sentences`:
+headings, captions or pull quotes) becomes a candidate with the features of
+:func:`rag.select.candidates`: lexical evidence (weighted term coverage,
+character-bigram overlap, answer type, heaviest missing term), the
+passage's rank and score, and — when the index stores sentence vectors —
+the cosine between the question and the sentence. A logistic *selector*
+learned from data (``bench/calibrate_answers.py``) ranks them by
+P(sentence contains the answer); the best one (and a second one when its P
+comes close) becomes the reply, each followed by an ``[n]`` marker that
+resolves to a :class:`~rag.records.Citation`: the quoted sentence, the
+passage it sits in and their exact offsets in the stored document.
 
-    score = 0.50 · weighted coverage of the question's terms
-          + 0.20 · character-bigram overlap (catches names jieba splits oddly)
-          + 0.15 · answer type: a "多少家" question wants "741家", "哪一年" a year
-          + 0.15 · the passage's retrieval score, normalised to the top hit
-
-The best sentence (and a second one when it scores almost as well) becomes
-the reply, each followed by an ``[n]`` marker that resolves to a
-:class:`~rag.records.Citation`: the quoted sentence, the passage it sits in
-and their exact offsets in the stored document.
-
-Whether to answer at all is a logistic model over features of the evidence
-(coverage, bigram overlap, answer type, heaviest missing term, dense cosine), fitted on held-out data
-by ``bench/calibrate_refusal.py`` — never on the questions we report. Below
-the threshold the reply says plainly that the documents do not contain the
-answer and offers the closest passages as suggestions.
+Whether to answer at all is a second logistic model over the best
+candidate's P and evidence and the best cosines, calibrated on questions
+whose own article was removed from the index (see ``docs/answers.md``).
+Below its threshold the reply says plainly that the documents do not
+contain the answer and offers the closest passages as suggestions. The
+models are fitted per embedder; another embedder gets the lexical models.
 
 This module does not retrieve; it takes hits.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import math
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
+
+import numpy as np
 
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
+from .select import AnswerModels, Candidate, LinearModel, candidates, load_models, question_features
+from .sentvec import SentenceVectors
 
 __all__ = ["NOT_FOUND", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "score_sentences"]
 
 NOT_FOUND = "资料中没有找到与该问题直接相关的内容。"
 
 
-_CALIBRATION = Path(__file__).with_name("calibration.json")
-
-
-@dataclass(frozen=True)
-class RefusalModel:
-    """P(answerable) = sigmoid(bias + Σ weight·feature); answer when P ≥ threshold.
-
-    Features (:func:`evidence_features`): ``coverage``, ``bigram``,
-    ``answer_type`` and ``missing_top`` of the best sentence, and ``dense``
-    (cosine of the best passage) when the retrieval mode has one. The fitted
-    numbers live in ``rag/calibration.json``, written by
-    ``bench/calibrate_refusal.py`` from held-out data (see the README).
-    """
-
-    bias: float
-    weights: dict[str, float]
-    threshold: float = 0.5
-
-    @classmethod
-    def default(cls, *, dense: bool = True) -> "RefusalModel":
-        return _load_calibration()["with_dense" if dense else "lexical"]
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-@functools.lru_cache(maxsize=1)
-def _load_calibration() -> dict[str, RefusalModel]:
-    data = json.loads(_CALIBRATION.read_text(encoding="utf-8"))
-    return {k: RefusalModel(bias=v["bias"], weights=v["weights"], threshold=v["threshold"])
-            for k, v in data["models"].items()}
+#: Kept for compatibility: the logistic model type of the refusal decision.
+RefusalModel = LinearModel
 
 
 def citation_from_hit(hit: Hit, n: int, quote: tuple[int, int] | None = None) -> Citation:
@@ -85,7 +53,7 @@ def citation_from_hit(hit: Hit, n: int, quote: tuple[int, int] | None = None) ->
 
 
 def evidence_features(scored: Sequence[ScoredSentence], hits: Sequence[Hit]) -> dict[str, float]:
-    """The refusal model's inputs: how well the best sentence and passage match."""
+    """Lexical evidence of the best-scored sentence and the best passage cosine (diagnostics)."""
     best = scored[0] if scored else None
     f = {"coverage": best.coverage if best else 0.0, "bigram": best.bigram if best else 0.0,
          "answer_type": best.answer_type if best else 0.0, "missing_top": best.missing_top if best else 1.0}
@@ -95,33 +63,67 @@ def evidence_features(scored: Sequence[ScoredSentence], hits: Sequence[Hit]) -> 
     return f
 
 
+def _refusal(question: str, hits: Sequence[Hit], cands: Sequence[Candidate], p: float) -> Answer:
+    suggestions = []
+    for n, h in enumerate(hits[:3], 1):
+        sent = next((c.sentence for c in cands if c.sentence.hit is h), None)
+        suggestions.append(citation_from_hit(h, n, (sent.start, sent.end) if sent else None))
+    return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
+                  suggestions=suggestions, confidence=p)
+
+
+def _merge_adjacent(sents: Sequence[ScoredSentence]) -> list[tuple[Hit, int, int]]:
+    """``(hit, start, end)`` quotes; consecutive sentences of one passage become one contiguous quote."""
+    out: list[tuple[Hit, int, int]] = []
+    for s in sents:
+        if out:
+            hit, qs, qe = out[-1]
+            spans = hit.chunk.sentences
+            ends = [e for _, e in spans]
+            if hit.chunk.chunk_id == s.hit.chunk.chunk_id and qe in ends and ends.index(qe) + 1 < len(spans) \
+                    and spans[ends.index(qe) + 1][0] == s.start:
+                out[-1] = (hit, qs, s.end)
+                continue
+        out.append((s.hit, s.start, s.end))
+    return out
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
-                 refusal: RefusalModel | None = None, max_sentences: int = 2) -> Answer:
-    """Compose the extractive answer (or a refusal) for ``question`` from ``hits``."""
-    scored = score_sentences(question, hits, idf)
-    best = scored[0] if scored else None
-    features = evidence_features(scored, hits)
-    refusal = refusal or RefusalModel.default(dense="dense" in features)
-    p = refusal.probability(features) if best else 0.0
-    if best is None or p < refusal.threshold:
-        suggestions = []
-        for n, h in enumerate(hits[:3], 1):
-            sent = next((s for s in scored if s.hit is h), None)
-            suggestions.append(citation_from_hit(h, n, (sent.start, sent.end) if sent else None))
-        return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
-                      suggestions=suggestions, confidence=p)
+                 refusal: LinearModel | None = None, max_sentences: int = 2,
+                 query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
+                 fingerprint: str | None = None, models: AnswerModels | None = None) -> Answer:
+    """Compose the extractive answer (or a refusal) for ``question`` from ``hits``.
+
+    ``query_vector`` (the question's embedding) and ``vectors`` (the index's
+    sentence vectors) enable the sentence cosines; ``fingerprint`` names the
+    index's embedder weights, which picks the models (:func:`rag.select.load_models`).
+    ``refusal`` overrides the refusal model.
+    """
+    dense = query_vector is not None and vectors is not None
+    models = models or load_models(fingerprint=fingerprint, dense=dense)
+    if models.kind == "lexical":
+        query_vector = None  # the lexical models were fitted without cosines
+    cands = candidates(question, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)
+    refusal = refusal or models.refusal
+    p = refusal.probability(question_features(cands, hits)) if cands else 0.0
+    if not cands or p < refusal.threshold:
+        return _refusal(question, hits, cands, p)
+    best = cands[0]
     chosen = [best]
-    for s in scored[1:]:
-        if len(chosen) >= max_sentences:
+    for c in cands[1:]:
+        if len(chosen) >= max_sentences or c.p < models.second_ratio * best.p:
             break
-        if s.score >= 0.85 * best.score and s.coverage >= 0.5 and s.text != best.text:
-            chosen.append(s)
-    # keep document order when both come from the same document
-    chosen.sort(key=lambda s: (s.hit.rank, s.start))
+        if c.sentence.text != best.sentence.text:
+            chosen.append(c)
+    # same document: document order; else best first
+    if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
+        chosen.sort(key=lambda c: c.sentence.start)
+    spans = _merge_adjacent([c.sentence for c in chosen])
     citations: list[Citation] = []
     parts: list[str] = []
-    for n, s in enumerate(chosen, 1):
-        citations.append(citation_from_hit(s.hit, n, (s.start, s.end)))
-        parts.append(f"{s.text}[{n}]")
+    for n, (hit, qs, qe) in enumerate(spans, 1):
+        cit = citation_from_hit(hit, n, (qs, qe))
+        citations.append(cit)
+        parts.append(f"{cit.quote}[{n}]")
     return Answer(question=question, answer="".join(parts), answerable=True, citations=citations,
                   confidence=p)

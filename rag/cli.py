@@ -294,6 +294,12 @@ def eval_cmd(dataset, index_homes, modes, k, limit, embedder, out, fail_under, a
     (corpus.jsonl, queries.jsonl, qrels/test.tsv). Dialogue JSONL lines
     {"turns": [{"question", "answers", "answerable"}, ...]} are scored turn by
     turn in context: rows MODE/first, MODE/follow-up, MODE/follow-up-alone.
+
+    \b
+    Questions are answered exactly as `rag ask` answers them. Each answerable
+    question is also asked with its own article (or the documents holding its
+    answer) removed: removed_refusal_precision/recall say how often that gets
+    the refusal it should.
     """
     from .evaluate import check_thresholds, evaluate_dataset, format_table
 

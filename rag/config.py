@@ -25,9 +25,10 @@ class ChunkConfig:
     """Chunker settings, recorded in the index manifest.
 
     800 characters is about one e5 window (≤ 512 tokens) of Chinese text. It
-    was chosen by measurement (``bench/tune_fusion.py``): on the held-out
-    CMRC2018 trial set BM25 recall@1 was 0.917 at 400, 0.951 at 600 and 0.974
-    at 800 characters. Answers quote single sentences, so a longer passage
+    was chosen by a one-off measurement on the CMRC2018 trial set (tuning
+    data, not held out; no script in ``bench/`` reruns it — ``bench/tune_fusion.py``
+    tunes fusion weights only): BM25 recall@1 was 0.917 at 400, 0.951 at 600
+    and 0.974 at 800 characters. Answers quote single sentences, so a longer passage
     costs the reader nothing in precision.
 
     ``size``: target characters per chunk; ``overlap``: characters of trailing

@@ -13,8 +13,10 @@ Metrics per retrieval mode (:func:`evaluate`): recall@1/5/10, MRR@10 and
 nDCG@10 (a hit is a passage containing a gold answer string, or a passage of
 a relevant BEIR document; the ideal ranking counts every relevant passage of
 the index), answer-hit (a gold answer inside the cited quotes,
-and inside the cited passages), refusal precision/recall when unanswerable
-items exist, and latency p50/p95 of retrieve+answer. Like
+and inside the cited passages), the share of answerable questions refused,
+refusal precision/recall when unanswerable items exist and — for SQuAD
+sets — when each question's own article is removed from the index, and
+latency p50/p95 of :func:`rag.qa.ask` (the path users run). Like
 sentence-transformers' evaluators it takes plain data and returns a dict;
 ``primary_metric`` names the headline number. This module builds no UI.
 """
@@ -32,17 +34,19 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer import RefusalModel, build_answer
+from .answer import RefusalModel
 from .config import ChunkConfig, data_dir
 from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import RagError
 from .index import Index, open_index
 from .ingest import RawBlock, assemble
-from .records import Document
+from .qa import ask
+from .records import Answer, Document
 from .retrieve import RetrieveConfig, retrieve
 from .textnorm import normalize, search_form
 
-__all__ = ["EvalItem", "check_thresholds", "evaluate", "evaluate_dataset", "format_table", "load_dataset"]
+__all__ = ["EvalItem", "check_thresholds", "evaluate", "evaluate_dataset", "format_table", "load_dataset",
+           "own_documents", "score_answer"]
 
 KS = (1, 5, 10)
 
@@ -56,6 +60,9 @@ class EvalItem:
     answers: list[str] = field(default_factory=list)
     answerable: bool = True
     relevant_docs: set[str] = field(default_factory=set)
+    #: the documents of the question's own article (SQuAD sets): removed from the index for the
+    #: "own article removed" refusal check
+    source_docs: set[str] = field(default_factory=set)
 
 
 def _squad(path: Path) -> tuple[list[Document], list[EvalItem]]:
@@ -63,15 +70,17 @@ def _squad(path: Path) -> tuple[list[Document], list[EvalItem]]:
     docs: dict[str, Document] = {}
     items: list[EvalItem] = []
     for art in data["data"]:
+        article: set[str] = set()  # shared by the article's items, filled as its paragraphs are read
         for p in art["paragraphs"]:
             doc = assemble([RawBlock(p["context"])], meta={"title": art.get("title", "")}, path=str(path))
             docs.setdefault(doc.doc_id, doc)
+            article.add(doc.doc_id)
             for qa in p["qas"]:
                 if not str(qa.get("question", "")).strip():
                     continue  # a few dataset rows have no question text
                 answers = list(dict.fromkeys(a["text"] for a in qa.get("answers", []) if a["text"].strip()))
                 unans = bool(qa.get("is_impossible")) or not answers
-                items.append(EvalItem(str(qa["id"]), qa["question"], answers, not unans))
+                items.append(EvalItem(str(qa["id"]), qa["question"], answers, not unans, source_docs=article))
     return list(docs.values()), items
 
 
@@ -165,8 +174,16 @@ def _relevant(item: EvalItem, chunk_text: str, doc_id: str) -> bool:
 
 def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | None, modes: Sequence[str] = ("hybrid",),
              k: int = 10, config: RetrieveConfig = RetrieveConfig(), refusal: RefusalModel | None = None,
-             progress: bool = False, per_question: list | None = None) -> dict:
-    """Score ``items`` against ``index`` in each mode; returns ``{mode: metrics}``."""
+             progress: bool = False, per_question: list | None = None, remove_own: bool = True) -> dict:
+    """Score ``items`` against ``index`` in each mode; returns ``{mode: metrics}``.
+
+    Questions are answered by :func:`rag.qa.ask` (k=5), the path users run;
+    retrieval metrics come from a separate top-10 retrieval. With
+    ``remove_own``, every answerable item that knows its own article
+    (``source_docs``) is asked again with that article filtered out: the
+    answer should then be a refusal (``removed_refusal_recall``;
+    ``removed_refusal_precision`` counts the refusals of answerable asks as false).
+    """
     from tqdm import tqdm
 
     emb = _QueryCache(embedder) if embedder is not None else None
@@ -185,39 +202,51 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
             relevant_counts[id(item)] = n
         return relevant_counts[id(item)]
 
+    all_docs = sorted(index.documents)
+    folded_docs: dict[str, str] = {}
     out: dict[str, dict] = {}
     for mode in modes:
         ranks, lat, ndcg = [], [], []
         hit_quote = hit_passage = n_ans = 0
-        refused_unans = refused = n_unans = 0
+        refused_unans = refused = n_unans = refused_ans = 0
+        removed = removed_refused = 0
         for item in tqdm(items, desc=f"eval {mode}", disable=not progress, file=sys.stderr, dynamic_ncols=True):
-            t0 = time.perf_counter()
             if emb is not None:
                 emb.replayed_ms = 0.0
-            hits = retrieve(index, item.question, embedder=emb, k=max(k, 10), mode=mode, config=config)
-            ans = build_answer(item.question, hits[:5], idf=index.keyword.idf, refusal=refusal)
+            t0 = time.perf_counter()
+            ans = ask(index, item.question, embedder=emb, k=5, mode=mode, config=config, refusal=refusal)
             lat.append((time.perf_counter() - t0) * 1000 + (emb.replayed_ms if emb is not None else 0.0))
+            hits = retrieve(index, item.question, embedder=emb, k=max(k, 10), mode=mode, config=config)
             rel = [_relevant(item, h.chunk.text, h.chunk.doc_id) for h in hits[:10]]
             first = next((i + 1 for i, r in enumerate(rel) if r), None)
+            score = score_answer(item, ans)
             if item.answerable:
                 ranks.append(first)
                 ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, n_relevant(item)))))
                 ndcg.append(sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r) / ideal)
                 n_ans += 1
-                if ans.answerable and item.answers:
-                    golds = [search_form(normalize(a)[0]) for a in item.answers]
-                    hit_quote += any(g in search_form(c.quote) for g in golds for c in ans.citations)
-                    hit_passage += any(g in search_form(c.text) for g in golds for c in ans.citations)
+                hit_quote += score["quote_hit"]
+                hit_passage += score["passage_hit"]
+                refused_ans += score["refused"]
             else:
                 n_unans += 1
-                refused_unans += not ans.answerable
-            refused += not ans.answerable
+                refused_unans += score["refused"]
+            refused += score["refused"]
+            row = {"id": item.qid, "mode": mode, "question": item.question, "answerable_gold": item.answerable,
+                   "rank": first, "answerable": ans.answerable, "confidence": round(ans.confidence, 4),
+                   "answer": ans.answer, "latency_ms": round(lat[-1], 2), "top": [h.chunk.chunk_id for h in hits[:5]]}
+            own = own_documents(index, item, folded_docs) if remove_own and item.answerable else set()
+            if own:
+                others = [d for d in all_docs if d not in own]
+                if others:
+                    neg = ask(index, item.question, embedder=emb, k=5, mode=mode, config=config, doc_ids=others,
+                              refusal=refusal)
+                    removed += 1
+                    removed_refused += not neg.answerable
+                    row["own_article_removed"] = {"answerable": neg.answerable,
+                                                  "confidence": round(neg.confidence, 4)}
             if per_question is not None:
-                per_question.append({"id": item.qid, "mode": mode, "question": item.question,
-                                     "answerable_gold": item.answerable, "rank": first,
-                                     "answerable": ans.answerable, "confidence": round(ans.confidence, 4),
-                                     "answer": ans.answer, "latency_ms": round(lat[-1], 2),
-                                     "top": [h.chunk.chunk_id for h in hits[:5]]})
+                per_question.append(row)
         m: dict[str, float | int | None] = {"questions": len(items), "answerable": n_ans}
         if n_ans:
             for kk in KS:
@@ -227,14 +256,58 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
             if any(i.answers for i in items):
                 m["answer_hit_quote"] = hit_quote / n_ans
                 m["answer_hit_passage"] = hit_passage / n_ans
+            m["refused_answerable"] = refused_ans / n_ans
         if n_unans:
             m["unanswerable"] = n_unans
             m["refusal_precision"] = refused_unans / refused if refused else 0.0
             m["refusal_recall"] = refused_unans / n_unans
+        if removed:
+            # the answerable asks (full index) and the same questions with their own article removed
+            m["removed_questions"] = removed
+            m["removed_refusal_recall"] = removed_refused / removed
+            m["removed_refusal_precision"] = removed_refused / max(removed_refused + refused_ans, 1)
         m["latency_p50_ms"] = float(np.percentile(lat, 50)) if lat else None
         m["latency_p95_ms"] = float(np.percentile(lat, 95)) if lat else None
         out[mode] = m
     return out
+
+
+def own_documents(index: Index, item: EvalItem, folded: dict[str, str] | None = None) -> set[str]:
+    """The documents to remove for the item's "own article removed" ask.
+
+    SQuAD items know their article (``source_docs``); for other items these
+    are the documents containing a gold answer string (e.g. the law that holds
+    a STARD gold article).
+    """
+    if item.source_docs:
+        return set(item.source_docs)
+    if not item.answers:
+        return set()
+    folded = {} if folded is None else folded
+    if not folded:
+        folded.update({d: search_form(doc.text) for d, doc in index.documents.items()})
+    golds = [search_form(normalize(a)[0]) for a in item.answers]
+    return {d for d, t in folded.items() if any(g in t for g in golds)}
+
+
+def score_answer(item: EvalItem, answer: Answer) -> dict[str, bool]:
+    """Per-question scoring of one :class:`~rag.records.Answer` (also used for dialogue turns).
+
+    ``quote_hit``: a gold answer string inside a cited quote; ``passage_hit``:
+    inside a cited passage (both False when refused or when the item has no
+    answer strings); ``refused``; ``correct``: quote hit for an answerable
+    item, refusal for an unanswerable one.
+
+    >>> from rag.records import Answer
+    >>> score_answer(EvalItem("1", "q", ["741家"]), Answer("q", "…", False, []))["refused"]
+    True
+    """
+    golds = [search_form(normalize(a)[0]) for a in item.answers]
+    quote = answer.answerable and any(g in search_form(c.quote) for g in golds for c in answer.citations)
+    passage = answer.answerable and any(g in search_form(c.text) for g in golds for c in answer.citations)
+    refused = not answer.answerable
+    return {"quote_hit": bool(quote), "passage_hit": bool(passage), "refused": refused,
+            "correct": bool(quote) if item.answerable else refused}
 
 
 def dataset_index(docs: list[Document], *, embedder: Embedder, chunk_config: ChunkConfig = ChunkConfig(),
@@ -330,7 +403,8 @@ def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
 def format_table(result: dict) -> str:
     """A plain-text table of :func:`evaluate_dataset` output (one row per mode)."""
     cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit_quote", "answer_hit_passage",
-            "refusal_precision", "refusal_recall", "latency_p50_ms", "latency_p95_ms"]
+            "refused_answerable", "refusal_precision", "refusal_recall", "removed_refusal_precision",
+            "removed_refusal_recall", "latency_p50_ms", "latency_p95_ms"]
     modes = result["modes"]
     present = [c for c in cols if any(c in m for m in modes.values())]
     head = f"{result['dataset']}  ({result['documents']} docs, {result['chunks']} chunks, {result['embedder']})"

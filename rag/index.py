@@ -13,6 +13,7 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
         vectors.faiss         FAISS IndexFlatIP, row i = chunk i
         bm25/                 bm25s arrays + JSON (jieba terms)
         bm25_bigram/          bm25s arrays + JSON (character bigrams)
+        sentvec.npy, .tsv     one vector per body sentence for the answer step (rag/sentvec.py)
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
@@ -58,6 +59,7 @@ from .config import ChunkConfig, data_dir
 from .embed import Embedder
 from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
+from .sentvec import SENTVEC_FILES, SentenceVectors, build_sentence_vectors, known_sentence_vectors
 from .store import BM25Store, FaissStore, KeywordStore, VectorStore, store_config
 from .tokenize import char_bigrams, tokenize
 
@@ -80,6 +82,7 @@ class Index:
     keyword: KeywordStore
     terms: list[list[str]] = field(default_factory=list)
     bigram: KeywordStore | None = None  # BM25 over character bigrams (hybrid mode)
+    sentences: "SentenceVectors | None" = None  # per-sentence vectors (rag/sentvec.py), None in older indexes
 
     @property
     def embedder_name(self) -> str:
@@ -294,6 +297,10 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
                               "Check the disk and its permissions, then run the command again.") from e
         try:
             vectors = _embed_chunks(texts, embedder, cache, known=known_vectors, progress=progress)
+            known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
+            sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
+                docs, chunks, lambda ts: _embed_chunks(ts, embedder, cache, known=known_sentences,
+                                                       progress=progress), embedder.dim)
         finally:
             if cache:
                 cache.close()
@@ -314,7 +321,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         if store["kind"] != "local":
             manifest["store"] = store
         try:
-            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword, bigram)
+            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword, bigram, sentences)
         except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
             full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
             if not full and not isinstance(e, OSError) and "write" not in str(e).lower():
@@ -323,7 +330,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             raise IndexError_(f"{what} while writing the index at {home}; nothing was changed and the previous "
                               "index is still in use. Free some space (or fix the permissions) and run the "
                               "command again.") from e
-        return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram)
+        return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram, sentences)
 
 
 def _build_stores(store: dict, home: Path, vectors: np.ndarray, terms: list[list[str]], bigrams: list[list[str]],
@@ -349,7 +356,7 @@ def _load_stores(path: Path, manifest: dict, chunks: list[Chunk], terms: list[li
 
 def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
                       terms: list[list[str]], dense: VectorStore, keyword: KeywordStore,
-                      bigram: KeywordStore) -> Path:
+                      bigram: KeywordStore, sentences: SentenceVectors | None = None) -> Path:
     tmp = home / f".tmp-{uuid.uuid4().hex[:8]}"
     cur = home / "CURRENT"
     previous = cur.read_text().strip() if cur.exists() else ""
@@ -359,7 +366,8 @@ def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chu
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
         files = (["documents.jsonl", "chunks.jsonl", "terms.jsonl"]
-                 + dense.save(tmp) + keyword.save(tmp) + bigram.save(tmp))
+                 + dense.save(tmp) + keyword.save(tmp) + bigram.save(tmp)
+                 + (sentences.save(tmp) if sentences is not None else []))
         manifest = dict(manifest, files={f: _sha256(tmp / f) for f in sorted(files)})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _fsync_tree(tmp)
@@ -474,13 +482,14 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
         shared = _Interner()
         terms = [shared(r["t"]) for r in _read_jsonl(path / "terms.jsonl")]
         dense, keyword, bigram = _load_stores(path, manifest, chunks, terms)
+        sentences = SentenceVectors.load(path) if SENTVEC_FILES[0] in manifest.get("files", {}) else None
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"The index at {path} cannot be loaded ({e.__class__.__name__}: {e}). "
                            "Rebuild it with `rag index --rebuild corpus/`.") from e
     if len(dense) != len(chunks) or len(keyword) != len(chunks) or len(bigram) != len(chunks):
         raise IndexCorrupt(f"The index at {path} is inconsistent ({len(chunks)} chunks, {len(dense)} vectors). "
                            "Rebuild it with `rag index --rebuild corpus/`.")
-    return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram)
+    return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram, sentences)
 
 
 def check_embedder(manifest: dict, embedder: Embedder) -> None:

@@ -1,7 +1,9 @@
 """Question answering: the thin layer that composes retrieve → answer.
 
 :func:`ask` runs one question against a loaded :class:`~rag.index.Index`
-and returns an :class:`~rag.records.Answer` with timings.
+and returns an :class:`~rag.records.Answer` with timings; it is the one
+answering path (``rag ask``, the UI, the HTTP API and ``rag eval`` all use it).
+The question's embedding from retrieval is reused by the answer step.
 :class:`Searcher` keeps an index and its embedder loaded for long-running
 processes (the UI, the HTTP API) and swaps in a new index generation when
 ``CURRENT`` changes, so readers keep answering from the old index while a
@@ -14,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from .answer import RefusalModel, build_answer
 from .batching import QueryBatcher
@@ -37,14 +41,33 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     """
     t0 = time.perf_counter()
     q = clean_question(question)
-    hits = retrieve(index, q, embedder=embedder, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+    seen = _Remember(embedder) if embedder is not None else None
+    hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
-    ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal)
+    ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
+                       query_vector=seen.last if seen is not None else None, vectors=index.sentences,
+                       fingerprint=index.manifest["embedder"].get("fingerprint"))
     label_citations(ans, hits, validity(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
+
+
+class _Remember:
+    """Passes an embedder through and keeps the last query vector (reused by the answer step)."""
+
+    def __init__(self, inner: Embedder):
+        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
+        self.last: np.ndarray | None = None
+
+    def embed_queries(self, texts):
+        v = self.inner.embed_queries(texts)
+        self.last = v[0] if len(v) == 1 else None
+        return v
+
+    def embed_passages(self, texts, **kw):
+        return self.inner.embed_passages(texts, **kw)
 
 
 class Searcher:

@@ -137,9 +137,30 @@ def test_folder_of_bad_files_indexes_the_good_ones(rag_home, tmp_path):
     assert "交通 news" in {d.title for d in open_index(rag_home).documents.values()}
 
 
-def test_size_limit_is_checked_before_reading(tmp_path):
+def test_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
+    import builtins
+    import io
+    import pathlib
+
     big = tmp_path / "big.txt"
     with open(big, "wb") as f:
         f.truncate(MAX_BYTES + 1)  # sparse: costs no disk and no time
+    reads = []
+
+    def guard(real):
+        def wrapper(self_or_file, *a, **k):
+            target = self_or_file if isinstance(self_or_file, (str, bytes, pathlib.PurePath)) else None
+            if target is not None and pathlib.Path(target) == big:
+                reads.append(real.__name__)
+                raise AssertionError("the oversized file was opened before its size was checked")
+            return real(self_or_file, *a, **k)
+        wrapper.__name__ = real.__name__
+        return wrapper
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", guard(pathlib.Path.read_bytes))
+    monkeypatch.setattr(pathlib.Path, "open", guard(pathlib.Path.open))
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))
+    monkeypatch.setattr(io, "open", guard(io.open))
     with pytest.raises(IngestError, match="limit is 20 MB.*Split"):
         load_file(big)
+    assert reads == []

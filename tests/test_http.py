@@ -16,7 +16,6 @@ import re
 import socket
 import threading
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,14 +37,10 @@ ERROR_KEYS = {"message", "type", "param", "code"}
 
 
 def _app(home: Path):
-    """The combined app and True; the API alone and False if the UI cannot be built (its own tests cover it)."""
-    try:
-        from rag.server import create_app
+    """The app `rag serve` runs (API + UI); if it cannot be built, the tests fail rather than skip."""
+    from rag.server import create_app
 
-        return create_app(home), True
-    except Exception as e:  # noqa: BLE001 — reported, not swallowed: the API is still tested
-        warnings.warn(f"Testing the API without the UI: create_app failed ({type(e).__name__}: {e})")
-        return create_api(Searcher(home)), False
+    return create_app(home)
 
 
 @contextlib.contextmanager
@@ -82,14 +77,13 @@ def searcher(home) -> Searcher:
 
 @pytest.fixture(scope="module")
 def served(home):
-    app, with_ui = _app(home)
-    with _serving(app) as url:
-        yield url, with_ui
+    with _serving(_app(home)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def base_url(served) -> str:
-    return served[0]
+    return served
 
 
 @pytest.fixture(scope="module")
@@ -350,9 +344,7 @@ def test_openapi_schema(client):
     assert ask["properties"]["mode"]["enum"] == ["hybrid", "dense", "bm25"]
 
 
-def test_ui_is_mounted_beside_the_api(served, client):
-    if not served[1]:
-        pytest.skip("ui.app could not be built; the API was served alone")
+def test_ui_is_mounted_beside_the_api(client):
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
 

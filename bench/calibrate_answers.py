@@ -1,0 +1,270 @@
+"""Fit the sentence selector and the refusal model (rag/calibration.json) from ../shared/data.
+
+Fitted on (never the reported sets):
+
+- CMRC2018 *trial* (all 1,002 questions, 256 articles);
+- the *tune* half of DRCD dev (articles whose title hashes to bucket 1 of 2;
+  the *report* half, bucket 0, is written to ``--report-dir`` for ``rag eval``);
+- the *tune* fold of STARD (``bench/stard_split.py``) over a statute corpus built
+  from ``lawrefbook.tar.gz`` (``bench/statute_corpus.py``), when ``--stard`` is given:
+  for the selector always, for the refusal model only with ``--stard-in-refusal``
+  (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
+  from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
+
+For every question the hybrid retrieval runs twice: on the full index
+(answerable; sentence label = the sentence contains a gold answer) and with
+the question's own article removed (unanswerable). The selector is a
+logistic regression over per-sentence features (:func:`rag.select.candidates`)
+of the answerable runs; the refusal model a logistic regression over
+:func:`rag.select.question_features` of both runs, its threshold the highest
+one refusing at most ``--max-false-refusal`` of the answerable tune
+questions. Both are fitted twice: with sentence cosines (for the embedder
+of this run, recorded by name and weights fingerprint) and lexical-only
+(the fallback for any other embedder). Question embeddings are cached in
+``$RAG_HOME/qcache.npz``; the passage/sentence embedding cache sits in each
+dataset index.
+
+    RAG_HOME=/tmp/h1/home python bench/calibrate_answers.py [--limit N] [--stard]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+
+from rag.config import data_dir  # noqa: E402
+from rag.embed import get_embedder  # noqa: E402
+from rag.evaluate import EvalItem, _jsonl, _squad, dataset_index, own_documents  # noqa: E402
+from rag.index import open_index  # noqa: E402
+from rag.update import update_index  # noqa: E402
+from rag.retrieve import clean_question, retrieve  # noqa: E402
+from rag.select import AnswerModels, LinearModel, candidates, question_features  # noqa: E402
+from rag.textnorm import normalize, search_form  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
+           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus"]
+SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense"]
+REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage"]
+REF_DENSE = REF_LEX + ["cos", "max_cos", "dense"]
+
+
+class CachedQueries:
+    """Embedder wrapper: question vectors memoised on disk, the last one kept for the answer step."""
+
+    def __init__(self, inner, path: Path):
+        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
+        self.path, self.last = path, None
+        self.memo: dict[str, np.ndarray] = {}
+        if path.exists():
+            z = np.load(path, allow_pickle=False)
+            if str(z["fp"]) == inner.fingerprint:
+                self.memo = dict(zip(z["texts"].tolist(), z["vecs"]))
+
+    def embed_queries(self, texts):
+        todo = [t for t in texts if t not in self.memo]
+        if todo:
+            for t, v in zip(todo, self.inner.embed_queries(todo)):
+                self.memo[t] = v
+        v = np.stack([self.memo[t] for t in texts])
+        self.last = v[0] if len(texts) == 1 else None
+        return v
+
+    def embed_passages(self, texts, **kw):
+        return self.inner.embed_passages(texts, **kw)
+
+    def save(self) -> None:
+        texts = list(self.memo)
+        np.savez(self.path, fp=np.array(self.inner.fingerprint), texts=np.array(texts),
+                 vecs=np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32))
+
+
+def drcd_halves(path: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Split DRCD dev by article (title hash) into tune and report SQuAD files."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    halves: dict[str, list] = {"tune": [], "report": []}
+    for art in data["data"]:
+        b = int(hashlib.sha256(art.get("title", "").encode("utf-8")).hexdigest(), 16) % 2
+        halves["report" if b == 0 else "tune"].append(art)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in ("tune", "report"):
+        p = out_dir / f"drcd_dev_{name}.json"
+        p.write_text(json.dumps({"version": data.get("version", ""), "data": halves[name]}, ensure_ascii=False),
+                     encoding="utf-8")
+        paths.append(p)
+    return paths[0], paths[1]
+
+
+def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict]) -> None:
+    """Both runs (full index, own article removed) of every answerable item → feature rows."""
+    all_docs = set(index.documents)
+    folded: dict[str, str] = {}
+    t0 = time.time()
+    for i, it in enumerate(items):
+        if not it.answerable or not it.answers:
+            continue
+        q = clean_question(it.question)
+        golds = [search_form(normalize(a)[0]) for a in it.answers]
+        others = sorted(all_docs - own_documents(index, it, folded))
+        for answerable, doc_ids in ((1, None), (0, others)):
+            hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
+            cands = candidates(q, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            dense = [h.dense for h in hits if h.dense is not None]
+            rows.append({"set": name, "qid": it.qid, "answerable": answerable, "dense": max(dense) if dense else 0.0,
+                         "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))
+                                   for c in cands]})
+        if i % 250 == 0:
+            print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0) -> LinearModel:
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=C, max_iter=2000).fit(X, y)
+    return LinearModel(float(m.intercept_[0]), {n: float(w) for n, w in zip(names, m.coef_[0])})
+
+
+def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
+    X, y = [], []
+    for r in rows:
+        if r["answerable"] and any(lab for _, lab in r["cands"]):
+            for f, lab in r["cands"]:
+                X.append([f.get(n, 0.0) for n in names])
+                y.append(lab)
+    return _lr(np.array(X), np.array(y), names)
+
+
+def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
+    from rag.select import Candidate
+
+    feats = []
+    for r in rows:
+        cands = []
+        for f, _ in r["cands"]:
+            f = f if dense else {k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}
+            cands.append(Candidate(None, f, selector.probability(f)))
+        cands.sort(key=lambda c: -c.p)
+        q = question_features(cands, [])
+        if dense and cands:
+            q["dense"] = r["dense"]
+        feats.append(q)
+    return feats, np.array([r["answerable"] for r in rows])
+
+
+def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float) -> tuple[LinearModel, dict]:
+    feats, y = refusal_features(rows, selector, dense)
+    X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+    m = _lr(X, y, names)
+    p = np.array([m.probability(f) for f in feats])
+    pos = np.sort(p[y == 1])
+    thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
+    refused = p < thr
+    stats = {"tune_false_refusal": float(refused[y == 1].mean()), "tune_refusal_recall": float(refused[y == 0].mean()),
+             "tune_refusal_precision": float((refused & (y == 0)).sum() / max(refused.sum(), 1)),
+             "tune_questions": int((y == 1).sum())}
+    return LinearModel(m.bias, m.weights, thr), stats
+
+
+def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
+    """Share of answerable tune questions whose top candidate contains the answer (fit data: optimistic)."""
+    ok = n = 0
+    for r in rows:
+        if not r["answerable"]:
+            continue
+        n += 1
+        if r["cands"]:
+            strip = (lambda f: f) if dense else (lambda f: {k: v for k, v in f.items() if not k.startswith(("cos", "passage_d"))})
+            best = max(r["cands"], key=lambda c: selector.probability(strip(c[0])))
+            ok += best[1]
+    return {"tune_top_sentence_has_answer": ok / max(n, 1)}
+
+
+def stard_index(out: Path) -> Path:
+    """The statute corpus (bench/statute_corpus.py) indexed with today's ingest under ``out/home``."""
+    from statute_corpus import build
+
+    if not (out / "stard_tune.jsonl").exists():
+        print(json.dumps(build(out), ensure_ascii=False), file=sys.stderr)
+    update_index([out / "laws"], home=out / "home", embedder=get_embedder("e5-small"), progress=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
+    ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
+    ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--max-false-refusal-lexical", type=float, default=0.05,
+                    help="Budget of the lexical fallback: without cosines it separates worse, so it refuses more "
+                         "answerable questions rather than answer more unanswerable ones.")
+    ap.add_argument("--stard-in-refusal", action="store_true",
+                    help="Also fit the refusal model on STARD (default: selector only; see docs/answers.md).")
+    ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
+    ap.add_argument("--out", default=str(ROOT / "rag" / "calibration.json"))
+    ap.add_argument("--reuse-rows", action="store_true",
+                    help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
+    args = ap.parse_args()
+    home = data_dir()
+    inner = get_embedder("e5-small")
+    emb = CachedQueries(inner, home / "qcache.npz")
+    tune_drcd, report_drcd = drcd_halves(DATA / "drcd" / "DRCD_dev.json", Path(args.report_dir))
+    sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
+    if args.stard:
+        sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
+    rows: list[dict] = []
+    for name, path in sets:
+        rows_path = home / f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}.jsonl"
+        if args.reuse_rows and rows_path.exists():  # features saved by an earlier run
+            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
+            continue
+        if path.suffix == ".jsonl":
+            items, index = _jsonl(path), open_index(path.parent / "home", embedder=inner)
+        else:
+            docs, items = _squad(path)
+            index = dataset_index(docs, embedder=inner, progress=True)
+        items = items[:args.limit] if args.limit else items
+        new: list[dict] = []
+        collect(name, index, items, emb, new)
+        emb.save()
+        with open(rows_path, "w", encoding="utf-8") as f:
+            for r in new:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        rows += new
+    models, stats = {}, {}
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX)):
+        dense = kind == "dense"
+        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}, lab) for f, lab in r["cands"]]) for r in rows]
+        sel = fit_selector(rs, sel_names)
+        ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
+        budget = args.max_false_refusal if dense else args.max_false_refusal_lexical
+        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget)
+        st.update(selection_stats(rs, sel, dense))
+        models[kind] = {"selector": sel.__dict__, "refusal": ref.__dict__, "second_ratio": 0.8}
+        stats[kind] = st
+        print(kind, json.dumps(st), file=sys.stderr)
+    out = {"note": "Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial, the DRCD dev tune half (by "
+                   "article)" + (", the STARD tune fold (selector" + (" and refusal" if args.stard_in_refusal else
+                                                                        " only") + ")" if args.stard else "")
+                   + "; the stats are on that same tuning data (in-sample). Do not edit by hand.",
+           "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
+           "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
+           "tune_stats": stats, "models": models}
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("RAG_HOME", "/tmp/h1/home")
+    main()

@@ -1,0 +1,204 @@
+"""Learned sentence selection and the refusal decision.
+
+For every sentence of the retrieved passages, :func:`candidates` gathers
+features — the lexical evidence of :mod:`rag.evidence` (term coverage,
+bigram overlap, answer type, heaviest missing term), the passage's rank
+and fused score, and, when the index stores sentence vectors
+(:mod:`rag.sentvec`) and the question was embedded, the cosine between the
+question and the sentence (what lets 在哪办护照 or an English question
+reach 出入境管理机构受理申请). A logistic model (the *selector*) turns them
+into P(sentence contains the answer); a second one (the *refusal* model)
+turns the best sentence's features into P(the documents answer the
+question).
+
+Both are fitted by ``bench/calibrate_answers.py`` and stored in
+``rag/calibration.json`` together with the embedder they were fitted for
+(name and weights fingerprint). With any other embedder, or without
+sentence vectors (an index built before them, ``bm25`` mode), the
+lexical-only models fitted in the same run are used and a warning says so —
+the e5 numbers are never applied to another embedder.
+
+This module does not retrieve or compose the reply (:mod:`rag.answer`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .evidence import ScoredSentence, score_sentences
+from .records import Hit
+from .sentvec import SentenceVectors
+
+__all__ = ["AnswerModels", "Candidate", "LinearModel", "candidates", "load_models", "question_features"]
+
+log = logging.getLogger("rag.select")
+CALIBRATION = Path(__file__).with_name("calibration.json")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """P = sigmoid(bias + Σ weight·feature); features missing from the input count as 0."""
+
+    bias: float
+    weights: dict[str, float]
+    threshold: float = 0.5
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LinearModel":
+        return cls(bias=float(d["bias"]), weights={k: float(v) for k, v in d["weights"].items()},
+                   threshold=float(d.get("threshold", 0.5)))
+
+
+@dataclass(frozen=True)
+class AnswerModels:
+    """The selector and refusal models of one kind (``"dense"`` or ``"lexical"``)."""
+
+    kind: str
+    selector: LinearModel
+    refusal: LinearModel
+    second_ratio: float = 0.8  # quote a second sentence when its P is at least this share of the best's
+
+
+@dataclass
+class Candidate:
+    sentence: ScoredSentence
+    features: dict[str, float] = field(default_factory=dict)
+    p: float = 0.0
+
+
+@functools.lru_cache(maxsize=4)
+def _calibration(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+_warned: set[str] = set()
+
+
+def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATION) -> AnswerModels:
+    """The models for an index built with embedder ``fingerprint``.
+
+    ``dense`` says whether sentence cosines are available for this question.
+    The dense models are used only for the embedder they were fitted for.
+    """
+    data = _calibration(str(path))
+    fitted = data["fitted_for"]
+    kind = "dense" if dense and fingerprint == fitted["fingerprint"] else "lexical"
+    if dense and kind == "lexical" and fingerprint not in _warned:
+        _warned.add(str(fingerprint))
+        log.warning("Answer models were fitted for embedder %s (weights %s); this index uses weights %s, so the "
+                    "lexical-only models are used (no sentence cosines). Refit with bench/calibrate_answers.py "
+                    "for this embedder.", fitted["embedder"], fitted["fingerprint"], fingerprint)
+    m = data["models"][kind]
+    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), LinearModel.from_dict(m["refusal"]),
+                        float(m.get("second_ratio", 0.8)))
+
+
+def _sentence_cosines(scored: Sequence[ScoredSentence], qvec: np.ndarray | None,
+                      vectors: SentenceVectors | None) -> list[float | None]:
+    if qvec is None or vectors is None:
+        return [None] * len(scored)
+    rows = [vectors.rows(s.hit.chunk.doc_id, [(s.start, s.end)])[0] for s in scored]
+    have = [r for r in rows if r is not None]
+    cos = iter(vectors.cosines(qvec, have).tolist())
+    return [next(cos) if r is not None else None for r in rows]
+
+
+def _focus(question: str, scored: Sequence[ScoredSentence], idf: Callable[[str], float]) -> list[tuple[float, float]]:
+    """Coverage and bigram overlap with each question unit weighted by how *few* candidates contain it.
+
+    The topic of a question (the entity the passage is about) occurs in most
+    candidate sentences and says nothing about which one answers; the words
+    that ask for something specific (功能, 主持, 首先…制) occur in few.
+    """
+    from .evidence import _bigrams, term_weights
+    from .textnorm import search_form, to_simplified
+    from .tokenize import tokenize
+
+    terms = list(dict.fromkeys(tokenize(question)))
+    w = term_weights(terms, idf)
+    sents = [to_simplified(s.text).lower() for s in scored]
+    n = len(sents) or 1
+    tw = {t: w[t] * (1.0 - sum(t in x for x in sents) / n) for t in terms}
+    q_bi = _bigrams(search_form(question))
+    sent_bi = [_bigrams(x) for x in sents]
+    bw = {b: 1.0 - sum(b in sb for sb in sent_bi) / n for b in q_bi}
+    t_tot, b_tot = sum(tw.values()) or 1.0, sum(bw.values()) or 1.0
+    return [(sum(v for t, v in tw.items() if t in x) / t_tot, sum(v for b, v in bw.items() if b in sb) / b_tot)
+            for x, sb in zip(sents, sent_bi)]
+
+
+def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
+               query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
+               models: AnswerModels | None = None) -> list[Candidate]:
+    """Every answerable sentence of ``hits`` with its features (and P when ``models`` is given), best first."""
+    scored = score_sentences(question, hits, idf)
+    if not scored:
+        return []
+    cos = _sentence_cosines(scored, query_vector, vectors)
+    have_cos = any(c is not None for c in cos)
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    best_cov = max(s.coverage for s in scored)
+    best_bi = max(s.bigram for s in scored)
+    best_cos = max((c for c in cos if c is not None), default=0.0)
+    focus = _focus(question, scored, idf)
+    best_focus = max(f for f, _ in focus)
+    at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
+    out = []
+    for i, (s, c) in enumerate(zip(scored, cos)):
+        f = {"coverage": s.coverage, "bigram": s.bigram, "answer_type": s.answer_type,
+             "missing_top": s.missing_top, "cov_gap": s.coverage - best_cov, "bigram_gap": s.bigram - best_bi,
+             "passage": max(s.hit.score, 0.0) / top, "inv_rank": 1.0 / s.hit.rank,
+             "log_len": math.log1p(len(s.text)) / 5.0,
+             "focus": focus[i][0], "focus_bigram": focus[i][1], "focus_gap": focus[i][0] - best_focus,
+             "neighbour_focus": _neighbour(s, at, focus)}
+        if have_cos:
+            cv = c if c is not None else best_cos - 0.1
+            f["cos"] = cv
+            f["cos_gap"] = cv - best_cos
+            f["passage_dense"] = s.hit.dense if s.hit.dense is not None else 0.0
+        out.append(Candidate(s, f))
+    if models is not None:
+        for cand in out:
+            cand.p = models.selector.probability(cand.features)
+        out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
+    return out
+
+
+def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]]) -> float:
+    """The best focus of the sentences just before and after ``s`` in its passage (answers sit next to the match)."""
+    spans = s.hit.chunk.sentences
+    k = next((j for j, (a, _) in enumerate(spans) if a == s.start), None)
+    if k is None:
+        return 0.0
+    near = [spans[j][0] for j in (k - 1, k + 1) if 0 <= j < len(spans)]
+    return max((focus[at[(s.hit.chunk.doc_id, a)]][0] for a in near if (s.hit.chunk.doc_id, a) in at), default=0.0)
+
+
+def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[str, float]:
+    """The refusal model's inputs: the best candidate's P and evidence, and the best cosines."""
+    if not cands:
+        return {"missing_top": 1.0}
+    best = cands[0]
+    p = min(max(best.p, 1e-6), 1 - 1e-6)
+    f = {"selector_logit": math.log(p / (1 - p)), "coverage": best.features["coverage"],
+         "bigram": best.features["bigram"], "answer_type": best.features["answer_type"],
+         "missing_top": best.features["missing_top"],
+         "max_coverage": max(c.features["coverage"] for c in cands)}
+    if "cos" in best.features:
+        f["cos"] = best.features["cos"]
+        f["max_cos"] = max(c.features["cos"] for c in cands)
+        dense = [h.dense for h in hits if h.dense is not None]
+        f["dense"] = max(dense) if dense else 0.0
+    return f
