@@ -24,7 +24,7 @@ from rag.embed import get_embedder
 from rag.embed_openai import OpenAIEmbedder
 from rag.errors import EmbedderError, IndexMismatch
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
 
 
 def _free_port() -> int:
