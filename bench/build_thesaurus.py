@@ -221,8 +221,10 @@ ADAPTER_GRID = ((0, 0.0), (100, 1e-2), (200, 1e-3), (400, 1e-3))  # (steps, L2);
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--no-adapter", action="store_true", help="ship no query adapter (see docs/legal-retrieval.md)")
     a = ap.parse_args()
     t0 = time.time()
+    grid_adapter = ((0, 0.0),) if a.no_adapter else ADAPTER_GRID
     from rag.embed import get_embedder
     from rag.expand import FORMAT, _from_dict
     env = load_env()
@@ -238,7 +240,7 @@ def main() -> None:
     print(f"halves: {h.count(0)} / {h.count(1)} questions", flush=True)
     # 1. adapter hyper-parameters, cross-fitted on the two halves of tune (dense hit@10 on the other half)
     adapters = {}
-    for cfg in ADAPTER_GRID:
+    for cfg in grid_adapter:
         hs = []
         for part in (0, 1):
             fit = [i for i in range(len(recs)) if h[i] != part]
@@ -249,7 +251,7 @@ def main() -> None:
         print(f"  adapter steps={cfg[0]} l2={cfg[1]}: cross-fitted dense hit@10 {sum(hs) / len(recs):.3f}"
               f" ({time.time() - t0:.0f} s)", flush=True)
         adapters[cfg] = sum(hs) / len(recs)
-    best_cfg = max(ADAPTER_GRID, key=lambda c: adapters[c])
+    best_cfg = max(grid_adapter, key=lambda c: adapters[c])
     # 2. fusion weights, cross-fitted: lexicon + adapter from one half, features on the other
     grid = [w for w in itertools.product((0.4, 0.6, 0.8, 1.0), (0.0, 0.1, 0.2), (0.0, 0.1, 0.2),
                                          (0.0, 0.1, 0.2, 0.3), (0.0, 0.1, 0.2, 0.4))]
