@@ -6,7 +6,10 @@ Weights are chosen on the *tune* fold; numbers are printed for tune and *report*
 (``bench/stard_split.py``). Needs the cached vectors of ``bench/stard_embed.py``; with a partial
 cache, every method runs over the embedded articles only (the header says how many).
 
-    python bench/bench_stard.py [--out bench/results/stard.md] [--latency 200]
+    RAG_STARD_EMB=/tmp/h5/snap python bench/bench_stard.py [--out bench/results/stard.md] [--limit N]
+
+``RAG_STARD_EMB`` names the vector shard folder (default /tmp/h5/emb); freeze a copy while
+``stard_embed.py`` still runs so the lexicon and the bench see the same articles.
 """
 
 from __future__ import annotations
