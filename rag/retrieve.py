@@ -38,6 +38,7 @@ import numpy as np
 from .embed import Embedder
 from .errors import QueryError
 from .evidence import evidence, score_sentences
+from .expand import adapt_query, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .index import Index
 from .records import Hit
@@ -55,7 +56,10 @@ class RetrieveConfig:
     """Hybrid settings. ``weight``: dense share of the fused score; ``bigram_weight``:
     character-bigram BM25 share (word BM25 gets the rest); ``candidates``: depth per
     retriever; ``fusion``: ``"convex"`` (default) or ``"rrf"``; ``rerank_weight`` and
-    ``rerank_depth``: sentence-evidence re-ranking (0 turns it off)."""
+    ``rerank_depth``: sentence-evidence re-ranking (0 turns it off). ``statute``:
+    ``"auto"`` (default) uses :mod:`rag.expand` — lay→statute query expansion, a law
+    prior, a query adapter and weights fitted on STARD — when most passages come from
+    statute documents, ``"on"``/``"off"`` force it; ``lexicon``: another lexicon file."""
 
     weight: float = 0.3
     bigram_weight: float = 0.35
@@ -65,6 +69,8 @@ class RetrieveConfig:
     dense_norm: str = "minmax"
     rerank_weight: float = 0.8
     rerank_depth: int = 20
+    statute: str = "auto"
+    lexicon: str | None = None
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -166,10 +172,13 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     dense: dict[int, float] = {}
     bm25: dict[int, float] = {}
     bigram: dict[int, float] = {}
+    lex = statute_lexicon(index, config.statute, config.lexicon)  # None unless a statute index
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
         qv = embedder.embed_queries([to_mainland(q)])[0]
+        if lex is not None:
+            qv = adapt_query(lex, qv, embedder.name)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
     if mode in ("bm25", "hybrid"):
@@ -182,6 +191,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = dense
     elif mode == "bm25":
         scores = bm25
+    elif lex is not None:
+        scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
         scores = fuse(dense, bm25, bigram, weight=config.weight, bigram_weight=config.bigram_weight,
                       method=config.fusion, rrf_k=config.rrf_k, dense_norm=config.dense_norm)
