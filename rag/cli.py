@@ -53,6 +53,10 @@ def _echo_json(obj) -> None:
     _echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+k_option = click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
+                        help="Passages to retrieve.")
+mode_option = click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid",
+                           show_default=True)
 home_option = click.option("--home", type=click.Path(file_okay=False), default=None,
                            help="Index/data directory (default: $RAG_HOME or ./index).")
 
@@ -157,9 +161,8 @@ def _switch_store(home, kind: str, uri: str | None) -> dict | None:
 @main.command("ask")
 @click.argument("question")
 @home_option
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
-              help="Passages to retrieve.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@k_option
+@mode_option
 @click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract (see README).")
 @click.option("--type", "types", multiple=True, metavar="TYPE",
@@ -206,9 +209,8 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
 
 @main.command("chat")
 @home_option
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
-              help="Passages to retrieve.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@k_option
+@mode_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON answer per line (the `rag ask --json` shape).")
 @_fail_nicely
 def chat_cmd(home, k, mode, as_json):
