@@ -350,7 +350,8 @@ def test_gradio_client_ask_matches_cli_json(server):
         assert got[key] == cli[key], key
     assert set(got["timings_ms"]) == {"retrieve", "answer", "total"}
     assert set(got["citations"][0]) == {"n", "doc_id", "title", "section", "chunk_id", "start", "end", "quote",
-                                        "text", "score", "quote_start", "quote_end", "date"}
+                                        "text", "score", "quote_start", "quote_end", "date", "label", "doc_type",
+                                        "validity"}
 
 
 @pytest.mark.slow
