@@ -10,6 +10,8 @@ Every message says what went wrong *and* what to do about it.
     │   ├── EmptyDocument      no text after extraction (empty file, scanned PDF)
     │   └── DecodeError        binary data, or an encoding we cannot detect
     ├── QueryError             a question we refuse to search for
+    │   └── FilterError        a filter (type, date, law) that is malformed or matches nothing (rag.filters)
+    ├── AuthError              a staff login or session that is refused (rag.auth)
     ├── EmbedderError          a model cannot be found or loaded
     └── IndexError_            base for index problems (avoids shadowing the builtin)
         ├── IndexNotFound      no index built at that path yet
