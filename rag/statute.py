@@ -91,9 +91,15 @@ def is_statute(texts: list[str]) -> bool:
 def parse_header(lines: list[str]) -> dict[str, Any]:
     """Dates, issuing body, 文号 and validity from header lines.
 
+    ``version`` is the date of the text: the latest adoption, amendment or publication date, and
+    the effective date only when the header gives no other (parts of one law that state or omit
+    their 施行 date alike are one version).
+
     >>> h = parse_header(["2020年12月7日 最高人民法院审判委员会第1820次会议通过", "2021年1月1日 施行"])
     >>> h["adopted"], h["effective"], h["issuer"], h["version"]
-    ('2020-12-07', '2021-01-01', '最高人民法院', '2021-01-01')
+    ('2020-12-07', '2021-01-01', '最高人民法院', '2020-12-07')
+    >>> parse_header(["2020年5月28日 第十三届全国人民代表大会第三次会议通过"])["version"]
+    '2020-05-28'
     """
     meta: dict[str, Any] = {}
     dates: list[str] = []
@@ -105,8 +111,9 @@ def parse_header(lines: list[str]) -> dict[str, Any]:
         cuts = [m.start() for m in ms[1:]]  # one segment per date: "2021年3月1日…通过 2021年3月5日…公布"
         for seg in ([line[s:e] for s, e in zip([0] + cuts, cuts + [len(line)])] if ms else [line]):
             _header_segment(seg, meta, dates)
-    if dates:
-        meta["version"] = max(dates)
+    text_dates = [d for d in (meta.get("adopted"), meta.get("amended"), meta.get("published")) if d]
+    if text_dates or dates:
+        meta["version"] = max(text_dates or dates)
     if "number" in meta:
         meta["doc_number"] = meta.pop("number")
     return meta

@@ -190,3 +190,28 @@ def test_cli_and_api_filters(law_home):
     assert all(c["doc_type"] == "行政法规" for c in body["citations"] + body["suggestions"])
     bad = client.post("/api/ask", json={"question": "试用期", "filters": {"types": ["x"]}})
     assert bad.status_code == 400 and "type" in json.dumps(bad.json(), ensure_ascii=False)
+
+
+def test_parts_of_one_law_are_not_versions_of_each_other():
+    """The civil code ships as one file per 编; 婚姻家庭编 omits its 施行 line. Parts adopted the same day are
+    one version, so none is marked 已被修改 (and demoted); a later amendment still supersedes."""
+    from types import SimpleNamespace
+
+    from rag.filters import validity
+    from rag.ingest import parse_bytes
+
+    head = "# 中华人民共和国民法典\n\n# {part}\n\n2020年5月28日 第十三届全国人民代表大会第三次会议通过\n\n{eff}<!-- INFO END -->\n\n"
+    body = "## 第一章  一般规定\n\n第{n}条 本编调整{what}。\n\n第{m}条 其他规定适用本编。\n"
+    general = parse_bytes((head.format(part="总则", eff="2021年1月1日 施行\n\n")
+                           + body.format(n="一", m="二", what="民事关系")).encode(), "总则.md")
+    family = parse_bytes((head.format(part="婚姻家庭编", eff="")
+                          + body.format(n="一千零四十", m="一千零四十一", what="因婚姻家庭产生的民事关系")).encode(),
+                         "婚姻家庭编.md")
+    assert general.meta["version"] == family.meta["version"] == "2020-05-28"
+    docs = {d.doc_id: d for d in (general, family)}
+    assert validity(SimpleNamespace(documents=docs)) == {}
+    amended = parse_bytes((head.format(part="总则", eff="2030年1月1日 第十九届全国人民代表大会常务委员会修正\n\n")
+                           + body.format(n="一", m="二", what="民事关系（新）")).encode(), "总则(2030-01-01).md")
+    docs[amended.doc_id] = amended
+    assert validity(SimpleNamespace(documents=docs)).get(general.doc_id) == "已被修改"
+    assert amended.doc_id not in validity(SimpleNamespace(documents=docs))
