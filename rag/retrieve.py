@@ -57,9 +57,12 @@ class RetrieveConfig:
     character-bigram BM25 share (word BM25 gets the rest); ``candidates``: depth per
     retriever; ``fusion``: ``"convex"`` (default) or ``"rrf"``; ``rerank_weight`` and
     ``rerank_depth``: sentence-evidence re-ranking (0 turns it off). ``statute``:
-    ``"auto"`` (default) uses :mod:`rag.expand` — lay→statute query expansion, a law
-    prior, a query adapter and weights fitted on STARD — when most passages come from
-    statute documents, ``"on"``/``"off"`` force it; ``lexicon``: another lexicon file."""
+    ``"off"`` (default) or ``"auto"`` (use :mod:`rag.expand` — lay→statute query
+    expansion, a law prior, a query adapter and weights fitted on STARD — on indexes
+    made of legal documents alone) or ``"on"``. Off by default: it raises STARD hit@10
+    but lowers hit@1, and the answer layer's refusal model (fitted on general hybrid
+    scores) refuses most answers it ranks (README, issue 10). ``lexicon``: another
+    lexicon file."""
 
     weight: float = 0.3
     bigram_weight: float = 0.35
@@ -69,7 +72,7 @@ class RetrieveConfig:
     dense_norm: str = "minmax"
     rerank_weight: float = 0.8
     rerank_depth: int = 20
-    statute: str = "auto"
+    statute: str = "off"
     lexicon: str | None = None
 
 

@@ -67,7 +67,7 @@ def test_statute_setting_is_validated_and_news_indexes_are_left_alone(sample_ind
     assert not is_statute_index(sample_index)
     assert statute_lexicon(sample_index) is None and statute_lexicon(sample_index, "off") is None
     q = "温州人工智能局做什么"
-    auto = retrieve(sample_index, q, embedder=embedder, k=5)
+    auto = retrieve(sample_index, q, embedder=embedder, k=5, config=RetrieveConfig(statute="auto"))
     off = retrieve(sample_index, q, embedder=embedder, k=5, config=RetrieveConfig(statute="off"))
     assert [(h.chunk.chunk_id, h.score) for h in auto] == [(h.chunk.chunk_id, h.score) for h in off]
 
@@ -111,10 +111,11 @@ def statute_index(tmp_path_factory, embedder):
 
 def test_statute_index_uses_the_lexicon_and_finds_what_citizens_mean(statute_index, embedder):
     assert is_statute_index(statute_index)
-    hits = retrieve(statute_index, "老公欠的债我要还吗", embedder=embedder, k=3)
+    auto = RetrieveConfig(statute="auto")
+    hits = retrieve(statute_index, "老公欠的债我要还吗", embedder=embedder, k=3, config=auto)
     assert any("夫妻共同债务" in h.chunk.text for h in hits), [h.chunk.text[:40] for h in hits]
-    hits = retrieve(statute_index, "试用期最长可以约定多久", embedder=embedder, k=3)
+    hits = retrieve(statute_index, "试用期最长可以约定多久", embedder=embedder, k=3, config=auto)
     assert any("试用期不得超过" in h.chunk.text for h in hits), [h.chunk.text[:40] for h in hits]
-    on = retrieve(statute_index, "老公欠的债我要还吗", embedder=embedder, k=10)
+    on = retrieve(statute_index, "老公欠的债我要还吗", embedder=embedder, k=10, config=auto)
     off = retrieve(statute_index, "老公欠的债我要还吗", embedder=embedder, k=10, config=RetrieveConfig(statute="off"))
     assert [h.score for h in on] != [h.score for h in off]   # the statute path really ran
