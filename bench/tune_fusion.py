@@ -1,4 +1,4 @@
-"""Choose the hybrid fusion by measurement on held-out data (CMRC2018 *trial*).
+"""Choose the hybrid fusion by measurement on tuning data (CMRC2018 *trial*; the README reports dev).
 
 Prints recall@1/5 and MRR@10 for BM25, dense, reciprocal-rank fusion,
 convex score fusion, the added character-bigram BM25 and the sentence-evidence

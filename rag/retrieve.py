@@ -5,7 +5,7 @@ vector), ``bm25`` (BM25 over jieba words) and ``hybrid``. Queries go through
 the same normalisation as documents (full-width folding, traditional →
 simplified, Taiwan phrasing), so 溫州人工智慧局 finds 温州人工智能局.
 
-Hybrid, chosen by measurement on the held-out CMRC2018 trial set
+Hybrid, chosen by measurement on the CMRC2018 trial set (tuning data; reported on dev)
 (``bench/tune_fusion.py``; numbers in the README):
 
 1. candidates: the union of the top 50 of dense, word BM25 and a second BM25
