@@ -100,14 +100,13 @@ def is_statute_index(index, *, share: float = 0.5) -> bool:
     article beside the law set) keeps the general hybrid: the lexicon was fitted on citizens'
     legal questions only, and its adapter costs hit@1 (docs/legal-retrieval.md).
     """
-    cached = getattr(index, "_rag_statute", None)
-    if cached is None:
+    def compute() -> bool:
         docs = index.documents
         n = sum(1 for c in index.chunks if docs[c.doc_id].meta.get("doc_type") in STATUTE_TYPES)
         typed = all(d.meta.get("doc_type") for d in docs.values())
-        cached = bool(index.chunks) and typed and n >= share * len(index.chunks)
-        index._rag_statute = cached
-    return cached
+        return bool(index.chunks) and typed and n >= share * len(index.chunks)
+
+    return index.derived(("statute-index", share), compute)
 
 
 def statute_lexicon(index, setting: str = "auto", path: str | Path | None = None) -> Lexicon | None:
@@ -134,11 +133,7 @@ def adapt_query(lex: Lexicon, qv: np.ndarray, embedder_name: str = "e5-small") -
 
 
 def _titles(index) -> list[str]:
-    cached = getattr(index, "_rag_titles", None)
-    if cached is None or len(cached) != len(index.chunks):
-        cached = [index.documents[c.doc_id].title for c in index.chunks]
-        index._rag_titles = cached
-    return cached
+    return index.derived("chunk-titles", lambda: [index.documents[c.doc_id].title for c in index.chunks])
 
 
 def expand(lex: Lexicon, terms: Sequence[str], *, top: int = 12) -> dict[str, float]:

@@ -27,8 +27,8 @@ from .errors import QueryError
 from .index import Index
 from .statute import DOC_TYPES
 
-__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "FilterError", "Filters", "document_mask", "prefer_current",
-           "validity"]
+__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "FilterError", "Filters", "document_mask", "not_in_force",
+           "prefer_current", "validity"]
 
 SUPERSEDED_FACTOR = 0.8
 TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation": "司法解释", "rule": "部门规章",
@@ -136,11 +136,16 @@ def validity(index: Index) -> dict[str, str]:
     return out
 
 
+def not_in_force(index: Index) -> dict[str, str]:
+    """:func:`validity` of a loaded index, computed once per generation rather than per question."""
+    return index.derived("validity", lambda: validity(index))
+
+
 def prefer_current(index: Index, scores: dict[int, float], filters: Filters | None) -> dict[int, float]:
     """Multiply the scores of rows from superseded versions by ``SUPERSEDED_FACTOR``."""
     if not scores or (filters is not None and (filters.law or not filters.prefer_current)):
         return scores
-    old = validity(index)
+    old = not_in_force(index)
     if not old:
         return scores
     return {r: s * SUPERSEDED_FACTOR if old.get(index.chunks[r].doc_id) == "已被修改" and s > 0 else s

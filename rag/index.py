@@ -50,7 +50,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -66,6 +66,7 @@ from .tokenize import char_bigrams, tokenize
 __all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index", "read_manifest"]
 
 FORMAT_VERSION = 2
+T = TypeVar("T")
 BIGRAM_DIR = "bm25_bigram"
 TOKENIZER = "jieba-search-nohmm+t2s-v1"
 
@@ -83,10 +84,18 @@ class Index:
     terms: list[list[str]] = field(default_factory=list)
     bigram: KeywordStore | None = None  # BM25 over character bigrams (hybrid mode)
     sentences: "SentenceVectors | None" = None  # per-sentence vectors (rag/sentvec.py), None in older indexes
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def embedder_name(self) -> str:
         return self.manifest["embedder"]["name"]
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per loaded generation (a generation never changes once published), e.g.
+        which documents are superseded, or whether this is a statute index — not once per query."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def doc_rows(self) -> dict[str, np.ndarray]:
         """Rows of each document's chunks (for filters)."""

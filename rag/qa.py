@@ -24,7 +24,7 @@ from .batching import QueryBatcher
 from .config import data_dir
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
-from .filters import Filters, validity
+from .filters import Filters, not_in_force
 from .records import Answer
 from .statute import label_citations
 from .retrieve import RetrieveConfig, clean_question, retrieve
@@ -47,7 +47,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
                        query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                        fingerprint=index.manifest["embedder"].get("fingerprint"))
-    label_citations(ans, hits, validity(index))  # statutes: 《…》第X条, type, 已被修改
+    label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
