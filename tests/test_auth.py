@@ -9,11 +9,7 @@ The same calls after a real staff login do change it — so the test can fail.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -23,7 +19,7 @@ from click.testing import CliRunner
 from rag.auth import AuthError, SessionSigner, UserStore
 from rag.cli import main
 
-from .test_ui import CORPUS, RAG, ROOT, _free_port, _wait_http
+from .test_ui import serving_with_staff
 
 PASSWORD = "correct horse battery staple"
 
@@ -86,24 +82,8 @@ def test_serve_on_public_address_without_staff_is_refused(tmp_path):
 @pytest.fixture(scope="module")
 def staff_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("auth_home")
-    env = dict(os.environ, RAG_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
-               PYTHONUNBUFFERED="1")
-    subprocess.run([*RAG, "index", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True, cwd=ROOT)
-    subprocess.run([*RAG, "users", "add", "staff", "--password-stdin"], input=PASSWORD + "\n", text=True, env=env,
-                   check=True, capture_output=True, cwd=ROOT)
-    port = _free_port()
-    proc = subprocess.Popen([*RAG, "serve", "--port", str(port), "--rate-limit", "off"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_http(url, proc)
+    with serving_with_staff(home, "staff", PASSWORD, "--rate-limit", "off") as (url, _env):
         yield url, home
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(8)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _library_state(home: Path) -> tuple:

@@ -9,6 +9,7 @@ gradio_client against ``rag ask --json``, and the pure helpers of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -107,28 +108,36 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
     raise TimeoutError(f"{url} did not come up in {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``rag serve`` on a free port with a fresh index of corpus/; yields (url, home)."""
-    home = tmp_path_factory.mktemp("rag_home")
+@contextlib.contextmanager
+def serving_with_staff(home: Path, user: str, password: str, *serve_args: str):
+    """A fresh index of the sample article in ``home``, one staff user, and ``rag serve`` on a free port;
+    yields ``(url, env)`` and stops the server afterwards."""
     env = dict(os.environ, RAG_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
                PYTHONUNBUFFERED="1")
     subprocess.run([*RAG, "index", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True, cwd=ROOT)
-    subprocess.run([*RAG, "users", "add", STAFF[0], "--password-stdin"], input=STAFF[1] + "\n", text=True, env=env,
+    subprocess.run([*RAG, "users", "add", user, "--password-stdin"], input=password + "\n", text=True, env=env,
                    check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
-    proc = subprocess.Popen([*RAG, "serve", "--port", str(port), "--corpus", str(CORPUS)], env=env, cwd=ROOT,
+    proc = subprocess.Popen([*RAG, "serve", "--port", str(port), *serve_args], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_http(url, proc)
-        yield url, home, env
+        yield url, env
     finally:
         proc.terminate()
         try:
             proc.wait(8)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``rag serve`` on a free port with a fresh index of the sample article; yields (url, home, env)."""
+    home = tmp_path_factory.mktemp("rag_home")
+    with serving_with_staff(home, *STAFF, "--corpus", str(CORPUS)) as (url, env):
+        yield url, home, env
 
 
 @pytest.fixture(scope="module")
