@@ -35,7 +35,8 @@ from rag.select import LinearModel, load_models  # noqa: E402
 from rag.statute_answer import DEPTH, STATUTE_MODELS, article_features, question_features  # noqa: E402
 from rag.textnorm import normalize, search_form  # noqa: E402
 
-SETTINGS = {"general hybrid": RetrieveConfig(statute="off"), "statute path": RetrieveConfig(statute="on")}
+SETTINGS = {"general hybrid": RetrieveConfig(statute="off"), "statute path": RetrieveConfig(statute="on"),
+            "general hybrid + re-ranker": RetrieveConfig(statute_rerank=True)}
 DENSE_ONLY = ("cos", "cos_gap", "max_cos")
 MAX_FALSE_REFUSAL = 0.10  # on tune; the target is <= 15 % refused
 #: Quote a second provision when second quotes of that P were gold at least this often on tune (set, not tuned:
