@@ -175,8 +175,30 @@ def cmd_measure(a) -> None:
                     f"{m.get('removed_refusal_precision', 0):.2f} / {m.get('removed_refusal_recall', 0):.2f} |")
             print(line, flush=True)
             lines.append(line)
+    rows = [r for r in collect(index, emb, items, Path(a.cache) / f"rows_{a.fold}{a.limit or ''}.jsonl")
+            if r["setting"] == FIT_SETTING and r["answerable"]]
+    lines += ["", second_stats(rows)]
+    print(lines[-1])
     if a.out:
         Path(a.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def second_stats(rows: list[dict]) -> str:
+    """How often the shipped model quotes a second provision (general hybrid hits) and how often it is gold."""
+    from rag.statute_answer import load_statute_models
+    fp = json.loads(STATUTE_MODELS.read_text(encoding="utf-8"))["fitted_for"]["fingerprint"]
+    m = load_statute_models(fingerprint=fp, dense=True)
+    quoted = gold = 0
+    for r in rows:
+        ps = [m.article.probability(f) for f in r["arts"]]
+        if len(ps) > 1:
+            i = max(range(1, len(ps)), key=lambda j: ps[j])
+            if ps[i] >= m.second and r["is_article"][i]:
+                quoted += 1
+                gold += r["gold"][i]
+    return (f"Second provision quoted (general hybrid hits, before refusal) for {quoted} of {len(rows)} questions "
+            f"({quoted / max(len(rows), 1):.1%}); it is a gold article in {gold / max(quoted, 1):.1%} of them "
+            f"(the first quote: {np.mean([r['gold'][0] for r in rows]):.1%}).")
 
 
 def main() -> None:
