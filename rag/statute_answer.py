@@ -187,11 +187,10 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
                       suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
     chosen = [hits[0]]
-    others = sorted(range(1, len(arts)), key=lambda i: -probs[i])
-    for i in others[:1]:
-        h = hits[i]
-        if probs[i] >= models.second and is_article(h) and h.chunk.chunk_id != hits[0].chunk.chunk_id:
-            chosen.append(h)
+    if len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
+        i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
+        if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
+            chosen.append(hits[i])
     citations = [_citation(h, n) for n, h in enumerate(chosen, 1)]
     text = "\n".join(_quote_line(c, h.chunk.article) for c, h in zip(citations, chosen))
     return Answer(question=question, answer=text, answerable=True, citations=citations, confidence=p)
