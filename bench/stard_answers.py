@@ -139,6 +139,22 @@ def fit_kind(rows: list[dict], dense: bool) -> tuple[dict, dict]:
     return model, stats
 
 
+def crossfit(rows: list[dict], dense: bool) -> dict:
+    """Fit on one half of tune (by question id), apply the threshold to the other, both ways."""
+    import hashlib
+    half = {r["qid"]: int(hashlib.sha256(str(r["qid"]).encode()).hexdigest(), 16) % 2 for r in rows}
+    fr, rr = [], []
+    for h in (0, 1):
+        model, _ = fit_kind([r for r in rows if half[r["qid"]] != h], dense)
+        art, ref = LinearModel.from_dict(model["article"]), LinearModel.from_dict(model["refusal"])
+        for r in rows:
+            if half[r["qid"]] == h:
+                arts = [_strip(f, dense) for f in r["arts"]]
+                p = ref.probability(question_features(arts, [art.probability(f) for f in arts]))
+                (fr if r["answerable"] else rr).append(p < ref.threshold)
+    return {"crossfit_false_refusal": float(np.mean(fr)), "crossfit_refusal_recall": float(np.mean(rr))}
+
+
 def cmd_fit(a) -> None:
     index, emb = _open(a.set)
     _, items = load_dataset(a.set / "stard_tune.jsonl")
@@ -146,6 +162,7 @@ def cmd_fit(a) -> None:
     models, stats = {}, {}
     for kind in ("dense", "lexical"):
         models[kind], stats[kind] = fit_kind(rows, kind == "dense")
+        stats[kind].update(crossfit(rows, kind == "dense"))
     fp = index.manifest["embedder"]
     out = {"note": "Written by bench/stard_answers.py fit. Fitted on the STARD tune fold only (31-law corpus; "
                    "negatives: the same questions with their gold law removed), hits of the general hybrid; "
