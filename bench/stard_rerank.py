@@ -28,12 +28,13 @@ from rag.evaluate import _QueryCache, load_dataset  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.retrieve import RetrieveConfig, clean_question, fuse, rerank_by_evidence  # noqa: E402
 from rag.select import LinearModel  # noqa: E402
-from rag.statute_rerank import DEPTH, RERANK_MODELS, candidate_features  # noqa: E402
+from rag.statute_rerank import RERANK_MODELS, candidate_features  # noqa: E402
 from rag.textnorm import normalize, search_form, to_mainland  # noqa: E402
 from rag.tokenize import char_bigrams, tokenize  # noqa: E402
 
 KS = (1, 5, 10)
 LEX = None
+DEPTH = 20  # candidates per question (--depth); the product re-ranks rag.statute_rerank.DEPTH
 
 
 def channels(index, q: str, qv, cfg: RetrieveConfig = RetrieveConfig()):
@@ -59,7 +60,8 @@ def collect(index, emb, items, cache: Path) -> list[dict]:
         qv = emb.embed_queries([to_mainland(q)])[0]
         scores, dense, bm25, bigram = channels(index, q, qv)
         prior = law_posterior(LEX, tokenize(q)) if LEX is not None else None
-        rows, feats = candidate_features(index, q, scores, dense, bm25, bigram, query_vector=qv, law_prior=prior)
+        rows, feats = candidate_features(index, q, scores, dense, bm25, bigram, query_vector=qv, law_prior=prior,
+                                         depth=DEPTH)
         golds = [search_form(normalize(a)[0]) for a in it.answers]
         gold = [int(any(g in search_form(index.chunks[r].text) for g in golds)) for r in rows]
         out.append({"qid": it.qid, "feats": feats, "gold": gold})
@@ -98,15 +100,17 @@ def hits(rows, model: LinearModel | None) -> dict[str, float]:
 
 
 def main() -> None:
+    global LEX, DEPTH
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", type=Path, default=Path(os.environ.get("RAG_STARD_SET", "/tmp/cal/sets/stard")))
     ap.add_argument("--cache", default="/tmp/h3/stard_rerank")
     ap.add_argument("--model", default=str(RERANK_MODELS))
     ap.add_argument("--out", default="")
-    ap.add_argument("--law-prior", action="store_true")
+    ap.add_argument("--law-prior", action="store_true", help="add the lexicon's law prior as a feature")
+    ap.add_argument("--depth", type=int, default=DEPTH, help="candidates per question (measured: 20 and 50)")
     a = ap.parse_args()
-    global LEX
     LEX = load_lexicon() if a.law_prior else None
+    DEPTH = a.depth
     from rag.embed import get_embedder
     index = open_index(a.set / "home")
     emb = _QueryCache(get_embedder(index.embedder_name))

@@ -39,7 +39,7 @@ from .tokenize import tokenize
 __all__ = ["DEPTH", "RERANK_MODELS", "RerankModel", "candidate_features", "load_rerank_model", "rerank"]
 
 RERANK_MODELS = Path(__file__).resolve().parent / "data" / "statute_rerank.json"
-DEPTH = int(__import__("os").environ.get("RAG_RERANK_DEPTH", "20"))
+DEPTH = 20  # the general hybrid keeps its top 20 after evidence re-ranking
 
 
 @dataclass(frozen=True)
