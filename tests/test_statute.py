@@ -270,13 +270,12 @@ def test_statute_answer_refuses_below_threshold_and_leaves_other_passages_to_the
     assert ans.answer == "《中华人民共和国劳动合同法》第三十九条（节选）：" + part.chunk.text + "[1]"
 
 
-def test_shipped_statute_models_record_their_embedder_and_fall_back_to_lexical():
-    from rag.select import CALIBRATION
+def test_shipped_statute_models_record_their_embedder_and_fall_back_to_lexical(embedder):
     from rag.statute_answer import STATUTE_MODELS, load_statute_models
 
     data = json.loads(STATUTE_MODELS.read_text(encoding="utf-8"))
     fp = data["fitted_for"]["fingerprint"]
-    assert fp == json.loads(CALIBRATION.read_text(encoding="utf-8"))["fitted_for"]["fingerprint"]
+    assert fp == embedder.fingerprint  # fitted for the default embedder's weights
     assert "tune" in data["note"] and "report" not in data["note"]
     dense = load_statute_models(fingerprint=fp, dense=True)
     assert dense.kind == "dense" and "cos" in dense.article.weights
