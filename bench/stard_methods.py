@@ -73,6 +73,15 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
                         config=RetrieveConfig(statute="on"))
         return [int(h.chunk.doc_id[1:]) for h in hits]
 
+    def general(rerank: bool):
+        cfg = RetrieveConfig(statute_rerank=rerank)
+
+        def fn(q, v):
+            vec.v = v
+            hits = retrieve(index, q, embedder=vec, k=10, mode="hybrid", doc_ids=doc_ids, config=cfg)
+            return [int(h.chunk.doc_id[1:]) for h in hits]
+        return fn
+
     def adapted_dense(q, v):
         _, d, _, _ = base_channels(index, q, adapt_query(lex, v), m)
         return top(d)
@@ -86,6 +95,8 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
         "dense e5-small": channel("dense"),
         "BM25 words, whole archive (64,744 articles)": channel("bm25", full=True),
         "hybrid, README default + evidence re-ranking (current product)": fused(base, rerank=0.8),
+        "general: rag.retrieve.retrieve()": general(False),
+        "general + statute re-ranker (lexical; fitted on the 31-law tune rows)": general(True),
     }
     if lex.weights:
         no = {"expand": 0.0, "law": 0.0}

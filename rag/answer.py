@@ -32,6 +32,7 @@ from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
 from .select import AnswerModels, Candidate, LinearModel, candidates, load_models, question_features
 from .sentvec import SentenceVectors
+from .statute_answer import statute_answer
 
 __all__ = ["NOT_FOUND", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "score_sentences"]
 
@@ -98,7 +99,12 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     sentence vectors) enable the sentence cosines; ``fingerprint`` names the
     index's embedder weights, which picks the models (:func:`rag.select.load_models`).
     ``refusal`` overrides the refusal model.
+    When the top hit is a statute article (and no model is overridden), the
+    article is quoted whole with its label (:mod:`rag.statute_answer`).
     """
+    if refusal is None and models is None and (statute := statute_answer(
+            question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint)):
+        return statute
     dense = query_vector is not None and vectors is not None
     models = models or load_models(fingerprint=fingerprint, dense=dense)
     if models.kind == "lexical":

@@ -215,3 +215,99 @@ def test_parts_of_one_law_are_not_versions_of_each_other():
     docs[amended.doc_id] = amended
     assert validity(SimpleNamespace(documents=docs)).get(general.doc_id) == "已被修改"
     assert amended.doc_id not in validity(SimpleNamespace(documents=docs))
+
+
+# ------------------------------------------------------------------ answers that cite the article (rag/statute_answer.py)
+
+def _hit(doc_id, title, text, article, rank, score, start=0):
+    from rag.records import Chunk, Hit
+
+    c = Chunk(f"{doc_id}-{rank:04d}", doc_id, start, start + len(text), text, section="第一章 总则",
+              sentences=[(start, start + len(text))], article=article)
+    return Hit(chunk=c, score=score, rank=rank, title=title, meta={"doc_type": "法律"})
+
+
+def _models(*, threshold=0.5, second=0.5, refusal_bias=5.0):
+    """Hand-made models: the article model believes coverage; the refusal model a fixed bias."""
+    from rag.select import LinearModel
+    from rag.statute_answer import StatuteModels
+
+    return StatuteModels("lexical", LinearModel(-3.0, {"coverage": 6.0}),
+                         LinearModel(refusal_bias, {}, threshold), second)
+
+
+def test_statute_answer_quotes_whole_articles_labels_them_and_cites_a_second_provision():
+    from rag.statute_answer import statute_answer
+
+    law = _hit("d1", "中华人民共和国劳动合同法", "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。", "第十九条", 1, 2.0)
+    reg = _hit("d2", "中华人民共和国劳动合同法实施条例", "第十五条 劳动者在试用期的工资不得低于本单位相同岗位最低档工资。",
+               "第十五条", 2, 1.8, start=100)
+    far = _hit("d3", "中华人民共和国民法典", "第五十四条 自然人从事工商业经营，经依法登记，为个体工商户。", "第五十四条", 3, 0.5)
+    ans = statute_answer("试用期工资和试用期期限", [law, reg, far], idf=lambda t: 1.0, models=_models())
+    assert ans.answerable and [c.doc_id for c in ans.citations] == ["d1", "d2"]
+    for c, h in zip(ans.citations, (law, reg)):
+        assert c.quote == h.chunk.text == c.text and (c.quote_start, c.quote_end) == (h.chunk.start, h.chunk.end)
+    assert ans.citations[1].label == "《中华人民共和国劳动合同法实施条例》第十五条"
+    assert ans.answer.splitlines() == ["《中华人民共和国劳动合同法》" + law.chunk.text + "[1]",
+                                       "《中华人民共和国劳动合同法实施条例》" + reg.chunk.text + "[2]"]
+    # a second provision below the model's bar is not quoted
+    one = statute_answer("试用期工资和试用期期限", [law, reg, far], idf=lambda t: 1.0, models=_models(second=0.9999))
+    assert [c.doc_id for c in one.citations] == ["d1"]
+
+
+def test_statute_answer_refuses_below_threshold_and_leaves_other_passages_to_the_general_answerer():
+    from rag.statute_answer import NOT_FOUND, statute_answer
+
+    law = _hit("d1", "中华人民共和国劳动合同法", "第十九条 试用期不得超过一个月。", "第十九条", 1, 2.0)
+    ans = statute_answer("试用期多久", [law], idf=lambda t: 1.0, models=_models(refusal_bias=-5.0))
+    assert not ans.answerable and ans.answer == NOT_FOUND and not ans.citations
+    assert ans.suggestions[0].quote == law.chunk.text and ans.confidence < 0.5
+    news = _hit("n1", "新闻", "温州人工智能局负责全市人工智能产业发展。", "", 1, 2.0)
+    assert statute_answer("温州人工智能局做什么", [news, law], idf=lambda t: 1.0, models=_models()) is None
+    # a part of a long article (split at 款) says it is an excerpt
+    part = _hit("d1", "中华人民共和国劳动合同法", "（一）劳动者在试用期间被证明不符合录用条件的；", "第三十九条", 1, 2.0)
+    ans = statute_answer("试用期不符合录用条件", [part], idf=lambda t: 1.0, models=_models())
+    assert ans.answer == "《中华人民共和国劳动合同法》第三十九条（节选）：" + part.chunk.text + "[1]"
+
+
+def test_shipped_statute_models_record_their_embedder_and_fall_back_to_lexical(embedder):
+    from rag.statute_answer import STATUTE_MODELS, load_statute_models
+
+    data = json.loads(STATUTE_MODELS.read_text(encoding="utf-8"))
+    fp = data["fitted_for"]["fingerprint"]
+    assert fp == embedder.fingerprint  # fitted for the default embedder's weights
+    assert "tune" in data["note"] and "report" not in data["note"]
+    dense = load_statute_models(fingerprint=fp, dense=True)
+    assert dense.kind == "dense" and "cos" in dense.article.weights
+    other = load_statute_models(fingerprint="another-model", dense=True)
+    assert other.kind == "lexical" and "cos" not in other.article.weights and "max_cos" not in other.refusal.weights
+    assert 0 < dense.refusal.threshold < 1
+    assert load_statute_models(fingerprint=fp, dense=True, path="/nonexistent.json") is None
+
+
+def test_real_index_answers_with_the_article_verbatim(law_searcher):
+    ans = law_searcher.ask("谁可以成为个体工商户？")
+    c = ans.citations[0]
+    assert ans.answerable and c.quote == c.text and c.quote.startswith("第五十四条")
+    assert ans.answer.startswith("《中华人民共和国民法典》第五十四条 自然人从事工商业经营")
+    idx = law_searcher.index()
+    doc = idx.documents[c.doc_id]
+    assert doc.text[c.quote_start:c.quote_end] == c.quote
+    off = law_searcher.ask("今天北京的天气怎么样，会下雨吗？")
+    assert not off.answerable and off.suggestions
+
+
+def test_statute_reranker_is_opt_in_and_only_on_legal_indexes(law_searcher, sample_index, embedder):
+    from rag.retrieve import RetrieveConfig, retrieve
+
+    idx = law_searcher.index()
+    q = "试用期最长可以约定多久"
+    base = retrieve(idx, q, embedder=embedder, k=20)
+    rer = retrieve(idx, q, embedder=embedder, k=10, config=RetrieveConfig(statute_rerank=True))
+    assert {h.chunk.chunk_id for h in rer} <= {h.chunk.chunk_id for h in base}  # re-orders the top 20 only
+    assert all(1.0 <= h.score <= 2.0 for h in rer) and [h.score for h in rer] != [h.score for h in base[:10]]
+    assert any("试用期" in h.chunk.text for h in rer[:3])
+    news_q = "温州人工智能局做什么"
+    on = retrieve(sample_index, news_q, embedder=embedder, k=5, config=RetrieveConfig(statute_rerank=True))
+    off = retrieve(sample_index, news_q, embedder=embedder, k=5)
+    assert [(h.chunk.chunk_id, h.score) for h in on] == [(h.chunk.chunk_id, h.score) for h in off]

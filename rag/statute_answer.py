@@ -1,0 +1,196 @@
+"""Answers from statute articles: quote the article verbatim with its label, or refuse.
+
+When the best retrieved passage is a statute article (``Chunk.article`` set by
+statute ingestion, :mod:`rag.statute`), a citizen's question is answered by the
+provision itself, not by one sentence picked out of it:
+
+- the reply quotes the whole passage (the article, or the 款 part of a long
+  article that was retrieved) and labels it — ``《中华人民共和国民法典》第五十四条 自然人从事…[1]``;
+- a second provision is quoted too when a per-article model says it is likely
+  a gold provision as well (a law and its implementing regulation or judicial
+  interpretation, or two articles of one law): P(article is cited by the
+  question's answer) from the article's evidence (idf-weighted coverage of the
+  question's terms, bigram overlap, best sentence cosine, rank and score);
+- whether to answer at all is a statute-specific logistic model over the
+  question's best evidence, fitted on STARD's *tune* fold only, with the
+  questions asked again after their gold law was removed from the index as the
+  negatives (``bench/stard_answers.py``; data file ``rag/data/statute_answer.json``,
+  which records the embedder fingerprint it was fitted for — any other embedder
+  gets the lexical models).
+
+The general answerer (:mod:`rag.answer`) calls :func:`statute_answer` first and
+keeps its own path when this returns ``None`` (the top hit is not an article,
+or no model file). This module does not retrieve, and it does not label
+citations (``rag.statute.label_citations`` does, in :mod:`rag.qa`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .evidence import term_weights
+from .records import Answer, Citation, Hit
+from .select import LinearModel
+from .sentvec import SentenceVectors
+from .statute import citation_label
+from .textnorm import search_form, to_simplified
+from .tokenize import tokenize
+
+__all__ = ["STATUTE_MODELS", "StatuteModels", "article_features", "is_article", "load_statute_models",
+           "question_features", "statute_answer"]
+
+log = logging.getLogger("rag.statute_answer")
+STATUTE_MODELS = Path(__file__).resolve().parent / "data" / "statute_answer.json"
+NOT_FOUND = "资料中没有找到与该问题直接相关的法律条文。"
+DEPTH = 5  # hits looked at (rag.qa asks for 5)
+
+
+@dataclass(frozen=True)
+class StatuteModels:
+    """``article``: P(a retrieved article is a gold provision); ``refusal``: P(the corpus holds the
+    answer), refuse below its threshold; ``second``: quote another article when its P reaches this."""
+
+    kind: str
+    article: LinearModel
+    refusal: LinearModel
+    second: float = 0.5
+
+
+def is_article(hit: Hit) -> bool:
+    """A passage of a statute article (labelled 第X条 at ingest)."""
+    return bool(getattr(hit.chunk, "article", ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: str) -> dict | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+_warned: set[str] = set()
+
+
+def load_statute_models(*, fingerprint: str | None, dense: bool,
+                        path: str | Path = STATUTE_MODELS) -> StatuteModels | None:
+    """The models for an index built with embedder ``fingerprint``; ``None`` without a model file.
+
+    The dense models (with sentence cosines) are used only for the embedder they were fitted for.
+    """
+    data = _read(str(path))
+    if not data:
+        return None
+    kind = "dense" if dense and fingerprint == data["fitted_for"]["fingerprint"] else "lexical"
+    if dense and kind == "lexical" and str(fingerprint) not in _warned:
+        _warned.add(str(fingerprint))
+        log.warning("Statute answer models were fitted for weights %s; this index uses %s, so the lexical "
+                    "models are used. Refit with bench/stard_answers.py.", data["fitted_for"]["fingerprint"],
+                    fingerprint)
+    m = data["models"][kind]
+    return StatuteModels(kind, LinearModel.from_dict(m["article"]), LinearModel.from_dict(m["refusal"]),
+                         float(m.get("second", 0.5)))
+
+
+def _bigrams(folded: str) -> set[str]:
+    t = "".join(ch for ch in folded if ch.isalnum())
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
+                     query_vector: np.ndarray | None = None,
+                     vectors: SentenceVectors | None = None) -> list[dict[str, float]]:
+    """Per-hit evidence (the first :data:`DEPTH` hits): coverage, bigram overlap, missing top term,
+    rank, score share, law agreement with the top hit and — with vectors — the best sentence cosine."""
+    hits = list(hits[:DEPTH])
+    terms = list(dict.fromkeys(tokenize(question)))
+    weights = term_weights(terms, idf)
+    total = sum(weights.values()) or 1.0
+    heaviest = max(weights.values(), default=0.0) or 1.0
+    q_bi = _bigrams(search_form(question))
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    out = []
+    for i, h in enumerate(hits):
+        text = to_simplified(h.chunk.text).lower()
+        f = {"coverage": sum(w for t, w in weights.items() if t in text) / total if terms else 0.0,
+             "bigram": len(q_bi & _bigrams(text)) / len(q_bi) if q_bi else 0.0,
+             "missing_top": max((w for t, w in weights.items() if t not in text), default=0.0) / heaviest,
+             "inv_rank": 1.0 / (i + 1), "score_share": max(h.score, 0.0) / top,
+             "same_law": float(h.chunk.doc_id == hits[0].chunk.doc_id),
+             "log_len": math.log10(max(len(h.chunk.text), 10)) / 3}
+        if query_vector is not None and vectors is not None:
+            rows = [r for r in vectors.rows(h.chunk.doc_id, h.chunk.sentences) if r is not None]
+            f["cos"] = float(vectors.cosines(query_vector, rows).max()) if rows else 0.0
+        out.append(f)
+    if out and "cos" in out[0]:
+        best = max(f["cos"] for f in out)
+        for f in out:
+            f["cos_gap"] = f["cos"] - best
+    return out
+
+
+def question_features(arts: Sequence[dict[str, float]], probs: Sequence[float]) -> dict[str, float]:
+    """The refusal model's inputs: the best article's P and evidence, the spread of the top hits' laws."""
+    if not arts:
+        return {"missing_top": 1.0}
+    p = min(max(max(probs), 1e-6), 1 - 1e-6)
+    first = arts[0]
+    f = {"article_logit": math.log(p / (1 - p)), "coverage": first["coverage"], "bigram": first["bigram"],
+         "missing_top": first["missing_top"], "max_coverage": max(a["coverage"] for a in arts),
+         "max_bigram": max(a["bigram"] for a in arts), "law_share": sum(a["same_law"] for a in arts) / len(arts)}
+    if "cos" in first:
+        f["cos"] = first["cos"]
+        f["max_cos"] = max(a["cos"] for a in arts)
+    return f
+
+
+def _citation(hit: Hit, n: int) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, doc_id=c.doc_id, title=hit.title, section=c.section, chunk_id=c.chunk_id,
+                    start=c.start, end=c.end, quote=c.text, text=c.text, score=round(float(hit.score), 4),
+                    quote_start=c.start, quote_end=c.end, date=str(hit.meta.get("date", "") or ""),
+                    label=citation_label(hit.title, c.article))
+
+
+def _quote_line(cit: Citation, article: str) -> str:
+    """``《title》第X条 …[n]`` — the label is not repeated when the passage starts with it."""
+    body = cit.quote.strip()
+    if body.startswith(article):
+        return f"《{cit.title}》{body}[{cit.n}]" if cit.title else f"{body}[{cit.n}]"
+    return f"{cit.label}（节选）：{body}[{cit.n}]"
+
+
+def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
+                   query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
+                   fingerprint: str | None = None, models: StatuteModels | None = None) -> Answer | None:
+    """The answer quoting statute articles, or a refusal; ``None`` when the top hit is not an article."""
+    if not hits or not is_article(hits[0]):
+        return None
+    dense = query_vector is not None and vectors is not None
+    models = models or load_statute_models(fingerprint=fingerprint, dense=dense)
+    if models is None:
+        return None
+    if models.kind == "lexical":
+        query_vector = None
+    arts = article_features(question, hits, idf=idf, query_vector=query_vector, vectors=vectors)
+    probs = [models.article.probability(f) for f in arts]
+    p = models.refusal.probability(question_features(arts, probs))
+    if p < models.refusal.threshold:
+        return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
+                      suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
+    chosen = [hits[0]]
+    if len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
+        i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
+        if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
+            chosen.append(hits[i])
+    citations = [_citation(h, n) for n, h in enumerate(chosen, 1)]
+    text = "\n".join(_quote_line(c, h.chunk.article) for c, h in zip(citations, chosen))
+    return Answer(question=question, answer=text, answerable=True, citations=citations, confidence=p)
