@@ -261,7 +261,8 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
         return None
     ptoks = pos_tags(prev)
     # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
-    ante = topic or answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
+    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
@@ -386,7 +387,7 @@ def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCo
     if rw.rule == "ellipsis":
         return check_swap(ans, rw.slot, previous_answer)
     if rw.rule != "standalone":
-        known = rw.previous + rw.antecedent
+        known = " ".join([rw.previous, rw.antecedent] + [t.search_question or t.question for t in history[-config.max_turns:]])
         ans = check_focus(ans, _strip(rw.question), known)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 

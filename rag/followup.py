@@ -13,7 +13,8 @@ swap        ``X呢``: a quote mentions X, and says something new about it   refu
             if it repeats the previous answer's sentence
 focus       a rewritten follow-up: some quote covers one of its own        the quote moves to a neighbouring sentence
             content words (打造 in 他说常州要打造什么？), words the          of the same passage that covers one, else
-            earlier turn did not contain                                  refusal (该基金由谁管理？)
+            earlier turns did not contain; a “when” question's quote       refusal (该基金由谁管理？)
+            holds a date or time word
 context     the entity a pronoun was resolved to, and every place the     refusal (无锡有多少家人工智能企业？ answered
             searched question names, appear around the quote (or the      with 杭州's 741家)
             quote is in the previous answer's passage)
@@ -51,6 +52,8 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
+_WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
+_TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 _BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
 
 
@@ -106,10 +109,12 @@ def focus_words(question: str, known: str) -> list[str]:
 
 
 def _covers(text: str, word: str) -> bool:
-    """``word`` is in ``text``: one of its character bigrams, or (two characters) both in order ≤ 3 apart."""
+    """``word`` is in ``text``: its last character bigram or more than half of them, or (two characters) both
+    in order ≤ 3 apart (起算 ~ 起计算)."""
     t, w = search_form(text), search_form(word)
-    if any(w[i:i + 2] in t for i in range(len(w) - 1)):
-        return True
+    grams = [w[i:i + 2] for i in range(len(w) - 1)]
+    if grams and (grams[-1] in t or 2 * sum(g in t for g in grams) >= len(grams) + (len(grams) > 2)):
+        return True  # the head (资金 of 投入资金) or most of the word; 工作人员 is not covered by 政府工作报告
     return len(w) == 2 and re.search(re.escape(w[0]) + r".{1,2}" + re.escape(w[1]), t) is not None
 
 
@@ -135,6 +140,8 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
     that does, else refuse. ``known``: the earlier turn (its standalone question and answer)."""
     if not ans.answerable or not ans.citations:
         return ans
+    if _WHEN.search(question) and not any(_TIME_VALUE.search(c.quote) for c in ans.citations):
+        return refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
     words = focus_words(question, known)
     if not words or any(_covers(c.quote, w) for c in ans.citations for w in words):
         return ans
@@ -158,7 +165,7 @@ def _named(entity: str, text: str) -> bool:
     if e in t or (len(e) > 2 and e[-1] in "省市区县" and e[:-1] in t):
         return True
     grams = [e[i:i + 2] for i in range(len(e) - 1)]
-    return len(grams) >= 3 and sum(g in t for g in grams) >= 0.6 * len(grams)
+    return len(grams) >= 3 and grams[-1] in t and sum(g in t for g in grams) >= 0.6 * len(grams)
 
 
 def check_context(ans: Answer, search_question: str, antecedent: str, previous_answer: str) -> Answer:
@@ -171,7 +178,8 @@ def check_context(ans: Answer, search_question: str, antecedent: str, previous_a
     same_passage = any(p in search_form(c.text) for p in pieces for c in ans.citations)
     if antecedent and not same_passage and not any(_named(antecedent, a) for a in around):
         return refuse(ans)
-    for place in places(pos_tags(search_question)):
-        if not any(_named(place, a) for a in around):
-            return refuse(ans)
+    toks = pos_tags(search_question)
+    names = places(toks) + [w for w, f in toks if f == "nr" and len(w) >= 2]  # jieba tags 嘉兴 nr
+    if any(not any(_named(name, a) for a in around) for name in names):
+        return refuse(ans)
     return ans

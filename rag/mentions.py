@@ -137,7 +137,7 @@ def subject(toks: list[tuple[str, str]]) -> str:
     """The question's leading noun phrase (time and place included): 2021年杭州人工智能企业…"""
     out = []
     for w, f in toks:
-        if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”"):
+        if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”") or (f == "a" and not out):
             out.append(w)
         elif out:
             break
