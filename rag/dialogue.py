@@ -186,15 +186,22 @@ def _longest_common(a: str, b: str) -> str:
     return best
 
 
-def _person(q: str, context: Sequence[str]) -> Rewrite | None:
+def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:
     m = _PERSON_PRON.search(q)
     if not m:
         return None
     for text in context:
         names = [n for n in persons(text) if n not in q]
+        if len(names) > 1 and prev:  # 常州市委书记是谁 → the name after 常州市委书记, not 苏州市委书记范波
+            names.sort(key=lambda n: -_overlap(text[max(0, text.find(n) - 8):text.find(n)], prev))
         if names:
             return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person", antecedent=names[0])
     return None
+
+
+def _overlap(a: str, b: str) -> int:
+    """Character bigrams of ``a`` that are in ``b``."""
+    return sum(a[i:i + 2] in b for i in range(len(a) - 1))
 
 
 def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
@@ -293,7 +300,7 @@ def _scope(q: str, prev: str) -> Rewrite | None:
 def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "") -> Rewrite:
     core = _strip(q)
     for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
-                    lambda: _person(core, context), lambda: _demonstrative(core, context, prev, last_answer),
+                    lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
                     lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer)):
         r = attempt()
         if r is not None and r.search_question != core:
