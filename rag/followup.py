@@ -53,6 +53,7 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
+_WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
 _WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
 _TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 _BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
@@ -101,7 +102,11 @@ def focus_words(question: str, known: str) -> list[str]:
     """
     seen = search_form(known)
     out = []
-    for w, f in pos_tags(question):
+    toks = pos_tags(question)
+    for i, (w, f) in enumerate(toks):
+        j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
+        if i and _WHICH.search(toks[j][0]):
+            continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
         if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or w in _ANSWER_TYPE or QWORDS.search(w)
                 or _PRONOUNS.match(w) or search_form(w) in seen):
             continue
