@@ -249,11 +249,17 @@ def test_api_ask_history(api):
     ({"messages": [{"role": "user", "content": 5}]}, 422),                       # non-string content
     ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": ""}]}, 400),
     ({"messages": [{"role": "user", "content": "长" * 3000}] * 30}, 413),       # over the body limit
+    ({"messages": [{"role": "robot", "content": "x"}, {"role": "user", "content": "温州人工智能局做什么"}]}, 200),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": {"a": 1}},
+                   {"role": "user", "content": "它呢"}]}, 422),                  # an object as content
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}, 400),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": None}]}, 400),
+    ({"messages": [{"role": "system", "content": "hi"}]}, 400), ({"messages": []}, 422), ({"messages": "hi"}, 422),
 ])
 def test_chat_bad_conversations_never_crash(api, body, status):
     r = httpx.post(f"{api}/v1/chat/completions", json=body, timeout=60)
     assert r.status_code == status, r.text
-    if status == 200 and len(body["messages"]) > 100:
+    if status == 200 and isinstance(body["messages"], list) and len(body["messages"]) > 100:
         assert r.json()["history"] == {"turns": 250, "used": 8, "truncated": True}
     if status >= 400:
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
