@@ -279,7 +279,7 @@ def test_api_ask_bad_history(api, history, status):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_ui_chat_follow_up_shows_what_was_searched(request):
-    from tests.test_ui import _ask, _shot
+    from tests.test_ui import _ask, _scroll_to, _shot
 
     page = request.getfixturevalue("page")
     first = _ask(page, "苏州2025年2月举行了什么大会？")
@@ -287,6 +287,10 @@ def test_ui_chat_follow_up_shows_what_was_searched(request):
     follow = _ask(page, "南京呢？")
     assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
     assert follow.locator(".bubble.refusal").count() == 1
+    _scroll_to(follow)
+    assert follow.locator(".searched-as").is_visible()  # on screen, under the reply, not only in the DOM
+    box, bubble = follow.locator(".searched-as").bounding_box(), follow.locator(".bubble.refusal").bounding_box()
+    assert box["y"] >= bubble["y"]
     _shot(page, "ui-follow-up.png")
 
 
