@@ -368,7 +368,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
 
     The returned answer's ``question`` is the user's (cleaned) question and
     ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the
-    rewriting cost when there was history.
+    rewriting cost and ``timings_ms["check"]`` that of the :mod:`rag.followup` checks when there was history.
     """
     q = clean_question(question)  # same errors as a standalone question
     t0 = time.perf_counter()
@@ -377,13 +377,15 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
     ans = ask(rw.search_question, **kw)
+    t2 = time.perf_counter()
     if history:
         ans = _check(ans, rw, history, config)
+    t3 = time.perf_counter()
     searched = ans.question
     ans.question, ans.search_question = q, searched
     if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": (t3 - t2) * 1000,
+                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0 + t3 - t2) * 1000}
     return ans
 
 
