@@ -15,16 +15,18 @@ rule            follow-up (after …)                        searched as
                 该机构负责什么？ (answer: “人工智能局”)        人工智能局负责什么
 ``it``          它做什么？                                   <the previous question's subject>做什么
 ``scope``       其中应用层企业有多少家？                      2021年杭州人工智能企业中应用层企业有多少家
+``ellipsis``    第三十八条呢？ (…第三十七条规定了什么？)          …第三十八条规定了什么
+                八周岁以上的呢？ (不满八周岁的未成年人…)         八周岁以上的未成年人…
 ==============  =========================================  ==========================================
 
 A question with none of these cues passes through unchanged (rule
 ``standalone``), so single questions and first turns are never touched.
 :func:`ask_in_context` then retrieves and answers the rewritten question
 through any ``ask`` function (:meth:`rag.qa.Searcher.ask`, a partial of
-:func:`rag.qa.ask`) — refusal applies to it like to any question — and adds
-one check for ``X呢`` turns: the answer must mention X and must not just
-repeat the previous answer's sentence (“全国平均水平呢？” after the 43 %
-sentence is refused, not answered with it again).
+:func:`rag.qa.ask`) — refusal applies to it like to any question — and then
+checks the answer against what the follow-up itself asks (:mod:`rag.followup`:
+“南京呢？” must be answered by a sentence about 南京, “他说常州要打造什么？” by
+one that says 打造 — the next sentence of the same passage if need be).
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -40,8 +42,8 @@ from typing import Callable, Sequence
 
 from .answer import NOT_FOUND
 from .followup import check_context, check_focus, check_swap
-from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, persons, places, pos_tags,
-                       statement, subject)
+from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, parallel_span, persons,
+                       places, pos_tags, statement, subject)
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
@@ -100,8 +102,6 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
-_QUANTITY = re.compile(r"[\d一二两三四五六七八九十百千万半]|满|不足|超过|以上|以下")
-_DEGREE = {"不满", "满", "未满", "超过", "以上", "以下", "以内", "不足", "不到", "周岁", "岁"}
 _LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2  # noqa: E731
 _BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
 
@@ -126,7 +126,7 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
         return Rewrite(q, prev[:a.start()] + x + prev[a.end():] if a else f"{x}的{prev}", "ellipsis", x)
     ptoks = pos_tags(prev)
     xt = pos_tags(x)
-    if (span := _parallel_span(x, ptoks)):  # 八周岁以上的呢？ after 不满八周岁的未成年人…
+    if (span := parallel_span(x, ptoks)):  # 八周岁以上的呢？ after 不满八周岁的未成年人…
         return Rewrite(q, prev.replace(span, x, 1), "ellipsis", x)
     kind = xt[0][1] if len(xt) == 1 else ""
     old = ""
@@ -145,45 +145,6 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
             old = old[:-1]
         return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
-
-
-def _parallel_span(x: str, ptoks: list[tuple[str, str]]) -> str:
-    """The words of the previous question that ``x`` stands in for: a quantity or condition sharing a part with it
-    (不满八周岁 for 八周岁以上, 超过一个月不满一年 for 满一年), or a word with the same last character
-    (休息日 for 法定休假日). '' when there is none."""
-    prev = "".join(w for w, _ in ptoks)
-    if _QUANTITY.search(x):
-        common = _longest_common(x, prev)
-        if len(common) >= 2:
-            i = prev.find(common)
-            bounds, pos = [], 0
-            for w, f in ptoks:
-                bounds.append((pos, pos + len(w), w, f))
-                pos += len(w)
-            idx = [k for k, (s, e, _, _) in enumerate(bounds) if s < i + len(common) and e > i]
-            lo, hi = idx[0], idx[-1]
-            degree = lambda k: bounds[k][3] in ("m", "q") or bounds[k][2] in _DEGREE
-            while lo > 0 and degree(lo - 1):
-                lo -= 1
-            while hi + 1 < len(bounds) and degree(hi + 1):
-                hi += 1
-            return prev[bounds[lo][0]:bounds[hi][1]]
-    last = pos_tags(x)[-1][0] if x else ""
-    same = [w for w, f in ptoks if len(w) >= 2 and w != x and w[-1] == x[-1] and len(last) >= 2
-            and (f in NOUNISH or f == "t") and w not in x]
-    return same[0] if len(same) == 1 else ""
-
-
-def _longest_common(a: str, b: str) -> str:
-    """The longest substring of ``a`` that is in ``b`` (short strings: quadratic is fine)."""
-    best = ""
-    for i in range(len(a)):
-        for j in range(i + len(best) + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = a[i:j]
-            else:
-                break
-    return best
 
 
 def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:
@@ -269,7 +230,8 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     ptoks = pos_tags(prev)
     # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
     listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
-    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
@@ -396,7 +358,8 @@ def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCo
     if rw.rule == "ellipsis":
         return check_swap(ans, rw.slot, previous_answer)
     if rw.rule != "standalone":
-        known = " ".join([rw.previous, rw.antecedent] + [t.search_question or t.question for t in history[-config.max_turns:]])
+        earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
+        known = " ".join([rw.previous, rw.antecedent, *earlier])
         ans = check_focus(ans, _strip(rw.question), known)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 

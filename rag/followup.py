@@ -95,7 +95,7 @@ def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
 # ------------------------------------------------------------------ focus
 
 def focus_words(question: str, known: str) -> list[str]:
-    """The follow-up's own content words: not pronouns, question words, frame verbs or answer types, and not in ``known``.
+    """The follow-up's own content words: no pronouns, question words, frame verbs, answer types, or words of ``known``.
 
     >>> focus_words("该基金由谁管理", "西湖区设立了多少钱的成果转化基金")
     ['管理']
