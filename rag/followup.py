@@ -185,7 +185,9 @@ def check_context(ans: Answer, search_question: str, antecedent: str, previous_a
     if antecedent and not same_passage and not any(_named(antecedent, a) for a in around):
         return refuse(ans)
     toks = pos_tags(search_question)
-    names = places(toks) + [w for w, f in toks if f == "nr" and len(w) >= 2]  # jieba tags 嘉兴 nr
+    # jieba tags 嘉兴 nr, but also 许可, 明星, 东西 inside a clause: an nr word counts only as the subject
+    names = places(toks) + [w for i, (w, f) in enumerate(toks) if f == "nr" and len(w) >= 2
+                            and (i == 0 or toks[i - 1][1] == "x")]
     if any(not any(_named(name, a) for a in around) for name in names):
         return refuse(ans)
     return ans

@@ -26,7 +26,7 @@ _PERSON_TITLE = re.compile(
     r"创始人|首席[\u4e00-\u9fff]{1,3}官)([\u4e00-\u9fff]{2,3}?)"
     r"(?=表示|说|指出|认为|分析|强调|介绍|主持|透露|坦言|称|在|也|还|则|曾|看来|[,，。、:：])")
 _PERSON_KANLAI = re.compile(r"在([\u4e00-\u9fff]{2,3})看来")
-_NOT_PLACES = {"城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
+_NOT_PLACES = {"东西", "城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
 NOUNISH = {"n", "nr", "ns", "nt", "nz", "vn", "eng", "nrt", "nrfg", "j", "an", "l"}
 SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
 _QUANTITY = re.compile(r"[\d一二两三四五六七八九十百千万半]|满|不足|超过|以上|以下")
