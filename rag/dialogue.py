@@ -15,16 +15,18 @@ rule            follow-up (after …)                        searched as
                 该机构负责什么？ (answer: “人工智能局”)        人工智能局负责什么
 ``it``          它做什么？                                   <the previous question's subject>做什么
 ``scope``       其中应用层企业有多少家？                      2021年杭州人工智能企业中应用层企业有多少家
+``ellipsis``    第三十八条呢？ (…第三十七条规定了什么？)          …第三十八条规定了什么
+                八周岁以上的呢？ (不满八周岁的未成年人…)         八周岁以上的未成年人…
 ==============  =========================================  ==========================================
 
 A question with none of these cues passes through unchanged (rule
 ``standalone``), so single questions and first turns are never touched.
 :func:`ask_in_context` then retrieves and answers the rewritten question
 through any ``ask`` function (:meth:`rag.qa.Searcher.ask`, a partial of
-:func:`rag.qa.ask`) — refusal applies to it like to any question — and adds
-one check for ``X呢`` turns: the answer must mention X and must not just
-repeat the previous answer's sentence (“全国平均水平呢？” after the 43 %
-sentence is refused, not answered with it again).
+:func:`rag.qa.ask`) — refusal applies to it like to any question — and then
+checks the answer against what the follow-up itself asks (:mod:`rag.followup`:
+“南京呢？” must be answered by a sentence about 南京, “他说常州要打造什么？” by
+one that says 打造 — the next sentence of the same passage if need be).
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -39,11 +41,12 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from .answer import NOT_FOUND
-from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, persons, places, pos_tags,
-                       statement, subject)
+from .followup import check_context, check_focus, check_swap
+from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, parallel_span, persons,
+                       places, pos_tags, statement, subject)
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
-from .textnorm import normalize, search_form
+from .textnorm import normalize
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -75,6 +78,8 @@ class Rewrite:
     search_question: str
     rule: str = "standalone"
     slot: str = ""  # for ``ellipsis``: the new thing asked about (南京, 上一年, 全国平均水平)
+    antecedent: str = ""  # for ``person``/``it``/``demonstrative``: what the pronoun was read as (王剑锋)
+    previous: str = ""  # the previous turn's standalone question (set by :func:`resolve`)
 
 
 # ------------------------------------------------------------------ lexical resources
@@ -83,7 +88,6 @@ _ELLIPSIS = re.compile(r"^(?:那么?|那|还有|再看看)?[，,\s]*(?P<x>[^，,
 _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|初|末|前夕|上半年|下半年)?"
          r"|\d{1,2}月(?:\d{1,2}日)?|上一年|前一年|去年|今年|明年|次年|同年|当年|上年|前年")
 _TIME_RE = re.compile(_TIME)
-_RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
 _PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
 _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
 _DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|此)(?=[\u4e00-\u9fff])")
@@ -97,6 +101,8 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
+_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
+_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2  # noqa: E731
 _BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
 
 def _strip(text: str) -> str:
@@ -115,8 +121,13 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
         t = _TIME_RE.search(prev)
         new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
         return Rewrite(q, new, "ellipsis", x)
+    if _ARTICLE.fullmatch(x):  # 第三十八条呢？ after …第三十七条规定了什么
+        a = _ARTICLE.search(prev)
+        return Rewrite(q, prev[:a.start()] + x + prev[a.end():] if a else f"{x}的{prev}", "ellipsis", x)
     ptoks = pos_tags(prev)
     xt = pos_tags(x)
+    if (span := parallel_span(x, ptoks)):  # 八周岁以上的呢？ after 不满八周岁的未成年人…
+        return Rewrite(q, prev.replace(span, x, 1), "ellipsis", x)
     kind = xt[0][1] if len(xt) == 1 else ""
     old = ""
     if kind == "ns" or x[-1] in _PLACE_SUFFIX:
@@ -136,15 +147,22 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
 
 
-def _person(q: str, context: Sequence[str]) -> Rewrite | None:
+def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:
     m = _PERSON_PRON.search(q)
     if not m:
         return None
     for text in context:
         names = [n for n in persons(text) if n not in q]
+        if len(names) > 1 and prev:  # 常州市委书记是谁 → the name after 常州市委书记, not 苏州市委书记范波
+            names.sort(key=lambda n: -_overlap(text[max(0, text.find(n) - 8):text.find(n)], prev))
         if names:
-            return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person")
+            return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person", antecedent=names[0])
     return None
+
+
+def _overlap(a: str, b: str) -> int:
+    """Character bigrams of ``a`` that are in ``b``."""
+    return sum(a[i:i + 2] in b for i in range(len(a) - 1))
 
 
 def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
@@ -188,8 +206,8 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         return None
     rest = q[m.end():]
     toks = pos_tags(rest)
-    if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY:
-        return None
+    if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY and not _LOCATIVE_NOUN(toks[0]):
+        return None  # 这个期间: jieba tags 期间 as a locative
     run = 1
     while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
         run += 1
@@ -202,21 +220,24 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         return None
     keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
     new = q[:m.start()] + ante + ("的" + head if keep_head else "") + rest[len(head):]
-    return Rewrite(q, new, "demonstrative")
+    return Rewrite(q, new, "demonstrative", antecedent=ante)
 
 
-def _it(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
+def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str = "") -> Rewrite | None:
     m = _IT_PRON.search(q)
     if not m or not prev:
         return None
     ptoks = pos_tags(prev)
-    ante = answer_span(prev, last_answer)  # the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
+    listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
+    # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
+    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
     if not ante:
         return None
-    return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it")
+    return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
 
 
 def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
@@ -238,15 +259,27 @@ def _scope(q: str, prev: str) -> Rewrite | None:
     return Rewrite(q, f"{subj}中{rest}", "scope")
 
 
-def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "") -> Rewrite:
+def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "") -> Rewrite:
     core = _strip(q)
     for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
-                    lambda: _person(core, context), lambda: _demonstrative(core, context, prev, last_answer),
-                    lambda: _it(core, context, prev, last_answer), lambda: _this(core, prev, last_answer)):
+                    lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
+                    lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer)):
         r = attempt()
         if r is not None and r.search_question != core:
-            return replace(r, question=q)
-    return Rewrite(q, q)
+            return replace(r, question=q, previous=prev)
+    return Rewrite(q, q, previous=prev)
+
+
+def _it_topic(typed: str, standalone: str) -> str:
+    """What 它 was read as in an earlier turn (the text that replaced it), '' if it had no 它.
+
+    >>> _it_topic("它把哪座城市推上风口", "DeepSeek把哪座城市推上风口")
+    'DeepSeek'
+    """
+    m = _IT_PRON.search(typed)
+    if not m or not standalone.endswith(typed[m.end():]) or not standalone.startswith(typed[:m.start()]):
+        return ""
+    return standalone[m.start():len(standalone) - len(typed) + m.end()]
 
 
 def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConfig = DialogueConfig()) -> Rewrite:
@@ -260,7 +293,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     if not history:
         return Rewrite(question, question)
     turns = list(history)[-config.max_turns:]
-    prev_q = ""
+    prev_q, topic = "", ""
     for i, t in enumerate(turns):  # rebuild each earlier standalone question in order (cheap)
         tq = normalize(t.question[:config.max_chars])[0].strip()
         if not tq:
@@ -269,8 +302,9 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
         else:
             ctx = _contexts(turns[:i], prev_q, config)
-            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config)).search_question)
-    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config))
+            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic).search_question)
+        topic = _it_topic(_strip(tq), prev_q)
+    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic)
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
@@ -290,38 +324,13 @@ def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> lis
 
 # ------------------------------------------------------------------ answering
 
-def _mentions(text: str, slot: str) -> list[int]:
-    """Where ``slot`` (or, for 上一年, any of its synonyms) occurs in ``text``."""
-    forms = _RELATIVE_TIME if slot in _RELATIVE_TIME else {slot}
-    t = search_form(text)
-    return [m.end() for f in forms for m in re.finditer(re.escape(search_form(f)), t)]
-
-
-def _check_swap(ans: Answer, rw: Rewrite, previous_answer: str) -> Answer:
-    """An ``X呢`` answer must mention X and say something new about it; else it becomes a refusal."""
-    if not ans.answerable or rw.rule != "ellipsis" or not rw.slot:
-        return ans
-    quotes = [c.quote for c in ans.citations]
-    relative = rw.slot in _RELATIVE_TIME
-    mentioned = relative or any(_mentions(q, rw.slot) for q in quotes)
-    prev = search_form(_MARKERS.sub("", previous_answer))
-    repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
-    # the same sentence again only answers if X has something of its own there (安徽在智能语音语义, 前一年的490家),
-    # not when X just ends a clause as a point of comparison (…远高于全国平均水平。)
-    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
-                    for q in quotes for end in _mentions(q, rw.slot))
-    if mentioned and not (repeated and not new_value):
-        return ans
-    return replace(ans, answer=NOT_FOUND, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
-
-
 def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
     """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
 
     The returned answer's ``question`` is the user's (cleaned) question and
     ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the
-    rewriting cost when there was history.
+    rewriting cost and ``timings_ms["check"]`` that of the :mod:`rag.followup` checks when there was history.
     """
     q = clean_question(question)  # same errors as a standalone question
     t0 = time.perf_counter()
@@ -330,15 +339,29 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
     ans = ask(rw.search_question, **kw)
-    if rw.rule == "ellipsis":
-        last = next((t.answer for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), "")
-        ans = _check_swap(ans, rw, last)
+    t2 = time.perf_counter()
+    if history:
+        ans = _check(ans, rw, history, config)
+    t3 = time.perf_counter()
     searched = ans.question
     ans.question, ans.search_question = q, searched
     if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": (t3 - t2) * 1000,
+                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0 + t3 - t2) * 1000}
     return ans
+
+
+def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Answer:
+    """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
+    last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), Turn(""))
+    previous_answer = last.answer[:config.answer_chars * 4]
+    if rw.rule == "ellipsis":
+        return check_swap(ans, rw.slot, previous_answer)
+    if rw.rule != "standalone":
+        earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
+        known = " ".join([rw.previous, rw.antecedent, *earlier])
+        ans = check_focus(ans, _strip(rw.question), known)
+    return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
 def warm_up() -> None:

@@ -7,6 +7,8 @@ what a pronoun or an ellipsis in a follow-up question refers to:
     places(pos_tags("2025年底的杭州市委经济工作会议")) → ["杭州市"]
     answer_span("温州挂牌成立了全国首个什么机构", "…挂牌成立全国首个“人工智能局”,…")  → "人工智能局"
 
+    parallel_span("八周岁以上", pos_tags("不满八周岁的未成年人…"))  → "不满八周岁"
+
 They read text and return strings; they do not rewrite questions (that is :mod:`rag.dialogue`).
 """
 
@@ -15,8 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_span", "noun_phrase_ending", "persons", "places", "pos_tags",
-           "statement", "subject"]
+__all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_span", "noun_phrase_ending", "parallel_span", "persons",
+           "places", "pos_tags", "statement", "subject"]
 
 QWORDS = re.compile(r"什么|多少|哪|谁|几|怎么|为什么|如何|是否|吗|何")
 _PERSON_TITLE = re.compile(
@@ -24,9 +26,11 @@ _PERSON_TITLE = re.compile(
     r"创始人|首席[\u4e00-\u9fff]{1,3}官)([\u4e00-\u9fff]{2,3}?)"
     r"(?=表示|说|指出|认为|分析|强调|介绍|主持|透露|坦言|称|在|也|还|则|曾|看来|[,，。、:：])")
 _PERSON_KANLAI = re.compile(r"在([\u4e00-\u9fff]{2,3})看来")
-_NOT_PLACES = {"城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
+_NOT_PLACES = {"东西", "城市", "全国", "国内", "国外", "地方", "当地", "本地", "各地", "海内外", "中心", "区域", "地区"}
 NOUNISH = {"n", "nr", "ns", "nt", "nz", "vn", "eng", "nrt", "nrfg", "j", "an", "l"}
 SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
+_QUANTITY = re.compile(r"[\d一二两三四五六七八九十百千万半]|满|不足|超过|以上|以下")
+_DEGREE = {"不满", "满", "未满", "超过", "以上", "以下", "以内", "不足", "不到", "周岁", "岁"}
 _PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|人大|政协)")
 
 
@@ -137,10 +141,55 @@ def subject(toks: list[tuple[str, str]]) -> str:
     """The question's leading noun phrase (time and place included): 2021年杭州人工智能企业…"""
     out = []
     for w, f in toks:
-        if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”"):
+        if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”") or (f == "a" and not out):
             out.append(w)
         elif out:
             break
         elif f not in ("p", "c", "d"):
             break
     return "".join(out)
+
+
+def parallel_span(x: str, ptoks: list[tuple[str, str]]) -> str:
+    """The words of the previous question that ``x`` stands in for: a quantity or condition sharing a part with it
+    (不满八周岁 for 八周岁以上, 超过一个月不满一年 for 满一年), or a word with the same last character
+    (休息日 for 法定休假日). '' when there is none.
+
+    >>> parallel_span("八周岁以上", pos_tags("不满八周岁的未成年人是什么民事行为能力人"))
+    '不满八周岁'
+    """
+    prev = "".join(w for w, _ in ptoks)
+    if _QUANTITY.search(x):
+        common = _longest_common(x, prev)
+        if len(common) >= 2:
+            i = prev.find(common)
+            bounds, pos = [], 0
+            for w, f in ptoks:
+                bounds.append((pos, pos + len(w), w, f))
+                pos += len(w)
+            idx = [k for k, (s, e, _, _) in enumerate(bounds) if s < i + len(common) and e > i]
+            lo, hi = idx[0], idx[-1]
+
+            def degree(k: int) -> bool:
+                return bounds[k][3] in ("m", "q") or bounds[k][2] in _DEGREE
+            while lo > 0 and degree(lo - 1):
+                lo -= 1
+            while hi + 1 < len(bounds) and degree(hi + 1):
+                hi += 1
+            return prev[bounds[lo][0]:bounds[hi][1]]
+    last = pos_tags(x)[-1][0] if x else ""
+    same = [w for w, f in ptoks if len(w) >= 2 and w != x and w[-1] == x[-1] and len(last) >= 2
+            and (f in NOUNISH or f == "t") and w not in x]
+    return same[0] if len(same) == 1 else ""
+
+
+def _longest_common(a: str, b: str) -> str:
+    """The longest substring of ``a`` that is in ``b`` (short strings: quadratic is fine)."""
+    best = ""
+    for i in range(len(a)):
+        for j in range(i + len(best) + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = a[i:j]
+            else:
+                break
+    return best

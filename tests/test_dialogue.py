@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from rag.answer import NOT_FOUND
 from rag.cli import main
 from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
+from rag.followup import check_context, check_focus
 from rag.qa import ask
+from rag.records import Answer, Citation
 
 # ---------------------------------------------------------------- the rules
 
@@ -44,6 +46,65 @@ BUREAU = Turn("温州挂牌成立了全国首个什么机构？", "温州还在�
 def test_follow_ups_become_standalone(question, history, want, rule):
     r = resolve(question, history)
     assert (r.search_question, r.rule) == (want, rule)
+
+
+@pytest.mark.parametrize("question,history,want", [
+    ("第三十八条呢？", [Turn("劳动合同法第三十七条规定了什么？", "…[1]")], "劳动合同法第三十八条规定了什么"),
+    ("八周岁以上的呢？", [Turn("不满八周岁的未成年人是什么民事行为能力人？", "…[1]")], "八周岁以上的未成年人是什么民事行为能力人"),
+    ("满一年的呢？", [Turn("用人单位超过一个月不满一年未订立书面劳动合同要承担什么责任？", "…[1]")],
+     "用人单位满一年未订立书面劳动合同要承担什么责任"),
+    ("法定休假日呢？", [Turn("休息日安排劳动者工作又不能补休的，工资报酬不低于工资的多少？", "…[1]")],
+     "法定休假日安排劳动者工作又不能补休的，工资报酬不低于工资的多少"),
+    # 它 again keeps the previous 它 (DeepSeek), not the city the last answer named
+    ("它的研发团队有多少人？", [Turn("哪个国产大模型在2025年春节前夕投下了一颗重磅炸弹？", "国产大模型DeepSeek在全球…[1]"),
+                         Turn("它把哪座城市推上风口？", "将杭州这座素来极具“网红”气质的城市又一次推上风口[1]",
+                              "DeepSeek把哪座城市推上风口")], "DeepSeek的研发团队有多少人"),
+    ("处理它需要取得什么同意？", [Turn("敏感个人信息包括哪些？", "…包括生物识别、宗教信仰、特定身份…[1]")],
+     "处理敏感个人信息需要取得什么同意"),  # 它 after “X包括哪些” is X, not the first item listed
+    ("这个期间从什么时候起算？", [Turn("劳动争议申请仲裁的时效期间是多少？", "劳动争议申请仲裁的时效期间为一年。[1]")],
+     "时效期间从什么时候起算"),
+])
+def test_law_and_topic_follow_ups(question, history, want):
+    assert resolve(question, history).search_question == want
+
+
+def _cit(text: str, quote: str, n: int = 1) -> Citation:
+    qs = text.index(quote)
+    return Citation(n=n, doc_id="d", title="t", section="", chunk_id="d-0", start=100, end=100 + len(text),
+                    quote=quote, text=text, score=1.0, quote_start=100 + qs, quote_end=100 + qs + len(quote))
+
+
+def _answer(*cits: Citation) -> Answer:
+    return Answer(question="q", answer="".join(f"{c.quote}[{c.n}]" for c in cits), answerable=True,
+                  citations=list(cits), confidence=0.9)
+
+
+PASSAGE = ("常州市委书记王剑锋表示,作为产业强市,常州制造业基础坚实。下一步,将从紧扣产业抓赋能等方面重点着力,"
+           "打造“国际化智造名城、长三角创新高地”。")
+
+
+def test_focus_moves_the_quote_to_the_next_sentence_or_refuses():
+    said = _answer(_cit(PASSAGE, "常州市委书记王剑锋表示,作为产业强市,常州制造业基础坚实。"))
+    moved = check_focus(said, "他说常州要打造什么", "常州市委书记是谁 王剑锋")
+    c = moved.citations[0]
+    assert moved.answerable and c.quote.startswith("下一步") and "国际化智造名城" in moved.answer
+    assert c.text[c.quote_start - c.start:c.quote_end - c.start] == c.quote  # offsets still point at the quote
+    managed = check_focus(said, "该基金由谁管理", "西湖区设立了多少钱的成果转化基金")
+    assert not managed.answerable and managed.answer == NOT_FOUND and managed.suggestions
+    assert check_focus(said, "它的目的是什么", "x") is said  # only answer-type words: nothing to check
+    when = _answer(_cit("温州挂牌成立全国首个“人工智能局”,统筹推进算力建设。", "温州挂牌成立全国首个“人工智能局”,统筹推进算力建设。"))
+    assert not check_focus(when, "它是哪一天挂牌的", "温州人工智能局").answerable  # no date in the quote
+
+
+def test_context_needs_the_entity_near_the_quote():
+    hz = _answer(_cit("同时,杭州市建立了补贴池。当年杭州市人工智能企业达到741家。", "当年杭州市人工智能企业达到741家。"))
+    assert not check_context(hz, "无锡有多少家人工智能企业", "", "").answerable
+    assert not check_context(hz, "嘉兴有多少家人工智能企业", "", "").answerable  # jieba tags 嘉兴 as a person
+    assert check_context(hz, "杭州有多少家人工智能企业", "", "").answerable
+    bureau = _answer(_cit("截至目前,长三角41个地级以上城市均已在政府工作报告中提及人工智能。", "截至目前,长三角41个地级以上城市均已在政府工作报告中提及人工智能。"))
+    assert not check_context(bureau, "人工智能局有多少工作人员", "人工智能局", "").answerable
+    # the previous answer's passage counts as context for the pronoun
+    assert check_context(bureau, "人工智能局有多少工作人员", "人工智能局", "截至目前,长三角41个地级以上城市[1]").answerable
 
 
 @pytest.mark.parametrize("question", [
@@ -91,6 +152,16 @@ def test_issue_examples_in_context(one):
     assert not national.answerable, national.answer  # the 43 % sentence again is not an answer about 全国
     d = national.to_dict()
     assert d["search_question"] != d["question"] and d["citations"] == []
+
+
+def test_pronoun_follow_ups_answer_from_the_next_sentence_or_refuse(one):
+    secretary, plan = _chat(one, ["常州市委书记是谁？", "他说常州要打造什么？"])
+    assert plan.search_question == "王剑锋说常州要打造什么"
+    assert plan.answerable and "国际化智造名城" in plan.citations[0].quote, plan.answer
+    fund, manager = _chat(one, ["西湖区设立了多少钱的成果转化基金？", "该基金由谁管理？"])
+    assert not manager.answerable, manager.answer  # the fund sentence says nothing about who manages it
+    _, other_city = _chat(one, ["2021年杭州市人工智能企业达到多少家？", "无锡有多少家人工智能企业？"])
+    assert not other_city.answerable, other_city.answer
 
 
 def test_same_sentence_with_a_new_value_is_kept(one):
@@ -178,11 +249,17 @@ def test_api_ask_history(api):
     ({"messages": [{"role": "user", "content": 5}]}, 422),                       # non-string content
     ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": ""}]}, 400),
     ({"messages": [{"role": "user", "content": "长" * 3000}] * 30}, 413),       # over the body limit
+    ({"messages": [{"role": "robot", "content": "x"}, {"role": "user", "content": "温州人工智能局做什么"}]}, 200),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": {"a": 1}},
+                   {"role": "user", "content": "它呢"}]}, 422),                  # an object as content
+    ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}, 400),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "user", "content": None}]}, 400),
+    ({"messages": [{"role": "system", "content": "hi"}]}, 400), ({"messages": []}, 422), ({"messages": "hi"}, 422),
 ])
 def test_chat_bad_conversations_never_crash(api, body, status):
     r = httpx.post(f"{api}/v1/chat/completions", json=body, timeout=60)
     assert r.status_code == status, r.text
-    if status == 200 and len(body["messages"]) > 100:
+    if status == 200 and isinstance(body["messages"], list) and len(body["messages"]) > 100:
         assert r.json()["history"] == {"turns": 250, "used": 8, "truncated": True}
     if status >= 400:
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
@@ -202,7 +279,7 @@ def test_api_ask_bad_history(api, history, status):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_ui_chat_follow_up_shows_what_was_searched(request):
-    from tests.test_ui import _ask, _shot
+    from tests.test_ui import _ask, _scroll_to, _shot
 
     page = request.getfixturevalue("page")
     first = _ask(page, "苏州2025年2月举行了什么大会？")
@@ -210,6 +287,10 @@ def test_ui_chat_follow_up_shows_what_was_searched(request):
     follow = _ask(page, "南京呢？")
     assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
     assert follow.locator(".bubble.refusal").count() == 1
+    _scroll_to(follow)
+    assert follow.locator(".searched-as").is_visible()  # on screen, under the reply, not only in the DOM
+    box, bubble = follow.locator(".searched-as").bounding_box(), follow.locator(".bubble.refusal").bounding_box()
+    assert box["y"] >= bubble["y"]
     _shot(page, "ui-follow-up.png")
 
 

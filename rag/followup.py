@@ -1,0 +1,193 @@
+"""Checking the answer to a follow-up against what the follow-up asks — from :func:`rag.qa.ask`'s public result.
+
+:mod:`rag.dialogue` rewrites “它投入了多少资金？” into a question that stands alone, and the answer layer then
+answers it like any other. But the rewrite borrowed words from the earlier turns, so a sentence that matches
+the *borrowed* part (the 绍兴 action plan) can win without saying anything about what is *new* in the
+follow-up (投入, 资金). These checks run on the returned :class:`~rag.records.Answer` (its citations' quotes,
+passages and offsets) and only for turns that had history:
+
+==========  ===========================================================  =========================================
+check       what must hold                                               otherwise
+==========  ===========================================================  =========================================
+swap        ``X呢``: a quote mentions X, and says something new about it   refusal (南京呢？, 全国平均水平呢？)
+            if it repeats the previous answer's sentence
+focus       a rewritten follow-up: some quote covers one of its own        the quote moves to a neighbouring sentence
+            content words (打造 in 他说常州要打造什么？), words the          of the same passage that covers one, else
+            earlier turns did not contain; a “when” question's quote       refusal (该基金由谁管理？)
+            holds a date or time word
+context     the entity a pronoun was resolved to, and every place the     refusal (无锡有多少家人工智能企业？ answered
+            searched question names, appear around the quote (or the      with 杭州's 741家)
+            quote is in the previous answer's passage)
+==========  ===========================================================  =========================================
+
+Coverage is lexical (character bigrams of a word in the quote, or its two characters in order a few characters
+apart: 起算 ~ 起计算). Answer-type nouns (期限, 目的, 标准 …) and frame verbs (说, 认为, 需要 …) are not focus
+words: the answer names a date or a purpose, not the word. This module neither retrieves, rewrites, nor looks
+inside the answer model; it only keeps, moves or withdraws a quote the answer layer chose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Sequence
+
+from .answer import NOT_FOUND
+from .chunk import split_sentences
+from .mentions import QWORDS, places, pos_tags
+from .records import Answer, Citation
+from .textnorm import search_form
+
+__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "focus_words", "refuse"]
+
+RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
+_MARKERS = re.compile(r"\[\d{1,3}\]")
+_CONTENT = ("n", "v", "a", "t", "f", "eng", "j", "l", "i")  # jieba flag prefixes of content words
+_FRAME = {  # verbs that frame a question rather than say what it asks
+    "是", "有", "说", "表示", "认为", "指出", "强调", "称", "要", "会", "能", "可以", "应当", "应该", "需要", "进行",
+    "为", "被", "叫", "做", "包括", "属于", "提到", "提出", "具有", "存在于", "来说", "知道", "告诉", "介绍",
+    "用来", "用于", "干什么", "怎样", "怎么样", "如何"}
+_ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which the answer need not contain
+    "目的", "作用", "内容", "原因", "意义", "特点", "情况", "方面", "问题", "要求", "规定", "期限", "时间", "日期",
+    "年份", "名字", "名称", "时候", "地方", "哪里", "方式", "办法", "结果", "影响", "标准", "条件", "程序", "单位",
+    "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
+    "城市", "地区", "省份", "国家"}
+_PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
+_WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
+_WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
+_TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
+_BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
+
+
+def refuse(ans: Answer) -> Answer:
+    """``ans`` as a refusal; what it cited becomes suggestions."""
+    return replace(ans, answer=NOT_FOUND, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
+
+
+def _plain(answer: str) -> str:
+    return search_form(_MARKERS.sub("", answer))
+
+
+# ------------------------------------------------------------------ swap (X呢)
+
+def _mentions(text: str, slot: str) -> list[int]:
+    """Where ``slot`` (or, for 上一年, any of its synonyms) ends in ``text``."""
+    forms = RELATIVE_TIME if slot in RELATIVE_TIME else {slot}
+    t = search_form(text)
+    return [m.end() for f in forms for m in re.finditer(re.escape(search_form(f)), t)]
+
+
+def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
+    """An ``X呢`` answer must mention X and say something new about it; else it becomes a refusal."""
+    if not ans.answerable or not slot:
+        return ans
+    quotes = [c.quote for c in ans.citations]
+    mentioned = slot in RELATIVE_TIME or any(_mentions(q, slot) for q in quotes)
+    prev = _plain(previous_answer)
+    repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
+    # the same sentence again only answers if X has something of its own there (安徽在智能语音语义, 前一年的490家),
+    # not when X just ends a clause as a point of comparison (…远高于全国平均水平。)
+    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
+                    for q in quotes for end in _mentions(q, slot))
+    return ans if mentioned and not (repeated and not new_value) else refuse(ans)
+
+
+# ------------------------------------------------------------------ focus
+
+def focus_words(question: str, known: str) -> list[str]:
+    """The follow-up's own content words: no pronouns, question words, frame verbs, answer types, or words of ``known``.
+
+    >>> focus_words("该基金由谁管理", "西湖区设立了多少钱的成果转化基金")
+    ['管理']
+    """
+    seen = search_form(known)
+    out = []
+    toks = pos_tags(question)
+    for i, (w, f) in enumerate(toks):
+        j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
+        if i and _WHICH.search(toks[j][0]):
+            continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
+        if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or w in _ANSWER_TYPE or QWORDS.search(w)
+                or _PRONOUNS.match(w) or search_form(w) in seen):
+            continue
+        out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def _covers(text: str, word: str) -> bool:
+    """``word`` is in ``text``: its last character bigram or more than half of them, or (two characters) both
+    in order ≤ 3 apart (起算 ~ 起计算)."""
+    t, w = search_form(text), search_form(word)
+    grams = [w[i:i + 2] for i in range(len(w) - 1)]
+    if grams and (grams[-1] in t or 2 * sum(g in t for g in grams) >= len(grams) + (len(grams) > 2)):
+        return True  # the head (资金 of 投入资金) or most of the word; 工作人员 is not covered by 政府工作报告
+    return len(w) == 2 and re.search(re.escape(w[0]) + r".{1,2}" + re.escape(w[1]), t) is not None
+
+
+def _sentence(cit: Citation, s: int, e: int) -> Citation:
+    """``cit`` quoting ``cit.text[s:e]`` instead (relative offsets)."""
+    return replace(cit, quote=cit.text[s:e], quote_start=cit.start + s, quote_end=cit.start + e)
+
+
+def _neighbour(cit: Citation, words: Sequence[str]) -> Citation | None:
+    """The sentence after (up to two), else the one before, the quote in its passage that covers a focus word."""
+    spans = split_sentences(cit.text)
+    qs, qe = cit.quote_start - cit.start, cit.quote_end - cit.start
+    after = [(s, e) for s, e in spans if s >= qe][:2]
+    before = [(s, e) for s, e in spans if e <= qs][-1:]
+    for s, e in after + before:
+        if any(_covers(cit.text[s:e], w) for w in words):
+            return _sentence(cit, s, e)
+    return None
+
+
+def check_focus(ans: Answer, question: str, known: str) -> Answer:
+    """Keep ``ans`` when a quote covers a focus word of ``question``; else move its quote to a neighbouring sentence
+    that does, else refuse. ``known``: the earlier turn (its standalone question and answer)."""
+    if not ans.answerable or not ans.citations:
+        return ans
+    if _WHEN.search(question) and not any(_TIME_VALUE.search(c.quote) for c in ans.citations):
+        return refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
+    words = focus_words(question, known)
+    if not words or any(_covers(c.quote, w) for c in ans.citations for w in words):
+        return ans
+    moved = _neighbour(ans.citations[0], words)
+    if moved is None:
+        return refuse(ans)
+    cit = replace(moved, n=1)
+    return replace(ans, answer=f"{cit.quote}[1]", citations=[cit])
+
+
+# ------------------------------------------------------------------ context
+
+def _around(cit: Citation) -> str:
+    qs, qe = cit.quote_start - cit.start, cit.quote_end - cit.start
+    return cit.text[max(0, qs - _BEFORE):qe + _AFTER] + cit.title + cit.label
+
+
+def _named(entity: str, text: str) -> bool:
+    """``entity`` (or most of it: 西湖区成果转化基金 ~ 成果转化基金) is named in ``text``."""
+    e, t = search_form(entity.strip("《》“”\"")), search_form(text)
+    if e in t or (len(e) > 2 and e[-1] in "省市区县" and e[:-1] in t):
+        return True
+    grams = [e[i:i + 2] for i in range(len(e) - 1)]
+    return len(grams) >= 3 and grams[-1] in t and sum(g in t for g in grams) >= 0.6 * len(grams)
+
+
+def check_context(ans: Answer, search_question: str, antecedent: str, previous_answer: str) -> Answer:
+    """Refuse when the pronoun's ``antecedent`` or a place of ``search_question`` is named nowhere around any quote
+    (a quote inside the previous answer's passage counts as in context for the antecedent)."""
+    if not ans.answerable or not ans.citations:
+        return ans
+    pieces = [p for p in (search_form(x) for x in _MARKERS.split(previous_answer)) if len(p) >= 4]
+    around = [_around(c) for c in ans.citations]
+    same_passage = any(p in search_form(c.text) for p in pieces for c in ans.citations)
+    if antecedent and not same_passage and not any(_named(antecedent, a) for a in around):
+        return refuse(ans)
+    toks = pos_tags(search_question)
+    # jieba tags 嘉兴 nr, but also 许可, 明星, 东西 inside a clause: an nr word counts only as the subject
+    names = places(toks) + [w for i, (w, f) in enumerate(toks) if f == "nr" and len(w) >= 2
+                            and (i == 0 or toks[i - 1][1] == "x")]
+    if any(not any(_named(name, a) for a in around) for name in names):
+        return refuse(ans)
+    return ans
