@@ -54,10 +54,19 @@ from rag.textnorm import normalize, search_form  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
-           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus"]
-SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense"]
-REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage"]
-REF_DENSE = REF_LEX + ["cos", "max_cos", "dense"]
+           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus",
+           # rag.whq alignment (question word, predicate vs topic, longest common run)
+           "wh_left", "wh_right", "pred_bigram", "lcs", "type_new", "nb_pred", "pos",
+           "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap"]
+SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense", "cos_margin"]
+# cross-lingual (a question with little CJK): nothing that needs word overlap
+SEL_XL = ["cos", "cos_gap", "cos_margin", "passage_dense", "passage", "inv_rank", "log_len", "pos"]
+REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage",
+           "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram"]
+REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin"]
+# relative cosines only: cross-language cosines run lower than the Chinese-Chinese ones fitted on
+REF_XL = ["cos_margin", "max_cos_margin"]
+COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 
 class CachedQueries:
@@ -153,7 +162,7 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
     for r in rows:
         cands = []
         for f, _ in r["cands"]:
-            f = f if dense else {k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}
+            f = f if dense else {k: v for k, v in f.items() if k not in COS_FEATURES}
             cands.append(Candidate(None, f, selector.probability(f)))
         cands.sort(key=lambda c: -c.p)
         q = question_features(cands, [])
@@ -243,12 +252,14 @@ def main() -> None:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         rows += new
     models, stats = {}, {}
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX)):
-        dense = kind == "dense"
-        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}, lab) for f, lab in r["cands"]]) for r in rows]
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
+                                       ("crosslingual", SEL_XL, REF_XL)):
+        dense = kind != "lexical"
+        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
+                                                for f, lab in r["cands"]]) for r in rows]
         sel = fit_selector(rs, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
-        budget = args.max_false_refusal if dense else args.max_false_refusal_lexical
+        budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget)
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.__dict__, "second_ratio": 0.8}

@@ -37,7 +37,8 @@ from .evidence import ScoredSentence, score_sentences
 from .records import Hit
 from .sentvec import SentenceVectors
 
-__all__ = ["AnswerModels", "Candidate", "LinearModel", "candidates", "load_models", "question_features"]
+__all__ = ["CROSSLINGUAL_CJK", "AnswerModels", "Candidate", "LinearModel", "candidates", "cjk_share", "load_models",
+           "question_features"]
 
 log = logging.getLogger("rag.select")
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -86,15 +87,34 @@ def _calibration(path: str) -> dict:
 _warned: set[str] = set()
 
 
-def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATION) -> AnswerModels:
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the letters and digits of ``text``.
+
+    >>> cjk_share("What does the Wenzhou AI bureau do?"), cjk_share("温州AI局")
+    (0.0, 0.6)
+    """
+    chars = [ch for ch in text if ch.isalnum()]
+    return sum("\u3400" <= ch <= "\u9fff" for ch in chars) / len(chars) if chars else 0.0
+
+
+#: Below this share of CJK characters a question goes to the cross-lingual models (no word overlap to use).
+CROSSLINGUAL_CJK = 0.3
+
+
+def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATION,
+                crosslingual: bool = False) -> AnswerModels:
     """The models for an index built with embedder ``fingerprint``.
 
     ``dense`` says whether sentence cosines are available for this question.
     The dense models are used only for the embedder they were fitted for.
+    ``crosslingual`` (a question with little CJK text) picks the models that
+    use no word overlap, when dense and fitted.
     """
     data = _calibration(str(path))
     fitted = data["fitted_for"]
     kind = "dense" if dense and fingerprint == fitted["fingerprint"] else "lexical"
+    if kind == "dense" and crosslingual and "crosslingual" in data["models"]:
+        kind = "crosslingual"
     if dense and kind == "lexical" and fingerprint not in _warned:
         _warned.add(str(fingerprint))
         log.warning("Answer models were fitted for embedder %s (weights %s); this index uses weights %s, so the "
@@ -152,6 +172,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     best_cov = max(s.coverage for s in scored)
     best_bi = max(s.bigram for s in scored)
     best_cos = max((c for c in cos if c is not None), default=0.0)
+    mean_cos = float(np.mean([c for c in cos if c is not None])) if have_cos else 0.0
     focus = _focus(question, scored, idf)
     best_focus = max(f for f, _ in focus)
     at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
@@ -168,12 +189,44 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
             f["cos"] = cv
             f["cos_gap"] = cv - best_cos
             f["passage_dense"] = s.hit.dense if s.hit.dense is not None else 0.0
+            f["cos_margin"] = cv - mean_cos
         out.append(Candidate(s, f))
+    _add_alignment(question, out)
     if models is not None:
         for cand in out:
             cand.p = models.selector.probability(cand.features)
         out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
     return out
+
+
+_ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs")
+
+
+def _add_alignment(question: str, cands: list[Candidate]) -> None:
+    """Add :func:`rag.whq.align` features, their gaps to the best candidate and the neighbours' predicate match."""
+    from .textnorm import to_simplified
+    from .whq import align, parse, topic_bigrams
+
+    parts = parse(to_simplified(question).lower())
+    topics: dict[str, frozenset[str]] = {}
+    rows = []
+    for c in cands:
+        chunk = c.sentence.hit.chunk
+        if chunk.chunk_id not in topics:
+            lead = chunk.text[:chunk.sentences[0][1] - chunk.start] if chunk.sentences else ""
+            topics[chunk.chunk_id] = topic_bigrams(parts, to_simplified(f"{c.sentence.hit.title} {lead}").lower())
+        rows.append(align(parts, to_simplified(c.sentence.text).lower(), topics[chunk.chunk_id]))
+    best = {k: max(r[k] for r in rows) for k in _ALIGN} if rows else {}
+    at = {(c.sentence.hit.chunk.doc_id, c.sentence.start): i for i, c in enumerate(cands)}
+    for c, r in zip(cands, rows):
+        spans, doc = c.sentence.hit.chunk.sentences, c.sentence.hit.chunk.doc_id
+        k = next((j for j, (a, _) in enumerate(spans) if a == c.sentence.start), 0)
+        near = [at.get((doc, spans[j][0])) for j in (k - 1, k + 1) if 0 <= j < len(spans)]
+        r["nb_pred"] = max((rows[j]["pred_bigram"] for j in near if j is not None), default=0.0)
+        r["pos"] = k / max(len(spans), 1)
+        for name in _ALIGN:
+            r[name + "_gap"] = r[name] - best[name]
+        c.features.update(r)
 
 
 def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]]) -> float:
@@ -195,10 +248,16 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
     f = {"selector_logit": math.log(p / (1 - p)), "coverage": best.features["coverage"],
          "bigram": best.features["bigram"], "answer_type": best.features["answer_type"],
          "missing_top": best.features["missing_top"],
-         "max_coverage": max(c.features["coverage"] for c in cands)}
+         "max_coverage": max(c.features["coverage"] for c in cands),
+         "pred_bigram": best.features.get("pred_bigram", 0.0), "wh_left": best.features.get("wh_left", 0.0),
+         "wh_right": best.features.get("wh_right", 0.0), "lcs": best.features.get("lcs", 0.0),
+         "max_lcs": max(c.features.get("lcs", 0.0) for c in cands),
+         "max_pred_bigram": max(c.features.get("pred_bigram", 0.0) for c in cands)}
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)
+        f["max_cos_margin"] = max(c.features["cos_margin"] for c in cands)
+        f["cos_margin"] = best.features["cos_margin"]
         dense = [h.dense for h in hits if h.dense is not None]
         f["dense"] = max(dense) if dense else 0.0
     return f
