@@ -199,7 +199,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     return out
 
 
-_ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs")
+_ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs", "pred_lcs")
 
 
 def _add_alignment(question: str, cands: list[Candidate]) -> None:
@@ -215,7 +215,9 @@ def _add_alignment(question: str, cands: list[Candidate]) -> None:
         if chunk.chunk_id not in topics:
             lead = chunk.text[:chunk.sentences[0][1] - chunk.start] if chunk.sentences else ""
             topics[chunk.chunk_id] = topic_bigrams(parts, to_simplified(f"{c.sentence.hit.title} {lead}").lower())
-        rows.append(align(parts, to_simplified(c.sentence.text).lower(), topics[chunk.chunk_id]))
+        r = align(parts, to_simplified(c.sentence.text).lower(), topics[chunk.chunk_id])
+        r["topic"] = len(topics[chunk.chunk_id]) / max(len(parts.bigrams), 1)  # question named in title/lead
+        rows.append(r)
     best = {k: max(r[k] for r in rows) for k in _ALIGN} if rows else {}
     at = {(c.sentence.hit.chunk.doc_id, c.sentence.start): i for i, c in enumerate(cands)}
     for c, r in zip(cands, rows):
@@ -252,7 +254,8 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
          "pred_bigram": best.features.get("pred_bigram", 0.0), "wh_left": best.features.get("wh_left", 0.0),
          "wh_right": best.features.get("wh_right", 0.0), "lcs": best.features.get("lcs", 0.0),
          "max_lcs": max(c.features.get("lcs", 0.0) for c in cands),
-         "max_pred_bigram": max(c.features.get("pred_bigram", 0.0) for c in cands)}
+         "max_pred_bigram": max(c.features.get("pred_bigram", 0.0) for c in cands),
+         "topic": best.features.get("topic", 0.0), "max_topic": max(c.features.get("topic", 0.0) for c in cands)}
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)

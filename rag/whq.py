@@ -16,8 +16,8 @@ sentence against it:
   topic (the passage's title or first sentence) found in the sentence — the
   topic is in every sentence of its article; the predicate (总部, 首府,
   原名) says which sentence answers;
-- ``lcs``: the longest run of question characters found in the sentence,
-  relative to the question's length.
+- ``lcs``: the longest run of question characters found in the sentence;
+  ``pred_lcs`` the same outside the topic's characters.
 
 Pure string work on folded text (no segmentation, no POS tagging), so it
 costs well under a millisecond per question. This module does not score or
@@ -42,7 +42,7 @@ _WH: list[tuple[str, str]] = [
     (r"什么|哪个|哪些|哪一|哪|何", "what"),
 ]
 _WH_RE = re.compile("|".join(f"(?P<{t}{i}>{p})" for i, (p, t) in enumerate(_WH)))
-_GLUE = "是的在为于有了呢吗个些位"  # function characters next to a question word, stripped from left/right
+_GLUE = "是的在于了呢吗个些位"  # function characters next to a question word, stripped from left/right
 _DIGITS = "0-9〇零一二三四五六七八九十百千万亿两"
 _TYPE_RE = {
     "time": re.compile(rf"[{_DIGITS}]{{1,4}}年|[{_DIGITS}]{{1,2}}月|[{_DIGITS}]{{1,3}}日|世纪|年代|[朝代]|时期|期间|之后|以前"),
@@ -60,8 +60,8 @@ class QuestionParts:
 
     text: str
     wh_type: str | None  # reason, time, place, person, number, manner, what; None without a question word
-    left: str  # up to 4 content characters right before the question word
-    right: str  # up to 4 content characters right after it
+    left: tuple[str, ...]  # up to 4 content characters right before the question word (as is, without glue)
+    right: tuple[str, ...]  # up to 4 content characters right after it
     bigrams: frozenset[str]
     content: str = ""  # letters and digits of ``text``
 
@@ -84,15 +84,16 @@ def parse(question: str) -> QuestionParts:
 
     >>> p = parse("西贡商信银行的总部在哪里？")
     >>> (p.wh_type, p.left, p.right)
-    ('place', '行的总部', '')
+    ('place', ('行的总部',), ())
     """
     m = _WH_RE.search(question)
     bi = frozenset(_bigrams(question))
     if m is None:
-        return QuestionParts(question, None, "", "", bi, _content(question))
+        return QuestionParts(question, None, (), (), bi, _content(question))
     wh_type = re.sub(r"\d+$", "", m.lastgroup or "")
-    left = _content(question[:m.start()]).rstrip(_GLUE)[-4:]
-    right = _content(question[m.end():]).lstrip(_GLUE)[:4]
+    before, after = _content(question[:m.start()]), _content(question[m.end():])
+    left = tuple(dict.fromkeys(x for x in (before[-4:], before.rstrip(_GLUE)[-4:]) if x))
+    right = tuple(dict.fromkeys(x for x in (after[:4], after.lstrip(_GLUE)[:4]) if x))
     wh_bi = _bigrams(question[max(m.start() - 1, 0):m.end() + 1])
     return QuestionParts(question, wh_type, left, right, frozenset(bi - wh_bi), _content(question))
 
@@ -120,6 +121,15 @@ def _lcs(q: str, s: str) -> int:
     return best
 
 
+def _mask(q: str, topic: frozenset[str]) -> str:
+    """``q`` with the characters of its topic bigrams replaced by NUL (so no run crosses them)."""
+    hide = [False] * len(q)
+    for i in range(len(q) - 1):
+        if q[i:i + 2] in topic:
+            hide[i] = hide[i + 1] = True
+    return "".join("\0" if h else ch for ch, h in zip(q, hide))
+
+
 def align(parts: QuestionParts, sentence: str, topic: frozenset[str]) -> dict[str, float]:
     """Features of one (folded) sentence against the parsed question; all in [0, 1].
 
@@ -131,10 +141,11 @@ def align(parts: QuestionParts, sentence: str, topic: frozenset[str]) -> dict[st
     q = parts.content
     s = _content(sentence)
     pred = parts.bigrams - topic
-    f = {"wh_left": _longest_piece(parts.left, s, True) / 4.0,
-         "wh_right": _longest_piece(parts.right, s, False) / 4.0,
+    f = {"wh_left": max((_longest_piece(x, s, True) for x in parts.left), default=0) / 4.0,
+         "wh_right": max((_longest_piece(x, s, False) for x in parts.right), default=0) / 4.0,
          "pred_bigram": sum(b in s for b in pred) / len(pred) if pred else 0.0,
-         "lcs": min(_lcs(q, s), 12) / 12.0}
+         "lcs": min(_lcs(q, s), 12) / 12.0,
+         "pred_lcs": min(_lcs(_mask(q, topic), s), 8) / 8.0}
     typ = _TYPE_RE.get(parts.wh_type or "")
     if typ is not None:
         f["type_new"] = float(any(m.group(0) not in q for m in typ.finditer(s)))
