@@ -146,7 +146,6 @@ def align(parts: QuestionParts, sentence: str, topic: frozenset[str]) -> dict[st
          "pred_bigram": sum(b in s for b in pred) / len(pred) if pred else 0.0,
          "lcs": min(_lcs(q, s), 12) / 12.0,
          "pred_lcs": min(_lcs(_mask(q, topic), s), 8) / 8.0}
-    typ = _TYPE_RE.get(parts.wh_type or "")
-    if typ is not None:
-        f["type_new"] = float(any(m.group(0) not in q for m in typ.finditer(s)))
+    typ = _TYPE_RE.get(parts.wh_type or "")  # no type to look for (什么, 哪个, none): 0
+    f["type_new"] = float(typ is not None and any(m.group(0) not in q for m in typ.finditer(s)))
     return f

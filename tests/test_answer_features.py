@@ -74,4 +74,5 @@ def test_an_english_question_quotes_the_chinese_sentence_that_answers_it(sample_
     # the cross-lingual selector ranks by sentence cosine; with refusal disabled it must quote the right sentence
     ans = ask(sample_index, "What does the Wenzhou AI bureau do?", embedder=embedder,
               refusal=LinearModel(0.0, {}, threshold=0.0))
-    assert ans.answerable and "人工智能局" in ans.citations[0].quote
+    assert ans.answerable and len(ans.citations) <= 2  # the best sentence, a close second in document order
+    assert any("人工智能局" in c.quote for c in ans.citations)
