@@ -57,12 +57,14 @@ SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigra
            "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus",
            # rag.whq alignment (question word, predicate vs topic, longest common run)
            "wh_left", "wh_right", "pred_bigram", "lcs", "type_new", "nb_pred", "pos",
-           "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap", "pred_lcs", "pred_lcs_gap", "topic"]
+           "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap", "pred_lcs", "pred_lcs_gap", "topic",
+           "passage_coverage", "passage_missing_top"]
 SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense", "cos_margin"]
 # cross-lingual (a question with little CJK): nothing that needs word overlap
 SEL_XL = ["cos", "cos_gap"]
 REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage",
-           "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram", "topic", "max_topic"]
+           "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram", "topic", "max_topic",
+           "passage_missing_top", "min_passage_missing_top", "max_passage_coverage"]
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin"]
 # relative cosines only: cross-language cosines run lower than the Chinese-Chinese ones fitted on
 REF_XL = ["cos_margin", "max_cos_margin"]
@@ -217,7 +219,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
     ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
-    ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--max-false-refusal", type=float, default=0.03,
+                    help="Share of answerable tuning questions the refusal threshold may refuse: issue 9's 3 %% "
+                         "budget, spent on the tuning sets for refusal recall.")
     ap.add_argument("--max-false-refusal-lexical", type=float, default=0.05,
                     help="Budget of the lexical fallback: without cosines it separates worse, so it refuses more "
                          "answerable questions rather than answer more unanswerable ones.")

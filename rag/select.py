@@ -176,6 +176,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     focus = _focus(question, scored, idf)
     best_focus = max(f for f, _ in focus)
     at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
+    whole = _passage_evidence(question, hits, idf)
     out = []
     for i, (s, c) in enumerate(zip(scored, cos)):
         f = {"coverage": s.coverage, "bigram": s.bigram, "answer_type": s.answer_type,
@@ -183,7 +184,8 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
              "passage": max(s.hit.score, 0.0) / top, "inv_rank": 1.0 / s.hit.rank,
              "log_len": math.log1p(len(s.text)) / 5.0,
              "focus": focus[i][0], "focus_bigram": focus[i][1], "focus_gap": focus[i][0] - best_focus,
-             "neighbour_focus": _neighbour(s, at, focus)}
+             "neighbour_focus": _neighbour(s, at, focus),
+             "passage_coverage": whole[s.hit.chunk.chunk_id][0], "passage_missing_top": whole[s.hit.chunk.chunk_id][1]}
         if have_cos:
             cv = c if c is not None else best_cos - 0.1
             f["cos"] = cv
@@ -196,6 +198,26 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
         for cand in out:
             cand.p = models.selector.probability(cand.features)
         out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
+    return out
+
+
+def _passage_evidence(question: str, hits: Sequence[Hit], idf: Callable[[str], float]) -> dict[str, tuple[float, float]]:
+    """Per passage: weighted coverage of the question's terms and the weight of the heaviest one it lacks.
+
+    A question whose heaviest term (usually its topic: 蓍, 林永康) is in none of the
+    passages is rarely answered by them, whichever sentence is quoted.
+    """
+    from .evidence import term_weights
+    from .textnorm import to_simplified
+    from .tokenize import tokenize
+
+    w = term_weights(list(dict.fromkeys(tokenize(question))), idf)
+    total, heaviest = sum(w.values()) or 1.0, max(w.values(), default=0.0) or 1.0
+    out = {}
+    for h in hits:
+        text = to_simplified(h.chunk.text).lower()
+        out[h.chunk.chunk_id] = (sum(v for t, v in w.items() if t in text) / total,
+                                 max((v for t, v in w.items() if t not in text), default=0.0) / heaviest)
     return out
 
 
@@ -255,7 +277,10 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
          "wh_right": best.features.get("wh_right", 0.0), "lcs": best.features.get("lcs", 0.0),
          "max_lcs": max(c.features.get("lcs", 0.0) for c in cands),
          "max_pred_bigram": max(c.features.get("pred_bigram", 0.0) for c in cands),
-         "topic": best.features.get("topic", 0.0), "max_topic": max(c.features.get("topic", 0.0) for c in cands)}
+         "topic": best.features.get("topic", 0.0), "max_topic": max(c.features.get("topic", 0.0) for c in cands),
+         "passage_missing_top": best.features.get("passage_missing_top", 1.0),
+         "min_passage_missing_top": min(c.features.get("passage_missing_top", 1.0) for c in cands),
+         "max_passage_coverage": max(c.features.get("passage_coverage", 0.0) for c in cands)}
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)
