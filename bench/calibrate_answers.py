@@ -11,6 +11,12 @@ Fitted on (never the reported sets):
   (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
   from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
 
+Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
+sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
+*cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
+ratio (``--second-ratio``) and the refusal budget (``--max-false-refusal``) were chosen on
+question/article-grouped folds of these same tuning sets.
+
 For every question the hybrid retrieval runs twice: on the full index
 (answerable; sentence label = the sentence contains a gold answer) and with
 the question's own article removed (unanswerable). The selector is a

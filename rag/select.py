@@ -201,7 +201,8 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     return out
 
 
-def _passage_evidence(question: str, hits: Sequence[Hit], idf: Callable[[str], float]) -> dict[str, tuple[float, float]]:
+def _passage_evidence(question: str, hits: Sequence[Hit],
+                      idf: Callable[[str], float]) -> dict[str, tuple[float, float]]:
     """Per passage: weighted coverage of the question's terms and the weight of the heaviest one it lacks.
 
     A question whose heaviest term (usually its topic: 蓍, 林永康) is in none of the
