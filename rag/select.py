@@ -36,6 +36,7 @@ import numpy as np
 from .evidence import ScoredSentence, score_sentences
 from .records import Hit
 from .sentvec import SentenceVectors
+from .trees import TreeModel
 
 __all__ = ["CROSSLINGUAL_CJK", "AnswerModels", "Candidate", "LinearModel", "candidates", "cjk_share", "load_models",
            "question_features"]
@@ -68,7 +69,7 @@ class AnswerModels:
 
     kind: str
     selector: LinearModel
-    refusal: LinearModel
+    refusal: "LinearModel | TreeModel"
     second_ratio: float = 0.8  # quote a second sentence when its P is at least this share of the best's
 
 
@@ -85,6 +86,11 @@ def _calibration(path: str) -> dict:
 
 
 _warned: set[str] = set()
+
+
+def _model(d: dict) -> "LinearModel | TreeModel":
+    """A stored model: boosted trees (``"kind": "trees"``) or logistic."""
+    return TreeModel.from_dict(d) if d.get("kind") == "trees" else LinearModel.from_dict(d)
 
 
 def cjk_share(text: str) -> float:
@@ -121,7 +127,7 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
                     "lexical-only models are used (no sentence cosines). Refit with bench/calibrate_answers.py "
                     "for this embedder.", fitted["embedder"], fitted["fingerprint"], fingerprint)
     m = data["models"][kind]
-    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), LinearModel.from_dict(m["refusal"]),
+    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), _model(m["refusal"]),
                         float(m.get("second_ratio", 0.8)))
 
 

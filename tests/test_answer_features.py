@@ -51,7 +51,7 @@ def test_cjk_share_routes_english_questions_to_the_crosslingual_models():
     m = load_models(fingerprint=fp, dense=True, crosslingual=True)
     assert m.kind == "crosslingual"
     lexical = {"coverage", "bigram", "focus", "pred_bigram", "wh_left", "lcs"}
-    assert not lexical & set(m.selector.weights) and not lexical & set(m.refusal.weights)
+    assert not lexical & set(m.selector.weights) and not lexical & set(m.refusal.weights)  # trees: their inputs
     # never for another embedder: the cross-lingual models use cosines of these weights
     assert load_models(fingerprint="other", dense=True, crosslingual=True).kind == "lexical"
 
@@ -67,7 +67,8 @@ def test_every_model_input_is_a_feature_the_answer_step_computes(sample_index, e
     data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
     for kind, m in data["models"].items():
         assert set(m["selector"]["weights"]) <= feats, (kind, set(m["selector"]["weights"]) - feats)
-        assert set(m["refusal"]["weights"]) <= qfeats | {"selector_logit"}, kind
+        ref_inputs = m["refusal"]["features"] if m["refusal"].get("kind") == "trees" else m["refusal"]["weights"]
+        assert set(ref_inputs) <= qfeats | {"selector_logit"}, (kind, set(ref_inputs) - qfeats)
 
 
 def test_an_english_question_quotes_the_chinese_sentence_that_answers_it(sample_index, embedder):
@@ -76,3 +77,19 @@ def test_an_english_question_quotes_the_chinese_sentence_that_answers_it(sample_
               refusal=LinearModel(0.0, {}, threshold=0.0))
     assert ans.answerable and len(ans.citations) <= 2  # the best sentence, a close second in document order
     assert any("人工智能局" in c.quote for c in ans.citations)
+
+
+def test_exported_trees_reproduce_sklearn_and_round_trip_through_json():
+    np = pytest.importorskip("numpy")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from rag.trees import TreeModel, export_hgb
+
+    rng = np.random.default_rng(0)
+    X = rng.random((1500, 3))
+    y = ((X[:, 0] + 0.5 * X[:, 1] + 0.1 * rng.standard_normal(1500)) > 0.7).astype(int)
+    hgb = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15, random_state=0).fit(X, y)
+    m = TreeModel.from_dict(json.loads(json.dumps(export_hgb(hgb, ["a", "b", "c"], threshold=0.4).to_dict())))
+    mine = [m.probability(dict(zip("abc", row))) for row in X[:200]]
+    assert np.abs(np.array(mine) - hgb.predict_proba(X[:200])[:, 1]).max() < 1e-5
+    assert m.threshold == 0.4 and set(m.weights) == {"a", "b", "c"}
