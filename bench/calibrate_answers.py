@@ -11,6 +11,12 @@ Fitted on (never the reported sets):
   (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
   from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
 
+Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
+sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
+*cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
+ratio (``--second-ratio``) and the refusal budget (``--max-false-refusal``) were chosen on
+question/article-grouped folds of these same tuning sets.
+
 For every question the hybrid retrieval runs twice: on the full index
 (answerable; sentence label = the sentence contains a gold answer) and with
 the question's own article removed (unanswerable). The selector is a
@@ -33,6 +39,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -49,15 +56,27 @@ from rag.evaluate import EvalItem, _jsonl, _squad, dataset_index, own_documents 
 from rag.index import open_index  # noqa: E402
 from rag.update import update_index  # noqa: E402
 from rag.retrieve import clean_question, retrieve  # noqa: E402
-from rag.select import AnswerModels, LinearModel, candidates, question_features  # noqa: E402
+from rag.select import LinearModel, candidates, question_features  # noqa: E402
+from rag.trees import TreeModel, export_hgb  # noqa: E402
 from rag.textnorm import normalize, search_form  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
-           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus"]
-SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense"]
-REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage"]
-REF_DENSE = REF_LEX + ["cos", "max_cos", "dense"]
+           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus",
+           # rag.whq alignment (question word, predicate vs topic, longest common run)
+           "wh_left", "wh_right", "pred_bigram", "lcs", "type_new", "nb_pred", "pos",
+           "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap", "pred_lcs", "pred_lcs_gap", "topic",
+           "passage_coverage", "passage_missing_top"]
+SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense", "cos_margin"]
+# cross-lingual (a question with little CJK): nothing that needs word overlap
+SEL_XL = ["cos", "cos_gap"]
+REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage",
+           "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram", "topic", "max_topic",
+           "passage_missing_top", "min_passage_missing_top", "max_passage_coverage"]
+REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin"]
+# relative cosines only: cross-language cosines run lower than the Chinese-Chinese ones fitted on
+REF_XL = ["cos_margin", "max_cos_margin"]
+COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 
 class CachedQueries:
@@ -153,7 +172,7 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
     for r in rows:
         cands = []
         for f, _ in r["cands"]:
-            f = f if dense else {k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}
+            f = f if dense else {k: v for k, v in f.items() if k not in COS_FEATURES}
             cands.append(Candidate(None, f, selector.probability(f)))
         cands.sort(key=lambda c: -c.p)
         q = question_features(cands, [])
@@ -163,18 +182,49 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
     return feats, np.array([r["answerable"] for r in rows])
 
 
-def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float) -> tuple[LinearModel, dict]:
+def _article(row: dict) -> str:
+    """The article a question belongs to: CMRC ``TRIAL_800_QUERY_0`` → ``TRIAL_800``, DRCD ``1147-5-1`` → ``1147``."""
+    return row["set"] + ":" + re.sub(r"(_QUERY_\d+|(-\d+)+)$", "", str(row["qid"]))
+
+
+def _hgb(X: np.ndarray, y: np.ndarray):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+                                          early_stopping=False, random_state=0).fit(X, y)
+
+
+def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
+                learner: str = "trees") -> tuple[LinearModel | TreeModel, dict]:
+    """The refusal model and its threshold.
+
+    With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
+    boosted trees fit their own training rows too well for an in-sample threshold.
+    """
+    from sklearn.model_selection import GroupKFold
+
     feats, y = refusal_features(rows, selector, dense)
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
-    m = _lr(X, y, names)
-    p = np.array([m.probability(f) for f in feats])
+    if learner == "trees":
+        p = np.zeros(len(y))
+        for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
+            p[te] = _hgb(X[tr], y[tr]).predict_proba(X[te])[:, 1]
+        m = export_hgb(_hgb(X, y), names)
+    else:
+        m = _lr(X, y, names)
+        p = np.array([m.probability(f) for f in feats])
     pos = np.sort(p[y == 1])
     thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
     refused = p < thr
-    stats = {"tune_false_refusal": float(refused[y == 1].mean()), "tune_refusal_recall": float(refused[y == 0].mean()),
+    sets = np.array([r["set"] for r in rows])
+    per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
+                   "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
+    stats = {"per_set": per_set, "tune_false_refusal": float(refused[y == 1].mean()), "tune_refusal_recall": float(refused[y == 0].mean()),
              "tune_refusal_precision": float((refused & (y == 0)).sum() / max(refused.sum(), 1)),
              "tune_questions": int((y == 1).sum())}
-    return LinearModel(m.bias, m.weights, thr), stats
+    model = TreeModel(m.bias, m.features, m.trees, thr) if learner == "trees" else LinearModel(m.bias, m.weights, thr)
+    stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
+    return model, stats
 
 
 def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
@@ -205,10 +255,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
     ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
-    ap.add_argument("--max-false-refusal", type=float, default=0.02)
+    ap.add_argument("--max-false-refusal", type=float, default=0.03,
+                    help="Share of answerable tuning questions the refusal threshold may refuse: issue 9's 3 %% "
+                         "budget, spent on the tuning sets for refusal recall.")
     ap.add_argument("--max-false-refusal-lexical", type=float, default=0.05,
                     help="Budget of the lexical fallback: without cosines it separates worse, so it refuses more "
                          "answerable questions rather than answer more unanswerable ones.")
+    ap.add_argument("--second-ratio", type=float, default=0.6,
+                    help="Quote a second sentence when its P is at least this share of the best's (chosen on "
+                         "question-grouped folds of the tuning sets: 0.8 → 0.6 added 1.9 points on CMRC trial "
+                         "at 1.32 instead of 1.18 sentences per answer).")
+    ap.add_argument("--refusal-learner", choices=["trees", "logistic"], default="trees",
+                    help="Boosted trees (default; on article-grouped folds of the tuning sets, refusal recall at 2 %% "
+                         "false refusals: CMRC trial 0.891 → 0.945, DRCD tune 0.875 → 0.932) or logistic regression.")
     ap.add_argument("--stard-in-refusal", action="store_true",
                     help="Also fit the refusal model on STARD (default: selector only; see docs/answers.md).")
     ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
@@ -243,15 +302,18 @@ def main() -> None:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         rows += new
     models, stats = {}, {}
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX)):
-        dense = kind == "dense"
-        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in ("cos", "cos_gap", "passage_dense")}, lab) for f, lab in r["cands"]]) for r in rows]
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
+                                       ("crosslingual", SEL_XL, REF_XL)):
+        dense = kind != "lexical"
+        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
+                                                for f, lab in r["cands"]]) for r in rows]
         sel = fit_selector(rs, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
-        budget = args.max_false_refusal if dense else args.max_false_refusal_lexical
-        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget)
+        budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
+        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner)
         st.update(selection_stats(rs, sel, dense))
-        models[kind] = {"selector": sel.__dict__, "refusal": ref.__dict__, "second_ratio": 0.8}
+        models[kind] = {"selector": sel.__dict__, "refusal": ref.to_dict() if isinstance(ref, TreeModel) else ref.__dict__,
+                        "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
     out = {"note": "Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial, the DRCD dev tune half (by "

@@ -30,7 +30,8 @@ import numpy as np
 
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
-from .select import AnswerModels, Candidate, LinearModel, candidates, load_models, question_features
+from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
+                     question_features)
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
 
@@ -106,7 +107,8 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
             question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint)):
         return statute
     dense = query_vector is not None and vectors is not None
-    models = models or load_models(fingerprint=fingerprint, dense=dense)
+    models = models or load_models(fingerprint=fingerprint, dense=dense,
+                                   crosslingual=cjk_share(question) < CROSSLINGUAL_CJK)
     if models.kind == "lexical":
         query_vector = None  # the lexical models were fitted without cosines
     cands = candidates(question, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)

@@ -86,8 +86,11 @@ def term_weights(terms: Sequence[str], idf: Callable[[str], float]) -> dict[str,
     return {t: math.sqrt(max(idf(t), 0.0) * bg.get(t, 12.0)) for t in terms}
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _bigrams(folded: str) -> set[str]:
-    t = "".join(ch for ch in folded if ch.isalnum())
+    t = _NOT_ALNUM.sub("", folded)
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 

@@ -36,8 +36,10 @@ import numpy as np
 from .evidence import ScoredSentence, score_sentences
 from .records import Hit
 from .sentvec import SentenceVectors
+from .trees import TreeModel
 
-__all__ = ["AnswerModels", "Candidate", "LinearModel", "candidates", "load_models", "question_features"]
+__all__ = ["CROSSLINGUAL_CJK", "AnswerModels", "Candidate", "LinearModel", "candidates", "cjk_share", "load_models",
+           "question_features"]
 
 log = logging.getLogger("rag.select")
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -67,7 +69,7 @@ class AnswerModels:
 
     kind: str
     selector: LinearModel
-    refusal: LinearModel
+    refusal: "LinearModel | TreeModel"
     second_ratio: float = 0.8  # quote a second sentence when its P is at least this share of the best's
 
 
@@ -86,22 +88,46 @@ def _calibration(path: str) -> dict:
 _warned: set[str] = set()
 
 
-def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATION) -> AnswerModels:
+def _model(d: dict) -> "LinearModel | TreeModel":
+    """A stored model: boosted trees (``"kind": "trees"``) or logistic."""
+    return TreeModel.from_dict(d) if d.get("kind") == "trees" else LinearModel.from_dict(d)
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the letters and digits of ``text``.
+
+    >>> cjk_share("What does the Wenzhou AI bureau do?"), cjk_share("温州AI局")
+    (0.0, 0.6)
+    """
+    chars = [ch for ch in text if ch.isalnum()]
+    return sum("\u3400" <= ch <= "\u9fff" for ch in chars) / len(chars) if chars else 0.0
+
+
+#: Below this share of CJK characters a question goes to the cross-lingual models (no word overlap to use).
+CROSSLINGUAL_CJK = 0.3
+
+
+def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATION,
+                crosslingual: bool = False) -> AnswerModels:
     """The models for an index built with embedder ``fingerprint``.
 
     ``dense`` says whether sentence cosines are available for this question.
     The dense models are used only for the embedder they were fitted for.
+    ``crosslingual`` (a question with little CJK text) picks the models that
+    use no word overlap, when dense and fitted.
     """
     data = _calibration(str(path))
     fitted = data["fitted_for"]
     kind = "dense" if dense and fingerprint == fitted["fingerprint"] else "lexical"
+    if kind == "dense" and crosslingual and "crosslingual" in data["models"]:
+        kind = "crosslingual"
     if dense and kind == "lexical" and fingerprint not in _warned:
         _warned.add(str(fingerprint))
         log.warning("Answer models were fitted for embedder %s (weights %s); this index uses weights %s, so the "
                     "lexical-only models are used (no sentence cosines). Refit with bench/calibrate_answers.py "
                     "for this embedder.", fitted["embedder"], fitted["fingerprint"], fingerprint)
     m = data["models"][kind]
-    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), LinearModel.from_dict(m["refusal"]),
+    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), _model(m["refusal"]),
                         float(m.get("second_ratio", 0.8)))
 
 
@@ -152,9 +178,11 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     best_cov = max(s.coverage for s in scored)
     best_bi = max(s.bigram for s in scored)
     best_cos = max((c for c in cos if c is not None), default=0.0)
+    mean_cos = float(np.mean([c for c in cos if c is not None])) if have_cos else 0.0
     focus = _focus(question, scored, idf)
     best_focus = max(f for f, _ in focus)
     at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
+    whole = _passage_evidence(question, hits, idf)
     out = []
     for i, (s, c) in enumerate(zip(scored, cos)):
         f = {"coverage": s.coverage, "bigram": s.bigram, "answer_type": s.answer_type,
@@ -162,18 +190,74 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
              "passage": max(s.hit.score, 0.0) / top, "inv_rank": 1.0 / s.hit.rank,
              "log_len": math.log1p(len(s.text)) / 5.0,
              "focus": focus[i][0], "focus_bigram": focus[i][1], "focus_gap": focus[i][0] - best_focus,
-             "neighbour_focus": _neighbour(s, at, focus)}
+             "neighbour_focus": _neighbour(s, at, focus),
+             "passage_coverage": whole[s.hit.chunk.chunk_id][0], "passage_missing_top": whole[s.hit.chunk.chunk_id][1]}
         if have_cos:
             cv = c if c is not None else best_cos - 0.1
             f["cos"] = cv
             f["cos_gap"] = cv - best_cos
             f["passage_dense"] = s.hit.dense if s.hit.dense is not None else 0.0
+            f["cos_margin"] = cv - mean_cos
         out.append(Candidate(s, f))
+    _add_alignment(question, out)
     if models is not None:
         for cand in out:
             cand.p = models.selector.probability(cand.features)
         out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
     return out
+
+
+def _passage_evidence(question: str, hits: Sequence[Hit],
+                      idf: Callable[[str], float]) -> dict[str, tuple[float, float]]:
+    """Per passage: weighted coverage of the question's terms and the weight of the heaviest one it lacks.
+
+    A question whose heaviest term (usually its topic: 蓍, 林永康) is in none of the
+    passages is rarely answered by them, whichever sentence is quoted.
+    """
+    from .evidence import term_weights
+    from .textnorm import to_simplified
+    from .tokenize import tokenize
+
+    w = term_weights(list(dict.fromkeys(tokenize(question))), idf)
+    total, heaviest = sum(w.values()) or 1.0, max(w.values(), default=0.0) or 1.0
+    out = {}
+    for h in hits:
+        text = to_simplified(h.chunk.text).lower()
+        out[h.chunk.chunk_id] = (sum(v for t, v in w.items() if t in text) / total,
+                                 max((v for t, v in w.items() if t not in text), default=0.0) / heaviest)
+    return out
+
+
+_ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs", "pred_lcs")
+
+
+def _add_alignment(question: str, cands: list[Candidate]) -> None:
+    """Add :func:`rag.whq.align` features, their gaps to the best candidate and the neighbours' predicate match."""
+    from .textnorm import to_simplified
+    from .whq import align, parse, topic_bigrams
+
+    parts = parse(to_simplified(question).lower())
+    topics: dict[str, frozenset[str]] = {}
+    rows = []
+    for c in cands:
+        chunk = c.sentence.hit.chunk
+        if chunk.chunk_id not in topics:
+            lead = chunk.text[:chunk.sentences[0][1] - chunk.start] if chunk.sentences else ""
+            topics[chunk.chunk_id] = topic_bigrams(parts, to_simplified(f"{c.sentence.hit.title} {lead}").lower())
+        r = align(parts, to_simplified(c.sentence.text).lower(), topics[chunk.chunk_id])
+        r["topic"] = len(topics[chunk.chunk_id]) / max(len(parts.bigrams), 1)  # question named in title/lead
+        rows.append(r)
+    best = {k: max(r[k] for r in rows) for k in _ALIGN} if rows else {}
+    at = {(c.sentence.hit.chunk.doc_id, c.sentence.start): i for i, c in enumerate(cands)}
+    for c, r in zip(cands, rows):
+        spans, doc = c.sentence.hit.chunk.sentences, c.sentence.hit.chunk.doc_id
+        k = next((j for j, (a, _) in enumerate(spans) if a == c.sentence.start), 0)
+        near = [at.get((doc, spans[j][0])) for j in (k - 1, k + 1) if 0 <= j < len(spans)]
+        r["nb_pred"] = max((rows[j]["pred_bigram"] for j in near if j is not None), default=0.0)
+        r["pos"] = k / max(len(spans), 1)
+        for name in _ALIGN:
+            r[name + "_gap"] = r[name] - best[name]
+        c.features.update(r)
 
 
 def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]]) -> float:
@@ -195,10 +279,20 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
     f = {"selector_logit": math.log(p / (1 - p)), "coverage": best.features["coverage"],
          "bigram": best.features["bigram"], "answer_type": best.features["answer_type"],
          "missing_top": best.features["missing_top"],
-         "max_coverage": max(c.features["coverage"] for c in cands)}
+         "max_coverage": max(c.features["coverage"] for c in cands),
+         "pred_bigram": best.features.get("pred_bigram", 0.0), "wh_left": best.features.get("wh_left", 0.0),
+         "wh_right": best.features.get("wh_right", 0.0), "lcs": best.features.get("lcs", 0.0),
+         "max_lcs": max(c.features.get("lcs", 0.0) for c in cands),
+         "max_pred_bigram": max(c.features.get("pred_bigram", 0.0) for c in cands),
+         "topic": best.features.get("topic", 0.0), "max_topic": max(c.features.get("topic", 0.0) for c in cands),
+         "passage_missing_top": best.features.get("passage_missing_top", 1.0),
+         "min_passage_missing_top": min(c.features.get("passage_missing_top", 1.0) for c in cands),
+         "max_passage_coverage": max(c.features.get("passage_coverage", 0.0) for c in cands)}
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)
+        f["max_cos_margin"] = max(c.features["cos_margin"] for c in cands)
+        f["cos_margin"] = best.features["cos_margin"]
         dense = [h.dense for h in hits if h.dense is not None]
         f["dense"] = max(dense) if dense else 0.0
     return f
