@@ -28,11 +28,30 @@ DATA = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
 MODES = ("hybrid", "dense", "bm25")
 
 
+def _seed_cache(home: Path, sources: list[str]) -> None:
+    """Copy the vectors of existing embedding caches into ``home``'s (keys are embedder + text hashes)."""
+    if not sources:
+        return
+    import sqlite3
+
+    (home / "cache").mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(home / "cache" / "embeddings.sqlite"))
+    db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+    for i, src in enumerate(sources):
+        db.execute(f"ATTACH DATABASE ? AS s{i}", (src,))
+        db.execute(f"INSERT OR IGNORE INTO vec SELECT key, v FROM s{i}.vec")
+        db.commit()
+        db.execute(f"DETACH DATABASE s{i}")
+    db.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=80, help="first N articles of CMRC2018 dev (0 = all)")
     ap.add_argument("--dataset", default=str(DATA))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--cache-from", action="append", default=[],
+                    help="embedding cache sqlite file(s) to seed the temp data dir with (saves re-embedding)")
     args = ap.parse_args()
     from rag.embed import get_embedder
     from rag.evaluate import evaluate, load_dataset
@@ -48,6 +67,7 @@ def main() -> None:
     docs, items = load_dataset(subset)
     emb = get_embedder()
     home = tmp / "home"
+    _seed_cache(home, args.cache_from)
     t0 = time.perf_counter()
     local = build_index(docs, embedder=emb, home=home, progress=True)
     local_s = time.perf_counter() - t0
@@ -60,7 +80,7 @@ def main() -> None:
     assert milvus.manifest["store"]["kind"] == "milvus" and len(milvus.chunks) == len(local.chunks)
     res = {name: evaluate(idx, items, embedder=emb, modes=MODES, k=10, progress=True)
            for name, idx in (("local", local), ("milvus", milvus))}
-    lines = [f"CMRC2018 dev, first {args.articles or 'all'} articles: {len(docs)} documents, "
+    lines = [f"{Path(args.dataset).name}, first {args.articles or 'all'} articles: {len(docs)} documents, "
              f"{len(local.chunks)} chunks, {len(items)} questions; embedder {emb.name}; "
              f"{os.cpu_count()} cores (shared). Build: local {local_s:.1f} s (includes embedding), "
              f"Milvus Lite {milvus_s:.1f} s (vectors reused, insert + index only).", "",
