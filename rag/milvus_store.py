@@ -190,6 +190,27 @@ class MilvusVectorStore:
         q = np.asarray(query, np.float32).reshape(-1).tolist()
         return self._search(q, "vec", k, self.filter_for(allowed, filter), "IP")
 
+    def hybrid_search(self, query, terms: Sequence[str], bigrams: Sequence[str], k: int, *,
+                      weights: tuple[float, float, float] = (0.3, 0.35, 0.35), candidates: int = 50,
+                      filter: str | None = None, norm: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Dense + word BM25 + bigram BM25 fused inside Milvus (``hybrid_search``, ``WeightedRanker``
+        with its own score normalisation). Not what ``rag.retrieve`` runs: Milvus normalises by arctan,
+        not min-max / max, and has no evidence re-ranking (compared in ``bench/bench_milvus.py``; Milvus Lite
+        2.5.1 normalises BM25 as a distance, reversing its order, so ``norm=False`` sums raw scores)."""
+        pm = _pymilvus()
+        reqs, ws = [], []
+        for data, field, metric, w in ((np.asarray(query, np.float32).reshape(-1).tolist(), "vec", "IP", weights[0]),
+                                       (_tokens(terms, self.tokens), "sp_terms", "BM25", weights[1]),
+                                       (_tokens(bigrams, self.tokens), "sp_bigrams", "BM25", weights[2])):
+            if len(data) and w > 0:
+                reqs.append(pm.AnnSearchRequest(data=[data], anns_field=field, param={"metric_type": metric},
+                                                limit=candidates, expr=filter or None))
+                ws.append(w)
+        res = _call(self.uri, "search", self._client.hybrid_search, self.collection, reqs,
+                    ranker=pm.WeightedRanker(*ws, norm_score=norm), limit=k)[0]
+        return (np.array([h["distance"] for h in res], np.float32),
+                np.array([h["id"] if "id" in h else h["row"] for h in res], np.int64))
+
     def vectors(self) -> np.ndarray:
         out = np.zeros((len(self._doc_of_row), self.dim), np.float32)
         it = _call(self.uri, "read vectors", self._client.query_iterator, self.collection, batch_size=1000,
@@ -297,7 +318,8 @@ def build_stores(store: dict, home: Path, vectors: np.ndarray, terms, bigrams, c
     ip = client.prepare_index_params()
     ip.add_index("vec", index_type="FLAT", metric_type="IP")
     for f in ("sp_terms", "sp_bigrams"):
-        ip.add_index(f, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_k1": K1, "bm25_b": B})
+        bm25 = {"bm25_k1": K1, "bm25_b": B}  # flat for Milvus; nested too, or milvus-lite 3.x ignores them
+        ip.add_index(f, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(bm25, params=bm25))
     analyzer = _create_collection(uri, client, pm, name, dim, ip)
     dense = MilvusVectorStore(uri, name, dim, [], analyzer=analyzer)
     dense.insert(0, vectors, terms, bigrams, chunks, docs)
