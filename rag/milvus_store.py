@@ -42,7 +42,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import IndexError_
+from .errors import IndexError_, StoreUnavailable
 from .records import Chunk, Document
 
 __all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "default_prefix", "drop_unreferenced",
@@ -75,7 +75,7 @@ def connect(uri: str, *, timeout: float = 10.0):
     except Exception as e:  # pymilvus raises MilvusException, grpc and OS errors alike
         lite = "" if "://" in uri else (" A Milvus Lite file is opened by one process at a time: stop the other "
                                         "`rag` process using it, or use a Milvus server (http://host:19530).")
-        raise IndexError_(f"Cannot reach Milvus at {uri} ({e.__class__.__name__}: {str(e)[:200]}). "
+        raise StoreUnavailable(f"Cannot reach Milvus at {uri} ({e.__class__.__name__}: {str(e)[:200]}). "
                           "Start it (or fix --milvus-uri / RAG_MILVUS_TOKEN) and try again." + lite) from e
     _CLIENTS[uri] = client
     return client
@@ -91,8 +91,8 @@ def _call(uri: str, what: str, fn: Callable, *a, **kw):
         raise _failed(uri, what, e) from e
 
 
-def _failed(uri: str, what: str, e: Exception) -> IndexError_:
-    return IndexError_(f"Milvus at {uri} failed to {what} ({e.__class__.__name__}: {str(e)[:200]}). "
+def _failed(uri: str, what: str, e: Exception) -> StoreUnavailable:
+    return StoreUnavailable(f"Milvus at {uri} failed to {what} ({e.__class__.__name__}: {str(e)[:200]}). "
                        "Check that it is running; the previous index is unchanged.")
 
 

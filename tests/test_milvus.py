@@ -156,12 +156,15 @@ def test_killed_indexer_leaves_the_old_index_and_its_collection_is_dropped(built
 
 
 def test_unreachable_server_is_named_and_bounded():
+    from rag.errors import StoreUnavailable
     from rag.milvus_store import connect
+    from ui.app import friendly
 
     t0 = time.perf_counter()
-    with pytest.raises(IndexError_, match=r"http://127\.0\.0\.1:9/"):
+    with pytest.raises(StoreUnavailable, match=r"http://127\.0\.0\.1:9/") as err:
         connect("http://127.0.0.1:9/", timeout=2)
     assert time.perf_counter() - t0 < 15
+    assert "Milvus" in friendly(err.value)  # the UI's headline: not "rebuild the index"
 
 
 def _milvus_lite3() -> str | None:
@@ -217,7 +220,9 @@ def test_http_server_on_loopback_matches_local_then_fails_cleanly(milvus_server,
     from click.testing import CliRunner
 
     from rag.cli import main
+    from rag.errors import StoreUnavailable
     from rag.qa import Searcher
+    from ui.app import friendly
 
     uri, proc = milvus_server
     monkeypatch.setenv("RAG_MILVUS_TOKEN", "root:Milvus")  # sent as the token; milvus-lite ignores it
@@ -240,6 +245,29 @@ def test_http_server_on_loopback_matches_local_then_fails_cleanly(milvus_server,
     proc.terminate()
     proc.wait(10)
     t0 = time.perf_counter()
-    with pytest.raises(IndexError_, match=uri.replace(".", r"\.")):
+    with pytest.raises(StoreUnavailable, match=uri.replace(".", r"\.")) as err:
         searcher.ask("合肥的产业基金")
     assert time.perf_counter() - t0 < 30
+    assert "Milvus" in friendly(err.value)  # the UI's headline
+    from fastapi.testclient import TestClient
+
+    from rag.http import create_api
+
+    r = TestClient(create_api(searcher)).post("/api/ask", json={"question": "合肥的产业基金"})
+    assert r.status_code == 503 and uri in r.json()["error"]["message"], r.text
+
+
+def test_unreachable_at_start_is_one_line_in_the_cli(milvus_home, tmp_path):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    home = tmp_path / "h"
+    shutil.copytree(milvus_home, home)
+    manifest = home / (home / "CURRENT").read_text().strip() / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["store"]["uri"] = "http://127.0.0.1:9/"
+    manifest.write_text(json.dumps(m))
+    r = CliRunner().invoke(main, ["ask", "--home", str(home), "温州人工智能局做什么"])
+    assert r.exit_code == 1 and "Cannot reach Milvus at http://127.0.0.1:9/" in r.output, r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
