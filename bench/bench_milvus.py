@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=80, help="first N articles of CMRC2018 dev (0 = all)")
     ap.add_argument("--dataset", default=str(DATA))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--milvus-uri", default=None, help="Milvus to use (default: a Milvus Lite file in the temp dir)")
     ap.add_argument("--full-eval", action="store_true", help="score with rag.evaluate (ask + refusal; slow)")
     ap.add_argument("--answers", type=int, default=200, help="compare rag.qa.ask answers on the first N questions")
     ap.add_argument("--cache-from", action="append", default=[],
@@ -137,7 +138,7 @@ def main() -> None:
     local = build_index(docs, embedder=emb, home=home, progress=True)
     local_s = time.perf_counter() - t0
     local = open_index(home)
-    set_store_config(home, "milvus", str(tmp / "milvus.db"))
+    set_store_config(home, "milvus", args.milvus_uri or str(tmp / "milvus.db"))
     t0 = time.perf_counter()
     build_index(list(local.documents.values()), embedder=emb, home=home, previous=local, progress=False)
     milvus_s = time.perf_counter() - t0
@@ -149,7 +150,8 @@ def main() -> None:
     else:
         res = _retrieval(local, milvus, items, emb)
     lines = [f"{Path(args.dataset).name}, first {args.articles or 'all'} articles: {len(docs)} documents, "
-             f"{len(local.chunks)} chunks, {len(items)} questions; embedder {emb.name}; "
+             f"{len(local.chunks)} chunks, {len(items)} questions; embedder {emb.name}; Milvus "
+             f"{'at ' + args.milvus_uri if args.milvus_uri else 'Lite (embedded, pinned version)'}; "
              f"{os.cpu_count()} cores (shared). Build: local {local_s:.1f} s (includes embedding), "
              f"Milvus Lite {milvus_s:.1f} s (vectors reused, insert + index only). "
              + ("Metrics: rag.evaluate (ask + retrieval)." if args.full_eval else

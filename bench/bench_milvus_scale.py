@@ -31,8 +31,8 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -135,6 +135,32 @@ def corpus(n: int, seed: int = 0):
     return texts, vectors, terms, docs, types, dates, n_real
 
 
+def corpus_blocks(n: int, block: int = 50_000, seed: int = 0):
+    """:func:`corpus` generated ``block`` passages at a time (same recipe, per-block random streams), so
+    Milvus can be filled at sizes whose Python lists would not fit in memory; yields ``(start, corpus)``."""
+    b = _base()
+    n_real = min(n, len(b["rows"]))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        rng = np.random.default_rng([seed, start])
+        texts, terms, docs, types, vecs = [], [], [], [], []
+        for i in range(start, min(stop, n_real)):
+            r = b["rows"][i]
+            texts.append(r["text"]), terms.append(r["terms"]), docs.append(r["title"]), types.append(r["type"])
+            vecs.append(b["vecs"][i])
+        for i in range(max(start, n_real), stop):
+            src = int(rng.integers(0, len(b["rows"])))
+            v = b["vecs"][src] + rng.normal(0, SIGMA, b["vecs"].shape[1]).astype(np.float32)
+            vecs.append(v / np.linalg.norm(v))
+            ss = [b["sents"][j] for j in rng.integers(0, len(b["sents"]), int(rng.integers(2, 5)))]
+            texts.append("".join(x["s"] for x in ss))
+            terms.append([t for x in ss for t in x["t"]])
+            docs.append(f"syn-{(i - n_real) // 20}")
+            types.append(b["rows"][src]["type"])
+        dates = [str(1990 + (i * 7919) % 36) for i in range(start, stop)]
+        yield start, (texts, np.asarray(vecs, np.float32), terms, docs, types, dates)
+
+
 def queries(n_q: int, seed: int = 1):
     b = _base()
     rng = np.random.default_rng(seed)
@@ -165,18 +191,72 @@ def _time_queries(qs, dense_fn, bm25_fn, hybrid_fn) -> dict:
     return out
 
 
-def worker(store: str, n: int, n_q: int, uri: str | None, server_pid: int | None) -> dict:
+def _milvus_rows(docs, types, dates):
+    from rag.records import Chunk, Document
+
+    chunks = [Chunk(chunk_id=f"c{i}", doc_id=d, text="", start=0, end=0) for i, d in enumerate(docs)]
+    meta = {}
+    for d, t, y in zip(docs, types, dates):
+        meta.setdefault(d, Document(doc_id=d, title=d, text="", path="", meta={"type": t, "date": y}))
+    return chunks, meta
+
+
+def _worker_streamed(store: str, n: int, qs, uri: str, server_pid: int | None) -> dict:
+    """Milvus only: fill the collection block by block (the corpus never whole in this process)."""
+    from rag.milvus_store import build_stores
+    from rag.retrieve import fuse
+    from rag.tokenize import char_bigrams
+
+    insert_s, prep_s = 0.0, 0.0
+    home = Path(tempfile.mkdtemp(prefix="scale-home-"))
+    dense = kw = bg = None
+    t0 = time.perf_counter()
+    for start, (texts, vectors, terms, docs, types, dates) in corpus_blocks(n):
+        bigrams = [char_bigrams(t) for t in texts]
+        chunks, meta = _milvus_rows(docs, types, dates)
+        t1 = time.perf_counter()
+        prep_s += t1 - t0
+        if dense is None:
+            dense, kw, bg = build_stores({"kind": "milvus", "uri": uri}, home, vectors, terms, bigrams, chunks, meta)
+        else:
+            dense.insert(start, vectors, terms, bigrams, chunks, meta)
+        t0 = time.perf_counter()
+        insert_s += t0 - t1
+    t1 = time.perf_counter()
+    dense._client.load_collection(dense.collection)
+    insert_s += time.perf_counter() - t1
+    res = {"store": store, "n": n, "real": min(n, len(_base()["rows"])), "prep_s": round(prep_s, 1),
+           "rss_corpus_mib": 0, "streamed": True, "insert_s": round(insert_s, 1), "insert_per_s": round(n / insert_s)}
+
+    def search(st, x, k, q=None, filt=False):
+        return st.search(x, k, filter=f'type == "{q[2]}"' if filt else None)
+
+    def hybrid(q):
+        parts = [search(st, x, 50, q, True) for st, x in ((dense, q[0]), (kw, q[1]), (bg, char_bigrams("".join(q[1]))))]
+        return fuse(*[dict(zip(r.tolist(), s.tolist())) for s, r in parts])
+
+    res["queries"] = len(qs)
+    res.update(_time_queries(qs, lambda q: search(dense, q[0], 50, q), lambda q: search(kw, q[1], 50, q), hybrid))
+    res["rss_worker_mib"] = _hwm()
+    res["rss_milvus_mib"] = sum(_hwm(c) for c in _children(os.getpid())) if store == "lite" else _hwm(server_pid or 0)
+    shutil.rmtree(home, ignore_errors=True)
+    return res
+
+
+def worker(store: str, n: int, n_q: int, uri: str | None, server_pid: int | None, stream: bool = False) -> dict:
     from rag.embed import configure_threads
     from rag.retrieve import fuse
     from rag.tokenize import char_bigrams
 
     configure_threads()  # the thread settings `rag serve` runs with
 
+    qs = queries(n_q)
+    if stream:
+        return _worker_streamed(store, n, qs, uri, server_pid)
     t0 = time.perf_counter()
     texts, vectors, terms, docs, types, dates, n_real = corpus(n)
     bigrams = [char_bigrams(t) for t in texts]
     prep_s = time.perf_counter() - t0
-    qs = queries(n_q)
     res = {"store": store, "n": n, "real": n_real, "prep_s": round(prep_s, 1), "rss_corpus_mib": _rss()}
     with contextlib.suppress(OSError):  # reset the peak: from here on VmHWM is the store's work on top
         Path("/proc/self/clear_refs").write_text("5")
@@ -244,7 +324,7 @@ def _start_server(exe: str, data: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("milvus-lite server did not start")
 
 
-def run_one(store: str, n: int, n_q: int, lite3: str | None, timeout: int) -> dict:
+def run_one(store: str, n: int, n_q: int, lite3: str | None, timeout: int, stream: bool = False) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"scale-{store}-"))
     server, uri = None, None
     if store == "lite":
@@ -256,6 +336,8 @@ def run_one(store: str, n: int, n_q: int, lite3: str | None, timeout: int) -> di
         cmd += ["--uri", uri]
     if server:
         cmd += ["--server-pid", str(server.pid)]
+    if stream:
+        cmd += ["--stream"]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if p.returncode != 0:
@@ -268,10 +350,12 @@ def run_one(store: str, n: int, n_q: int, lite3: str | None, timeout: int) -> di
         if server:
             server.terminate()
             server.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def report(results: list[dict], argv: list[str]) -> str:
-    lines = [f"`python bench/bench_milvus_scale.py {' '.join(argv)}`", "",
+    cmds = sorted({r.get("command", "python bench/bench_milvus_scale.py " + " ".join(argv)) for r in results})
+    lines = [*(f"`{c}`  " for c in cmds), "",
              f"{os.cpu_count()} cores (shared with other work), {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') >> 30} GiB RAM. "
              "p50/p95 over the queries. Memory: RSS of the worker holding the corpus in Python lists (the same "
              "for every store) and its peak (VmHWM, reset after loading the corpus) while building and querying; "
@@ -296,12 +380,13 @@ def main() -> None:
     ap.add_argument("--lite3", default=os.environ.get("RAG_TEST_MILVUS_LITE3"), help="milvus-lite 3.x executable")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per store and size")
     ap.add_argument("--out", default=None, help="write OUT.md and OUT.json (appends to an existing OUT.json)")
+    ap.add_argument("--stream", action="store_true", help="Milvus stores: generate and insert 50,000 at a time")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--uri", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--server-pid", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        print(json.dumps(worker(a.worker, a.sizes[0], a.queries, a.uri, a.server_pid)))
+        print(json.dumps(worker(a.worker, a.sizes[0], a.queries, a.uri, a.server_pid, a.stream)))
         return
     _base()  # build the shared cache once, outside the timed workers
     results = json.loads(Path(a.out + ".json").read_text()) if a.out and Path(a.out + ".json").exists() else []
@@ -310,7 +395,10 @@ def main() -> None:
         for store in a.stores:
             if store == "server" and not a.lite3:
                 continue
-            r = run_one(store, n, a.queries, a.lite3, a.timeout)
+            if a.stream and store == "local":
+                continue
+            r = run_one(store, n, a.queries, a.lite3, a.timeout, a.stream)
+            r["command"] = "python bench/bench_milvus_scale.py " + " ".join(argv)
             print(json.dumps(r, ensure_ascii=False), flush=True)
             results.append(r)
             if a.out:
