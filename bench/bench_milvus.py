@@ -153,7 +153,7 @@ def main() -> None:
              f"{len(local.chunks)} chunks, {len(items)} questions; embedder {emb.name}; Milvus "
              f"{'at ' + args.milvus_uri if args.milvus_uri else 'Lite (embedded, pinned version)'}; "
              f"{os.cpu_count()} cores (shared). Build: local {local_s:.1f} s (includes embedding), "
-             f"Milvus Lite {milvus_s:.1f} s (vectors reused, insert + index only). "
+             f"Milvus {milvus_s:.1f} s (vectors reused, insert + index only). "
              + ("Metrics: rag.evaluate (ask + retrieval)." if args.full_eval else
                 "Metrics: retrieval only (rag.retrieve top 10, relevance as in rag.evaluate); "
                 "`same top-10` = share of questions whose top-10 chunk lists are identical."), "",

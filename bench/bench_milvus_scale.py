@@ -359,7 +359,10 @@ def report(results: list[dict], argv: list[str]) -> str:
              f"{os.cpu_count()} cores (shared with other work), {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') >> 30} GiB RAM. "
              "p50/p95 over the queries. Memory: RSS of the worker holding the corpus in Python lists (the same "
              "for every store) and its peak (VmHWM, reset after loading the corpus) while building and querying; "
-             "peak RSS of the Milvus process (Lite 2.5.1's `milvus` child; the 3.x server).", "",
+             "peak RSS of the Milvus process (Lite 2.5.1's `milvus` child; the 3.x server). `--stream` rows "
+             "generate the corpus 50,000 at a time (`corpus_blocks`: same recipe, other random draws) and have "
+             "no corpus RSS; `server` = milvus-lite 3.x's `server` over http:// (pure Python), not Milvus "
+             "standalone.", "",
              "| N | store | queries | insert s | passages/s | dense p50/p95 ms | BM25 p50/p95 ms | hybrid+filter p50/p95 ms "
              "| RSS corpus MiB | peak RSS worker MiB | peak RSS Milvus MiB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
