@@ -12,10 +12,12 @@ One collection per generation, named ``<prefix>_<8 hex>``, with fields::
     sp_terms, sp_bigrams (SPARSE_FLOAT_VECTOR, Milvus's own BM25 function)
 
 The keyword side is Milvus's BM25 function over our jieba terms and our
-character bigrams (whitespace analyzer over the exact tokens
-:mod:`rag.tokenize` gives, with traditional → simplified folding), so BM25
-agrees with the local store (measured in ``bench/bench_milvus.py``); the
-built-in ``jieba`` analyzer lacks that folding. Scores are divided by
+character bigrams (the exact tokens :mod:`rag.tokenize` gives, with
+traditional → simplified folding, each stored as one ``\\w+`` word, read by
+the ``whitespace`` analyzer — or ``standard`` on milvus-lite 3.x, which has
+no ``whitespace``), so BM25 agrees with the local store (measured in
+``bench/bench_milvus.py``); the built-in ``jieba`` analyzer lacks that folding.
+Milvus being unreachable or failing raises :class:`rag.errors.StoreUnavailable`. Scores are divided by
 ``k1 + 1`` to match bm25s's Lucene scale.
 
 Readers never see a half-built index: a build fills a new collection, and
