@@ -17,7 +17,8 @@ Every message says what went wrong *and* what to do about it.
         ├── IndexNotFound      no index built at that path yet
         ├── IndexMismatch      built with another embedder / format / chunker
         ├── IndexCorrupt       missing or damaged files (checksum mismatch)
-        └── IndexLocked        another process is writing this index
+        ├── IndexLocked        another process is writing this index
+        └── StoreUnavailable   the index's Milvus cannot be reached or fails (rag.milvus_store)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "IngestError",
     "QueryError",
     "RagError",
+    "StoreUnavailable",
     "UnsupportedFormat",
 ]
 
@@ -87,4 +89,8 @@ class IndexCorrupt(IndexError_):
 
 
 class IndexLocked(IndexError_):
+    pass
+
+
+class StoreUnavailable(IndexError_):
     pass

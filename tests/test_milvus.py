@@ -156,9 +156,118 @@ def test_killed_indexer_leaves_the_old_index_and_its_collection_is_dropped(built
 
 
 def test_unreachable_server_is_named_and_bounded():
+    from rag.errors import StoreUnavailable
     from rag.milvus_store import connect
+    from ui.app import friendly
 
     t0 = time.perf_counter()
-    with pytest.raises(IndexError_, match=r"http://127\.0\.0\.1:9/"):
+    with pytest.raises(StoreUnavailable, match=r"http://127\.0\.0\.1:9/") as err:
         connect("http://127.0.0.1:9/", timeout=2)
     assert time.perf_counter() - t0 < 15
+    assert "Milvus" in friendly(err.value)  # the UI's headline: not "rebuild the index"
+
+
+def _milvus_lite3() -> str | None:
+    """A milvus-lite 3.x executable (it has a ``server`` subcommand; the pinned 2.5.1 has not).
+
+    milvus-lite 3.x cannot share a venv with the pinned 2.5.1 (same package name), so CI installs it
+    beside: ``python -m venv .milvus3 && .milvus3/bin/pip install milvus-lite==3.2.2`` and sets
+    ``RAG_TEST_MILVUS_LITE3=.milvus3/bin/milvus-lite``.
+    """
+    exe = os.environ.get("RAG_TEST_MILVUS_LITE3") or shutil.which("milvus-lite")
+    if not exe:
+        return None
+    try:
+        ok = subprocess.run([exe, "server", "--help"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return exe if ok else None
+
+
+@pytest.fixture()
+def milvus_server(tmp_path):
+    """``milvus-lite server`` on a free loopback port (stopped at teardown); yields its http:// URI."""
+    import socket
+
+    exe = _milvus_lite3()
+    if exe is None:
+        pytest.skip("no milvus-lite 3.x server: set RAG_TEST_MILVUS_LITE3 (see _milvus_lite3)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([exe, "server", "--data-dir", str(tmp_path / "srv"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, "milvus-lite server did not start"
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_http_server_on_loopback_matches_local_then_fails_cleanly(milvus_server, built_home, sample_index, embedder,
+                                                                  tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+    from rag.errors import StoreUnavailable
+    from rag.qa import Searcher
+    from ui.app import friendly
+
+    uri, proc = milvus_server
+    monkeypatch.setenv("RAG_MILVUS_TOKEN", "root:Milvus")  # sent as the token; milvus-lite ignores it
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    r = CliRunner().invoke(main, ["index", "--quiet", "--json", "--home", str(home), "--store", "milvus",
+                                  "--milvus-uri", uri, str(ROOT / "corpus" / "changsanjiao-ai-2026.md")])
+    assert r.exit_code == 0, r.output
+    idx = open_index(home)
+    assert idx.manifest["store"] == {"kind": "milvus", "uri": uri}
+    assert json.loads((idx.path / "milvus.json").read_text())["analyzer"] == "standard"  # 3.x: no whitespace
+    for q in QUESTIONS:
+        for mode in ("dense", "bm25", "hybrid"):
+            a = retrieve(sample_index, q, embedder=embedder, k=5, mode=mode)
+            b = retrieve(idx, q, embedder=embedder, k=5, mode=mode)
+            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, mode)
+            assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (q, mode)
+    searcher = Searcher(home)
+    assert searcher.ask("温州人工智能局做什么").answerable
+    proc.terminate()
+    proc.wait(10)
+    t0 = time.perf_counter()
+    with pytest.raises(StoreUnavailable, match=uri.replace(".", r"\.")) as err:
+        searcher.ask("合肥的产业基金")
+    assert time.perf_counter() - t0 < 30
+    assert "Milvus" in friendly(err.value)  # the UI's headline
+    from fastapi.testclient import TestClient
+
+    from rag.http import create_api
+
+    r = TestClient(create_api(searcher)).post("/api/ask", json={"question": "合肥的产业基金"})
+    assert r.status_code == 503 and uri in r.json()["error"]["message"], r.text
+
+
+def test_unreachable_at_start_is_one_line_in_the_cli(milvus_home, tmp_path):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    home = tmp_path / "h"
+    shutil.copytree(milvus_home, home)
+    manifest = home / (home / "CURRENT").read_text().strip() / "manifest.json"
+    m = json.loads(manifest.read_text())
+    m["store"]["uri"] = "http://127.0.0.1:9/"
+    manifest.write_text(json.dumps(m))
+    r = CliRunner().invoke(main, ["ask", "--home", str(home), "温州人工智能局做什么"])
+    assert r.exit_code == 1 and "Cannot reach Milvus at http://127.0.0.1:9/" in r.output, r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1

@@ -27,7 +27,7 @@ from typing import Any
 import gradio as gr
 
 from rag.dialogue import Turn, ask_in_context
-from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError
+from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError, StoreUnavailable
 from rag.ingest import SUPPORTED
 from rag.filters import FilterError, Filters
 from rag.retrieve import MAX_QUESTION_CHARS, retrieve
@@ -69,6 +69,8 @@ def friendly(e: RagError) -> str:
         return "资料库还没有建立索引，请先在“资料库”页上传文件。"
     if isinstance(e, IndexLocked):
         return "资料库正在更新，请稍后再试。"
+    if isinstance(e, StoreUnavailable):
+        return "向量数据库（Milvus）暂时连不上，请稍后再试或联系管理员。"
     if isinstance(e, IndexError_):
         return "资料库索引不可用，请联系管理员重建索引。"
     return "处理时出错了。"
