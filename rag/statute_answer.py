@@ -70,7 +70,8 @@ def is_article(hit: Hit) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _read(path: str) -> dict | None:
+def read_model_file(path: str) -> dict | None:
+    """A model file's JSON (cached), or None when it is missing or unreadable."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -86,7 +87,7 @@ def load_statute_models(*, fingerprint: str | None, dense: bool,
 
     The dense models (with sentence cosines) are used only for the embedder they were fitted for.
     """
-    data = _read(str(path))
+    data = read_model_file(str(path))
     if not data:
         return None
     kind = "dense" if dense and fingerprint == data["fitted_for"]["fingerprint"] else "lexical"

@@ -22,8 +22,6 @@ keep their order, under the re-ranked ones. It does not search or answer.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,7 @@ import numpy as np
 
 from .evidence import term_weights
 from .select import LinearModel
+from .statute_answer import read_model_file
 from .textnorm import search_form, to_simplified
 from .tokenize import tokenize
 
@@ -48,17 +47,9 @@ class RerankModel:
     model: LinearModel
 
 
-@functools.lru_cache(maxsize=4)
-def _read(path: str) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def load_rerank_model(*, fingerprint: str | None, dense: bool, path: str | Path = RERANK_MODELS) -> RerankModel | None:
     """The model for an index built with embedder ``fingerprint``; ``None`` without a model file."""
-    data = _read(str(path))
+    data = read_model_file(str(path))
     if not data:
         return None
     kind = "dense" if dense and fingerprint == data["fitted_for"]["fingerprint"] else "lexical"

@@ -6,7 +6,6 @@ import json
 import logging
 
 import numpy as np
-import pytest
 
 from rag.evaluate import EvalItem, evaluate, evaluate_dataset, score_answer
 from rag.qa import ask

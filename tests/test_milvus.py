@@ -24,6 +24,8 @@ from rag.errors import IndexError_  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.retrieve import retrieve  # noqa: E402
 
+from .helpers import stop_process  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["温州人工智能局做什么", "溫州人工智慧局做什麼?", "合肥的产业基金", "长三角城市如何发展人工智能产业",
              "北京的房价是多少"]
@@ -45,17 +47,22 @@ def milvus_home(built_home, tmp_path_factory):
     return home
 
 
+def assert_same_retrieval(local, milvus, embedder) -> None:
+    """Every sample question ranks the same chunks with the same scores on both stores, in every mode."""
+    for q in QUESTIONS:
+        for mode in ("dense", "bm25", "hybrid"):
+            a = retrieve(local, q, embedder=embedder, k=5, mode=mode)
+            b = retrieve(milvus, q, embedder=embedder, k=5, mode=mode)
+            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, mode)
+            assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (q, mode)
+
+
 def test_manifest_records_milvus_and_retrieval_matches_local(milvus_home, sample_index, embedder):
     idx = open_index(milvus_home)
     assert idx.manifest["store"]["kind"] == "milvus" and idx.manifest["store"]["uri"].endswith("milvus.db")
     assert "milvus.json" in idx.manifest["files"] and not (idx.path / "vectors.faiss").exists()
     assert len(idx.dense) == len(idx.keyword) == len(sample_index.chunks) > 0
-    for q in QUESTIONS:
-        for mode in ("dense", "bm25", "hybrid"):
-            a = retrieve(sample_index, q, embedder=embedder, k=5, mode=mode)
-            b = retrieve(idx, q, embedder=embedder, k=5, mode=mode)
-            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, mode)
-            assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (q, mode)
+    assert_same_retrieval(sample_index, idx, embedder)
     doc = next(iter(idx.documents))
     assert retrieve(idx, QUESTIONS[0], embedder=embedder, k=3, doc_ids=[doc])[0].chunk.doc_id == doc
 
@@ -211,12 +218,7 @@ def milvus_server(tmp_path):
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}", proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def test_http_server_on_loopback_matches_local_then_fails_cleanly(milvus_server, built_home, sample_index, embedder,
@@ -238,12 +240,7 @@ def test_http_server_on_loopback_matches_local_then_fails_cleanly(milvus_server,
     idx = open_index(home)
     assert idx.manifest["store"] == {"kind": "milvus", "uri": uri}
     assert json.loads((idx.path / "milvus.json").read_text())["analyzer"] == "standard"  # 3.x: no whitespace
-    for q in QUESTIONS:
-        for mode in ("dense", "bm25", "hybrid"):
-            a = retrieve(sample_index, q, embedder=embedder, k=5, mode=mode)
-            b = retrieve(idx, q, embedder=embedder, k=5, mode=mode)
-            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (q, mode)
-            assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (q, mode)
+    assert_same_retrieval(sample_index, idx, embedder)
     searcher = Searcher(home)
     assert searcher.ask("温州人工智能局做什么").answerable
     proc.terminate()

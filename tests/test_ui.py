@@ -24,6 +24,8 @@ import pytest
 from ui.library import safe_filename
 from ui.render import esc, highlight, link_markers, render_chat
 
+from .helpers import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -125,11 +127,7 @@ def serving_with_staff(home: Path, user: str, password: str, *serve_args: str):
         _wait_http(url, proc)
         yield url, env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(8)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=8)
 
 
 @pytest.fixture(scope="module")
