@@ -45,7 +45,6 @@ import json
 import os
 import shutil
 import sqlite3
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ import numpy as np
 from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
+from .embed_cache import EmbeddingCache, embed_with_cache
 from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
 from .records import Chunk, Document
 from .sentvec import SENTVEC_FILES, SentenceVectors, build_sentence_vectors, known_sentence_vectors
@@ -166,84 +166,7 @@ def index_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
         os.close(fd)
 
 
-class EmbeddingCache:
-    """sqlite cache of passage vectors keyed by embedder fingerprint + text hash."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=30)
-        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
-
-    @staticmethod
-    def key(fingerprint: str, text: str) -> str:
-        return hashlib.sha256(f"{fingerprint}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
-
-    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for s in range(0, len(keys), 500):
-            part = keys[s:s + 500]
-            q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
-            for k, v in self._db.execute(q, part):
-                out[k] = np.frombuffer(v, dtype=np.float32)
-        return out
-
-    def put_many(self, items: dict[str, np.ndarray]) -> None:
-        try:
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                                     [(k, np.asarray(v, np.float32).tobytes()) for k, v in items.items()])
-        except sqlite3.OperationalError as e:  # "database or disk is full", read-only file system
-            raise IndexError_(f"Cannot write the embedding cache ({e}). The previous index is unchanged; "
-                              "free some disk space and run the command again.") from e
-
-    def close(self) -> None:
-        self._db.close()
-
-
 # ------------------------------------------------------------------ build
-
-def _embed_chunks(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
-                  known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16) -> np.ndarray:
-    """Vectors for ``texts``: from ``known`` (text → vector), the cache, else the embedder.
-
-    New vectors go to the cache one batch at a time, so a killed build keeps
-    all but its last batch.
-    """
-    vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    known = known or {}
-    todo = []
-    for i, t in enumerate(texts):
-        v = known.get(t)
-        if v is not None and v.shape[0] == embedder.dim:
-            vecs[i] = v
-        else:
-            todo.append(i)
-    keys = {i: EmbeddingCache.key(embedder.fingerprint, texts[i]) for i in todo}
-    found = cache.get_many(list(keys.values())) if (cache and todo) else {}
-    missing = []
-    for i in todo:
-        v = found.get(keys[i])
-        if v is not None and v.shape[0] == embedder.dim:
-            vecs[i] = v
-        else:
-            missing.append(i)
-    if missing:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(missing), unit="chunk", desc=f"embedding ({len(texts) - len(missing)} cached)",
-                   disable=not progress, file=sys.stderr, dynamic_ncols=True)
-        # longest first keeps batches of similar length; one batch per call so the cache grows as we go
-        missing.sort(key=lambda i: -len(texts[i]))
-        for s in range(0, len(missing), batch_size):
-            idx = missing[s:s + batch_size]
-            out = embedder.embed_passages([texts[i] for i in idx], batch_size=batch_size)
-            vecs[idx] = out
-            if cache:
-                cache.put_many({keys[i]: out[j] for j, i in enumerate(idx)})
-            bar.update(len(idx))
-        bar.close()
-    return vecs
-
 
 def _reusable(previous: Index | None, embedder: Embedder) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Text → vector and text → BM25 terms of ``previous``'s chunks, where still valid."""
@@ -305,10 +228,10 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
                               "Check the disk and its permissions, then run the command again.") from e
         try:
-            vectors = _embed_chunks(texts, embedder, cache, known=known_vectors, progress=progress)
+            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress)
             known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
             sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
-                docs, chunks, lambda ts: _embed_chunks(ts, embedder, cache, known=known_sentences,
+                docs, chunks, lambda ts: embed_with_cache(ts, embedder, cache, known=known_sentences,
                                                        progress=progress), embedder.dim)
         finally:
             if cache:

@@ -1,0 +1,98 @@
+"""Embedding with a crash-safe cache: passage vectors from a previous generation, a sqlite cache, else the embedder.
+
+The cache is keyed by the embedder's weights fingerprint and the text's hash, and grows one batch at a time, so
+a build killed at any point keeps every vector but those of its last batch and the next run starts where it
+stopped (the progress bar says how many were cached). This module does not build or publish an index
+(:mod:`rag.index`) and does not choose what to embed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .embed import Embedder
+from .errors import IndexError_
+
+__all__ = ["EmbeddingCache", "embed_with_cache"]
+
+
+class EmbeddingCache:
+    """sqlite cache of passage vectors keyed by embedder fingerprint + text hash."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB NOT NULL)")
+
+    @staticmethod
+    def key(fingerprint: str, text: str) -> str:
+        return hashlib.sha256(f"{fingerprint}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for s in range(0, len(keys), 500):
+            part = keys[s:s + 500]
+            q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
+            for k, v in self._db.execute(q, part):
+                out[k] = np.frombuffer(v, dtype=np.float32)
+        return out
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                     [(k, np.asarray(v, np.float32).tobytes()) for k, v in items.items()])
+        except sqlite3.OperationalError as e:  # "database or disk is full", read-only file system
+            raise IndexError_(f"Cannot write the embedding cache ({e}). The previous index is unchanged; "
+                              "free some disk space and run the command again.") from e
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
+                  known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16) -> np.ndarray:
+    """Vectors for ``texts``: from ``known`` (text → vector), the cache, else the embedder.
+
+    New vectors go to the cache one batch at a time, so a killed build keeps
+    all but its last batch.
+    """
+    vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    known = known or {}
+    todo = []
+    for i, t in enumerate(texts):
+        v = known.get(t)
+        if v is not None and v.shape[0] == embedder.dim:
+            vecs[i] = v
+        else:
+            todo.append(i)
+    keys = {i: EmbeddingCache.key(embedder.fingerprint, texts[i]) for i in todo}
+    found = cache.get_many(list(keys.values())) if (cache and todo) else {}
+    missing = []
+    for i in todo:
+        v = found.get(keys[i])
+        if v is not None and v.shape[0] == embedder.dim:
+            vecs[i] = v
+        else:
+            missing.append(i)
+    if missing:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(missing), unit="chunk", desc=f"embedding ({len(texts) - len(missing)} cached)",
+                   disable=not progress, file=sys.stderr, dynamic_ncols=True)
+        # longest first keeps batches of similar length; one batch per call so the cache grows as we go
+        missing.sort(key=lambda i: -len(texts[i]))
+        for s in range(0, len(missing), batch_size):
+            idx = missing[s:s + batch_size]
+            out = embedder.embed_passages([texts[i] for i in idx], batch_size=batch_size)
+            vecs[idx] = out
+            if cache:
+                cache.put_many({keys[i]: out[j] for j, i in enumerate(idx)})
+            bar.update(len(idx))
+        bar.close()
+    return vecs
