@@ -97,6 +97,8 @@ class Hit:
     bm25: float | None = None
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The question named this article by law and number (:mod:`rag.lookup`); it was put first.
+    exact: bool = False
 
 
 @dataclass

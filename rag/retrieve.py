@@ -41,6 +41,7 @@ from .evidence import evidence, score_sentences
 from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .index import Index
+from .lookup import find_references
 from .records import Hit
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
@@ -208,11 +209,15 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))
     scores = prefer_current(index, scores, filters)
+    exact = [r for r in find_references(index, q) if allowed is None or allowed[r]]
+    top = max(scores.values(), default=0.0)
+    for i, r in enumerate(exact):  # a named article (劳动合同法第三十八条) comes first, in the order named
+        scores[r] = top + 1.0 + (len(exact) - i) * 1e-3
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     hits = []
     for rank, row in enumerate(order, 1):
         c = index.chunks[row]
         d = index.documents[c.doc_id]
         hits.append(Hit(chunk=c, score=float(scores[row]), rank=rank, dense=dense.get(row), bm25=bm25.get(row),
-                        title=d.title, meta=d.meta))
+                        title=d.title, meta=d.meta, exact=row in exact))
     return hits

@@ -184,7 +184,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
     arts = article_features(question, hits, idf=idf, query_vector=query_vector, vectors=vectors)
     probs = [models.article.probability(f) for f in arts]
     p = models.refusal.probability(question_features(arts, probs))
-    if p < models.refusal.threshold:
+    if p < models.refusal.threshold and not hits[0].exact:  # an article named by law and number is the answer
         return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
                       suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
     chosen = [hits[0]]

@@ -14,6 +14,7 @@ from rag.archive import expand_archives
 from rag.chunk import chunk_document
 from rag.errors import IngestError, QueryError
 from rag.filters import Filters
+from rag.retrieve import retrieve
 from rag.ingest import iter_files, load_file, parse_bytes
 from rag.statute import ARTICLE, citation_label, parse_header
 
@@ -311,3 +312,26 @@ def test_statute_reranker_is_opt_in_and_only_on_legal_indexes(law_searcher, samp
     on = retrieve(sample_index, news_q, embedder=embedder, k=5, config=RetrieveConfig(statute_rerank=True))
     off = retrieve(sample_index, news_q, embedder=embedder, k=5)
     assert [(h.chunk.chunk_id, h.score) for h in on] == [(h.chunk.chunk_id, h.score) for h in off]
+
+
+def test_article_numbers_in_chinese_and_arabic():
+    from rag.lookup import article_number
+
+    assert [article_number(n) for n in ("三十八", "一千零六十四", "十", "一百", "二百零三", "38", "３８", "条")] == \
+        [38, 1064, 10, 100, 203, 38, 38, None]
+
+
+def test_an_article_named_by_law_and_number_is_found_first_and_quoted(law_searcher):
+    # the implementing regulation has its own 第三十八条: similarity alone quoted that one
+    for q in ("劳动合同法第三十八条规定了什么", "请问《中华人民共和国劳动合同法》第38条", "劳动合同法 第三十八条"):
+        a = law_searcher.ask(q)
+        assert a.answerable and a.citations[0].label == "《中华人民共和国劳动合同法》第三十八条", (q, a.answer)
+        assert a.answer.startswith("《中华人民共和国劳动合同法》第三十八条 用人单位有下列情形之一的")
+    a = law_searcher.ask("劳动合同法实施条例第三十八条")
+    assert a.citations[0].label == "《中华人民共和国劳动合同法实施条例》第三十八条", a.answer
+    idx, emb = law_searcher.index(), law_searcher.embedder
+    hits = retrieve(idx, "民法典第五十四条和劳动合同法第三十七条", embedder=emb, k=5)
+    assert [h.chunk.article for h in hits[:2]] == ["第五十四条", "第三十七条"] and hits[0].exact and hits[1].exact
+    # a law the index does not hold, or an article it does not have: ordinary retrieval, nothing marked exact
+    assert not any(h.exact for h in retrieve(idx, "刑法第二十条规定了什么", embedder=emb, k=5))
+    assert not any(h.exact for h in retrieve(idx, "劳动合同法第九百条规定了什么", embedder=emb, k=5))

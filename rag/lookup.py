@@ -1,0 +1,89 @@
+"""Direct article references: “劳动合同法第三十八条规定了什么” means that article, not one like it.
+
+A staff member looking something up names the law and the article (《中华人民共和国民法典》第一千零六十四条,
+民法典第1064条, 劳动法第一百条是怎么规定的). Ranking by similarity alone gets these wrong: the implementing
+regulation's own 第三十八条 shares every word with 劳动合同法第三十八条. :func:`find_references` reads such a
+reference — a law name that is a document title of the index (with or without 中华人民共和国, in 《》 or not) followed
+by 第X条 in Chinese or Arabic numerals — and returns the rows of the index holding that article (all of its parts
+when a long article was split). :func:`rag.retrieve.retrieve` puts them first and marks them ``exact``; the statute
+answerer quotes an exact hit without asking its refusal model.
+
+This module does not rank anything else, and a reference to a law the index does not hold is left to ordinary
+retrieval (so it can still be refused).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .index import Index
+
+__all__ = ["article_number", "find_references"]
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_REFERENCE = re.compile(r"(?:《([^》]{2,60})》|([\u4e00-\u9fa5（）()]{2,40}?))\s*第\s*([0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条"
+                        r"(?:之([一二三四五六七八九十]))?")
+_PREFIX = "中华人民共和国"
+
+
+def article_number(numeral: str) -> int | None:
+    """``三十八`` → 38, ``一千零六十四`` → 1064, ``38``/``３８`` → 38; None when it is not a number."""
+    numeral = numeral.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if numeral.isdigit():
+        return int(numeral)
+    total, digit = 0, None
+    for ch in numeral:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        elif ch in _UNITS:
+            total += (digit if digit is not None else 1) * _UNITS[ch]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0) or None
+
+
+def _law_key(title: str) -> str:
+    """A title as a law name is written in questions: without 中华人民共和国, 《》 or spaces."""
+    title = re.sub(r"\s|《|》", "", title)
+    return title[len(_PREFIX):] if title.startswith(_PREFIX) else title
+
+
+def _article_key(label: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"第([^条]+)条(?:之([一二三四五六七八九十]))?", label)
+    if not m or (n := article_number(m.group(1))) is None:
+        return None
+    return n, article_number(m.group(2)) if m.group(2) else 0
+
+
+def _article_rows(index: "Index") -> dict[tuple[str, tuple[int, int]], list[int]]:
+    rows: dict[tuple[str, tuple[int, int]], list[int]] = {}
+    for r, c in enumerate(index.chunks):
+        doc = index.documents.get(c.doc_id)
+        if c.article and doc is not None and (key := _article_key(c.article)) is not None:
+            rows.setdefault((_law_key(doc.title), key), []).append(r)
+    return rows
+
+
+def find_references(index: "Index", question: str) -> list[int]:
+    """Rows of the articles ``question`` names by law and number, in the order named; [] when none is held."""
+    table = index.derived("article_rows", lambda: _article_rows(index))
+    if not table:
+        return []
+    laws = {law for law, _ in table}
+    out: list[int] = []
+    for m in _REFERENCE.finditer(question):
+        number = article_number(m.group(3))
+        if number is None:
+            continue
+        key = (number, article_number(m.group(4)) if m.group(4) else 0)
+        name = _law_key(m.group(1) or m.group(2))
+        # the law name is the longest tail of the words before 第 that is a title here (请问劳动合同法 → 劳动合同法)
+        law = next((name[i:] for i in range(len(name) - 1) if name[i:] in laws), None)
+        for r in table.get((law, key), []) if law else []:
+            if r not in out:
+                out.append(r)
+    return out
