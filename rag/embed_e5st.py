@@ -24,6 +24,7 @@ It doesn't download (``HF_HUB_OFFLINE=1``), chunk or cache. Inputs longer than
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -59,7 +60,8 @@ def pick_precision(precision: str = "auto") -> str:
 
 
 def weights_fingerprint(folder: str | os.PathLike) -> str:
-    """sha256 over the folder's weight files and tokenizer (16 hex chars)."""
+    """sha256 over the folder's weight files and tokenizer (16 hex chars); a safetensors header counts by
+    content (sorted, without free-form metadata), so the same weights always get the same fingerprint."""
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file()
                    and (p.suffix in {".safetensors", ".bin"} or p.name == "tokenizer.json"))
@@ -69,9 +71,29 @@ def weights_fingerprint(folder: str | os.PathLike) -> str:
     for p in files:
         h.update(p.relative_to(folder).as_posix().encode())
         with open(p, "rb") as fh:
+            if p.suffix == ".safetensors":
+                _canonical_safetensors_header(fh, h)
             while block := fh.read(1 << 22):
                 h.update(block)
     return h.hexdigest()[:16]
+
+
+def _canonical_safetensors_header(fh, h) -> None:
+    """Hash a safetensors header as sorted JSON without ``__metadata__``; leaves ``fh`` at the tensor data.
+
+    The safetensors writer keeps the metadata in a hash map, so two conversions of the same weights wrote
+    ``{"format", "source"}`` in either order (a different file hash, half the time) — the fingerprint must
+    name the weights (tensor names, dtypes, shapes, offsets and bytes), not the serializer's whims.
+    """
+    size = int.from_bytes(fh.read(8), "little")
+    if size > 100 * 2**20:
+        raise EmbedderError(f"{fh.name} has a {size}-byte header; not a safetensors file.")
+    try:
+        header = json.loads(fh.read(size))
+    except ValueError as e:
+        raise EmbedderError(f"{fh.name} has an unreadable safetensors header ({e}).") from e
+    header.pop("__metadata__", None)
+    h.update(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
 
 
 class E5SentenceTransformerEmbedder:

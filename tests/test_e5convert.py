@@ -184,3 +184,24 @@ def test_loads_and_embeds_offline(folder, home):
                        text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"ATTEMPTS 0 SHAPE (1, 384) FOLDER {folder}" in r.stdout, r.stdout + r.stderr[-2000:]
+
+
+def test_fingerprint_ignores_the_order_of_safetensors_metadata(folder, tmp_path):
+    """The safetensors writer keeps metadata in a hash map: two conversions of the same weights wrote
+    {"format", "source"} in either order. Both must name the same weights (the shipped answer models are
+    matched to the fingerprint)."""
+    import json as _json
+
+    copy = tmp_path / "reordered"
+    shutil.copytree(folder, copy)
+    path = copy / "model.safetensors"
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = _json.loads(data[8:8 + size])
+    meta = header.pop("__metadata__")
+    flipped = _json.dumps({"__metadata__": dict(reversed(list(meta.items()))), **header},
+                          separators=(",", ":")).encode()
+    flipped += b" " * (size - len(flipped))  # same header length, so the tensor offsets stay valid
+    assert len(flipped) == size and flipped != data[8:8 + size]
+    path.write_bytes(data[:8] + flipped + data[8 + size:])
+    assert weights_fingerprint(copy) == weights_fingerprint(folder)
