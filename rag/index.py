@@ -427,8 +427,13 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
 def check_embedder(manifest: dict, embedder: Embedder) -> None:
     """Raise IndexMismatch unless ``embedder`` is the one the index was built with."""
     built = manifest["embedder"]
-    if built["name"] != embedder.name or built["dim"] != embedder.dim or \
+    if built["name"] == embedder.name and built["dim"] == embedder.dim and \
             built.get("fingerprint") != embedder.fingerprint:
+        raise IndexMismatch(
+            f"The index was built with other weights of {built['name']!r} ({built.get('fingerprint')}; loaded: "
+            f"{embedder.fingerprint}) — e.g. by an earlier version of this program. Rebuild it: "
+            f"`rag index --rebuild corpus/` (with your own folders instead of corpus/).")
+    if built["name"] != embedder.name or built["dim"] != embedder.dim:
         raise IndexMismatch(
             f"The index was built with embedder {built['name']!r} (dim {built['dim']}, weights "
             f"{built.get('fingerprint')}), but {embedder.name!r} (dim {embedder.dim}, weights "

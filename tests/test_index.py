@@ -118,3 +118,14 @@ def test_one_writer_at_a_time(tmp_path):
 def test_vectors_are_normalised(sample_index):
     v = sample_index.dense.vectors()
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
+
+
+def test_same_embedder_with_other_weights_says_rebuild(embedder):
+    """An index built by an earlier version whose e5-small weights hashed differently: one clear remedy."""
+    from rag.index import check_embedder
+
+    manifest = {"embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": "e5st-0000000000000000"}}
+    with pytest.raises(IndexMismatch, match=r"other weights of 'e5-small'.*rag index --rebuild corpus/"):
+        check_embedder(manifest, embedder)
+    check_embedder({"embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint}},
+                   embedder)
