@@ -35,9 +35,17 @@ from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, can
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
 
-__all__ = ["NOT_FOUND", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "score_sentences"]
+__all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
+           "score_sentences"]
 
 NOT_FOUND = "资料中没有找到与该问题直接相关的内容。"
+REFUSAL_PREFIX = "资料中没有找到"
+"""Every refusal starts with this (the general, statute and missing-article refusals differ after it)."""
+
+
+def is_refusal(text: str) -> bool:
+    """Whether an answer text (e.g. from a chat history) is one of our refusals."""
+    return text.strip().startswith(REFUSAL_PREFIX)
 
 
 #: Kept for compatibility: the logistic model type of the refusal decision.

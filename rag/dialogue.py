@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from .answer import NOT_FOUND
+from .answer import is_refusal
 from .followup import check_context, check_focus, check_swap
 from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, parallel_span, persons,
                        places, pos_tags, statement, subject)
@@ -312,13 +312,13 @@ def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
     if not turns:
         return ""
     a = _MARKERS.sub("", normalize(turns[-1].answer[:config.answer_chars])[0])
-    return "" if a == NOT_FOUND else a
+    return "" if is_refusal(a) else a
 
 
 def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> list[str]:
     """Where antecedents are looked for, nearest first: the last answer, the previous question, older answers."""
     answers = [_MARKERS.sub("", normalize(t.answer[:config.answer_chars])[0]) for t in reversed(turns)]
-    answers = [a for a in answers if a and a != NOT_FOUND]
+    answers = [a for a in answers if a and not is_refusal(a)]
     return answers[:1] + ([prev_q] if prev_q else []) + answers[1:3]
 
 

@@ -8,8 +8,9 @@ by 第X条 in Chinese or Arabic numerals — and returns the rows of the index h
 when a long article was split). :func:`rag.retrieve.retrieve` puts them first and marks them ``exact``; the statute
 answerer quotes an exact hit without asking its refusal model.
 
-This module does not rank anything else, and a reference to a law the index does not hold is left to ordinary
-retrieval (so it can still be refused).
+A reference to an article that a held law does not have (劳动合同法第九百条) is reported by
+:func:`missing_references`, and :func:`rag.qa.ask` says so instead of quoting a look-alike. This module does not
+rank anything else, and a reference to a law the index does not hold is left to ordinary retrieval (and refusal).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["article_number", "find_references"]
+__all__ = ["article_number", "find_references", "missing_references"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -59,22 +60,21 @@ def _article_key(label: str) -> tuple[int, int] | None:
     return n, article_number(m.group(2)) if m.group(2) else 0
 
 
-def _article_rows(index: "Index") -> dict[tuple[str, tuple[int, int]], list[int]]:
+def _article_rows(index: "Index") -> tuple[dict[tuple[str, tuple[int, int]], list[int]], dict[str, str]]:
+    """(law name, article) → rows, and law name → full title, for every statute article of the index."""
     rows: dict[tuple[str, tuple[int, int]], list[int]] = {}
+    titles: dict[str, str] = {}
     for r, c in enumerate(index.chunks):
         doc = index.documents.get(c.doc_id)
         if c.article and doc is not None and (key := _article_key(c.article)) is not None:
             rows.setdefault((_law_key(doc.title), key), []).append(r)
-    return rows
+            titles[_law_key(doc.title)] = doc.title
+    return rows, titles
 
 
-def find_references(index: "Index", question: str) -> list[int]:
-    """Rows of the articles ``question`` names by law and number, in the order named; [] when none is held."""
-    table = index.derived("article_rows", lambda: _article_rows(index))
-    if not table:
-        return []
-    laws = {law for law, _ in table}
-    out: list[int] = []
+def _references(index: "Index", question: str):
+    """(law title, (number, 之-number), numeral as written, rows) for each reference to a law the index holds."""
+    table, titles = index.derived("article_rows", lambda: _article_rows(index))
     for m in _REFERENCE.finditer(question):
         number = article_number(m.group(3))
         if number is None:
@@ -82,8 +82,21 @@ def find_references(index: "Index", question: str) -> list[int]:
         key = (number, article_number(m.group(4)) if m.group(4) else 0)
         name = _law_key(m.group(1) or m.group(2))
         # the law name is the longest tail of the words before 第 that is a title here (请问劳动合同法 → 劳动合同法)
-        law = next((name[i:] for i in range(len(name) - 1) if name[i:] in laws), None)
-        for r in table.get((law, key), []) if law else []:
-            if r not in out:
-                out.append(r)
+        law = next((name[i:] for i in range(len(name) - 1) if name[i:] in titles), None)
+        if law:
+            written = m.group(0)[m.group(0).index("第"):]
+            yield titles[law], key, written, table.get((law, key), [])
+
+
+def find_references(index: "Index", question: str) -> list[int]:
+    """Rows of the articles ``question`` names by law and number, in the order named; [] when none is held."""
+    out: list[int] = []
+    for *_, rows in _references(index, question):
+        out += [r for r in rows if r not in out]
     return out
+
+
+def missing_references(index: "Index", question: str) -> list[str]:
+    """``《title》第X条`` for each article the question names in a held law that has no such article."""
+    return [f"《{title}》{''.join(written.split())}" for title, _, written, rows in _references(index, question)
+            if not rows]

@@ -19,11 +19,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .answer import RefusalModel, build_answer
+from .answer import RefusalModel, build_answer, citation_from_hit
 from .batching import QueryBatcher
 from .config import data_dir
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
+from .lookup import missing_references
 from .filters import Filters, not_in_force
 from .records import Answer
 from .statute import label_citations
@@ -44,9 +45,13 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     seen = _Remember(embedder) if embedder is not None else None
     hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
-    ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
-                       query_vector=seen.last if seen is not None else None, vectors=index.sentences,
-                       fingerprint=index.manifest["embedder"].get("fingerprint"))
+    if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
+        ans = Answer(question=q, answer=f"资料中没有找到{'、'.join(missing)}。", answerable=False, citations=[],
+                     suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
+    else:
+        ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
+                           query_vector=seen.last if seen is not None else None, vectors=index.sentences,
+                           fingerprint=index.manifest["embedder"].get("fingerprint"))
     label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates

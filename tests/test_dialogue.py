@@ -295,3 +295,11 @@ def test_ui_chat_follow_up_shows_what_was_searched(request):
 
 
 from tests.test_ui import browser, page, server  # noqa: E402,F401 — the real `rag serve` + Chromium fixtures
+
+
+def test_a_statute_refusal_in_the_history_is_not_read_as_an_answer():
+    from rag.dialogue import _last_answer, DialogueConfig, Turn
+
+    for refusal in ("资料中没有找到与该问题直接相关的法律条文。", "资料中没有找到《中华人民共和国劳动合同法》第九百条。"):
+        assert _last_answer([Turn("劳动合同法第九百条规定了什么", refusal)], DialogueConfig()) == ""
+    assert _last_answer([Turn("q", "温州成立了人工智能局。[1]")], DialogueConfig()) == "温州成立了人工智能局。"

@@ -335,3 +335,7 @@ def test_an_article_named_by_law_and_number_is_found_first_and_quoted(law_search
     # a law the index does not hold, or an article it does not have: ordinary retrieval, nothing marked exact
     assert not any(h.exact for h in retrieve(idx, "刑法第二十条规定了什么", embedder=emb, k=5))
     assert not any(h.exact for h in retrieve(idx, "劳动合同法第九百条规定了什么", embedder=emb, k=5))
+    # … and the answer says the law has no such article instead of quoting a look-alike
+    a = law_searcher.ask("劳动合同法第九百条规定了什么")
+    assert not a.answerable and a.answer == "资料中没有找到《中华人民共和国劳动合同法》第九百条。" and a.suggestions
+    assert law_searcher.ask("刑法第二十条规定了什么").answer != "资料中没有找到《刑法》第二十条。"  # law not held
