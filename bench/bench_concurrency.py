@@ -25,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from report import save_report  # noqa: E402
 
 
 def run(searcher, questions, clients: int, seconds: float) -> dict:
@@ -93,8 +94,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        Path(args.out).write_text(f"# Concurrency\n\n`python bench/bench_concurrency.py {' '.join(sys.argv[1:])}`\n\n"
-                                  f"{text}\n", encoding="utf-8")
+        save_report(args.out, "Concurrency", text)
 
 
 if __name__ == "__main__":

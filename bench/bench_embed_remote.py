@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from report import save_report  # noqa: E402
 
 
 def _free_port() -> int:
@@ -108,8 +109,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        Path(args.out).write_text(f"# Remote embedder\n\n`python bench/bench_embed_remote.py {' '.join(sys.argv[1:])}`\n\n"
-                                  + text + "\n", encoding="utf-8")
+        save_report(args.out, "Remote embedder", text)
 
 
 if __name__ == "__main__":

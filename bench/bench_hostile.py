@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_ui import QUESTIONS, _free_port  # noqa: E402
+from tests.helpers import gradio_call  # noqa: E402
 from tests.hostile_corpus import hostile_files  # noqa: E402
 
 PASSWORD = "bench passphrase 12345"
@@ -69,15 +70,7 @@ def _ask_all(url: str, questions: list[str]) -> list[float]:
 
 
 def _call(client: httpx.Client, fn: int, data: list, session: str) -> dict:
-    client.post("gradio_api/queue/join", json={"data": data, "fn_index": fn, "session_hash": session,
-                                               "event_data": None, "trigger_id": None}).raise_for_status()
-    with client.stream("GET", "gradio_api/queue/data", params={"session_hash": session}, timeout=600) as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") in ("process_completed", "unexpected_error"):
-                    return msg
-    return {}
+    return gradio_call(client, fn, data, session, timeout=600)
 
 
 def _fn_by_inputs(config: dict, labels_or_types: set[str]) -> int:

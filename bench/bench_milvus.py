@@ -29,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import save_report  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
 MODES = ("hybrid", "dense", "bm25")
 
@@ -176,8 +178,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        Path(args.out).write_text(f"# Milvus vs local store\n\n`python bench/bench_milvus.py "
-                                  f"{' '.join(sys.argv[1:])}`\n\n{text}\n", encoding="utf-8")
+        save_report(args.out, "Milvus vs local store", text)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ def _article_rows(index: "Index") -> tuple[dict[tuple[str, tuple[int, int]], lis
 def _references(index: "Index", question: str):
     """(law title, (number, 之-number), numeral as written, rows) for each reference to a law the index holds."""
     table, titles = index.derived("article_rows", lambda: _article_rows(index))
+    if not titles:  # no statute articles in this index: nothing to look up
+        return
     for m in _REFERENCE.finditer(question):
         number = article_number(m.group(3))
         if number is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 
@@ -28,3 +29,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def gradio_call(client, fn_index: int, data: list, session: str, *, timeout: float = 120) -> dict:
+    """One Gradio ``queue/join`` call by function number (an httpx client on the app's root URL); the final
+    SSE message (``process_completed`` or ``unexpected_error``), or ``{}`` when the stream ends without one."""
+    r = client.post("gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
+                                                   "event_data": None, "trigger_id": None})
+    assert r.status_code == 200, r.text
+    with client.stream("GET", "gradio_api/queue/data", params={"session_hash": session}, timeout=timeout) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") in ("process_completed", "unexpected_error"):
+                    return msg
+    return {}

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from rag.auth import AuthError, SessionSigner, UserStore
 from rag.cli import main
 
+from .helpers import gradio_call
 from .test_ui import serving_with_staff
 
 PASSWORD = "correct horse battery staple"
@@ -93,16 +94,9 @@ def _library_state(home: Path) -> tuple:
 
 def _call(client: httpx.Client, fn_index: int, data: list, session: str) -> dict:
     """One queue/join call by function number; the final SSE message."""
-    r = client.post("gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
-                                                   "event_data": None, "trigger_id": None})
-    assert r.status_code == 200, r.text
-    with client.stream("GET", "gradio_api/queue/data", params={"session_hash": session}, timeout=120) as s:
-        for line in s.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") in ("process_completed", "unexpected_error"):
-                    return msg
-    raise AssertionError("no completion message")
+    msg = gradio_call(client, fn_index, data, session)
+    assert msg, "no completion message"
+    return msg
 
 
 def _inputs_for(config: dict, dep: dict, upload: dict, doc_id: str, password: str) -> list:
