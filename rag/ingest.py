@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import EmptyDocument, IngestError, UnsupportedFormat
 from . import statute
-from .readers import MAX_BYTES, TERMINAL, RawBlock, check_zip, decode_bytes, one_line, read_blocks
+from .errors import EmptyDocument, IngestError, UnsupportedFormat
+from .office import check_zip
+from .readers import MAX_BYTES, TERMINAL, RawBlock, decode_bytes, one_line, read_blocks
 from .records import Document
 from .textnorm import normalize
 
