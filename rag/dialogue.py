@@ -47,6 +47,7 @@ from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_end
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
+from .topic import elided_subject, that_year
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -90,14 +91,14 @@ _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:
 _TIME_RE = re.compile(_TIME)
 _PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
 _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
-_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|此)(?=[\u4e00-\u9fff])")
+_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|此)(?=[\u4e00-\u9fff])")
 _TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
 _PLACE_SUFFIX = "省市区县镇州"
 _ORG_HEADS = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|研究院|研究所|中心|委员会|实验室|公司|集团|大学|协会|学院|联盟)")
 _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
-    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place",
+    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place", "县": "place", "区": "place",
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
@@ -263,7 +264,9 @@ def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "
     core = _strip(q)
     for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
                     lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
-                    lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer)):
+                    lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer),
+                    lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
+                    lambda: Rewrite(q, elided_subject(core, prev) or core, "elided")):
         r = attempt()
         if r is not None and r.search_question != core:
             return replace(r, question=q, previous=prev)

@@ -82,6 +82,9 @@ def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     if not ans.answerable or not slot:
         return ans
     quotes = [c.quote for c in ans.citations]
+    clause = _clause_words(slot)
+    if clause:  # 周末加班又不能补休呢？: a new condition, said in the law's words (休息日…补休), maybe in the same article
+        return ans if 2 * sum(any(_covers(q, w) for q in quotes) for w in clause) >= len(clause) else refuse(ans)
     mentioned = slot in RELATIVE_TIME or any(_mentions(q, slot) for q in quotes)
     prev = _plain(previous_answer)
     repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
@@ -90,6 +93,17 @@ def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
                     for q in quotes for end in _mentions(q, slot))
     return ans if mentioned and not (repeated and not new_value) else refuse(ans)
+
+
+def _clause_words(slot: str) -> list[str]:
+    """The content words of an ``X呢`` slot that is a condition clause (死者是集体组织成员的), [] for a name or a
+    short phrase (南京, 全国平均水平), which must be mentioned as it is."""
+    if len(slot) < 5:
+        return []
+    toks = pos_tags(slot)
+    if not any(f.startswith("v") for _, f in toks):
+        return []
+    return [w for w, f in toks if len(w) >= 2 and f.startswith(_CONTENT) and w not in _FRAME]
 
 
 # ------------------------------------------------------------------ focus

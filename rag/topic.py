@@ -1,0 +1,81 @@
+"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”) and “那年” — for :mod:`rag.dialogue`.
+
+Chinese drops what both speakers know. After “公司泄露了我的个人信息要通知谁？” the next question is simply
+“要罚多少钱？”; after “人工智能第一次写进国家最高行政文件是什么时候？” it is “是在什么场合？”. Neither names
+anything, so searched alone they match nothing. Two rules, both over jieba's part-of-speech tags:
+
+==============  ====================================  =========================================================
+rule            follow-up (after …)                   searched as
+==============  ====================================  =========================================================
+``elided``      要罚多少钱？ (公司泄露了我的个人信息要通知谁？)  公司泄露了我的个人信息要罚多少钱
+                是在什么场合？ (人工智能第一次写进…文件是什么时候？)  人工智能第一次写进…文件是在什么场合
+``that-year``   上海那年发了什么文件？ (answer: 2017年3月…)   上海2017年发了什么文件
+==============  ====================================  =========================================================
+
+``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with a verb, an adverb, a
+preposition or 是/那 and names no place, person, title or number of its own — a question that names its own
+subject is never touched. The prefix is the previous standalone question up to its question word, without the
+verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .mentions import QWORDS, persons, places, pos_tags
+
+__all__ = ["elided_subject", "that_year", "topic_of"]
+
+_MAX_ELIDED = 14
+_OPENERS = {"是", "那", "那么", "还", "又", "也", "再", "都", "最后", "另外", "然后", "具体", "一般", "大概", "主要"}
+_OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
+_THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
+_WHEN = re.compile(r"哪一?年|什么时候|何时")
+_ASKS = re.compile(QWORDS.pattern + r"|多久|多长|多大|多高|多远|多重")
+_TRAILING = ("v", "d", "p", "u", "c", "r", "m", "q")  # the verb phrase that asked: 要通知, 是, 有, 从…
+
+
+def topic_of(prev: str) -> str:
+    """The previous standalone question up to its question word, without the verb phrase that asked it.
+
+    >>> topic_of("公司泄露了我的个人信息要通知谁")
+    '公司泄露了我的个人信息'
+    """
+    m = _ASKS.search(prev)
+    if not m or m.start() < 2:
+        return ""
+    toks = pos_tags(prev[:m.start()])
+    while toks and (toks[-1][1].startswith(_TRAILING) or toks[-1][0] in ("是", "有", "在", "的")):
+        toks = toks[:-1]
+    head = "".join(w for w, _ in toks)
+    return head if len(head) >= 2 else ""
+
+
+def elided_subject(q: str, prev: str) -> str:
+    """``q`` with the previous turn's topic in front when it has no subject of its own, else ''."""
+    if not prev or len(q) > _MAX_ELIDED or not _ASKS.search(q) or _OWN.search(q):
+        return ""
+    toks = pos_tags(q)
+    if not toks:
+        return ""
+    w, f = toks[0]
+    opens = w in _OPENERS or (f.startswith(("v", "d", "p")) and not QWORDS.search(w))
+    if not opens or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
+        return ""
+    topic = topic_of(prev)
+    if not topic or topic in q:
+        return ""
+    return topic + q
+
+
+def that_year(q: str, prev: str, last_answer: str) -> str:
+    """``q`` with 那年/这一年 replaced by the year the previous turn was about, else ''."""
+    m = _THAT_YEAR.search(q)
+    if not m or not prev:
+        return ""
+    in_prev, in_answer = _YEAR.findall(prev), _YEAR.findall(last_answer)
+    year = (in_answer or in_prev) if _WHEN.search(prev) else (in_prev or in_answer)
+    if not year:
+        return ""
+    return q[:m.start()] + year[0] + q[m.end():]
