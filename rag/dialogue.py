@@ -47,7 +47,7 @@ from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_end
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
-from .topic import elided_subject, that_year
+from .topic import elided_subject, local_place, that_year
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -266,6 +266,7 @@ def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "
                     lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
                     lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer),
                     lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
+                    lambda: Rewrite(q, local_place(core, prev, last_answer) or core, "local"),
                     lambda: Rewrite(q, elided_subject(core, prev) or core, "elided")):
         r = attempt()
         if r is not None and r.search_question != core:
@@ -359,7 +360,7 @@ def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCo
     last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), Turn(""))
     previous_answer = last.answer[:config.answer_chars * 4]
     if rw.rule == "ellipsis":
-        return check_swap(ans, rw.slot, previous_answer)
+        return check_swap(ans, rw.slot, previous_answer, rw.search_question)
     if rw.rule != "standalone":
         earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
         known = " ".join([rw.previous, rw.antecedent, *earlier])

@@ -10,6 +10,7 @@ rule            follow-up (after …)                   searched as
 ``elided``      要罚多少钱？ (公司泄露了我的个人信息要通知谁？)  公司泄露了我的个人信息要罚多少钱
                 是在什么场合？ (人工智能第一次写进…文件是什么时候？)  人工智能第一次写进…文件是在什么场合
 ``that-year``   上海那年发了什么文件？ (answer: 2017年3月…)   上海2017年发了什么文件
+``local``       当地市委书记是谁？ (…大会在哪里亮相？ → 常州)   常州市委书记是谁
 ==============  ====================================  =========================================================
 
 ``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with a verb, an adverb, a
@@ -24,12 +25,14 @@ import re
 
 from .mentions import QWORDS, persons, places, pos_tags
 
-__all__ = ["elided_subject", "that_year", "topic_of"]
+__all__ = ["elided_subject", "local_place", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {"是", "那", "那么", "还", "又", "也", "再", "都", "最后", "另外", "然后", "具体", "一般", "大概", "主要"}
 _OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
 _THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
+_LOCAL = re.compile(r"当地|本地|该地")
+_WHERE = re.compile(r"哪里|哪儿|哪个(?:城市|地方|省|市)|在哪")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _WHEN = re.compile(r"哪一?年|什么时候|何时")
 _ASKS = re.compile(QWORDS.pattern + r"|多久|多长|多大|多高|多远|多重")
@@ -79,3 +82,13 @@ def that_year(q: str, prev: str, last_answer: str) -> str:
     if not year:
         return ""
     return q[:m.start()] + year[0] + q[m.end():]
+
+
+def local_place(q: str, prev: str, last_answer: str) -> str:
+    """``q`` with 当地/本地 replaced by the place the previous turn was about (its answer's, if it asked where)."""
+    m = _LOCAL.search(q)
+    if not m or not prev:
+        return ""
+    in_prev, in_answer = places(pos_tags(prev)), places(pos_tags(last_answer)) if last_answer else []
+    found = (in_answer or in_prev) if _WHERE.search(prev) else (in_prev or in_answer)
+    return q[:m.start()] + found[0] + q[m.end():] if found else ""
