@@ -81,7 +81,7 @@ def _mentions(text: str, slot: str) -> list[int]:
 
 def check_swap(ans: Answer, slot: str, previous_answer: str, search_question: str = "") -> Answer:
     """An ``X呢`` answer must mention X and say something new about it; else the quote moves to a following
-    sentence of the same passage that names X and shares a word with ``search_question``, else a refusal."""
+    sentence of the same passage that names X and covers most words of ``search_question``, else a refusal."""
     if not ans.answerable or not slot:
         return ans
     checked = _check_swap(ans, slot, previous_answer)
@@ -92,7 +92,7 @@ def check_swap(ans: Answer, slot: str, previous_answer: str, search_question: st
         spans = [(a, b) for a, b in split_sentences(cit.text) if a >= cit.quote_end - cit.start][:2]
         for a, b in spans:
             sent = cit.text[a:b]
-            if _mentions(sent, slot) and any(_covers(sent, w) for w in words):
+            if _mentions(sent, slot) and words and 2 * sum(_covers(sent, w) for w in words) > len(words):
                 moved = replace(_sentence(cit, a, b), n=1)
                 return replace(ans, answer=f"{moved.quote}[1]", citations=[moved])
     return checked
