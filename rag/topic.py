@@ -13,8 +13,8 @@ rule            follow-up (after …)                   searched as
 ``local``       当地市委书记是谁？ (…大会在哪里亮相？ → 常州)   常州市委书记是谁
 ==============  ====================================  =========================================================
 
-``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with a verb, an adverb, a
-preposition or 是/那 and names no place, person, title or number of its own — a question that names its own
+``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with one of a closed list of
+function words (是, 要, 还, 从, 在, 最后 …) and names no place, person, title or number of its own — a question that names its own
 subject is never touched. The prefix is the previous standalone question up to its question word, without the
 verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
 """
@@ -28,7 +28,10 @@ from .mentions import QWORDS, persons, places, pos_tags
 __all__ = ["elided_subject", "local_place", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
-_OPENERS = {"是", "那", "那么", "还", "又", "也", "再", "都", "最后", "另外", "然后", "具体", "一般", "大概", "主要"}
+_OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
+    "是", "那么", "还", "又", "也", "再", "都", "就", "才", "最后", "另外", "然后", "具体", "一般", "大概", "主要",
+    "一共", "总共", "到底", "究竟", "要", "需要", "得", "能", "可以", "会", "应该", "应当", "有没有", "从", "在", "由",
+    "对", "给", "向", "跟", "和", "还有", "后来", "之后", "以后"}
 _OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
 _THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
 _LOCAL = re.compile(r"当地|本地|该地")
@@ -62,9 +65,7 @@ def elided_subject(q: str, prev: str) -> str:
     toks = pos_tags(q)
     if not toks:
         return ""
-    w, f = toks[0]
-    opens = w in _OPENERS or (f.startswith(("v", "d", "p")) and not QWORDS.search(w))
-    if not opens or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
+    if toks[0][0] not in _OPENERS or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
         return ""
     topic = topic_of(prev)
     if not topic or topic in q:
