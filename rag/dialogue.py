@@ -213,7 +213,11 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
     while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
         run += 1
     head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
-    ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
+    ante = _antecedent(head, context, prev)
+    for w in (dict.fromkeys((toks[0][0], toks[run - 1][0])) if run > 1 and not ante else ()):
+        if (ante := _antecedent(w, context, prev)):  # 这份文件吹响…: jieba ran the verb into the noun (文件吹响)
+            head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
+            break
     if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
         ante = statement(prev, last_answer) or subject(pos_tags(prev))
         ante = ante and ante + "的" + head

@@ -96,6 +96,9 @@ def answer_span(prev: str, answer: str) -> str:
             if (name := _name_after(right, answer, i)):  # 哪个国产大模型 → 国产大模型DeepSeek
                 return name
             span = re.split(r"[,，。；;:：]", answer[:i])[-1]
+            quoted = re.search(r"[“\"「]([^“”\"「」]{1,20})[”\"」]$", span)
+            if quoted and all(f in NOUNISH for _, f in pos_tags(r)):  # 实施“人工智能+”行动计划 → 人工智能+行动计划
+                return _clean_span(quoted.group(1) + r)
             return _clean_span(span[-30:])
     left = re.sub(r"[了的是为]+$", "", left)
     for n in (4, 3, 2):
