@@ -14,7 +14,8 @@ rule            follow-up (after …)                   searched as
 ==============  ====================================  =========================================================
 
 ``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with one of a closed list of
-function words (是, 要, 还, 从, 在, 最后 …) and names no place, person, title or number of its own — a question that names its own
+function words (是, 要, 还, 从, 在, 最后 …), has no noun of its own (other than the one a question word asks
+for: 什么场合) and names no place, person, title or number of its own — a question that names its own
 subject is never touched. The prefix is the previous standalone question up to its question word, without the
 verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .mentions import QWORDS, persons, places, pos_tags
+from .mentions import NOUNISH, QWORDS, persons, places, pos_tags
 
 __all__ = ["elided_subject", "local_place", "that_year", "topic_of"]
 
@@ -65,7 +66,9 @@ def elided_subject(q: str, prev: str) -> str:
     toks = pos_tags(q)
     if not toks:
         return ""
-    if toks[0][0] not in _OPENERS or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
+    own = [w for i, (w, f) in enumerate(toks) if f in NOUNISH and len(w) >= 2
+           and not (i and _ASKS.fullmatch(toks[i - 1][0]))]  # 场合 in 是在什么场合 is what it asks for
+    if toks[0][0] not in _OPENERS or own or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
         return ""
     topic = topic_of(prev)
     if not topic or topic in q:
