@@ -47,7 +47,7 @@ from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_end
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
-from .topic import elided_subject, local_place, that_year
+from .topic import clause_swap, elided_subject, local_place, that_year
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -113,11 +113,13 @@ def _strip(text: str) -> str:
 
 # ------------------------------------------------------------------ the rules
 
-def _ellipsis(q: str, prev: str) -> Rewrite | None:
+def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
     m = _ELLIPSIS.match(q)
     if not m or QWORDS.search(m.group("x")) or not prev:
         return None
     x = m.group("x").strip()
+    if prev_slot and prev_slot in prev and prev_slot != x:  # a chain of X呢: the new X takes the last X's place
+        return Rewrite(q, prev.replace(prev_slot, x, 1), "ellipsis", x)
     if _TIME_RE.fullmatch(x):
         t = _TIME_RE.search(prev)
         new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
@@ -145,6 +147,8 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
         if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
             old = old[:-1]
         return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
+    if (swapped := clause_swap(x, ptoks)):  # 周末加班又不能补休呢？ after 平时加班工资至少给多少
+        return Rewrite(q, swapped, "ellipsis", x)
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
 
 
@@ -264,9 +268,10 @@ def _scope(q: str, prev: str) -> Rewrite | None:
     return Rewrite(q, f"{subj}中{rest}", "scope")
 
 
-def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "") -> Rewrite:
+def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
+                 prev_slot: str = "") -> Rewrite:
     core = _strip(q)
-    for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
+    for attempt in (lambda: _ellipsis(core, prev, prev_slot), lambda: _scope(core, prev),
                     lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
                     lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer),
                     lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
@@ -301,7 +306,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     if not history:
         return Rewrite(question, question)
     turns = list(history)[-config.max_turns:]
-    prev_q, topic = "", ""
+    prev_q, topic, slot = "", "", ""
     for i, t in enumerate(turns):  # rebuild each earlier standalone question in order (cheap)
         tq = normalize(t.question[:config.max_chars])[0].strip()
         if not tq:
@@ -310,9 +315,10 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
         else:
             ctx = _contexts(turns[:i], prev_q, config)
-            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic).search_question)
+            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot).search_question)
         topic = _it_topic(_strip(tq), prev_q)
-    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic)
+        slot = (m.group("x").strip() if (m := _ELLIPSIS.match(_strip(tq))) else "")
+    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:

@@ -26,7 +26,7 @@ import re
 
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags
 
-__all__ = ["elided_subject", "local_place", "that_year", "topic_of"]
+__all__ = ["clause_swap", "elided_subject", "local_place", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -96,3 +96,24 @@ def local_place(q: str, prev: str, last_answer: str) -> str:
     in_prev, in_answer = places(pos_tags(prev)), places(pos_tags(last_answer)) if last_answer else []
     found = (in_answer or in_prev) if _WHERE.search(prev) else (in_prev or in_answer)
     return q[:m.start()] + found[0] + q[m.end():] if found else ""
+
+
+def clause_swap(x: str, ptoks: list[tuple[str, str]]) -> str:
+    """The previous question with the condition ``x`` (a clause: 周末加班又不能补休) in place of the words around the
+    word they share (平时加班), '' when they share none.
+
+    >>> clause_swap("周末加班又不能补休", pos_tags("平时加班工资至少给多少"))
+    '周末加班又不能补休工资至少给多少'
+    """
+    xt = pos_tags(x)
+    if len(x) < 4 or not any(f.startswith("v") for _, f in xt):
+        return ""
+    shared = {w for w, f in xt if len(w) >= 2 and f[:1] in "nvt"}
+    idx = next((i for i, (w, _) in enumerate(ptoks) if w in shared), -1)
+    if idx < 0:
+        return ""
+    lo = idx
+    while lo > 0 and ptoks[lo - 1][1][:1] in "ntaf" and ptoks[lo - 1][0] not in x:
+        lo -= 1
+    before = "".join(w for w, _ in ptoks[:lo])
+    return before + x + "".join(w for w, _ in ptoks[idx + 1:])
