@@ -37,17 +37,28 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
 
 from .answer import is_refusal
 from .followup import check_context, check_focus, check_swap
-from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, parallel_span, persons,
-                       places, pos_tags, statement, subject)
+from .mentions import (
+    NOUNISH,
+    QWORDS,
+    SLOT_QWORD,
+    answer_span,
+    noun_phrase_ending,
+    parallel_span,
+    persons,
+    places,
+    pos_tags,
+    statement,
+    subject,
+)
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
-from .topic import clause_swap, elided_subject, local_place, that_year
+from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -103,8 +114,7 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
-_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2  # noqa: E731
-_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
+_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 
 def _strip(text: str) -> str:
     return re.sub(r"[？?。!！\s]+$", "", text.strip())
@@ -249,31 +259,13 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
 
 
-def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
-    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
-    m = _BARE_THIS.match(q)
-    if not m or not prev:
-        return None
-    stated = statement(prev, last_answer) or _strip(prev)
-    return Rewrite(q, stated + q[m.end():], "this")
-
-
-def _scope(q: str, prev: str) -> Rewrite | None:
-    if not q.startswith("其中") or not prev:
-        return None
-    subj = subject(pos_tags(prev))
-    if not subj:
-        return None
-    rest = q[2:].lstrip("，, ")
-    return Rewrite(q, f"{subj}中{rest}", "scope")
-
-
 def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
                  prev_slot: str = "") -> Rewrite:
     core = _strip(q)
-    for attempt in (lambda: _ellipsis(core, prev, prev_slot), lambda: _scope(core, prev),
+    for attempt in (lambda: _ellipsis(core, prev, prev_slot), lambda: Rewrite(q, scope(core, prev) or core, "scope"),
                     lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
-                    lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer),
+                    lambda: _it(core, context, prev, last_answer, topic),
+                    lambda: Rewrite(q, bare_this(core, prev, last_answer) or core, "this"),
                     lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
                     lambda: Rewrite(q, local_place(core, prev, last_answer) or core, "local"),
                     lambda: Rewrite(q, elided_subject(core, prev) or core, "elided")):

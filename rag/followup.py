@@ -29,8 +29,8 @@ inside the answer model; it only keeps, moves or withdraws a quote the answer la
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from .answer import NOT_FOUND
 from .chunk import split_sentences

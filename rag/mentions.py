@@ -160,9 +160,7 @@ def subject(toks: list[tuple[str, str]]) -> str:
     for w, f in toks:
         if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”") or (f == "a" and not out):
             out.append(w)
-        elif out:
-            break
-        elif f not in ("p", "c", "d"):
+        elif out or f not in ("p", "c", "d"):
             break
     return "".join(out)
 

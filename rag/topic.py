@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from .mentions import NOUNISH, QWORDS, persons, places, pos_tags
+from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
 
-__all__ = ["clause_swap", "elided_subject", "local_place", "that_year", "topic_of"]
+__all__ = ["bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -34,6 +34,7 @@ _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少�
     "一共", "总共", "到底", "究竟", "要", "需要", "得", "能", "可以", "会", "应该", "应当", "有没有", "从", "在", "由",
     "对", "给", "向", "跟", "和", "还有", "后来", "之后", "以后"}
 _OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
+_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
 _THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
 _LOCAL = re.compile(r"当地|本地|该地")
 _WHERE = re.compile(r"哪里|哪儿|哪个(?:城市|地方|省|市)|在哪")
@@ -117,3 +118,20 @@ def clause_swap(x: str, ptoks: list[tuple[str, str]]) -> str:
         lo -= 1
     before = "".join(w for w, _ in ptoks[:lo])
     return before + x + "".join(w for w, _ in ptoks[idx + 1:])
+
+
+def bare_this(q: str, prev: str, last_answer: str) -> str:
+    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
+    m = _BARE_THIS.match(q)
+    if not m or not prev:
+        return ""
+    stated = statement(prev, last_answer) or re.sub(r"[？?。!！\s]+$", "", prev)
+    return stated + q[m.end():]
+
+
+def scope(q: str, prev: str) -> str:
+    """其中…: the previous question's subject in front (2021年杭州市人工智能企业中应用层企业有多少家)."""
+    if not q.startswith("其中") or not prev:
+        return ""
+    subj = subject(pos_tags(prev))
+    return f"{subj}中{q[2:].lstrip('，, ')}" if subj else ""
