@@ -102,7 +102,8 @@ def _check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     quotes = [c.quote for c in ans.citations]
     clause = _clause_words(slot)
     if clause:  # 周末加班又不能补休呢？: a new condition, said in the law's words (休息日…补休), maybe in the same article
-        return ans if 2 * sum(any(_covers(q, w) for q in quotes) for w in clause) >= len(clause) else refuse(ans)
+        covered = [any(_covers(q, w) for q in quotes) for w in clause]  # most words, and the last (its head)
+        return ans if 2 * sum(covered) >= len(clause) and covered[-1] else refuse(ans)
     mentioned = slot in RELATIVE_TIME or any(_mentions(q, slot) for q in quotes)
     prev = _plain(previous_answer)
     repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
