@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -41,7 +42,7 @@ def score_turns(rows: list[dict]) -> dict:
 def run(path: str, url: str, timeout: float = 60.0) -> list[dict]:
     rows = []
     with httpx.Client(base_url=url, timeout=timeout) as client:
-        for line in open(path, encoding="utf-8"):
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             d = json.loads(line)
