@@ -37,16 +37,28 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
 
 from .answer import is_refusal
 from .followup import check_context, check_focus, check_swap
-from .mentions import (NOUNISH, QWORDS, SLOT_QWORD, answer_span, noun_phrase_ending, parallel_span, persons,
-                       places, pos_tags, statement, subject)
+from .mentions import (
+    NOUNISH,
+    QWORDS,
+    SLOT_QWORD,
+    answer_span,
+    noun_phrase_ending,
+    parallel_span,
+    persons,
+    places,
+    pos_tags,
+    statement,
+    subject,
+)
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .textnorm import normalize
+from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -90,20 +102,19 @@ _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:
 _TIME_RE = re.compile(_TIME)
 _PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
 _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
-_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|此)(?=[\u4e00-\u9fff])")
+_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|此)(?=[\u4e00-\u9fff])")
 _TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
 _PLACE_SUFFIX = "省市区县镇州"
 _ORG_HEADS = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|研究院|研究所|中心|委员会|实验室|公司|集团|大学|协会|学院|联盟)")
 _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
-    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place",
+    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place", "县": "place", "区": "place",
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
 }
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
-_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2  # noqa: E731
-_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
+_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 
 def _strip(text: str) -> str:
     return re.sub(r"[？?。!！\s]+$", "", text.strip())
@@ -112,11 +123,13 @@ def _strip(text: str) -> str:
 
 # ------------------------------------------------------------------ the rules
 
-def _ellipsis(q: str, prev: str) -> Rewrite | None:
+def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
     m = _ELLIPSIS.match(q)
     if not m or QWORDS.search(m.group("x")) or not prev:
         return None
     x = m.group("x").strip()
+    if prev_slot and prev_slot in prev and prev_slot != x:  # a chain of X呢: the new X takes the last X's place
+        return Rewrite(q, prev.replace(prev_slot, x, 1), "ellipsis", x)
     if _TIME_RE.fullmatch(x):
         t = _TIME_RE.search(prev)
         new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
@@ -144,6 +157,8 @@ def _ellipsis(q: str, prev: str) -> Rewrite | None:
         if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
             old = old[:-1]
         return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
+    if (swapped := clause_swap(x, ptoks)):  # 周末加班又不能补休呢？ after 平时加班工资至少给多少
+        return Rewrite(q, swapped, "ellipsis", x)
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
 
 
@@ -212,7 +227,11 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
     while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
         run += 1
     head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
-    ante = _antecedent(head, context, prev) or (_antecedent(toks[run - 1][0], context, prev) if run > 1 else "")
+    ante = _antecedent(head, context, prev)
+    for w in (dict.fromkeys((toks[0][0], toks[run - 1][0])) if run > 1 and not ante else ()):
+        if (ante := _antecedent(w, context, prev)):  # 这份文件吹响…: jieba ran the verb into the noun (文件吹响)
+            head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
+            break
     if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
         ante = statement(prev, last_answer) or subject(pos_tags(prev))
         ante = ante and ante + "的" + head
@@ -240,30 +259,16 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
 
 
-def _this(q: str, prev: str, last_answer: str) -> Rewrite | None:
-    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
-    m = _BARE_THIS.match(q)
-    if not m or not prev:
-        return None
-    stated = statement(prev, last_answer) or _strip(prev)
-    return Rewrite(q, stated + q[m.end():], "this")
-
-
-def _scope(q: str, prev: str) -> Rewrite | None:
-    if not q.startswith("其中") or not prev:
-        return None
-    subj = subject(pos_tags(prev))
-    if not subj:
-        return None
-    rest = q[2:].lstrip("，, ")
-    return Rewrite(q, f"{subj}中{rest}", "scope")
-
-
-def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "") -> Rewrite:
+def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
+                 prev_slot: str = "") -> Rewrite:
     core = _strip(q)
-    for attempt in (lambda: _ellipsis(core, prev), lambda: _scope(core, prev),
+    for attempt in (lambda: _ellipsis(core, prev, prev_slot), lambda: Rewrite(q, scope(core, prev) or core, "scope"),
                     lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
-                    lambda: _it(core, context, prev, last_answer, topic), lambda: _this(core, prev, last_answer)):
+                    lambda: _it(core, context, prev, last_answer, topic),
+                    lambda: Rewrite(q, bare_this(core, prev, last_answer) or core, "this"),
+                    lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
+                    lambda: Rewrite(q, local_place(core, prev, last_answer) or core, "local"),
+                    lambda: Rewrite(q, elided_subject(core, prev) or core, "elided")):
         r = attempt()
         if r is not None and r.search_question != core:
             return replace(r, question=q, previous=prev)
@@ -293,7 +298,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     if not history:
         return Rewrite(question, question)
     turns = list(history)[-config.max_turns:]
-    prev_q, topic = "", ""
+    prev_q, topic, slot = "", "", ""
     for i, t in enumerate(turns):  # rebuild each earlier standalone question in order (cheap)
         tq = normalize(t.question[:config.max_chars])[0].strip()
         if not tq:
@@ -302,9 +307,10 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
         else:
             ctx = _contexts(turns[:i], prev_q, config)
-            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic).search_question)
+            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot).search_question)
         topic = _it_topic(_strip(tq), prev_q)
-    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic)
+        slot = (m.group("x").strip() if (m := _ELLIPSIS.match(_strip(tq))) else "")
+    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
@@ -356,7 +362,7 @@ def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCo
     last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), Turn(""))
     previous_answer = last.answer[:config.answer_chars * 4]
     if rw.rule == "ellipsis":
-        return check_swap(ans, rw.slot, previous_answer)
+        return check_swap(ans, rw.slot, previous_answer, rw.search_question)
     if rw.rule != "standalone":
         earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
         known = " ".join([rw.previous, rw.antecedent, *earlier])

@@ -29,8 +29,8 @@ inside the answer model; it only keeps, moves or withdraws a quote the answer la
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from .answer import NOT_FOUND
 from .chunk import split_sentences
@@ -46,7 +46,7 @@ _CONTENT = ("n", "v", "a", "t", "f", "eng", "j", "l", "i")  # jieba flag prefixe
 _FRAME = {  # verbs that frame a question rather than say what it asks
     "是", "有", "说", "表示", "认为", "指出", "强调", "称", "要", "会", "能", "可以", "应当", "应该", "需要", "进行",
     "为", "被", "叫", "做", "包括", "属于", "提到", "提出", "具有", "存在于", "来说", "知道", "告诉", "介绍",
-    "用来", "用于", "干什么", "怎样", "怎么样", "如何"}
+    "用来", "用于", "干什么", "怎样", "怎么样", "如何", "称为", "叫做", "叫作", "称作", "算是"}
 _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which the answer need not contain
     "目的", "作用", "内容", "原因", "意义", "特点", "情况", "方面", "问题", "要求", "规定", "期限", "时间", "日期",
     "年份", "名字", "名称", "时候", "地方", "哪里", "方式", "办法", "结果", "影响", "标准", "条件", "程序", "单位",
@@ -73,15 +73,37 @@ def _plain(answer: str) -> str:
 def _mentions(text: str, slot: str) -> list[int]:
     """Where ``slot`` (or, for 上一年, any of its synonyms) ends in ``text``."""
     forms = RELATIVE_TIME if slot in RELATIVE_TIME else {slot}
+    if (bare := re.sub(r"^(?:19|20)\d{2}年", "", slot)) != slot and len(bare) >= 2:
+        forms = {slot, bare}  # 2025年末 ~ 年末 in a text about 2025
     t = search_form(text)
     return [m.end() for f in forms for m in re.finditer(re.escape(search_form(f)), t)]
 
 
-def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
-    """An ``X呢`` answer must mention X and say something new about it; else it becomes a refusal."""
+def check_swap(ans: Answer, slot: str, previous_answer: str, search_question: str = "") -> Answer:
+    """An ``X呢`` answer must mention X and say something new about it; else the quote moves to a following
+    sentence of the same passage that names X and covers most words of ``search_question``, else a refusal."""
     if not ans.answerable or not slot:
         return ans
+    checked = _check_swap(ans, slot, previous_answer)
+    if checked.answerable or not search_question or _clause_words(slot) or slot in RELATIVE_TIME:
+        return checked
+    words = [w for w in focus_words(search_question, slot) if w not in _ANSWER_TYPE]
+    for cit in ans.citations:  # 杭州呢？ after 上海's 2017 document: “同年发布的《杭州市…规划》” follows in the passage
+        spans = [(a, b) for a, b in split_sentences(cit.text) if a >= cit.quote_end - cit.start][:2]
+        for a, b in spans:
+            sent = cit.text[a:b]
+            if _mentions(sent, slot) and words and 2 * sum(_covers(sent, w) for w in words) > len(words):
+                moved = replace(_sentence(cit, a, b), n=1)
+                return replace(ans, answer=f"{moved.quote}[1]", citations=[moved])
+    return checked
+
+
+def _check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     quotes = [c.quote for c in ans.citations]
+    clause = _clause_words(slot)
+    if clause:  # 周末加班又不能补休呢？: a new condition, said in the law's words (休息日…补休), maybe in the same article
+        covered = [any(_covers(q, w) for q in quotes) for w in clause]  # most words, and the last (its head)
+        return ans if 2 * sum(covered) >= len(clause) and covered[-1] else refuse(ans)
     mentioned = slot in RELATIVE_TIME or any(_mentions(q, slot) for q in quotes)
     prev = _plain(previous_answer)
     repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
@@ -90,6 +112,17 @@ def check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
                     for q in quotes for end in _mentions(q, slot))
     return ans if mentioned and not (repeated and not new_value) else refuse(ans)
+
+
+def _clause_words(slot: str) -> list[str]:
+    """The content words of an ``X呢`` slot that is a condition clause (死者是集体组织成员的), [] for a name or a
+    short phrase (南京, 全国平均水平), which must be mentioned as it is."""
+    if len(slot) < 5:
+        return []
+    toks = pos_tags(slot)
+    if not any(f.startswith("v") for _, f in toks):
+        return []
+    return [w for w, f in toks if len(w) >= 2 and f.startswith(_CONTENT) and w not in _FRAME]
 
 
 # ------------------------------------------------------------------ focus
@@ -146,8 +179,9 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
     that does, else refuse. ``known``: the earlier turn (its standalone question and answer)."""
     if not ans.answerable or not ans.citations:
         return ans
-    if _WHEN.search(question) and not any(_TIME_VALUE.search(c.quote) for c in ans.citations):
-        return refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
+    if _WHEN.search(question):  # the date is what it asks: 这次会议是什么时候召开的？ needs a date, not 召开
+        dated = any(_TIME_VALUE.search(c.quote) for c in ans.citations)
+        return ans if dated else refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
     words = focus_words(question, known)
     if not words or any(_covers(c.quote, w) for c in ans.citations for w in words):
         return ans

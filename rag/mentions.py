@@ -93,7 +93,12 @@ def answer_span(prev: str, answer: str) -> str:
     for n in (4, 3, 2):
         r = right[:n]
         if len(r) == n and not QWORDS.search(r) and (i := answer.find(r)) > 0:
+            if (name := _name_after(right, answer, i)):  # 哪个国产大模型 → 国产大模型DeepSeek
+                return name
             span = re.split(r"[,，。；;:：]", answer[:i])[-1]
+            quoted = re.search(r"[“\"「]([^“”\"「」]{1,20})[”\"」]$", span)
+            if quoted and all(f in NOUNISH for _, f in pos_tags(r)):  # 实施“人工智能+”行动计划 → 人工智能+行动计划
+                return _clean_span(quoted.group(1) + r)
             return _clean_span(span[-30:])
     left = re.sub(r"[了的是为]+$", "", left)
     for n in (4, 3, 2):
@@ -106,6 +111,18 @@ def answer_span(prev: str, answer: str) -> str:
             k = next((j for j, (_, f) in enumerate(toks) if j and f.startswith(("v", "p", "u", "c"))), len(toks))
             return _clean_span("".join(w for w, _ in toks[:k]))  # the noun phrase, not the rest of the clause
     return ""
+
+
+def _name_after(right: str, answer: str, i: int) -> str:
+    """A name (Latin word, quoted or proper noun) right after the question's noun where it occurs in ``answer``."""
+    n = 0
+    while n < len(right) and i + n < len(answer) and right[n] == answer[i + n]:
+        n += 1
+    after = answer[i + n:i + n + 24]
+    if after.startswith(("“", "\"", "「")):
+        return _clean_span(re.split(r"[”\"」]", after[1:])[0])
+    toks = pos_tags(after)
+    return toks[0][0] if toks and toks[0][1] in ("eng", "nz", "nr", "nrt") and len(toks[0][0]) >= 2 else ""
 
 
 def _clean_span(span: str) -> str:
@@ -143,9 +160,7 @@ def subject(toks: list[tuple[str, str]]) -> str:
     for w, f in toks:
         if f in NOUNISH or f in ("m", "t") or w in ("年", "月") or (f == "x" and w in "《》“”") or (f == "a" and not out):
             out.append(w)
-        elif out:
-            break
-        elif f not in ("p", "c", "d"):
+        elif out or f not in ("p", "c", "d"):
             break
     return "".join(out)
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rag.answer import NOT_FOUND
 from rag.cli import main
 from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
-from rag.followup import check_context, check_focus
+from rag.followup import check_context, check_focus, check_swap
 from rag.qa import ask
 from rag.records import Answer, Citation
 
@@ -105,6 +105,63 @@ def test_context_needs_the_entity_near_the_quote():
     assert not check_context(bureau, "人工智能局有多少工作人员", "人工智能局", "").answerable
     # the previous answer's passage counts as context for the pronoun
     assert check_context(bureau, "人工智能局有多少工作人员", "人工智能局", "截至目前,长三角41个地级以上城市[1]").answerable
+
+
+# ---------------------------------------------------------------- follow-ups with no cue word (rag/topic.py)
+
+LEAK = Turn("公司泄露了我的个人信息要通知谁？", "通知履行个人信息保护职责的部门和个人[1]")
+FIRST_DOC = Turn("人工智能第一次写进国家最高行政文件是什么时候？", "2017年3月全国两会,人工智能首次作为独立技术门类出现[1]")
+
+
+@pytest.mark.parametrize("question,history,want,rule", [
+    ("要罚多少钱？", [LEAK], "公司泄露了我的个人信息要罚多少钱", "elided"),
+    ("是在什么场合？", [FIRST_DOC], "人工智能第一次写进国家最高行政文件是在什么场合", "elided"),
+    ("上海那年发了什么文件？", [FIRST_DOC], "上海2017年发了什么文件", "that-year"),
+    ("当地市委书记是谁？", [Turn("2026全国智能体开发者大会在哪里亮相？", "1月4日,2026全国智能体开发者大会亮相常州[1]")],
+     "常州市委书记是谁", "local"),
+    ("周末加班又不能补休呢？", [Turn("平时加班工资至少给多少？", "…[1]")], "周末加班又不能补休工资至少给多少", "ellipsis"),
+    # a chain of X呢: the new X takes the place of the last X, whatever kind of word it is
+    ("过年放假加班呢？", [Turn("平时加班工资至少给多少？", "…[1]"), Turn("周末加班又不能补休呢？", "…[1]")],
+     "过年放假加班工资至少给多少", "ellipsis"),
+    ("它是什么时候火起来的？", [Turn("2025年哪个国产大模型火了？", "2025年春节前夕,国产大模型DeepSeek在全球…[1]")],
+     "DeepSeek是什么时候火起来的", "it"),
+    ("它在哪份文件里提出的？", [Turn("台州实施的是什么行动计划？", "例如,台州在《若干政策》提出,实施“人工智能+”行动计划,加快…[1]")],
+     "人工智能+行动计划在哪份文件里提出的", "it"),
+    ("这份文件吹响了什么号角？", [Turn("2017年11月上海发布的实施意见叫什么？", "2017年11月,上海发布《关于本市推动新一代人工智能发展的实施意见》,吹响了号角。[1]")],
+     "《关于本市推动新一代人工智能发展的实施意见》吹响了什么号角", "demonstrative"),
+])
+def test_follow_ups_without_a_pronoun(question, history, want, rule):
+    r = resolve(question, history)
+    assert (r.search_question, r.rule) == (want, rule)
+
+
+@pytest.mark.parametrize("question", ["应该如何避免重复建设？", "要发展哪些产业？", "胜利广场是什么形状的？", "那须盐原车站的经营方是谁？",
+                                      "在上海有哪些龙头企业？"])
+def test_questions_with_their_own_subject_are_not_given_one(question):
+    assert resolve(question, [LEAK]).rule == "standalone"
+
+
+def test_swap_of_a_condition_clause_is_checked_by_its_words():
+    art = ("无人继承又无人受遗赠的遗产，归国家所有，用于公益事业；死者生前是集体所有制组织成员的，归所在集体所有制组织所有。")
+    ans = _answer(_cit(art, art))
+    assert check_swap(ans, "死者是集体组织成员的", art + "[1]").answerable  # same article, said in the law's words
+    assert not check_swap(ans, "死者是外国人的", art + "[1]").answerable
+
+
+def test_swap_moves_to_the_next_sentence_about_x():
+    text = "2017年11月,上海发布《实施意见》,吹响了号角。同年发布的《杭州市科技创新“十三五”规划》,将人工智能产业作为重点支持对象。"
+    ans = _answer(_cit(text, "2017年11月,上海发布《实施意见》,吹响了号角。"))
+    moved = check_swap(ans, "杭州", "…", "2017年11月杭州发布了什么文件")
+    assert moved.answerable and moved.citations[0].quote.startswith("同年发布的《杭州市")
+    # the next sentence names X but not what is asked: refused
+    assert not check_swap(ans, "杭州", "…", "2017年11月杭州引导人工智能与什么深度融合").answerable
+
+
+def test_a_when_question_is_answered_by_a_date():
+    text = "2025年底的杭州市委经济工作会议强调,把打造人工智能创新发展第一城作为首要任务。"
+    assert check_focus(_answer(_cit(text, text)), "这次会议是什么时候召开的", "杭州市委经济工作会议").answerable
+    assert not check_focus(_answer(_cit("会议强调发展人工智能。", "会议强调发展人工智能。")), "这次会议是什么时候召开的",
+                           "杭州市委经济工作会议").answerable
 
 
 @pytest.mark.parametrize("question", [

@@ -1,0 +1,137 @@
+"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”) and “那年” — for :mod:`rag.dialogue`.
+
+Chinese drops what both speakers know. After “公司泄露了我的个人信息要通知谁？” the next question is simply
+“要罚多少钱？”; after “人工智能第一次写进国家最高行政文件是什么时候？” it is “是在什么场合？”. Neither names
+anything, so searched alone they match nothing. Two rules, both over jieba's part-of-speech tags:
+
+==============  ====================================  =========================================================
+rule            follow-up (after …)                   searched as
+==============  ====================================  =========================================================
+``elided``      要罚多少钱？ (公司泄露了我的个人信息要通知谁？)  公司泄露了我的个人信息要罚多少钱
+                是在什么场合？ (人工智能第一次写进…文件是什么时候？)  人工智能第一次写进…文件是在什么场合
+``that-year``   上海那年发了什么文件？ (answer: 2017年3月…)   上海2017年发了什么文件
+``local``       当地市委书记是谁？ (…大会在哪里亮相？ → 常州)   常州市委书记是谁
+==============  ====================================  =========================================================
+
+``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with one of a closed list of
+function words (是, 要, 还, 从, 在, 最后 …), has no noun of its own (other than the one a question word asks
+for: 什么场合) and names no place, person, title or number of its own — a question that names its own
+subject is never touched. The prefix is the previous standalone question up to its question word, without the
+verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
+
+__all__ = ["bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
+
+_MAX_ELIDED = 14
+_OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
+    "是", "那么", "还", "又", "也", "再", "都", "就", "才", "最后", "另外", "然后", "具体", "一般", "大概", "主要",
+    "一共", "总共", "到底", "究竟", "要", "需要", "得", "能", "可以", "会", "应该", "应当", "有没有", "从", "在", "由",
+    "对", "给", "向", "跟", "和", "还有", "后来", "之后", "以后"}
+_OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
+_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
+_THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
+_LOCAL = re.compile(r"当地|本地|该地")
+_WHERE = re.compile(r"哪里|哪儿|哪个(?:城市|地方|省|市)|在哪")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
+_WHEN = re.compile(r"哪一?年|什么时候|何时")
+_ASKS = re.compile(QWORDS.pattern + r"|多久|多长|多大|多高|多远|多重")
+_TRAILING = ("v", "d", "p", "u", "c", "r", "m", "q")  # the verb phrase that asked: 要通知, 是, 有, 从…
+
+
+def topic_of(prev: str) -> str:
+    """The previous standalone question up to its question word, without the verb phrase that asked it.
+
+    >>> topic_of("公司泄露了我的个人信息要通知谁")
+    '公司泄露了我的个人信息'
+    """
+    m = _ASKS.search(prev)
+    if not m or m.start() < 2:
+        return ""
+    toks = pos_tags(prev[:m.start()])
+    while toks and (toks[-1][1].startswith(_TRAILING) or toks[-1][0] in ("是", "有", "在", "的")):
+        toks = toks[:-1]
+    head = "".join(w for w, _ in toks)
+    return head if len(head) >= 2 else ""
+
+
+def elided_subject(q: str, prev: str) -> str:
+    """``q`` with the previous turn's topic in front when it has no subject of its own, else ''."""
+    if not prev or len(q) > _MAX_ELIDED or not _ASKS.search(q) or _OWN.search(q):
+        return ""
+    toks = pos_tags(q)
+    if not toks:
+        return ""
+    own = [w for i, (w, f) in enumerate(toks) if f in NOUNISH and len(w) >= 2
+           and not (i and _ASKS.fullmatch(toks[i - 1][0]))]  # 场合 in 是在什么场合 is what it asks for
+    if toks[0][0] not in _OPENERS or own or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
+        return ""
+    topic = topic_of(prev)
+    if not topic or topic in q:
+        return ""
+    return topic + q
+
+
+def that_year(q: str, prev: str, last_answer: str) -> str:
+    """``q`` with 那年/这一年 replaced by the year the previous turn was about, else ''."""
+    m = _THAT_YEAR.search(q)
+    if not m or not prev:
+        return ""
+    in_prev, in_answer = _YEAR.findall(prev), _YEAR.findall(last_answer)
+    year = (in_answer or in_prev) if _WHEN.search(prev) else (in_prev or in_answer)
+    if not year:
+        return ""
+    return q[:m.start()] + year[0] + q[m.end():]
+
+
+def local_place(q: str, prev: str, last_answer: str) -> str:
+    """``q`` with 当地/本地 replaced by the place the previous turn was about (its answer's, if it asked where)."""
+    m = _LOCAL.search(q)
+    if not m or not prev:
+        return ""
+    in_prev, in_answer = places(pos_tags(prev)), places(pos_tags(last_answer)) if last_answer else []
+    found = (in_answer or in_prev) if _WHERE.search(prev) else (in_prev or in_answer)
+    return q[:m.start()] + found[0] + q[m.end():] if found else ""
+
+
+def clause_swap(x: str, ptoks: list[tuple[str, str]]) -> str:
+    """The previous question with the condition ``x`` (a clause: 周末加班又不能补休) in place of the words around the
+    word they share (平时加班), '' when they share none.
+
+    >>> clause_swap("周末加班又不能补休", pos_tags("平时加班工资至少给多少"))
+    '周末加班又不能补休工资至少给多少'
+    """
+    xt = pos_tags(x)
+    if len(x) < 4 or not any(f.startswith("v") for _, f in xt):
+        return ""
+    shared = {w for w, f in xt if len(w) >= 2 and f[:1] in "nvt"}
+    idx = next((i for i, (w, _) in enumerate(ptoks) if w in shared), -1)
+    if idx < 0:
+        return ""
+    lo = idx
+    while lo > 0 and ptoks[lo - 1][1][:1] in "ntaf" and ptoks[lo - 1][0] not in x:
+        lo -= 1
+    before = "".join(w for w, _ in ptoks[:lo])
+    return before + x + "".join(w for w, _ in ptoks[idx + 1:])
+
+
+def bare_this(q: str, prev: str, last_answer: str) -> str:
+    """A bare 这 (这是哪一年的事？) stands for the whole previous exchange: AlphaGo战胜了李世石是哪一年的事."""
+    m = _BARE_THIS.match(q)
+    if not m or not prev:
+        return ""
+    stated = statement(prev, last_answer) or re.sub(r"[？?。!！\s]+$", "", prev)
+    return stated + q[m.end():]
+
+
+def scope(q: str, prev: str) -> str:
+    """其中…: the previous question's subject in front (2021年杭州市人工智能企业中应用层企业有多少家)."""
+    if not q.startswith("其中") or not prev:
+        return ""
+    subj = subject(pos_tags(prev))
+    return f"{subj}中{q[2:].lstrip('，, ')}" if subj else ""
