@@ -68,14 +68,16 @@ SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigra
            "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap", "pred_lcs", "pred_lcs_gap", "topic",
            "passage_coverage", "passage_missing_top"]
 SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense", "cos_margin"]
-# cross-lingual (a question with little CJK): nothing that needs word overlap
-SEL_XL = ["cos", "cos_gap"]
 REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage",
            "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram", "topic", "max_topic",
            "passage_missing_top", "min_passage_missing_top", "max_passage_coverage"]
-REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin"]
-# relative cosines only: cross-language cosines run lower than the Chinese-Chinese ones fitted on
-REF_XL = ["cos_margin", "max_cos_margin"]
+# rag.agreement: what the question names (numbers, 《titles》, its heaviest terms) found in the quoted sentence,
+# its passage and title; how far the first passage stands out; the selector's margin over other passages
+REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "ag_quoted_q", "ag_quoted_passage",
+             "ag_key_sent", "ag_key_passage", "ag_key_title", "ag_key2_missing", "ag_ent_spread", "ag_score_gap",
+             "ag_bm25_gap", "ag_both", "ag_docs"]
+REF_LEX += REF_AGREE
+REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
 COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 
@@ -126,8 +128,15 @@ def drcd_halves(path: Path, out_dir: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict]) -> None:
-    """Both runs (full index, own article removed) of every answerable item → feature rows."""
+def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict],
+            english: bool = False) -> None:
+    """Both runs (full index, own article removed) of every answerable item → feature rows.
+
+    ``english``: ask the word-by-word English rendering of each question (bench/pseudo_english.py),
+    its candidates scored with its CC-CEDICT gloss (rag.gloss), as ``rag.answer`` does for English.
+    """
+    from rag.answer import _glossed
+
     all_docs = set(index.documents)
     folded: dict[str, str] = {}
     t0 = time.time()
@@ -135,11 +144,16 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
         if not it.answerable or not it.answers:
             continue
         q = clean_question(it.question)
+        if english:
+            from pseudo_english import to_english
+
+            q = to_english(q)
         golds = [search_form(normalize(a)[0]) for a in it.answers]
         others = sorted(all_docs - own_documents(index, it, folded))
         for answerable, doc_ids in ((1, None), (0, others)):
             hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
-            cands = candidates(q, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            wording = (_glossed(q, hits) or q) if english else q
+            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
             dense = [h.dense for h in hits if h.dense is not None]
             rows.append({"set": name, "qid": it.qid, "answerable": answerable, "dense": max(dense) if dense else 0.0,
                          "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))
@@ -280,6 +294,7 @@ def main() -> None:
     emb = CachedQueries(inner, home / "qcache.npz")
     tune_drcd, report_drcd = drcd_halves(DATA / "drcd" / "DRCD_dev.json", Path(args.report_dir))
     sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
+    sets += [(name + "_en", path) for name, path in sets]  # their word-by-word English renderings
     if args.stard:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
@@ -295,18 +310,21 @@ def main() -> None:
             index = dataset_index(docs, embedder=inner, progress=True)
         items = items[:args.limit] if args.limit else items
         new: list[dict] = []
-        collect(name, index, items, emb, new)
+        collect(name, index, items, emb, new, english=name.endswith("_en"))
         emb.save()
         with open(rows_path, "w", encoding="utf-8") as f:
             for r in new:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         rows += new
     models, stats = {}, {}
+    zh_rows = [r for r in rows if not r["set"].endswith("_en")]
+    en_rows = [r for r in rows if r["set"].endswith("_en")]
     for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
-                                       ("crosslingual", SEL_XL, REF_XL)):
+                                       ("crosslingual", SEL_DENSE, REF_DENSE)):
         dense = kind != "lexical"
-        rs = rows if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
-                                                for f, lab in r["cands"]]) for r in rows]
+        rs = en_rows if kind == "crosslingual" else zh_rows
+        rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
+                                              for f, lab in r["cands"]]) for r in rs]
         sel = fit_selector(rs, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
