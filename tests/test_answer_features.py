@@ -50,8 +50,10 @@ def test_cjk_share_routes_english_questions_to_the_crosslingual_models():
     assert cjk_share("What does the Wenzhou AI bureau do?") == 0.0 and cjk_share("温州人工智能局") == 1.0
     m = load_models(fingerprint=fp, dense=True, crosslingual=True)
     assert m.kind == "crosslingual"
-    lexical = {"coverage", "bigram", "focus", "pred_bigram", "wh_left", "lcs"}
-    assert not lexical & set(m.selector.weights) and not lexical & set(m.refusal.weights)  # trees: their inputs
+    # fitted on English renderings of the tuning questions, their lexical features on the CC-CEDICT gloss
+    assert {"cos", "coverage", "pred_bigram"} <= set(m.selector.weights)
+    fit = json.loads(CALIBRATION.read_text(encoding="utf-8"))["tune_stats"]["crosslingual"]["per_set"]
+    assert set(fit) == {"cmrc_trial_en", "drcd_tune_en"}
     # never for another embedder: the cross-lingual models use cosines of these weights
     assert load_models(fingerprint="other", dense=True, crosslingual=True).kind == "lexical"
 
@@ -72,11 +74,16 @@ def test_every_model_input_is_a_feature_the_answer_step_computes(sample_index, e
 
 
 def test_an_english_question_quotes_the_chinese_sentence_that_answers_it(sample_index, embedder):
-    # the cross-lingual selector ranks by sentence cosine; with refusal disabled it must quote the right sentence
+    # the cross-lingual selector (glossed lexical features + cosines); with refusal disabled: the right sentence
     ans = ask(sample_index, "What does the Wenzhou AI bureau do?", embedder=embedder,
               refusal=LinearModel(0.0, {}, threshold=0.0))
     assert ans.answerable and len(ans.citations) <= 2  # the best sentence, a close second in document order
     assert any("人工智能局" in c.quote for c in ans.citations)
+    # with the refusal model on, an English question the article answers is answered, in Chinese
+    ans = ask(sample_index, "When did Shanghai publish its opinions on promoting new generation artificial "
+                            "intelligence?", embedder=embedder)
+    assert ans.answerable and any("2017年11月" in c.quote for c in ans.citations), ans.answer
+    assert ans.question.startswith("When did Shanghai")  # the reply keeps the user's own question
 
 
 def test_exported_trees_reproduce_sklearn_and_round_trip_through_json():
