@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Gloss", "available", "gloss"]
+__all__ = ["Gloss", "available", "gloss", "warm"]
 
 _WH = [  # (English question phrase, Chinese question word); longer first
     ("how many", "多少"), ("how much", "多少"), ("how long", "多久"), ("how old", "多大"), ("what year", "哪一年"),
@@ -64,6 +64,12 @@ def _data_file() -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+def warm() -> None:
+    """Parse the dictionary now (a long-running process calls this in a background thread)."""
+    if available():
+        _dictionary()
 
 
 def available() -> bool:
