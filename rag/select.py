@@ -114,8 +114,9 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
 
     ``dense`` says whether sentence cosines are available for this question.
     The dense models are used only for the embedder they were fitted for.
-    ``crosslingual`` (a question with little CJK text) picks the models that
-    use no word overlap, when dense and fitted.
+    ``crosslingual`` (a question with little CJK text) picks the models fitted on
+    English renderings of the tuning questions (lexical features computed on the
+    question's CC-CEDICT gloss, :mod:`rag.gloss`), when dense and fitted.
     """
     data = _calibration(str(path))
     fitted = data["fitted_for"]
