@@ -5,7 +5,8 @@
 The questions (``bench/data/english_eval.jsonl``) were written for evaluation about the sample article
 (answerable: the answer string is in the Chinese text) plus unanswerable ones (off-topic, or on topic
 but not in the article); nothing was fitted or chosen on them. Prints one JSON object per variant:
-``gloss`` (rag.gloss → the full models) and ``no_gloss`` (the cosine-only cross-lingual models).
+``gloss`` (what ``rag ask`` does: lexical features on the rag.gloss Chinese terms) and ``no_gloss`` (an
+ablation: the same cross-lingual models fed the English wording, so every lexical feature is zero).
 """
 
 from __future__ import annotations
