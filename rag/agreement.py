@@ -1,0 +1,91 @@
+"""Question-level refusal evidence: does what the question names agree with what would be quoted?
+
+With the answering article gone, retrieval still returns *something*: often a
+related article on the same topic (another company, another year, another
+person), whose sentences hold the question's predicate and an answer of the
+right type — about another entity. :func:`add_agreement` measures, for every
+candidate sentence, its passage and the retrieved set as a whole (features named ``ag_*``;
+the refusal model reads those of the best candidate):
+
+- ``num_q`` / ``num_sent`` / ``num_passage``: whether the question names numbers or dates
+  (2019年, 三次, 741) and the share of them found in the sentence / its passage;
+- ``quoted_q`` / ``quoted_passage``: 《…》 / “…” titles in the question and the share found in the passage;
+- ``key_sent`` / ``key_passage`` / ``key_title``: weighted share of the question's three heaviest terms
+  (names, rare words: the entity asked about) in the sentence, the passage and its title;
+- ``key2_missing``: the weight of the *second* heaviest term the passage lacks (the heaviest is in
+  ``passage_missing_top`` already; the entity and the predicate both have to be there);
+- ``ent_spread``: how many of the top passages name the heaviest term (one article about it, or many);
+- ``score_gap`` / ``dense_gap`` / ``bm25_gap``: how far the first passage stands out from the second;
+  ``both``: whether the sentence's passage was found by both retrievers; ``docs``: distinct documents
+  among the hits.
+
+Pure string work on folded text plus numbers the retrieval already computed
+(well under a millisecond). This module does not fit or apply models (:mod:`rag.select` does).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+from .records import Hit
+
+__all__ = ["add_agreement"]
+
+_NUM = re.compile(r"[0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]{2,}(?=[年月日次个家位名岁届])")
+_QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|\"([^\"]{2,40})\"|「([^」]{2,40})」")
+
+
+def _share(items: Sequence[str], text: str) -> float:
+    return sum(x in text for x in items) / len(items) if items else 0.0
+
+
+def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Callable[[str], float]) -> None:
+    """Add the ``ag_*`` features above to every candidate's ``features`` (question-level ones are the same in all)."""
+    from .evidence import term_weights
+    from .textnorm import search_form, to_simplified
+    from .tokenize import tokenize
+
+    if not cands:
+        return
+    q = search_form(question)
+    nums = list(dict.fromkeys(m.group(0) for m in _NUM.finditer(q)))
+    quoted = list(dict.fromkeys(next(g for g in m.groups() if g) for m in _QUOTED.finditer(q)))
+    w = term_weights(list(dict.fromkeys(tokenize(question))), idf)
+    heavy = sorted(w, key=lambda t: -w[t])[:3]
+    hw = sum(w[t] for t in heavy) or 1.0
+    top = (w[heavy[0]] if heavy else 0.0) or 1.0
+    texts = {h.chunk.chunk_id: to_simplified(h.chunk.text).lower() for h in hits}
+    titles = {h.chunk.chunk_id: to_simplified(h.title).lower() for h in hits}
+    shared = {"ag_num_q": float(bool(nums)), "ag_quoted_q": float(bool(quoted)),
+              "ag_ent_spread": sum(heavy[0] in t for t in texts.values()) / max(len(texts), 1) if heavy else 0.0}
+    shared.update(_retrieval_gaps(hits))
+    per_passage: dict[str, dict[str, float]] = {}
+    for h in hits:
+        text, cid = texts[h.chunk.chunk_id], h.chunk.chunk_id
+        missing = sorted((w[t] for t in w if t not in text), reverse=True)
+        per_passage[cid] = {"ag_num_passage": _share(nums, text), "ag_quoted_passage": _share(quoted, text),
+                            "ag_key_passage": sum(w[t] for t in heavy if t in text) / hw,
+                            "ag_key_title": sum(w[t] for t in heavy if t in titles[cid]) / hw,
+                            "ag_key2_missing": (missing[1] if len(missing) > 1 else 0.0) / top,
+                            "ag_both": float(h.dense is not None and h.bm25 is not None)}
+    for c in cands:
+        sent = to_simplified(c.sentence.text).lower()
+        c.features.update(shared)
+        c.features.update(per_passage.get(c.sentence.hit.chunk.chunk_id, {}))
+        c.features["ag_num_sent"] = _share(nums, sent)
+        c.features["ag_key_sent"] = sum(w[t] for t in heavy if t in sent) / hw
+
+
+def _retrieval_gaps(hits: Sequence[Hit]) -> dict[str, float]:
+    """How much the first passage stands out from the second (fused, dense, BM25), and distinct documents."""
+    def gap(vals: list[float]) -> float:
+        vals = sorted(vals, reverse=True)
+        return vals[0] - vals[1] if len(vals) > 1 else (vals[0] if vals else 0.0)
+
+    scores = [h.score for h in hits]
+    dense = [h.dense for h in hits if h.dense is not None]
+    bm25 = [h.bm25 for h in hits if h.bm25 is not None]
+    return {"ag_score_gap": gap(scores) / (max(scores, default=0.0) or 1.0), "ag_dense_gap": gap(dense),
+            "ag_bm25_gap": gap(bm25) / (max(bm25, default=0.0) or 1.0),
+            "ag_docs": len({h.chunk.doc_id for h in hits}) / max(len(hits), 1)}
