@@ -42,6 +42,7 @@ from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .index import Index
 from .lookup import find_references
+from .query_adapter import adapter_for_index
 from .records import Hit
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
@@ -79,6 +80,10 @@ class RetrieveConfig:
     #: Re-rank the hybrid's top 20 by a model fitted on STARD (:mod:`rag.statute_rerank`) — on indexes made
     #: of legal documents alone; opt-in (+1.8/+2.8 points hit@5/@10 on the STARD report fold, -0.5 @1).
     statute_rerank: bool = False
+    #: Learned map of the question vector for dense scoring (:mod:`rag.query_adapter`): ``"auto"`` (on
+    #: indexes made of legal documents alone), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
+    query_adapter: str = "off"
+    adapter: str | None = None
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -187,6 +192,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         qv = embedder.embed_queries([to_mainland(q)])[0]
         if lex is not None:
             qv = adapt_query(lex, qv, embedder.name)
+        elif (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
+            qv = ad.apply(qv)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
     if mode in ("bm25", "hybrid"):
