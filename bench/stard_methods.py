@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.expand import Lexicon, adapt_query, load_lexicon, statute_fuse
+from rag.query_adapter import load_adapter
 from rag.retrieve import RetrieveConfig, clean_question, retrieve
 from rag.tokenize import char_bigrams, tokenize
 
@@ -51,12 +52,16 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
             return top({"dense": d, "bm25": b, "bigram": c}[name])
         return fn
 
-    def fused(w, rerank=0.0, adapt=False):
+    qad = load_adapter()  # the shipped query adapter (rag/data/query_adapter.json), if any
+
+    def fused(w, rerank=0.0, adapt=False, qadapt=False):
         from rag.retrieve import rerank_by_evidence
 
         def fn(q, v):
             if adapt:
                 v = adapt_query(lex, v)
+            if qadapt:
+                v = qad.apply(v)
             q, d, b, c = base_channels(index, q, v, m)
             s = statute_fuse(index, tokenize(q), d, b, c, lex=lex, allowed=m, titles=titles, weights=w)
             if rerank:
@@ -73,11 +78,13 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
                         config=RetrieveConfig(statute="on"))
         return [int(h.chunk.doc_id[1:]) for h in hits]
 
-    def general(rerank: bool):
-        cfg = RetrieveConfig(statute_rerank=rerank)
+    def general(rerank: bool, adapter: str = "off"):
+        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter)
 
         def fn(q, v):
             vec.v = v
+            # the cached vectors come from the e5-small weights the adapter was fitted for (bench/stard_embed.py)
+            vec.fingerprint = qad.fingerprint if qad is not None else "cached"
             hits = retrieve(index, q, embedder=vec, k=10, mode="hybrid", doc_ids=doc_ids, config=cfg)
             return [int(h.chunk.doc_id[1:]) for h in hits]
         return fn
@@ -98,6 +105,22 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
         "general: rag.retrieve.retrieve()": general(False),
         "general + statute re-ranker (lexical; fitted on the 31-law tune rows)": general(True),
     }
+    if qad is not None:
+        def qadapted_dense(q, v):
+            _, d, _, _ = base_channels(index, q, qad.apply(v), m)
+            return top(d)
+        out.update({
+            "dense e5-small + query adapter (rag/query_adapter.py)": qadapted_dense,
+            "general + query adapter: retrieve(query_adapter='auto')": general(False, "auto"),
+            "general + query adapter + statute re-ranker": general(True, "auto"),
+        })
+        if lex.weights:
+            out.update({
+                "statute fusion, 3 channels + query adapter (rag/query_adapter.py)":
+                    fused({**W, "expand": 0.0, "law": 0.0}, qadapt=True),
+                "statute fusion + law prior + query adapter (rag/query_adapter.py)":
+                    fused({**W, "expand": 0.0}, qadapt=True),
+            })
     if lex.weights:
         no = {"expand": 0.0, "law": 0.0}
         out.update({

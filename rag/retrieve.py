@@ -190,10 +190,10 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
         qv = embedder.embed_queries([to_mainland(q)])[0]
-        if lex is not None:
+        if (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
+            qv = ad.apply(qv)  # supersedes the lexicon's older adapter
+        elif lex is not None:
             qv = adapt_query(lex, qv, embedder.name)
-        elif (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
-            qv = ad.apply(qv)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
     if mode in ("bm25", "hybrid"):
