@@ -178,9 +178,38 @@ def cv_pipelines(env, qt, golds, cfg: FitConfig, names: list[str], k: int = 4) -
     return {n: hits(np.array([r + [-1] * (10 - len(r)) for r in rs]), golds) for n, rs in ranked.items()}
 
 
-PIPELINES = ["dense e5-small", "general: rag.retrieve.retrieve()", "+ law prior"]
+PIPELINES = ["dense e5-small", "general: rag.retrieve.retrieve()", "+ law prior"] + [
+    f"general, dense weight {w} (bigram {b}), no adapter" for w, b in ((0.5, 0.25), (0.6, 0.2), (0.7, 0.15))]
 GRID = {"rank": (4, 16, 64, 0), "l2": (1e-3, 1e-2, 1e-1), "tau": (0.05,)}
 CHECKPOINTS = (25, 50, 100, 150, 200)
+
+
+def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray, list[set[int]], np.ndarray]:
+    """``(question vectors, gold rows, passage vectors)`` against a built index (the product's passage text:
+    ``title section 第X条`` + article). Gold rows: passages containing the question's longest gold answer
+    sentence (``rag eval`` format, e.g. the tune fold of bench/stard_answers.py); questions without one are dropped."""
+    import bisect
+
+    from rag.index import open_index
+    from rag.retrieve import clean_question
+    from rag.textnorm import normalize, search_form, to_mainland
+    index = open_index(home)  # the weights are checked by fingerprint on the adapter, not here
+    P = index.dense.vectors().astype(np.float32)
+    texts = [search_form(c.text) for c in index.chunks]
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).tolist()
+    big = "\x00".join(texts)
+    recs = [json.loads(line) for line in Path(tune_jsonl).read_text(encoding="utf-8").splitlines() if line.strip()]
+    qs, golds = [], []
+    for r in recs:
+        a = max((search_form(normalize(x)[0]) for x in r.get("answers", [])), key=len, default="")
+        g, i = set(), big.find(a) if a else -1
+        while i >= 0:
+            g.add(bisect.bisect_right(starts, i) - 1)
+            i = big.find(a, i + 1)
+        if g:
+            qs.append(to_mainland(clean_question(r["question"])))
+            golds.append(g)
+    return embedder.embed_queries(qs), golds, P
 
 
 def main() -> None:
@@ -192,8 +221,12 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--pipelines", action="store_true", help="CV of --config through the bench's methods")
     ap.add_argument("--grid", default="", help="JSON overriding GRID")
+    ap.add_argument("--index", default="", help="fit against this built index's passage vectors (with --tune-jsonl)")
+    ap.add_argument("--tune-jsonl", default="", help="tune questions with gold answers (rag eval format)")
     a = ap.parse_args()
     from rag.embed import get_embedder
+    if a.index:
+        return fit_on_index(a)
     from stard_env import load_env, question_vectors
     t0 = time.time()
     env = load_env()
@@ -232,6 +265,24 @@ def main() -> None:
         save_adapter(a.out, QueryAdapter(fp, params.get("U"), params.get("V"), params.get("A"),
                                          {**meta, "embedder": "e5-small", "fit": asdict(cfg)}))
         print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1e3:.0f} kB) for {fp}: {meta}")
+
+
+def fit_on_index(a) -> None:
+    """``--fit --index HOME --tune-jsonl F``: the chosen config, fitted against a product index's vectors."""
+    from rag.embed import get_embedder
+    from rag.query_adapter import QueryAdapter, save_adapter
+    embedder = get_embedder("e5-small")
+    Q, golds, P = index_training_set(a.index, a.tune_jsonl, embedder)
+    cfg = FitConfig(**json.loads(a.config or "{}"))
+    rows = np.arange(len(P))
+    base = hits(_dense_top(Q, P, rows, 10), golds)
+    params = train(Q, golds, P, np.ones(len(P), bool), cfg)[cfg.steps]
+    meta = {"built_by": "bench/fit_query_adapter.py --index", "embedder": "e5-small", "fit": asdict(cfg),
+            "fitted_on": f"STARD tune fold ({len(Q)} questions with a gold passage, {a.tune_jsonl})",
+            "passages": f"{len(P)} passages of the index {a.index}", "tune_dense_no_adapter": base,
+            "tune_dense_in_sample": hits(_dense_top(apply(Q, params), P, rows, 10), golds)}
+    save_adapter(a.out, QueryAdapter(embedder.fingerprint, params.get("U"), params.get("V"), params.get("A"), meta))
+    print(f"wrote {a.out} for {embedder.fingerprint}: {meta}")
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
                         config=RetrieveConfig(statute="on"))
         return [int(h.chunk.doc_id[1:]) for h in hits]
 
-    def general(rerank: bool, adapter: str = "off"):
-        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter)
+    def general(rerank: bool, adapter: str = "off", **weights):
+        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter, **weights)
 
         def fn(q, v):
             vec.v = v
@@ -111,9 +111,15 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
             return top(d)
         out.update({
             "dense e5-small + query adapter (rag/query_adapter.py)": qadapted_dense,
-            "general + query adapter: retrieve(query_adapter='auto')": general(False, "auto"),
-            "general + query adapter + statute re-ranker": general(True, "auto"),
+            "general + query adapter, weights 0.3/0.35 as without it": general(False, "auto", adapter_weights=(0.3, 0.35)),
+            "general + query adapter + statute re-ranker, weights 0.3/0.35": general(True, "auto",
+                                                                                    adapter_weights=(0.3, 0.35)),
+            "general + query adapter: retrieve(query_adapter='auto') (weights 0.6/0.2)": general(False, "auto"),
         })
+        for w, b in ((0.5, 0.25), (0.6, 0.2), (0.7, 0.15)):  # dense weight chosen by CV inside tune (fit_query_adapter.py)
+            out[f"general + query adapter, dense weight {w} (bigram {b})"] = general(False, "auto",
+                                                                                    adapter_weights=(w, b))
+            out[f"general, dense weight {w} (bigram {b}), no adapter"] = general(False, "off", weight=w, bigram_weight=b)
         if lex.weights:
             out.update({
                 "statute fusion, 3 channels + query adapter (rag/query_adapter.py)":

@@ -79,10 +79,14 @@ def save_adapter(path: str | Path, adapter: QueryAdapter) -> None:
     Path(path).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=4)
 def load_adapter(path: str | Path | None = None) -> QueryAdapter | None:
-    """The adapter in ``path`` (the shipped one by default); ``None`` when there is no such file."""
-    p = Path(path) if path else DEFAULT_ADAPTER
+    """The adapter in ``path`` (the shipped one by default), read once; ``None`` when there is no such file."""
+    return _load(str(Path(path) if path else DEFAULT_ADAPTER))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str) -> QueryAdapter | None:
+    p = Path(path)
     if not p.exists():
         return None
     try:

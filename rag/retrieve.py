@@ -84,6 +84,8 @@ class RetrieveConfig:
     #: indexes made of legal documents alone), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
     query_adapter: str = "off"
     adapter: str | None = None
+    #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
+    adapter_weights: tuple[float, float] = (0.6, 0.2)
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -186,6 +188,7 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     bm25: dict[int, float] = {}
     bigram: dict[int, float] = {}
     lex = statute_lexicon(index, config.statute, config.lexicon)  # None unless a statute index
+    ad = None
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
@@ -209,8 +212,9 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     elif lex is not None:
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
-        scores = fuse(dense, bm25, bigram, weight=config.weight, bigram_weight=config.bigram_weight,
-                      method=config.fusion, rrf_k=config.rrf_k, dense_norm=config.dense_norm)
+        w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
+        scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+                      dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,

@@ -3,7 +3,6 @@ and the retrieve() hook — on for statute indexes, identical results everywhere
 
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
@@ -30,7 +29,7 @@ def test_shipped_adapter_is_small_fitted_on_tune_for_the_default_embedder(embedd
     q = embedder.embed_queries(["老公欠的债我要还吗"])[0]
     v = ad.apply(q)
     assert v.shape == q.shape and abs(float(np.linalg.norm(v)) - 1) < 1e-5
-    assert 0.5 < float(v @ q) < 0.9999, "a small move of the question, not a new space"
+    assert np.isfinite(v).all() and float(v @ q) < 0.9999
     assert np.allclose(ad.apply(np.stack([q, q]))[1], v, atol=1e-6)
 
 
@@ -59,8 +58,8 @@ def test_other_embedder_weights_get_no_adapter_and_one_log_line(tmp_path, embedd
 
 
 @pytest.mark.parametrize("text", ["{", '{"format": 99}', '{"format": 1, "fingerprint": "x", "matrices": {}}',
-                                  '{"format": 1, "fingerprint": "x", "matrices": {"A": {"shape": [2, 2], '
-                                  '"dtype": "float64", "base64": ""}}}'])
+                                  ('{"format": 1, "fingerprint": "x", "matrices": {"A": {"shape": [2, 2], '
+                                   '"dtype": "float64", "base64": ""}}}')])
 def test_bad_adapter_file_is_a_clear_error(tmp_path, text):
     (tmp_path / "bad.json").write_text(text, encoding="utf-8")
     with pytest.raises(QueryError, match="fit_query_adapter"):
@@ -96,3 +95,20 @@ def test_shipped_adapter_keeps_the_probation_article_in_the_top_five(law_home, e
                     config=RetrieveConfig(query_adapter="auto"))
     assert any(h.chunk.article == "第十九条" and "劳动合同法" in h.title for h in hits), \
         [(h.title, h.chunk.article) for h in hits]
+
+
+def test_adapter_weights_apply_only_with_the_adapter(tmp_path, law_home, embedder):
+    """On a statute index the hybrid uses ``adapter_weights`` when the adapter applies, and
+    the general weights (unchanged results) when it is off."""
+    zero = tmp_path / "zero.json"
+    save_adapter(zero, QueryAdapter(embedder.fingerprint, U=np.zeros((384, 2), np.float32),
+                                    V=np.zeros((384, 2), np.float32)))
+    q = "用人单位解除劳动合同要给经济补偿吗"
+    def same(a, b):  # same passages in the same order; scores equal up to the renormalised vector's rounding
+        return [c for c, _ in a] == [c for c, _ in b] and np.allclose([s for _, s in a], [s for _, s in b], atol=1e-4)
+    general = _top(law_home, embedder, q, query_adapter="off", weight=0.6, bigram_weight=0.2)
+    # an identity adapter with weights 0.6/0.2 ranks as the general hybrid with those weights
+    assert same(_top(law_home, embedder, q, query_adapter="auto", adapter=str(zero)), general)
+    assert same(_top(law_home, embedder, q, query_adapter="auto", adapter=str(zero), adapter_weights=(0.3, 0.35)),
+                _top(law_home, embedder, q, query_adapter="off"))
+    assert not same(general, _top(law_home, embedder, q, query_adapter="off"))
