@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from rag.expand import Lexicon, adapt_query, load_lexicon, statute_fuse
@@ -52,7 +54,10 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
             return top({"dense": d, "bm25": b, "bigram": c}[name])
         return fn
 
-    qad = load_adapter()  # the shipped query adapter (rag/data/query_adapter.json), if any
+    # the shipped query adapter (rag/data/query_adapter.json), or RAG_STARD_ADAPTER=PATH (e.g. one fitted with
+    # bench/fit_query_adapter.py --fit --out PATH against this bench's own passage vectors)
+    qpath = os.environ.get("RAG_STARD_ADAPTER") or None
+    qad = load_adapter(qpath)
 
     def fused(w, rerank=0.0, adapt=False, qadapt=False):
         from rag.retrieve import rerank_by_evidence
@@ -79,7 +84,7 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
         return [int(h.chunk.doc_id[1:]) for h in hits]
 
     def general(rerank: bool, adapter: str = "off", **weights):
-        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter, **weights)
+        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter, adapter=qpath, **weights)
 
         def fn(q, v):
             vec.v = v
