@@ -10,9 +10,13 @@ fold, folds grouped by gold article (questions that share a gold article, or a l
 versions, are in one fold — the same grouping as the tune/report split). The report fold is never read.
 
     RAG_STARD_EMB=/tmp/h5/emb python bench/fit_query_adapter.py --cv            # grid, prints the table
-    RAG_STARD_EMB=/tmp/h5/emb python bench/fit_query_adapter.py --fit --out rag/data/query_adapter.json
+    RAG_STARD_EMB=/tmp/h5/emb python bench/fit_query_adapter.py --pipelines --config '{"rank":0,"l2":0.1}'
+    RAG_STARD_EMB=/tmp/h5/emb python bench/fit_query_adapter.py --fit --config … --out /tmp/qa_bench.json
+    python bench/fit_query_adapter.py --fit --index FULL_ARCHIVE_HOME --tune-jsonl stard_tune.jsonl --config …
 
-Articles: the bench corpus (``bench/stard_env.py``, the e5 vectors of ``bench/stard_embed.py``).
+Articles: the bench corpus (``bench/stard_env.py``, the e5 vectors of ``bench/stard_embed.py``), or with
+``--index`` a built product index (its passage text is what product indexes embed: the shipped file,
+``rag/data/query_adapter.json``, the default ``--out``, is fitted that way; see docs/legal-retrieval.md).
 """
 
 from __future__ import annotations
