@@ -65,7 +65,7 @@ def methods(env, lex, params):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="")
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="", help="method names separated by ',' (or by '|' when names hold commas)")
     ap.add_argument("--limit", type=int, default=0, help="first N questions of each fold (smoke runs)")
     a = ap.parse_args()
     import stard_methods as M
@@ -79,7 +79,7 @@ def main() -> None:
     lex = M.lexicon()
     rows = []
     for name, fn in M.all_methods(env, lex, mask).items():
-        if a.only and name not in a.only.split(","):
+        if a.only and name not in a.only.split("|" if "|" in a.only else ","):
             continue
         res = {}
         for fold, recs, vecs, gold in (("tune", env.tune, qt, env.gold_tune), ("report", env.report, qr, env.gold_report)):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from rag.expand import Lexicon, adapt_query, load_lexicon, statute_fuse
+from rag.query_adapter import load_adapter
 from rag.retrieve import RetrieveConfig, clean_question, retrieve
 from rag.tokenize import char_bigrams, tokenize
 
@@ -51,12 +54,19 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
             return top({"dense": d, "bm25": b, "bigram": c}[name])
         return fn
 
-    def fused(w, rerank=0.0, adapt=False):
+    # the shipped query adapter (rag/data/query_adapter.json), or RAG_STARD_ADAPTER=PATH (e.g. one fitted with
+    # bench/fit_query_adapter.py --fit --out PATH against this bench's own passage vectors)
+    qpath = os.environ.get("RAG_STARD_ADAPTER") or None
+    qad = load_adapter(qpath)
+
+    def fused(w, rerank=0.0, adapt=False, qadapt=False):
         from rag.retrieve import rerank_by_evidence
 
         def fn(q, v):
             if adapt:
                 v = adapt_query(lex, v)
+            if qadapt:
+                v = qad.apply(v)
             q, d, b, c = base_channels(index, q, v, m)
             s = statute_fuse(index, tokenize(q), d, b, c, lex=lex, allowed=m, titles=titles, weights=w)
             if rerank:
@@ -73,11 +83,13 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
                         config=RetrieveConfig(statute="on"))
         return [int(h.chunk.doc_id[1:]) for h in hits]
 
-    def general(rerank: bool):
-        cfg = RetrieveConfig(statute_rerank=rerank)
+    def general(rerank: bool, adapter: str = "off", **weights):
+        cfg = RetrieveConfig(statute_rerank=rerank, query_adapter=adapter, adapter=qpath, **weights)
 
         def fn(q, v):
             vec.v = v
+            # the cached vectors come from the e5-small weights the adapter was fitted for (bench/stard_embed.py)
+            vec.fingerprint = qad.fingerprint if qad is not None else "cached"
             hits = retrieve(index, q, embedder=vec, k=10, mode="hybrid", doc_ids=doc_ids, config=cfg)
             return [int(h.chunk.doc_id[1:]) for h in hits]
         return fn
@@ -98,6 +110,28 @@ def all_methods(env, lex: Lexicon, mask, weights: dict | None = None):
         "general: rag.retrieve.retrieve()": general(False),
         "general + statute re-ranker (lexical; fitted on the 31-law tune rows)": general(True),
     }
+    if qad is not None:
+        def qadapted_dense(q, v):
+            _, d, _, _ = base_channels(index, q, qad.apply(v), m)
+            return top(d)
+        out.update({
+            "dense e5-small + query adapter (rag/query_adapter.py)": qadapted_dense,
+            "general + query adapter, weights 0.3/0.35 as without it": general(False, "auto", adapter_weights=(0.3, 0.35)),
+            "general + query adapter + statute re-ranker, weights 0.3/0.35": general(True, "auto",
+                                                                                    adapter_weights=(0.3, 0.35)),
+            "general + query adapter: retrieve(query_adapter='auto') (weights 0.6/0.2)": general(False, "auto"),
+        })
+        for w, b in ((0.5, 0.25), (0.6, 0.2), (0.7, 0.15)):  # dense weight chosen by CV inside tune (fit_query_adapter.py)
+            out[f"general + query adapter, dense weight {w} (bigram {b})"] = general(False, "auto",
+                                                                                    adapter_weights=(w, b))
+            out[f"general, dense weight {w} (bigram {b}), no adapter"] = general(False, "off", weight=w, bigram_weight=b)
+        if lex.weights:
+            out.update({
+                "statute fusion, 3 channels + query adapter (rag/query_adapter.py)":
+                    fused({**W, "expand": 0.0, "law": 0.0}, qadapt=True),
+                "statute fusion + law prior + query adapter (rag/query_adapter.py)":
+                    fused({**W, "expand": 0.0}, qadapt=True),
+            })
     if lex.weights:
         no = {"expand": 0.0, "law": 0.0}
         out.update({

@@ -42,6 +42,7 @@ from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .index import Index
 from .lookup import find_references
+from .query_adapter import adapter_for_index
 from .records import Hit
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
@@ -79,6 +80,12 @@ class RetrieveConfig:
     #: Re-rank the hybrid's top 20 by a model fitted on STARD (:mod:`rag.statute_rerank`) — on indexes made
     #: of legal documents alone; opt-in (+1.8/+2.8 points hit@5/@10 on the STARD report fold, -0.5 @1).
     statute_rerank: bool = False
+    #: Learned map of the question vector for dense scoring (:mod:`rag.query_adapter`): ``"auto"`` (on
+    #: indexes made of legal documents alone), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
+    query_adapter: str = "off"
+    adapter: str | None = None
+    #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
+    adapter_weights: tuple[float, float] = (0.6, 0.2)
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -181,11 +188,14 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     bm25: dict[int, float] = {}
     bigram: dict[int, float] = {}
     lex = statute_lexicon(index, config.statute, config.lexicon)  # None unless a statute index
+    ad = None
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
         qv = embedder.embed_queries([to_mainland(q)])[0]
-        if lex is not None:
+        if (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
+            qv = ad.apply(qv)  # supersedes the lexicon's older adapter
+        elif lex is not None:
             qv = adapt_query(lex, qv, embedder.name)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
@@ -202,8 +212,9 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     elif lex is not None:
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
-        scores = fuse(dense, bm25, bigram, weight=config.weight, bigram_weight=config.bigram_weight,
-                      method=config.fusion, rrf_k=config.rrf_k, dense_norm=config.dense_norm)
+        w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
+        scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+                      dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
