@@ -56,11 +56,13 @@ class EmbeddingCache:
 
 
 def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
-                  known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16) -> np.ndarray:
+                  known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16,
+                  stats: dict[str, int] | None = None) -> np.ndarray:
     """Vectors for ``texts``: from ``known`` (text → vector), the cache, else the embedder.
 
     New vectors go to the cache one batch at a time, so a killed build keeps
-    all but its last batch.
+    all but its last batch. ``stats`` (optional) receives how many came from
+    ``known`` (``reused``), the cache (``cached``) and the embedder (``embedded``).
     """
     vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     known = known or {}
@@ -80,6 +82,8 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache
             vecs[i] = v
         else:
             missing.append(i)
+    if stats is not None:
+        stats.update(reused=len(texts) - len(todo), cached=len(todo) - len(missing), embedded=len(missing))
     if missing:
         from tqdm import tqdm
 

@@ -168,6 +168,26 @@ def index_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
 
 # ------------------------------------------------------------------ build
 
+class _StageClock:
+    """Wall seconds per build stage and per-kind embedding counts, recorded in the manifest's ``build``."""
+
+    def __init__(self):
+        self._t = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self.embedded: dict[str, dict[str, int]] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._t, 2)
+        self._t = now
+
+    def counts(self, kind: str) -> dict[str, int]:
+        return self.embedded.setdefault(kind, {})
+
+    def report(self) -> dict:
+        return {"seconds": dict(self.seconds), "embeddings": {k: dict(v) for k, v in self.embedded.items()}}
+
+
 def _reusable(previous: Index | None, embedder: Embedder) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Text → vector and text → BM25 terms of ``previous``'s chunks, where still valid."""
     if previous is None:
@@ -217,31 +237,40 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         docs: dict[str, Document] = {}
         for d in documents:
             docs.setdefault(d.doc_id, d)
+        clock = _StageClock()
         chunks: list[Chunk] = []
         for d in docs.values():
             chunks += chunk_document(d, chunk_config)
         texts = [embed_text(c, docs[c.doc_id].title) for c in chunks]
         known_vectors, known_terms = _reusable(previous, embedder)
+        clock.lap("chunk")
         try:
             cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
         except sqlite3.Error as e:
             raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
                               "Check the disk and its permissions, then run the command again.") from e
         try:
-            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress)
+            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress,
+                                       stats=clock.counts("passages"))
+            clock.lap("embed_passages")
             known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
             sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
                 docs, chunks, lambda ts: embed_with_cache(ts, embedder, cache, known=known_sentences,
-                                                       progress=progress), embedder.dim)
+                                                       progress=progress, stats=clock.counts("sentences")),
+                embedder.dim, passage_vectors=vectors)  # statute articles: their passage vector
+            clock.lap("embed_sentences")
         finally:
             if cache:
                 cache.close()
         shared = _Interner()  # one str object per distinct term: ~0.9 GB less for the 66k-passage law archive
         terms = [known_terms[t] if t in known_terms else shared(tokenize(t)) for t in texts]
+        bigrams = [shared(char_bigrams(t)) for t in texts]
+        clock.lap("tokenize")
         store = store_config(home)
         dense, keyword, bigram = _build_stores(
             store, home, vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32), terms,
-            [shared(char_bigrams(t)) for t in texts], chunks, docs)
+            bigrams, chunks, docs)
+        clock.lap("stores")
         manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint},
@@ -249,6 +278,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             "tokenizer": TOKENIZER,
             "counts": {"documents": len(docs), "chunks": len(chunks)},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build": clock.report(),  # seconds per stage and embeddings computed / reused (before writing)
         }
         if store["kind"] != "local":
             manifest["store"] = store
