@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--md", default="", help="write a Markdown table here")
     a = ap.parse_args(argv)
     a.home.mkdir(parents=True, exist_ok=True)
-    source = a.source
+    source = a.source = str(Path(a.source).resolve())
     res_slice = None
     if a.slice:
         res_slice = make_slice(a.source, a.slice, a.slice_dir or a.home / "slice")

@@ -62,7 +62,8 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache
 
     New vectors go to the cache one batch at a time, so a killed build keeps
     all but its last batch. ``stats`` (optional) receives how many came from
-    ``known`` (``reused``), the cache (``cached``) and the embedder (``embedded``).
+    ``known`` (``reused``), the cache (``cached``) and the embedder (``embedded``), and how many were
+    copies of a text embedded in this call (``duplicates``: a text is embedded once per call).
     """
     vecs = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     known = known or {}
@@ -76,14 +77,18 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache
     keys = {i: EmbeddingCache.key(embedder.fingerprint, texts[i]) for i in todo}
     found = cache.get_many(list(keys.values())) if (cache and todo) else {}
     missing = []
+    copies: dict[str, list[int]] = {}  # a text that occurs more than once is embedded once
     for i in todo:
         v = found.get(keys[i])
         if v is not None and v.shape[0] == embedder.dim:
             vecs[i] = v
         else:
-            missing.append(i)
+            if texts[i] not in copies:
+                missing.append(i)
+            copies.setdefault(texts[i], []).append(i)
     if stats is not None:
-        stats.update(reused=len(texts) - len(todo), cached=len(todo) - len(missing), embedded=len(missing))
+        stats.update(reused=len(texts) - len(todo), cached=len(todo) - sum(map(len, copies.values())),
+                     embedded=len(missing), duplicates=sum(map(len, copies.values())) - len(missing))
     if missing:
         from tqdm import tqdm
 
@@ -99,4 +104,7 @@ def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache
                 cache.put_many({keys[i]: out[j] for j, i in enumerate(idx)})
             bar.update(len(idx))
         bar.close()
+        for rows in copies.values():
+            if len(rows) > 1:
+                vecs[rows[1:]] = vecs[rows[0]]
     return vecs

@@ -71,3 +71,27 @@ def test_sentence_vectors_round_trip_with_passage_rows(tmp_path, sample_index):
     assert back.passage_cosine(q, marked[2]) == 1.0 and back.passage_cosine(q, marked[0]) == 0.0
     assert back.passage_cosine(q, marked[1]) is None
     assert abs(back.best_cosine(q, marked[1]) - 1 / np.sqrt(8)) < 1e-3  # no passage row: best sentence
+
+
+def test_a_text_that_occurs_twice_is_embedded_once(embedder, tmp_path):
+    from rag.embed_cache import EmbeddingCache, embed_with_cache
+
+    seen: list[str] = []
+
+    class Counting:
+        name, dim, fingerprint = embedder.name, embedder.dim, embedder.fingerprint
+
+        def embed_passages(self, texts, **kw):
+            seen.extend(texts)
+            return embedder.embed_passages(texts, **kw)
+
+    texts = ["第一条 为了保护民事主体的合法权益。", "第二条 民法调整平等主体之间的关系。", "第一条 为了保护民事主体的合法权益。"]
+    stats: dict[str, int] = {}
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    try:
+        v = embed_with_cache(texts, Counting(), cache, progress=False, stats=stats)
+    finally:
+        cache.close()
+    assert sorted(seen) == sorted(set(texts)) and stats == {"reused": 0, "cached": 0, "embedded": 2, "duplicates": 1}
+    np.testing.assert_array_equal(v[0], v[2])
+    assert abs(float(v[0] @ v[1])) < 0.99
