@@ -10,6 +10,8 @@ A fixed slice of about N article passages (for before/after comparisons on a sha
 
     nice -n 10 python bench/bench_fullbuild.py /tmp/h5/lawrefbook --slice 3000 --home /tmp/fb \\
         --code before=/path/to/old/checkout --code after=. --repeat 2
+    nice -n 10 python bench/bench_fullbuild.py /tmp/h5/lawrefbook --slice 3000 --home /tmp/fb \
+        --code t1=.@RAG_THREADS=1 --code t2=.@RAG_THREADS=2 --repeat 2     # embedding threads
 
 Each build is a separate ``python -m rag.cli index SOURCE`` child with a fresh ``RAG_HOME``; its wall
 time, CPU seconds and peak RSS are the child's own (``os.wait4``). Per-stage seconds and how many
@@ -100,16 +102,17 @@ def run_index(source: str, home: Path, code: Path, env_extra: dict[str, str]) ->
     return res
 
 
-def bench(source: str, home: Path, codes: list[tuple[str, Path]], repeat: int, env_extra: dict[str, str]) -> dict:
+def bench(source: str, home: Path, codes: list[tuple[str, Path, dict[str, str]]], repeat: int,
+          env_extra: dict[str, str]) -> dict:
     runs = []
     for r in range(repeat):
         order = codes if r % 2 == 0 else codes[::-1]
-        for label, code in order:
+        for label, code, env in order:
             h = home / f"{label}-{r}"
             shutil.rmtree(h, ignore_errors=True)
-            build = run_index(source, h, code, env_extra)
+            build = run_index(source, h, code, {**env_extra, **env})
             gen = build.get("generation")
-            rerun = run_index(source, h, code, env_extra)
+            rerun = run_index(source, h, code, {**env_extra, **env})
             rerun["generation_unchanged"] = rerun.get("generation") == gen
             runs.append({"code": label, "repeat": r, "load_avg": os.getloadavg(), "build": build, "rerun": rerun})
             print(json.dumps(runs[-1], ensure_ascii=False), flush=True)
@@ -134,13 +137,21 @@ def summary(res: dict) -> str:
     return "\n".join(lines)
 
 
+def _code(spec: str) -> tuple[str, Path, dict[str, str]]:
+    """``LABEL=DIR`` or ``LABEL=DIR@NAME=VALUE,NAME=VALUE`` (environment for that variant's builds)."""
+    label, rest = spec.split("=", 1)
+    folder, _, env = rest.partition("@")
+    return label, Path(folder).resolve(), dict(e.split("=", 1) for e in env.split(",") if e)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("source", help="archive (.tar.gz/.zip) or folder of statutes")
     ap.add_argument("--home", required=True, type=Path, help="scratch folder; each build gets a fresh RAG_HOME in it")
     ap.add_argument("--slice", type=int, default=0, help="index a fixed slice of about N article passages")
     ap.add_argument("--slice-dir", type=Path, default=None, help="where the slice is written (default HOME/slice)")
-    ap.add_argument("--code", action="append", default=[], help="LABEL=DIR of a checkout to build with (repeatable)")
+    ap.add_argument("--code", action="append", default=[],
+                    help="LABEL=DIR[@NAME=VALUE,...]: a checkout to build with, and its environment (repeatable)")
     ap.add_argument("--repeat", type=int, default=1, help="build each code tree this many times, alternating order")
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE passed to every build")
     ap.add_argument("--out", default="", help="write the JSON here")
@@ -152,7 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
     if a.slice:
         res_slice = make_slice(a.source, a.slice, a.slice_dir or a.home / "slice")
         source = str(a.slice_dir or a.home / "slice")
-    codes = [(c.split("=", 1)[0], Path(c.split("=", 1)[1]).resolve()) for c in a.code] or [("this", ROOT)]
+    codes = [_code(c) for c in a.code] or [("this", ROOT, {})]
     env_extra = dict(e.split("=", 1) for e in a.env)
     res = bench(source, a.home, codes, a.repeat, env_extra)
     if res_slice:
