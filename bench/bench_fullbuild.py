@@ -132,8 +132,12 @@ def summary(res: dict) -> str:
         rate = emb_p / st["embed_passages"] if st.get("embed_passages") else 0
         stages = " / ".join(f"{st.get(k, 0):.0f}" for k in ("chunk", "embed_passages", "embed_sentences",
                                                             "tokenize", "stores")) + f" / {b.get('other_s', 0):.0f}"
+        if not st:  # built by a version without the manifest's build record
+            emb_s, rate_s, stages = "—", "—", "—"
+        else:
+            emb_s, rate_s = f"{emb_p} + {emb_s}", f"{rate:.1f}"
         lines.append(f"| {r['code']} | {r['repeat']} | {b['wall_s']:.0f} | {b['cpu_s']:.0f} | {b['peak_rss_mib']} | "
-                     f"{n} | {emb_p} + {emb_s} | {rate:.1f} | {stages} | {r['rerun']['wall_s']:.1f} |")
+                     f"{n} | {emb_s} | {rate_s} | {stages} | {r['rerun']['wall_s']:.1f} |")
     return "\n".join(lines)
 
 
