@@ -3,7 +3,8 @@
 The whole archive, as the README's full-build row is measured (fresh data dir, no embedding cache)::
 
     nice -n -5 python bench/bench_fullbuild.py ../shared/data/lawrefbook.tar.gz --home /tmp/fullbuild \\
-        --out bench/results/fullbuild.json --md bench/results/fullbuild.md
+        --queries ../shared/data/stard/stard_dev_eval.jsonl --out bench/results/fullbuild.json \\
+        --md bench/results/fullbuild.md
 
 A fixed slice of about N article passages (for before/after comparisons on a shared machine; each
 ``--code`` tree is built in the same run, alternating, so the ratio is fair even when the load moves)::
@@ -18,7 +19,8 @@ time, CPU seconds and peak RSS are the child's own (``os.wait4``). Per-stage sec
 embeddings were computed come from the manifest's ``build`` record (``rag/index.py``); "other" is the
 rest of the wall time (reading and parsing files, loading the model, writing and fsyncing the
 generation). The re-run runs the same command again on the built home (nothing changed: no
-generation is written). The slice is chosen without looking at timings: documents in sha256 order of
+generation is written). ``--queries`` then times ``rag ask`` (retrieve + answer) on the last build,
+p50/p95 over ``--n-queries`` questions. The slice is chosen without looking at timings: documents in sha256 order of
 their relative path until the article passages reach N; it is written once to ``--slice-dir`` and
 reused. This script does not change what is indexed.
 """
@@ -114,6 +116,9 @@ def bench(source: str, home: Path, codes: list[tuple[str, Path, dict[str, str]]]
             gen = build.get("generation")
             rerun = run_index(source, h, code, {**env_extra, **env})
             rerun["generation_unchanged"] = rerun.get("generation") == gen
+            if rerun["generation_unchanged"]:  # nothing was built: the manifest's record is the first build's
+                for k in ("stages_s", "embeddings", "other_s"):
+                    rerun.pop(k, None)
             runs.append({"code": label, "repeat": r, "load_avg": os.getloadavg(), "build": build, "rerun": rerun})
             print(json.dumps(runs[-1], ensure_ascii=False), flush=True)
     return {"source": source, "cpus": os.cpu_count(), "runs": runs}
@@ -121,7 +126,7 @@ def bench(source: str, home: Path, codes: list[tuple[str, Path, dict[str, str]]]
 
 def summary(res: dict) -> str:
     lines = ["| code | run | wall s | CPU s | peak MiB | passages | embedded (passages + sentences) | passages/s | "
-             "stages s (chunk / embed passages / embed sentences / tokenize / stores / other) | re-run wall s |",
+             "stages s (chunk / embed passages / embed sentences / tokenize / stores / other) | re-run wall / CPU s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["runs"]:
         b, e = r["build"], r["build"].get("embeddings", {})
@@ -137,7 +142,11 @@ def summary(res: dict) -> str:
         else:
             emb_s, rate_s = f"{emb_p} + {emb_s}", f"{rate:.1f}"
         lines.append(f"| {r['code']} | {r['repeat']} | {b['wall_s']:.0f} | {b['cpu_s']:.0f} | {b['peak_rss_mib']} | "
-                     f"{n} | {emb_s} | {rate_s} | {stages} | {r['rerun']['wall_s']:.1f} |")
+                     f"{n} | {emb_s} | {rate_s} | {stages} | {r['rerun']['wall_s']:.1f} / {r['rerun']['cpu_s']:.1f} |")
+    if "query" in res:
+        q = res["query"]
+        lines += ["", f"Query (`rag ask` path, {q['n']} questions, last build): p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms "
+                      f"wall; p50 {q['cpu_p50_ms']} ms, p95 {q['cpu_p95_ms']} ms CPU."]
     return "\n".join(lines)
 
 
@@ -158,6 +167,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="LABEL=DIR[@NAME=VALUE,...]: a checkout to build with, and its environment (repeatable)")
     ap.add_argument("--repeat", type=int, default=1, help="build each code tree this many times, alternating order")
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE passed to every build")
+    ap.add_argument("--queries", default="", help="JSONL with a 'question' per line: time rag ask on the last build")
+    ap.add_argument("--n-queries", type=int, default=200)
     ap.add_argument("--out", default="", help="write the JSON here")
     ap.add_argument("--md", default="", help="write a Markdown table here")
     a = ap.parse_args(argv)
@@ -170,8 +181,15 @@ def main(argv: list[str] | None = None) -> dict:
     codes = [_code(c) for c in a.code] or [("this", ROOT, {})]
     env_extra = dict(e.split("=", 1) for e in a.env)
     res = bench(source, a.home, codes, a.repeat, env_extra)
+    if a.queries:  # in this process, with this checkout's code (bench/bench_statutes.py's query timer)
+        sys.path.insert(0, str(ROOT))
+        from bench.bench_statutes import _queries
+        last = res["runs"][-1]
+        res["query"] = _queries(str(a.home / f"{last['code']}-{last['repeat']}"), a.queries, a.n_queries)
+        print(json.dumps(res["query"]), flush=True)
     if res_slice:
         res["slice"] = {k: v for k, v in res_slice.items() if k != "files"}
+    res["load_avg_end"] = os.getloadavg()
     table = summary(res)
     print(table)
     if a.out:
