@@ -125,8 +125,8 @@ def bench(source: str, home: Path, codes: list[tuple[str, Path, dict[str, str]]]
 
 
 def summary(res: dict) -> str:
-    lines = ["| code | run | wall s | CPU s | peak MiB | passages | embedded (passages + sentences) | passages/s | "
-             "stages s (chunk / embed passages / embed sentences / tokenize / stores / other) | re-run wall / CPU s |",
+    lines = [("| code | run | wall s | CPU s | peak MiB | passages | embedded (passages + sentences) | passages/s | "
+              "stages s (chunk / embed passages / embed sentences / tokenize / stores / other) | re-run wall / CPU s |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["runs"]:
         b, e = r["build"], r["build"].get("embeddings", {})
@@ -145,8 +145,8 @@ def summary(res: dict) -> str:
                      f"{n} | {emb_s} | {rate_s} | {stages} | {r['rerun']['wall_s']:.1f} / {r['rerun']['cpu_s']:.1f} |")
     if "query" in res:
         q = res["query"]
-        lines += ["", f"Query (`rag ask` path, {q['n']} questions, last build): p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms "
-                      f"wall; p50 {q['cpu_p50_ms']} ms, p95 {q['cpu_p95_ms']} ms CPU."]
+        lines += ["", (f"Query (`rag ask` path, {q['n']} questions, last build): p50 {q['p50_ms']} ms, "
+                       f"p95 {q['p95_ms']} ms wall; p50 {q['cpu_p50_ms']} ms, p95 {q['cpu_p95_ms']} ms CPU.")]
     return "\n".join(lines)
 
 
