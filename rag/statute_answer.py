@@ -130,7 +130,12 @@ def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str],
              "same_law": float(h.chunk.doc_id == hits[0].chunk.doc_id),
              "log_len": math.log10(max(len(h.chunk.text), 10)) / 3}
         if query_vector is not None and vectors is not None:  # the article passage's own vector
-            f["cos"] = vectors.best_cosine(query_vector, h.chunk)
+            cos = vectors.passage_cosine(query_vector, h.chunk)
+            if cos is None and h.chunk.article and h.dense is not None:  # built before article vectors were stored
+                cos = h.dense  # the same cosine, as dense retrieval scored it
+            if cos is None:  # not an article: its best sentence
+                cos = vectors.best_cosine(query_vector, h.chunk)
+            f["cos"] = float(cos)
         out.append(f)
     if out and "cos" in out[0]:
         best = max(f["cos"] for f in out)
