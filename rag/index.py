@@ -14,6 +14,7 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
         bm25/                 bm25s arrays + JSON (jieba terms)
         bm25_bigram/          bm25s arrays + JSON (character bigrams)
         sentvec.npy, .tsv     one vector per body sentence for the answer step (rag/sentvec.py)
+        artvec.npy, .tsv      statute articles: their passage vector instead of sentence vectors
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
