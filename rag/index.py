@@ -54,6 +54,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
+from .buildstats import StageClock
 from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
@@ -169,26 +170,6 @@ def index_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
 
 # ------------------------------------------------------------------ build
 
-class _StageClock:
-    """Wall seconds per build stage and per-kind embedding counts, recorded in the manifest's ``build``."""
-
-    def __init__(self):
-        self._t = time.perf_counter()
-        self.seconds: dict[str, float] = {}
-        self.embedded: dict[str, dict[str, int]] = {}
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.seconds[stage] = round(now - self._t, 2)
-        self._t = now
-
-    def counts(self, kind: str) -> dict[str, int]:
-        return self.embedded.setdefault(kind, {})
-
-    def report(self) -> dict:
-        return {"seconds": dict(self.seconds), "embeddings": {k: dict(v) for k, v in self.embedded.items()}}
-
-
 def _reusable(previous: Index | None, embedder: Embedder) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Text → vector and text → BM25 terms of ``previous``'s chunks, where still valid."""
     if previous is None:
@@ -238,7 +219,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         docs: dict[str, Document] = {}
         for d in documents:
             docs.setdefault(d.doc_id, d)
-        clock = _StageClock()
+        clock = StageClock()
         chunks: list[Chunk] = []
         for d in docs.values():
             chunks += chunk_document(d, chunk_config)
