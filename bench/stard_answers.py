@@ -53,7 +53,7 @@ def _open(set_dir: Path):
 
 
 def collect(index, emb, items, cache: Path) -> list[dict]:
-    """Feature rows of every (question, setting, full|removed); cached as JSON lines."""
+    """Feature rows of every (question, full|removed) in the fitting setting; cached as JSON lines."""
     if cache.exists():
         return [json.loads(line) for line in cache.open(encoding="utf-8")]
     all_docs = sorted(index.documents)
@@ -62,7 +62,7 @@ def collect(index, emb, items, cache: Path) -> list[dict]:
     for i, it in enumerate(items):
         golds = [search_form(normalize(a)[0]) for a in it.answers]
         own = own_documents(index, it, folded)
-        for name, cfg in SETTINGS.items():
+        for name, cfg in ((FIT_SETTING, SETTINGS[FIT_SETTING]),):  # the only rows fit and measure read
             for label, docs in ((1, None), (0, [d for d in all_docs if d not in own])):
                 if label == 0 and (not own or not docs):
                     continue
@@ -222,7 +222,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=("fit", "measure"))
     ap.add_argument("--set", type=Path, default=Path(os.environ.get("RAG_STARD_SET", "/tmp/cal/sets/stard")))
-    ap.add_argument("--cache", default="/tmp/h3/stard_answers")
+    ap.add_argument("--cache", default="/tmp/stard_answers")
     ap.add_argument("--model", default=str(STATUTE_MODELS))
     ap.add_argument("--fold", default="report", choices=("tune", "report"))
     ap.add_argument("--limit", type=int, default=0)

@@ -14,6 +14,7 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
         bm25/                 bm25s arrays + JSON (jieba terms)
         bm25_bigram/          bm25s arrays + JSON (character bigrams)
         sentvec.npy, .tsv     one vector per body sentence for the answer step (rag/sentvec.py)
+        artvec.npy, .tsv      statute articles: their passage vector instead of sentence vectors
       cache/embeddings.sqlite embedding cache keyed by (weights, text hash)
       .lock                   one writer at a time (flock; released if the holder dies)
 
@@ -53,6 +54,7 @@ from typing import Callable, Hashable, Iterable, Iterator, TypeVar
 
 import numpy as np
 
+from .buildstats import StageClock
 from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
@@ -217,31 +219,40 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         docs: dict[str, Document] = {}
         for d in documents:
             docs.setdefault(d.doc_id, d)
+        clock = StageClock()
         chunks: list[Chunk] = []
         for d in docs.values():
             chunks += chunk_document(d, chunk_config)
         texts = [embed_text(c, docs[c.doc_id].title) for c in chunks]
         known_vectors, known_terms = _reusable(previous, embedder)
+        clock.lap("chunk")
         try:
             cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
         except sqlite3.Error as e:
             raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
                               "Check the disk and its permissions, then run the command again.") from e
         try:
-            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress)
+            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress,
+                                       stats=clock.counts("passages"))
+            clock.lap("embed_passages")
             known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
             sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
                 docs, chunks, lambda ts: embed_with_cache(ts, embedder, cache, known=known_sentences,
-                                                       progress=progress), embedder.dim)
+                                                       progress=progress, stats=clock.counts("sentences")),
+                embedder.dim, passage_vectors=vectors)  # statute articles: their passage vector
+            clock.lap("embed_sentences")
         finally:
             if cache:
                 cache.close()
         shared = _Interner()  # one str object per distinct term: ~0.9 GB less for the 66k-passage law archive
         terms = [known_terms[t] if t in known_terms else shared(tokenize(t)) for t in texts]
+        bigrams = [shared(char_bigrams(t)) for t in texts]
+        clock.lap("tokenize")
         store = store_config(home)
         dense, keyword, bigram = _build_stores(
             store, home, vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32), terms,
-            [shared(char_bigrams(t)) for t in texts], chunks, docs)
+            bigrams, chunks, docs)
+        clock.lap("stores")
         manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"name": embedder.name, "dim": embedder.dim, "fingerprint": embedder.fingerprint},
@@ -249,6 +260,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
             "tokenizer": TOKENIZER,
             "counts": {"documents": len(docs), "chunks": len(chunks)},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build": clock.report(),  # seconds per stage and embeddings computed / reused (before writing)
         }
         if store["kind"] != "local":
             manifest["store"] = store

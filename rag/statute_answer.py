@@ -10,7 +10,8 @@ provision itself, not by one sentence picked out of it:
   a gold provision as well (a law and its implementing regulation or judicial
   interpretation, or two articles of one law): P(article is cited by the
   question's answer) from the article's evidence (idf-weighted coverage of the
-  question's terms, bigram overlap, best sentence cosine, rank and score);
+  question's terms, bigram overlap, the cosine of the question with the article passage's
+  own vector (stored with the index, :mod:`rag.sentvec`), rank and score);
 - whether to answer at all is a statute-specific logistic model over the
   question's best evidence, fitted on STARD's *tune* fold only, with the
   questions asked again after their gold law was removed from the index as the
@@ -110,7 +111,8 @@ def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str],
                      query_vector: np.ndarray | None = None,
                      vectors: SentenceVectors | None = None) -> list[dict[str, float]]:
     """Per-hit evidence (the first :data:`DEPTH` hits): coverage, bigram overlap, missing top term,
-    rank, score share, law agreement with the top hit and — with vectors — the best sentence cosine."""
+    rank, score share, law agreement with the top hit and — with vectors — the question's cosine with the
+    article passage (:meth:`rag.sentvec.SentenceVectors.best_cosine`)."""
     hits = list(hits[:DEPTH])
     terms = list(dict.fromkeys(tokenize(question)))
     weights = term_weights(terms, idf)
@@ -127,9 +129,13 @@ def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str],
              "inv_rank": 1.0 / (i + 1), "score_share": max(h.score, 0.0) / top,
              "same_law": float(h.chunk.doc_id == hits[0].chunk.doc_id),
              "log_len": math.log10(max(len(h.chunk.text), 10)) / 3}
-        if query_vector is not None and vectors is not None:
-            rows = [r for r in vectors.rows(h.chunk.doc_id, h.chunk.sentences) if r is not None]
-            f["cos"] = float(vectors.cosines(query_vector, rows).max()) if rows else 0.0
+        if query_vector is not None and vectors is not None:  # the article passage's own vector
+            cos = vectors.passage_cosine(query_vector, h.chunk)
+            if cos is None and h.chunk.article and h.dense is not None:  # built before article vectors were stored
+                cos = h.dense  # the same cosine, as dense retrieval scored it
+            if cos is None:  # not an article: its best sentence
+                cos = vectors.best_cosine(query_vector, h.chunk)
+            f["cos"] = float(cos)
         out.append(f)
     if out and "cos" in out[0]:
         best = max(f["cos"] for f in out)

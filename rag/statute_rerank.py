@@ -107,8 +107,7 @@ def candidate_features(index, question: str, scores: dict[int, float], dense: di
         if law_prior is not None:
             f["law_prior"] = law_prior.get(index.documents[d].title, 0.0) / (max(law_prior.values(), default=0.0) or 1.0)
         if vectors is not None:
-            vr = [v for v in vectors.rows(c.doc_id, c.sentences) if v is not None]
-            f["cos"] = float(vectors.cosines(query_vector, vr).max()) if vr else 0.0
+            f["cos"] = vectors.best_cosine(query_vector, c)  # an article: its passage vector (rag/sentvec.py)
         feats.append(f)
     return rows, feats
 
