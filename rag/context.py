@@ -24,20 +24,22 @@ This module does not rewrite questions or build answers.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
-from .embed import Embedder
+from .index import Index
 from .mentions import NOUNISH, QWORDS, pos_tags
 from .records import Hit
-from .textnorm import to_mainland
+from .tokenize import char_bigrams, tokenize
 
 __all__ = ["CONTEXT_WEIGHT", "context_words", "retrieve_in_context", "shown_search", "split_shown"]
 
 #: Share of the with-context ranking in the fused score (chosen on the development dialogues).
-CONTEXT_WEIGHT = 1.0
-RERANK_ONLY = False
+CONTEXT_WEIGHT = 0.5
+#: Candidates of the typed question that the prior re-ranks (the hybrid's evidence re-ranking depth).
+DEPTH = 20
 _KEEP = NOUNISH | {"ns", "nr", "t", "m"}
 _SHOWN = re.compile(r"（结合上文：[^（）]*）$")
 _MAX_WORDS = 8
@@ -67,55 +69,42 @@ def split_shown(search_question: str) -> str:
     return _SHOWN.sub("", search_question)
 
 
-class _Pair:
-    """An embedder that embeds the typed and the with-context query in one call and serves both."""
+def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, k: int = 5,
+                        weight: float | None = None, **kw) -> list[Hit]:
+    """The typed question's top :data:`DEPTH` hits re-ranked with a context prior; top ``k``.
 
-    def __init__(self, inner: Embedder, texts: Sequence[str]):
-        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
-        keys = [to_mainland(t) for t in texts]
-        self._vectors = dict(zip(keys, inner.embed_queries(keys)))
-
-    def embed_queries(self, texts):
-        if all(t in self._vectors for t in texts):
-            return np.stack([self._vectors[t] for t in texts])
-        return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts, **kw):
-        return self.inner.embed_passages(texts, **kw)
-
-
-def retrieve_in_context(retrieve, question: str, context: str, *, embedder: Embedder | None, wrap=None,
-                        k: int = 5, weight: float | None = None, **kw):
-    """Fuse ``retrieve(question)`` with ``retrieve(question + context)``; ``(top k hits, wrapped embedder)``.
-
-    ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound; both query vectors come from one
-    batched call; ``wrap`` (e.g. :class:`rag.qa._Remember`) wraps the embedder for the typed question's search,
-    so its last query vector is the typed question's.
+    ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound (it embeds the typed question once,
+    as without context). The prior is lexical — word and character-bigram BM25 of the question with the
+    context words, over those candidates only — so it costs no second query embedding.
     """
-    with_context = f"{question} {context}"
-    depth = max(k, 20)
-    pair = _Pair(embedder, [with_context, question]) if embedder is not None else None
-    seen = wrap(pair) if wrap is not None and pair is not None else pair
-    other = retrieve(with_context, embedder=pair, k=depth, **kw)
-    typed = retrieve(question, embedder=seen, k=depth, **kw)
-    return fuse_hits(typed, other, k=k, weight=CONTEXT_WEIGHT if weight is None else weight), seen
+    typed = retrieve(question, k=max(k, DEPTH), **kw)
+    if not typed:
+        return typed
+    prior = context_prior(index, [h.chunk.chunk_id for h in typed], f"{question} {context}")
+    return fuse_hits(typed, prior, k=k, weight=CONTEXT_WEIGHT if weight is None else weight)
 
 
-def fuse_hits(typed: list[Hit], other: list[Hit], *, k: int, weight: float) -> list[Hit]:
-    """``typed / top + weight · other / top`` over both lists; named articles (``exact``) stay first."""
-    def norm(hits):
-        top = max((h.score for h in hits), default=0.0) or 1.0
-        return {h.chunk.chunk_id: max(h.score, 0.0) / top for h in hits}
-
-    a, b = norm(typed), norm(other)
-    by_id = {h.chunk.chunk_id: h for h in other}
-    by_id.update({h.chunk.chunk_id: h for h in typed})  # the typed question's dense/bm25 where it has them
-    pool = a if RERANK_ONLY else by_id
-    score = {c: a.get(c, 0.0) + weight * b.get(c, 0.0) + (10.0 if by_id[c].exact else 0.0) for c in pool}
-    order = sorted(score, key=lambda c: (-score[c], c))[:k]
-    out = []
-    for rank, c in enumerate(order, 1):
-        h = by_id[c]
-        out.append(Hit(chunk=h.chunk, score=score[c], rank=rank, dense=h.dense, bm25=h.bm25, title=h.title,
-                       meta=h.meta, exact=h.exact))
+def context_prior(index: Index, chunk_ids: Sequence[str], text: str) -> dict[str, float]:
+    """``chunk_id → 0.5 · word BM25 / max + 0.5 · bigram BM25 / max`` of ``text`` over ``chunk_ids`` alone."""
+    rows = index.derived("context:rows", lambda: {c.chunk_id: i for i, c in enumerate(index.chunks)})
+    wanted = [rows[c] for c in chunk_ids if c in rows]
+    allowed = np.zeros(len(index.chunks), dtype=bool)
+    allowed[wanted] = True
+    out: dict[str, float] = {}
+    searches = [(index.keyword, tokenize(text))] + ([(index.bigram, char_bigrams(text))] if index.bigram else [])
+    for store, terms in searches:
+        s, r = store.search(terms, len(wanted), allowed=allowed)
+        top = float(s.max()) if len(s) else 0.0
+        for score, row in zip(s.tolist(), r.tolist()):
+            cid = index.chunks[row].chunk_id
+            out[cid] = out.get(cid, 0.0) + score / (top or 1.0) / len(searches)
     return out
+
+
+def fuse_hits(typed: list[Hit], prior: dict[str, float], *, k: int, weight: float) -> list[Hit]:
+    """``score / top + weight · prior`` over ``typed``; named articles (``exact``) stay first."""
+    top = max((h.score for h in typed), default=0.0) or 1.0
+    score = {h.chunk.chunk_id: max(h.score, 0.0) / top + weight * prior.get(h.chunk.chunk_id, 0.0)
+             + (10.0 if h.exact else 0.0) for h in typed}
+    order = sorted(typed, key=lambda h: (-score[h.chunk.chunk_id], h.rank))[:k]
+    return [replace(h, score=score[h.chunk.chunk_id], rank=rank) for rank, h in enumerate(order, 1)]

@@ -323,8 +323,10 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
 
 
 def _own_topic(question: str) -> bool:
-    """The question names a place, a person or a document of its own: it is not searched with the context."""
-    return bool(_TITLE_BOOK.search(question) or places(pos_tags(question)) or persons(question))
+    """The question names a place, a person or a document of its own, or asks about a person (他) no rule
+    resolved: it is not searched with the context (topic words cannot name the person)."""
+    return bool(_TITLE_BOOK.search(question) or _PERSON_PRON.search(question) or places(pos_tags(question))
+                or persons(question))
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:

@@ -46,12 +46,11 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     """
     t0 = time.perf_counter()
     q = clean_question(question)
-    if context:
-        hits, seen = retrieve_in_context(functools.partial(retrieve, index), q, context, embedder=embedder,
-                                         wrap=_Remember, k=k, mode=mode, doc_ids=doc_ids, config=config,
-                                         filters=filters)
+    seen = _Remember(embedder) if embedder is not None else None
+    if context:  # a conversation's topic words re-rank the question's own candidates (rag.context)
+        hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
+                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     else:
-        seen = _Remember(embedder) if embedder is not None else None
         hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
     if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
