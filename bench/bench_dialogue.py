@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.context import split_shown
+from rag.context import DEPTH, context_prior, split_shown
 from rag.dialogue import Turn, ask_in_context, resolve, warm_up
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
+from rag.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,7 @@ def _p(xs, q):
 def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
     dialogues = load_dialogues(ROOT / "bench/data/dialogues.jsonl")
     ask = functools.partial(searcher.ask, k=5, mode="hybrid")
-    in_ctx, alone, rewrite, cpu, with_context = [], [], [], [], []
+    in_ctx, alone, rewrite, cpu, with_context, prior_cpu = [], [], [], [], [], []
     for _ in range(rounds):
         for d in dialogues:
             history: list[Turn] = []
@@ -58,17 +59,30 @@ def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
                     in_ctx.append((t1 - t0) * 1000)
                     alone.append((t2 - t1) * 1000)
                     with_context.append(split_shown(a.search_question) != a.search_question)
+                    if with_context[-1]:  # the context prior's own CPU time (rag.context), on the same candidates
+                        prior_cpu.append(_prior_cpu(searcher, split_shown(a.search_question), history))
                     rewrite.append(a.timings_ms["rewrite"] + a.timings_ms["check"])
                 history.append(Turn(t.question, a.answer))
     ctx_in = [x for x, c in zip(in_ctx, with_context) if c]
     ctx_alone = [x for x, c in zip(alone, with_context) if c]
     ctx = {"context_turns": len(ctx_in), "context_in_p50": _p(ctx_in, 50) if ctx_in else 0.0,
            "context_in_p95": _p(ctx_in, 95) if ctx_in else 0.0, "context_alone_p50": _p(ctx_alone, 50) if ctx_in else 0.0,
-           "context_alone_p95": _p(ctx_alone, 95) if ctx_in else 0.0}
+           "context_alone_p95": _p(ctx_alone, 95) if ctx_in else 0.0,
+           "prior_cpu_p50": _p(prior_cpu, 50) if prior_cpu else 0.0, "prior_cpu_p95": _p(prior_cpu, 95) if prior_cpu else 0.0}
     return {**ctx, "turns": len(in_ctx), "in_context_p50": _p(in_ctx, 50), "in_context_p95": _p(in_ctx, 95),
             "alone_p50": _p(alone, 50), "alone_p95": _p(alone, 95), "rewrite_p50": _p(rewrite, 50),
             "rewrite_p95": _p(rewrite, 95), "rewrite_max": max(rewrite), "rewrite_cpu_p50": _p(cpu, 50),
             "rewrite_cpu_p95": _p(cpu, 95)}
+
+
+def _prior_cpu(searcher: Searcher, question: str, history: list[Turn]) -> float:
+    """CPU ms of :func:`rag.context.context_prior` for ``question`` over its own top candidates."""
+    idx = searcher.index()
+    hits = retrieve(idx, question, embedder=searcher.embedder, k=DEPTH)
+    text = f"{question} {resolve(question, history).context}"
+    c0 = time.process_time()
+    context_prior(idx, [h.chunk.chunk_id for h in hits], text)
+    return (time.process_time() - c0) * 1000
 
 
 def pass_through() -> dict:
@@ -143,6 +157,7 @@ def main():
              f"{cost['context_in_p50']:.1f} | {cost['context_in_p95']:.1f} |",
              f"| the same {cost['context_turns']} questions asked alone | {cost['context_alone_p50']:.1f} | "
              f"{cost['context_alone_p95']:.1f} |",
+             f"| context prior alone, CPU time (process_time) | {cost['prior_cpu_p50']:.2f} | {cost['prior_cpu_p95']:.2f} |",
              f"| **added p95 on context turns** (ratio p50 {cost['context_in_p50'] / max(cost['context_alone_p50'], 1e-9):.2f}) | | "
              f"**{cost['context_in_p95'] - cost['context_alone_p95']:+.1f}** |", "",
              "| standalone questions, each after another question | questions | left unchanged | also searched with context |",
