@@ -4,19 +4,23 @@ Some follow-ups carry no cue word (no 呢, 他, 这个, 其中) and have a noun 
 their own, yet lean on the context: 第一梯队是哪几个城市？ after a question about
 杭州's AI industry, 配套的基金有多少钱？ after one about a plan. :mod:`rag.dialogue`
 leaves them as typed, because a rewrite rule for them would also change
-questions that stand alone. Instead, :func:`retrieve_in_context` searches twice —
-the question as typed, and the question with the context's content words
+questions that stand alone. Instead, :func:`retrieve_in_context` retrieves the
+question as typed (its top :data:`DEPTH` candidates, exactly as without a
+conversation) and re-ranks those candidates with a context prior — word and
+character-bigram BM25 of the question with the context's content words
 appended (:func:`context_words`: the nouns, places, names and times of the
-previous standalone question) — and fuses the two rankings::
+previous standalone question, and of the previous turn's own context)::
 
-    score = typed / typed_top + weight · with_context / with_context_top
+    score = typed / typed_top + CONTEXT_WEIGHT · prior        (prior ∈ [0, 1])
 
-so a passage that answers the question *about the earlier topic* comes first,
-while a question that really stands alone keeps its own best passages (they
-rank high in both searches). Both query vectors come from one batched
-embedding call. The answer is then built, and refusal decided, on the
-question as typed (:func:`rag.qa.ask` with ``context=``), and the user sees
-what was searched (:func:`shown_search`: 第一梯队是哪几个城市（结合上文：杭州 人工智能 产业）).
+so of the question's own candidates, the one about the earlier topic comes
+first. The prior never brings in a passage the question did not retrieve, and
+costs no second query embedding (~0.5 ms CPU; ``bench/bench_dialogue.py``).
+The answer is then built, and refusal decided, on the question as typed
+(:func:`rag.qa.ask` with ``context=``), and the user sees what was searched
+(:func:`shown_search`: 第一梯队是哪几个城市（结合上文：2021年 杭州 人工智能 企业）).
+:mod:`rag.dialogue` decides when (a turn with history left as typed, that names no
+place, person or 《document》 of its own and has no unresolved 他).
 
 This module does not rewrite questions or build answers.
 """
@@ -52,7 +56,10 @@ def context_words(previous: str, question: str) -> str:
     '2021年 杭州 人工智能 企业'
     """
     out: list[str] = []
-    for w, f in pos_tags(previous):
+    toks = pos_tags(previous)
+    for i, (w, f) in enumerate(toks):
+        if w.isdigit() and i + 1 < len(toks) and toks[i + 1][0] in ("年", "月"):
+            w, f = w + toks[i + 1][0], "t"  # 2021 年 → 2021年
         if (f in _KEEP or f.startswith("n")) and len(w) >= 2 and not QWORDS.search(w) and w not in question \
                 and w not in out:
             out.append(w)
