@@ -28,8 +28,8 @@ This module does not rewrite questions or build answers.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 
@@ -38,8 +38,8 @@ from .mentions import NOUNISH, QWORDS, pos_tags
 from .records import Hit
 from .tokenize import char_bigrams, tokenize
 
-__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "retrieve_in_context", "shown_search",
-           "split_shown"]
+__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "retrieve_in_context",
+           "shown_search", "split_shown"]
 
 #: Weight of the context prior (0.5 and 1.0 gave the same development-dialogue results; the smaller was kept).
 CONTEXT_WEIGHT = 0.5

@@ -41,8 +41,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
-    ``context``: a conversation's topic words, searched too and fused (:mod:`rag.context`); the answer
-    and the refusal are still on ``question``.
+    ``context``: a conversation's topic words, which re-rank the question's own candidates
+    (:mod:`rag.context`); the answer and the refusal are still on ``question``.
     """
     t0 = time.perf_counter()
     q = clean_question(question)

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from rag.answer import NOT_FOUND
 from rag.cli import main
-from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
 from rag.context import context_prior, fuse_hits, shown_search, split_shown
+from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
 from rag.followup import check_context, check_focus, check_swap, check_value
 from rag.qa import ask
 from rag.records import Answer, Citation, Hit
@@ -389,7 +389,7 @@ def test_context_prior_reorders_only_the_questions_own_candidates(sample_index):
     hits = [Hit(chunk=c, score=1.0 - i / 10, rank=i + 1) for i, c in enumerate(sample_index.chunks[:4])]
     last = hits[-1].chunk.chunk_id
     fused = fuse_hits(hits, {last: 1.0}, k=3, weight=0.5)
-    assert [h.chunk.chunk_id for h in fused][0] == last and [h.rank for h in fused] == [1, 2, 3]
+    assert fused[0].chunk.chunk_id == last and [h.rank for h in fused] == [1, 2, 3]
     assert fuse_hits(hits, {}, k=4, weight=0.5)[0].chunk.chunk_id == hits[0].chunk.chunk_id
     prior = context_prior(sample_index, [h.chunk.chunk_id for h in hits], "人工智能 杭州 专利转化率")
     assert set(prior) <= {h.chunk.chunk_id for h in hits} and all(0 <= v <= 1 for v in prior.values())
@@ -405,7 +405,7 @@ def test_a_how_much_answered_with_the_old_sentence_needs_a_number():
 
 
 def test_context_turn_in_a_real_conversation(one, sample_index, embedder):
-    report, follow = _chat(one, ["2020年杭州人工智能生态报告显示了什么？", "这说明了行业热度怎样？"])
+    _, follow = _chat(one, ["2020年杭州人工智能生态报告显示了什么？", "这说明了行业热度怎样？"])
     assert follow.search_question == "这说明了行业热度怎样？（结合上文：2020年 杭州 人工智能 生态 报告）"
     assert follow.question == "这说明了行业热度怎样？" and follow.answerable and "热度" in follow.answer
     alone = ask(sample_index, "这说明了行业热度怎样？", embedder=embedder, k=20)
