@@ -6,7 +6,8 @@
    same run, ``--rounds`` times; p50/p95 of both and of the rewrite step alone.
 2. Pass-through: questions that stand alone (bench/data/sample_eval.jsonl and
    CMRC2018 trial questions), each asked after another question as history;
-   the share left unchanged by the rewriter (rag.dialogue.resolve).
+   the share left unchanged by the rewriter (rag.dialogue.resolve), and the share also searched with the
+   conversation's context (rag.context: a second retrieval that re-ranks the question's own candidates).
 3. The same sample_eval questions answered alone and in a conversation (after the
    previous question and its answer): the follow-up checks of rag.followup run on
    every turn with history, so this shows whether standalone questions lose anything.
@@ -24,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.context import DEPTH, context_prior, split_shown
 from rag.dialogue import Turn, ask_in_context, resolve, warm_up
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
+from rag.retrieve import retrieve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +41,7 @@ def _p(xs, q):
 def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
     dialogues = load_dialogues(ROOT / "bench/data/dialogues.jsonl")
     ask = functools.partial(searcher.ask, k=5, mode="hybrid")
-    in_ctx, alone, rewrite, cpu = [], [], [], []
+    in_ctx, alone, rewrite, cpu, with_context, prior_cpu = [], [], [], [], [], []
     for _ in range(rounds):
         for d in dialogues:
             history: list[Turn] = []
@@ -51,16 +54,35 @@ def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
                 a = ask_in_context(ask, t.question, history)
                 t1 = time.perf_counter()
                 if i:
-                    ask(a.search_question)
+                    ask(split_shown(a.search_question))
                     t2 = time.perf_counter()
                     in_ctx.append((t1 - t0) * 1000)
                     alone.append((t2 - t1) * 1000)
+                    with_context.append(split_shown(a.search_question) != a.search_question)
+                    if with_context[-1]:  # the context prior's own CPU time (rag.context), on the same candidates
+                        prior_cpu.append(_prior_cpu(searcher, split_shown(a.search_question), history))
                     rewrite.append(a.timings_ms["rewrite"] + a.timings_ms["check"])
                 history.append(Turn(t.question, a.answer))
-    return {"turns": len(in_ctx), "in_context_p50": _p(in_ctx, 50), "in_context_p95": _p(in_ctx, 95),
+    ctx_in = [x for x, c in zip(in_ctx, with_context) if c]
+    ctx_alone = [x for x, c in zip(alone, with_context) if c]
+    ctx = {"context_turns": len(ctx_in), "context_in_p50": _p(ctx_in, 50) if ctx_in else 0.0,
+           "context_in_p95": _p(ctx_in, 95) if ctx_in else 0.0, "context_alone_p50": _p(ctx_alone, 50) if ctx_in else 0.0,
+           "context_alone_p95": _p(ctx_alone, 95) if ctx_in else 0.0,
+           "prior_cpu_p50": _p(prior_cpu, 50) if prior_cpu else 0.0, "prior_cpu_p95": _p(prior_cpu, 95) if prior_cpu else 0.0}
+    return {**ctx, "turns": len(in_ctx), "in_context_p50": _p(in_ctx, 50), "in_context_p95": _p(in_ctx, 95),
             "alone_p50": _p(alone, 50), "alone_p95": _p(alone, 95), "rewrite_p50": _p(rewrite, 50),
             "rewrite_p95": _p(rewrite, 95), "rewrite_max": max(rewrite), "rewrite_cpu_p50": _p(cpu, 50),
             "rewrite_cpu_p95": _p(cpu, 95)}
+
+
+def _prior_cpu(searcher: Searcher, question: str, history: list[Turn]) -> float:
+    """CPU ms of :func:`rag.context.context_prior` for ``question`` over its own top candidates."""
+    idx = searcher.index()
+    hits = retrieve(idx, question, embedder=searcher.embedder, k=DEPTH)
+    text = f"{question} {resolve(question, history).context}"
+    c0 = time.process_time()
+    context_prior(idx, [h.chunk.chunk_id for h in hits], text)
+    return (time.process_time() - c0) * 1000
 
 
 def pass_through() -> dict:
@@ -74,12 +96,14 @@ def pass_through() -> dict:
         sets["CMRC2018 trial"] = [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]
                                   if qa["question"].strip()][:1000]
     for name, qs in sets.items():
-        changed = []
+        changed, context = [], 0
         for prev, q in zip(qs[-1:] + qs[:-1], qs):  # each question after another one, with its "answer"
             r = resolve(q, [Turn(prev, prev)])
+            context += bool(r.context)
             if r.search_question != q:
                 changed.append((q, r.search_question, r.rule))
-        out[name] = {"questions": len(qs), "unchanged": 1 - len(changed) / len(qs), "changed": changed[:10]}
+        out[name] = {"questions": len(qs), "unchanged": 1 - len(changed) / len(qs), "changed": changed[:10],
+                     "context": context / len(qs)}
     return out
 
 
@@ -128,9 +152,17 @@ def main():
              f"| rewrite + answer checks alone (max {cost['rewrite_max']:.2f}) | {cost['rewrite_p50']:.2f} | "
              f"{cost['rewrite_p95']:.2f} |",
              f"| rewrite alone, CPU time (process_time) | {cost['rewrite_cpu_p50']:.2f} | {cost['rewrite_cpu_p95']:.2f} |",
-             f"| **added p95** | | **{cost['in_context_p95'] - cost['alone_p95']:+.1f}** |", "",
-             "| standalone questions, each after another question | questions | left unchanged |", "|---|---|---|"]
-    lines += [f"| {k} | {v['questions']} | {v['unchanged']:.4f} |" for k, v in passing.items()]
+             f"| **added p95** | | **{cost['in_context_p95'] - cost['alone_p95']:+.1f}** |",
+             f"| of these, {cost['context_turns']} turns also searched with the context (rag.context) | "
+             f"{cost['context_in_p50']:.1f} | {cost['context_in_p95']:.1f} |",
+             f"| the same {cost['context_turns']} questions asked alone | {cost['context_alone_p50']:.1f} | "
+             f"{cost['context_alone_p95']:.1f} |",
+             f"| context prior alone, CPU time (process_time) | {cost['prior_cpu_p50']:.2f} | {cost['prior_cpu_p95']:.2f} |",
+             f"| **added p95 on context turns** (ratio p50 {cost['context_in_p50'] / max(cost['context_alone_p50'], 1e-9):.2f}) | | "
+             f"**{cost['context_in_p95'] - cost['context_alone_p95']:+.1f}** |", "",
+             "| standalone questions, each after another question | questions | left unchanged | also searched with context |",
+             "|---|---|---|---|"]
+    lines += [f"| {k} | {v['questions']} | {v['unchanged']:.4f} | {v['context']:.4f} |" for k, v in passing.items()]
     lines += ["", f"| sample_eval.jsonl ({conv['questions']} questions) | answer-hit (quote) | refusal recall |",
               "|---|---|---|"]
     lines += [f"| {k} | {conv[k]['answer_hit_quote']:.4f} | {conv[k]['refusal_recall']:.4f} |"

@@ -41,7 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .answer import is_refusal
-from .followup import check_context, check_focus, check_swap
+from .context import context_words, shown_search, split_shown
+from .followup import check_context, check_focus, check_swap, check_value
 from .mentions import (
     NOUNISH,
     QWORDS,
@@ -92,6 +93,7 @@ class Rewrite:
     slot: str = ""  # for ``ellipsis``: the new thing asked about (南京, 上一年, 全国平均水平)
     antecedent: str = ""  # for ``person``/``it``/``demonstrative``: what the pronoun was read as (王剑锋)
     previous: str = ""  # the previous turn's standalone question (set by :func:`resolve`)
+    context: str = ""  # for ``standalone`` after history: topic words also searched (:mod:`rag.context`)
 
 
 # ------------------------------------------------------------------ lexical resources
@@ -298,19 +300,33 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     if not history:
         return Rewrite(question, question)
     turns = list(history)[-config.max_turns:]
-    prev_q, topic, slot = "", "", ""
+    prev_q, topic, slot, prev_ctx = "", "", "", ""
     for i, t in enumerate(turns):  # rebuild each earlier standalone question in order (cheap)
         tq = normalize(t.question[:config.max_chars])[0].strip()
         if not tq:
             continue
         if t.search_question:
-            prev_q = _strip(normalize(t.search_question[:config.max_chars])[0])
+            shown = normalize(t.search_question[:config.max_chars])[0]
+            prev_q = _strip(split_shown(shown))
+            prev_ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
         else:
             ctx = _contexts(turns[:i], prev_q, config)
-            prev_q = _strip(_rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot).search_question)
+            r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
+            prev_ctx = context_words(f"{prev_q} {prev_ctx}", tq) if r.rule == "standalone" and prev_q else ""
+            prev_q = _strip(r.search_question)
         topic = _it_topic(_strip(tq), prev_q)
         slot = (m.group("x").strip() if (m := _ELLIPSIS.match(_strip(tq))) else "")
-    return _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
+    rw = _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
+    if rw.rule == "standalone" and prev_q and not _own_topic(question):
+        rw = replace(rw, context=context_words(f"{prev_q} {prev_ctx}", question))
+    return rw
+
+
+def _own_topic(question: str) -> bool:
+    """The question names a place, a person or a document of its own, or asks about a person (他) no rule
+    resolved: it is not searched with the context (topic words cannot name the person)."""
+    return bool(_TITLE_BOOK.search(question) or _PERSON_PRON.search(question) or places(pos_tags(question))
+                or persons(question))
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
@@ -344,12 +360,12 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
-    ans = ask(rw.search_question, **kw)
+    ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     t2 = time.perf_counter()
     if history:
         ans = _check(ans, rw, history, config)
     t3 = time.perf_counter()
-    searched = ans.question
+    searched = shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": (t3 - t2) * 1000,
@@ -363,6 +379,8 @@ def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCo
     previous_answer = last.answer[:config.answer_chars * 4]
     if rw.rule == "ellipsis":
         return check_swap(ans, rw.slot, previous_answer, rw.search_question)
+    if rw.context:  # searched with the context: the old sentence again is no answer to a new 多少
+        ans = check_value(ans, _strip(rw.question), rw.previous, previous_answer)
     if rw.rule != "standalone":
         earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
         known = " ".join([rw.previous, rw.antecedent, *earlier])

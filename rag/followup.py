@@ -38,7 +38,7 @@ from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "focus_words", "refuse"]
+__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
 _MARKERS = re.compile(r"\[\d{1,3}\]")
@@ -190,6 +190,28 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
         return refuse(ans)
     cit = replace(moved, n=1)
     return replace(ans, answer=f"{cit.quote}[1]", citations=[cit])
+
+
+# ------------------------------------------------------------------ value
+
+_HOW_MUCH = re.compile(r"多少|几[个家年月天项座所位成倍]?")
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
+
+
+def check_value(ans: Answer, question: str, known: str, previous_answer: str) -> Answer:
+    """A 多少 follow-up answered with the previous answer's sentence again must give a number in the clause
+    that names what it asks (全国平均是多少？ is not answered by “…43%,远高于全国平均水平。”); else refusal."""
+    if not ans.answerable or not ans.citations or not _HOW_MUCH.search(question):
+        return ans
+    prev = _plain(previous_answer)
+    quotes = [search_form(c.quote) for c in ans.citations]
+    if not prev or not all(q.strip() and q in prev for q in quotes):
+        return ans
+    words = focus_words(question, known)
+    clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", q)]
+    if not words or any(_NUMBER.search(c) and any(_covers(c, w) for w in words) for c in clauses):
+        return ans
+    return refuse(ans)
 
 
 # ------------------------------------------------------------------ context

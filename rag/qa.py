@@ -12,6 +12,7 @@ rebuild runs. It owns no other state.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 from .answer import RefusalModel, build_answer, citation_from_hit
 from .batching import QueryBatcher
 from .config import data_dir
+from .context import retrieve_in_context
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
 from .lookup import missing_references
@@ -35,15 +37,21 @@ __all__ = ["Searcher", "ask"]
 
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
-        refusal: RefusalModel | None = None, filters: Filters | None = None) -> Answer:
+        refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "") -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
+    ``context``: a conversation's topic words, which re-rank the question's own candidates
+    (:mod:`rag.context`); the answer and the refusal are still on ``question``.
     """
     t0 = time.perf_counter()
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
-    hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+    if context:  # a conversation's topic words re-rank the question's own candidates (rag.context)
+        hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
+                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+    else:
+        hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
     if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
         ans = Answer(question=q, answer=f"资料中没有找到{'、'.join(missing)}。", answerable=False, citations=[],

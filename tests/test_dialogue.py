@@ -16,10 +16,11 @@ from click.testing import CliRunner
 
 from rag.answer import NOT_FOUND
 from rag.cli import main
+from rag.context import context_prior, fuse_hits, shown_search, split_shown
 from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
-from rag.followup import check_context, check_focus, check_swap
+from rag.followup import check_context, check_focus, check_swap, check_value
 from rag.qa import ask
-from rag.records import Answer, Citation
+from rag.records import Answer, Citation, Hit
 
 # ---------------------------------------------------------------- the rules
 
@@ -360,3 +361,55 @@ def test_a_statute_refusal_in_the_history_is_not_read_as_an_answer():
     for refusal in ("资料中没有找到与该问题直接相关的法律条文。", "资料中没有找到《中华人民共和国劳动合同法》第九百条。"):
         assert _last_answer([Turn("劳动合同法第九百条规定了什么", refusal)], DialogueConfig()) == ""
     assert _last_answer([Turn("q", "温州成立了人工智能局。[1]")], DialogueConfig()) == "温州成立了人工智能局。"
+
+
+# ---------------------------------------------------------------- context as a retrieval signal (rag.context)
+
+RATE = Turn("杭州人工智能企业在城市治理场景的专利转化率是多少？",
+            "另有数据显示,2020—2024年间,杭州人工智能企业在城市治理场景的专利转化率高达43%,远高于全国平均水平。[1]")
+
+
+def test_cue_less_follow_ups_are_searched_with_the_context():
+    rw = resolve("第一梯队是哪几个城市？", [Turn("2021年杭州有多少家人工智能企业？", "…")])
+    assert rw.rule == "standalone" and rw.search_question == "第一梯队是哪几个城市？"
+    assert rw.context == "2021年 杭州 人工智能 企业"
+    assert shown_search("第一梯队是哪几个城市", rw.context) == "第一梯队是哪几个城市（结合上文：2021年 杭州 人工智能 企业）"
+    assert split_shown(shown_search("第一梯队是哪几个城市", rw.context)) == "第一梯队是哪几个城市"
+    # no context: a first turn, a question with a place / person / document of its own, an unresolved 他, a rewrite
+    assert resolve("第一梯队是哪几个城市？", []).context == ""
+    for q in ("温州人工智能局做什么？", "《嘉兴市推动人工智能高质量发展实施方案》提出了什么？", "他在哪个研究院？", "南京呢？"):
+        assert resolve(q, [SUZHOU]).context == "", q
+    # a shown search read back from history: the question part is the previous question, its context carries on
+    later = resolve("都是哪几家企业？", [Turn("第一梯队是哪几个城市？", "x",
+                                          "第一梯队是哪几个城市（结合上文：2021年 杭州 人工智能 企业）")])
+    assert later.previous == "第一梯队是哪几个城市" and "杭州" in later.context
+
+
+def test_context_prior_reorders_only_the_questions_own_candidates(sample_index):
+    hits = [Hit(chunk=c, score=1.0 - i / 10, rank=i + 1) for i, c in enumerate(sample_index.chunks[:4])]
+    last = hits[-1].chunk.chunk_id
+    fused = fuse_hits(hits, {last: 1.0}, k=3, weight=0.5)
+    assert fused[0].chunk.chunk_id == last and [h.rank for h in fused] == [1, 2, 3]
+    assert fuse_hits(hits, {}, k=4, weight=0.5)[0].chunk.chunk_id == hits[0].chunk.chunk_id
+    prior = context_prior(sample_index, [h.chunk.chunk_id for h in hits], "人工智能 杭州 专利转化率")
+    assert set(prior) <= {h.chunk.chunk_id for h in hits} and all(0 <= v <= 1 for v in prior.values())
+
+
+def test_a_how_much_answered_with_the_old_sentence_needs_a_number():
+    text = RATE.answer.removesuffix("[1]")
+    old = _answer(_cit(text, text))
+    assert not check_value(old, "全国平均是多少", RATE.question, RATE.answer).answerable
+    assert check_value(old, "转化率高达多少", "杭州人工智能企业在城市治理场景", RATE.answer).answerable  # 43% in the clause
+    assert check_value(old, "这说明了什么", RATE.question, RATE.answer).answerable  # not a 多少 question
+    assert check_value(old, "全国平均是多少", RATE.question, "另一句话。").answerable  # not the old sentence
+
+
+def test_context_turn_in_a_real_conversation(one, sample_index, embedder):
+    _, follow = _chat(one, ["2020年杭州人工智能生态报告显示了什么？", "这说明了行业热度怎样？"])
+    assert follow.search_question == "这说明了行业热度怎样？（结合上文：2020年 杭州 人工智能 生态 报告）"
+    assert follow.question == "这说明了行业热度怎样？" and follow.answerable and "热度" in follow.answer
+    alone = ask(sample_index, "这说明了行业热度怎样？", embedder=embedder, k=20)
+    with_context = ask(sample_index, "这说明了行业热度怎样？", embedder=embedder, k=20, context="2020年 杭州 人工智能 生态 报告")
+    assert with_context.question == alone.question  # answered and refused on the question as typed
+    _, national = _chat(one, [RATE.question, "全国平均是多少？"])
+    assert national.search_question.endswith("）") and not national.answerable, national.answer
