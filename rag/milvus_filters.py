@@ -12,7 +12,7 @@ it cannot change the expression. This module sends nothing to Milvus.
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Iterable, Sequence
 
 from .filters import DocPredicate
@@ -20,13 +20,20 @@ from .filters import DocPredicate
 __all__ = ["doc_ids_expr", "literal", "predicate_expr", "visible_expr"]
 
 
-def literal(value: str) -> str:
-    """A Milvus string literal for ``value``.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-    >>> literal('a"] or doc_id != "x'), literal("法律")
-    ('"a\\\\"] or doc_id != \\\\"x"', '"法律"')
+
+def literal(value: str) -> str:
+    """A Milvus string literal for ``value``: ``\\`` and ``"`` escaped (Milvus reads no other escapes).
+    A value with a control character cannot be written: ValueError (callers then filter by document id).
+
+    >>> print(literal('a"] or doc_id != "x'), literal("法律"))
+    "a\\"] or doc_id != \\"x" "法律"
     """
-    return json.dumps(str(value), ensure_ascii=False)
+    value = str(value)
+    if _CONTROL.search(value):
+        raise ValueError(f"a control character in {value!r} cannot be written in a Milvus expression")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 NOTHING = "row < 0"  # primary keys are >= 0; Milvus Lite fails on an empty `in []`
@@ -63,17 +70,20 @@ def predicate_expr(p: DocPredicate) -> str:
     return " and ".join(parts)
 
 
+def _not_in(field: str, values: Sequence[str]) -> str:
+    if len(values) == 1:
+        return f"{field} != {literal(values[0])}"
+    return f"{field} not in [{', '.join(literal(v) for v in values)}]"
+
+
 def visible_expr(gen: int, hidden: Sequence[Sequence]) -> str:
     """Rows generation ``gen`` sees: ``born <= gen``, minus each ``[cutoff, doc_ids]`` entry of ``hidden``
-    (those documents' rows written before ``cutoff``).
+    (those documents' rows written before ``cutoff``). Written without ``not``, which Milvus Lite 2.5
+    cannot run.
 
-    >>> visible_expr(3, [[3, ["a"]]])
-    'born <= 3 and not (doc_id == "a" and born < 3)'
+    >>> visible_expr(3, [[3, ["a"]], [2, ["b", "c"]]])
+    'born <= 3 and (doc_id != "a" or born >= 3) and (doc_id not in ["b", "c"] or born >= 2)'
     """
-    expr = f"born <= {int(gen)}"
-    groups = [f"({doc_ids_expr(ids)} and born < {int(cut)})" for cut, ids in hidden if ids]
-    if len(groups) == 1:
-        return f"{expr} and not {groups[0]}"
-    if groups:
-        return f"{expr} and not ({' or '.join(groups)})"
-    return expr
+    parts = [f"born <= {int(gen)}"]
+    parts += [f"({_not_in('doc_id', list(ids))} or born >= {int(cut)})" for cut, ids in hidden if ids]
+    return " and ".join(parts)

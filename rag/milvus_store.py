@@ -41,6 +41,7 @@ tokenise or fuse.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -57,8 +58,8 @@ from .filters import doc_fields, predicate_of
 from .milvus_filters import doc_ids_expr, predicate_expr, visible_expr
 from .records import Chunk, Document
 
-__all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "default_prefix", "drop_unreferenced",
-           "open_stores"]
+__all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "default_prefix", "disconnect",
+           "drop_unreferenced", "open_stores"]
 
 FILE = "milvus.json"
 ROWS_FILE = "rows.npy"
@@ -93,6 +94,21 @@ def connect(uri: str, *, timeout: float = 10.0):
                           "Start it (or fix --milvus-uri / RAG_MILVUS_TOKEN) and try again." + lite) from e
     _CLIENTS[uri] = client
     return client
+
+
+def disconnect(uri: str) -> None:
+    """Close the cached client of ``uri``; for a Milvus Lite file also stop its server, so that another
+    process may open the file."""
+    client = _CLIENTS.pop(uri, None)
+    if client is None:
+        return
+    with contextlib.suppress(Exception):
+        client.close()
+    if "://" not in uri:
+        with contextlib.suppress(Exception):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
 
 
 def _call(uri: str, what: str, fn: Callable, *a, **kw):
@@ -209,8 +225,12 @@ class MilvusVectorStore:
         parts = [p for p in (self.visible(), extra) if p]
         if allowed is not None:
             pred = predicate_of(allowed) if self.schema >= 2 else None
-            if pred is not None:
-                parts.append(predicate_expr(pred))
+            try:
+                expr = predicate_expr(pred) if pred is not None else ""
+            except ValueError:  # a title Milvus cannot quote (control character): by document id instead
+                expr = ""
+            if expr:
+                parts.append(expr)
             else:
                 rows = np.flatnonzero(allowed)
                 docs = sorted(set(self._doc_of_row[rows].tolist())) if len(rows) else []
