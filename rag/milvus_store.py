@@ -45,7 +45,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -54,8 +53,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import IndexError_, StoreUnavailable
-from .filters import doc_fields, predicate_of
+from .filters import predicate_of
 from .milvus_filters import doc_ids_expr, predicate_expr, visible_expr
+from .milvus_schema import K1, SCHEMA, TOKENS, _rows, _tokens, create_collection, index_params, search_params
 from .records import Chunk, Document
 
 __all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect", "default_prefix", "disconnect",
@@ -63,9 +63,7 @@ __all__ = ["MilvusKeywordStore", "MilvusVectorStore", "build_stores", "connect",
 
 FILE = "milvus.json"
 ROWS_FILE = "rows.npy"
-SCHEMA = 2  # 1: no doc_type/title/day/born fields
 BATCH = 500
-K1, B = 1.2, 0.75
 _CLIENTS: dict[str, object] = {}
 
 
@@ -126,62 +124,6 @@ def _failed(uri: str, what: str, e: Exception) -> StoreUnavailable:
                        "Check that it is running; the previous index is unchanged.")
 
 
-_WORD = re.compile(r"\w+")
-# Older collections (no "tokens" key in milvus.json) joined a term's inner spaces with U+2581.
-TOKENS = "w1"
-
-
-def _token(term: str) -> str:
-    """One term as one lower-case ``\\w+`` word, so Milvus's ``whitespace`` analyzer (2.x) and
-    milvus-lite 3.x's ``standard`` one (``\\w+``, lower-cased) both see exactly our terms.
-
-    >>> _token("温州"), _token("a.b"), _token("AI")
-    ('温州', 'ꙮ612e62', 'ꙮ4149')
-    """
-    if _WORD.fullmatch(term) and term == term.lower():
-        return term
-    return "\ua66e" + term.encode("utf-8", "surrogatepass").hex()
-
-
-def _tokens(terms: Sequence[str], scheme: str = TOKENS) -> str:
-    if scheme != TOKENS:
-        return " ".join("\u2581".join(t.split()) for t in terms if t.strip())
-    return " ".join(_token(t) for t in terms if t.strip())
-
-
-def _schema(pm, dim: int, analyzer: str = "whitespace"):
-    DT = pm.DataType
-    s = pm.MilvusClient.create_schema(auto_id=False)
-    s.add_field("row", DT.INT64, is_primary=True)
-    for f, n in (("doc_id", 256), ("date", 64), ("type", 32), ("doc_type", 128), ("title", 4096)):
-        s.add_field(f, DT.VARCHAR, max_length=n)
-    s.add_field("day", DT.INT64)
-    s.add_field("born", DT.INT64)
-    for f in ("terms", "bigrams"):
-        s.add_field(f, DT.VARCHAR, max_length=65535, enable_analyzer=True,
-                    analyzer_params={"tokenizer": analyzer})
-        s.add_field(f"sp_{f}", DT.SPARSE_FLOAT_VECTOR)
-        s.add_function(pm.Function(name=f"bm25_{f}", function_type=pm.FunctionType.BM25,
-                                   input_field_names=[f], output_field_names=[f"sp_{f}"]))
-    s.add_field("vec", DT.FLOAT_VECTOR, dim=dim)
-    return s
-
-
-def _rows(pks: Sequence[int], vectors: np.ndarray, terms, bigrams, chunks: Sequence[Chunk],
-          docs: dict[str, Document], scheme: str = TOKENS, born: int = 0) -> list[dict]:
-    out = []
-    for i, c in enumerate(chunks):
-        d = docs.get(c.doc_id)
-        meta = d.meta if d else {}
-        typ = str(meta.get("type") or (Path(d.path).suffix.lstrip(".").lower() if d and d.path else ""))
-        fields = doc_fields(d) if d else {"doc_type": "", "title": "", "day": 0}
-        out.append({"row": int(pks[i]), "doc_id": c.doc_id, "date": str(meta.get("date", "") or "")[:64],
-                    "type": typ[:32], **fields, "born": born, "terms": _tokens(terms[i], scheme)[:60000],
-                    "bigrams": _tokens(bigrams[i], scheme)[:60000],
-                    "vec": np.asarray(vectors[i], np.float32).tolist()})
-    return out
-
-
 class MilvusVectorStore:
     """Dense side: inner product in one collection, seen through one generation's visibility filter.
 
@@ -198,6 +140,7 @@ class MilvusVectorStore:
         self._doc_of_row = np.asarray(doc_of_row, dtype=object)
         self.pks = None if pks is None else np.asarray(pks, np.int64)
         self._order = None if self.pks is None else np.argsort(self.pks, kind="stable")
+        self.search_params: dict = {}  # e.g. {"params": {"nprobe": 32}} for an IVF_FLAT vector index
 
     def visible(self) -> str:
         """The filter every search of this generation carries ("" for a collection without ``born``)."""
@@ -252,8 +195,6 @@ class MilvusVectorStore:
         rows = self._positions(np.array([h["id"] if "id" in h else h["row"] for h in res], np.int64))
         keep = rows >= 0
         return scores[keep], rows[keep]
-
-    search_params: dict = {}  # e.g. {"params": {"nprobe": 32}} for an IVF_FLAT vector index
 
     def search(self, query, k, *, allowed=None, filter: str | None = None):
         if allowed is not None and not allowed.any():
@@ -382,40 +323,6 @@ def drop_unreferenced(uri: str, prefix: str, home: Path) -> list[str]:
     return dropped
 
 
-def _create_collection(uri: str, client, pm, name: str, dim: int, index_params) -> str:
-    """Create the collection; returns the analyzer used: ``whitespace`` (Milvus, Milvus Lite 2.x) or
-    ``standard`` (milvus-lite 3.x, which has no ``whitespace``; our terms are ``\\w+`` words for both)."""
-    for analyzer in ("whitespace", "standard"):
-        try:
-            client.create_collection(name, schema=_schema(pm, dim, analyzer), index_params=index_params,
-                                     consistency_level="Strong")
-            return analyzer
-        except Exception as e:
-            if analyzer == "whitespace" and "tokenizer" in str(e).lower():
-                continue  # milvus-lite 3.x: "unknown tokenizer type: 'whitespace'"
-            raise _failed(uri, "create a collection", e) from e
-    return "standard"  # not reached: the loop returns or raises
-
-
-def _index_params(client, store: dict):
-    """FLAT (exact) by default; ``store["index"] = {"type": "IVF_FLAT", "nlist": N}`` for an IVF index."""
-    ip = client.prepare_index_params()
-    vi = store.get("index") or {}
-    if vi.get("type", "FLAT") == "FLAT":
-        ip.add_index("vec", index_type="FLAT", metric_type="IP")
-    else:
-        ip.add_index("vec", index_type=vi["type"], metric_type="IP", params={"nlist": int(vi.get("nlist", 1024))})
-    for f in ("sp_terms", "sp_bigrams"):
-        bm25 = {"bm25_k1": K1, "bm25_b": B}  # flat for Milvus; nested too, or milvus-lite 3.x ignores them
-        ip.add_index(f, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=dict(bm25, params=bm25))
-    return ip
-
-
-def _search_params(store: dict) -> dict:
-    vi = store.get("index") or {}
-    return {"params": {"nprobe": int(vi.get("nprobe", 32))}} if vi.get("type", "FLAT") != "FLAT" else {}
-
-
 def build_stores(store: dict, home: Path, vectors: np.ndarray, terms, bigrams, chunks: Sequence[Chunk],
                  docs: dict[str, Document], previous=None
                  ) -> tuple[MilvusVectorStore, MilvusKeywordStore, MilvusKeywordStore]:
@@ -423,13 +330,13 @@ def build_stores(store: dict, home: Path, vectors: np.ndarray, terms, bigrams, c
     collection updated in place when it can be (:func:`rag.milvus_sync.can_update`), else a new one."""
     from . import milvus_sync
 
-    uri, prefix = store["uri"], store.get("prefix") or default_prefix(home)
+    prefix = store.get("prefix") or default_prefix(home)
     if previous is not None and milvus_sync.can_update(previous, store, int(vectors.shape[1])):
         dense = milvus_sync.update_in_place(previous.dense, home, vectors, terms, bigrams, chunks, docs,
                                             previous.chunks, previous.documents)
     else:
         dense = _fresh_collection(store, home, prefix, vectors, terms, bigrams, chunks, docs)
-    dense.search_params = _search_params(store)
+    dense.search_params = search_params(store)
     return (dense, MilvusKeywordStore(dense, "sp_terms", lambda: terms),
             MilvusKeywordStore(dense, "sp_bigrams", lambda: bigrams))
 
@@ -442,7 +349,7 @@ def _fresh_collection(store: dict, home: Path, prefix: str, vectors: np.ndarray,
     drop_unreferenced(uri, prefix, home)
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     dim = int(vectors.shape[1])
-    analyzer = _create_collection(uri, client, pm, name, dim, _index_params(client, store))
+    analyzer = create_collection(uri, client, pm, name, dim, index_params(client, store), _failed)
     dense = MilvusVectorStore(uri, name, dim, [], analyzer=analyzer)
     dense.insert(0, vectors, terms, bigrams, chunks, docs)
     return dense
@@ -465,6 +372,6 @@ def open_stores(path: Path, store: dict, chunks: Sequence[Chunk], terms: Sequenc
                               tokens=info.get("tokens", "v0"), analyzer=info.get("analyzer", "whitespace"),
                               schema=int(info.get("schema", 1)), gen=int(info.get("gen", 0)),
                               hidden=info.get("hidden", ()), pks=pks, prev_gen=int(info.get("prev_gen", 0)))
-    dense.search_params = _search_params(store)
+    dense.search_params = search_params(store)
     return (dense, MilvusKeywordStore(dense, "sp_terms", lambda: terms),
             MilvusKeywordStore(dense, "sp_bigrams", lambda: [char_bigrams(c.text) for c in chunks]))
