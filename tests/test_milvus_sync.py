@@ -117,6 +117,7 @@ def _open_when_free(home, seconds=30):
             time.sleep(0.5)
 
 
+@pytest.mark.slow  # ~40 s: a child process loads the embedder and its own Milvus Lite
 def test_killed_sync_leaves_readers_on_the_old_data_and_the_next_sync_completes(built_home, tmp_path, embedder):
     from rag.milvus_store import disconnect
     from rag.update import update_index
