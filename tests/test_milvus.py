@@ -343,3 +343,26 @@ def test_filter_values_cannot_inject_expressions(tmp_path, embedder):
                     predicate_expr(p)
                 continue
             assert dense.search(v[0], 10, filter=predicate_expr(p))[1].tolist() == [i], (t, p)
+
+
+def test_ivf_index_is_an_option_of_rag_index(milvus_home, tmp_path, embedder):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    home = tmp_path / "h"
+    shutil.copytree(milvus_home, home)
+    r = CliRunner().invoke(main, ["index", "--quiet", "--home", str(home), "--milvus-index", "ivf_flat:1:x",
+                                  str(ROOT / "corpus" / "changsanjiao-ai-2026.md")])
+    assert r.exit_code == 1 and "ivf_flat:NLIST:NPROBE" in r.output and "Traceback" not in r.output, r.output
+    r = CliRunner().invoke(main, ["index", "--quiet", "--json", "--home", str(home), "--milvus-index", "ivf_flat:4:4",
+                                  str(ROOT / "corpus" / "changsanjiao-ai-2026.md")])
+    assert r.exit_code == 0, r.output
+    idx = open_index(home)
+    assert idx.manifest["store"]["index"] == {"type": "IVF_FLAT", "nlist": 4, "nprobe": 4}
+    d = idx.dense
+    assert d._client.describe_index(d.collection, "vec")["index_type"] == "IVF_FLAT"
+    assert d.search_params == {"params": {"nprobe": 4}}
+    local = open_index(milvus_home)  # FLAT; nprobe = nlist makes IVF exact: same ranks
+    q = embedder.embed_queries(["温州人工智能局做什么"])[0]
+    assert d.search(q, 5)[1].tolist() == local.dense.search(q, 5)[1].tolist()
