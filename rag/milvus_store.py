@@ -332,6 +332,7 @@ def build_stores(store: dict, home: Path, vectors: np.ndarray, terms, bigrams, c
 
     prefix = store.get("prefix") or default_prefix(home)
     if previous is not None and milvus_sync.can_update(previous, store, int(vectors.shape[1])):
+        drop_unreferenced(store["uri"], prefix, home)  # e.g. the collection a --rebuild replaced
         dense = milvus_sync.update_in_place(previous.dense, home, vectors, terms, bigrams, chunks, docs,
                                             previous.chunks, previous.documents)
     else:
