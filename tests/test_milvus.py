@@ -363,6 +363,6 @@ def test_ivf_index_is_an_option_of_rag_index(milvus_home, tmp_path, embedder):
     d = idx.dense
     assert d._client.describe_index(d.collection, "vec")["index_type"] == "IVF_FLAT"
     assert d.search_params == {"params": {"nprobe": 4}}
-    local = open_index(milvus_home)  # FLAT; nprobe = nlist makes IVF exact: same ranks
+    local = open_index(milvus_home)  # FLAT; nprobe = nlist (and Lite searches this few rows exactly): same ranks
     q = embedder.embed_queries(["温州人工智能局做什么"])[0]
     assert d.search(q, 5)[1].tolist() == local.dense.search(q, 5)[1].tolist()
