@@ -92,10 +92,14 @@ def main():
 @click.option("--milvus-uri", default=None,
               help="Milvus Lite file (e.g. index/milvus.db) or server http://host:19530 "
                    "(token from $RAG_MILVUS_TOKEN).")
+@click.option("--milvus-index", default=None, metavar="flat|ivf_flat:NLIST:NPROBE",
+              help="Milvus vector index: flat (exact, default) or ivf_flat:NLIST:NPROBE (approximate, faster "
+                   "at ~1M passages; see docs/deploy.md). Changing it rebuilds once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_fail_nicely
-def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, milvus_uri, as_json, quiet):
+def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, milvus_uri, milvus_index, as_json,
+              quiet):
     """Build or update the index from files and folders.
 
     Reads .txt .md .html .pdf .docx; bad files are skipped and listed (on
@@ -114,7 +118,8 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, 
     """
     from .update import update_index
 
-    moved = _switch_store(home, store or "milvus", milvus_uri) if (store or milvus_uri) else None
+    moved = _switch_store(home, store or "milvus", milvus_uri, milvus_index) \
+        if (store or milvus_uri or milvus_index) else None
     if moved:  # rebuild into the new store with the same embedder and chunking (cached vectors reused)
         rebuild, embedder = True, embedder or moved["embedder"]["name"]
         chunk_size = chunk_size or moved["chunker"]["size"]
@@ -143,14 +148,16 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, 
         _echo(f"  skipped: {err}", err=True)
 
 
-def _switch_store(home, kind: str, uri: str | None) -> dict | None:
+def _switch_store(home, kind: str, uri: str | None, index: str | None = None) -> dict | None:
     """Record the store for ``home``; the current manifest when the index lives elsewhere (so:
     rebuild, reusing cached vectors), else None."""
     from .errors import IndexNotFound
     from .index import read_manifest
-    from .store import set_store_config
+    from .store import parse_vector_index, set_store_config, store_config
 
-    cfg = set_store_config(data_dir(home), kind, uri)
+    uri = uri or store_config(data_dir(home)).get("uri")  # --milvus-index alone keeps the recorded URI
+    vi = parse_vector_index(index) if index is not None else store_config(data_dir(home)).get("index")
+    cfg = set_store_config(data_dir(home), kind, uri, vi)
     try:
         built = read_manifest(home).get("store") or {"kind": "local"}
     except IndexNotFound:

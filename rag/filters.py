@@ -19,6 +19,8 @@ This module ranks nothing itself; :mod:`rag.retrieve` calls it.
 
 from __future__ import annotations
 
+import re
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,8 +29,8 @@ from .errors import QueryError
 from .index import Index
 from .statute import DOC_TYPES
 
-__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "FilterError", "Filters", "document_mask", "not_in_force",
-           "prefer_current", "validity"]
+__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "DocPredicate", "FilterError", "Filters", "day_of", "doc_fields",
+           "document_mask", "not_in_force", "predicate_of", "prefer_current", "validity"]
 
 SUPERSEDED_FACTOR = 0.8
 TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation": "司法解释", "rule": "部门规章",
@@ -83,6 +85,60 @@ def _doc_date(meta: dict) -> str:
     return str(meta.get("version") or meta.get("date") or "")
 
 
+_DAY = re.compile(r"\s*(\d{4})(?:[-/.年](\d{1,2}))?(?:[-/.月](\d{1,2}))?")
+DAY_MAX = 99_999_999
+TITLE_MAX = 1000  # longer titles are matched by document id (a store keeps titles up to this length)
+
+
+def day_of(meta: dict) -> int:
+    """A document's date (law version, else ``date``) as a sortable ``YYYYMMDD`` int, missing parts 0;
+    0 when it has none.
+
+    >>> day_of({"version": "2012-12-28"}), day_of({"date": "2020年5月"}), day_of({"date": "2020"}), day_of({})
+    (20121228, 20200500, 20200000, 0)
+    """
+    m = _DAY.match(_doc_date(meta))
+    if not m:
+        return 0
+    y, mo, d = (int(g) if g else 0 for g in m.groups())
+    return y * 10000 + min(mo, 99) * 100 + min(d, 99)
+
+
+def _day_bound(date: str, upper: bool) -> int:
+    """Inclusive bound of a filter date: prefix semantics (``2020-05`` as ``to`` keeps all of May)."""
+    parts = [int(p) for p in date.split("-")]
+    y, mo, d = (parts + [0, 0])[:3]
+    if not upper:
+        return y * 10000 + mo * 100 + d
+    return y * 10000 + (mo * 100 + (d if len(parts) == 3 else 99) if len(parts) > 1 else 9999)
+
+
+def doc_fields(doc) -> dict:
+    """The filterable fields of a document, as a store keeps them per row: ``doc_type``, ``title``, ``day``."""
+    return {"doc_type": str(doc.meta.get("doc_type") or "")[:32], "title": doc.title[:TITLE_MAX],
+            "day": day_of(doc.meta)}
+
+
+@dataclass(frozen=True)
+class DocPredicate:
+    """What a filter keeps, as tests on :func:`doc_fields` (one definition for the local row mask and a
+    store's own filter expression, :mod:`rag.milvus_filters`): ``doc_type`` in ``types``; ``day_lo <= day
+    <= day_hi`` (no date condition when both are 0); ``title`` in ``titles`` / ``doc_id`` in ``doc_ids``
+    (``None``: any)."""
+
+    types: tuple[str, ...] = ()
+    day_lo: int = 0
+    day_hi: int = 0
+    titles: tuple[str, ...] | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+    def keeps(self, doc_id: str, f: dict) -> bool:
+        return ((not self.types or f["doc_type"] in self.types)
+                and (not (self.day_lo or self.day_hi) or self.day_lo <= f["day"] <= self.day_hi)
+                and (self.titles is None or f["title"] in self.titles)
+                and (self.doc_ids is None or doc_id in self.doc_ids))
+
+
 def _matches_law(index: Index, law: str) -> set[str]:
     if law in index.documents:
         return {law}
@@ -95,28 +151,44 @@ def _matches_law(index: Index, law: str) -> set[str]:
     return part
 
 
+def _predicate(index: Index, f: Filters) -> DocPredicate:
+    titles = ids = None
+    if f.law:
+        matched = _matches_law(index, f.law)
+        names = {index.documents[i].title for i in matched}
+        if f.law in index.documents or any(len(t) > TITLE_MAX for t in names):
+            ids = tuple(sorted(matched))
+        else:
+            titles = tuple(sorted(names))
+    lo = _day_bound(f.date_from, False) if f.date_from else (1 if f.date_to else 0)
+    hi = _day_bound(f.date_to, True) if f.date_to else (DAY_MAX if f.date_from else 0)
+    return DocPredicate(tuple(f.types), lo, hi, titles, ids)
+
+
+_PREDICATES: dict[int, tuple[weakref.ref, DocPredicate]] = {}
+
+
+def predicate_of(mask: np.ndarray | None) -> DocPredicate | None:
+    """The predicate :func:`document_mask` made ``mask`` from (``None`` for any other array, e.g. a mask
+    combined with another), so a store can evaluate the filter itself instead of a list of rows."""
+    got = _PREDICATES.get(id(mask)) if mask is not None else None
+    return got[1] if got is not None and got[0]() is mask else None
+
+
 def document_mask(index: Index, filters: Filters | None) -> np.ndarray | None:
     """Boolean row mask of the chunks the filters allow; ``None`` when no filter is set."""
     if filters is None or not filters.active:
         return None
     f = filters if filters._checked else filters.normalised()
-    wanted = _matches_law(index, f.law) if f.law else set(index.documents)
-    keep = set()
-    for doc_id in wanted:
-        meta = index.documents[doc_id].meta
-        if f.types and meta.get("doc_type") not in f.types:
-            continue
-        date = _doc_date(meta)
-        if (f.date_from or f.date_to) and not date:
-            continue
-        if f.date_from and date[:len(f.date_from)] < f.date_from:
-            continue
-        if f.date_to and date[:len(f.date_to)] > f.date_to:
-            continue
-        keep.add(doc_id)
+    pred = _predicate(index, f)
+    fields = index.derived("doc_fields", lambda: {i: doc_fields(d) for i, d in index.documents.items()})
+    keep = {doc_id for doc_id, fd in fields.items() if pred.keeps(doc_id, fd)}
     if not keep:
         raise FilterError("No indexed document matches these filters; widen the type, date or law filter.")
-    return np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks))
+    mask = np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks))
+    key = id(mask)
+    _PREDICATES[key] = (weakref.ref(mask, lambda _r, k=key: _PREDICATES.pop(k, None)), pred)
+    return mask
 
 
 def validity(index: Index) -> dict[str, str]:

@@ -203,14 +203,16 @@ class _Interner:
 
 def build_index(documents: list[Document], *, embedder: Embedder, home: str | Path | None = None,
                 chunk_config: ChunkConfig = ChunkConfig(), progress: bool = True,
-                use_cache: bool = True, lock: bool = True, previous: Index | None = None) -> Index:
+                use_cache: bool = True, lock: bool = True, previous: Index | None = None,
+                in_place: bool = True) -> Index:
     """Chunk, embed and index ``documents`` into a new generation under ``home``.
 
     Duplicate documents (same ``doc_id``) are indexed once. The new generation
     becomes current only when completely written. Chunks whose text also
     occurs in ``previous`` (normally the current generation) take their
     vector and BM25 terms from it. ``lock=False`` means the caller already
-    holds :func:`index_lock`.
+    holds :func:`index_lock`. ``in_place=False`` makes a Milvus store write a new collection rather than
+    update ``previous``'s in place (``rag index --rebuild``).
     """
     home = data_dir(home)
     ctx = index_lock(home) if lock else contextlib.nullcontext()
@@ -251,7 +253,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         store = store_config(home)
         dense, keyword, bigram = _build_stores(
             store, home, vectors if len(vectors) else np.zeros((0, embedder.dim), np.float32), terms,
-            bigrams, chunks, docs)
+            bigrams, chunks, docs, previous if in_place and _same_rows(previous, embedder) else None)
         clock.lap("stores")
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -277,13 +279,21 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram, sentences)
 
 
+def _same_rows(previous: Index | None, embedder: Embedder) -> bool:
+    """Whether ``previous``'s stored rows (vectors, terms) are valid for a build with ``embedder``."""
+    return previous is not None and previous.manifest.get("tokenizer") == TOKENIZER and \
+        previous.manifest.get("embedder", {}).get("fingerprint") == embedder.fingerprint
+
+
 def _build_stores(store: dict, home: Path, vectors: np.ndarray, terms: list[list[str]], bigrams: list[list[str]],
-                  chunks: list[Chunk], docs: dict[str, Document]) -> tuple[VectorStore, KeywordStore, KeywordStore]:
-    """Dense, word-BM25 and bigram-BM25 stores of a new generation, in the backend ``store`` names."""
+                  chunks: list[Chunk], docs: dict[str, Document], previous: Index | None = None
+                  ) -> tuple[VectorStore, KeywordStore, KeywordStore]:
+    """Dense, word-BM25 and bigram-BM25 stores of a new generation, in the backend ``store`` names
+    (a Milvus store may update ``previous``'s collection in place)."""
     if store["kind"] == "milvus":
         from .milvus_store import build_stores
 
-        return build_stores(store, home, vectors, terms, bigrams, chunks, docs)
+        return build_stores(store, home, vectors, terms, bigrams, chunks, docs, previous)
     return FaissStore(vectors), BM25Store(terms), BM25Store(bigrams, directory=BIGRAM_DIR)
 
 

@@ -27,7 +27,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["BM25Store", "FaissStore", "KeywordStore", "STORES", "VectorStore", "set_store_config", "store_config"]
+__all__ = ["BM25Store", "FaissStore", "KeywordStore", "STORES", "VectorStore", "parse_vector_index", "set_store_config",
+           "store_config"]
 
 STORES = ("local", "milvus")
 STORE_FILE = "store.json"
@@ -201,8 +202,26 @@ def store_config(home: Path) -> dict:
     return cfg if isinstance(cfg, dict) and cfg.get("kind") in STORES else {"kind": "local"}
 
 
-def set_store_config(home: Path, kind: str, uri: str | None = None) -> dict:
-    """Record the backend for ``home``; a Milvus Lite file path is made absolute."""
+def parse_vector_index(spec: str | None) -> dict | None:
+    """``flat`` → None (exact search, the default); ``ivf_flat:NLIST:NPROBE`` → an IVF_FLAT index.
+
+    >>> parse_vector_index("ivf_flat:1024:16")
+    {'type': 'IVF_FLAT', 'nlist': 1024, 'nprobe': 16}
+    """
+    from .errors import RagError
+
+    if not spec or spec.strip().lower() == "flat":
+        return None
+    parts = spec.strip().lower().split(":")
+    if parts[0] != "ivf_flat" or len(parts) != 3 or not all(x.isdigit() and int(x) > 0 for x in parts[1:]) \
+            or int(parts[2]) > int(parts[1]):
+        raise RagError(f"--milvus-index takes flat or ivf_flat:NLIST:NPROBE (NPROBE <= NLIST), not {spec!r}.")
+    return {"type": "IVF_FLAT", "nlist": int(parts[1]), "nprobe": int(parts[2])}
+
+
+def set_store_config(home: Path, kind: str, uri: str | None = None, index: dict | None = None) -> dict:
+    """Record the backend for ``home``; a Milvus Lite file path is made absolute. ``index``: the Milvus
+    vector index (:func:`parse_vector_index`; None = FLAT)."""
     from .errors import RagError
 
     if kind not in STORES:
@@ -213,6 +232,8 @@ def set_store_config(home: Path, kind: str, uri: str | None = None) -> dict:
             raise RagError("--store milvus needs --milvus-uri: a file for Milvus Lite (e.g. index/milvus.db) "
                            "or http://host:19530 for a server.")
         cfg["uri"] = uri if "://" in uri else str(Path(uri).resolve())
+        if index:
+            cfg["index"] = index
     Path(home).mkdir(parents=True, exist_ok=True)
     (Path(home) / STORE_FILE).write_text(json.dumps(cfg), encoding="utf-8")
     return cfg

@@ -138,7 +138,7 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
                            + (f" Skipped: {skipped}" if skipped else ""))
         if added or updated or removed or fresh:
             idx = build_index(list(kept.values()), embedder=embedder, home=home, chunk_config=chunk_config,
-                              progress=progress, lock=False, previous=old)
+                              progress=progress, lock=False, previous=old, in_place=not rebuild)
         else:
             idx = old
     return {

@@ -272,3 +272,97 @@ def test_unreachable_at_start_is_one_line_in_the_cli(milvus_home, tmp_path):
     r = CliRunner().invoke(main, ["ask", "--home", str(home), "温州人工智能局做什么"])
     assert r.exit_code == 1 and "Cannot reach Milvus at http://127.0.0.1:9/" in r.output, r.output
     assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def law_milvus(law_home, tmp_path_factory, embedder):
+    """The law index (types, versions, dates) moved onto its own Milvus Lite file (vectors reused)."""
+    from rag.index import build_index
+    from rag.store import set_store_config
+
+    home = tmp_path_factory.mktemp("law-milvus") / "home"
+    shutil.copytree(law_home, home)
+    local = open_index(home)
+    set_store_config(home, "milvus", str(home.parent / "law.db"))
+    build_index(list(local.documents.values()), embedder=embedder, home=home, previous=local, progress=False,
+                lock=True, in_place=False)
+    return home
+
+
+LAW_FILTERS = [dict(types=("法律",)), dict(types=("regulation",)), dict(date_from="2010"),
+               dict(date_to="2008-12"), dict(date_from="2008-09", date_to="2012-12-28"), dict(law="劳动合同法"),
+               dict(law="中华人民共和国示范休假法"), dict(types=("law",), date_from="2015", prefer_current=False)]
+LAW_QUESTIONS = ["劳动合同应当具备哪些条款", "带薪年休假有多少天", "自然人的民事权利能力"]
+
+
+def test_filters_run_inside_milvus_and_match_the_local_store(law_home, law_milvus, embedder):
+    from rag.filters import Filters, document_mask
+
+    local, milvus = open_index(law_home), open_index(law_milvus)
+    assert json.loads((milvus.path / "milvus.json").read_text())["schema"] == 2
+    found = 0
+    for kw in LAW_FILTERS:
+        f = Filters(**kw)
+        expr = milvus.dense.filter_for(document_mask(milvus, f))
+        assert "doc_id" not in expr and ("doc_type" in expr or "day" in expr or "title" in expr), (kw, expr)
+        for q in LAW_QUESTIONS:
+            for mode in ("hybrid", "dense", "bm25"):
+                a = retrieve(local, q, embedder=embedder, k=5, mode=mode, filters=f)
+                b = retrieve(milvus, q, embedder=embedder, k=5, mode=mode, filters=f)
+                assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (kw, q, mode)
+                assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-3, atol=1e-4), (kw, q, mode)
+                assert all(document_mask(local, f)[local.chunks.index(h.chunk)] for h in a)
+                found += bool(b) and mode != "bm25"
+    assert found == len(LAW_FILTERS) * len(LAW_QUESTIONS) * 2  # dense and hybrid always find something
+    # a filter combined with --doc falls back to the document list, with the same result
+    doc = next(i for i, d in local.documents.items() if d.meta.get("doc_type") == "法律")
+    f = Filters(types=("法律",))
+    a = retrieve(local, LAW_QUESTIONS[0], embedder=embedder, k=3, doc_ids=[doc], filters=f)
+    b = retrieve(milvus, LAW_QUESTIONS[0], embedder=embedder, k=3, doc_ids=[doc], filters=f)
+    assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b] and {h.chunk.doc_id for h in b} == {doc}
+
+
+def test_filter_values_cannot_inject_expressions(tmp_path, embedder):
+    """Titles and types reach Milvus only as escaped string literals."""
+    from rag.filters import DocPredicate
+    from rag.milvus_filters import predicate_expr
+    from rag.milvus_store import build_stores
+    from rag.records import Chunk, Document
+
+    nasty = ['a"] or row >= 0 or title in ["', 'back\\slash" or "1" == "1', "新\n行"]
+    docs = {f"d{i}": Document(doc_id=f"d{i}", title=t, text="x", path="", meta={"doc_type": t[:5], "date": "2020"})
+            for i, t in enumerate(nasty + ["普通"])}
+    chunks = [Chunk(chunk_id=f"{d}-0", doc_id=d, text="x", start=0, end=1) for d in docs]
+    v = embedder.embed_passages(["合同"] * len(chunks))
+    dense = build_stores({"kind": "milvus", "uri": str(tmp_path / "n.db")}, tmp_path, v, [["合同"]] * len(chunks),
+                         [["合同"]] * len(chunks), chunks, docs)[0]
+    for i, t in enumerate(nasty):
+        for p in (DocPredicate(titles=(t,)), DocPredicate(types=(t[:5],))):
+            if "\n" in t:  # Milvus reads no escapes but \\ and \": refused, the caller filters by id
+                with pytest.raises(ValueError):
+                    predicate_expr(p)
+                continue
+            assert dense.search(v[0], 10, filter=predicate_expr(p))[1].tolist() == [i], (t, p)
+
+
+def test_ivf_index_is_an_option_of_rag_index(milvus_home, tmp_path, embedder):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    home = tmp_path / "h"
+    shutil.copytree(milvus_home, home)
+    r = CliRunner().invoke(main, ["index", "--quiet", "--home", str(home), "--milvus-index", "ivf_flat:1:x",
+                                  str(ROOT / "corpus" / "changsanjiao-ai-2026.md")])
+    assert r.exit_code == 1 and "ivf_flat:NLIST:NPROBE" in r.output and "Traceback" not in r.output, r.output
+    r = CliRunner().invoke(main, ["index", "--quiet", "--json", "--home", str(home), "--milvus-index", "ivf_flat:4:4",
+                                  str(ROOT / "corpus" / "changsanjiao-ai-2026.md")])
+    assert r.exit_code == 0, r.output
+    idx = open_index(home)
+    assert idx.manifest["store"]["index"] == {"type": "IVF_FLAT", "nlist": 4, "nprobe": 4}
+    d = idx.dense
+    assert d._client.describe_index(d.collection, "vec")["index_type"] == "IVF_FLAT"
+    assert d.search_params == {"params": {"nprobe": 4}}
+    local = open_index(milvus_home)  # FLAT; nprobe = nlist (and Lite searches this few rows exactly): same ranks
+    q = embedder.embed_queries(["温州人工智能局做什么"])[0]
+    assert d.search(q, 5)[1].tolist() == local.dense.search(q, 5)[1].tolist()
