@@ -101,7 +101,8 @@ class AskResponse(BaseModel):
     suggestions: list[Citation]
     timings_ms: dict[str, float]
     search_question: str = Field(description="The standalone question that was searched (= question unless a "
-                                             "follow-up was rewritten from the history).")
+                                             "follow-up was rewritten from the history; a follow-up searched as "
+                                             "typed with the conversation's topic words ends in （结合上文：…）).")
 
 
 class ChatMessage(BaseModel):
