@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stard_env import load_env, question_vectors  # noqa: E402
+from stard_split import components  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "rag" / "data" / "statute_lexicon.json"
 MIN_COUNT, MIN_LIFT, TOP, ALPHA = 2, 3.0, 6, 0.1
@@ -155,21 +156,7 @@ def halves(recs, golds) -> list[int]:
     with a common second article straddle the halves, and the cross-fitted numbers came out
     optimistic for the adapter.
     """
-    parent = list(range(len(recs)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-    owner: dict[int, int] = {}
-    for i, g in enumerate(golds):
-        for r in g:
-            if r in owner:
-                parent[find(i)] = find(owner[r])
-            else:
-                owner[r] = i
-    roots = [find(i) for i in range(len(recs))]
+    roots = components(golds)
     first = {}
     for i, r in enumerate(roots):
         first.setdefault(r, recs[i]["query_id"])

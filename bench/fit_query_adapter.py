@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stard_split import components  # noqa: E402
 
 KS = (1, 5, 10)
 
@@ -47,25 +48,6 @@ class FitConfig:
     hard: int = 100
     shared: int = 2048
     seed: int = 0
-
-
-def components(golds: list[set[int]]) -> list[int]:
-    """Union-find root per question: questions sharing a gold article (corpus row) are one group."""
-    parent = list(range(len(golds)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-    owner: dict[int, int] = {}
-    for i, g in enumerate(golds):
-        for r in g:
-            if r in owner:
-                parent[find(i)] = find(owner[r])
-            else:
-                owner[r] = i
-    return [find(i) for i in range(len(golds))]
 
 
 def group_folds(recs: list[dict], golds: list[set[int]], k: int = 4, salt: str = "h3-adapter") -> list[int]:

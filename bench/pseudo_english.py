@@ -11,7 +11,6 @@ and measured on hand-written English questions (``bench/english_eval.py``), neve
 from __future__ import annotations
 
 import functools
-import gzip
 import re
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.gloss import _data_file  # noqa: E402
+from rag.gloss import _data_file, cedict_entries  # noqa: E402
 
 _WH = {"谁": "who", "哪位": "who", "哪里": "where", "在哪里": "where", "哪儿": "where", "在哪": "where",
        "多少": "how many", "几": "how many", "什么时候": "when", "何时": "when", "哪一年": "which year",
@@ -34,27 +33,19 @@ def _zh_en() -> dict[str, str]:
     """Simplified headword → first usable English sense; proper nouns → their toneless pinyin, capitalised."""
     common: dict[str, str] = {}
     names: dict[str, str] = {}
-    with gzip.open(_data_file(), "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            head, _, rest = line.partition(" [")
-            parts = head.split(" ")
-            if len(parts) != 2 or "] /" not in rest:
-                continue
-            pinyin, _, defs = rest.partition("] /")
-            if pinyin[:1].isupper():
-                if "surname" not in defs.lower()[:12]:
-                    names.setdefault(parts[1], re.sub(r"[^a-z]", "", pinyin.lower()).capitalize())
-                continue
-            if parts[1] in common:
-                continue
-            for sense in defs.rstrip("/\n").split("/"):
-                s = _PAREN.sub("", sense.split(";")[0]).strip()
-                s = re.sub(r"^to ", "", s)
-                if s and not s.lower().startswith(_SKIP) and re.fullmatch(r"[A-Za-z][A-Za-z' \-]*", s):
-                    common[parts[1]] = s
-                    break
+    for simp, pinyin, defs in cedict_entries(_data_file()):
+        if pinyin[:1].isupper():
+            if "surname" not in defs.lower()[:12]:
+                names.setdefault(simp, re.sub(r"[^a-z]", "", pinyin.lower()).capitalize())
+            continue
+        if simp in common:
+            continue
+        for sense in defs.rstrip("/\n").split("/"):
+            s = _PAREN.sub("", sense.split(";")[0]).strip()
+            s = re.sub(r"^to ", "", s)
+            if s and not s.lower().startswith(_SKIP) and re.fullmatch(r"[A-Za-z][A-Za-z' \-]*", s):
+                common[simp] = s
+                break
     out = dict(names)
     out.update(common)  # a word that is also a common noun is translated, not spelled
     for w, n in names.items():

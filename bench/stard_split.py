@@ -38,3 +38,22 @@ def load_split(path: str | Path = DEFAULT) -> tuple[list[dict], list[dict]]:
 if __name__ == "__main__":
     t, r = load_split()
     print(f"tune {len(t)} questions, report {len(r)} questions")
+
+
+def components(golds: list[set[int]]) -> list[int]:
+    """Union-find root per question: questions sharing a gold article (corpus row) are one group."""
+    parent = list(range(len(golds)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    owner: dict[int, int] = {}
+    for i, g in enumerate(golds):
+        for r in g:
+            if r in owner:
+                parent[find(i)] = find(owner[r])
+            else:
+                owner[r] = i
+    return [find(i) for i in range(len(golds))]

@@ -29,8 +29,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["Gloss", "available", "gloss", "warm"]
+__all__ = ["Gloss", "available", "cedict_entries", "gloss", "warm"]
 
 _WH = [  # (English question phrase, Chinese question word); longer first
     ("how many", "多少"), ("how much", "多少"), ("how long", "多久"), ("how old", "多大"), ("what year", "哪一年"),
@@ -87,6 +88,21 @@ def _sense_keys(sense: str) -> list[str]:
     return keys
 
 
+
+def cedict_entries(path: Path) -> Iterator[tuple[str, str, str]]:
+    """``(simplified, pinyin, "/"-separated senses)`` for each entry of a gzipped CC-CEDICT file."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" [")
+            parts = head.split(" ")
+            if len(parts) != 2 or "] /" not in rest:
+                continue
+            pinyin, _, defs = rest.partition("] /")
+            yield parts[1], pinyin, defs
+
+
 @functools.lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(English key → simplified headwords, first senses first; toneless pinyin of a name → headwords)."""
@@ -95,22 +111,13 @@ def _dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     by_py: dict[str, list[str]] = defaultdict(list)
     if path is None:
         return {}, {}
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            head, _, rest = line.partition(" [")
-            parts = head.split(" ")
-            if len(parts) != 2 or "]" not in rest:
-                continue
-            simp = parts[1]
-            pinyin, _, defs = rest.partition("] /")
-            if pinyin[:1].isupper() and len(simp) >= 2:  # a name: Wen1 zhou1 → wenzhou
-                by_py[re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "v"))].append(simp)
-            for i, sense in enumerate(defs.rstrip("/\n").split("/")):
-                for part in sense.split(";"):
-                    for k in _sense_keys(part.strip()):
-                        by_en[k].append((i, simp))
+    for simp, pinyin, defs in cedict_entries(path):
+        if pinyin[:1].isupper() and len(simp) >= 2:  # a name: Wen1 zhou1 → wenzhou
+            by_py[re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "v"))].append(simp)
+        for i, sense in enumerate(defs.rstrip("/\n").split("/")):
+            for part in sense.split(";"):
+                for k in _sense_keys(part.strip()):
+                    by_en[k].append((i, simp))
     freq = _freq()
 
     def rank(x: tuple[int, str]) -> float:  # common words first; a later sense of a word counts less

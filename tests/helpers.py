@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 
 class CountingEmbedder:
@@ -44,3 +45,18 @@ def gradio_call(client, fn_index: int, data: list, session: str, *, timeout: flo
                 if msg.get("msg") in ("process_completed", "unexpected_error"):
                     return msg
     return {}
+
+
+def open_when_free(home, seconds: float = 30):
+    """open_index, waiting while a killed child's Milvus Lite server still holds the file."""
+    from rag.errors import IndexError_
+    from rag.index import open_index
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return open_index(home)
+        except IndexError_ as e:
+            if "opened by one process" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

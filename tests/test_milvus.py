@@ -20,11 +20,10 @@ import pytest
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install 'rag-zh[milvus]'")
 
-from rag.errors import IndexError_  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.retrieve import retrieve  # noqa: E402
 
-from .helpers import stop_process  # noqa: E402
+from .helpers import open_when_free, stop_process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["温州人工智能局做什么", "溫州人工智慧局做什麼?", "合肥的产业基金", "长三角城市如何发展人工智能产业",
@@ -127,17 +126,6 @@ os.kill(os.getpid(), signal.SIGKILL)   # dies after filling a second collection,
 """
 
 
-def _open_when_free(home, seconds=30):
-    """open_index, waiting while the killed child's Milvus Lite server still holds the file."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return open_index(home)
-        except IndexError_ as e:
-            if "opened by one process" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
 
 def test_killed_indexer_leaves_the_old_index_and_its_collection_is_dropped(built_home, tmp_path, embedder):
     from rag.milvus_store import connect, default_prefix
@@ -150,7 +138,7 @@ def test_killed_indexer_leaves_the_old_index_and_its_collection_is_dropped(built
     p = subprocess.run([sys.executable, "-c", _KILLED_BUILD, str(home), str(db)], env=env, capture_output=True,
                        text=True, timeout=180)
     assert p.returncode == -signal.SIGKILL and p.stdout.startswith("gen-"), p.stderr[-2000:]
-    idx = _open_when_free(home)  # the generation published before the kill, on Milvus
+    idx = open_when_free(home)  # the generation published before the kill, on Milvus
     assert idx.path.name == p.stdout.strip() and idx.manifest["store"]["kind"] == "milvus"
     assert len(idx.dense) == len(idx.chunks)
     assert retrieve(idx, "温州人工智能局做什么", embedder=embedder, k=1)[0].chunk.text

@@ -11,16 +11,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install 'rag-zh[milvus]'")
 
-from rag.errors import IndexError_  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.retrieve import retrieve  # noqa: E402
+
+from .helpers import open_when_free  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "changsanjiao-ai-2026.md"
@@ -105,17 +105,6 @@ update_index([sample, src], home=home, sync=True, progress=False)
 """
 
 
-def _open_when_free(home, seconds=30):
-    """open_index, waiting while the killed child's Milvus Lite server still holds the file."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return open_index(home)
-        except IndexError_ as e:
-            if "opened by one process" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
 
 @pytest.mark.slow  # ~40 s: a child process loads the embedder and its own Milvus Lite
 def test_killed_sync_leaves_readers_on_the_old_data_and_the_next_sync_completes(built_home, tmp_path, embedder):
@@ -134,7 +123,7 @@ def test_killed_sync_leaves_readers_on_the_old_data_and_the_next_sync_completes(
     p = subprocess.run([sys.executable, "-c", _KILLED_SYNC, str(home), str(SAMPLE), str(src)], env=env,
                        capture_output=True, text=True, timeout=240)
     assert p.returncode == -signal.SIGKILL and p.stdout.startswith("inserted"), p.stderr[-2000:]
-    idx = _open_when_free(home)
+    idx = open_when_free(home)
     assert idx.path == before.path and len(idx.dense) == len(idx.chunks)  # the old generation, whole
     assert _count(idx, "born > 1") == 1  # the killed sync's row is in Milvus, invisible to readers
     assert "量子计算中心" in _docs_found(idx, embedder, "南京的量子计算中心研究什么")  # not yet removed
