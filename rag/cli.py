@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, eval, serve, docs, rm.
+"""The ``rag`` command line: index, ask, chat, eval, serve, docs, rm (``users``: :mod:`rag.cli_users`).
 
 Human-readable output by default, ``--json`` for scripts. Library errors
 (:mod:`rag.errors`) become one-line messages and exit code 1 (2 for usage
@@ -10,55 +10,17 @@ or arguments are printed as ``?``).
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
 
 import click
 
+from .cli_common import _echo, _echo_json, _fail_nicely, _safe, home_option, k_option, mode_option
+from .cli_users import users_group
 from .config import ChunkConfig, data_dir
-from .errors import RagError
 
 __all__ = ["main"]
-
-
-def _safe(text: str) -> str:
-    """``text`` with lone surrogates (which no encoder accepts) replaced by ``?``.
-
-    >>> _safe("温州\\ud800局")
-    '温州?局'
-    """
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _echo(text: str = "", *, err: bool = False) -> None:
-    click.echo(_safe(text), err=err)
-
-
-def _fail_nicely(fn):
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except RagError as e:
-            raise click.ClickException(_safe(str(e))) from e
-        except OSError as e:  # e.g. an unwritable --home: say which file and why, no traceback
-            where = f" ({e.filename})" if e.filename else ""
-            raise click.ClickException(_safe(f"{e.strerror or e}{where}.")) from e
-    return wrapper
-
-
-def _echo_json(obj) -> None:
-    _echo(json.dumps(obj, ensure_ascii=False, indent=2))
-
-
-k_option = click.option("-k", "--top-k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
-                        help="Passages to retrieve.")
-mode_option = click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid",
-                           show_default=True)
-home_option = click.option("--home", type=click.Path(file_okay=False), default=None,
-                           help="Index/data directory (default: $RAG_HOME or ./index).")
 
 
 @click.group()
@@ -417,65 +379,7 @@ def _loopback(host: str) -> bool:
         return False
 
 
-@main.group("users")
-def users_group():
-    """Staff users who may upload and delete documents (stored in <data dir>/users.json).
-
-    \b
-      rag users add alice            # asks for the password twice
-      echo "$PW" | rag users add bob --password-stdin
-      rag users list
-      rag users remove bob
-    """
-
-
-@users_group.command("add")
-@home_option
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-@_fail_nicely
-def users_add(home, name, password_stdin):
-    """Add a staff user, or set a new password for one."""
-    from .auth import UserStore, users_file
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = UserStore(users_file(home))
-    existed = store.exists(name)
-    store.add(name, password)
-    _echo(f"{'Updated' if existed else 'Added'} staff user {name} in {store.path}.")
-
-
-@users_group.command("remove")
-@home_option
-@click.argument("name")
-@_fail_nicely
-def users_remove(home, name):
-    """Remove a staff user (their open sessions end at once)."""
-    from .auth import UserStore, users_file
-
-    UserStore(users_file(home)).remove(name)
-    _echo(f"Removed staff user {name}.")
-
-
-@users_group.command("list")
-@home_option
-@click.option("--json", "as_json", is_flag=True)
-@_fail_nicely
-def users_list(home, as_json):
-    """List staff users (names and dates; never hashes)."""
-    from .auth import UserStore, users_file
-
-    users = UserStore(users_file(home)).names()
-    if as_json:
-        _echo_json(users)
-    else:
-        for u in users:
-            _echo(f"{u['name']}\t{u['role']}\t{u['created']}")
-        if not users:
-            _echo("No staff users. Add one with `rag users add NAME`.")
+main.add_command(users_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
