@@ -38,19 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_milvus_scale import _base, _children, _hwm, _pcts, corpus_blocks  # noqa: E402
+from bench_milvus_scale import _base, _children, _hwm, _milvus_rows, _pcts, corpus_blocks  # noqa: E402
 
 SIGMA = 0.03
-
-
-def _docs(docs, types, dates):
-    from rag.records import Chunk, Document
-
-    chunks = [Chunk(chunk_id=f"c{i}", doc_id=d, text="", start=0, end=0) for i, d in enumerate(docs)]
-    meta = {}
-    for d, t, y in zip(docs, types, dates):
-        meta.setdefault(d, Document(doc_id=d, title=d, text="", path="", meta={"doc_type": t, "date": y}))
-    return chunks, meta
 
 
 def build(n: int, db: Path) -> dict:
@@ -63,7 +53,7 @@ def build(n: int, db: Path) -> dict:
     dense, insert_s, meta_rows = None, 0.0, {}
     for start, (texts, vectors, terms, docs, types, dates) in corpus_blocks(n):
         bigrams = [char_bigrams(t) for t in texts]
-        chunks, meta = _docs(docs, types, dates)
+        chunks, meta = _milvus_rows(docs, types, dates, type_key="doc_type")
         for d in meta.values():
             meta_rows.setdefault(d.doc_id, [d.meta["doc_type"], int(d.meta["date"])])
         t0 = time.perf_counter()

@@ -191,13 +191,14 @@ def _time_queries(qs, dense_fn, bm25_fn, hybrid_fn) -> dict:
     return out
 
 
-def _milvus_rows(docs, types, dates):
+def _milvus_rows(docs, types, dates, type_key: str = "type"):
+    """Chunks and documents of one corpus block as the Milvus store reads them (the category under ``type_key``)."""
     from rag.records import Chunk, Document
 
     chunks = [Chunk(chunk_id=f"c{i}", doc_id=d, text="", start=0, end=0) for i, d in enumerate(docs)]
     meta = {}
     for d, t, y in zip(docs, types, dates):
-        meta.setdefault(d, Document(doc_id=d, title=d, text="", path="", meta={"type": t, "date": y}))
+        meta.setdefault(d, Document(doc_id=d, title=d, text="", path="", meta={type_key: t, "date": y}))
     return chunks, meta
 
 

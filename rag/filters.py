@@ -20,7 +20,6 @@ This module ranks nothing itself; :mod:`rag.retrieve` calls it.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,8 +28,8 @@ from .errors import QueryError
 from .index import Index
 from .statute import DOC_TYPES
 
-__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "DocPredicate", "FilterError", "Filters", "day_of", "doc_fields",
-           "document_mask", "not_in_force", "predicate_of", "prefer_current", "validity"]
+__all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "DocPredicate", "FilterError", "Filters", "RowMask", "day_of",
+           "doc_fields", "document_mask", "not_in_force", "predicate_of", "prefer_current", "validity"]
 
 SUPERSEDED_FACTOR = 0.8
 TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation": "司法解释", "rule": "部门规章",
@@ -165,14 +164,18 @@ def _predicate(index: Index, f: Filters) -> DocPredicate:
     return DocPredicate(tuple(f.types), lo, hi, titles, ids)
 
 
-_PREDICATES: dict[int, tuple[weakref.ref, DocPredicate]] = {}
+class RowMask(np.ndarray):
+    """A boolean row mask that remembers the :class:`DocPredicate` :func:`document_mask` made it from, so a
+    store can evaluate the filter itself instead of a list of rows. Arrays computed from it (``a & mask``,
+    views) are masks too but carry no predicate: only the mask as made stands for the filter."""
+
+    predicate: DocPredicate | None = None
 
 
 def predicate_of(mask: np.ndarray | None) -> DocPredicate | None:
     """The predicate :func:`document_mask` made ``mask`` from (``None`` for any other array, e.g. a mask
-    combined with another), so a store can evaluate the filter itself instead of a list of rows."""
-    got = _PREDICATES.get(id(mask)) if mask is not None else None
-    return got[1] if got is not None and got[0]() is mask else None
+    combined with another)."""
+    return getattr(mask, "predicate", None)
 
 
 def document_mask(index: Index, filters: Filters | None) -> np.ndarray | None:
@@ -185,9 +188,8 @@ def document_mask(index: Index, filters: Filters | None) -> np.ndarray | None:
     keep = {doc_id for doc_id, fd in fields.items() if pred.keeps(doc_id, fd)}
     if not keep:
         raise FilterError("No indexed document matches these filters; widen the type, date or law filter.")
-    mask = np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks))
-    key = id(mask)
-    _PREDICATES[key] = (weakref.ref(mask, lambda _r, k=key: _PREDICATES.pop(k, None)), pred)
+    mask = np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks)).view(RowMask)
+    mask.predicate = pred
     return mask
 
 
