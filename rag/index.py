@@ -19,8 +19,9 @@ Layout of the data directory (``RAG_HOME``, default ``./index``)::
       .lock                   one writer at a time (flock; released if the holder dies)
 
 A build writes a new generation into ``.tmp-*`` beside the old one, fsyncs
-it, renames it to ``gen-*`` and only then points ``CURRENT`` at it, so a
-crash (even SIGKILL) at any moment leaves the previous index loadable. What
+it, renames it to ``gen-*`` and only then points ``CURRENT`` at it
+(:mod:`rag.generation`), so a crash (even SIGKILL) at any moment leaves the
+previous index loadable. What
 a dead writer leaves behind (``.tmp-*``, unpublished ``gen-*``,
 ``.CURRENT.*``) is removed by the next writer; embeddings it computed are
 already in the cache (written one batch at a time) and are not recomputed.
@@ -40,17 +41,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import fcntl
-import hashlib
-import json
-import os
-import shutil
 import sqlite3
 import time
-import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -59,13 +55,29 @@ from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
 from .embed_cache import EmbeddingCache, embed_with_cache
-from .errors import IndexCorrupt, IndexError_, IndexLocked, IndexMismatch, IndexNotFound
+from .errors import IndexCorrupt, IndexError_, IndexMismatch
+from .generation import (
+    collect_garbage,
+    current_generation,
+    index_lock,
+    manifest_at,
+    publish,
+    read_jsonl,
+    read_manifest,
+    sha256_file,
+    write_jsonl,
+)
 from .records import Chunk, Document
-from .sentvec import SENTVEC_FILES, SentenceVectors, build_sentence_vectors, known_sentence_vectors
+from .sentvec import (
+    SENTVEC_FILES,
+    SentenceVectors,
+    build_sentence_vectors,
+    known_sentence_vectors,
+)
 from .store import BM25Store, FaissStore, KeywordStore, VectorStore, store_config
 from .tokenize import char_bigrams, tokenize
 
-__all__ = ["FORMAT_VERSION", "Index", "build_index", "index_lock", "open_index", "read_manifest"]
+__all__ = ["FORMAT_VERSION", "Index", "build_index", "current_generation", "index_lock", "open_index", "read_manifest"]
 
 FORMAT_VERSION = 2
 T = TypeVar("T")
@@ -105,67 +117,6 @@ class Index:
         for i, c in enumerate(self.chunks):
             out.setdefault(c.doc_id, []).append(i)
         return {k: np.array(v) for k, v in out.items()}
-
-
-# ------------------------------------------------------------------ helpers
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_tree(root: Path) -> None:
-    for p in sorted(root.rglob("*"), reverse=True):
-        with contextlib.suppress(OSError):
-            fd = os.open(p, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    with open(path, "wb") as f:
-        for r in rows:
-            try:
-                line = json.dumps(r, ensure_ascii=False).encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates (undecodable file names): escape them
-                line = json.dumps(r).encode("ascii")
-            f.write(line + b"\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-@contextlib.contextmanager
-def index_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
-    """Hold the single-writer lock of ``home`` (an flock: freed if the holder dies)."""
-    home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError as e:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            raise IndexLocked(f"Another process (pid {holder or '?'}) is writing the index at {home}. "
-                              "Wait for it to finish, then run the command again.") from e
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 # ------------------------------------------------------------------ build
@@ -217,7 +168,7 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
     home = data_dir(home)
     ctx = index_lock(home) if lock else contextlib.nullcontext()
     with ctx:
-        _collect_garbage(home)  # we are the only writer: anything half-written is a dead writer's
+        collect_garbage(home)  # we are the only writer: anything half-written is a dead writer's
         docs: dict[str, Document] = {}
         for d in documents:
             docs.setdefault(d.doc_id, d)
@@ -311,103 +262,18 @@ def _load_stores(path: Path, manifest: dict, chunks: list[Chunk], terms: list[li
 def _write_generation(home: Path, manifest: dict, docs: dict[str, Document], chunks: list[Chunk],
                       terms: list[list[str]], dense: VectorStore, keyword: KeywordStore,
                       bigram: KeywordStore, sentences: SentenceVectors | None = None) -> Path:
-    tmp = home / f".tmp-{uuid.uuid4().hex[:8]}"
-    cur = home / "CURRENT"
-    previous = cur.read_text().strip() if cur.exists() else ""
-    try:
-        tmp.mkdir(parents=True)
-        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs.values()))
-        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-        _write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
-        files = (["documents.jsonl", "chunks.jsonl", "terms.jsonl"]
-                 + dense.save(tmp) + keyword.save(tmp) + bigram.save(tmp)
-                 + (sentences.save(tmp) if sentences is not None else []))
-        manifest = dict(manifest, files={f: _sha256(tmp / f) for f in sorted(files)})
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _fsync_tree(tmp)
-        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        final = home / name
-        os.rename(tmp, final)
-        cur_tmp = home / f".CURRENT.{uuid.uuid4().hex[:8]}"
-        try:
-            with open(cur_tmp, "w") as f:
-                f.write(name + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(cur_tmp, cur)
-        except BaseException:
-            shutil.rmtree(final, ignore_errors=True)  # never published
-            with contextlib.suppress(OSError):
-                cur_tmp.unlink()
-            raise
-        with contextlib.suppress(OSError):  # published already; only durability of the rename is at stake
-            _fsync_dir(home)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _collect_garbage(home, keep=(name, previous))
-    return final
+    def fill(tmp: Path) -> tuple[dict, list[str]]:
+        write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs.values()))
+        write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+        write_jsonl(tmp / "terms.jsonl", ({"t": t} for t in terms))
+        return manifest, (["documents.jsonl", "chunks.jsonl", "terms.jsonl"]
+                          + dense.save(tmp) + keyword.save(tmp) + bigram.save(tmp)
+                          + (sentences.save(tmp) if sentences is not None else []))
 
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _collect_garbage(home: Path, keep: tuple[str, ...] | None = None) -> None:
-    """Remove what dead or finished writers left; call only while holding the lock.
-
-    Always removes ``.tmp-*`` dirs and ``.CURRENT.*`` files. With ``keep``
-    (after publishing), generations other than the current one and those in
-    ``keep`` are removed too: the writer keeps the one it replaced, for readers
-    still opening it, and drops older ones and any that a writer killed
-    between renaming and publishing left unpublished.
-    """
-    for p in home.glob(".tmp-*"):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in home.glob(".CURRENT.*"):
-        with contextlib.suppress(OSError):
-            p.unlink()
-    if keep is None:
-        return
-    try:
-        current = (home / "CURRENT").read_text().strip()
-    except OSError:
-        return  # no readable pointer: touch no generation
-    for p in home.glob("gen-*"):
-        if p.is_dir() and p.name != current and p.name not in keep:
-            shutil.rmtree(p, ignore_errors=True)
+    return publish(home, fill)
 
 
 # ------------------------------------------------------------------ load
-
-def current_generation(home: str | Path | None = None) -> Path:
-    home = data_dir(home)
-    cur = home / "CURRENT"
-    if not cur.exists():
-        raise IndexNotFound(f"No index at {home}. Build one with `rag index corpus/` "
-                            "(or set RAG_HOME to the folder that holds it).")
-    path = home / cur.read_text().strip()
-    if not (path / "manifest.json").exists():
-        raise IndexCorrupt(f"The index at {home} points at {path.name}, which is missing or incomplete. "
-                           "Rebuild it with `rag index --rebuild corpus/`.")
-    return path
-
-
-def read_manifest(home: str | Path | None = None) -> dict:
-    return _manifest_at(current_generation(home))
-
-
-def _manifest_at(path: Path) -> dict:
-    try:
-        return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise IndexCorrupt(f"{path / 'manifest.json'} is unreadable ({e}). "
-                           "Rebuild the index with `rag index --rebuild corpus/`.") from e
-
 
 def open_index(home: str | Path | None = None, *, embedder: Embedder | None = None,
                verify: bool = True) -> Index:
@@ -417,7 +283,7 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
     IndexMismatch (other format version, or built with another embedder).
     """
     path = current_generation(home)
-    manifest = _manifest_at(path)  # not read_manifest(home): a writer may publish in between
+    manifest = manifest_at(path)  # not read_manifest(home): a writer may publish in between
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(f"The index at {path.parent} has format version {manifest.get('format_version')}, "
                             f"this program reads version {FORMAT_VERSION}. "
@@ -427,14 +293,14 @@ def open_index(home: str | Path | None = None, *, embedder: Embedder | None = No
     if verify:
         for name, digest in manifest.get("files", {}).items():
             f = path / name
-            if not f.exists() or _sha256(f) != digest:
+            if not f.exists() or sha256_file(f) != digest:
                 raise IndexCorrupt(f"Index file {f} is missing or damaged (checksum mismatch). "
                                    "Rebuild it with `rag index --rebuild corpus/`.")
     try:
-        docs = {d["doc_id"]: Document.from_dict(d) for d in _read_jsonl(path / "documents.jsonl")}
-        chunks = [Chunk.from_dict(c) for c in _read_jsonl(path / "chunks.jsonl")]
+        docs = {d["doc_id"]: Document.from_dict(d) for d in read_jsonl(path / "documents.jsonl")}
+        chunks = [Chunk.from_dict(c) for c in read_jsonl(path / "chunks.jsonl")]
         shared = _Interner()
-        terms = [shared(r["t"]) for r in _read_jsonl(path / "terms.jsonl")]
+        terms = [shared(r["t"]) for r in read_jsonl(path / "terms.jsonl")]
         dense, keyword, bigram = _load_stores(path, manifest, chunks, terms)
         sentences = SentenceVectors.load(path) if SENTVEC_FILES[0] in manifest.get("files", {}) else None
     except (OSError, ValueError, KeyError, RuntimeError) as e:

@@ -131,7 +131,7 @@ def test_leftovers_of_a_killed_writer_are_cleaned_up(sample_home, embedder, tmp_
 
 
 def test_full_disk_fails_cleanly_and_keeps_the_old_index(sample_home, embedder, tmp_path, monkeypatch):
-    real = rag.index._write_jsonl
+    real = rag.index.write_jsonl
 
     def filling_up(path, rows):
         if path.name == "chunks.jsonl":
@@ -139,7 +139,7 @@ def test_full_disk_fails_cleanly_and_keeps_the_old_index(sample_home, embedder, 
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real(path, rows)
 
-    monkeypatch.setattr(rag.index, "_write_jsonl", filling_up)
+    monkeypatch.setattr(rag.index, "write_jsonl", filling_up)
     gen = current_generation(sample_home)
     (tmp_path / "c.txt").write_text(FACT_C, encoding="utf-8")
     res = CliRunner().invoke(main, ["index", "--quiet", "--home", str(sample_home), str(tmp_path / "c.txt")])
