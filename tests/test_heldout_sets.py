@@ -7,6 +7,7 @@ miss in the measured numbers is the system's, not a typo in the set.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def _rows(name: str) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+@functools.lru_cache(maxsize=None)
 def _form(s: str) -> str:
     return search_form(normalize(s)[0])
 
