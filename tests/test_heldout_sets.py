@@ -1,0 +1,68 @@
+"""The held-out evaluation sets (docs/heldout.md) are well-formed and every gold answer is in the corpus text.
+
+Cheap checks only (no index, no model): each gold span occurs verbatim in the document(s) the set is about,
+and also in the matching form `rag eval` compares in (normalised, mainland simplified, lower-case), so a
+miss in the measured numbers is the system's, not a typo in the set.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.textnorm import normalize, search_form
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+ARTICLE = (ROOT / "corpus" / "changsanjiao-ai-2026.md").read_text(encoding="utf-8")
+LAWS = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "laws").rglob("*.md")))
+
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@functools.lru_cache(maxsize=None)
+def _form(s: str) -> str:
+    return search_form(normalize(s)[0])
+
+
+def _check_turn(turn: dict, text: str, where: str) -> None:
+    assert isinstance(turn["question"], str) and turn["question"].strip(), where
+    assert turn["answerable"] is bool(turn["answers"]), f"{where}: answerable must match a non-empty answers list"
+    for gold in turn["answers"]:
+        assert gold in text, f"{where}: gold {gold!r} is not in the text"
+        assert _form(gold) in _form(text), f"{where}: gold {gold!r} is not in the text as rag eval matches it"
+
+
+@pytest.mark.parametrize("name, text, min_dialogues", [
+    ("dialogues_heldout.jsonl", ARTICLE, 30),
+    ("dialogues_heldout_laws.jsonl", LAWS, 10),
+])
+def test_dialogue_sets(name, text, min_dialogues):
+    rows = _rows(name)
+    assert len(rows) >= min_dialogues
+    assert len({r["id"] for r in rows}) == len(rows), "dialogue ids must be unique"
+    follow_ups = []
+    for r in rows:
+        assert 2 <= len(r["turns"]) <= 4, f"{r['id']}: 2-4 turns"
+        assert r["turns"][0]["answerable"], f"{r['id']}: the first turn sets the topic and is answerable"
+        for i, t in enumerate(r["turns"]):
+            _check_turn(t, text, f"{name} {r['id']} turn {i + 1}")
+        follow_ups += r["turns"][1:]
+    unanswerable = sum(not t["answerable"] for t in follow_ups)
+    assert 0.1 <= unanswerable / len(follow_ups) <= 0.3, "about a fifth of the follow-ups are unanswerable"
+
+
+def test_everyday_set():
+    rows = _rows("everyday_heldout.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
+    answerable = [r for r in rows if r["answerable"]]
+    assert len(answerable) >= 50 and len(rows) - len(answerable) >= 10
+    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
+    for r in rows:
+        _check_turn(r, ARTICLE + "\n\n" + LAWS, f"everyday_heldout {r['id']}")
