@@ -1,0 +1,150 @@
+"""Documents of the everyday-worded DEVELOPMENT question set (``bench/data/everyday_dev.jsonl``).
+
+The set asks citizens' questions — paraphrased, colloquial, lay terms, some in English, some
+unanswerable — about documents that are NOT in ``corpus/`` and that no held-out set uses:
+12 laws/regulations from ``../shared/data/lawrefbook.tar.gz`` and 12 articles of CMRC2018 *trial*.
+No document text is committed: this script extracts exactly the documents listed below from
+``../shared/data`` and indexes them with the product (``rag.update.update_index``, the code
+behind ``rag index``). It does not evaluate; run ``rag eval`` on the built index:
+
+    python bench/everyday_dev.py build --home /tmp/everyday_home      # ~1-2 min on 2 cores
+    rag eval bench/data/everyday_dev.jsonl --index /tmp/everyday_home
+    python bench/everyday_dev.py check                                 # every gold span is in its document
+
+Each row's ``doc`` field names its document: ``law:<archive path>`` or ``cmrc:<CMRC id>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+ARCHIVE = DATA / "lawrefbook.tar.gz"
+CMRC_TRIAL = DATA / "cmrc2018" / "cmrc2018_trial.json"
+SET = ROOT / "bench" / "data" / "everyday_dev.jsonl"
+
+#: laws/regulations (archive paths), none of them in corpus/laws
+LAWS = [
+    "lawrefbook/行政法/道路交通安全法(2021-04-29).md",
+    "lawrefbook/行政法规/道路交通安全法实施条例(2017-10-07).md",
+    "lawrefbook/行政法/治安管理处罚法(2012-10-26).md",
+    "lawrefbook/社会法/未成年人保护法(2024-04-26).md",
+    "lawrefbook/民法商法/电子商务法(2018-08-31).md",
+    "lawrefbook/社会法/反家庭暴力法(2015-12-27).md",
+    "lawrefbook/经济法/个人所得税法(2018-08-31).md",
+    "lawrefbook/行政法/居民身份证法(2011-10-29).md",
+    "lawrefbook/行政法/献血法(1997-12-29).md",
+    "lawrefbook/行政法规/物业管理条例(2018-03-19).md",
+    "lawrefbook/行政法规/住房公积金管理条例(2019-03-24).md",
+    "lawrefbook/部门规章/人力资源社会保障部/企业职工带薪年休假实施办法(2008-07-17).md",
+]
+
+#: CMRC2018 trial articles (ids): institutions, places, companies, an accident, a medical entry
+CMRC_IDS = ["TRIAL_549", "TRIAL_600", "TRIAL_589", "TRIAL_405", "TRIAL_645", "TRIAL_435",
+            "TRIAL_425", "TRIAL_641", "TRIAL_782", "TRIAL_839", "TRIAL_864", "TRIAL_880"]
+
+
+def law_texts() -> dict[str, str]:
+    """``{"law:<archive path>": markdown text}`` for :data:`LAWS`, read straight from the archive."""
+    out = {}
+    with tarfile.open(ARCHIVE) as tar:
+        for name in LAWS:
+            f = tar.extractfile(name)
+            if f is None:
+                raise SystemExit(f"{ARCHIVE}: {name} is missing")
+            out[f"law:{name}"] = f.read().decode("utf-8")
+    return out
+
+
+def cmrc_texts() -> dict[str, tuple[str, str]]:
+    """``{"cmrc:<id>": (title, context)}`` for :data:`CMRC_IDS`."""
+    data = json.loads(CMRC_TRIAL.read_text(encoding="utf-8"))["data"]
+    by_id = {a["id"]: a for a in data}
+    out = {}
+    for cid in CMRC_IDS:
+        art = by_id[cid]
+        out[f"cmrc:{cid}"] = (art["title"], "\n\n".join(p["context"] for p in art["paragraphs"]))
+    return out
+
+
+def documents() -> dict[str, str]:
+    """Every document's text, keyed as the set's ``doc`` field."""
+    docs = dict(law_texts())
+    docs.update({k: f"# {t}\n\n{c}" for k, (t, c) in cmrc_texts().items()})
+    return docs
+
+
+def write_sources(folder: Path) -> list[Path]:
+    """Write the documents as files under ``folder`` (laws keep their category folder)."""
+    paths = []
+    for name, text in law_texts().items():
+        p = folder / "laws" / Path(name.split(":", 1)[1]).relative_to("lawrefbook")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        paths.append(p)
+    for key, (title, ctx) in cmrc_texts().items():
+        p = folder / "cmrc" / f"{key.split(':', 1)[1]}_{title.replace('/', '_')}.md"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(f"# {title}\n\n{ctx}\n", encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def build(home: Path) -> None:
+    from rag.update import update_index
+    with tempfile.TemporaryDirectory(prefix="everyday_dev_") as tmp:
+        write_sources(Path(tmp))
+        report = update_index([tmp], home=home, rebuild=True, progress=True)
+    counts = report.get("counts", {}) if isinstance(report, dict) else {}
+    print(f"indexed {home}: {counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks")
+
+
+def check(path: Path = SET) -> list[str]:
+    """Problems of the set: unknown documents and gold spans not found verbatim in their document."""
+    docs, problems = documents(), []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if r.get("doc") not in docs:
+            problems.append(f"line {i} ({r.get('id')}): unknown doc {r.get('doc')!r}")
+            continue
+        if r["answerable"] and not r["answers"]:
+            problems.append(f"line {i} ({r['id']}): answerable without answers")
+        if not r["answerable"] and r["answers"]:
+            problems.append(f"line {i} ({r['id']}): unanswerable with answers")
+        problems += [f"line {i} ({r['id']}): {a!r} not in {r['doc']}" for a in r["answers"] if a not in docs[r["doc"]]]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="extract the documents and index them")
+    b.add_argument("--home", required=True, type=Path)
+    sub.add_parser("check", help="check the gold spans of bench/data/everyday_dev.jsonl")
+    d = sub.add_parser("dump", help="write the documents as files (for reading)")
+    d.add_argument("folder", type=Path)
+    a = ap.parse_args(argv)
+    if not ARCHIVE.exists() or not CMRC_TRIAL.exists():
+        print(f"needs {ARCHIVE} and {CMRC_TRIAL}", file=sys.stderr)
+        return 2
+    if a.cmd == "build":
+        build(a.home)
+    elif a.cmd == "dump":
+        print("\n".join(map(str, write_sources(a.folder))))
+    else:
+        problems = check()
+        print("\n".join(problems) or f"{SET.name}: every gold span occurs in its document")
+        return 1 if problems else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
