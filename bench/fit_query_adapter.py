@@ -170,10 +170,11 @@ GRID = {"rank": (4, 16, 64, 0), "l2": (1e-3, 1e-2, 1e-1), "tau": (0.05,)}
 CHECKPOINTS = (25, 50, 100, 150, 200)
 
 
-def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray, list[set[int]], np.ndarray]:
+def index_training_set(home: str, tune_jsonl: str, embedder, *, with_ids: bool = False) -> tuple:
     """``(question vectors, gold rows, passage vectors)`` against a built index (the product's passage text:
     ``title section 第X条`` + article). Gold rows: passages containing the question's longest gold answer
-    sentence (``rag eval`` format, e.g. the tune fold of bench/stard_answers.py); questions without one are dropped."""
+    sentence (``rag eval`` format, e.g. the tune fold of bench/stard_answers.py); questions without one are dropped.
+    ``with_ids``: a fourth element, the kept questions' ids (``id`` of the JSON lines)."""
     import bisect
 
     from rag.index import open_index
@@ -185,7 +186,7 @@ def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).tolist()
     big = "\x00".join(texts)
     recs = [json.loads(line) for line in Path(tune_jsonl).read_text(encoding="utf-8").splitlines() if line.strip()]
-    qs, golds = [], []
+    qs, golds, ids = [], [], []
     for r in recs:
         a = max((search_form(normalize(x)[0]) for x in r.get("answers", [])), key=len, default="")
         g, i = set(), big.find(a) if a else -1
@@ -195,7 +196,9 @@ def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray
         if g:
             qs.append(to_mainland(clean_question(r["question"])))
             golds.append(g)
-    return embedder.embed_queries(qs), golds, P
+            ids.append(str(r.get("id", len(ids))))
+    out = (embedder.embed_queries(qs), golds, P)
+    return (*out, ids) if with_ids else out
 
 
 def main() -> None:
