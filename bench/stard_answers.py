@@ -42,7 +42,11 @@ SETTINGS = {"general hybrid": RetrieveConfig(statute="off", query_adapter="off")
             "statute path": RetrieveConfig(statute="on", query_adapter="off"),
             "general hybrid + re-ranker": RetrieveConfig(statute_rerank=True, query_adapter="off")}
 DENSE_ONLY = ("cos", "cos_gap", "max_cos")
-MAX_FALSE_REFUSAL = 0.10  # on tune; the issue's target is <= 15 % refused
+#: Refuse 7.5 % of tune's answerable questions: half the issue's budget (<= 15 % refused), because new questions
+#: are harder than tune's and get refused more — in round 4 the rate doubled from tune (9.9 %) to the report
+#: fold (20.5 %). A rule set before this round's report fold was read; the budgets' out-of-fold figures are
+#: in the model file (tune_stats.*.out_of_fold_budgets).
+MAX_FALSE_REFUSAL = 0.075
 #: Quote a second provision when second quotes of that P were gold at least this often on tune (set, not tuned:
 #: about one in three — the share of STARD questions whose answer spans two provisions is 45 %).
 SECOND_PRECISION = 0.30
@@ -154,9 +158,12 @@ def fit_kind(rows: list[dict], dense: bool, max_false_refusal: float | None = No
 
 
 def second_choice(probs: list[float], is_art: list[bool]) -> int | None:
-    """The other provision the answerer would add (rag.statute_answer): the likeliest article below the top."""
-    cand = [j for j in range(1, len(probs)) if is_art[j]]
-    return max(cand, key=lambda j: (probs[j], -j)) if cand else None
+    """The other provision the answerer would add (as rag.statute_answer does): the likeliest hit below the
+    top, when it is an article."""
+    if len(probs) < 2:
+        return None
+    j = max(range(1, len(probs)), key=lambda i: (probs[i], -i))
+    return j if is_art[j] else None
 
 
 def oof_predictions(rows: list[dict], dense: bool, folds: dict[str, int], max_false_refusal: float) -> list[dict]:
@@ -255,10 +262,13 @@ def cmd_fit(a) -> None:
     rows, folds, how = tune_rows(a, index, emb, items)
     rows = [r for r in rows if r["setting"] == FIT_SETTING]
     models, stats = {}, {}
+    pos = [r for r in rows if r["answerable"]]
+    retrieval = {f"tune_hit@{k}": float(np.mean([any(r["gold"][:k]) for r in pos])) for k in (1, 5)}
     for kind in ("dense", "lexical"):
         op = choose_second(oof_predictions(rows, kind == "dense", folds, a.max_refused), a.max_provisions)
         models[kind], stats[kind] = fit_kind(rows, kind == "dense", a.max_refused, second=op["second"])
         stats[kind]["out_of_fold"] = op
+        stats[kind].update(retrieval)
         stats[kind]["out_of_fold_budgets"] = budget_table(rows, kind == "dense", folds, a.max_provisions)
     fp = index.manifest["embedder"]
     out = {"note": "Written by bench/stard_answers.py fit. Fitted on the STARD tune fold only (31-law corpus; "
