@@ -38,7 +38,7 @@ from rag.statute_answer import DEPTH, STATUTE_MODELS, article_features, question
 from rag.textnorm import normalize, search_form  # noqa: E402
 
 SETTINGS = {"general hybrid": RetrieveConfig(statute="off", query_adapter="off"),
-            "general hybrid + query adapter": RetrieveConfig(statute="off", query_adapter="auto"),
+            "general hybrid + query adapter (default)": RetrieveConfig(statute="off", query_adapter="auto"),
             "statute path": RetrieveConfig(statute="on", query_adapter="off"),
             "general hybrid + re-ranker": RetrieveConfig(statute_rerank=True, query_adapter="off")}
 DENSE_ONLY = ("cos", "cos_gap", "max_cos")
@@ -287,9 +287,14 @@ def cmd_measure(a) -> None:
     _, items = load_dataset(a.set / f"stard_{a.fold}.jsonl")
     if a.limit:
         items = items[:a.limit]
-    lines = [f"STARD {a.fold} fold, {len(items)} questions, {len(index.documents)} laws / {len(index.chunks)} "
+    lines = ["# Statute answers on STARD (bench/stard_answers.py)", "",
+             "Regenerate (≈ 4 min): `python bench/stard_answers.py fit --cross-fit-adapter --set SET --cache DIR` "
+             "(writes rag/data/statute_answer.json; SET holds stard_tune.jsonl, stard_report.jsonl and home/, a "
+             "`rag index` of the 31 laws; --adapter-index: a `rag index` of the whole lawrefbook archive), then "
+             "`python bench/stard_answers.py measure --set SET --out bench/results/stard_answers.md`.", "",
+             f"STARD {a.fold} fold, {len(items)} questions, {len(index.documents)} laws / {len(index.chunks)} "
              "passages, statute answerer (rag.qa.ask through rag.evaluate); refusal P/R: the same questions asked "
-             "with their gold law removed; provisions: quoted per answered question.", "",
+             "with their gold law removed; provisions: quoted per answered question. Models fitted on tune only.", "",
              "| retrieval | hit@1 | hit@5 | hit@10 | quotes a gold article | refused | refusal P / R "
              "(gold law removed) | provisions |", "|---|---|---|---|---|---|---|---|"]
     names = a.settings.split("|") if a.settings else list(SETTINGS)
@@ -303,8 +308,26 @@ def cmd_measure(a) -> None:
                 f"{m.get('removed_refusal_precision', 0):.2f} / {m.get('removed_refusal_recall', 0):.2f} | {prov:.2f} |")
         print(line, flush=True)
         lines.append(line)
+    lines += ["", *tune_table(Path(a.model))]
     if a.out:
         Path(a.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def tune_table(model: Path) -> list[str]:
+    """The fit's out-of-fold tune figures (from the model file) as a Markdown table."""
+    d = json.loads(model.read_text(encoding="utf-8"))
+    on, st = d["fitted_on"], d["tune_stats"]["dense"]
+    out = [f"Tune fold, out of fold ({on['questions']} questions, {on.get('folds', '?')} folds; retrieval: "
+           f"{on.get('retrieval', 'general hybrid')}); tune hit@1 / @5 {st.get('tune_hit@1', float('nan')):.3f} / "
+           f"{st.get('tune_hit@5', float('nan')):.3f}. Shipped: refuse {on['max_false_refusal']:.1%} of tune "
+           f"answerable, second provision while ≤ {on.get('max_provisions', '?')} provisions per answer.", "",
+           "| refusal budget (tune) | second-provision P ≥ | quotes a gold article | refused | refusal P / R | "
+           "provisions | second quote is gold |", "|---|---|---|---|---|---|---|"]
+    for b in st.get("out_of_fold_budgets", []):
+        out.append(f"| {b['max_refused']:.1%} | {b['second']:.3f} | {b['quote_gold']:.3f} | {100 * b['refused']:.1f} % "
+                   f"| {b['refusal_precision']:.2f} / {b['refusal_recall']:.2f} | {b['provisions']:.2f} | "
+                   f"{b['second_precision']:.2f} |")
+    return out
 
 
 def main() -> None:
