@@ -81,3 +81,30 @@ def test_cross_fit_folds_keep_questions_of_one_gold_article_together():
     folds = group_folds([{"query_id": str(i)} for i in range(len(golds))], golds, 4, salt="t")
     assert folds[0] == folds[2] == folds[3]
     assert len(set(folds)) > 1
+
+
+def test_shipped_statute_models_are_fitted_on_cross_fitted_adapter_retrieval_within_their_budgets():
+    import json
+
+    from rag.statute_answer import STATUTE_MODELS
+    d = json.loads(STATUTE_MODELS.read_text(encoding="utf-8"))
+    on = d["fitted_on"]
+    assert "cross-fitted" in on["retrieval"] and on["folds"] >= 2
+    for kind in ("dense", "lexical"):
+        oof = d["tune_stats"][kind]["out_of_fold"]
+        assert oof["provisions"] <= on["max_provisions"] + 1e-9
+        assert abs(oof["refused"] - on["max_false_refusal"]) < 0.02  # the rule holds out of fold
+        assert d["models"][kind]["second"] == oof["second"]
+
+
+def test_the_adapter_is_the_default_on_statute_indexes_only(law_home, built_home, embedder):
+    from rag.index import open_index
+    from rag.retrieve import RetrieveConfig, retrieve
+
+    def top(home, q, **cfg):
+        return [(h.chunk.chunk_id, round(h.score, 5)) for h in
+                retrieve(open_index(home), q, embedder=embedder, k=10, config=RetrieveConfig(**cfg))]
+    assert RetrieveConfig().query_adapter == "auto"
+    q = "用人单位解除劳动合同要给经济补偿吗"
+    assert top(law_home, q) == top(law_home, q, query_adapter="auto") != top(law_home, q, query_adapter="off")
+    assert top(built_home, "温州人工智能局做什么") == top(built_home, "温州人工智能局做什么", query_adapter="off")
