@@ -6,10 +6,15 @@ a fold, in each retrieval setting (general hybrid ``statute="off"`` and the stat
 the top-5 hits with the whole index (positive) and with the gold law removed (negative, what the
 refusal must catch); per article: its features and whether it is a gold article.
 
-    python bench/stard_answers.py fit  [--set /tmp/cal/sets/stard]   # → rag/data/statute_answer.json
-    python bench/stard_answers.py measure [--out bench/results/stard_answers.md]
+    python bench/stard_answers.py fit --cross-fit-adapter [--set SET] [--adapter-index FULL_ARCHIVE_HOME]
+        # → rag/data/statute_answer.json (the shipped file; ≈ 3 min on 2 cores)
+    python bench/stard_answers.py measure [--set SET] [--out bench/results/stard_answers.md]
 
-``fit`` reads only the tune fold. ``measure`` runs ``rag.evaluate.evaluate`` (the product path:
+``fit`` reads only the tune fold. With ``--cross-fit-adapter`` (the shipped fit) the tune questions are
+retrieved as the product retrieves statute indexes — through the query adapter — but each through an adapter
+fitted on the other folds (``bench/stard_crossfit.py``); the refusal threshold refuses ``--max-refused`` of
+tune's answerable questions and the second provision's threshold is the lowest that keeps ``--max-provisions``
+per answer, both read off out-of-fold predictions (the same folds). ``measure`` runs ``rag.evaluate.evaluate`` (the product path:
 ``rag.qa.ask``) on the report fold — the general answerer (before) and the statute answerer
 (after), in both retrieval settings — plus refusal precision/recall with the gold law removed.
 """
