@@ -212,8 +212,12 @@ def main() -> None:
     ap.add_argument("--grid", default="", help="JSON overriding GRID")
     ap.add_argument("--index", default="", help="fit against this built index's passage vectors (with --tune-jsonl)")
     ap.add_argument("--tune-jsonl", default="", help="tune questions with gold answers (rag eval format)")
+    ap.add_argument("--set-scale", type=float, default=None,
+                    help="rewrite --out with this share of its correction applied (chosen by CV: bench/stard_scale.py)")
     a = ap.parse_args()
     from rag.embed import get_embedder
+    if a.set_scale is not None:
+        return set_scale(Path(a.out), a.set_scale)
     if a.index:
         return fit_on_index(a)
     from stard_env import load_env, question_vectors
@@ -254,6 +258,19 @@ def main() -> None:
         save_adapter(a.out, QueryAdapter(fp, params.get("U"), params.get("V"), params.get("A"),
                                          {**meta, "embedder": "e5-small", "fit": asdict(cfg)}))
         print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1e3:.0f} kB) for {fp}: {meta}")
+
+
+def set_scale(path: Path, scale: float) -> None:
+    """Store ``scale`` in an adapter file (the matrices are kept): ``q' = normalise(q + scale·correction)``."""
+    import dataclasses
+
+    from rag.query_adapter import _load, load_adapter, save_adapter
+    ad = load_adapter(path)
+    meta = {**ad.meta, "scale": {"value": scale, "chosen_by": "4-fold CV inside STARD tune, grouped by gold article, "
+                                 "cross-fitted adapters, general hybrid on the 31-law index (bench/stard_scale.py)"}}
+    save_adapter(path, dataclasses.replace(ad, scale=scale, meta=meta))
+    _load.cache_clear()
+    print(f"{path}: scale {scale}")
 
 
 def fit_on_index(a) -> None:

@@ -247,12 +247,16 @@ def tune_rows(a, index, emb, items) -> tuple[list[dict], dict[str, int], str]:
     import hashlib
 
     from stard_crossfit import fold_adapters
-    folds, paths = fold_adapters(a.adapter_index, a.set / "stard_tune.jsonl", k=a.folds, out_dir=Path(a.cache) / "xfit")
+    from rag.query_adapter import load_adapter
+    scale = load_adapter().scale  # the shipped adapter's share of its correction
+    folds, paths = fold_adapters(a.adapter_index, a.set / "stard_tune.jsonl", k=a.folds, out_dir=Path(a.cache) / "xfit",
+                                 scale=scale)
     tag = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:12]
     cfgs = [RetrieveConfig(query_adapter="auto", adapter=str(paths[folds[it.qid]])) for it in items]
     rows = collect(index, emb, items, Path(a.cache) / f"rows_tune_xfit_{tag}.jsonl", cfgs)
-    return rows, folds, (f"general hybrid + query adapter, cross-fitted: {a.folds} folds of tune grouped by gold "
-                         f"article, each retrieved through an adapter fitted on the other folds against {a.adapter_index}")
+    return rows, folds, (f"general hybrid + query adapter (scale {scale:g}), cross-fitted: {a.folds} folds of tune "
+                         f"grouped by gold article, each retrieved through an adapter fitted on the other folds "
+                         f"against {a.adapter_index}")
 
 
 def budget_table(rows: list[dict], dense: bool, folds: dict[str, int], max_provisions: float) -> list[dict]:

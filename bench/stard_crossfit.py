@@ -41,9 +41,10 @@ def fold_of(qid: str, k: int) -> int:
 
 
 def fold_adapters(adapter_home: str | Path, tune_jsonl: str | Path, *, k: int, out_dir: Path,
-                  cfg: FitConfig = SHIPPED) -> tuple[dict[str, int], list[Path]]:
+                  cfg: FitConfig = SHIPPED, scale: float = 1.0) -> tuple[dict[str, int], list[Path]]:
     """``({question id: fold}, [adapter file of fold f: fitted on the other folds])``; adapter files are
-    reused when they exist for the same inputs (their ``meta`` records them)."""
+    reused when they exist for the same inputs (their ``meta`` records them). ``scale``: the share of the
+    correction the returned files apply (the shipped adapter's, :attr:`rag.query_adapter.QueryAdapter.scale`)."""
     from rag.embed import get_embedder
     from rag.query_adapter import QueryAdapter, _load, load_adapter, save_adapter
     embedder = get_embedder("e5-small")
@@ -71,4 +72,17 @@ def fold_adapters(adapter_home: str | Path, tune_jsonl: str | Path, *, k: int, o
         save_adapter(path, QueryAdapter(embedder.fingerprint, params.get("U"), params.get("V"), params.get("A"), meta))
         _load.cache_clear()  # load_adapter caches by path
         print(f"  adapter for fold {f}: {len(fit)} questions ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
-    return folds, paths
+    return folds, [scaled(p, scale) for p in paths]
+
+
+def scaled(path: Path, scale: float) -> Path:
+    """``path`` itself for scale 1, else a copy of that adapter applying ``scale`` of its correction."""
+    import dataclasses
+
+    from rag.query_adapter import _load, load_adapter, save_adapter
+    if scale == 1.0:
+        return path
+    out = path.with_name(f"{path.stem}_scale{scale:g}.json")
+    save_adapter(out, dataclasses.replace(load_adapter(path), scale=scale))
+    _load.cache_clear()
+    return out
