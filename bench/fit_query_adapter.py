@@ -170,10 +170,11 @@ GRID = {"rank": (4, 16, 64, 0), "l2": (1e-3, 1e-2, 1e-1), "tau": (0.05,)}
 CHECKPOINTS = (25, 50, 100, 150, 200)
 
 
-def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray, list[set[int]], np.ndarray]:
+def index_training_set(home: str, tune_jsonl: str, embedder, *, with_ids: bool = False) -> tuple:
     """``(question vectors, gold rows, passage vectors)`` against a built index (the product's passage text:
     ``title section 第X条`` + article). Gold rows: passages containing the question's longest gold answer
-    sentence (``rag eval`` format, e.g. the tune fold of bench/stard_answers.py); questions without one are dropped."""
+    sentence (``rag eval`` format, e.g. the tune fold of bench/stard_answers.py); questions without one are dropped.
+    ``with_ids``: a fourth element, the kept questions' ids (``id`` of the JSON lines)."""
     import bisect
 
     from rag.index import open_index
@@ -185,7 +186,7 @@ def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).tolist()
     big = "\x00".join(texts)
     recs = [json.loads(line) for line in Path(tune_jsonl).read_text(encoding="utf-8").splitlines() if line.strip()]
-    qs, golds = [], []
+    qs, golds, ids = [], [], []
     for r in recs:
         a = max((search_form(normalize(x)[0]) for x in r.get("answers", [])), key=len, default="")
         g, i = set(), big.find(a) if a else -1
@@ -195,7 +196,9 @@ def index_training_set(home: str, tune_jsonl: str, embedder) -> tuple[np.ndarray
         if g:
             qs.append(to_mainland(clean_question(r["question"])))
             golds.append(g)
-    return embedder.embed_queries(qs), golds, P
+            ids.append(str(r.get("id", len(ids))))
+    out = (embedder.embed_queries(qs), golds, P)
+    return (*out, ids) if with_ids else out
 
 
 def main() -> None:
@@ -209,8 +212,12 @@ def main() -> None:
     ap.add_argument("--grid", default="", help="JSON overriding GRID")
     ap.add_argument("--index", default="", help="fit against this built index's passage vectors (with --tune-jsonl)")
     ap.add_argument("--tune-jsonl", default="", help="tune questions with gold answers (rag eval format)")
+    ap.add_argument("--set-scale", type=float, default=None,
+                    help="rewrite --out with this share of its correction applied (chosen by CV: bench/stard_scale.py)")
     a = ap.parse_args()
     from rag.embed import get_embedder
+    if a.set_scale is not None:
+        return set_scale(Path(a.out), a.set_scale)
     if a.index:
         return fit_on_index(a)
     from stard_env import load_env, question_vectors
@@ -251,6 +258,19 @@ def main() -> None:
         save_adapter(a.out, QueryAdapter(fp, params.get("U"), params.get("V"), params.get("A"),
                                          {**meta, "embedder": "e5-small", "fit": asdict(cfg)}))
         print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1e3:.0f} kB) for {fp}: {meta}")
+
+
+def set_scale(path: Path, scale: float) -> None:
+    """Store ``scale`` in an adapter file (the matrices are kept): ``q' = normalise(q + scale·correction)``."""
+    import dataclasses
+
+    from rag.query_adapter import _load, load_adapter, save_adapter
+    ad = load_adapter(path)
+    meta = {**ad.meta, "scale": {"value": scale, "chosen_by": "4-fold CV inside STARD tune, grouped by gold article, "
+                                 "cross-fitted adapters, general hybrid on the 31-law index (bench/stard_scale.py)"}}
+    save_adapter(path, dataclasses.replace(ad, scale=scale, meta=meta))
+    _load.cache_clear()
+    print(f"{path}: scale {scale}")
 
 
 def fit_on_index(a) -> None:

@@ -38,13 +38,15 @@ _warned: set[tuple[str, str]] = set()
 @dataclass(frozen=True, eq=False)
 class QueryAdapter:
     """``U``, ``V`` (d×r) for the rank-r map, or ``A`` (d×d) for the full one; ``fingerprint``: the
-    embedder weights it was fitted for."""
+    embedder weights it was fitted for; ``scale``: how much of the learned correction is applied
+    (``q' = normalise(q + scale·correction)``; 1 = all of it, chosen by CV inside tune and stored in the file)."""
 
     fingerprint: str
     U: np.ndarray | None = None
     V: np.ndarray | None = None
     A: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    scale: float = 1.0
 
     @property
     def dim(self) -> int:
@@ -58,7 +60,7 @@ class QueryAdapter:
         [0.6, 0.8]
         """
         q = np.asarray(qv, np.float32)
-        v = q + ((q @ self.V) @ self.U.T if self.A is None else q @ self.A.T)
+        v = q + self.scale * ((q @ self.V) @ self.U.T if self.A is None else q @ self.A.T)
         n = np.linalg.norm(v, axis=-1, keepdims=True)
         return (v / np.where(n > 0, n, 1.0)).astype(np.float32)
 
@@ -75,7 +77,7 @@ def save_adapter(path: str | Path, adapter: QueryAdapter) -> None:
                 "base64": base64.b64encode(np.asarray(m, "<f4").tobytes()).decode("ascii")}
             for k, m in (("U", adapter.U), ("V", adapter.V), ("A", adapter.A)) if m is not None}
     doc = {"format": FORMAT, "kind": "full" if adapter.A is not None else "lowrank",
-           "fingerprint": adapter.fingerprint, "matrices": mats, "meta": adapter.meta}
+           "fingerprint": adapter.fingerprint, "matrices": mats, "meta": adapter.meta, "scale": adapter.scale}
     Path(path).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
@@ -94,7 +96,8 @@ def _load(path: str) -> QueryAdapter | None:
         if d.get("format") != FORMAT:
             raise ValueError(f"format {d.get('format')!r} is not {FORMAT}")
         mats = {k: _matrix(v) for k, v in d["matrices"].items()}
-        ad = QueryAdapter(d["fingerprint"], mats.get("U"), mats.get("V"), mats.get("A"), d.get("meta", {}))
+        ad = QueryAdapter(d["fingerprint"], mats.get("U"), mats.get("V"), mats.get("A"), d.get("meta", {}),
+                          float(d.get("scale", 1.0)))
         if ad.A is None and (ad.U is None or ad.V is None or ad.U.shape != ad.V.shape):
             raise ValueError("needs A, or U and V of the same shape")
         return ad

@@ -80,9 +80,10 @@ class RetrieveConfig:
     #: Re-rank the hybrid's top 20 by a model fitted on STARD (:mod:`rag.statute_rerank`) — on indexes made
     #: of legal documents alone; opt-in (+1.8/+2.8 points hit@5/@10 on the STARD report fold, -0.5 @1).
     statute_rerank: bool = False
-    #: Learned map of the question vector for dense scoring (:mod:`rag.query_adapter`): ``"auto"`` (on
-    #: indexes made of legal documents alone), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
-    query_adapter: str = "off"
+    #: Learned map of the question vector for dense scoring (:mod:`rag.query_adapter`): ``"auto"`` (default:
+    #: on indexes made of legal documents alone; the statute answer models are fitted on its cross-fitted
+    #: scores, bench/stard_answers.py), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
+    query_adapter: str = "auto"
     adapter: str | None = None
     #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
     adapter_weights: tuple[float, float] = (0.6, 0.2)

@@ -15,7 +15,8 @@ provision itself, not by one sentence picked out of it:
 - whether to answer at all is a statute-specific logistic model over the
   question's best evidence, fitted on STARD's *tune* fold only, with the
   questions asked again after their gold law was removed from the index as the
-  negatives (``bench/stard_answers.py``; data file ``rag/data/statute_answer.json``,
+  negatives, retrieved through query adapters cross-fitted by fold (the default retrieval of statute
+  indexes; ``bench/stard_answers.py fit --cross-fit-adapter``; data file ``rag/data/statute_answer.json``,
   which records the embedder fingerprint it was fitted for — any other embedder
   gets the lexical models).
 

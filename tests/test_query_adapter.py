@@ -112,3 +112,19 @@ def test_adapter_weights_apply_only_with_the_adapter(tmp_path, law_home, embedde
     assert same(_top(law_home, embedder, q, query_adapter="auto", adapter=str(zero), adapter_weights=(0.3, 0.35)),
                 _top(law_home, embedder, q, query_adapter="off"))
     assert not same(general, _top(law_home, embedder, q, query_adapter="off"))
+
+
+def test_scale_applies_a_share_of_the_correction_and_survives_a_round_trip(tmp_path):
+    import dataclasses
+
+    ad = _random_adapter("fp-s")
+    q = np.random.default_rng(2).standard_normal(384).astype(np.float32)
+    q /= np.linalg.norm(q)
+    half = dataclasses.replace(ad, scale=0.5)
+    want = q + 0.5 * ((q @ ad.V) @ ad.U.T)
+    assert np.allclose(half.apply(q), want / np.linalg.norm(want), atol=1e-5)
+    assert np.allclose(dataclasses.replace(ad, scale=0.0).apply(q), q, atol=1e-6)
+    save_adapter(tmp_path / "s.json", half)
+    assert load_adapter(tmp_path / "s.json").scale == 0.5
+    shipped = load_adapter()
+    assert 0 < shipped.scale <= 1 and "CV" in shipped.meta["scale"]["chosen_by"]

@@ -36,17 +36,19 @@ def test_the_statute_cos_feature_is_the_question_passage_cosine(law_home, embedd
     idx = open_index(law_home)
     q = "个体工商户可以起字号吗"
     qv = embedder.embed_queries([q])[0]
-    from rag.retrieve import retrieve
+    from rag.retrieve import RetrieveConfig, retrieve
 
-    hits = [h for h in retrieve(idx, q, embedder=embedder, k=5) if h.chunk.article]
-    assert hits
-    feats = article_features(q, hits, idf=idx.keyword.idf, query_vector=qv, vectors=idx.sentences)
     rows = {(c.doc_id, c.start, c.end): i for i, c in enumerate(idx.chunks)}
     dense = idx.dense.vectors()
-    for h, f in zip(hits, feats):
-        assert abs(f["cos"] - float(dense[rows[(h.chunk.doc_id, h.chunk.start, h.chunk.end)]] @ qv)) < 5e-3
-        if h.dense is not None:  # the same cosine dense retrieval scored it with
-            assert abs(f["cos"] - h.dense) < 5e-3
+    for adapter in ("off", "auto"):  # with the query adapter (default) retrieval scores the adapted vector
+        hits = [h for h in retrieve(idx, q, embedder=embedder, k=5, config=RetrieveConfig(query_adapter=adapter))
+                if h.chunk.article]
+        assert hits
+        feats = article_features(q, hits, idf=idx.keyword.idf, query_vector=qv, vectors=idx.sentences)
+        for h, f in zip(hits, feats):  # the feature is the plain question's cosine either way
+            assert abs(f["cos"] - float(dense[rows[(h.chunk.doc_id, h.chunk.start, h.chunk.end)]] @ qv)) < 5e-3
+            if h.dense is not None and adapter == "off":  # the same cosine dense retrieval scored it with
+                assert abs(f["cos"] - h.dense) < 5e-3
 
 
 def test_sentence_vectors_round_trip_with_passage_rows(tmp_path, sample_index):
