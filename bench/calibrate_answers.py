@@ -82,6 +82,8 @@ REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "
              "ag_title_in_q"]
 REF_LEX += REF_AGREE
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
+# an English question's subject is not its opening words (and its gloss puts question words last): no head features
+REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q"))]
 COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 
@@ -392,7 +394,7 @@ def main() -> None:
     found = {(r["set"], r["qid"]) for r in en_rows if r["answerable"] and any(lab for _, lab in r["cands"])}
     en_rows = [r for r in en_rows if (r["set"], r["qid"]) in found]
     for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
-                                       ("crosslingual", SEL_DENSE, REF_DENSE)):
+                                       ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
