@@ -134,16 +134,6 @@ def drcd_halves(path: Path, out_dir: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
-def _articles(items: list[EvalItem]) -> dict[str, frozenset[str]]:
-    """Every document → the documents of its article (SQuAD sets; a document alone for the others)."""
-    out: dict[str, frozenset[str]] = {}
-    for it in items:
-        art = frozenset(it.source_docs)
-        for d in art:
-            out.setdefault(d, art)
-    return out
-
-
 def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict],
             english: bool = False, hard: bool = False) -> None:
     """Both runs (full index, own article removed) of every answerable item → feature rows.
@@ -159,7 +149,9 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
     all_docs = set(index.documents)
     folded: dict[str, str] = {}
     if hard:
-        return _collect_hard(name, index, items, emb, rows, _articles(items))
+        from hard_negatives import collect_hard
+
+        return collect_hard(name, index, items, emb, rows)
     t0 = time.time()
     for i, it in enumerate(items):
         if not it.answerable or not it.answers:
@@ -181,30 +173,6 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
                                    for c in cands]})
         if i % 250 == 0:
             print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
-
-
-def _collect_hard(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict],
-                  articles: dict[str, frozenset[str]]) -> None:
-    all_docs = set(index.documents)
-    folded: dict[str, str] = {}
-    t0 = time.time()
-    for i, it in enumerate(items):
-        if not it.answerable or not it.answers:
-            continue
-        q = clean_question(it.question)
-        own = own_documents(index, it, folded)
-        others = sorted(all_docs - own)
-        first = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=others)
-        if not first:
-            continue
-        gone = own | articles.get(first[0].chunk.doc_id, frozenset({first[0].chunk.doc_id}))
-        hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=sorted(all_docs - gone))
-        cands = candidates(q, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
-        dense = [h.dense for h in hits if h.dense is not None]
-        rows.append({"set": name, "qid": it.qid, "answerable": 0, "hard": 1, "dense": max(dense) if dense else 0.0,
-                     "cands": [(c.features, 0) for c in cands]})
-        if i % 250 == 0:
-            print(f"  {name} (hard): {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 
 def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0) -> LinearModel:
