@@ -15,6 +15,14 @@ the refusal model reads those of the best candidate):
 - ``key2_missing``: the weight of the *second* heaviest term the passage lacks (the heaviest is in
   ``passage_missing_top`` already; the entity and the predicate both have to be there);
 - ``ent_spread``: how many of the top passages name the heaviest term (one article about it, or many);
+- ``head_passage`` / ``head_title`` / ``head_best``: the question's *subject* — its opening words up to
+  the first function word (软枝黄蝉 in 软枝黄蝉的原生地在哪里, 耶律乞奴 in 耶律乞奴被谁所杀) — matched
+  as one piece: the longest part of it found in the passage / its title / the best of the top passages,
+  as a share of its length (the segmenter splits rare names into single characters, so term
+  features see 黄蝉 in an article about 黄蝉 and call the subject present); ``head_len`` its length,
+  ``head_anaphor`` whether it opens with 该/此/这/其 (the subject is not named at all); ``head_sent`` the
+  same share for the sentence; ``title_in_q``: the passage title is in the question, whole (1) or as the
+  tail of a longer name (0.5: 黄蝉 in 软枝黄蝉, another entity);
 - ``score_gap`` / ``dense_gap`` / ``bm25_gap``: how far the first passage stands out from the second;
   ``both``: whether the sentence's passage was found by both retrievers; ``docs``: distinct documents
   among the hits.
@@ -30,10 +38,46 @@ from typing import Callable, Sequence
 
 from .records import Hit
 
-__all__ = ["add_agreement"]
+__all__ = ["add_agreement", "subject_head"]
 
 _NUM = re.compile(r"[0-9]+(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万两]{2,}(?=[年月日次个家位名岁届])")
 _QUOTED = re.compile(r"《([^》]{2,40})》|“([^”]{2,40})”|\"([^\"]{2,40})\"|「([^」]{2,40})」")
+
+
+_HEAD_END = re.compile(r"[的是被在有为于和与曾将把对从自所由叫称位共在哪谁什几多何怎如吗呢，,。？?、 ]")
+_ANAPHOR = "该此这其那"
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def subject_head(question: str) -> str:
+    """The question's opening words up to the first function word (folded text), at most 12 characters.
+
+    >>> subject_head("软枝黄蝉的原生地在哪里？"), subject_head("耶律乞奴被谁所杀？"), subject_head("该漫画是由谁创作的？")
+    ('软枝黄蝉', '耶律乞奴', '该漫画')
+    """
+    m = _HEAD_END.search(question, 2)
+    return _NOT_WORD.sub("", question[:m.start() if m else len(question)])[:12]
+
+
+def _longest_in(piece: str, text: str) -> int:
+    """Length of the longest substring of ``piece`` that occurs in ``text``."""
+    best = 0
+    for i in range(len(piece)):
+        j = i + best + 1
+        while j <= len(piece) and piece[i:j] in text:
+            best, j = j - i, j + 1
+    return best
+
+
+def _title_in(title: str, question: str) -> float:
+    """Whether the title (its parenthesised qualifier dropped) is in the question: 1 as a whole word,
+    0.5 inside a longer name (黄蝉 in 软枝黄蝉的…: another, narrower entity), 0 not at all."""
+    stem = _NOT_WORD.sub("", re.sub(r"[(（].*?[)）]", "", title))
+    at = question.find(stem) if len(stem) >= 2 else -1
+    if at < 0:
+        return 0.0
+    before = question[at - 1] if at > 0 else ""
+    return 0.5 if before and not _HEAD_END.match(before) and before.isalnum() else 1.0
 
 
 def _share(items: Sequence[str], text: str) -> float:
@@ -60,6 +104,10 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
     shared = {"ag_num_q": float(bool(nums)), "ag_quoted_q": float(bool(quoted)),
               "ag_ent_spread": sum(heavy[0] in t for t in texts.values()) / max(len(texts), 1) if heavy else 0.0}
     shared.update(_retrieval_gaps(hits))
+    head = subject_head(q)
+    head_in = {cid: _longest_in(head, t) / max(len(head), 1) for cid, t in texts.items()}
+    shared.update({"ag_head_len": len(head) / 10.0, "ag_head_anaphor": float(head[:1] in _ANAPHOR if head else 0.0),
+                   "ag_head_best": max(head_in.values(), default=0.0)})
     per_passage: dict[str, dict[str, float]] = {}
     for h in hits:
         text, cid = texts[h.chunk.chunk_id], h.chunk.chunk_id
@@ -68,13 +116,17 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
                             "ag_key_passage": sum(w[t] for t in heavy if t in text) / hw,
                             "ag_key_title": sum(w[t] for t in heavy if t in titles[cid]) / hw,
                             "ag_key2_missing": (missing[1] if len(missing) > 1 else 0.0) / top,
-                            "ag_both": float(h.dense is not None and h.bm25 is not None)}
+                            "ag_both": float(h.dense is not None and h.bm25 is not None),
+                            "ag_head_passage": head_in[cid],
+                            "ag_head_title": _longest_in(head, titles[cid]) / max(len(head), 1),
+                            "ag_title_in_q": _title_in(titles[cid], q)}
     for c in cands:
         sent = to_simplified(c.sentence.text).lower()
         c.features.update(shared)
         c.features.update(per_passage.get(c.sentence.hit.chunk.chunk_id, {}))
         c.features["ag_num_sent"] = _share(nums, sent)
         c.features["ag_key_sent"] = sum(w[t] for t in heavy if t in sent) / hw
+        c.features["ag_head_sent"] = _longest_in(head, sent) / max(len(head), 1)
 
 
 def _retrieval_gaps(hits: Sequence[Hit]) -> dict[str, float]:
