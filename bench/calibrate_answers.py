@@ -52,7 +52,8 @@ import numpy as np  # noqa: E402
 
 from rag.config import data_dir  # noqa: E402
 from rag.embed import get_embedder  # noqa: E402
-from rag.evaluate import EvalItem, _jsonl, _squad, dataset_index, own_documents  # noqa: E402
+from rag.eval_data import EvalItem, read_jsonl_items as _jsonl, read_squad as _squad  # noqa: E402  (renamed after the h7 merge)
+from rag.evaluate import dataset_index, own_documents  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.update import update_index  # noqa: E402
 from rag.retrieve import clean_question, retrieve  # noqa: E402

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from rag import answer  # noqa: E402
 from rag.embed import get_embedder  # noqa: E402
-from rag.evaluate import _jsonl, score_answer  # noqa: E402
+from rag.eval_data import read_jsonl_items  # noqa: E402
+from rag.evaluate import score_answer  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.qa import ask  # noqa: E402
 
@@ -61,7 +62,7 @@ def main() -> None:
     args = ap.parse_args()
     index = open_index(args.home)
     embedder = get_embedder(index.embedder_name)
-    items = _jsonl(Path(args.data))
+    items = read_jsonl_items(Path(args.data))
     for name, use in (("gloss", True), ("no_gloss", False)):
         print(json.dumps({"variant": name, **run(index, items, embedder, use, args.show)}))
 
