@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .followup import check_context, check_focus, check_swap, check_value
+from .incontext import SecondLook
 from .mentions import (
     NOUNISH,
     QWORDS,
@@ -350,9 +350,11 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
     """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
 
+    With history, ``ask`` also gets ``reconsider=`` (:class:`rag.incontext.SecondLook`): the :mod:`rag.followup`
+    checks, and a second reading with the conversation's topic words when the first is refused.
     The returned answer's ``question`` is the user's (cleaned) question and
-    ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the
-    rewriting cost and ``timings_ms["check"]`` that of the :mod:`rag.followup` checks when there was history.
+    ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the rewriting cost and
+    ``timings_ms["check"]`` that of the checks and the second reading (inside ``"answer"``).
     """
     q = clean_question(question)  # same errors as a standalone question
     t0 = time.perf_counter()
@@ -360,32 +362,17 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
+    look = SecondLook(rw, history, config) if history else None
+    if look is not None:
+        kw["reconsider"] = look
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
-    t2 = time.perf_counter()
-    if history:
-        ans = _check(ans, rw, history, config)
-    t3 = time.perf_counter()
-    searched = shown_search(ans.question, rw.context)
+    searched = shown_search(_strip(q), look.used) if look is not None and look.used else \
+        shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched
     if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": (t3 - t2) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0 + t3 - t2) * 1000}
+        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
+                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
-
-
-def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Answer:
-    """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
-    last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), Turn(""))
-    previous_answer = last.answer[:config.answer_chars * 4]
-    if rw.rule == "ellipsis":
-        return check_swap(ans, rw.slot, previous_answer, rw.search_question)
-    if rw.context:  # searched with the context: the old sentence again is no answer to a new 多少
-        ans = check_value(ans, _strip(rw.question), rw.previous, previous_answer)
-    if rw.rule != "standalone":
-        earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
-        known = " ".join([rw.previous, rw.antecedent, *earlier])
-        ans = check_focus(ans, _strip(rw.question), known)
-    return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
 def warm_up() -> None:
