@@ -52,7 +52,7 @@ def lookup(fingerprint: str, text: str) -> np.ndarray | None:
 def mixed(vector: np.ndarray, other: np.ndarray) -> np.ndarray:
     """``(vector + other) / ‖vector + other‖`` — the question read together with another one.
 
-    >>> mixed(np.array([1.0, 0.0]), np.array([0.0, 1.0])).round(3).tolist()
+    >>> [round(float(x), 3) for x in mixed(np.array([1.0, 0.0]), np.array([0.0, 1.0]))]
     [0.707, 0.707]
     """
     v = np.asarray(vector, dtype=np.float32) + np.asarray(other, dtype=np.float32)
