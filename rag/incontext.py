@@ -48,7 +48,7 @@ __all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gat
 #: answered unanswerable law follow-up (每个月能领多少钱？, 0.33) back into a refusal.
 MIN_CONFIDENCE = 0.5
 
-_HOW_MUCH = re.compile(r"多少|几[个家年月天项座所位成倍次]")
+_HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")  # 哪几家 asks which, not how many
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
 _END = re.compile(r"[？?。!！\s]+$")
 
