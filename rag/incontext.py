@@ -47,6 +47,8 @@ __all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gat
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
 #: answered unanswerable law follow-up (每个月能领多少钱？, 0.33) back into a refusal.
 MIN_CONFIDENCE = 0.5
+#: Passages the second reading reads (the first reading's top ones): the answer layer's cost grows with them.
+DEPTH = 3
 
 _HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")  # 哪几家 asks which, not how many
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
@@ -118,21 +120,21 @@ class SecondLook:
         self.used = ""
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
 
-    def __call__(self, ans: Answer, answer_as: Callable[[str, str], Answer]) -> Answer:
+    def __call__(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         t0 = time.perf_counter()
         try:
             return self._look(ans, answer_as)
         finally:
             self.ms += (time.perf_counter() - t0) * 1000
 
-    def _look(self, ans: Answer, answer_as: Callable[[str, str], Answer]) -> Answer:
+    def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         first = checked(ans, self.rw, self.history, self.config)
         if first.answerable:
             return first
         wording, words = contextual_wording(self.rw)
         if not wording or is_refusal(wording):
             return first
-        second = gate(answer_as(wording, self.rw.previous), self.rw, self.history, self.config)
+        second = gate(answer_as(wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
         if not second.answerable:
             return first
         self.used = words

@@ -40,15 +40,15 @@ __all__ = ["Searcher", "ask"]
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
-        reconsider: Callable[[Answer, Callable[[str, str], Answer]], Answer] | None = None) -> Answer:
+        reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
     ``context``: a conversation's topic words, which re-rank the question's own candidates
     (:mod:`rag.context`); the answer and the refusal are still on ``question``.
     ``reconsider(answer, answer_as)``: a conversation's second look (:mod:`rag.incontext`) — it gets the answer
-    and ``answer_as(wording, read_with)``, which answers another wording on the same hits (no second retrieval),
-    its query vector the question's mixed with ``read_with``'s (:mod:`rag.query_cache`: embedded once).
+    and ``answer_as(wording, read_with, depth)``, which answers another wording on the same (top ``depth``) hits
+    (no second retrieval), its query vector the question's mixed with ``read_with``'s (:mod:`rag.query_cache`).
     """
     t0 = time.perf_counter()
     q = clean_question(question)
@@ -67,8 +67,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
     if reconsider is not None:
-        ans = reconsider(ans, lambda wording, read_with="": build_answer(
-            wording, hits, idf=index.keyword.idf, refusal=refusal, query_vector=_read_with(seen, read_with),
+        ans = reconsider(ans, lambda wording, read_with="", depth=None: build_answer(
+            wording, hits[:depth], idf=index.keyword.idf, refusal=refusal, query_vector=_read_with(seen, read_with),
             vectors=index.sentences, fingerprint=index.manifest["embedder"].get("fingerprint")))
     label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
