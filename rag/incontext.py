@@ -48,7 +48,7 @@ __all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gat
 #: answered unanswerable law follow-up (每个月能领多少钱？, 0.33) back into a refusal.
 MIN_CONFIDENCE = 0.5
 #: Passages the second reading reads (the first reading's top ones): the answer layer's cost grows with them.
-DEPTH = 3
+DEPTH = 2
 
 _HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")  # 哪几家 asks which, not how many
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
