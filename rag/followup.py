@@ -38,7 +38,8 @@ from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "refuse"]
+__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+           "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
 _MARKERS = re.compile(r"\[\d{1,3}\]")
@@ -233,6 +234,12 @@ def _named(entity: str, text: str) -> bool:
         return True
     grams = [e[i:i + 2] for i in range(len(e) - 1)]
     return len(grams) >= 3 and grams[-1] in t and sum(g in t for g in grams) >= 0.6 * len(grams)
+
+
+def named_around(ans: Answer, words: Sequence[str]) -> bool:
+    """Some of ``words`` is named around some quote of ``ans`` (or in its title or label)."""
+    around = [_around(c) for c in ans.citations]
+    return any(_named(w, a) for w in words if w for a in around)
 
 
 def check_context(ans: Answer, search_question: str, antecedent: str, previous_answer: str) -> Answer:

@@ -11,8 +11,9 @@ enough. This module gives every follow-up two readings, answered on the *same* r
    (:func:`checked`), exactly as before;
 2. only when (1) ends in a refusal: the *contextual wording* — the previous standalone question's content words
    (:func:`rag.context.context_words`) followed by the question as typed (“2021年杭州人工智能企业 比前一年多了多少”).
-   Its answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`) and it
-   passes a gate on what the follow-up *itself* asks (:func:`gate`): a quote covers
+   Its answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
+   context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
+   what the follow-up *itself* asks (:func:`gate`): a quote covers
    one of its own content words (or a neighbouring sentence does), a “when” question gets a date, a
    多少/几 question gets a number, and every place and person it names, and what its pronoun was read as, is
    named around the quote. Otherwise the refusal of (1) stands.
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from .answer import is_refusal
 from .context import context_words
-from .followup import check_context, check_focus, check_swap, check_value, refuse
+from .followup import check_context, check_focus, check_swap, check_value, named_around, refuse
 from .records import Answer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +103,9 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
         return ans
     if ans.confidence < MIN_CONFIDENCE:
         return refuse(ans)
+    words = contextual_wording(rw)[1].split()
+    if words and not named_around(ans, words):
+        return refuse(ans)  # read with the context, the answer must be about it (not a law on 网络用户 for DeepSeek)
     previous_answer, earlier = _last_turn(history, config)
     q = _core(rw.question)
     ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]))
