@@ -169,7 +169,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if look is not None:
         kw["reconsider"] = look
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
-    searched = shown_search(_strip(q), look.used) if look is not None and look.used else \
+    searched = shown_search(_strip(rw.search_question), look.used) if look is not None and look.used else \
         shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched
     if history:

@@ -38,7 +38,7 @@ from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+__all__ = ["ANSWER_TYPE", "RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
            "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
@@ -56,6 +56,7 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
 _DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
     "现在", "目前", "当时", "如今", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
 _ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
+ANSWER_TYPE = _ANSWER_TYPE
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
 _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
 _WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")

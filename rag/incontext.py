@@ -103,7 +103,7 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
         return ans
     if ans.confidence < MIN_CONFIDENCE:
         return refuse(ans)
-    words = contextual_wording(rw)[1].split()
+    words = [w for w in contextual_wording(rw)[1].split() if not w[0].isdigit()]  # a year alone is no topic
     if words and not named_around(ans, words):
         return refuse(ans)  # read with the context, the answer must be about it (not a law on 网络用户 for DeepSeek)
     previous_answer, earlier = _last_turn(history, config)
