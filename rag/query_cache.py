@@ -4,8 +4,8 @@ A follow-up's second reading (:mod:`rag.incontext`) is answered with the query v
 ``normalise(v(question) + v(previous standalone question))``. The previous question was embedded one request
 earlier (the chat, ``rag chat``, ``/v1/chat/completions`` with the full ``messages`` list all answer turn by
 turn in one process), so :func:`rag.qa.ask` records every query vector here and the second reading looks it up.
-A process-wide LRU of :data:`SIZE` vectors per embedder fingerprint (384 floats each: ~0.8 MB at 512),
-keyed by the question without trailing punctuation; thread-safe. This module does not embed or retrieve.
+A process-wide LRU of :data:`SIZE` vectors in all (384 floats each: ~0.8 MB at 512), keyed by the embedder's
+fingerprint and the question without trailing punctuation; thread-safe. This module does not embed or retrieve.
 """
 
 from __future__ import annotations
