@@ -66,10 +66,11 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
-    if reconsider is not None:
-        ans = reconsider(ans, lambda wording, read_with="", depth=None: build_answer(
-            wording, hits[:depth], idf=index.keyword.idf, refusal=refusal, query_vector=_read_with(seen, read_with),
-            vectors=index.sentences, fingerprint=index.manifest["embedder"].get("fingerprint")))
+        if reconsider is not None:  # not for a named article that does not exist: that refusal is final
+            ans = reconsider(ans, lambda wording, read_with="", depth=None: build_answer(
+                wording, hits[:depth], idf=index.keyword.idf, refusal=refusal,
+                query_vector=_read_with(seen, read_with), vectors=index.sentences,
+                fingerprint=index.manifest["embedder"].get("fingerprint")))
     label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
