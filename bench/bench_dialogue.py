@@ -1,7 +1,8 @@
 """What conversations cost and whether standalone questions pass through.
 
 1. Rewrite cost: every follow-up turn of bench/data/dialogues.jsonl answered in
-   context (rag.dialogue.ask_in_context: rewrite + retrieve + answer) against
+   context (rag.dialogue.ask_in_context: rewrite + retrieve + answer + checks, and the second reading of
+   rag.incontext when the first is refused) against
    the same standalone question asked alone (rag.qa.ask), interleaved in the
    same run, ``--rounds`` times; p50/p95 of both and of the rewrite step alone.
 2. Pass-through: questions that stand alone (bench/data/sample_eval.jsonl and
@@ -149,7 +150,7 @@ def main():
              f"| follow-up turn in context (rewrite + retrieve + answer), {cost['turns']} turns | "
              f"{cost['in_context_p50']:.1f} | {cost['in_context_p95']:.1f} |",
              f"| the same standalone question asked alone | {cost['alone_p50']:.1f} | {cost['alone_p95']:.1f} |",
-             f"| rewrite + answer checks alone (max {cost['rewrite_max']:.2f}) | {cost['rewrite_p50']:.2f} | "
+             f"| rewrite + answer checks + second reading (rag.incontext) alone (max {cost['rewrite_max']:.2f}) | {cost['rewrite_p50']:.2f} | "
              f"{cost['rewrite_p95']:.2f} |",
              f"| rewrite alone, CPU time (process_time) | {cost['rewrite_cpu_p50']:.2f} | {cost['rewrite_cpu_p95']:.2f} |",
              f"| **added p95** | | **{cost['in_context_p95'] - cost['alone_p95']:+.1f}** |",

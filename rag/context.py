@@ -33,6 +33,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .followup import ANSWER_TYPE
 from .index import Index
 from .mentions import NOUNISH, QWORDS, pos_tags
 from .records import Hit
@@ -62,7 +63,7 @@ def context_words(previous: str, question: str) -> str:
         if w.isdigit() and i + 1 < len(toks) and toks[i + 1][0] in ("年", "月"):
             w, f = w + toks[i + 1][0], "t"  # 2021 年 → 2021年
         if (f in _KEEP or f.startswith("n")) and len(w) >= 2 and not QWORDS.search(w) and w not in question \
-                and w not in out:
+                and w not in out and w not in ANSWER_TYPE:  # 时候, 城市, 方面 name the kind of answer, not the topic
             out.append(w)
     return " ".join(out[:_MAX_WORDS])
 

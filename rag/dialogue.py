@@ -23,10 +23,13 @@ A question with none of these cues passes through unchanged (rule
 ``standalone``), so single questions and first turns are never touched.
 :func:`ask_in_context` then retrieves and answers the rewritten question
 through any ``ask`` function (:meth:`rag.qa.Searcher.ask`, a partial of
-:func:`rag.qa.ask`) — refusal applies to it like to any question — and then
-checks the answer against what the follow-up itself asks (:mod:`rag.followup`:
-“南京呢？” must be answered by a sentence about 南京, “他说常州要打造什么？” by
-one that says 打造 — the next sentence of the same passage if need be).
+:func:`rag.qa.ask`) — refusal applies to it like to any question — and
+:mod:`rag.incontext` looks at the answer again: it checks it against what the
+follow-up itself asks (:mod:`rag.followup`: “南京呢？” must be answered by a
+sentence about 南京), and when that reading is refused, answers a second one on
+the same passages — the typed question with the previous question's topic
+words, its query vector mixed with the previous question's — kept only if it
+answers what the follow-up asks. The rules themselves are :mod:`rag.rewrite_rules`.
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -42,24 +45,18 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .followup import check_context, check_focus, check_swap, check_value
-from .mentions import (
-    NOUNISH,
-    QWORDS,
-    SLOT_QWORD,
-    answer_span,
-    noun_phrase_ending,
-    parallel_span,
-    persons,
-    places,
-    pos_tags,
-    statement,
-    subject,
-)
+from .incontext import SecondLook
+from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
+from .rewrite_rules import ELLIPSIS as _ELLIPSIS
+from .rewrite_rules import IT_PRON as _IT_PRON
+from .rewrite_rules import PERSON_PRON as _PERSON_PRON
+from .rewrite_rules import TITLE_BOOK as _TITLE_BOOK
+from .rewrite_rules import Rewrite, rewrite_one as _rewrite_one, strip_end as _strip
 from .textnorm import normalize
-from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
+
+_MARKERS = re.compile(r"\[\d{1,3}\]")
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
 
@@ -81,200 +78,6 @@ class DialogueConfig:
     max_turns: int = 8
     max_chars: int = 2000
     answer_chars: int = 300
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """The result of :func:`resolve`: ``search_question`` is what gets retrieved and answered."""
-
-    question: str
-    search_question: str
-    rule: str = "standalone"
-    slot: str = ""  # for ``ellipsis``: the new thing asked about (南京, 上一年, 全国平均水平)
-    antecedent: str = ""  # for ``person``/``it``/``demonstrative``: what the pronoun was read as (王剑锋)
-    previous: str = ""  # the previous turn's standalone question (set by :func:`resolve`)
-    context: str = ""  # for ``standalone`` after history: topic words also searched (:mod:`rag.context`)
-
-
-# ------------------------------------------------------------------ lexical resources
-
-_ELLIPSIS = re.compile(r"^(?:那么?|那|还有|再看看)?[，,\s]*(?P<x>[^，,。？?!！]{1,14}?)(?:的|那边|方面)?呢$")
-_TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|初|末|前夕|上半年|下半年)?"
-         r"|\d{1,2}月(?:\d{1,2}日)?|上一年|前一年|去年|今年|明年|次年|同年|当年|上年|前年")
-_TIME_RE = re.compile(_TIME)
-_PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
-_IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
-_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|此)(?=[\u4e00-\u9fff])")
-_TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
-_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
-_PLACE_SUFFIX = "省市区县镇州"
-_ORG_HEADS = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|研究院|研究所|中心|委员会|实验室|公司|集团|大学|协会|学院|联盟)")
-_CATEGORY = {  # 该/这个 + category word → which kind of antecedent
-    "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
-    "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place", "县": "place", "区": "place",
-    "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
-}
-_MARKERS = re.compile(r"\[\d{1,3}\]")
-_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
-_LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
-
-def _strip(text: str) -> str:
-    return re.sub(r"[？?。!！\s]+$", "", text.strip())
-
-
-
-# ------------------------------------------------------------------ the rules
-
-def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
-    m = _ELLIPSIS.match(q)
-    if not m or QWORDS.search(m.group("x")) or not prev:
-        return None
-    x = m.group("x").strip()
-    if prev_slot and prev_slot in prev and prev_slot != x:  # a chain of X呢: the new X takes the last X's place
-        return Rewrite(q, prev.replace(prev_slot, x, 1), "ellipsis", x)
-    if _TIME_RE.fullmatch(x):
-        t = _TIME_RE.search(prev)
-        new = prev[:t.start()] + x + prev[t.end():] if t else x + prev
-        return Rewrite(q, new, "ellipsis", x)
-    if _ARTICLE.fullmatch(x):  # 第三十八条呢？ after …第三十七条规定了什么
-        a = _ARTICLE.search(prev)
-        return Rewrite(q, prev[:a.start()] + x + prev[a.end():] if a else f"{x}的{prev}", "ellipsis", x)
-    ptoks = pos_tags(prev)
-    xt = pos_tags(x)
-    if (span := parallel_span(x, ptoks)):  # 八周岁以上的呢？ after 不满八周岁的未成年人…
-        return Rewrite(q, prev.replace(span, x, 1), "ellipsis", x)
-    kind = xt[0][1] if len(xt) == 1 else ""
-    old = ""
-    if kind == "ns" or x[-1] in _PLACE_SUFFIX:
-        old = next(iter(places(ptoks)), "")
-    elif kind.startswith("nr"):
-        old = next(iter(persons(prev)), "")
-    if not old and xt and xt[-1][1] in NOUNISH and not kind.startswith(("ns", "nr")):
-        phrase = noun_phrase_ending(ptoks, xt[-1][0])  # 人工智能产业规模 for 集成电路产业规模
-        if phrase and phrase != x:
-            return Rewrite(q, prev.replace(phrase, x, 1), "ellipsis", x)
-    if not old:  # a generic slot (全国平均水平): it takes the place of the subject entity
-        old = next(iter(places(ptoks) + persons(prev)), "")
-    if old:
-        if old[-1] in "省市区县" and x[-1] not in "省市区县" and len(old) > 2:  # 杭州市委 → 苏州市委
-            old = old[:-1]
-        return Rewrite(q, prev.replace(old, x, 1), "ellipsis", x)
-    if (swapped := clause_swap(x, ptoks)):  # 周末加班又不能补休呢？ after 平时加班工资至少给多少
-        return Rewrite(q, swapped, "ellipsis", x)
-    return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
-
-
-def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:
-    m = _PERSON_PRON.search(q)
-    if not m:
-        return None
-    for text in context:
-        names = [n for n in persons(text) if n not in q]
-        if len(names) > 1 and prev:  # 常州市委书记是谁 → the name after 常州市委书记, not 苏州市委书记范波
-            names.sort(key=lambda n: -_overlap(text[max(0, text.find(n) - 8):text.find(n)], prev))
-        if names:
-            return Rewrite(q, q[:m.start()] + names[0] + q[m.end():], "person", antecedent=names[0])
-    return None
-
-
-def _overlap(a: str, b: str) -> int:
-    """Character bigrams of ``a`` that are in ``b``."""
-    return sum(a[i:i + 2] in b for i in range(len(a) - 1))
-
-
-def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
-    """What ``该/这个 + head`` refers to, looked up in the last answer, then the previous question(s)."""
-    kind = _CATEGORY.get(head)
-    for text in context:
-        if kind == "person":
-            found = persons(text)
-            if found:
-                return found[0]
-            continue
-        if kind == "place":
-            found = places(pos_tags(text))
-            if found:
-                return found[0]
-            continue
-        if kind == "org":
-            found = [t for t in _QUOTED.findall(text) if _ORG_HEADS.fullmatch(t)] + _ORG_HEADS.findall(text)
-            if found:
-                return _with_place(found[0], prev)
-            continue
-        titles = [t for t in _TITLE_BOOK.findall(text) if head[-1] in t or head in ("政策", "文件", "方案", "规划")]
-        if titles:
-            return titles[0]
-        toks = pos_tags(text)
-        phrase = noun_phrase_ending(toks, head)
-        if phrase:
-            return _with_place(phrase, prev)
-    return ""
-
-
-def _with_place(phrase: str, prev: str) -> str:
-    """``phrase`` prefixed with the previous question's place when it names none (成果转化基金 → 西湖区成果转化基金)."""
-    place = next(iter(places(pos_tags(prev))), "") if prev else ""
-    return place + phrase if place and place not in phrase and not places(pos_tags(phrase)) else phrase
-
-
-def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) -> Rewrite | None:
-    m = _DEMONSTR.search(q)
-    if not m:
-        return None
-    rest = q[m.end():]
-    toks = pos_tags(rest)
-    if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY and not _LOCATIVE_NOUN(toks[0]):
-        return None  # 这个期间: jieba tags 期间 as a locative
-    run = 1
-    while run < len(toks) and toks[run][1] in NOUNISH and toks[0][0] not in _CATEGORY:
-        run += 1
-    head = "".join(w for w, _ in toks[:run])  # 算力设施, not just 算力
-    ante = _antecedent(head, context, prev)
-    for w in (dict.fromkeys((toks[0][0], toks[run - 1][0])) if run > 1 and not ante else ()):
-        if (ante := _antecedent(w, context, prev)):  # 这份文件吹响…: jieba ran the verb into the noun (文件吹响)
-            head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
-            break
-    if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
-        ante = statement(prev, last_answer) or subject(pos_tags(prev))
-        ante = ante and ante + "的" + head
-    if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
-        return None
-    keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
-    new = q[:m.start()] + ante + ("的" + head if keep_head else "") + rest[len(head):]
-    return Rewrite(q, new, "demonstrative", antecedent=ante)
-
-
-def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str = "") -> Rewrite | None:
-    m = _IT_PRON.search(q)
-    if not m or not prev:
-        return None
-    ptoks = pos_tags(prev)
-    # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
-    listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
-    # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
-    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)
-    if not ante and SLOT_QWORD.search(prev) and last_answer:
-        ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
-    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
-    if not ante:
-        return None
-    return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
-
-
-def _rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
-                 prev_slot: str = "") -> Rewrite:
-    core = _strip(q)
-    for attempt in (lambda: _ellipsis(core, prev, prev_slot), lambda: Rewrite(q, scope(core, prev) or core, "scope"),
-                    lambda: _person(core, context, prev), lambda: _demonstrative(core, context, prev, last_answer),
-                    lambda: _it(core, context, prev, last_answer, topic),
-                    lambda: Rewrite(q, bare_this(core, prev, last_answer) or core, "this"),
-                    lambda: Rewrite(q, that_year(core, prev, last_answer) or core, "that-year"),
-                    lambda: Rewrite(q, local_place(core, prev, last_answer) or core, "local"),
-                    lambda: Rewrite(q, elided_subject(core, prev) or core, "elided")):
-        r = attempt()
-        if r is not None and r.search_question != core:
-            return replace(r, question=q, previous=prev)
-    return Rewrite(q, q, previous=prev)
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -350,9 +153,11 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
     """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
 
+    With history, ``ask`` also gets ``reconsider=`` (:class:`rag.incontext.SecondLook`): the :mod:`rag.followup`
+    checks, and a second reading with the conversation's topic words when the first is refused.
     The returned answer's ``question`` is the user's (cleaned) question and
-    ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the
-    rewriting cost and ``timings_ms["check"]`` that of the :mod:`rag.followup` checks when there was history.
+    ``search_question`` what was searched; ``timings_ms["rewrite"]`` is the rewriting cost and
+    ``timings_ms["check"]`` that of the checks and the second reading (inside ``"answer"``).
     """
     q = clean_question(question)  # same errors as a standalone question
     t0 = time.perf_counter()
@@ -360,32 +165,17 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
+    look = SecondLook(rw, history, config) if history else None
+    if look is not None:
+        kw["reconsider"] = look
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
-    t2 = time.perf_counter()
-    if history:
-        ans = _check(ans, rw, history, config)
-    t3 = time.perf_counter()
-    searched = shown_search(ans.question, rw.context)
+    searched = shown_search(_strip(rw.search_question), look.used) if look is not None and look.used else \
+        shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched
     if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": (t3 - t2) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0 + t3 - t2) * 1000}
+        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
+                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
-
-
-def _check(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Answer:
-    """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
-    last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), Turn(""))
-    previous_answer = last.answer[:config.answer_chars * 4]
-    if rw.rule == "ellipsis":
-        return check_swap(ans, rw.slot, previous_answer, rw.search_question)
-    if rw.context:  # searched with the context: the old sentence again is no answer to a new 多少
-        ans = check_value(ans, _strip(rw.question), rw.previous, previous_answer)
-    if rw.rule != "standalone":
-        earlier = [t.search_question or t.question for t in history[-config.max_turns:]]
-        known = " ".join([rw.previous, rw.antecedent, *earlier])
-        ans = check_focus(ans, _strip(rw.question), known)
-    return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
 def warm_up() -> None:

@@ -38,7 +38,8 @@ from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "refuse"]
+__all__ = ["ANSWER_TYPE", "RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+           "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
 _MARKERS = re.compile(r"\[\d{1,3}\]")
@@ -52,6 +53,10 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
     "年份", "名字", "名称", "时候", "地方", "哪里", "方式", "办法", "结果", "影响", "标准", "条件", "程序", "单位",
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
+_DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
+    "现在", "目前", "当时", "如今", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
+_ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
+ANSWER_TYPE = _ANSWER_TYPE
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
 _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
 _WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
@@ -109,8 +114,8 @@ def _check_swap(ans: Answer, slot: str, previous_answer: str) -> Answer:
     repeated = bool(prev) and all(search_form(q) in prev for q in quotes)
     # the same sentence again only answers if X has something of its own there (安徽在智能语音语义, 前一年的490家),
     # not when X just ends a clause as a point of comparison (…远高于全国平均水平。)
-    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:])
-                    for q in quotes for end in _mentions(q, slot))
+    new_value = any(not re.match(r"\s*(?:[,，。；;!！?？、)）”]|$)", search_form(q)[end:]) or "分别" in search_form(q)[end:]
+                    for q in quotes for end in _mentions(q, slot))  # 江苏、浙江…分别出现了7次、18次: each has its own
     return ans if mentioned and not (repeated and not new_value) else refuse(ans)
 
 
@@ -137,10 +142,12 @@ def focus_words(question: str, known: str) -> list[str]:
     out = []
     toks = pos_tags(question)
     for i, (w, f) in enumerate(toks):
+        w = _ASPECT.sub("", w)
         j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
         if i and _WHICH.search(toks[j][0]):
             continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
-        if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or w in _ANSWER_TYPE or QWORDS.search(w)
+        if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or w in _ANSWER_TYPE or w in _DEICTIC
+                or QWORDS.search(w)
                 or _PRONOUNS.match(w) or search_form(w) in seen):
             continue
         out.append(w)
@@ -228,6 +235,12 @@ def _named(entity: str, text: str) -> bool:
         return True
     grams = [e[i:i + 2] for i in range(len(e) - 1)]
     return len(grams) >= 3 and grams[-1] in t and sum(g in t for g in grams) >= 0.6 * len(grams)
+
+
+def named_around(ans: Answer, words: Sequence[str]) -> bool:
+    """Some of ``words`` is named around some quote of ``ans`` (or in its title or label)."""
+    around = [_around(c) for c in ans.citations]
+    return any(_named(w, a) for w in words if w for a in around)
 
 
 def check_context(ans: Answer, search_question: str, antecedent: str, previous_answer: str) -> Answer:

@@ -16,7 +16,7 @@ import functools
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -28,21 +28,27 @@ from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
 from .lookup import missing_references
 from .filters import Filters, not_in_force
+from .query_cache import lookup, mixed, remember
 from .records import Answer
 from .statute import label_citations
 from .retrieve import RetrieveConfig, clean_question, retrieve
+from .textnorm import to_mainland
 
 __all__ = ["Searcher", "ask"]
 
 
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
-        refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "") -> Answer:
+        refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
+        reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
     ``context``: a conversation's topic words, which re-rank the question's own candidates
     (:mod:`rag.context`); the answer and the refusal are still on ``question``.
+    ``reconsider(answer, answer_as)``: a conversation's second look (:mod:`rag.incontext`) — it gets the answer
+    and ``answer_as(wording, read_with, depth)``, which answers another wording on the same (top ``depth``) hits
+    (no second retrieval), its query vector the question's mixed with ``read_with``'s (:mod:`rag.query_cache`).
     """
     t0 = time.perf_counter()
     q = clean_question(question)
@@ -60,11 +66,28 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
+        if reconsider is not None:  # not for a named article that does not exist: that refusal is final
+            ans = reconsider(ans, lambda wording, read_with="", depth=None: build_answer(
+                wording, hits[:depth], idf=index.keyword.idf, refusal=refusal,
+                query_vector=_read_with(seen, read_with), vectors=index.sentences,
+                fingerprint=index.manifest["embedder"].get("fingerprint")))
     label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
+
+
+def _read_with(seen: "_Remember | None", other: str) -> np.ndarray | None:
+    """The last query vector mixed with ``other``'s (remembered, else embedded now); None without an embedder."""
+    if seen is None or seen.last is None or not other:
+        return seen.last if seen is not None else None
+    last, text = seen.last, to_mainland(other)
+    v = lookup(seen.fingerprint, text)
+    if v is None:
+        v = seen.inner.embed_queries([text])[0]
+        remember(seen.fingerprint, text, v)
+    return mixed(last, v)
 
 
 def _warm_gloss() -> None:
@@ -84,6 +107,8 @@ class _Remember:
     def embed_queries(self, texts):
         v = self.inner.embed_queries(texts)
         self.last = v[0] if len(v) == 1 else None
+        for t, row in zip(texts, v):  # a conversation's next turn reads its question with this one (rag.query_cache)
+            remember(self.fingerprint, t, row)
         return v
 
     def embed_passages(self, texts, **kw):

@@ -413,3 +413,77 @@ def test_context_turn_in_a_real_conversation(one, sample_index, embedder):
     assert with_context.question == alone.question  # answered and refused on the question as typed
     _, national = _chat(one, [RATE.question, "全国平均是多少？"])
     assert national.search_question.endswith("）") and not national.answerable, national.answer
+
+
+# ---------------------------------------------------------------- the second reading (rag.incontext, rag.query_cache)
+
+def test_query_cache_remembers_by_text_and_drops_the_oldest(monkeypatch):
+    import numpy as np
+
+    from rag import query_cache
+
+    monkeypatch.setattr(query_cache, "SIZE", 2)
+    monkeypatch.setattr(query_cache, "_cache", type(query_cache._cache)())
+    query_cache.remember("fp", "苏州举行了什么大会？", np.ones(3))
+    assert query_cache.lookup("fp", "苏州举行了什么大会").tolist() == [1, 1, 1]  # trailing ？ ignored
+    assert query_cache.lookup("other-weights", "苏州举行了什么大会") is None
+    query_cache.remember("fp", "b", np.zeros(3))
+    query_cache.remember("fp", "c", np.zeros(3))
+    assert query_cache.lookup("fp", "苏州举行了什么大会") is None and query_cache.lookup("fp", "c") is not None
+    assert abs(float(np.linalg.norm(query_cache.mixed(np.array([3.0, 0]), np.array([0, 4.0])))) - 1) < 1e-6
+
+
+def test_second_reading_gate_keeps_only_answers_to_what_the_follow_up_asks():
+    from dataclasses import replace
+
+    from rag.dialogue import DialogueConfig, Rewrite
+    from rag.incontext import contextual_wording, gate
+
+    prev = "西湖区的科创走廊把哪些单位串起来了"
+    fund = "例如,西湖区打造的“科创走廊”通过规划物理空间将浙江大学、之江实验室等创新节点串联,并配套设立20亿元成果转化基金。"
+    history = [Turn(prev + "？", fund + "[1]")]
+    rw = Rewrite("配套的基金有多少钱？", "配套的基金有多少钱？", previous=prev, context="西湖区 科创 走廊 单位")
+    assert contextual_wording(rw) == ("西湖区科创走廊单位 配套的基金有多少钱", "西湖区 科创 走廊 单位")
+    assert contextual_wording(replace(rw, rule="ellipsis")) == ("", "")  # X呢: the swap check decides alone
+    good = replace(_answer(_cit(fund, fund)), confidence=0.9)
+    assert gate(good, rw, history, DialogueConfig()).answerable
+    assert not gate(replace(good, confidence=0.3), rw, history, DialogueConfig()).answerable  # below even odds
+    manager = replace(rw, question="该基金由谁管理？", search_question="西湖区成果转化基金由谁管理", rule="demonstrative",
+                      antecedent="西湖区成果转化基金")
+    assert not gate(good, manager, history, DialogueConfig()).answerable  # 管理 is in no quote
+    no_number = "例如,西湖区打造的“科创走廊”配套设立成果转化基金。"
+    assert not gate(replace(_answer(_cit(no_number, no_number)), confidence=0.9), rw, history,
+                    DialogueConfig()).answerable  # 多少 needs a number
+
+
+class _Counting:
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.fingerprint, self.calls = inner, inner.name, inner.dim, \
+            inner.fingerprint, 0
+
+    def embed_queries(self, texts):
+        self.calls += 1
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts, **kw):
+        return self.inner.embed_passages(texts, **kw)
+
+
+def test_cue_less_follow_up_answered_by_the_second_reading(sample_index, embedder):
+    counting = _Counting(embedder)
+    one = functools.partial(ask, sample_index, embedder=counting)
+    first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
+    assert first.answerable and fund.answerable and "20亿元" in fund.answer, fund.answer
+    assert fund.search_question == "配套的基金有多少钱（结合上文：西湖区 科创 走廊）"
+    assert counting.calls == 2  # one embedding per turn: the previous question's vector came from the cache
+    assert fund.timings_ms["check"] > 0
+    alone = ask(sample_index, "配套的基金有多少钱？", embedder=embedder)
+    assert not alone.answerable  # asked alone it is refused: the context made the difference
+    _, chief = _chat(one, ["温州新挂牌了一个什么机构？", "它的局长是谁？"])
+    assert not chief.answerable, chief.answer  # 局长 is said nowhere: still refused
+
+
+def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
+    _, when, users = _chat(one, ["2025年哪个国产大模型火了？", "它是什么时候火起来的？", "它的用户有多少？"])
+    assert when.answerable and when.search_question.startswith("DeepSeek是什么时候火起来的（结合上文："), when.search_question
+    assert users.search_question == "DeepSeek的用户有多少" and not users.answerable  # 它 still read as DeepSeek
