@@ -40,6 +40,7 @@ from .errors import QueryError
 from .evidence import evidence, score_sentences
 from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
+from .fusion import AdaptiveFusion, dense_weight, english_query, signals, split_weights
 from .index import Index
 from .lookup import find_references
 from .query_adapter import adapter_for_index
@@ -86,6 +87,10 @@ class RetrieveConfig:
     adapter: str | None = None
     #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
     adapter_weights: tuple[float, float] = (0.6, 0.2)
+    #: Query-dependent dense share (:mod:`rag.fusion`): more dense weight when the question's words are not
+    #: the corpus's words; a question with little CJK text searches BM25 with its Chinese gloss.
+    adaptive: bool = False
+    adaptive_rule: AdaptiveFusion = AdaptiveFusion()
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -199,11 +204,14 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
             qv = adapt_query(lex, qv, embedder.name)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
+    lq = q  # what the lexical retrievers search with
+    if mode == "hybrid" and config.adaptive and lex is None and ad is None:
+        lq = english_query(q, dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
     if mode in ("bm25", "hybrid"):
-        s, r = index.keyword.search(tokenize(q), depth, allowed=allowed)
+        s, r = index.keyword.search(tokenize(lq), depth, allowed=allowed)
         bm25 = dict(zip(r.tolist(), s.tolist()))
     if mode == "hybrid" and index.bigram is not None and config.bigram_weight > 0:
-        s, r = index.bigram.search(char_bigrams(q), depth, allowed=allowed)
+        s, r = index.bigram.search(char_bigrams(lq), depth, allowed=allowed)
         bigram = dict(zip(r.tolist(), s.tolist()))
     if mode == "dense":
         scores = dense
@@ -213,9 +221,12 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
         w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
+        if config.adaptive and ad is None:
+            sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
+            w, bw = split_weights(dense_weight(sig, config.adaptive_rule), (config.weight, config.bigram_weight))
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
-        scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
+        scores = rerank_by_evidence(index, lq, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))
