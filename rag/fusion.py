@@ -49,16 +49,20 @@ class AdaptiveFusion:
     """The fitted rule: ``w = lo + (hi - lo) · sigmoid(bias + a_cover · cover + a_agree · agree)``.
 
     ``w`` is the dense share; the two BM25s split the rest equally (as in the default 0.3/0.35/0.35).
-    ``english_cjk``: below this CJK share a question gets ``english_weight`` (no lexical overlap to use).
+    ``english_cjk``: below this CJK share a question gets ``english_weight`` (its BM25 searches the gloss).
+    Defaults: chosen by ``bench/tune_adaptive.py fit`` on the tuning mix (module docstring) — a question
+    whose best BM25 passage holds under half of its (weighted) terms moves from dense 0.3 to 0.5.
     """
 
     lo: float = 0.3
-    hi: float = 0.8
-    bias: float = 6.0
-    a_cover: float = -8.0
+    hi: float = 0.5
+    bias: float = 12.5
+    a_cover: float = -25.0
     a_agree: float = 0.0
     english_cjk: float = 0.3
-    english_weight: float = 0.9
+    english_weight: float = 0.5
+    #: sentence-evidence re-rank weight used with this rule (replaces RetrieveConfig.rerank_weight)
+    rerank_weight: float = 0.5
 
 
 def _top(scores: dict[int, float], n: int) -> list[int]:

@@ -87,9 +87,11 @@ class RetrieveConfig:
     adapter: str | None = None
     #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
     adapter_weights: tuple[float, float] = (0.6, 0.2)
-    #: Query-dependent dense share (:mod:`rag.fusion`): more dense weight when the question's words are not
-    #: the corpus's words; a question with little CJK text searches BM25 with its Chinese gloss.
-    adaptive: bool = False
+    #: Query-dependent dense share (:mod:`rag.fusion`, hybrid convex fusion only): dense 0.3 → 0.5 when the
+    #: question's words are not the corpus's words; a question with little CJK text searches BM25 with its
+    #: Chinese gloss; the evidence re-rank then uses ``adaptive_rule.rerank_weight`` (0.5). It replaces
+    #: ``weight``/``bigram_weight``/``rerank_weight``: set ``adaptive=False`` to use those as given.
+    adaptive: bool = True
     adaptive_rule: AdaptiveFusion = AdaptiveFusion()
 
 
@@ -205,7 +207,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
     lq = q  # what the lexical retrievers search with
-    if mode == "hybrid" and config.adaptive and lex is None and ad is None:
+    adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None and ad is None
+    if adaptive:
         lq = english_query(q, dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
     if mode in ("bm25", "hybrid"):
         s, r = index.keyword.search(tokenize(lq), depth, allowed=allowed)
@@ -221,12 +224,13 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
         w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
-        if config.adaptive and ad is None:
+        if adaptive:
             sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
             w, bw = split_weights(dense_weight(sig, config.adaptive_rule), (config.weight, config.bigram_weight))
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
-        scores = rerank_by_evidence(index, lq, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
+        rw = config.adaptive_rule.rerank_weight if adaptive else config.rerank_weight
+        scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))

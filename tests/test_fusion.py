@@ -78,7 +78,7 @@ def test_signals_separate_a_copied_question_from_an_everyday_one(sample_index, e
 
 def test_english_question_goes_to_the_chinese_answer_not_the_latin_passage(mixed_index, embedder):
     q = "How long is the ID card valid for someone aged 50?"
-    static = RetrieveConfig()
+    static = RetrieveConfig(adaptive=False)
     adaptive = dataclasses.replace(static, adaptive=True)
     before = retrieve(mixed_index, q, embedder=embedder, k=3, config=static)
     after = retrieve(mixed_index, q, embedder=embedder, k=3, config=adaptive)
@@ -92,4 +92,4 @@ def test_adaptive_keeps_a_question_written_from_the_text(mixed_index, embedder):
     hits = retrieve(mixed_index, q, embedder=embedder, k=3, config=adaptive)
     assert hits[0].title == "城市公园管理办法"
     assert [h.chunk.chunk_id for h in hits] == [
-        h.chunk.chunk_id for h in retrieve(mixed_index, q, embedder=embedder, k=3, config=RetrieveConfig())]
+        h.chunk.chunk_id for h in retrieve(mixed_index, q, embedder=embedder, k=3, config=RetrieveConfig(adaptive=False))]
