@@ -63,6 +63,8 @@ class AdaptiveFusion:
     english_weight: float = 0.5
     #: sentence-evidence re-rank weight used with this rule (replaces RetrieveConfig.rerank_weight)
     rerank_weight: float = 0.5
+    #: whether the Chinese rule also applies on statute-only indexes (see :func:`dense_weight`)
+    statute: bool = False
 
 
 def _top(scores: dict[int, float], n: int) -> list[int]:
@@ -89,10 +91,18 @@ def signals(question: str, texts: Callable[[int], str], idf: Callable[[str], flo
     return Signals(cjk=cjk_share(question), cover=cover, agree=agree)
 
 
-def dense_weight(sig: Signals, rule: AdaptiveFusion = AdaptiveFusion()) -> float:
-    """The dense share of the fusion for a question with these signals."""
+def dense_weight(sig: Signals, rule: AdaptiveFusion = AdaptiveFusion(), *, statute_index: bool = False
+                 ) -> float | None:
+    """The dense share of the fusion for a question with these signals; None: keep the static weights.
+
+    On an index made of statutes alone (:func:`rag.expand.is_statute_index`) only English questions get
+    the rule (``rule.statute`` False): fitted on STARD tune alone, the Chinese rule did not beat the static
+    weights at recall@1 (``bench/tune_adaptive.py``).
+    """
     if sig.cjk < rule.english_cjk:
         return rule.english_weight
+    if statute_index and not rule.statute:
+        return None
     z = rule.bias + rule.a_cover * sig.cover + rule.a_agree * sig.agree
     return rule.lo + (rule.hi - rule.lo) / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 

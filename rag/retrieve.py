@@ -224,12 +224,15 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
         w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
+        rw = config.rerank_weight
         if adaptive:
             sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
-            w, bw = split_weights(dense_weight(sig, config.adaptive_rule), (config.weight, config.bigram_weight))
+            wd = dense_weight(sig, config.adaptive_rule, statute_index=is_statute_index(index))
+            if wd is not None:
+                w, bw = split_weights(wd, (config.weight, config.bigram_weight))
+                rw = config.adaptive_rule.rerank_weight
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
-        rw = config.adaptive_rule.rerank_weight if adaptive else config.rerank_weight
         scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
