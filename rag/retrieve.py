@@ -25,6 +25,12 @@ Hybrid, chosen by measurement on the CMRC2018 trial set (tuning data; reported o
    — questions are usually about one sentence, and passage-level BM25
    dilutes a sentence that matches well.
 
+With ``RetrieveConfig.adaptive`` (default) the weights depend on the question
+(:mod:`rag.fusion`, fitted by ``bench/tune_adaptive.py``; docs/retrieval.md): dense
+0.3 → 0.5 when BM25's best passages hold under half of the question's weighted
+terms (everyday wording), re-rank weight 0.5; an English question searches BM25
+with its Chinese gloss. Statute-only indexes keep the weights above for Chinese.
+
 This module does not build answers; see :mod:`rag.answer`.
 """
 

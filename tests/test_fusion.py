@@ -49,6 +49,9 @@ def test_dense_share_rises_as_the_question_words_leave_the_corpus():
     assert rule.lo <= shares[0] and shares[-1] <= rule.hi
     assert dense_weight(Signals(cjk=1.0, cover=1.0, agree=1.0), rule) < rule.lo + 0.05
     assert dense_weight(Signals(cjk=0.0, cover=1.0, agree=1.0), rule) == rule.english_weight
+    # a statute-only index keeps the static weights for Chinese questions (None), not for English ones
+    assert dense_weight(Signals(cjk=1.0, cover=0.0, agree=0.0), rule, statute_index=True) is None
+    assert dense_weight(Signals(cjk=0.0, cover=0.0, agree=0.0), rule, statute_index=True) == rule.english_weight
     d, b = split_weights(0.6)
     assert d == 0.6 and b == pytest.approx(0.2)  # the two BM25s keep the default 0.35:0.35 split
 
