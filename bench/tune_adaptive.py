@@ -38,18 +38,11 @@ import numpy as np  # noqa: E402
 DEPTH = 50
 
 
-def collect(name: str, data: str, index_home: str | None, out: Path, pseudo_english: int, limit: int | None) -> None:
-    from rag.embed import get_embedder
-    from rag.evaluate import _relevant, dataset_index, load_dataset
-    from rag.evidence import evidence, score_sentences
-    from rag.fusion import signals
-    from rag.gloss import gloss
-    from rag.index import open_index
-    from rag.records import Hit
-    from rag.retrieve import clean_question
-    from rag.select import CROSSLINGUAL_CJK, cjk_share
-    from rag.textnorm import to_mainland, to_simplified
-    from rag.tokenize import char_bigrams, tokenize
+def _items(data: str, pseudo_english: int, limit: int | None):
+    """(documents, answerable items, question id → document group) of a data file."""
+    import json
+
+    from rag.evaluate import load_dataset
 
     docs, items = load_dataset(data)
     items = [it for it in items if it.answerable]
@@ -61,60 +54,84 @@ def collect(name: str, data: str, index_home: str | None, out: Path, pseudo_engl
         items = items[:pseudo_english]
         for it in items:
             it.question = to_english(it.question)
-    if limit:
-        items = items[:limit]
+    groups = {}
+    if str(data).endswith(".jsonl"):
+        for line in open(data, encoding="utf-8"):
+            if line.strip():
+                r = json.loads(line)
+                groups[str(r.get("id"))] = r.get("doc")
+    return docs, items[:limit] if limit else items, groups
+
+
+def _search(index, q: str, qv=None) -> tuple[dict, ...]:
+    """(dense, word BM25, bigram BM25) ``row → score`` maps, top DEPTH each (dense only with ``qv``)."""
+    from rag.tokenize import char_bigrams, tokenize
+
+    out = []
+    for store, query in ((index.dense, qv), (index.keyword, tokenize(q)), (index.bigram, char_bigrams(q))):
+        if query is None:
+            out.append({})
+            continue
+        s, r = store.search(query, DEPTH)
+        out.append(dict(zip(r.tolist(), s.tolist())))
+    return tuple(out)
+
+
+def _evidence(index, q: str, rows: set, cand: list) -> dict:
+    """Best-sentence evidence (as the re-rank computes it) of ``rows``; 0 for the other candidates."""
+    from rag.evidence import evidence, score_sentences
+    from rag.records import Hit
+
+    hits = [Hit(chunk=index.chunks[x], score=1.0, rank=i + 1) for i, x in enumerate(sorted(rows))]
+    best: dict[str, float] = {}
+    for sc in score_sentences(q, hits, index.keyword.idf):
+        cid = sc.hit.chunk.chunk_id
+        best[cid] = max(best.get(cid, 0.0), evidence(sc))
+    return {x: best.get(index.chunks[x].chunk_id, 0.0) for x in cand}
+
+
+def _record(index, emb, it, groups: dict) -> dict:
+    """Everything the replay needs about one question."""
+    from rag.evaluate import _relevant
+    from rag.fusion import english_query, signals
+    from rag.retrieve import clean_question
+    from rag.textnorm import to_mainland
+
+    q = clean_question(it.question)
+    dense, bm25, bigram = _search(index, q, emb.embed_queries([to_mainland(q)])[0])
+    texts = lambda r: index.chunks[r].text  # noqa: E731
+    rec = {"id": it.qid, "q": q, "dense": dense, "bm25": bm25, "bigram": bigram,
+           "sig": signals(q, texts, index.keyword.idf, dense, bm25, bigram)}
+    maps = [dense, bm25, bigram]
+    if (gt := english_query(q, dense, texts)) is not None:  # what retrieve() searches BM25 with
+        _, rec["bm25_g"], rec["bigram_g"] = _search(index, gt)
+        rec["gloss"] = gt
+        maps += [rec["bm25_g"], rec["bigram_g"]]
+    cand = sorted(set().union(*maps))
+    ev_rows = set().union(*(sorted(m, key=m.get, reverse=True)[:25] for m in maps))  # can reach a fused top 20
+    rec["ev"] = _evidence(index, q, ev_rows, cand)
+    if "gloss" in rec:
+        rec["ev_g"] = _evidence(index, rec["gloss"], ev_rows, cand)
+    rec["rel"] = {x for x in cand if _relevant(it, index.chunks[x].text, index.chunks[x].doc_id)}
+    rec["group"] = groups.get(it.qid) or next(iter(it.source_docs), None) or it.qid
+    return rec
+
+
+def collect(name: str, data: str, index_home: str | None, out: Path, pseudo_english: int, limit: int | None) -> None:
+    from rag.embed import get_embedder
+    from rag.evaluate import dataset_index
+    from rag.index import open_index
+
+    docs, items, groups = _items(data, pseudo_english, limit)
     if index_home:
         index = open_index(index_home)
         emb = get_embedder(index.embedder_name)
     else:
         emb = get_embedder(None)
         index = dataset_index(docs, embedder=emb, progress=True)
-    groups = {}
-    if str(data).endswith(".jsonl"):
-        import json
-
-        for line in open(data, encoding="utf-8"):
-            if line.strip():
-                r = json.loads(line)
-                groups[str(r.get("id"))] = r.get("doc")
     rows = []
-    texts = lambda r: index.chunks[r].text  # noqa: E731
     for n, it in enumerate(items):
-        q = clean_question(it.question)
-        qv = emb.embed_queries([to_mainland(q)])[0]
-        s, r = index.dense.search(qv, DEPTH)
-        dense = dict(zip(r.tolist(), s.tolist()))
-        s, r = index.keyword.search(tokenize(q), DEPTH)
-        bm25 = dict(zip(r.tolist(), s.tolist()))
-        s, r = index.bigram.search(char_bigrams(q), DEPTH)
-        bigram = dict(zip(r.tolist(), s.tolist()))
-        rec = {"id": it.qid, "q": q, "dense": dense, "bm25": bm25, "bigram": bigram,
-               "sig": signals(q, texts, index.keyword.idf, dense, bm25, bigram)}
-        cand = set(dense) | set(bm25) | set(bigram)
-        if cjk_share(q) < CROSSLINGUAL_CJK:
-            top = sorted(dense, key=dense.get, reverse=True)[:5]
-            g = gloss(q, to_simplified(" ".join(index.chunks[x].text for x in top)).lower())
-            gt = g.text or "。"
-            s, r = index.keyword.search(tokenize(gt), DEPTH)
-            rec["bm25_g"] = dict(zip(r.tolist(), s.tolist()))
-            s, r = index.bigram.search(char_bigrams(gt), DEPTH)
-            rec["bigram_g"] = dict(zip(r.tolist(), s.tolist()))
-            rec["gloss"] = gt
-            cand |= set(rec["bm25_g"]) | set(rec["bigram_g"])
-        ev_rows = set()  # evidence only for rows that can reach a fused top 20
-        for m in (dense, bm25, bigram, rec.get("bm25_g", {}), rec.get("bigram_g", {})):
-            ev_rows |= set(sorted(m, key=m.get, reverse=True)[:25])
-        cand = sorted(cand)
-        for key, qq in (("ev", q),) + ((("ev_g", rec["gloss"]),) if "gloss" in rec else ()):
-            hits = [Hit(chunk=index.chunks[x], score=1.0, rank=i + 1) for i, x in enumerate(sorted(ev_rows))]
-            best: dict[str, float] = {}
-            for sc in score_sentences(qq, hits, index.keyword.idf):
-                cid = sc.hit.chunk.chunk_id
-                best[cid] = max(best.get(cid, 0.0), evidence(sc))
-            rec[key] = {x: best.get(index.chunks[x].chunk_id, 0.0) for x in cand}
-        rec["rel"] = {x for x in cand if _relevant(it, index.chunks[x].text, index.chunks[x].doc_id)}
-        rec["group"] = groups.get(it.qid) or next(iter(it.source_docs), None) or it.qid
-        rows.append(rec)
+        rows.append(_record(index, emb, it, groups))
         if n % 200 == 0:
             print(f"{name}: {n}/{len(items)}", file=sys.stderr, flush=True)
     out.mkdir(parents=True, exist_ok=True)
