@@ -10,7 +10,9 @@ For each, bm25, dense and hybrid are evaluated on the same index in the
 same run. Embeddings are cached in ``$RAG_HOME/cache`` (default
 ``bench/out/home``), so the pooled index re-uses the per-set embeddings.
 
-    python bench/bench_retrieval.py [--sets cmrc,drcd,pooled] [--limit N] [--embedder NAME] [--json out.json]
+    python bench/bench_retrieval.py [--sets cmrc,drcd,pooled] [--limit N] [--embedder NAME] [--json out.json] [--static]
+
+``--static`` turns off the query-dependent weights (:mod:`rag.fusion`) to compare with them.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ COLS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_hit_qu
         "latency_p95_ms"]
 
 
-def run_set(name: str, limit: int | None, embedder_name: str | None) -> dict:
+def run_set(name: str, limit: int | None, embedder_name: str | None, static: bool = False) -> dict:
     from rag.embed import get_embedder
     from rag.evaluate import dataset_index, evaluate, load_dataset
+    from rag.retrieve import RetrieveConfig
 
     docs, items = {}, []
     for f in SETS[name]:
@@ -49,7 +52,8 @@ def run_set(name: str, limit: int | None, embedder_name: str | None) -> dict:
     t0 = time.perf_counter()
     index = dataset_index(list(docs.values()), embedder=emb, progress=True)
     build_s = time.perf_counter() - t0
-    res = evaluate(index, items, embedder=emb, modes=["bm25", "dense", "hybrid"], progress=True)
+    res = evaluate(index, items, embedder=emb, modes=["bm25", "dense", "hybrid"], progress=True,
+                   config=RetrieveConfig(adaptive=not static))
     return {"set": name, "documents": len(index.documents), "chunks": len(index.chunks), "questions": len(items),
             "embedder": emb.name, "index_seconds": round(build_s, 1), "modes": res}
 
@@ -72,10 +76,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--embedder", default=None)
     ap.add_argument("--json", default=None, help="Also write all results to this JSON file.")
+    ap.add_argument("--static", action="store_true", help="Static hybrid weights (RetrieveConfig(adaptive=False)).")
     args = ap.parse_args()
     results = []
     for name in args.sets.split(","):
-        r = run_set(name.strip(), args.limit, args.embedder)
+        r = run_set(name.strip(), args.limit, args.embedder, args.static)
         results.append(r)
         print(table(r), "\n", flush=True)
     if args.json:

@@ -35,7 +35,9 @@ def main() -> None:
     index = dataset_index(docs, embedder=emb.inner, progress=True)
     print(f"{args.data}: {len(items)} questions, {len(index.chunks)} chunks, embedder {emb.name}")
     print(f"{'setting':<28} {'recall@1':>9} {'recall@5':>9} {'mrr@10':>8}")
-    C = RetrieveConfig
+    def C(**kw):  # static weights: the query-dependent rule (bench/tune_adaptive.py) is off here
+        return RetrieveConfig(adaptive=False, **kw)
+
     rows = [("bm25 (words)", "bm25", C()), ("dense", "dense", C()),
             ("rrf dense+words, equal", "hybrid", C(fusion="rrf", weight=0.5, bigram_weight=0, rerank_weight=0)),
             ("convex dense+words w=.3", "hybrid", C(weight=0.3, bigram_weight=0, rerank_weight=0)),

@@ -25,6 +25,12 @@ Hybrid, chosen by measurement on the CMRC2018 trial set (tuning data; reported o
    — questions are usually about one sentence, and passage-level BM25
    dilutes a sentence that matches well.
 
+With ``RetrieveConfig.adaptive`` (default) the weights depend on the question
+(:mod:`rag.fusion`, fitted by ``bench/tune_adaptive.py``; docs/retrieval.md): dense
+0.3 → 0.5 when BM25's best passages hold under half of the question's weighted
+terms (everyday wording), re-rank weight 0.5; an English question searches BM25
+with its Chinese gloss. Statute-only indexes keep the weights above for Chinese.
+
 This module does not build answers; see :mod:`rag.answer`.
 """
 
@@ -40,6 +46,7 @@ from .errors import QueryError
 from .evidence import evidence, score_sentences
 from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
+from .fusion import AdaptiveFusion, dense_weight, english_query, signals, split_weights
 from .index import Index
 from .lookup import find_references
 from .query_adapter import adapter_for_index
@@ -87,6 +94,12 @@ class RetrieveConfig:
     adapter: str | None = None
     #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
     adapter_weights: tuple[float, float] = (0.6, 0.2)
+    #: Query-dependent dense share (:mod:`rag.fusion`, hybrid convex fusion only): dense 0.3 → 0.5 when the
+    #: question's words are not the corpus's words; a question with little CJK text searches BM25 with its
+    #: Chinese gloss; the evidence re-rank then uses ``adaptive_rule.rerank_weight`` (0.5). It replaces
+    #: ``weight``/``bigram_weight``/``rerank_weight``: set ``adaptive=False`` to use those as given.
+    adaptive: bool = True
+    adaptive_rule: AdaptiveFusion = AdaptiveFusion()
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -200,11 +213,15 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
             qv = adapt_query(lex, qv, embedder.name)
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
+    lq = q  # what the lexical retrievers search with
+    adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None and ad is None
+    if adaptive:
+        lq = english_query(q, dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
     if mode in ("bm25", "hybrid"):
-        s, r = index.keyword.search(tokenize(q), depth, allowed=allowed)
+        s, r = index.keyword.search(tokenize(lq), depth, allowed=allowed)
         bm25 = dict(zip(r.tolist(), s.tolist()))
     if mode == "hybrid" and index.bigram is not None and config.bigram_weight > 0:
-        s, r = index.bigram.search(char_bigrams(q), depth, allowed=allowed)
+        s, r = index.bigram.search(char_bigrams(lq), depth, allowed=allowed)
         bigram = dict(zip(r.tolist(), s.tolist()))
     if mode == "dense":
         scores = dense
@@ -214,9 +231,16 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
         w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
+        rw = config.rerank_weight
+        if adaptive:
+            sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
+            wd = dense_weight(sig, config.adaptive_rule, statute_index=is_statute_index(index))
+            if wd is not None:
+                w, bw = split_weights(wd, (config.weight, config.bigram_weight))
+                rw = config.adaptive_rule.rerank_weight
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
-        scores = rerank_by_evidence(index, q, scores, weight=config.rerank_weight, depth=max(config.rerank_depth, k))
+        scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))
