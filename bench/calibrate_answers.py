@@ -79,13 +79,11 @@ REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "
              # round 5: the question's subject (its opening words) matched as one piece against the passage,
              # its title and the sentence; the passage title inside the question (whole, or inside a longer name)
              "ag_head_passage", "ag_head_title", "ag_head_best", "ag_head_len", "ag_head_anaphor", "ag_head_sent",
-             "ag_title_in_q",
-             # round 5b: the unit a 多少/几/多+adjective question asks for, carried by a number in the sentence / passage
-             "ag_unit_q", "ag_unit_sent", "ag_unit_passage"]
+             "ag_title_in_q"]
 REF_LEX += REF_AGREE
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
 # an English question's subject is not its opening words (and its gloss puts question words last): no head features
-REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q", "ag_unit"))]
+REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q"))]
 COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 

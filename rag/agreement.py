@@ -80,40 +80,6 @@ def _title_in(title: str, question: str) -> float:
     return 0.5 if before and not _HEAD_END.match(before) and before.isalnum() else 1.0
 
 
-# round 5b: the unit a 多少/几/多+adjective question asks for, and a number carrying it (多少钱 → 元, 占地多少亩 → 亩)
-_UNIT_CLASSES = {
-    "money": "元|块|港元|港币|美元|欧元|日元|英镑|人民币|角|毛|分钱",
-    "length": "米|公里|千米|厘米|毫米|英尺|英里|里|海里",
-    "area": "亩|平方|公顷|顷",
-    "weight": "克|斤|吨|公斤|千克|磅",
-    "duration": "年|个月|月|周|星期|天|日|小时|钟头|分钟|秒",
-    "age": "岁",
-}
-_UNIT_Q = [("duration", r"多长时间|多久|多少年|几年|多少天|几天|几个月|多少个月|几小时|多少小时|多少分钟|几分钟|几秒|多少秒|几周"),
-           ("age", r"多大年纪|多大岁数|几岁|多少岁|多大年龄"),
-           ("money", r"多少钱|多少元|多少块|价格|票价|费用|几块钱|多少费|多少车费|收费"),
-           ("area", r"多少亩|几亩|多大面积|面积多大|多少平方|占地多"),
-           ("weight", r"多重|多少斤|多少公斤|多少吨|多少克"),
-           ("length", r"多远|多长|多高|多深|多宽|多厚|多少米|多少公里")]
-_UNIT_Q_RE = [(k, re.compile(p)) for k, p in _UNIT_Q]
-_UNIT_NUM = {k: re.compile(rf"[0-9〇零一二三四五六七八九十百千万亿两半][0-9.,，〇零一二三四五六七八九十百千万亿两多余]*\s*(?:{u})")
-             for k, u in _UNIT_CLASSES.items()}
-_UNIT_NUM["money"] = re.compile(_UNIT_NUM["money"].pattern + r"|[$¥＄￥]\s*[0-9]")
-
-
-def asked_unit(question: str) -> str | None:
-    """The unit class the question asks for (``money``, ``length``, ``area``, ``weight``, ``duration``, ``age``).
-
-    >>> asked_unit("芙蓉洞的门票多少钱一张"), asked_unit("坐a22从蓝田到机场大概要多长时间"), asked_unit("谁创办的")
-    ('money', 'duration', None)
-    """
-    return next((k for k, r in _UNIT_Q_RE if r.search(question)), None)
-
-
-def _has_unit(kind: str | None, text: str) -> float:
-    return float(kind is not None and _UNIT_NUM[kind].search(text) is not None)
-
-
 def _share(items: Sequence[str], text: str) -> float:
     return sum(x in text for x in items) / len(items) if items else 0.0
 
@@ -135,8 +101,7 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
     top = (w[heavy[0]] if heavy else 0.0) or 1.0
     texts = {h.chunk.chunk_id: to_simplified(h.chunk.text).lower() for h in hits}
     titles = {h.chunk.chunk_id: to_simplified(h.title).lower() for h in hits}
-    unit = asked_unit(q)
-    shared = {"ag_num_q": float(bool(nums)), "ag_quoted_q": float(bool(quoted)), "ag_unit_q": float(unit is not None),
+    shared = {"ag_num_q": float(bool(nums)), "ag_quoted_q": float(bool(quoted)),
               "ag_ent_spread": sum(heavy[0] in t for t in texts.values()) / max(len(texts), 1) if heavy else 0.0}
     shared.update(_retrieval_gaps(hits))
     head = subject_head(q)
@@ -154,7 +119,7 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
                             "ag_both": float(h.dense is not None and h.bm25 is not None),
                             "ag_head_passage": head_in[cid],
                             "ag_head_title": _longest_in(head, titles[cid]) / max(len(head), 1),
-                            "ag_title_in_q": _title_in(titles[cid], q), "ag_unit_passage": _has_unit(unit, text)}
+                            "ag_title_in_q": _title_in(titles[cid], q)}
     for c in cands:
         sent = to_simplified(c.sentence.text).lower()
         c.features.update(shared)
@@ -162,7 +127,6 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
         c.features["ag_num_sent"] = _share(nums, sent)
         c.features["ag_key_sent"] = sum(w[t] for t in heavy if t in sent) / hw
         c.features["ag_head_sent"] = _longest_in(head, sent) / max(len(head), 1)
-        c.features["ag_unit_sent"] = _has_unit(unit, sent)
 
 
 def _retrieval_gaps(hits: Sequence[Hit]) -> dict[str, float]:
