@@ -190,7 +190,7 @@ def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
                 X.append([f.get(n, 0.0) for n in names])
                 y.append(lab)
                 w.append(r.get("w", 1.0))
-    return _lr(np.array(X), np.array(y), names, w=np.array(w))
+    return _lr(np.array(X), np.array(y), names, w=None if set(w) <= {1.0} else np.array(w))
 
 
 def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
@@ -237,10 +237,11 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     feats, y = refusal_features(rows, selector, dense)
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
     w = np.array([r.get("w", 1.0) for r in rows])
+    w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
     if learner == "trees":
         p = np.zeros(len(y))
         for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
-            p[te] = _hgb(X[tr], y[tr], w[tr]).predict_proba(X[te])[:, 1]
+            p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
         m = export_hgb(_hgb(X, y, w), names)
     else:
         m = _lr(X, y, names, w=w)
