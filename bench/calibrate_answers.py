@@ -176,21 +176,22 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
             print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 
-def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0) -> LinearModel:
+def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0, w: np.ndarray | None = None) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    m = LogisticRegression(C=C, max_iter=2000).fit(X, y)
+    m = LogisticRegression(C=C, max_iter=2000).fit(X, y, sample_weight=w)
     return LinearModel(float(m.intercept_[0]), {n: float(w) for n, w in zip(names, m.coef_[0])})
 
 
 def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
-    X, y = [], []
+    X, y, w = [], [], []
     for r in rows:
         if r["answerable"] and any(lab for _, lab in r["cands"]):
             for f, lab in r["cands"]:
                 X.append([f.get(n, 0.0) for n in names])
                 y.append(lab)
-    return _lr(np.array(X), np.array(y), names)
+                w.append(r.get("w", 1.0))
+    return _lr(np.array(X), np.array(y), names, w=None if set(w) <= {1.0} else np.array(w))
 
 
 def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
@@ -211,15 +212,18 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
 
 
 def _article(row: dict) -> str:
-    """The article a question belongs to: CMRC ``TRIAL_800_QUERY_0`` → ``TRIAL_800``, DRCD ``1147-5-1`` → ``1147``."""
+    """The article a question belongs to: CMRC ``TRIAL_800_QUERY_0`` → ``TRIAL_800``, DRCD ``1147-5-1`` → ``1147``;
+    an everyday_dev row carries its document as ``group``."""
+    if "group" in row:
+        return row["group"]
     return row["set"] + ":" + re.sub(r"(_QUERY_\d+|(-\d+)+)$", "", str(row["qid"]))
 
 
-def _hgb(X: np.ndarray, y: np.ndarray):
+def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
-                                          early_stopping=False, random_state=0).fit(X, y)
+                                          early_stopping=False, random_state=0).fit(X, y, sample_weight=w)
 
 
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
@@ -233,15 +237,19 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
 
     feats, y = refusal_features(rows, selector, dense)
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+    w = np.array([r.get("w", 1.0) for r in rows])
+    w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
     if learner == "trees":
         p = np.zeros(len(y))
         for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
-            p[te] = _hgb(X[tr], y[tr]).predict_proba(X[te])[:, 1]
-        m = export_hgb(_hgb(X, y), names)
+            p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
+        m = export_hgb(_hgb(X, y, w), names)
     else:
-        m = _lr(X, y, names)
+        m = _lr(X, y, names, w=w)
         p = np.array([m.probability(f) for f in feats])
-    pos = np.sort(p[y == 1])
+    # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
+    budget_rows = np.array([not r["set"].startswith("everyday") for r in rows])
+    pos = np.sort(p[(y == 1) & budget_rows])
     thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
     refused = p < thr
     sets = np.array([r["set"] for r in rows])
@@ -319,6 +327,12 @@ def main() -> None:
                     help="Also fit the refusal model on a third run per CMRC/DRCD question with the own article AND "
                          "the first retrieved article removed (tried in round 5: out-of-fold refusal recall on CMRC "
                          "trial 0.932 → 0.940; these negatives are nearly all refused anyway; off by default).")
+    ap.add_argument("--everyday", metavar="HOME", default=None,
+                    help="Also fit on bench/data/everyday_dev.jsonl over its index at HOME (built there by "
+                         "bench/everyday_dev.py when missing): answerable, own-document-removed and native "
+                         "unanswerable questions whose first hit is not a statute article (see docs/answers.md).")
+    ap.add_argument("--everyday-weight", type=float, default=1.0,
+                    help="Row weight of the everyday_dev questions (grouped-CV grid in docs/answers.md, round 5b).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
@@ -355,6 +369,10 @@ def main() -> None:
             hard: list[dict] = []
             collect(name, index, items, emb, hard, hard=True)
             rows += hard
+    if args.everyday:
+        from everyday_dev import calib_rows
+
+        rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     en_rows = [r for r in rows if r["set"].endswith("_en")]

@@ -123,6 +123,66 @@ def check(path: Path = SET) -> list[str]:
     return problems
 
 
+def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:
+    """Answer-layer feature rows of the set for ``bench/calibrate_answers.py --everyday HOME``.
+
+    Per answerable question two runs (full index: ``answerable`` 1, sentence label = contains a gold span;
+    the documents holding a gold span removed: ``answerable`` 0, ``kind`` "removed"); per unanswerable
+    question one run on the full index (``answerable`` 0, ``kind`` "native"). English questions (little CJK)
+    are scored with their CC-CEDICT gloss, as ``rag.answer`` does, under set ``everyday_en``. ``group`` is the
+    document (a CMRC trial article keeps the group of ``cmrc_trial``, which asks about the same articles).
+    ``statute``: the first hit is a statute article, so ``rag.answer`` hands the question to
+    ``rag.statute_answer`` (its own models) and these rows are not the selector's or refusal model's.
+    """
+    from rag.answer import _glossed
+    from rag.evaluate import _jsonl, own_documents
+    from rag.index import open_index
+    from rag.retrieve import clean_question, retrieve
+    from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share
+    from rag.statute_answer import is_article
+    from rag.textnorm import normalize, search_form
+
+    index = open_index(home, embedder=emb.inner)
+    docs_of = {json.loads(x)["id"]: json.loads(x)["doc"] for x in path.read_text(encoding="utf-8").splitlines()
+               if x.strip()}
+    all_docs, folded, rows = set(index.documents), {}, []
+    for it in _jsonl(path):
+        q = clean_question(it.question)
+        english = cjk_share(q) < CROSSLINGUAL_CJK
+        golds = [search_form(normalize(a)[0]) for a in it.answers]
+        runs = [(1, None, "full"), (0, sorted(all_docs - own_documents(index, it, folded)), "removed")] \
+            if it.answerable else [(0, None, "native")]
+        doc = docs_of[it.qid]
+        group = "cmrc_trial:" + doc.split(":", 1)[1] if doc.startswith("cmrc:") else "everyday:" + doc
+        for answerable, doc_ids, kind in runs:
+            hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
+            wording = (_glossed(q, hits) or q) if english else q
+            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            dense = [h.dense for h in hits if h.dense is not None]
+            rows.append({"set": "everyday_en" if english else "everyday", "qid": it.qid, "group": group,
+                         "kind": kind, "law": doc.startswith("law:"), "answerable": answerable,
+                         "statute": bool(hits) and is_article(hits[0]),
+                         "dense": max(dense) if dense else 0.0,
+                         "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))
+                                   for c in cands]})
+    return rows
+
+
+def calib_rows(ev_home: Path, emb, home: Path, reuse: bool, weight: float) -> list[dict]:
+    """Feature rows of bench/data/everyday_dev.jsonl (cached in ``$RAG_HOME/calib_rows_everyday.jsonl``), weighted;
+    questions that ``rag.answer`` hands to the statute answerer (first hit a statute article) are left out."""
+    path = home / "calib_rows_everyday.jsonl"
+    if reuse and path.exists():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        if not (ev_home / "CURRENT").exists():
+            build(ev_home)
+        rows = collect_rows(ev_home, emb)
+        emb.save()
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return [dict(r, w=weight) for r in rows if not r["statute"]]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
