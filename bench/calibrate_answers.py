@@ -52,7 +52,7 @@ import numpy as np  # noqa: E402
 
 from rag.config import data_dir  # noqa: E402
 from rag.embed import get_embedder  # noqa: E402
-from rag.eval_data import EvalItem, read_jsonl_items as _jsonl, read_squad as _squad  # noqa: E402  (renamed after the h7 merge)
+from rag.eval_data import EvalItem, read_jsonl_items, read_squad  # noqa: E402
 from rag.evaluate import dataset_index, own_documents  # noqa: E402
 from rag.index import open_index  # noqa: E402
 from rag.update import update_index  # noqa: E402
@@ -282,7 +282,7 @@ def _pooled_index(sets: list[tuple[str, Path]], embedder):
     docs: dict[str, object] = {}
     for _, path in sets:
         if path.suffix != ".jsonl":
-            for d in _squad(path)[0]:
+            for d in read_squad(path)[0]:
                 docs.setdefault(d.doc_id, d)
     return dataset_index(list(docs.values()), embedder=embedder, progress=True)
 
@@ -353,9 +353,9 @@ def main() -> None:
             rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
             continue
         if path.suffix == ".jsonl":
-            items, index = _jsonl(path), open_index(path.parent / "home", embedder=inner)
+            items, index = read_jsonl_items(path), open_index(path.parent / "home", embedder=inner)
         else:
-            docs, items = _squad(path)
+            docs, items = read_squad(path)
             index = pooled or dataset_index(docs, embedder=inner, progress=True)
         items = items[:args.limit] if args.limit else items
         new: list[dict] = []

@@ -135,7 +135,8 @@ def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:
     ``rag.statute_answer`` (its own models) and these rows are not the selector's or refusal model's.
     """
     from rag.answer import _glossed
-    from rag.evaluate import _jsonl, own_documents
+    from rag.eval_data import read_jsonl_items
+    from rag.evaluate import own_documents
     from rag.index import open_index
     from rag.retrieve import clean_question, retrieve
     from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share
@@ -146,7 +147,7 @@ def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:
     docs_of = {json.loads(x)["id"]: json.loads(x)["doc"] for x in path.read_text(encoding="utf-8").splitlines()
                if x.strip()}
     all_docs, folded, rows = set(index.documents), {}, []
-    for it in _jsonl(path):
+    for it in read_jsonl_items(path):
         q = clean_question(it.question)
         english = cjk_share(q) < CROSSLINGUAL_CJK
         golds = [search_form(normalize(a)[0]) for a in it.answers]
