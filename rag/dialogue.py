@@ -22,8 +22,10 @@ rule            follow-up (after …)                        searched as
 A question with none of these cues passes through unchanged (rule
 ``standalone``), so single questions and first turns are never touched.
 :func:`ask_in_context` then retrieves and answers the rewritten question
-through any ``ask`` function (:meth:`rag.qa.Searcher.ask`, a partial of
-:func:`rag.qa.ask`) — refusal applies to it like to any question — and
+through an ``ask`` function that takes the ``reconsider`` keyword
+(:meth:`rag.qa.Searcher.ask`, a partial of :func:`rag.qa.ask`; if it never
+calls the hook, the checks run on its answer afterwards) — refusal applies to
+it like to any question — and
 :mod:`rag.incontext` looks at the answer again: it checks it against what the
 follow-up itself asks (:mod:`rag.followup`: “南京呢？” must be answered by a
 sentence about 南京), and when that reading is refused, answers a second one on
@@ -45,7 +47,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .incontext import SecondLook
+from .incontext import SecondLook, checked
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -169,6 +171,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if look is not None:
         kw["reconsider"] = look
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
+    if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
+        ans = checked(ans, rw, history, config)
     searched = shown_search(_strip(rw.search_question), look.used) if look is not None and look.used else \
         shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched

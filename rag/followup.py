@@ -56,6 +56,9 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
 _DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
     "现在", "目前", "当时", "如今", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
 _ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
+_NOT_ASPECT = {  # words that end in 了/过/着 of their own
+    "通过", "超过", "经过", "不过", "为了", "除了", "随着", "接着", "意味着", "跟着", "沿着", "朝着", "本着", "罢了", "难过",
+    "度过", "错过", "路过", "越过", "胜过", "透过"}
 ANSWER_TYPE = _ANSWER_TYPE
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
 _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
@@ -142,7 +145,7 @@ def focus_words(question: str, known: str) -> list[str]:
     out = []
     toks = pos_tags(question)
     for i, (w, f) in enumerate(toks):
-        w = _ASPECT.sub("", w)
+        w = w if w in _NOT_ASPECT else _ASPECT.sub("", w)
         j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
         if i and _WHICH.search(toks[j][0]):
             continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
@@ -201,14 +204,15 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
 
 # ------------------------------------------------------------------ value
 
-_HOW_MUCH = re.compile(r"多少|几[个家年月天项座所位成倍]?")
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
+#: a how-many question (哪几家 asks which, not how many) and a number in the answer
+HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")
+NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
 
 
 def check_value(ans: Answer, question: str, known: str, previous_answer: str) -> Answer:
     """A 多少 follow-up answered with the previous answer's sentence again must give a number in the clause
     that names what it asks (全国平均是多少？ is not answered by “…43%,远高于全国平均水平。”); else refusal."""
-    if not ans.answerable or not ans.citations or not _HOW_MUCH.search(question):
+    if not ans.answerable or not ans.citations or not HOW_MUCH.search(question):
         return ans
     prev = _plain(previous_answer)
     quotes = [search_form(c.quote) for c in ans.citations]
@@ -216,7 +220,7 @@ def check_value(ans: Answer, question: str, known: str, previous_answer: str) ->
         return ans
     words = focus_words(question, known)
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", q)]
-    if not words or any(_NUMBER.search(c) and any(_covers(c, w) for w in words) for c in clauses):
+    if not words or any(NUMBER.search(c) and any(_covers(c, w) for w in words) for c in clauses):
         return ans
     return refuse(ans)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .evidence import term_weights
-from .select import cjk_share
+from .select import CROSSLINGUAL_CJK, cjk_share
 from .textnorm import to_simplified
 from .tokenize import tokenize
 
@@ -59,7 +59,7 @@ class AdaptiveFusion:
     bias: float = 12.5
     a_cover: float = -25.0
     a_agree: float = 0.0
-    english_cjk: float = 0.3
+    english_cjk: float = CROSSLINGUAL_CJK  # the answer layer's line for an English question: the same one
     english_weight: float = 0.5
     #: sentence-evidence re-rank weight used with this rule (replaces RetrieveConfig.rerank_weight)
     rerank_weight: float = 0.5

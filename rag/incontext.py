@@ -5,7 +5,8 @@ leaves one without a cue as typed (第一梯队是哪几个城市？ after a que
 answer layer used to decide on that one wording, so a follow-up that leans on the context without saying so
 (配套的基金有多少钱？, 比前一年多了多少？, 当时提出要打造什么？) was refused: its own words match no sentence well
 enough. This module gives every follow-up two readings, answered on the *same* retrieved passages
-(:func:`rag.qa.ask`'s ``reconsider`` hook — no second retrieval, no second query embedding):
+(:func:`rag.qa.ask`'s ``reconsider`` hook — no second retrieval; the previous question's query vector comes from
+:mod:`rag.query_cache`, and is embedded only when it is not there, e.g. for an API client's ``history``):
 
 1. the searched question (the rewrite, or the typed question) — then the :mod:`rag.followup` checks
    (:func:`checked`), exactly as before;
@@ -19,8 +20,8 @@ enough. This module gives every follow-up two readings, answered on the *same* r
    named around the quote. Otherwise the refusal of (1) stands.
 
 The margin is all in favour of the first reading: the second is never tried when the first answered. An ``X呢``
-follow-up (rule ``ellipsis``) and a question that names its own place, person or document (no context words) get
-no second reading: what they ask is already explicit, and the swap check (:func:`rag.followup.check_swap`)
+follow-up (rule ``ellipsis``) and a question left as typed that names its own place, person or document (no
+context words; a rewritten one, e.g. 他在南京说了什么？, may still get one) get no second reading: what they ask is already explicit, and the swap check (:func:`rag.followup.check_swap`)
 decides. Unanswerable follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？
 (参会), 无锡有多少家人工智能企业？ (无锡).
 
@@ -36,8 +37,18 @@ from typing import TYPE_CHECKING
 
 from .answer import is_refusal
 from .context import context_words
-from .followup import check_context, check_focus, check_swap, check_value, named_around, refuse
+from .followup import (
+    HOW_MUCH,
+    NUMBER,
+    check_context,
+    check_focus,
+    check_swap,
+    check_value,
+    named_around,
+    refuse,
+)
 from .records import Answer
+from .textnorm import strip_end
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
@@ -50,14 +61,8 @@ __all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gat
 MIN_CONFIDENCE = 0.5
 #: Passages the second reading reads (the first reading's top ones): the answer layer's cost grows with them.
 DEPTH = 2
+_COUNT = re.compile(r"[\d一二三四五六七八九十百千万亿两几]+[年月日号个家项座所位次名种条份]?")
 
-_HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")  # 哪几家 asks which, not how many
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
-_END = re.compile(r"[？?。!！\s]+$")
-
-
-def _core(text: str) -> str:
-    return _END.sub("", text.strip())
 
 
 def _last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str, list[str]]:
@@ -74,10 +79,10 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
     if rw.rule == "ellipsis":
         return check_swap(ans, rw.slot, previous_answer, rw.search_question)
     if rw.context:  # searched with the context: the old sentence again is no answer to a new 多少
-        ans = check_value(ans, _core(rw.question), rw.previous, previous_answer)
+        ans = check_value(ans, strip_end(rw.question), rw.previous, previous_answer)
     if rw.rule != "standalone":
         known = " ".join([rw.previous, rw.antecedent, *earlier])
-        ans = check_focus(ans, _core(rw.question), known)
+        ans = check_focus(ans, strip_end(rw.question), known)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
@@ -94,7 +99,7 @@ def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
     words = rw.context if rw.rule == "standalone" else context_words(rw.previous, rw.question)
     if not words:
         return "", ""
-    return f"{words.replace(' ', '')} {_core(rw.question)}", words
+    return f"{words.replace(' ', '')} {strip_end(rw.question)}", words
 
 
 def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
@@ -103,13 +108,13 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
         return ans
     if ans.confidence < MIN_CONFIDENCE:
         return refuse(ans)
-    words = [w for w in contextual_wording(rw)[1].split() if not w[0].isdigit()]  # a year alone is no topic
+    words = [w for w in contextual_wording(rw)[1].split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
     if words and not named_around(ans, words):
         return refuse(ans)  # read with the context, the answer must be about it (not a law on 网络用户 for DeepSeek)
     previous_answer, earlier = _last_turn(history, config)
-    q = _core(rw.question)
+    q = strip_end(rw.question)
     ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]))
-    if ans.answerable and _HOW_MUCH.search(q) and not any(_NUMBER.search(c.quote) for c in ans.citations):
+    if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
     ans = check_value(ans, q, rw.previous, previous_answer)
     return check_context(ans, q, rw.antecedent, previous_answer)
@@ -123,8 +128,10 @@ class SecondLook:
         self.rw, self.history, self.config = rw, history, config
         self.used = ""
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
+        self.called = False  # False after ``ask``: it did not call the hook (e.g. a missing-article refusal)
 
     def __call__(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
+        self.called = True
         t0 = time.perf_counter()
         try:
             return self._look(ans, answer_as)

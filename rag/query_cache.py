@@ -10,23 +10,23 @@ fingerprint and the question without trailing punctuation; thread-safe. This mod
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 
 import numpy as np
 
+from .textnorm import strip_end
+
 __all__ = ["SIZE", "lookup", "mixed", "remember"]
 
 #: Vectors kept (least recently used dropped first).
 SIZE = 512
-_END = re.compile(r"[？?。!！\s]+$")
 _lock = threading.Lock()
 _cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
 
 def _key(fingerprint: str, text: str) -> tuple[str, str]:
-    return fingerprint, _END.sub("", text.strip())
+    return fingerprint, strip_end(text)
 
 
 def remember(fingerprint: str, text: str, vector: np.ndarray) -> None:

@@ -29,7 +29,9 @@ With ``RetrieveConfig.adaptive`` (default) the weights depend on the question
 (:mod:`rag.fusion`, fitted by ``bench/tune_adaptive.py``; docs/retrieval.md): dense
 0.3 → 0.5 when BM25's best passages hold under half of the question's weighted
 terms (everyday wording), re-rank weight 0.5; an English question searches BM25
-with its Chinese gloss. Statute-only indexes keep the weights above for Chinese.
+with its Chinese gloss. On statute-only indexes Chinese questions keep their weights:
+the query adapter's ``adapter_weights`` (dense 0.6, bigram 0.2) where it applies (the
+default there), the weights above otherwise; English questions get the gloss there too.
 
 This module does not build answers; see :mod:`rag.answer`.
 """
@@ -178,6 +180,19 @@ def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:
     return np.array([c.doc_id in wanted for c in index.chunks], dtype=bool)
 
 
+def _weights(index: Index, q: str, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
+             bigram: dict[int, float], *, adapted: bool, adaptive: bool) -> tuple[float, float, float]:
+    """Dense, bigram and evidence re-rank weights of the hybrid for this question (:mod:`rag.fusion`)."""
+    w, bw = config.adapter_weights if adapted else (config.weight, config.bigram_weight)
+    if not adaptive:
+        return w, bw, config.rerank_weight
+    sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
+    wd = dense_weight(sig, config.adaptive_rule, statute_index=adapted or is_statute_index(index))
+    if wd is None:
+        return w, bw, config.rerank_weight
+    return (*split_weights(wd, (config.weight, config.bigram_weight)), config.adaptive_rule.rerank_weight)
+
+
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
              mode: str = "hybrid", doc_ids: Sequence[str] | None = None,
              config: RetrieveConfig = RetrieveConfig(), filters: Filters | None = None) -> list[Hit]:
@@ -206,7 +221,7 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
-        qv = embedder.embed_queries([to_mainland(q)])[0]
+        qv = plain_qv = embedder.embed_queries([to_mainland(q)])[0]
         if (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
             qv = ad.apply(qv)  # supersedes the lexicon's older adapter
         elif lex is not None:
@@ -214,7 +229,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         s, r = index.dense.search(qv, depth, allowed=allowed)
         dense = dict(zip(r.tolist(), s.tolist()))
     lq = q  # what the lexical retrievers search with
-    adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None and ad is None
+    # with the query adapter only an English question's handling applies (the adapter has its own weights)
+    adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None
     if adaptive:
         lq = english_query(q, dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
     if mode in ("bm25", "hybrid"):
@@ -230,19 +246,12 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     elif lex is not None:
         scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
     else:
-        w, bw = config.adapter_weights if ad is not None else (config.weight, config.bigram_weight)
-        rw = config.rerank_weight
-        if adaptive:
-            sig = signals(q, lambda r: index.chunks[r].text, index.keyword.idf, dense, bm25, bigram)
-            wd = dense_weight(sig, config.adaptive_rule, statute_index=is_statute_index(index))
-            if wd is not None:
-                w, bw = split_weights(wd, (config.weight, config.bigram_weight))
-                rw = config.adaptive_rule.rerank_weight
+        w, bw, rw = _weights(index, q, config, dense, bm25, bigram, adapted=ad is not None, adaptive=adaptive)
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
         if config.statute_rerank and is_statute_index(index):
-            scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=qv,
+            scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=plain_qv,  # as fitted
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))
     scores = prefer_current(index, scores, filters)
     exact = [r for r in find_references(index, q) if allowed is None or allowed[r]]

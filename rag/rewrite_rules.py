@@ -27,6 +27,7 @@ from .mentions import (
     statement,
     subject,
 )
+from .textnorm import strip_end
 from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
 
 __all__ = ["ELLIPSIS", "IT_PRON", "PERSON_PRON", "TITLE_BOOK", "Rewrite", "rewrite_one", "strip_end"]
@@ -67,9 +68,6 @@ _MARKERS = re.compile(r"\[\d{1,3}\]")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
 _LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 
-def strip_end(text: str) -> str:
-    """``text`` without trailing question marks, full stops and spaces."""
-    return re.sub(r"[？?。!！\s]+$", "", text.strip())
 
 
 

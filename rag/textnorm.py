@@ -23,7 +23,7 @@ import functools
 import re
 from pathlib import Path
 
-__all__ = ["normalize", "search_form", "to_mainland", "to_simplified"]
+__all__ = ["normalize", "search_form", "strip_end", "to_mainland", "to_simplified"]
 
 # Full-width ASCII we fold. Chinese punctuation (，。！？；：（）) is kept as written.
 _KEEP_FULLWIDTH = set("，！？；：（）")
@@ -147,3 +147,12 @@ def search_form(text: str) -> str:
     '温州ａｉ'
     """
     return to_mainland(text).lower()
+
+
+def strip_end(text: str) -> str:
+    """``text`` without trailing question marks, full stops and spaces.
+
+    >>> strip_end(" 南京呢？ ")
+    '南京呢'
+    """
+    return re.sub(r"[？?。!！\s]+$", "", text.strip())

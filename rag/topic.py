@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
+from .textnorm import strip_end
 
 __all__ = ["bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
 
@@ -125,7 +126,7 @@ def bare_this(q: str, prev: str, last_answer: str) -> str:
     m = _BARE_THIS.match(q)
     if not m or not prev:
         return ""
-    stated = statement(prev, last_answer) or re.sub(r"[？?。!！\s]+$", "", prev)
+    stated = statement(prev, last_answer) or strip_end(prev)
     return stated + q[m.end():]
 
 

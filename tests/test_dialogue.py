@@ -451,6 +451,9 @@ def test_second_reading_gate_keeps_only_answers_to_what_the_follow_up_asks():
     manager = replace(rw, question="该基金由谁管理？", search_question="西湖区成果转化基金由谁管理", rule="demonstrative",
                       antecedent="西湖区成果转化基金")
     assert not gate(good, manager, history, DialogueConfig()).answerable  # 管理 is in no quote
+    managed = "例如,西湖区科创走廊配套的西湖区成果转化基金由区国资公司管理。"
+    assert gate(replace(_answer(_cit(managed, managed)), confidence=0.9), manager, history,
+                DialogueConfig()).answerable  # the control: the same question, 管理 quoted
     no_number = "例如,西湖区打造的“科创走廊”配套设立成果转化基金。"
     assert not gate(replace(_answer(_cit(no_number, no_number)), confidence=0.9), rw, history,
                     DialogueConfig()).answerable  # 多少 needs a number
@@ -487,3 +490,18 @@ def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
     _, when, users = _chat(one, ["2025年哪个国产大模型火了？", "它是什么时候火起来的？", "它的用户有多少？"])
     assert when.answerable and when.search_question.startswith("DeepSeek是什么时候火起来的（结合上文："), when.search_question
     assert users.search_question == "DeepSeek的用户有多少" and not users.answerable  # 它 still read as DeepSeek
+
+
+def test_words_that_end_in_a_particle_of_their_own_stay_focus_words():
+    from rag.followup import focus_words
+
+    assert "超过" in focus_words("超过多少天算违法？", "")  # was cut to 超 (too short: dropped)
+    assert "意味着" in focus_words("这意味着什么？", "")
+    assert "开" not in focus_words("开了个什么会？", "")  # 开了个 (jieba's verb + particles) is cut to 开: too short
+
+
+def test_a_count_is_no_topic_for_the_second_reading():
+    from rag.incontext import _COUNT
+
+    assert _COUNT.fullmatch("一个") and _COUNT.fullmatch("2021年") and _COUNT.fullmatch("20")
+    assert not _COUNT.fullmatch("温州") and not _COUNT.fullmatch("一体化")

@@ -96,3 +96,18 @@ def test_adaptive_keeps_a_question_written_from_the_text(mixed_index, embedder):
     assert hits[0].title == "城市公园管理办法"
     assert [h.chunk.chunk_id for h in hits] == [
         h.chunk.chunk_id for h in retrieve(mixed_index, q, embedder=embedder, k=3, config=RetrieveConfig(adaptive=False))]
+
+
+def test_an_english_question_searches_bm25_with_its_gloss_on_a_statute_index_too(law_home, embedder):
+    """The query adapter applies on an index of laws alone; an English question still gets the gloss there."""
+    from rag.index import open_index
+    from rag.query_adapter import adapter_for_index
+    from rag.retrieve import RetrieveConfig, retrieve
+
+    idx = open_index(law_home)
+    assert adapter_for_index(idx, embedder, "auto") is not None
+    q = "How long can the probation period of a labor contract be?"
+    glossed = retrieve(idx, q, embedder=embedder, k=5)
+    static = retrieve(idx, q, embedder=embedder, k=5, config=RetrieveConfig(adaptive=False))
+    assert all(h.bm25 is None for h in static)  # English words match no Chinese article
+    assert sum(h.bm25 is not None for h in glossed) >= 3

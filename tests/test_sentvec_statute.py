@@ -38,6 +38,9 @@ def test_the_statute_cos_feature_is_the_question_passage_cosine(law_home, embedd
     qv = embedder.embed_queries([q])[0]
     from rag.retrieve import RetrieveConfig, retrieve
 
+    from rag.query_adapter import adapter_for_index
+
+    assert adapter_for_index(idx, embedder, "auto") is not None  # else both passes below would be the same
     rows = {(c.doc_id, c.start, c.end): i for i, c in enumerate(idx.chunks)}
     dense = idx.dense.vectors()
     for adapter in ("off", "auto"):  # with the query adapter (default) retrieval scores the adapted vector
