@@ -124,14 +124,15 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     When the top hit is a statute article (and no model is overridden), the
     article is quoted whole with its label (:mod:`rag.statute_answer`).
     """
-    if refusal is None and models is None and (statute := statute_answer(
-            question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint)):
-        return statute
-    dense = query_vector is not None and vectors is not None
     crosslingual = cjk_share(question) < CROSSLINGUAL_CJK
     wording = question
     if crosslingual and gloss and (zh := _glossed(question, hits)):
         wording = zh  # the Chinese terms of an English question, for the lexical features
+    if refusal is None and models is None and (statute := statute_answer(
+            question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint,
+            wording=wording)):
+        return statute
+    dense = query_vector is not None and vectors is not None
     models = models or load_models(fingerprint=fingerprint, dense=dense, crosslingual=crosslingual)
     if models.kind == "lexical":
         query_vector = None  # the lexical models were fitted without cosines

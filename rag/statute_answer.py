@@ -178,8 +178,11 @@ def _quote_line(cit: Citation, article: str) -> str:
 
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                    query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
-                   fingerprint: str | None = None, models: StatuteModels | None = None) -> Answer | None:
-    """The answer quoting statute articles, or a refusal; ``None`` when the top hit is not an article."""
+                   fingerprint: str | None = None, models: StatuteModels | None = None,
+                   wording: str | None = None) -> Answer | None:
+    """The answer quoting statute articles, or a refusal; ``None`` when the top hit is not an article.
+
+    ``wording``: what the lexical features read instead of ``question`` (an English question's Chinese gloss)."""
     if not hits or not is_article(hits[0]):
         return None
     dense = query_vector is not None and vectors is not None
@@ -188,7 +191,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         return None
     if models.kind == "lexical":
         query_vector = None
-    arts = article_features(question, hits, idf=idf, query_vector=query_vector, vectors=vectors)
+    arts = article_features(wording or question, hits, idf=idf, query_vector=query_vector, vectors=vectors)
     probs = [models.article.probability(f) for f in arts]
     p = models.refusal.probability(question_features(arts, probs))
     if p < models.refusal.threshold and not hits[0].exact:  # an article named by law and number is the answer

@@ -339,3 +339,22 @@ def test_an_article_named_by_law_and_number_is_found_first_and_quoted(law_search
     a = law_searcher.ask("劳动合同法第九百条规定了什么")
     assert not a.answerable and a.answer == "资料中没有找到《中华人民共和国劳动合同法》第九百条。" and a.suggestions
     assert law_searcher.ask("刑法第二十条规定了什么").answer != "资料中没有找到《刑法》第二十条。"  # law not held
+
+
+def test_an_english_question_over_laws_is_answered_from_its_chinese_gloss(law_home, embedder, monkeypatch):
+    """The statute answerer reads an English question's CC-CEDICT gloss for its lexical features, as the
+    general answerer does (its models were fitted on Chinese questions); before, every English question over
+    laws was refused."""
+    import rag.answer
+    from rag.index import open_index
+    from rag.qa import ask
+    from rag.select import cjk_share
+
+    seen = []
+    real = rag.answer.statute_answer
+    monkeypatch.setattr(rag.answer, "statute_answer", lambda *a, **kw: seen.append(kw.get("wording")) or real(*a, **kw))
+    idx = open_index(law_home)
+    q = "How long can the probation period of a labor contract be at most?"
+    ans = ask(idx, q, embedder=embedder)
+    assert seen and seen[0] and cjk_share(seen[0]) > 0.5  # the features read Chinese terms
+    assert ans.answerable and ans.citations[0].label.startswith("《中华人民共和国劳动合同法》")  # refused before
