@@ -227,8 +227,11 @@ def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
 
 
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
-                learner: str = "trees") -> tuple[LinearModel | TreeModel, dict]:
+                learner: str = "trees", everyday_budget: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
     """The refusal model and its threshold.
+
+    With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
+    (the lower of the two thresholds: the highest one meeting both budgets).
 
     With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
     boosted trees fit their own training rows too well for an in-sample threshold.
@@ -251,8 +254,11 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     budget_rows = np.array([not r["set"].startswith("everyday") for r in rows])
     pos = np.sort(p[(y == 1) & budget_rows])
     thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
-    refused = p < thr
     sets = np.array([r["set"] for r in rows])
+    ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
+    if everyday_budget is not None and len(ev_pos):
+        thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
+    refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
     stats = {"per_set": per_set, "tune_false_refusal": float(refused[y == 1].mean()), "tune_refusal_recall": float(refused[y == 0].mean()),
@@ -260,6 +266,8 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
              "tune_questions": int((y == 1).sum())}
     model = TreeModel(m.bias, m.features, m.trees, thr) if learner == "trees" else LinearModel(m.bias, m.weights, thr)
     stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
+    if everyday_budget is not None:
+        stats["everyday_budget"] = everyday_budget
     return model, stats
 
 
@@ -333,9 +341,14 @@ def main() -> None:
                          "unanswerable questions whose first hit is not a statute article (see docs/answers.md).")
     ap.add_argument("--everyday-weight", type=float, default=1.0,
                     help="Row weight of the everyday_dev questions (grouped-CV grid in docs/answers.md, round 5b).")
+    ap.add_argument("--everyday-budget", type=float, default=None, metavar="Y",
+                    help="With --everyday: the dense refusal threshold also refuses at most Y of the everyday_dev "
+                         "(non-statute) answerable questions, out of fold (docs/answers.md, round 5c).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
+    if args.everyday_budget is not None and not args.everyday:
+        ap.error("--everyday-budget needs --everyday HOME")
     home = data_dir()
     inner = get_embedder("e5-small")
     emb = CachedQueries(inner, home / "qcache.npz")
@@ -389,7 +402,8 @@ def main() -> None:
         sel = fit_selector(rs, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
-        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner)
+        ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
+                              args.everyday_budget if kind == "dense" else None)
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.to_dict() if isinstance(ref, TreeModel) else ref.__dict__,
                         "second_ratio": args.second_ratio}

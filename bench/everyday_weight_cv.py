@@ -6,12 +6,15 @@ weight W, refits the dense selector and refusal model on 3 of 4 folds (groups: C
 document; an everyday question about a CMRC trial article shares that article's group; one fold assignment for
 every W) with the everyday rows weighted W, predicting the 4th. The threshold refuses 3 % of the CMRC trial +
 DRCD tune answerable questions out of fold, as the refit does. STARD rows train the selector only; everyday
-rows that go to the statute answerer and English ones are left out, as in the refit. Prints one JSON line per W:
+rows that go to the statute answerer and English ones are left out, as in the refit. With ``--everyday-budgets``
+the threshold also refuses at most Y of the everyday answerable questions (lower of the two thresholds, out of fold).
+Prints one JSON line per W (and budget):
 per tuning set the top sentence share / false refusal / refusal recall, and for the everyday questions
 (``ev``; ``ev_cmrc``, ``ev_law`` by document kind): quote contains answer and not refused, refused answerable,
 native unanswerable refusal recall / precision, AUC answerable vs native unanswerable, own-document-removed recall.
 
     RAG_HOME=H python bench/everyday_weight_cv.py --weights 0,1,3,10,30,100,300
+    RAG_HOME=H python bench/everyday_weight_cv.py --weights 0 --everyday-budgets none,0.10,0.05
 """
 
 from __future__ import annotations
@@ -81,17 +84,31 @@ def out_of_fold(rows, fold, w_ev: float, names: list[str]) -> tuple[np.ndarray, 
     return p, top
 
 
-def report(rows, p, top, w_ev: float) -> dict:
+def threshold(rows, p, everyday_budget: float | None = None) -> float:
+    """The refit's rule: refuse ≤ 3 % of the CMRC trial + DRCD tune answerable questions and, with
+    ``everyday_budget`` Y, ≤ Y of the everyday (non-statute) answerable ones — the lower of the two thresholds."""
+    sets, y = np.array([r["set"] for r in rows]), np.array([r["answerable"] for r in rows])
+    pos = np.sort(p[(y == 1) & np.isin(sets, ["cmrc_trial", "drcd_tune"])])
+    thr = float(pos[int(0.03 * len(pos))])
+    ev = np.sort(p[(y == 1) & (sets == "everyday")])
+    if everyday_budget is not None and len(ev):
+        thr = min(thr, float(ev[int(everyday_budget * len(ev))]))
+    return thr
+
+
+def report(rows, p, top, w_ev: float, everyday_budget: float | None = None) -> dict:
     from sklearn.metrics import roc_auc_score
 
     sets, y = np.array([r["set"] for r in rows]), np.array([r["answerable"] for r in rows])
-    pos = np.sort(p[(y == 1) & np.isin(sets, ["cmrc_trial", "drcd_tune"])])
-    ref = p < pos[int(0.03 * len(pos))]
-    out: dict = {"w": w_ev}
+    ref = p < threshold(rows, p, everyday_budget)
+    out: dict = {"w": w_ev, "everyday_budget": everyday_budget}
     for s in ("cmrc_trial", "drcd_tune"):
         m = sets == s
         out[s] = {"top": round(top[m & (y == 1)].mean(), 4), "false_refusal": round(ref[m & (y == 1)].mean(), 4),
                   "refusal_recall": round(ref[m & (y == 0)].mean(), 4)}
+    both = np.isin(sets, ["cmrc_trial", "drcd_tune"])
+    out["cmrc_drcd"] = {"false_refusal": round(ref[both & (y == 1)].mean(), 4),
+                        "refusal_recall": round(ref[both & (y == 0)].mean(), 4)}
     kind = np.array([r.get("kind", "") for r in rows])
     law = np.array([bool(r.get("law")) for r in rows])
     ev = sets == "everyday"
@@ -111,12 +128,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default="0,1,3,10,30,100,300")
     ap.add_argument("--extra", nargs="*", default=[], help="Refusal features to add to the dense list.")
+    ap.add_argument("--everyday-budgets", default="none",
+                    help="Comma list of everyday budgets Y (none, or a share such as 0.10) to report per weight "
+                         "(the threshold rule of calibrate_answers.py --everyday-budget).")
     a = ap.parse_args()
     rows = load(data_dir())
     fold = folds(rows)
     for w in map(float, a.weights.split(",")):
         p, top = out_of_fold(rows, fold, w, REF_DENSE + a.extra)
-        print(json.dumps(report(rows, p, top, w)), flush=True)
+        for b in a.everyday_budgets.split(","):
+            print(json.dumps(report(rows, p, top, w, None if b == "none" else float(b))), flush=True)
 
 
 if __name__ == "__main__":
