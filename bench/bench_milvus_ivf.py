@@ -38,9 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_milvus_scale import _base, _children, _hwm, _milvus_rows, _pcts, corpus_blocks  # noqa: E402
-
-SIGMA = 0.03
+from bench_milvus_scale import _children, _hwm, _milvus_rows, _pcts, corpus_blocks, queries  # noqa: E402
 
 
 def build(n: int, db: Path) -> dict:
@@ -71,20 +69,6 @@ def build(n: int, db: Path) -> dict:
     (db.parent / "build.json").write_text(json.dumps(info))
     (db.parent / "docs.json").write_text(json.dumps(meta_rows, ensure_ascii=False))
     return info
-
-
-def queries(n_q: int, seed: int):
-    b = _base()
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in rng.integers(0, len(b["rows"]), n_q).tolist():
-        r = b["rows"][i]
-        v = b["vecs"][i] + rng.normal(0, SIGMA, b["vecs"].shape[1]).astype(np.float32)
-        terms = [t for t in r["terms"] if len(t) > 1] or r["terms"]
-        words = [terms[j] for j in rng.integers(0, len(terms), 6)]
-        y0 = int(rng.integers(1990, 2016))
-        out.append((v / np.linalg.norm(v), words, r["type"], y0))
-    return out
 
 
 def _reindex(client, coll: str, index: dict) -> float:
@@ -159,7 +143,7 @@ def _recall(got, truth, k=10) -> float:
 
 def query(db: Path, a) -> list[dict]:
     r = Runner(db)
-    tune, test = queries(a.tune, 1), queries(a.queries, 2)
+    tune, test = queries(a.tune, 1, years=True), queries(a.queries, 2, years=True)
     results = []
     variants = [{"type": "FLAT"}] + [{"type": "IVF_FLAT", "nlist": n} for n in a.nlist]
     truth_tune = truth_test = truth_ftest = None

@@ -161,7 +161,8 @@ def corpus_blocks(n: int, block: int = 50_000, seed: int = 0):
         yield start, (texts, np.asarray(vecs, np.float32), terms, docs, types, dates)
 
 
-def queries(n_q: int, seed: int = 1):
+def queries(n_q: int, seed: int = 1, *, years: bool = False):
+    """``n_q`` (query vector, 6 of a row's terms, its type) drawn from the base rows; ``years``: also a start year."""
     b = _base()
     rng = np.random.default_rng(seed)
     out = []
@@ -170,7 +171,8 @@ def queries(n_q: int, seed: int = 1):
         v = b["vecs"][i] + rng.normal(0, SIGMA, b["vecs"].shape[1]).astype(np.float32)
         terms = [t for t in r["terms"] if len(t) > 1] or r["terms"]
         words = [terms[j] for j in rng.integers(0, len(terms), 6)]
-        out.append((v / np.linalg.norm(v), words, r["type"]))
+        q = (v / np.linalg.norm(v), words, r["type"])
+        out.append((*q, int(rng.integers(1990, 2016))) if years else q)
     return out
 
 
