@@ -8,6 +8,7 @@ miss in the measured numbers is the system's, not a typo in the set.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
 @pytest.mark.parametrize("name, text, min_dialogues", [
     ("dialogues_heldout.jsonl", ARTICLE, 30),
     ("dialogues_heldout_laws.jsonl", LAWS, 10),
+    ("dialogues_heldout6.jsonl", ARTICLE, 30),
+    ("dialogues_heldout6_laws.jsonl", LAWS, 10),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -66,3 +69,48 @@ def test_everyday_set():
     assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
     for r in rows:
         _check_turn(r, ARTICLE + "\n\n" + LAWS, f"everyday_heldout {r['id']}")
+
+
+# --- round 6 (docs/heldout6.md) ---------------------------------------------------------------------------------
+
+HELDOUT6_SCRIPT = ROOT / "bench" / "everyday_heldout6.py"
+
+
+def _heldout6_module():
+    spec = importlib.util.spec_from_file_location("everyday_heldout6", HELDOUT6_SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_everyday_heldout6_set():
+    rows = _rows("everyday_heldout6.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
+    answerable = [r for r in rows if r["answerable"]]
+    assert len(answerable) >= 45 and len(rows) - len(answerable) >= 8
+    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
+    for r in rows:
+        _check_turn(r, ARTICLE + "\n\n" + LAWS, f"everyday_heldout6 {r['id']}")
+
+
+def test_everyday_heldout6_docs_set_shape():
+    rows = _rows("everyday_heldout6_docs.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
+    answerable = [r for r in rows if r["answerable"]]
+    assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
+    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
+    mod = _heldout6_module()
+    expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
+    assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
+    shipped = {p.name for p in (ROOT / "corpus" / "laws").rglob("*.md")}
+    assert not {n.rsplit("/", 1)[-1] for n in mod.LAWS} & shipped, "no law of the set is shipped in corpus/laws"
+
+
+def test_everyday_heldout6_docs_gold_spans():
+    mod = _heldout6_module()
+    if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
+        pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
+    docs = mod.documents()
+    for r in _rows("everyday_heldout6_docs.jsonl"):
+        _check_turn(r, docs[r["doc"]], f"everyday_heldout6_docs {r['id']}")
+    assert mod.check() == []
