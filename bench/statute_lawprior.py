@@ -1,0 +1,158 @@
+"""Law-level evidence for statute retrieval: which law a lay question is about, learned from questions.
+
+Experiment and fit (STARD tune only). Each tune question is retrieved (the product's ``rag.retrieve``,
+k = 30, 31-law index) through its fold's cross-fitted adapter (``bench/stard_crossfit.py``); its candidates
+are re-scored ``s / s_top + w · P(law | question)``, where P(law | question) is a kernel vote of the
+question's nearest *other-fold* tune questions (cosine of plain e5 query vectors) for their gold laws.
+(w, k, tau) is chosen on 3 folds by hit@1 + @5 + @10 and scored on the 4th; held-out figures pooled.
+
+    python bench/statute_lawprior.py cv  [--set SET] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+WS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+KS = (5, 10, 20, 40)
+TAUS = (0.02, 0.05)
+DEPTH = 30
+
+
+def candidates(a):
+    """Per tune question: folds, plain query vector, gold laws (titles), candidates (title, score, gold)."""
+    cache = Path(a.cache) / "lp_cands.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    from stard_crossfit import fold_adapters
+
+    from rag.embed import get_embedder
+    from rag.eval_data import load_dataset
+    from rag.evaluate import _QueryCache, own_documents
+    from rag.index import open_index
+    from rag.query_adapter import load_adapter
+    from rag.retrieve import RetrieveConfig, clean_question, retrieve
+    from rag.textnorm import normalize, search_form, to_mainland
+    index = open_index(a.set / "home")
+    emb = _QueryCache(get_embedder(index.embedder_name))
+    _, items = load_dataset(a.set / "stard_tune.jsonl")
+    folds, paths = fold_adapters(a.adapter_index, a.set / "stard_tune.jsonl", k=4, out_dir=Path(a.xfit),
+                                 scale=load_adapter().scale)
+    out, folded = [], {}
+    for it in items:
+        g = [search_form(normalize(x)[0]) for x in it.answers]
+        cfg = RetrieveConfig(query_adapter="auto", adapter=str(paths[folds[it.qid]]))
+        hits = retrieve(index, it.question, embedder=emb, k=DEPTH, config=cfg)
+        laws = sorted({index.documents[d].title for d in own_documents(index, it, folded)})
+        qv = emb.embed_queries([to_mainland(clean_question(it.question))])[0]
+        out.append({"qid": it.qid, "fold": folds[it.qid], "qv": np.asarray(qv, np.float32), "laws": laws,
+                    "cands": [(h.title, h.score, any(x in search_form(h.chunk.text) for x in g)) for h in hits]})
+    cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def law_prob(qv, Q, laws, k, tau):
+    """P(law | question): a softmax-kernel vote of the k nearest questions in ``Q`` for their gold laws."""
+    sims = Q @ qv
+    top = np.argsort(-sims)[:k]
+    w = np.exp((sims[top] - sims[top].max()) / tau)
+    p: dict[str, float] = {}
+    for i, wi in zip(top, w):
+        for law in laws[i]:
+            p[law] = p.get(law, 0.0) + wi / len(laws[i])
+    s = sum(p.values()) or 1.0
+    return {law: v / s for law, v in p.items()}
+
+
+def hits_of(rec, p, w):
+    top = max(rec["cands"][0][1], 1e-9) if rec["cands"] else 1.0
+    order = sorted(rec["cands"], key=lambda c: -(c[1] / top + w * p.get(c[0], 0.0)))
+    rel = [c[2] for c in order]
+    return [any(rel[:1]), any(rel[:5]), any(rel[:10])]
+
+
+def centroids(home):
+    """``(titles, unit mean article vector per law)`` of an index."""
+    from rag.index import open_index
+    index = open_index(home)
+    P = index.dense.vectors().astype(np.float32)
+    titles = sorted({d.title for d in index.documents.values()})
+    pos = {t: i for i, t in enumerate(titles)}
+    C = np.zeros((len(titles), P.shape[1]), np.float32)
+    for r, c in enumerate(index.chunks):
+        C[pos[index.documents[c.doc_id].title]] += P[r]
+    return titles, C / np.linalg.norm(C, axis=1, keepdims=True)
+
+
+def table(recs, home=None):
+    """``{(w, k, tau): questions × hit@1/5/10}`` with each question's prior from the other folds."""
+    Q = np.stack([r["qv"] for r in recs])
+    fold = np.array([r["fold"] for r in recs])
+    out = {}
+    if home is not None:
+        titles, C = centroids(home)
+        for tau in (0.005, 0.01, 0.02):
+            priors = []
+            for r in recs:
+                s = C @ r["qv"]
+                e = np.exp((s - s.max()) / tau)
+                priors.append(dict(zip(titles, e / e.sum())))
+            for w in WS:
+                out[(w, "centroid", tau)] = np.array([hits_of(r, p, w) for r, p in zip(recs, priors)], float)
+    for k in KS:
+        for tau in TAUS:
+            priors = []
+            for i, r in enumerate(recs):
+                m = fold != r["fold"]
+                idx = np.flatnonzero(m)
+                priors.append(law_prob(r["qv"], Q[idx], [recs[j]["laws"] for j in idx], k, tau))
+            for w in WS:
+                out[(w, k, tau)] = np.array([hits_of(r, p, w) for r, p in zip(recs, priors)], float)
+    return out, fold
+
+
+def cmd_cv(a):
+    recs = [r for r in candidates(a) if r["laws"]]
+    tab, fold = table(recs, a.set / "home" if a.centroid else None)
+    print("no prior (tune, cross-fitted adapters):", np.round(tab[(0.0, KS[0], TAUS[0])].mean(0), 3).tolist())
+    held = np.zeros((len(recs), 3))
+    for f in sorted(set(fold.tolist())):
+        inner = fold != f
+        best = max(tab, key=lambda key: tab[key][inner].mean(0).sum())
+        held[fold == f] = tab[best][fold == f]
+        print(f"fold {f}: chose w={best[0]} k={best[1]} tau={best[2]}; inner {np.round(tab[best][inner].mean(0), 3).tolist()}")
+    print("held out:", np.round(held.mean(0), 3).tolist(), f"({len(recs)} questions)")
+    for kind in ("questions", "centroid"):
+        keys = [key for key in tab if (key[1] == "centroid") == (kind == "centroid") and key[0] > 0]
+        if keys:
+            best = max(keys, key=lambda key: tab[key].mean(0).sum())
+            print(f"best {kind} prior on all of tune (in-sample choice): w={best[0]} k={best[1]} tau={best[2]}",
+                  np.round(tab[best].mean(0), 3).tolist())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=("cv",))
+    ap.add_argument("--set", type=Path, default=Path(os.environ.get("RAG_STARD_SET", "/tmp/cal/sets/stard")))
+    ap.add_argument("--cache", default="/tmp/stard_lawprior")
+    ap.add_argument("--xfit", default="/tmp/stard_answers/xfit")
+    ap.add_argument("--adapter-index", default=os.environ.get("RAG_ADAPTER_INDEX", "/tmp/fullbuild4/this-0"))
+    ap.add_argument("--centroid", action="store_true", help="also P(law) from the law's mean article vector")
+    a = ap.parse_args()
+    Path(a.cache).mkdir(parents=True, exist_ok=True)
+    cmd_cv(a)
+
+
+if __name__ == "__main__":
+    main()
