@@ -1,12 +1,20 @@
-"""Law-level evidence for statute retrieval: which law a lay question is about, learned from questions.
+"""Law-level evidence for statute retrieval, cross-validated on STARD tune (nothing here is shipped).
 
-Experiment and fit (STARD tune only). Each tune question is retrieved (the product's ``rag.retrieve``,
-k = 30, 31-law index) through its fold's cross-fitted adapter (``bench/stard_crossfit.py``); its candidates
-are re-scored ``s / s_top + w · P(law | question)``, where P(law | question) is a kernel vote of the
-question's nearest *other-fold* tune questions (cosine of plain e5 query vectors) for their gold laws.
-(w, k, tau) is chosen on 3 folds by hit@1 + @5 + @10 and scored on the 4th; held-out figures pooled.
+Each tune question is retrieved (the product's ``rag.retrieve``, k = 30, the 31-law index) through its
+fold's cross-fitted adapter (``bench/stard_crossfit.py``: fitted on the other folds, folds grouped by gold
+article); its candidates are re-scored ``s / s_top + w · prior(candidate)`` with one of these priors:
 
-    python bench/statute_lawprior.py cv  [--set SET] [--cache DIR]
+- ``questions``: P(law | question), a softmax-kernel vote (k nearest, temperature tau) of the *other-fold*
+  tune questions (plain e5 query vectors) for their gold laws — lay wording → law, learned from questions;
+- ``centroid`` (``--centroid``): softmax over laws of the question's cosine with the law's mean article vector;
+- ``lawmass<N>`` / ``secmass<N>``: the share of the top N candidates' fused score in the candidate's law /
+  its law's 编章节 section (pseudo-relevance feedback);
+- ``cluster<M>`` (``--centroid``): the candidate's cosine with the mean vector of the top M candidates.
+
+(prior, w, k, tau) is chosen on 3 folds by hit@1 + @5 + @10 and scored on the 4th; held-out figures pooled.
+The report fold is not read.
+
+    python bench/statute_lawprior.py cv --centroid [--set SET] [--cache DIR] [--xfit DIR_OF_FOLD_ADAPTERS]
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ DEPTH = 30
 
 def candidates(a):
     """Per tune question: folds, plain query vector, gold laws (titles), candidates (title, score, gold)."""
-    cache = Path(a.cache) / "lp_cands.pkl"
+    cache = Path(a.cache) / "lp_cands2.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     from stard_crossfit import fold_adapters
@@ -57,7 +65,8 @@ def candidates(a):
         laws = sorted({index.documents[d].title for d in own_documents(index, it, folded)})
         qv = emb.embed_queries([to_mainland(clean_question(it.question))])[0]
         out.append({"qid": it.qid, "fold": folds[it.qid], "qv": np.asarray(qv, np.float32), "laws": laws,
-                    "cands": [(h.title, h.score, any(x in search_form(h.chunk.text) for x in g)) for h in hits]})
+                    "cands": [(h.title, h.score, any(x in search_form(h.chunk.text) for x in g), h.chunk.section,
+                               h.chunk.chunk_id) for h in hits]})
     cache.write_bytes(pickle.dumps(out))
     return out
 
@@ -75,9 +84,9 @@ def law_prob(qv, Q, laws, k, tau):
     return {law: v / s for law, v in p.items()}
 
 
-def hits_of(rec, p, w):
+def hits_of(rec, p, w, key=lambda c: c[0]):
     top = max(rec["cands"][0][1], 1e-9) if rec["cands"] else 1.0
-    order = sorted(rec["cands"], key=lambda c: -(c[1] / top + w * p.get(c[0], 0.0)))
+    order = sorted(rec["cands"], key=lambda c: -(c[1] / top + w * p.get(key(c), 0.0)))
     rel = [c[2] for c in order]
     return [any(rel[:1]), any(rel[:5]), any(rel[:10])]
 
@@ -100,7 +109,31 @@ def table(recs, home=None):
     Q = np.stack([r["qv"] for r in recs])
     fold = np.array([r["fold"] for r in recs])
     out = {}
-    if home is not None:
+    for n in (5, 10, 20, 30):  # pseudo-relevance feedback: the candidates' own mass per section / per law
+        for name, key in (("secmass", lambda c: (c[0], c[3])), ("lawmass", lambda c: c[0])):
+            priors = []
+            for r in recs:
+                m: dict = {}
+                for c in r["cands"][:n]:
+                    m[key(c)] = m.get(key(c), 0.0) + max(c[1], 0.0)
+                tot = sum(m.values()) or 1.0
+                priors.append({k: v / tot for k, v in m.items()})
+            for w in WS:
+                out[(w, f"{name}{n}", 0)] = np.array([hits_of(r, p, w, key) for r, p in zip(recs, priors)], float)
+    if home is not None:  # cluster feedback: each candidate's cosine with the mean vector of the top m candidates
+        from rag.index import open_index
+        index = open_index(home)
+        P = index.dense.vectors().astype(np.float32)
+        row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        for m in (1, 3, 5):
+            priors = []
+            for r in recs:
+                V = P[[row[c[4]] for c in r["cands"]]]
+                cen = V[:m].mean(0)
+                cen /= np.linalg.norm(cen) or 1.0
+                priors.append({c[4]: float(v) for c, v in zip(r["cands"], V @ cen)})
+            for w in WS:
+                out[(w, f"cluster{m}", 0)] = np.array([hits_of(r, p, w, lambda c: c[4]) for r, p in zip(recs, priors)], float)
         titles, C = centroids(home)
         for tau in (0.005, 0.01, 0.02):
             priors = []
@@ -133,8 +166,8 @@ def cmd_cv(a):
         held[fold == f] = tab[best][fold == f]
         print(f"fold {f}: chose w={best[0]} k={best[1]} tau={best[2]}; inner {np.round(tab[best][inner].mean(0), 3).tolist()}")
     print("held out:", np.round(held.mean(0), 3).tolist(), f"({len(recs)} questions)")
-    for kind in ("questions", "centroid"):
-        keys = [key for key in tab if (key[1] == "centroid") == (kind == "centroid") and key[0] > 0]
+    for kind in ("questions", "centroid", "secmass", "lawmass", "cluster"):
+        keys = [key for key in tab if key[0] > 0 and (str(key[1]).startswith(kind) or kind == "questions" and isinstance(key[1], int))]
         if keys:
             best = max(keys, key=lambda key: tab[key].mean(0).sum())
             print(f"best {kind} prior on all of tune (in-sample choice): w={best[0]} k={best[1]} tau={best[2]}",
