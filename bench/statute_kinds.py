@@ -8,15 +8,17 @@ round 5 refused 11 of 24 fair law questions there. This module collects the same
 read their gloss, mixed indexes get the general hybrid), so the refusal model and its threshold can be
 fitted and checked across question kinds.
 
-A row is kept only where the statute answerer decided (the top hit is an article). Labels: an answerable
-question asked of the whole index → 1; the same question with its own law removed, and an unanswerable
-question → 0. ``gold`` per hit: the hit's passage contains a gold answer span.
+A row is kept only where the statute answerer decided (the top hit is an article). Labels: a law question
+asked of the whole index → 1; the same question with its own law removed, an unanswerable question, and a
+question about another document (news, an encyclopaedia article) asked with that document removed — so
+that the best passages left are law articles that do not answer it → 0. ``gold`` per hit: the hit's
+passage contains a gold answer span.
 
     python bench/statute_kinds.py --home /tmp/lead/r5/everyday --set bench/data/everyday_dev.jsonl \
         --out /tmp/r6h3/kinds/everyday_dev.jsonl
 
 Which questions are law questions: those whose own documents (``rag.evaluate.own_documents``: the
-documents holding a gold span) are all statutes (a ``doc_type``); unanswerable questions are all kept.
+documents holding a gold span) are all statutes (a ``doc_type``).
 """
 
 from __future__ import annotations
@@ -66,13 +68,13 @@ def collect(home: str, path: str, kind: str) -> list[dict]:
     seen = _capture()
     rows = []
     for it in items:
-        if it.answerable and not is_law_question(index, it, folded):
-            continue
+        law = it.answerable and is_law_question(index, it, folded)
         golds = [search_form(normalize(a)[0]) for a in it.answers]
-        asks = [(int(it.answerable), None)]
-        if it.answerable:
+        asks = [] if it.answerable and not law else [(int(it.answerable), None)]
+        if it.answerable:  # own documents removed: a law question's law, another question's article
             own = own_documents(index, it, folded)
-            asks.append((0, [d for d in all_docs if d not in own]))
+            if own:
+                asks.append((0, [d for d in all_docs if d not in own]))
         for label, docs in asks:
             seen.clear()
             ans = s.ask(it.question, doc_ids=docs) if docs else s.ask(it.question)
@@ -82,7 +84,7 @@ def collect(home: str, path: str, kind: str) -> list[dict]:
             rows.append({"qid": f"{kind}:{it.qid}", "kind": kind, "setting": kind, "answerable": label,
                          "arts": seen["arts"], "is_article": [bool(h.chunk.article) for h in hits],
                          "gold": [int(any(g in search_form(h.chunk.text) for g in golds)) for h in hits],
-                         "shipped_answered": bool(ans.answerable), "confidence": float(ans.confidence or 0.0)})
+                         "law": bool(law), "shipped_answered": bool(ans.answerable), "confidence": float(ans.confidence or 0.0)})
     return rows
 
 

@@ -13,7 +13,9 @@ rows of that retrieval for two kinds of question:
 - ``everyday``: the law questions of ``bench/data/everyday_dev.jsonl`` (on its own index) and of
   ``bench/data/everyday_heldout.jsonl`` (round 5's held-out set, development data since round 6; on the
   shipped corpus index): each asked as is (positive) and with its own law removed (negative), plus the sets'
-  unanswerable questions that reach the statute answerer (negative).
+  unanswerable questions that reach the statute answerer (negative);
+- off-topic negatives: the other questions of these sets and of ``bench/data/sample_eval.jsonl`` (news and
+  encyclopaedia questions) asked with their own article removed, where the best passage left is a law article.
 
 **Rule** (stated before any of it was measured): the threshold refuses at most 7.5 % of *each* kind's
 answerable questions (the lower of the two kinds' 7.5 % quantiles) — round 5's budget for STARD, now held
@@ -50,7 +52,8 @@ def kind_sets(corpus_home: str, everyday_home: str, stard_tune: str) -> list[tup
     data = ROOT / "bench" / "data"
     return [("stard_corpus", corpus_home, stard_tune),
             ("everyday_dev", everyday_home, str(data / "everyday_dev.jsonl")),
-            ("everyday_heldout", corpus_home, str(data / "everyday_heldout.jsonl"))]
+            ("everyday_heldout", corpus_home, str(data / "everyday_heldout.jsonl")),
+            ("sample_eval", corpus_home, str(data / "sample_eval.jsonl"))]
 
 
 def kind_rows(sources: list[tuple[str, str, str]], cache: Path) -> dict[str, list[dict]]:
@@ -58,7 +61,7 @@ def kind_rows(sources: list[tuple[str, str, str]], cache: Path) -> dict[str, lis
     from statute_kinds import collect
     out = {}
     for kind, home, path in sources:
-        tag = hashlib.sha256(f"{kind}|{home}|{path}|{Path(path).stat().st_size}".encode()).hexdigest()[:12]
+        tag = hashlib.sha256(f"v2|{kind}|{home}|{path}|{Path(path).stat().st_size}".encode()).hexdigest()[:12]
         f = cache / f"kind_{kind}_{tag}.jsonl"
         if not f.exists():
             rows = collect(home, path, kind)
