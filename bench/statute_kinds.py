@@ -10,8 +10,8 @@ fitted and checked across question kinds.
 
 A row is kept only where the statute answerer decided (the top hit is an article). Labels: a law question
 asked of the whole index → 1; the same question with its own law removed, an unanswerable question, and a
-question about another document (news, an encyclopaedia article) asked with that document removed — so
-that the best passages left are law articles that do not answer it → 0. ``gold`` per hit: the hit's
+question about another document (news, an encyclopaedia article) — asked of the whole index when retrieval
+still put a law article first, and asked with that document removed — → 0: no law article answers it. ``gold`` per hit: the hit's
 passage contains a gold answer span.
 
     python bench/statute_kinds.py --home /tmp/lead/r5/everyday --set bench/data/everyday_dev.jsonl \
@@ -70,7 +70,7 @@ def collect(home: str, path: str, kind: str) -> list[dict]:
     for it in items:
         law = it.answerable and is_law_question(index, it, folded)
         golds = [search_form(normalize(a)[0]) for a in it.answers]
-        asks = [] if it.answerable and not law else [(int(it.answerable), None)]
+        asks = [(int(bool(law)), None)]  # a non-law question whose best passage is a law article: no provision answers it
         if it.answerable:  # own documents removed: a law question's law, another question's article
             own = own_documents(index, it, folded)
             if own:
