@@ -10,7 +10,10 @@ refusal must catch); per article: its features and whether it is a gold article.
         # → rag/data/statute_answer.json (the shipped file; ≈ 3 min on 2 cores)
     python bench/stard_answers.py measure [--set SET] [--out bench/results/stard_answers.md]
 
-``fit`` reads only the tune fold. With ``--cross-fit-adapter`` (the shipped fit) the tune questions are
+``fit`` also fits the refusal for retrieval *without* the adapter (mixed indexes, ``models["dense_plain"]``,
+``bench/statute_refusal.py``) on STARD tune asked of the shipped corpus and the everyday law questions
+(``--corpus-home``: a ``rag index corpus/``; ``--everyday-home``: ``python bench/everyday_dev.py build``;
+``--no-plain`` skips it). ``fit`` reads only the tune fold of STARD. With ``--cross-fit-adapter`` (the shipped fit) the tune questions are
 retrieved as the product retrieves statute indexes — through the query adapter — but each through an adapter
 fitted on the other folds (``bench/stard_crossfit.py``); the refusal threshold refuses ``--max-refused`` of
 tune's answerable questions and the second provision's threshold is the lowest that keeps ``--max-provisions``
