@@ -10,7 +10,10 @@ refusal must catch); per article: its features and whether it is a gold article.
         # → rag/data/statute_answer.json (the shipped file; ≈ 3 min on 2 cores)
     python bench/stard_answers.py measure [--set SET] [--out bench/results/stard_answers.md]
 
-``fit`` reads only the tune fold. With ``--cross-fit-adapter`` (the shipped fit) the tune questions are
+``fit`` also fits the refusal for retrieval *without* the adapter (mixed indexes, ``models["dense_plain"]``,
+``bench/statute_refusal.py``) on STARD tune asked of the shipped corpus and the everyday law questions
+(``--corpus-home``: a ``rag index corpus/``; ``--everyday-home``: ``python bench/everyday_dev.py build``;
+``--no-plain`` skips it). ``fit`` reads only the tune fold of STARD. With ``--cross-fit-adapter`` (the shipped fit) the tune questions are
 retrieved as the product retrieves statute indexes — through the query adapter — but each through an adapter
 fitted on the other folds (``bench/stard_crossfit.py``); the refusal threshold refuses ``--max-refused`` of
 tune's answerable questions and the second provision's threshold is the lowest that keeps ``--max-provisions``
@@ -279,6 +282,14 @@ def cmd_fit(a) -> None:
         stats[kind]["out_of_fold"] = op
         stats[kind].update(retrieval)
         stats[kind]["out_of_fold_budgets"] = budget_table(rows, kind == "dense", folds, a.max_provisions)
+    if not a.no_plain:  # the refusal for retrieval without the adapter (mixed indexes): bench/statute_refusal.py
+        from statute_refusal import baseline, fit_plain, kind_rows, kind_sets
+        krows = kind_rows(kind_sets(a.corpus_home, a.everyday_home, str(a.set / "stard_tune.jsonl")),
+                          Path(a.cache))
+        stats["dense_plain"] = {"before (the adapter model's refusal)": baseline(krows, models["dense"])}
+        refusal, st = fit_plain(krows, models["dense"]["article"])
+        models["dense_plain"] = {"refusal": refusal}
+        stats["dense_plain"].update(st)
     fp = index.manifest["embedder"]
     out = {"note": "Written by bench/stard_answers.py fit. Fitted on the STARD tune fold only (31-law corpus; "
                    "negatives: the same questions with their gold law removed); tune_* stats are in-sample, "
@@ -358,6 +369,11 @@ def main() -> None:
                     help="refuse this share of tune's answerable questions")
     ap.add_argument("--max-provisions", type=float, default=MAX_PROVISIONS,
                     help="quote a second provision while answers quote at most this many on average (tune, out of fold)")
+    ap.add_argument("--corpus-home", default=os.environ.get("RAG_CORPUS_HOME", "/tmp/lead/r5/corpus"),
+                    help="a `rag index corpus/` (the shipped mixed corpus) for the plain-retrieval refusal rows")
+    ap.add_argument("--everyday-home", default=os.environ.get("RAG_EVERYDAY_HOME", "/tmp/lead/r5/everyday"),
+                    help="the everyday_dev index (`python bench/everyday_dev.py build`)")
+    ap.add_argument("--no-plain", action="store_true", help="skip the plain-retrieval refusal (models['dense_plain'])")
     a = ap.parse_args()
     cmd_fit(a) if a.cmd == "fit" else cmd_measure(a)
 

@@ -99,6 +99,9 @@ class Hit:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The question named this article by law and number (:mod:`rag.lookup`); it was put first.
     exact: bool = False
+    #: Dense scoring used the query adapter (:mod:`rag.query_adapter`: statute-only indexes); the statute
+    #: answerer picks the refusal threshold fitted for that retrieval (:mod:`rag.statute_answer`).
+    adapted: bool = False
 
 
 @dataclass

@@ -264,5 +264,5 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         c = index.chunks[row]
         d = index.documents[c.doc_id]
         hits.append(Hit(chunk=c, score=float(scores[row]), rank=rank, dense=dense.get(row), bm25=bm25.get(row),
-                        title=d.title, meta=d.meta, exact=row in exact))
+                        title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None))
     return hits

@@ -18,7 +18,10 @@ provision itself, not by one sentence picked out of it:
   negatives, retrieved through query adapters cross-fitted by fold (the default retrieval of statute
   indexes; ``bench/stard_answers.py fit --cross-fit-adapter``; data file ``rag/data/statute_answer.json``,
   which records the embedder fingerprint it was fitted for — any other embedder
-  gets the lexical models).
+  gets the lexical models). Where retrieval did not use the adapter (an index mixing laws with other
+  documents, like the shipped ``corpus/``) a second refusal model is used, fitted on such retrieval for
+  two kinds of question — STARD tune and citizens' everyday law questions — with a threshold that refuses
+  at most 7.5 % of each kind's answerable questions (``bench/statute_refusal.py``).
 
 The general answerer (:mod:`rag.answer`) calls :func:`statute_answer` first and
 keeps its own path when this returns ``None`` (the top hit is not an article,
@@ -83,11 +86,14 @@ def read_model_file(path: str) -> dict | None:
 _warned: set[str] = set()
 
 
-def load_statute_models(*, fingerprint: str | None, dense: bool,
+def load_statute_models(*, fingerprint: str | None, dense: bool, adapted: bool = True,
                         path: str | Path = STATUTE_MODELS) -> StatuteModels | None:
     """The models for an index built with embedder ``fingerprint``; ``None`` without a model file.
 
     The dense models (with sentence cosines) are used only for the embedder they were fitted for.
+    ``adapted``: retrieval used the query adapter (statute-only indexes); when it did not (an index that
+    mixes laws with other documents) the dense models' refusal is the one fitted on such retrieval
+    (``models["dense_plain"]``, when the file has it; ``bench/statute_refusal.py``).
     """
     data = read_model_file(str(path))
     if not data:
@@ -99,7 +105,10 @@ def load_statute_models(*, fingerprint: str | None, dense: bool,
                     "models are used. Refit with bench/stard_answers.py.", data["fitted_for"]["fingerprint"],
                     fingerprint)
     m = data["models"][kind]
-    return StatuteModels(kind, LinearModel.from_dict(m["article"]), LinearModel.from_dict(m["refusal"]),
+    refusal = m["refusal"]
+    if kind == "dense" and not adapted and "dense_plain" in data["models"]:
+        refusal = data["models"]["dense_plain"]["refusal"]
+    return StatuteModels(kind, LinearModel.from_dict(m["article"]), LinearModel.from_dict(refusal),
                          float(m.get("second", 0.5)))
 
 
@@ -186,7 +195,8 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
     if not hits or not is_article(hits[0]):
         return None
     dense = query_vector is not None and vectors is not None
-    models = models or load_statute_models(fingerprint=fingerprint, dense=dense)
+    models = models or load_statute_models(fingerprint=fingerprint, dense=dense,
+                                           adapted=bool(getattr(hits[0], "adapted", True)))
     if models is None:
         return None
     if models.kind == "lexical":

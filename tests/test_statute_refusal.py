@@ -1,0 +1,67 @@
+"""The statute refusal for retrieval without the query adapter (bench/statute_refusal.py, models["dense_plain"])."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import statute_refusal as sr  # noqa: E402
+
+from rag.select import LinearModel  # noqa: E402
+from rag.statute_answer import STATUTE_MODELS, load_statute_models  # noqa: E402
+
+
+def _file() -> dict:
+    return json.loads(STATUTE_MODELS.read_text(encoding="utf-8"))
+
+
+def test_retrieval_says_whether_the_adapter_scored_it(law_home, built_home, embedder):
+    from rag.index import open_index
+    from rag.retrieve import RetrieveConfig, retrieve
+    law = open_index(law_home)
+    q = "我想辞职，要提前多久跟单位说？"
+    assert all(h.adapted for h in retrieve(law, q, embedder=embedder, k=3))  # statute-only index: adapter on
+    assert not any(h.adapted for h in retrieve(law, q, embedder=embedder, k=3,
+                                               config=RetrieveConfig(query_adapter="off")))
+    assert not any(h.adapted for h in retrieve(open_index(built_home), "温州人工智能局做什么", embedder=embedder, k=3))
+    assert not any(h.adapted for h in retrieve(law, q, k=3, mode="bm25"))
+
+
+def test_plain_retrieval_gets_its_own_refusal_and_nothing_else_changes():
+    d = _file()
+    fp = d["fitted_for"]["fingerprint"]
+    on = load_statute_models(fingerprint=fp, dense=True, adapted=True)
+    off = load_statute_models(fingerprint=fp, dense=True, adapted=False)
+    assert on.refusal.threshold == d["models"]["dense"]["refusal"]["threshold"]
+    assert off.refusal.threshold == d["models"]["dense_plain"]["refusal"]["threshold"] != on.refusal.threshold
+    assert off.article.weights == on.article.weights and off.second == on.second
+    lex = [load_statute_models(fingerprint="other", dense=True, adapted=a) for a in (True, False)]
+    assert lex[0].kind == lex[1].kind == "lexical" and lex[0].refusal.weights == lex[1].refusal.weights
+
+
+def test_shipped_plain_refusal_keeps_the_rule_for_each_kind_and_refuses_fewer_fair_everyday_questions():
+    st = _file()["tune_stats"]["dense_plain"]
+    ins, before, oof = st["in_sample"], st["before (the adapter model's refusal)"], st["out_of_fold"]
+    for members in sr.GROUPS.values():
+        n = sum(ins[k]["answerable"] for k in members)
+        refused = sum(ins[k]["refused_answerable"] * ins[k]["answerable"] for k in members)
+        assert refused / n <= sr.BUDGET + 1e-9  # the stated rule, on the rows it was fitted on
+    for kind in ("everyday_dev", "everyday_heldout"):  # out of fold, fair everyday law questions refused less
+        assert oof[kind]["refused_answerable"] < before[kind]["refused_answerable"]
+        assert oof[kind]["refusal_precision"] > 0.6  # its refusals are still mostly right
+
+
+def test_threshold_rule_is_the_lower_of_the_kinds_quantiles():
+    model = LinearModel(0.0, {"x": 1.0})  # P rises with x
+    feats = [{"x": v} for v in (*range(-10, 10), *range(-30, -10))]
+    labels = [1] * 40
+    kinds = ["stard_corpus"] * 20 + ["everyday_dev"] * 20
+    t = sr.threshold(model, feats, labels, kinds, budget=0.1)
+    assert t == pytest.approx(model.probability({"x": -28}))  # everyday's 10 % quantile is the lower one
+    refused = [model.probability(f) < t for f in feats]
+    assert sum(refused[20:]) == 2 and sum(refused[:20]) == 0
