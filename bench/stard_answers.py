@@ -268,6 +268,21 @@ def budget_table(rows: list[dict], dense: bool, folds: dict[str, int], max_provi
             for b in (0.05, 0.075, 0.10, 0.125, 0.15)]
 
 
+def plain_homes(a) -> tuple[str, str]:
+    """The shipped-corpus and everyday_dev indexes for the plain-retrieval refusal: given, or built under --cache."""
+    from everyday_dev import build as build_everyday
+
+    from rag.update import update_index
+
+    corpus_home = Path(a.corpus_home or Path(a.cache) / "corpus_home")
+    if not (corpus_home / "CURRENT").exists():
+        update_index([str(ROOT / "corpus")], home=corpus_home, rebuild=True, progress=True)
+    everyday_home = Path(a.everyday_home or Path(a.cache) / "everyday_home")
+    if not (everyday_home / "CURRENT").exists():
+        build_everyday(everyday_home)
+    return str(corpus_home), str(everyday_home)
+
+
 def cmd_fit(a) -> None:
     index, emb = _open(a.set)
     _, items = load_dataset(a.set / "stard_tune.jsonl")
@@ -284,8 +299,8 @@ def cmd_fit(a) -> None:
         stats[kind]["out_of_fold_budgets"] = budget_table(rows, kind == "dense", folds, a.max_provisions)
     if not a.no_plain:  # the refusal for retrieval without the adapter (mixed indexes): bench/statute_refusal.py
         from statute_refusal import baseline, fit_plain, kind_rows, kind_sets
-        krows = kind_rows(kind_sets(a.corpus_home, a.everyday_home, str(a.set / "stard_tune.jsonl")),
-                          Path(a.cache))
+        corpus_home, everyday_home = plain_homes(a)
+        krows = kind_rows(kind_sets(corpus_home, everyday_home, str(a.set / "stard_tune.jsonl")), Path(a.cache))
         stats["dense_plain"] = {"before (the adapter model's refusal)": baseline(krows, models["dense"])}
         refusal, st = fit_plain(krows, models["dense"]["article"])
         models["dense_plain"] = {"refusal": refusal}
@@ -369,10 +384,11 @@ def main() -> None:
                     help="refuse this share of tune's answerable questions")
     ap.add_argument("--max-provisions", type=float, default=MAX_PROVISIONS,
                     help="quote a second provision while answers quote at most this many on average (tune, out of fold)")
-    ap.add_argument("--corpus-home", default=os.environ.get("RAG_CORPUS_HOME", "/tmp/lead/r5/corpus"),
-                    help="a `rag index corpus/` (the shipped mixed corpus) for the plain-retrieval refusal rows")
-    ap.add_argument("--everyday-home", default=os.environ.get("RAG_EVERYDAY_HOME", "/tmp/lead/r5/everyday"),
-                    help="the everyday_dev index (`python bench/everyday_dev.py build`)")
+    ap.add_argument("--corpus-home", default=None,
+                    help="a `rag index corpus/` (the shipped mixed corpus) for the plain-retrieval refusal rows "
+                         "(default: built under --cache when missing)")
+    ap.add_argument("--everyday-home", default=None,
+                    help="the everyday_dev index (`python bench/everyday_dev.py build`; default: built under --cache)")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain-retrieval refusal (models['dense_plain'])")
     a = ap.parse_args()
     cmd_fit(a) if a.cmd == "fit" else cmd_measure(a)
