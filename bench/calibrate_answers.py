@@ -80,11 +80,14 @@ REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "
              # round 5: the question's subject (its opening words) matched as one piece against the passage,
              # its title and the sentence; the passage title inside the question (whole, or inside a longer name)
              "ag_head_passage", "ag_head_title", "ag_head_best", "ag_head_len", "ag_head_anaphor", "ag_head_sent",
-             "ag_title_in_q"]
+             "ag_title_in_q",
+             # round 6 (rag.rarity): question terms weighted by their rarity in Chinese at large, names apart
+             "rr_cov_passage", "rr_cov_sent", "rr_miss_passage", "rr_name_miss_passage", "rr_common_q"]
 REF_LEX += REF_AGREE
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
 # an English question's subject is not its opening words (and its gloss puts question words last): no head features
-REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q"))]
+# (nor rarity features: the English rows of round 5 are reused without them)
+REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q", "rr_"))]
 COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
 
 
@@ -226,12 +229,20 @@ def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
                                           early_stopping=False, random_state=0).fit(X, y, sample_weight=w)
 
 
+def is_everyday_style(row: dict) -> bool:
+    """A question in everyday wording: everyday_dev (Chinese) or a paraphrased tuning question."""
+    return row["set"] == "everyday" or row["set"].endswith("_para")
+
+
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
-                learner: str = "trees", everyday_budget: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
+                learner: str = "trees", everyday_budget: float | None = None,
+                style_budget: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
     """The refusal model and its threshold.
 
     With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
-    (the lower of the two thresholds: the highest one meeting both budgets).
+    (the lower of the two thresholds: the highest one meeting both budgets); ``style_budget`` likewise
+    over every everyday-style row (:func:`is_everyday_style`). Rows of weight 0 are not fitted on, only
+    predicted out of fold (they count for the budgets).
 
     With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
     boosted trees fit their own training rows too well for an in-sample threshold.
@@ -241,23 +252,28 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     feats, y = refusal_features(rows, selector, dense)
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
     w = np.array([r.get("w", 1.0) for r in rows])
+    fit = w > 0
     w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
     if learner == "trees":
         p = np.zeros(len(y))
         for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
+            tr = tr[fit[tr]]
             p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
-        m = export_hgb(_hgb(X, y, w), names)
+        m = export_hgb(_hgb(X[fit], y[fit], None if w is None else w[fit]), names)
     else:
         m = _lr(X, y, names, w=w)
         p = np.array([m.probability(f) for f in feats])
     # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
-    budget_rows = np.array([not r["set"].startswith("everyday") for r in rows])
+    budget_rows = np.array([not r["set"].startswith("everyday") and not is_everyday_style(r) for r in rows])
     pos = np.sort(p[(y == 1) & budget_rows])
     thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
     sets = np.array([r["set"] for r in rows])
     ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
     if everyday_budget is not None and len(ev_pos):
         thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
+    style_pos = np.sort(p[(y == 1) & np.array([is_everyday_style(r) for r in rows])])
+    if style_budget is not None and len(style_pos):
+        thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
     refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
@@ -268,6 +284,10 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
     if everyday_budget is not None:
         stats["everyday_budget"] = everyday_budget
+    if style_budget is not None:
+        stats["everyday_style_budget"] = style_budget
+    stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
+                    "style": [is_everyday_style(r) for r in rows]}
     return model, stats
 
 
@@ -293,6 +313,20 @@ def _pooled_index(sets: list[tuple[str, Path]], embedder):
             for d in read_squad(path)[0]:
                 docs.setdefault(d.doc_id, d)
     return dataset_index(list(docs.values()), embedder=embedder, progress=True)
+
+
+def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
+    """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para.jsonl``)."""
+    from calib_rows import paraphrase_rows
+
+    path = home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl"
+    if args.reuse_rows and path.exists():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        rows = paraphrase_rows(name, index, items, emb, args.paraphrase, collect)
+        emb.save()
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return [dict(r, w=args.paraphrase_weight) for r in rows]
 
 
 def stard_index(out: Path) -> Path:
@@ -344,6 +378,15 @@ def main() -> None:
     ap.add_argument("--everyday-budget", type=float, default=None, metavar="Y",
                     help="With --everyday: the dense refusal threshold also refuses at most Y of the everyday_dev "
                          "(non-statute) answerable questions, out of fold (docs/answers.md, round 5c).")
+    ap.add_argument("--paraphrase", type=int, default=0, metavar="N",
+                    help="Also ask up to N everyday-style rewordings of each Chinese tuning set's questions "
+                         "(bench/paraphrase.py, bench/calib_rows.py; round 6).")
+    ap.add_argument("--paraphrase-weight", type=float, default=1.0,
+                    help="Row weight of the reworded questions in the refusal fit (0: threshold only).")
+    ap.add_argument("--style-budget", type=float, default=None, metavar="Y",
+                    help="The dense refusal threshold also refuses at most Y of the everyday-style answerable rows "
+                         "(reworded tuning questions and, with --everyday, everyday_dev), out of fold.")
+    ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
@@ -362,23 +405,28 @@ def main() -> None:
     for name, path in sets:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
-        if args.reuse_rows and rows_path.exists():  # features saved by an earlier run
-            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
-            continue
+        reuse = args.reuse_rows and rows_path.exists()  # features saved by an earlier run
         if path.suffix == ".jsonl":
-            items, index = read_jsonl_items(path), open_index(path.parent / "home", embedder=inner)
+            items, index = read_jsonl_items(path), (None if reuse else open_index(path.parent / "home", embedder=inner))
         else:
             docs, items = read_squad(path)
-            index = pooled or dataset_index(docs, embedder=inner, progress=True)
+            index = None if reuse else pooled or dataset_index(docs, embedder=inner, progress=True)
         items = items[:args.limit] if args.limit else items
-        new: list[dict] = []
-        collect(name, index, items, emb, new, english=name.endswith("_en"))
-        emb.save()
-        with open(rows_path, "w", encoding="utf-8") as f:
-            for r in new:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        rows += new
+        if reuse:
+            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
+        else:
+            new: list[dict] = []
+            collect(name, index, items, emb, new, english=name.endswith("_en"))
+            emb.save()
+            with open(rows_path, "w", encoding="utf-8") as f:
+                for r in new:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            rows += new
+        if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
+            index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
+            rows += _paraphrase_rows(name, index, items, emb, home, args)
         if args.hard_negatives and path.suffix != ".jsonl" and not name.endswith("_en"):
+            index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
             hard: list[dict] = []
             collect(name, index, items, emb, hard, hard=True)
             rows += hard
@@ -403,7 +451,11 @@ def main() -> None:
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
-                              args.everyday_budget if kind == "dense" else None)
+                              args.everyday_budget if kind == "dense" else None,
+                              args.style_budget if kind == "dense" else None)
+        oof = st.pop("oof")
+        if kind == "dense" and args.oof_out:
+            Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.to_dict() if isinstance(ref, TreeModel) else ref.__dict__,
                         "second_ratio": args.second_ratio}
