@@ -231,7 +231,11 @@ def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
 
 def is_everyday_style(row: dict) -> bool:
     """A question in everyday wording: everyday_dev (Chinese) or a paraphrased tuning question."""
-    return row["set"] == "everyday" or row["set"].endswith("_para")
+    return row["set"] in ("everyday", "everyday_h5") or row["set"].endswith("_para")
+
+
+def _style_set(row: dict) -> str:
+    return "para" if row["set"].endswith("_para") else row["set"]
 
 
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
@@ -241,7 +245,8 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
 
     With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
     (the lower of the two thresholds: the highest one meeting both budgets); ``style_budget`` likewise
-    over every everyday-style row (:func:`is_everyday_style`). Rows of weight 0 are not fitted on, only
+    over the everyday-style rows (:func:`is_everyday_style`), each kind on its own (the reworded tuning questions,
+    everyday_dev, the round-5 everyday held-out set) when it has at least 20 answerable rows. Rows of weight 0 are not fitted on, only
     predicted out of fold (they count for the budgets).
 
     With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
@@ -271,9 +276,10 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
     if everyday_budget is not None and len(ev_pos):
         thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
-    style_pos = np.sort(p[(y == 1) & np.array([is_everyday_style(r) for r in rows])])
-    if style_budget is not None and len(style_pos):
-        thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
+    for style_set in sorted({_style_set(r) for r in rows if is_everyday_style(r)}) if style_budget is not None else []:
+        style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
+        if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
+            thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
     refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
@@ -327,6 +333,19 @@ def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dic
         emb.save()
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return [dict(r, w=args.paraphrase_weight) for r in rows]
+
+
+def _heldout5_rows(emb, home: Path, weight: float) -> list[dict]:
+    """everyday_heldout.jsonl rows over the shipped corpus (statute-first questions left to the statute models)."""
+    from calib_rows import dev_set_rows
+
+    index_home = home / "corpus_index"
+    if not (index_home / "CURRENT").exists():
+        update_index([ROOT / "corpus"], home=index_home, embedder=emb.inner, progress=True)
+    rows = dev_set_rows("everyday_h5", ROOT / "bench" / "data" / "everyday_heldout.jsonl", index_home, emb,
+                        home / "calib_rows_everyday_h5.jsonl")
+    emb.save()
+    return [dict(r, w=weight) for r in rows if not r["statute"]]
 
 
 def stard_index(out: Path) -> Path:
@@ -386,6 +405,9 @@ def main() -> None:
     ap.add_argument("--style-budget", type=float, default=None, metavar="Y",
                     help="The dense refusal threshold also refuses at most Y of the everyday-style answerable rows "
                          "(reworded tuning questions and, with --everyday, everyday_dev), out of fold.")
+    ap.add_argument("--everyday-heldout5", action="store_true",
+                    help="Also fit on bench/data/everyday_heldout.jsonl (round 5's held-out set, development data since "
+                         "round 6) over an index of corpus/ built in $RAG_HOME/corpus_index when missing.")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
@@ -434,6 +456,8 @@ def main() -> None:
         from everyday_dev import calib_rows
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
+    if args.everyday_heldout5:
+        rows += _heldout5_rows(emb, home, args.everyday_weight)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     en_rows = [r for r in rows if r["set"].endswith("_en")]

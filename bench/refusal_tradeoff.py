@@ -3,11 +3,12 @@
 Reads the feature rows ``bench/calibrate_answers.py`` saved in ``$RAG_HOME`` (run it first with
 ``--paraphrase N --everyday HOME``), fits the dense refusal model on 4 article-grouped folds for each
 variant below, and prints, per variant: the AUC on each kind of question (CMRC trial / DRCD tune as
-written, their everyday-style rewordings, everyday_dev), and the trade-off curve — as the threshold
+written, their everyday-style rewordings, everyday_dev, round 5's everyday held-out set — development data
+since round 6 — over the shipped corpus), and the trade-off curve — as the threshold
 falls, the false refusals on CMRC/DRCD and on everyday-style questions against the refusal recall with
 the own article removed. Every number is out of fold on tuning data (no reported set is read).
 
-    RAG_HOME=/tmp/r6h2/home python bench/refusal_tradeoff.py [--variants base,rarity,para,all]
+    RAG_HOME=/tmp/r6h2/home python bench/refusal_tradeoff.py [--variants base,rarity,para,all,all_h5]
 """
 
 from __future__ import annotations
@@ -29,22 +30,24 @@ from rag.config import data_dir  # noqa: E402
 #: variant → (refusal features, which kinds of rows are fitted on; the others are only predicted)
 BASE = [n for n in REF_DENSE if not n.startswith("rr_")]
 VARIANTS = {"base": (BASE, ("orig",)), "rarity": (REF_DENSE, ("orig",)), "para": (REF_DENSE, ("orig", "para")),
-            "base_para": (BASE, ("orig", "para")), "all": (REF_DENSE, ("orig", "para", "everyday"))}
+            "base_para": (BASE, ("orig", "para")), "all": (REF_DENSE, ("orig", "para", "everyday")),
+            "all_h5": (REF_DENSE, ("orig", "para", "everyday", "h5"))}
+KINDS = ("orig", "para", "everyday", "h5")
 
 
 def kind(row: dict) -> str:
-    return "para" if row["set"].endswith("_para") else "everyday" if row["set"] == "everyday" else "orig"
+    return "para" if row["set"].endswith("_para") else {"everyday": "everyday", "everyday_h5": "h5"}.get(row["set"], "orig")
 
 
 def load(home: Path, para: int) -> list[dict]:
     rows = []
-    for name in ("cmrc_trial", "drcd_tune", f"cmrc_trial_para_{para}", f"drcd_tune_para_{para}", "everyday"):
+    for name in ("cmrc_trial", "drcd_tune", f"cmrc_trial_para_{para}", f"drcd_tune_para_{para}", "everyday", "everyday_h5"):
         path = home / f"calib_rows_{name}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
-            if r["set"] == "everyday" and r.get("statute"):
+            if r["set"] in ("everyday", "everyday_h5") and r.get("statute"):
                 continue  # those go to the statute answerer
-            if r["set"] != "everyday_en":
+            if not r["set"].endswith("_en"):
                 rows.append(r)
     return rows
 
@@ -55,11 +58,11 @@ def auc(p: np.ndarray, y: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def curve(p: np.ndarray, y: np.ndarray, k: np.ndarray, budgets=(0.01, 0.02, 0.03, 0.05)) -> list[dict]:
+def curve(p: np.ndarray, y: np.ndarray, k: np.ndarray, budgets=(0.005, 0.01, 0.02, 0.03, 0.05)) -> list[dict]:
     """Per CMRC/DRCD false-refusal budget b: threshold (b-quantile of their positives) → the rates there."""
     out = []
     pos = np.sort(p[(y == 1) & (k == "orig")])
-    style = (k == "para") | (k == "everyday")
+    style = k != "orig"
     for b in budgets:
         thr = float(pos[int(b * len(pos))])
         r = p < thr
@@ -67,6 +70,7 @@ def curve(p: np.ndarray, y: np.ndarray, k: np.ndarray, budgets=(0.01, 0.02, 0.03
                     "removed_recall_orig": round(float(r[(y == 0) & (k == "orig")].mean()), 3),
                     "false_refusal_para": round(float(r[(y == 1) & (k == "para")].mean()), 3),
                     "false_refusal_everyday": round(float(r[(y == 1) & (k == "everyday")].mean()), 3),
+                    "false_refusal_h5": round(float(r[(y == 1) & (k == "h5")].mean()), 3),
                     "removed_recall_style": round(float(r[(y == 0) & style].mean()), 3)})
     return out
 
@@ -79,7 +83,7 @@ def run(rows: list[dict], variant: str) -> dict:
     o = st["oof"]
     p, y = np.array(o["p"]), np.array(o["y"])
     k = np.array([kind(r) for r in rows])
-    return {"variant": variant, "auc": {kk: round(auc(p[k == kk], y[k == kk]), 3) for kk in ("orig", "para", "everyday")},
+    return {"variant": variant, "auc": {kk: round(auc(p[k == kk], y[k == kk]), 3) for kk in KINDS},
             "curve": curve(p, y, k)}
 
 
@@ -89,7 +93,7 @@ def main() -> None:
     ap.add_argument("--paraphrase", type=int, default=1000, help="N of the calibrate_answers --paraphrase run.")
     args = ap.parse_args()
     rows = load(data_dir(), args.paraphrase)
-    print(json.dumps({"rows": {kk: int(sum(kind(r) == kk for r in rows)) for kk in ("orig", "para", "everyday")}}))
+    print(json.dumps({"rows": {kk: int(sum(kind(r) == kk for r in rows)) for kk in KINDS}}))
     for v in args.variants.split(","):
         print(json.dumps(run(rows, v)), flush=True)
 
