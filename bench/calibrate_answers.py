@@ -240,13 +240,15 @@ def _style_set(row: dict) -> str:
 
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
                 learner: str = "trees", everyday_budget: float | None = None,
-                style_budget: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
+                style_budget: float | None = None,
+                min_removed_recall: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
     """The refusal model and its threshold.
 
     With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
     (the lower of the two thresholds: the highest one meeting both budgets); ``style_budget`` likewise
     over the everyday-style rows (:func:`is_everyday_style`), each kind on its own (the reworded tuning questions,
-    everyday_dev, the round-5 everyday held-out set) when it has at least 20 answerable rows. Rows of weight 0 are not fitted on, only
+    everyday_dev, the round-5 everyday held-out set) when it has at least 20 answerable rows; but never below
+    the threshold that refuses ``min_removed_recall`` of the CMRC/DRCD own-article-removed rows. Rows of weight 0 are not fitted on, only
     predicted out of fold (they count for the budgets).
 
     With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
@@ -280,6 +282,11 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
         style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
         if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
             thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
+    if min_removed_recall is not None:  # a floor: never so low that CMRC/DRCD removed-article recall falls below it
+        neg = np.sort(p[(y == 0) & budget_rows])
+        if len(neg):
+            floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
+            thr = max(thr, floor)
     refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
@@ -292,6 +299,9 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
         stats["everyday_budget"] = everyday_budget
     if style_budget is not None:
         stats["everyday_style_budget"] = style_budget
+    if min_removed_recall is not None:
+        stats["min_removed_recall"] = min_removed_recall
+    stats["threshold"] = thr
     stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
                     "style": [is_everyday_style(r) for r in rows]}
     return model, stats
@@ -408,6 +418,9 @@ def main() -> None:
     ap.add_argument("--everyday-heldout5", action="store_true",
                     help="Also fit on bench/data/everyday_heldout.jsonl (round 5's held-out set, development data since "
                          "round 6) over an index of corpus/ built in $RAG_HOME/corpus_index when missing.")
+    ap.add_argument("--min-removed-recall", type=float, default=None, metavar="R",
+                    help="With --style-budget: the dense threshold still refuses at least R of the CMRC/DRCD "
+                         "own-article-removed rows, out of fold (the floor of the round-6 rule, docs/answers.md).")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
@@ -476,7 +489,8 @@ def main() -> None:
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
                               args.everyday_budget if kind == "dense" else None,
-                              args.style_budget if kind == "dense" else None)
+                              args.style_budget if kind == "dense" else None,
+                              args.min_removed_recall if kind == "dense" else None)
         oof = st.pop("oof")
         if kind == "dense" and args.oof_out:
             Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
