@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from calibrate_answers import REF_DENSE, SEL_DENSE, fit_refusal, fit_selector, is_everyday_style  # noqa: E402
+from calibrate_answers import REF_DENSE, SEL_DENSE, fit_refusal, fit_selector  # noqa: E402
 from rag.config import data_dir  # noqa: E402
 
 #: variant → (refusal features, which kinds of rows are fitted on; the others are only predicted)
