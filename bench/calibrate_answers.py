@@ -349,7 +349,10 @@ def main() -> None:
         rs = en_rows if kind == "crosslingual" else zh_rows
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
                                               for f, lab in r["cands"]]) for r in rs]
-        sel = fit_selector(rs, sel_names)
+        # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
+        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家)
+        sel = fit_selector([r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)],
+                           sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,

@@ -78,7 +78,7 @@ def curve(p: np.ndarray, y: np.ndarray, k: np.ndarray, budgets=(0.005, 0.01, 0.0
 def run(rows: list[dict], variant: str) -> dict:
     names, fit_kinds = VARIANTS[variant]
     rows = [dict(r, w=1.0 if kind(r) in fit_kinds else 0.0) for r in rows]
-    sel = fit_selector([r for r in rows if r["w"] > 0], SEL_DENSE)
+    sel = fit_selector([r for r in rows if kind(r) == "orig"], SEL_DENSE)  # as calibrate_answers: round 5's rows
     _, st = fit_refusal(rows, sel, names, True, 0.03, "trees")
     o = st["oof"]
     p, y = np.array(o["p"]), np.array(o["y"])
