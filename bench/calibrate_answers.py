@@ -78,9 +78,10 @@ REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "
              # round 5: the question's subject (its opening words) matched as one piece against the passage,
              # its title and the sentence; the passage title inside the question (whole, or inside a longer name)
              "ag_head_passage", "ag_head_title", "ag_head_best", "ag_head_len", "ag_head_anaphor", "ag_head_sent",
-             "ag_title_in_q",
-             # round 6 (rag.rarity): question terms weighted by their rarity in Chinese at large, names apart
-             "rr_cov_passage", "rr_cov_sent", "rr_miss_passage", "rr_name_miss_passage", "rr_common_q"]
+             "ag_title_in_q"]
+# round 6 (rag.rarity): question terms weighted by their rarity in Chinese at large, names apart. Not in the
+# shipped models: out of fold they did not help (bench/refusal_tradeoff.py, docs/answers.md); --rarity adds them
+REF_RARITY = ["rr_cov_passage", "rr_cov_sent", "rr_miss_passage", "rr_name_miss_passage", "rr_common_q"]
 REF_LEX += REF_AGREE
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
 # an English question's subject is not its opening words (and its gloss puts question words last): no head features
@@ -284,6 +285,8 @@ def main() -> None:
     ap.add_argument("--min-removed-recall", type=float, default=None, metavar="R",
                     help="With --style-budget: the dense threshold still refuses at least R of the CMRC/DRCD "
                          "own-article-removed rows, out of fold (the floor of the round-6 rule, docs/answers.md).")
+    ap.add_argument("--rarity", action="store_true",
+                    help="Also give the refusal models the rag.rarity features (round 6: no out-of-fold gain).")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
@@ -343,7 +346,8 @@ def main() -> None:
     # questions far more often): fit the cross-lingual models on the questions whose answer was retrieved
     found = {(r["set"], r["qid"]) for r in en_rows if r["answerable"] and any(lab for _, lab in r["cands"])}
     en_rows = [r for r in en_rows if (r["set"], r["qid"]) in found]
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
+    extra = REF_RARITY if args.rarity else []
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra), ("lexical", SEL_LEX, REF_LEX + extra),
                                        ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows

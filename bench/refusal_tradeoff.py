@@ -8,7 +8,7 @@ since round 6 — over the shipped corpus), and the trade-off curve — as the t
 falls, the false refusals on CMRC/DRCD and on everyday-style questions against the refusal recall with
 the own article removed. Every number is out of fold on tuning data (no reported set is read).
 
-    RAG_HOME=/tmp/r6h2/home python bench/refusal_tradeoff.py [--variants base,rarity,para,all,all_h5]
+    RAG_HOME=/tmp/r6h2/home python bench/refusal_tradeoff.py [--variants base,rarity,para,base_para,all_h5,all_h5_base]
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from calibrate_answers import REF_DENSE, SEL_DENSE, fit_refusal, fit_selector  # noqa: E402
+from calibrate_answers import REF_DENSE, REF_RARITY, SEL_DENSE, fit_refusal, fit_selector  # noqa: E402
 from rag.config import data_dir  # noqa: E402
 
 #: variant → (refusal features, which kinds of rows are fitted on; the others are only predicted)
-BASE = [n for n in REF_DENSE if not n.startswith("rr_")]
-VARIANTS = {"base": (BASE, ("orig",)), "rarity": (REF_DENSE, ("orig",)), "para": (REF_DENSE, ("orig", "para")),
-            "base_para": (BASE, ("orig", "para")), "all": (REF_DENSE, ("orig", "para", "everyday")),
-            "all_h5": (REF_DENSE, ("orig", "para", "everyday", "h5"))}
+BASE, RARITY = REF_DENSE, REF_DENSE + REF_RARITY
+VARIANTS = {"base": (BASE, ("orig",)), "rarity": (RARITY, ("orig",)), "para": (RARITY, ("orig", "para")),
+            "base_para": (BASE, ("orig", "para")), "all": (RARITY, ("orig", "para", "everyday")),
+            "all_h5": (RARITY, ("orig", "para", "everyday", "h5")),
+            "all_h5_base": (BASE, ("orig", "para", "everyday", "h5"))}  # the shipped configuration
 KINDS = ("orig", "para", "everyday", "h5")
 
 
@@ -89,7 +90,7 @@ def run(rows: list[dict], variant: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--variants", default="base,rarity,para,all")
+    ap.add_argument("--variants", default="base,rarity,para,base_para,all_h5,all_h5_base")
     ap.add_argument("--paraphrase", type=int, default=1000, help="N of the calibrate_answers --paraphrase run.")
     args = ap.parse_args()
     rows = load(data_dir(), args.paraphrase)
