@@ -11,6 +11,11 @@ Fitted on (never the reported sets):
   (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
   from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
 
+Round 6 (``--paraphrase N --everyday HOME --everyday-heldout5 --style-budget Y --min-removed-recall R``): the refusal
+models are also fitted on everyday-worded rows — rewordings of the CMRC/DRCD questions (bench/paraphrase.py), everyday_dev
+and round 5's everyday held-out set (development data since round 6) — and the dense threshold also keeps each kind's
+false refusals within Y, never below the one refusing R of the CMRC/DRCD removed-article runs (docs/answers.md).
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
