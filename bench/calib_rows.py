@@ -156,7 +156,7 @@ def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dic
     return [dict(r, w=args.paraphrase_weight) for r in rows]
 
 
-def _heldout5_rows(emb, home: Path, weight: float) -> list[dict]:
+def _heldout5_rows(emb, home: Path, weight: float, reuse: bool = True) -> list[dict]:
     """everyday_heldout.jsonl rows over the shipped corpus (statute-first questions left to the statute models)."""
     from calib_rows import dev_set_rows
 
@@ -164,7 +164,7 @@ def _heldout5_rows(emb, home: Path, weight: float) -> list[dict]:
     if not (index_home / "CURRENT").exists():
         update_index([ROOT / "corpus"], home=index_home, embedder=emb.inner, progress=True)
     rows = dev_set_rows("everyday_h5", ROOT / "bench" / "data" / "everyday_heldout.jsonl", index_home, emb,
-                        home / "calib_rows_everyday_h5.jsonl")
+                        home / "calib_rows_everyday_h5.jsonl", reuse)
     emb.save()
     return [dict(r, w=weight) for r in rows if not r["statute"]]
 
@@ -210,10 +210,10 @@ def paraphrase_rows(name: str, index, items, emb, limit: int | None, collect) ->
     return rows
 
 
-def dev_set_rows(set_name: str, path, index_home, emb, cache) -> list[dict]:
+def dev_set_rows(set_name: str, path, index_home, emb, cache, reuse: bool = True) -> list[dict]:
     """Rows of a round-5 held-out set that is development data since round 6 (``bench/data/everyday_heldout.jsonl``
     over the shipped corpus index), like everyday_dev's (``everyday_dev.collect_rows``): set ``set_name``, grouped by
-    the document holding the answer; cached in ``cache``."""
+    the document holding the answer; cached in ``cache`` (read back when ``reuse``)."""
     import json
     import tempfile
     from pathlib import Path
@@ -224,7 +224,7 @@ def dev_set_rows(set_name: str, path, index_home, emb, cache) -> list[dict]:
     from rag.evaluate import own_documents
     from rag.index import open_index
 
-    if cache.exists():
+    if reuse and cache.exists():
         return [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
     index = open_index(index_home, embedder=emb.inner)
     folded: dict[str, str] = {}

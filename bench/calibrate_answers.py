@@ -341,7 +341,7 @@ def main() -> None:
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     if args.everyday_heldout5:
-        rows += _heldout5_rows(emb, home, args.everyday_weight)
+        rows += _heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
