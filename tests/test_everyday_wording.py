@@ -62,3 +62,39 @@ def test_an_everyday_question_over_the_sample_article_is_answered(built_home, qu
     answer = Searcher(built_home).ask(question)
     assert answer.answerable, (question, answer.confidence)
     assert gold in answer.answer
+
+
+def _f(cov: float) -> dict:
+    return {"coverage": cov, "bigram": cov, "answer_type": 1.0, "missing_top": 0.0}
+
+
+def _rows(rng, n=60):
+    """CMRC-like rows (answerable: high coverage; own article removed: low) and rewordings (lower coverage)."""
+    rows = []
+    for i in range(n):
+        for answerable, lo, hi in ((1, 0.5, 1.0), (0, 0.0, 0.6)):
+            cov = float(rng.uniform(lo, hi))
+            rows.append({"set": "cmrc_trial", "qid": f"T_{i}_QUERY_0", "answerable": answerable, "dense": 0.8,
+                         "cands": [(_f(cov), answerable), (_f(cov / 2), 0)]})
+        cov = float(rng.uniform(0.2, 0.7))
+        rows.append({"set": "cmrc_trial_para", "qid": f"T_{i}_QUERY_0", "group": f"cmrc_trial:T_{i}",
+                     "answerable": 1, "dense": 0.8, "cands": [(_f(cov), 1), (_f(cov / 2), 0)]})
+    return rows
+
+
+def test_the_style_budget_lowers_the_threshold_down_to_the_recall_floor():
+    import calibrate_answers as ca
+    import numpy as np
+
+    rows = _rows(np.random.default_rng(0))
+    sel = ca.fit_selector([r for r in rows if not ca.is_everyday_style(r)], ["coverage"])
+    _, plain = ca.fit_refusal(rows, sel, ["coverage"], False, 0.03, "logistic")
+    _, styled = ca.fit_refusal(rows, sel, ["coverage"], False, 0.03, "logistic", style_budget=0.0)
+    _, floored = ca.fit_refusal(rows, sel, ["coverage"], False, 0.03, "logistic", style_budget=0.0,
+                                min_removed_recall=0.9)
+    assert plain["per_set"]["cmrc_trial_para"]["false_refusal"] > 0.1  # one threshold for both kinds refuses rewordings
+    assert styled["per_set"]["cmrc_trial_para"]["false_refusal"] == 0.0  # the budget (0 %) binds ...
+    assert styled["threshold"] < plain["threshold"]
+    assert floored["per_set"]["cmrc_trial"]["refusal_recall"] >= 0.9  # ... but never below the recall floor
+    assert styled["per_set"]["cmrc_trial"]["refusal_recall"] < 0.9
+    assert ca._article(rows[2]) == ca._article(rows[0])  # a rewording is folded with its original's article
