@@ -11,6 +11,11 @@ Fitted on (never the reported sets):
   (with it, the refusal recall on CMRC trial at the same false-refusal budget fell
   from 0.81 to 0.68 while STARD's own stayed near chance; see docs/answers.md).
 
+Round 6 (``--paraphrase N --everyday HOME --everyday-heldout5 --style-budget Y --min-removed-recall R``): the refusal
+models are also fitted on everyday-worded rows — rewordings of the CMRC/DRCD questions (bench/paraphrase.py), everyday_dev
+and round 5's everyday held-out set (development data since round 6) — and the dense threshold also keeps each kind's
+false refusals within Y, never below the one refusing R of the CMRC/DRCD removed-article runs (docs/answers.md).
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
@@ -36,12 +41,10 @@ dataset index.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,14 +55,14 @@ import numpy as np  # noqa: E402
 
 from rag.config import data_dir  # noqa: E402
 from rag.embed import get_embedder  # noqa: E402
-from rag.eval_data import EvalItem, read_jsonl_items, read_squad  # noqa: E402
-from rag.evaluate import dataset_index, own_documents  # noqa: E402
+from rag.eval_data import read_jsonl_items, read_squad  # noqa: E402
+from rag.evaluate import dataset_index  # noqa: E402
 from rag.index import open_index  # noqa: E402
-from rag.update import update_index  # noqa: E402
-from rag.retrieve import clean_question, retrieve  # noqa: E402
-from rag.select import LinearModel, candidates, question_features  # noqa: E402
+from rag.select import LinearModel, question_features  # noqa: E402
 from rag.trees import TreeModel, export_hgb  # noqa: E402
-from rag.textnorm import normalize, search_form  # noqa: E402
+
+from calib_rows import (CachedQueries, _heldout5_rows, _paraphrase_rows, _pooled_index, collect,  # noqa: E402,F401
+                        drcd_halves, stard_index)
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
@@ -81,99 +84,15 @@ REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "
              # its title and the sentence; the passage title inside the question (whole, or inside a longer name)
              "ag_head_passage", "ag_head_title", "ag_head_best", "ag_head_len", "ag_head_anaphor", "ag_head_sent",
              "ag_title_in_q"]
+# round 6 (rag.rarity): question terms weighted by their rarity in Chinese at large, names apart. Not in the
+# shipped models: out of fold they did not help (bench/refusal_tradeoff.py, docs/answers.md); --rarity adds them
+REF_RARITY = ["rr_cov_passage", "rr_cov_sent", "rr_miss_passage", "rr_name_miss_passage", "rr_common_q"]
 REF_LEX += REF_AGREE
 REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
 # an English question's subject is not its opening words (and its gloss puts question words last): no head features
-REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q"))]
+# (nor rarity features: the English rows of round 5 are reused without them)
+REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q", "rr_"))]
 COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
-
-
-class CachedQueries:
-    """Embedder wrapper: question vectors memoised on disk, the last one kept for the answer step."""
-
-    def __init__(self, inner, path: Path):
-        self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
-        self.path, self.last = path, None
-        self.memo: dict[str, np.ndarray] = {}
-        if path.exists():
-            z = np.load(path, allow_pickle=False)
-            if str(z["fp"]) == inner.fingerprint:
-                self.memo = dict(zip(z["texts"].tolist(), z["vecs"]))
-
-    def embed_queries(self, texts):
-        todo = [t for t in texts if t not in self.memo]
-        if todo:
-            for t, v in zip(todo, self.inner.embed_queries(todo)):
-                self.memo[t] = v
-        v = np.stack([self.memo[t] for t in texts])
-        self.last = v[0] if len(texts) == 1 else None
-        return v
-
-    def embed_passages(self, texts, **kw):
-        return self.inner.embed_passages(texts, **kw)
-
-    def save(self) -> None:
-        texts = list(self.memo)
-        np.savez(self.path, fp=np.array(self.inner.fingerprint), texts=np.array(texts),
-                 vecs=np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32))
-
-
-def drcd_halves(path: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Split DRCD dev by article (title hash) into tune and report SQuAD files."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    halves: dict[str, list] = {"tune": [], "report": []}
-    for art in data["data"]:
-        b = int(hashlib.sha256(art.get("title", "").encode("utf-8")).hexdigest(), 16) % 2
-        halves["report" if b == 0 else "tune"].append(art)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in ("tune", "report"):
-        p = out_dir / f"drcd_dev_{name}.json"
-        p.write_text(json.dumps({"version": data.get("version", ""), "data": halves[name]}, ensure_ascii=False),
-                     encoding="utf-8")
-        paths.append(p)
-    return paths[0], paths[1]
-
-
-def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: list[dict],
-            english: bool = False, hard: bool = False) -> None:
-    """Both runs (full index, own article removed) of every answerable item → feature rows.
-
-    ``english``: ask the word-by-word English rendering of each question (bench/pseudo_english.py),
-    its candidates scored with its CC-CEDICT gloss (rag.gloss), as ``rag.answer`` does for English.
-    ``hard``: instead, one run per item with the own article *and* the article of the first passage
-    retrieved without it removed (a negative whose best look-alike is gone too: what a larger index
-    offers in its place), rows marked ``"hard": 1``.
-    """
-    from rag.answer import _glossed
-
-    all_docs = set(index.documents)
-    folded: dict[str, str] = {}
-    if hard:
-        from hard_negatives import collect_hard
-
-        return collect_hard(name, index, items, emb, rows)
-    t0 = time.time()
-    for i, it in enumerate(items):
-        if not it.answerable or not it.answers:
-            continue
-        q = clean_question(it.question)
-        if english:
-            from pseudo_english import to_english
-
-            q = to_english(q)
-        golds = [search_form(normalize(a)[0]) for a in it.answers]
-        others = sorted(all_docs - own_documents(index, it, folded))
-        for answerable, doc_ids in ((1, None), (0, others)):
-            hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
-            wording = (_glossed(q, hits) or q) if english else q
-            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
-            dense = [h.dense for h in hits if h.dense is not None]
-            rows.append({"set": name, "qid": it.qid, "answerable": answerable, "dense": max(dense) if dense else 0.0,
-                         "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))
-                                   for c in cands]})
-        if i % 250 == 0:
-            print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 
 def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0, w: np.ndarray | None = None) -> LinearModel:
@@ -226,12 +145,27 @@ def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
                                           early_stopping=False, random_state=0).fit(X, y, sample_weight=w)
 
 
+def is_everyday_style(row: dict) -> bool:
+    """A question in everyday wording: everyday_dev (Chinese) or a paraphrased tuning question."""
+    return row["set"] in ("everyday", "everyday_h5") or row["set"].endswith("_para")
+
+
+def _style_set(row: dict) -> str:
+    return "para" if row["set"].endswith("_para") else row["set"]
+
+
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
-                learner: str = "trees", everyday_budget: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
+                learner: str = "trees", everyday_budget: float | None = None,
+                style_budget: float | None = None,
+                min_removed_recall: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
     """The refusal model and its threshold.
 
     With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
-    (the lower of the two thresholds: the highest one meeting both budgets).
+    (the lower of the two thresholds: the highest one meeting both budgets); ``style_budget`` likewise
+    over the everyday-style rows (:func:`is_everyday_style`), each kind on its own (the reworded tuning questions,
+    everyday_dev, the round-5 everyday held-out set) when it has at least 20 answerable rows; but never below
+    the threshold that refuses ``min_removed_recall`` of the CMRC/DRCD own-article-removed rows. Rows of weight 0 are not fitted on, only
+    predicted out of fold (they count for the budgets).
 
     With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
     boosted trees fit their own training rows too well for an in-sample threshold.
@@ -241,23 +175,34 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     feats, y = refusal_features(rows, selector, dense)
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
     w = np.array([r.get("w", 1.0) for r in rows])
+    fit = w > 0
     w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
     if learner == "trees":
         p = np.zeros(len(y))
         for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
+            tr = tr[fit[tr]]
             p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
-        m = export_hgb(_hgb(X, y, w), names)
+        m = export_hgb(_hgb(X[fit], y[fit], None if w is None else w[fit]), names)
     else:
         m = _lr(X, y, names, w=w)
         p = np.array([m.probability(f) for f in feats])
     # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
-    budget_rows = np.array([not r["set"].startswith("everyday") for r in rows])
+    budget_rows = np.array([not r["set"].startswith("everyday") and not is_everyday_style(r) for r in rows])
     pos = np.sort(p[(y == 1) & budget_rows])
     thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
     sets = np.array([r["set"] for r in rows])
     ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
     if everyday_budget is not None and len(ev_pos):
         thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
+    for style_set in sorted({_style_set(r) for r in rows if is_everyday_style(r)}) if style_budget is not None else []:
+        style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
+        if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
+            thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
+    if min_removed_recall is not None:  # a floor: never so low that CMRC/DRCD removed-article recall falls below it
+        neg = np.sort(p[(y == 0) & budget_rows])
+        if len(neg):
+            floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
+            thr = max(thr, floor)
     refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
@@ -268,6 +213,13 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
     if everyday_budget is not None:
         stats["everyday_budget"] = everyday_budget
+    if style_budget is not None:
+        stats["everyday_style_budget"] = style_budget
+    if min_removed_recall is not None:
+        stats["min_removed_recall"] = min_removed_recall
+    stats["threshold"] = thr
+    stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
+                    "style": [is_everyday_style(r) for r in rows]}
     return model, stats
 
 
@@ -283,26 +235,6 @@ def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
             best = max(r["cands"], key=lambda c: selector.probability(strip(c[0])))
             ok += best[1]
     return {"tune_top_sentence_has_answer": ok / max(n, 1)}
-
-
-def _pooled_index(sets: list[tuple[str, Path]], embedder):
-    """One index of the articles of every SQuAD-format tuning set (questions keep their own article ids)."""
-    docs: dict[str, object] = {}
-    for _, path in sets:
-        if path.suffix != ".jsonl":
-            for d in read_squad(path)[0]:
-                docs.setdefault(d.doc_id, d)
-    return dataset_index(list(docs.values()), embedder=embedder, progress=True)
-
-
-def stard_index(out: Path) -> Path:
-    """The statute corpus (bench/statute_corpus.py) indexed with today's ingest under ``out/home``."""
-    from statute_corpus import build
-
-    if not (out / "stard_tune.jsonl").exists():
-        print(json.dumps(build(out), ensure_ascii=False), file=sys.stderr)
-    update_index([out / "laws"], home=out / "home", embedder=get_embedder("e5-small"), progress=True)
-    return out
 
 
 def main() -> None:
@@ -344,6 +276,23 @@ def main() -> None:
     ap.add_argument("--everyday-budget", type=float, default=None, metavar="Y",
                     help="With --everyday: the dense refusal threshold also refuses at most Y of the everyday_dev "
                          "(non-statute) answerable questions, out of fold (docs/answers.md, round 5c).")
+    ap.add_argument("--paraphrase", type=int, default=0, metavar="N",
+                    help="Also ask up to N everyday-style rewordings of each Chinese tuning set's questions "
+                         "(bench/paraphrase.py, bench/calib_rows.py; round 6).")
+    ap.add_argument("--paraphrase-weight", type=float, default=1.0,
+                    help="Row weight of the reworded questions in the refusal fit (0: threshold only).")
+    ap.add_argument("--style-budget", type=float, default=None, metavar="Y",
+                    help="The dense refusal threshold also refuses at most Y of the everyday-style answerable rows "
+                         "(reworded tuning questions and, with --everyday, everyday_dev), out of fold.")
+    ap.add_argument("--everyday-heldout5", action="store_true",
+                    help="Also fit on bench/data/everyday_heldout.jsonl (round 5's held-out set, development data since "
+                         "round 6) over an index of corpus/ built in $RAG_HOME/corpus_index when missing.")
+    ap.add_argument("--min-removed-recall", type=float, default=None, metavar="R",
+                    help="With --style-budget: the dense threshold still refuses at least R of the CMRC/DRCD "
+                         "own-article-removed rows, out of fold (the floor of the round-6 rule, docs/answers.md).")
+    ap.add_argument("--rarity", action="store_true",
+                    help="Also give the refusal models the rag.rarity features (round 6: no out-of-fold gain).")
+    ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
@@ -362,23 +311,28 @@ def main() -> None:
     for name, path in sets:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
-        if args.reuse_rows and rows_path.exists():  # features saved by an earlier run
-            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
-            continue
+        reuse = args.reuse_rows and rows_path.exists()  # features saved by an earlier run
         if path.suffix == ".jsonl":
-            items, index = read_jsonl_items(path), open_index(path.parent / "home", embedder=inner)
+            items, index = read_jsonl_items(path), (None if reuse else open_index(path.parent / "home", embedder=inner))
         else:
             docs, items = read_squad(path)
-            index = pooled or dataset_index(docs, embedder=inner, progress=True)
+            index = None if reuse else pooled or dataset_index(docs, embedder=inner, progress=True)
         items = items[:args.limit] if args.limit else items
-        new: list[dict] = []
-        collect(name, index, items, emb, new, english=name.endswith("_en"))
-        emb.save()
-        with open(rows_path, "w", encoding="utf-8") as f:
-            for r in new:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        rows += new
+        if reuse:
+            rows += [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
+        else:
+            new: list[dict] = []
+            collect(name, index, items, emb, new, english=name.endswith("_en"))
+            emb.save()
+            with open(rows_path, "w", encoding="utf-8") as f:
+                for r in new:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            rows += new
+        if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
+            index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
+            rows += _paraphrase_rows(name, index, items, emb, home, args)
         if args.hard_negatives and path.suffix != ".jsonl" and not name.endswith("_en"):
+            index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
             hard: list[dict] = []
             collect(name, index, items, emb, hard, hard=True)
             rows += hard
@@ -386,24 +340,37 @@ def main() -> None:
         from everyday_dev import calib_rows
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
+    if args.everyday_heldout5:
+        rows += _heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
-    en_rows = [r for r in rows if r["set"].endswith("_en")]
+    # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
+    # English everyday rows are left out of them)
+    en_rows = [r for r in rows if r["set"].endswith("_en") and not r["set"].startswith("everyday")]
     # the word-by-word English retrieves the answering passage for only ~30 % of questions (real English
     # questions far more often): fit the cross-lingual models on the questions whose answer was retrieved
     found = {(r["set"], r["qid"]) for r in en_rows if r["answerable"] and any(lab for _, lab in r["cands"])}
     en_rows = [r for r in en_rows if (r["set"], r["qid"]) in found]
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE), ("lexical", SEL_LEX, REF_LEX),
+    extra = REF_RARITY if args.rarity else []
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra), ("lexical", SEL_LEX, REF_LEX + extra),
                                        ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
                                               for f, lab in r["cands"]]) for r in rs]
-        sel = fit_selector(rs, sel_names)
+        # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
+        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家)
+        sel = fit_selector([r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)],
+                           sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
-                              args.everyday_budget if kind == "dense" else None)
+                              args.everyday_budget if kind == "dense" else None,
+                              args.style_budget if kind == "dense" else None,
+                              args.min_removed_recall if kind == "dense" else None)
+        oof = st.pop("oof")
+        if kind == "dense" and args.oof_out:
+            Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
         st.update(selection_stats(rs, sel, dense))
         models[kind] = {"selector": sel.__dict__, "refusal": ref.to_dict() if isinstance(ref, TreeModel) else ref.__dict__,
                         "second_ratio": args.second_ratio}

@@ -488,7 +488,9 @@ def test_cue_less_follow_up_answered_by_the_second_reading(sample_index, embedde
 
 def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
     _, when, users = _chat(one, ["2025年哪个国产大模型火了？", "它是什么时候火起来的？", "它的用户有多少？"])
-    assert when.answerable and when.search_question.startswith("DeepSeek是什么时候火起来的（结合上文："), when.search_question
+    # answered by the rewrite itself since round 6's refit (the second reading is covered by the fund test above)
+    assert when.answerable and "春节" in when.answer and when.search_question.startswith("DeepSeek是什么时候火起来的"), \
+        when.search_question
     assert users.search_question == "DeepSeek的用户有多少" and not users.answerable  # 它 still read as DeepSeek
 
 
