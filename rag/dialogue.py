@@ -173,8 +173,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
-    searched = shown_search(_strip(rw.search_question), look.used) if look is not None and look.used else \
-        shown_search(ans.question, rw.context)
+    searched = look.shown if look is not None and look.reading else shown_search(ans.question, rw.context)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,

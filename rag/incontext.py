@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .answer import is_refusal
-from .context import context_words
+from .context import context_words, shown_search
 from .followup import (
     HOW_MUCH,
     NUMBER,
@@ -53,7 +54,7 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gate"]
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "gate", "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -102,16 +103,62 @@ def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
     return f"{words.replace(' ', '')} {strip_end(rw.question)}", words
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One more wording of a refused follow-up: ``name``, the ``wording`` answered, the context ``words`` it added,
+    and what the user is shown as searched."""
+
+    name: str
+    wording: str
+    words: str
+    shown: str
+
+
+def readings(rw: "Rewrite") -> list[Reading]:
+    """The further readings of a refused follow-up, in the order they are tried (the first that passes wins).
+
+    ``context``: the previous standalone question's content words + the question as typed (also for ``X呢``,
+    whose answer must then pass the swap check); ``previous``: the whole previous standalone question + the
+    question as typed; ``typed``: the question as typed, for a pronoun or demonstrative rewrite (its antecedent may
+    be wrong). A follow-up that names a place, person or document of its own (a ``standalone`` one with no
+    context words) gets none: what it asks is explicit.
+
+    >>> from rag.dialogue import Rewrite
+    >>> [r.name for r in readings(Rewrite("他说了什么？", "王剑锋说了什么", "person", previous="常州市委书记是谁"))]
+    ['context', 'previous', 'typed']
+    """
+    if not rw.previous or (rw.rule == "standalone" and not rw.context):
+        return []
+    q = strip_end(rw.question)
+    words = _topic_words(rw)
+    shown = shown_search(strip_end(rw.search_question), words or rw.previous)
+    out = [Reading("context", f"{words.replace(' ', '')} {q}", words, shown)] if words else []
+    if rw.rule != "ellipsis":
+        out.append(Reading("previous", f"{rw.previous} {q}", words, shown))
+    if rw.rule not in ("standalone", "ellipsis", "scope") and strip_end(rw.search_question) != q:
+        out.append(Reading("typed", q, "", shown_search(q, words or rw.previous)))
+    return out
+
+
+def _topic_words(rw: "Rewrite") -> str:
+    """The conversation's topic words for a follow-up's further readings (space-joined, '' for none)."""
+    if not rw.previous:
+        return ""
+    return rw.context if rw.rule == "standalone" else context_words(rw.previous, rw.question)
+
+
 def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
     """Keep the second reading's answer only if it answers what the follow-up itself asks (else a refusal)."""
     if not ans.answerable or not ans.citations:
         return ans
     if ans.confidence < MIN_CONFIDENCE:
         return refuse(ans)
-    words = [w for w in contextual_wording(rw)[1].split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
+    words = [w for w in _topic_words(rw).split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
     if words and not named_around(ans, words):
         return refuse(ans)  # read with the context, the answer must be about it (not a law on 网络用户 for DeepSeek)
     previous_answer, earlier = _last_turn(history, config)
+    if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
+        ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
     ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]))
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
@@ -127,6 +174,8 @@ class SecondLook:
     def __init__(self, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig"):
         self.rw, self.history, self.config = rw, history, config
         self.used = ""
+        self.shown = ""  # what the user is told was searched when a later reading won
+        self.reading = ""  # which reading won (``context``, ``previous``, ``typed``), '' for the first
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
         self.called = False  # False after ``ask``: it did not call the hook (e.g. a missing-article refusal)
 
@@ -142,11 +191,11 @@ class SecondLook:
         first = checked(ans, self.rw, self.history, self.config)
         if first.answerable:
             return first
-        wording, words = contextual_wording(self.rw)
-        if not wording or is_refusal(wording):
-            return first
-        second = gate(answer_as(wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
-        if not second.answerable:
-            return first
-        self.used = words
-        return second
+        for r in readings(self.rw):  # in order; the first whose answer passes the gate wins
+            if is_refusal(r.wording):
+                continue
+            second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
+            if second.answerable:
+                self.used, self.shown, self.reading = r.words, r.shown, r.name
+                return second
+        return first
