@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .incontext import SecondLook, checked
+from .incontext import SecondLook, contextual_wording, first_check
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -80,6 +80,10 @@ class DialogueConfig:
     max_turns: int = 8
     max_chars: int = 2000
     answer_chars: int = 300
+    #: a follow-up left as typed that names no topic of its own is searched (retrieved and answered) as the
+    #: conversation's topic words + the question, its answer then held to :func:`rag.incontext.gate`'s checks;
+    #: False: the question as typed, its candidates re-ranked by the topic words (:mod:`rag.context`, round 4)
+    context_search: bool = True
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -167,18 +171,34 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
-    look = SecondLook(rw, history, config) if history else None
+    contextual = bool(rw.context) and config.context_search and not _about_statutes(history, config)
+    look = SecondLook(rw, history, config, contextual=contextual) if history else None
     if look is not None:
         kw["reconsider"] = look
-    ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
+    if contextual:  # not self-contained: the topic words are searched with it (rag.incontext.contextual_wording)
+        ans = ask(contextual_wording(rw)[0], **kw)
+    else:
+        ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
-        ans = checked(ans, rw, history, config)
-    searched = look.shown if look is not None and look.reading else shown_search(ans.question, rw.context)
+        ans = first_check(ans, rw, history, config, contextual=contextual)
+    searched = look.shown if look is not None and look.reading else \
+        shown_search(clean_question(rw.search_question), rw.context)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+_STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
+
+
+def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:
+    """The last answer quoted a statute article (《…》第X条): the conversation is about laws, whose follow-ups
+    are searched as typed (the statute answer model decides on the lay question; measured: topic words made it
+    answer unanswerable law follow-ups)."""
+    last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), None)
+    return bool(last and _STATUTE_QUOTE.match(last.answer[:config.answer_chars]))
 
 
 def warm_up() -> None:

@@ -54,7 +54,8 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "gate", "readings"]
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "first_check", "gate",
+           "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -85,6 +86,16 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
         known = " ".join([rw.previous, rw.antecedent, *earlier])
         ans = check_focus(ans, strip_end(rw.question), known)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
+
+
+def first_check(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+                contextual: bool) -> Answer:
+    """The checks of the first reading: :func:`gate` (at the answer layer's own threshold) when it was the
+    contextual wording, unless it quotes a statute article (a lay question answered in the law's words: the
+    article was chosen by the statute model, and topic and focus words are not said there); else :func:`checked`."""
+    if contextual and not any(c.label for c in ans.citations):
+        return gate(ans, rw, history, config, floor=0.0)
+    return checked(ans, rw, history, config)
 
 
 def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
@@ -147,11 +158,13 @@ def _topic_words(rw: "Rewrite") -> str:
     return rw.context if rw.rule == "standalone" else context_words(rw.previous, rw.question)
 
 
-def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
-    """Keep the second reading's answer only if it answers what the follow-up itself asks (else a refusal)."""
+def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+         floor: float = MIN_CONFIDENCE) -> Answer:
+    """Keep a further reading's answer only if it answers what the follow-up itself asks (else a refusal);
+    ``floor``: the confidence it needs (0: the answer layer's own threshold decided)."""
     if not ans.answerable or not ans.citations:
         return ans
-    if ans.confidence < MIN_CONFIDENCE:
+    if ans.confidence < floor:
         return refuse(ans)
     words = [w for w in _topic_words(rw).split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
     if words and not named_around(ans, words):
@@ -171,8 +184,10 @@ class SecondLook:
     """The ``reconsider`` hook of :func:`rag.qa.ask` for one follow-up; ``used`` holds the context words shown
     to the user when the second reading won ('' otherwise); ``ms`` the time it took."""
 
-    def __init__(self, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig"):
+    def __init__(self, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+                 contextual: bool = False):
         self.rw, self.history, self.config = rw, history, config
+        self.contextual = contextual  # the first reading was already the contextual wording (gated, not checked)
         self.used = ""
         self.shown = ""  # what the user is told was searched when a later reading won
         self.reading = ""  # which reading won (``context``, ``previous``, ``typed``), '' for the first
@@ -188,11 +203,11 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
-        first = checked(ans, self.rw, self.history, self.config)
+        first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:
             return first
         for r in readings(self.rw):  # in order; the first whose answer passes the gate wins
-            if is_refusal(r.wording):
+            if is_refusal(r.wording) or (self.contextual and r.name == "context"):
                 continue
             second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
             if second.answerable:
