@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .incontext import SecondLook, contextual_wording, first_check
+from .incontext import SecondLook, checked, contextual_wording, first_check
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -84,6 +84,9 @@ class DialogueConfig:
     #: conversation's topic words + the question, its answer then held to :func:`rag.incontext.gate`'s checks;
     #: False: the question as typed, its candidates re-ranked by the topic words (:mod:`rag.context`, round 4)
     context_search: bool = True
+    #: further readings tried when a follow-up is refused (:func:`rag.incontext.readings`; each costs one pass
+    #: of the answer layer over 2 passages, no embedding)
+    readings: int = 1
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -171,16 +174,15 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
-    contextual = bool(rw.context) and config.context_search and not _about_statutes(history, config)
-    look = SecondLook(rw, history, config, contextual=contextual) if history else None
+    two_step = bool(rw.context) and config.context_search and not _about_statutes(history, config)
+    look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
-    if contextual:  # not self-contained: the topic words are searched with it (rag.incontext.contextual_wording)
-        ans = ask(contextual_wording(rw)[0], **kw)
-    else:
-        ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
+    ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
-        ans = first_check(ans, rw, history, config, contextual=contextual)
+        ans = checked(ans, rw, history, config)
+    if two_step and not ans.answerable:  # refused as typed: searched again with the topic words
+        ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
     ans.question, ans.search_question = q, searched
@@ -188,6 +190,25 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+                refused: Answer, look: SecondLook, kw: dict) -> tuple[Answer, SecondLook]:
+    """A cue-less follow-up refused as typed, retrieved and answered again as the topic words + the question
+    (:func:`rag.incontext.contextual_wording`), held to :func:`rag.incontext.gate` at the answer layer's own
+    threshold, then the further readings; ``refused`` (and its look) stands when that is refused too, or when
+    it quotes a statute article (on the law dialogues the statute model answered unanswerable follow-ups so)."""
+    again = SecondLook(rw, history, config, contextual=True)
+    alt = ask(contextual_wording(rw)[0], **{**kw, "reconsider": again})
+    if not again.called:
+        alt = first_check(alt, rw, history, config, contextual=True)
+    again.ms += look.ms
+    spent = {k: refused.timings_ms.get(k, 0.0) + alt.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")}
+    if not alt.answerable or any(c.label for c in alt.citations):  # a statute article: measured unreliable here
+        refused.timings_ms, look.ms = {**refused.timings_ms, **spent}, again.ms
+        return refused, look
+    alt.timings_ms = {**alt.timings_ms, **spent}
+    return alt, again
 
 
 _STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")

@@ -206,9 +206,9 @@ class SecondLook:
         first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:
             return first
-        for r in readings(self.rw):  # in order; the first whose answer passes the gate wins
-            if is_refusal(r.wording) or (self.contextual and r.name == "context"):
-                continue
+        tried = [r for r in readings(self.rw) if not is_refusal(r.wording)
+                 and not (self.contextual and r.name == "context")][:self.config.readings]
+        for r in tried:  # in order; the first whose answer passes the gate wins
             second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
             if second.answerable:
                 self.used, self.shown, self.reading = r.words, r.shown, r.name

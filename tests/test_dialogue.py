@@ -472,32 +472,31 @@ class _Counting:
         return self.inner.embed_passages(texts, **kw)
 
 
-def test_cue_less_follow_up_searched_with_the_topic_words(sample_index, embedder):
+def test_cue_less_follow_up_searched_again_with_the_topic_words(sample_index, embedder):
     counting = _Counting(embedder)
     one = functools.partial(ask, sample_index, embedder=counting)
-    first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
-    assert first.answerable and fund.answerable and "20亿元" in fund.answer, fund.answer
-    assert fund.search_question == "配套的基金有多少钱？（结合上文：西湖区 科创 走廊）"
-    assert counting.calls == 2  # one embedding per turn: the topic words are searched with it, not after it
-    assert fund.timings_ms["check"] > 0
-    alone = ask(sample_index, "配套的基金有多少钱？", embedder=embedder)
-    assert not alone.answerable  # asked alone it is refused: the context made the difference
+    questions = ["台州出了哪份文件推人工智能+行动？", "里面列了哪些应用场景？"]
+    first, scenes = _chat(one, questions)
+    assert first.answerable and scenes.answerable and "人工智能+医疗" in scenes.answer, scenes.answer
+    assert scenes.search_question == "里面列了哪些应用场景？（结合上文：台州 份文件 人工智能 行动）"
+    assert counting.calls == 3  # refused as typed (one embedding), then searched with the topic words (one more)
+    history = [Turn(questions[0], first.answer, first.search_question)]
+    old = ask_in_context(one, questions[1], history, config=DialogueConfig(context_search=False))
+    assert not old.answerable  # the control: round 5 (typed question re-ranked, second reading) refused it
     _, chief = _chat(one, ["温州新挂牌了一个什么机构？", "它的局长是谁？"])
     assert not chief.answerable, chief.answer  # 局长 is said nowhere: still refused
 
 
 def test_cue_less_follow_up_answered_by_the_second_reading(sample_index, embedder):
-    """The round-5 path (``context_search=False``): typed question re-ranked, then the second reading."""
+    """Typed question re-ranked by the topic words, refused, then answered by the second reading on its passages."""
     counting = _Counting(embedder)
     one = functools.partial(ask, sample_index, embedder=counting)
-    config = DialogueConfig(context_search=False)
-    history: list[Turn] = []
-    for q in ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"]:
-        fund = ask_in_context(one, q, history, config=config)
-        history.append(Turn(q, fund.answer, fund.search_question))
-    assert fund.answerable and "20亿元" in fund.answer, fund.answer
+    first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
+    assert first.answerable and fund.answerable and "20亿元" in fund.answer, fund.answer
     assert fund.search_question == "配套的基金有多少钱（结合上文：西湖区 科创 走廊）"
-    assert counting.calls == 2  # the previous question's vector came from the cache
+    assert counting.calls == 2  # the previous question's vector came from the cache: no second search
+    assert fund.timings_ms["check"] > 0
+    assert not ask(sample_index, "配套的基金有多少钱？", embedder=embedder).answerable  # alone: refused
 
 
 def test_readings_ladder_order_and_who_gets_none():
