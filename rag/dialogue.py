@@ -31,7 +31,9 @@ follow-up itself asks (:mod:`rag.followup`: “南京呢？” must be answered 
 sentence about 南京), and when that reading is refused, answers a second one on
 the same passages — the typed question with the previous question's topic
 words, its query vector mixed with the previous question's — kept only if it
-answers what the follow-up asks. The rules themselves are :mod:`rag.rewrite_rules`.
+answers what the follow-up asks. A follow-up left as typed that names no topic of its own and is still refused is
+then retrieved and answered once more as the conversation's topic words + the question (:func:`_with_topic`;
+``DialogueConfig.context_search``). The rules themselves are :mod:`rag.rewrite_rules`.
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and

@@ -1,4 +1,4 @@
-"""Answering a follow-up in context: the checks, and a second reading of the question with the conversation's topic.
+"""Answering a follow-up in context: the checks, and further readings of the question with the conversation's topic.
 
 :mod:`rag.dialogue` rewrites a follow-up with a cue word (南京呢, 他, 这个基金) into a question that stands alone, and
 leaves one without a cue as typed (第一梯队是哪几个城市？ after a question about 杭州's AI industry). Either way the
@@ -10,20 +10,24 @@ enough. This module gives every follow-up two readings, answered on the *same* r
 
 1. the searched question (the rewrite, or the typed question) — then the :mod:`rag.followup` checks
    (:func:`checked`), exactly as before;
-2. only when (1) ends in a refusal: the *contextual wording* — the previous standalone question's content words
-   (:func:`rag.context.context_words`) followed by the question as typed (“2021年杭州人工智能企业 比前一年多了多少”).
-   Its answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
+2. only when (1) ends in a refusal: further readings (:func:`readings`, at most ``DialogueConfig.readings``, in
+   order, the first that passes wins) — the *contextual wording*, the previous standalone question's content words
+   (:func:`rag.context.context_words`) followed by the question as typed (“2021年杭州人工智能企业 比前一年多了多少”);
+   the previous standalone question + the question; after a pronoun rewrite, the question as typed.
+   An answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
    context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
    what the follow-up *itself* asks (:func:`gate`): a quote covers
    one of its own content words (or a neighbouring sentence does), a “when” question gets a date, a
-   多少/几 question gets a number, and every place and person it names, and what its pronoun was read as, is
-   named around the quote. Otherwise the refusal of (1) stands.
+   多少/几 question gets a number, every place and person it names, and what its pronoun was read as, is
+   named around the quote, and for ``X呢`` the swap check holds. Otherwise the refusal of (1) stands.
 
-The margin is all in favour of the first reading: the second is never tried when the first answered. An ``X呢``
-follow-up (rule ``ellipsis``) and a question left as typed that names its own place, person or document (no
-context words; a rewritten one, e.g. 他在南京说了什么？, may still get one) get no second reading: what they ask is already explicit, and the swap check (:func:`rag.followup.check_swap`)
-decides. Unanswerable follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？
-(参会), 无锡有多少家人工智能企业？ (无锡).
+The margin is all in favour of the first reading: the others are never tried when the first answered. A question
+left as typed that names its own place, person or document (no context words; a rewritten one, e.g.
+他在南京说了什么？, may still get one) gets no further reading: what it asks is already explicit. Unanswerable
+follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？ (参会), 无锡有多少家人工智能企业？ (无锡).
+When :mod:`rag.dialogue` searches a refused cue-less follow-up again as the contextual wording (a second retrieval,
+``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the answer layer's
+own threshold.
 
 This module neither retrieves nor rewrites; it decides between answers the answer layer built.
 """
