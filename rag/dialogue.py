@@ -197,11 +197,12 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
 def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
                 refused: Answer, look: SecondLook, kw: dict) -> tuple[Answer, SecondLook]:
     """A cue-less follow-up refused as typed, retrieved and answered again as the topic words + the question
-    (:func:`rag.incontext.contextual_wording`), held to :func:`rag.incontext.gate` at the answer layer's own
+    (:func:`rag.incontext.contextual_wording`; ``ask`` must take ``read_as``, as :func:`rag.qa.ask` does), held to :func:`rag.incontext.gate` at the answer layer's own
     threshold, then the further readings; ``refused`` (and its look) stands when that is refused too, or when
     it quotes a statute article (on the law dialogues the statute model answered unanswerable follow-ups so)."""
     again = SecondLook(rw, history, config, contextual=True)
-    alt = ask(contextual_wording(rw)[0], **{**kw, "reconsider": again})
+    # its query vector: the typed question's mixed with the previous question's, both cached (no embedding)
+    alt = ask(contextual_wording(rw)[0], **{**kw, "reconsider": again, "read_as": (rw.search_question, rw.previous)})
     if not again.called:
         alt = first_check(alt, rw, history, config, contextual=True)
     again.ms += look.ms
