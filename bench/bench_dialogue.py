@@ -14,6 +14,7 @@
    every turn with history, so this shows whether standalone questions lose anything.
 
     python bench/bench_dialogue.py [--home index] [--rounds 5] [--out bench/results/dialogue.md]
+                                   [--no-context-search] [--readings N]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.context import DEPTH, context_prior, split_shown
-from rag.dialogue import Turn, ask_in_context, resolve, warm_up
+from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve, warm_up
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
 from rag.retrieve import retrieve
@@ -39,7 +40,7 @@ def _p(xs, q):
     return float(np.percentile(xs, q))
 
 
-def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
+def rewrite_cost(searcher: Searcher, rounds: int, config: DialogueConfig = DialogueConfig()) -> dict:
     dialogues = load_dialogues(ROOT / "bench/data/dialogues.jsonl")
     ask = functools.partial(searcher.ask, k=5, mode="hybrid")
     in_ctx, alone, rewrite, cpu, with_context, prior_cpu = [], [], [], [], [], []
@@ -52,7 +53,7 @@ def rewrite_cost(searcher: Searcher, rounds: int) -> dict:
                     resolve(t.question, history)
                     cpu.append((time.process_time() - c0) * 1000)
                 t0 = time.perf_counter()
-                a = ask_in_context(ask, t.question, history)
+                a = ask_in_context(ask, t.question, history, config=config)
                 t1 = time.perf_counter()
                 if i:
                     ask(split_shown(a.search_question))
@@ -108,7 +109,7 @@ def pass_through() -> dict:
     return out
 
 
-def standalone_in_conversation(searcher: Searcher) -> dict:
+def standalone_in_conversation(searcher: Searcher, config: DialogueConfig = DialogueConfig()) -> dict:
     """sample_eval.jsonl questions asked alone vs. each asked after the previous one (with its real answer): the
     follow-up checks (rag.followup) also run on turns that were not rewritten, so answers may differ."""
     rows = [json.loads(x) for x in (ROOT / "bench/data/sample_eval.jsonl").read_text().splitlines() if x.strip()]
@@ -118,7 +119,7 @@ def standalone_in_conversation(searcher: Searcher) -> dict:
     for r in rows:
         alone = ask(r["question"])
         history = [Turn(prev["question"], prev["answer"].answer)] if prev else []
-        ctx = ask_in_context(ask, r["question"], history)
+        ctx = ask_in_context(ask, r["question"], history, config=config)
         for kind, a in (("alone", alone), ("in conversation", ctx)):
             hit = a.answerable and any(g in c.quote for g in r["answers"] for c in a.citations)
             out[kind].append((r["answerable"], a.answerable, hit, a.answer))
@@ -139,13 +140,16 @@ def main():
     ap.add_argument("--home", default=None)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--no-context-search", action="store_true", help="DialogueConfig(context_search=False)")
+    ap.add_argument("--readings", type=int, default=DialogueConfig().readings, help="DialogueConfig(readings=N)")
     args = ap.parse_args()
+    config = DialogueConfig(context_search=not args.no_context_search, readings=args.readings)
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("温州人工智能局做什么")
-    cost = rewrite_cost(searcher, args.rounds)
+    cost = rewrite_cost(searcher, args.rounds, config)
     passing = pass_through()
-    conv = standalone_in_conversation(searcher)
+    conv = standalone_in_conversation(searcher, config)
     lines = ["| what | p50 ms | p95 ms |", "|---|---|---|",
              f"| follow-up turn in context (rewrite + retrieve + answer), {cost['turns']} turns | "
              f"{cost['in_context_p50']:.1f} | {cost['in_context_p95']:.1f} |",

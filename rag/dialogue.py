@@ -31,7 +31,9 @@ follow-up itself asks (:mod:`rag.followup`: “南京呢？” must be answered 
 sentence about 南京), and when that reading is refused, answers a second one on
 the same passages — the typed question with the previous question's topic
 words, its query vector mixed with the previous question's — kept only if it
-answers what the follow-up asks. The rules themselves are :mod:`rag.rewrite_rules`.
+answers what the follow-up asks. A follow-up left as typed that names no topic of its own and is still refused is
+then retrieved and answered once more as the conversation's topic words + the question (:func:`_with_topic`;
+``DialogueConfig.context_search``). The rules themselves are :mod:`rag.rewrite_rules`.
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -47,7 +49,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .incontext import SecondLook, checked
+from .incontext import SecondLook, checked, contextual_wording, first_check
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -80,6 +82,13 @@ class DialogueConfig:
     max_turns: int = 8
     max_chars: int = 2000
     answer_chars: int = 300
+    #: a follow-up left as typed that names no topic of its own is searched (retrieved and answered) as the
+    #: conversation's topic words + the question, its answer then held to :func:`rag.incontext.gate`'s checks;
+    #: False: the question as typed, its candidates re-ranked by the topic words (:mod:`rag.context`, round 4)
+    context_search: bool = True
+    #: further readings tried when a follow-up is refused (:func:`rag.incontext.readings`; each costs one pass
+    #: of the answer layer over 2 passages, no embedding)
+    readings: int = 1
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -167,19 +176,53 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
+    two_step = bool(rw.context) and config.context_search and not _about_statutes(history, config)
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
-    searched = shown_search(_strip(rw.search_question), look.used) if look is not None and look.used else \
-        shown_search(ans.question, rw.context)
+    if two_step and not ans.answerable:  # refused as typed: searched again with the topic words
+        ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
+    searched = look.shown if look is not None and look.reading else \
+        shown_search(clean_question(rw.search_question), rw.context)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+                refused: Answer, look: SecondLook, kw: dict) -> tuple[Answer, SecondLook]:
+    """A cue-less follow-up refused as typed, retrieved and answered again as the topic words + the question
+    (:func:`rag.incontext.contextual_wording`; ``ask`` must take ``read_as``, as :func:`rag.qa.ask` does), held to :func:`rag.incontext.gate` at the answer layer's own
+    threshold, then the further readings; ``refused`` (and its look) stands when that is refused too, or when
+    it quotes a statute article (on the law dialogues the statute model answered unanswerable follow-ups so)."""
+    again = SecondLook(rw, history, config, contextual=True)
+    # its query vector: the typed question's mixed with the previous question's, both cached (no embedding)
+    alt = ask(contextual_wording(rw)[0], **{**kw, "reconsider": again, "read_as": (rw.search_question, rw.previous)})
+    if not again.called:
+        alt = first_check(alt, rw, history, config, contextual=True)
+    again.ms += look.ms
+    spent = {k: refused.timings_ms.get(k, 0.0) + alt.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")}
+    if not alt.answerable or any(c.label for c in alt.citations):  # a statute article: measured unreliable here
+        refused.timings_ms, look.ms = {**refused.timings_ms, **spent}, again.ms
+        return refused, look
+    alt.timings_ms = {**alt.timings_ms, **spent}
+    return alt, again
+
+
+_STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
+
+
+def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:
+    """The last answer quoted a statute article (《…》第X条): the conversation is about laws, whose follow-ups
+    are searched as typed (the statute answer model decides on the lay question; measured: topic words made it
+    answer unanswerable law follow-ups)."""
+    last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), None)
+    return bool(last and _STATUTE_QUOTE.match(last.answer[:config.answer_chars]))
 
 
 def warm_up() -> None:

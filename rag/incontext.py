@@ -1,4 +1,4 @@
-"""Answering a follow-up in context: the checks, and a second reading of the question with the conversation's topic.
+"""Answering a follow-up in context: the checks, and further readings of the question with the conversation's topic.
 
 :mod:`rag.dialogue` rewrites a follow-up with a cue word (南京呢, 他, 这个基金) into a question that stands alone, and
 leaves one without a cue as typed (第一梯队是哪几个城市？ after a question about 杭州's AI industry). Either way the
@@ -10,20 +10,24 @@ enough. This module gives every follow-up two readings, answered on the *same* r
 
 1. the searched question (the rewrite, or the typed question) — then the :mod:`rag.followup` checks
    (:func:`checked`), exactly as before;
-2. only when (1) ends in a refusal: the *contextual wording* — the previous standalone question's content words
-   (:func:`rag.context.context_words`) followed by the question as typed (“2021年杭州人工智能企业 比前一年多了多少”).
-   Its answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
+2. only when (1) ends in a refusal: further readings (:func:`readings`, at most ``DialogueConfig.readings``, in
+   order, the first that passes wins) — the *contextual wording*, the previous standalone question's content words
+   (:func:`rag.context.context_words`) followed by the question as typed (“2021年杭州人工智能企业 比前一年多了多少”);
+   the previous standalone question + the question; after a pronoun rewrite, the question as typed.
+   An answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
    context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
    what the follow-up *itself* asks (:func:`gate`): a quote covers
    one of its own content words (or a neighbouring sentence does), a “when” question gets a date, a
-   多少/几 question gets a number, and every place and person it names, and what its pronoun was read as, is
-   named around the quote. Otherwise the refusal of (1) stands.
+   多少/几 question gets a number, every place and person it names, and what its pronoun was read as, is
+   named around the quote, and for ``X呢`` the swap check holds. Otherwise the refusal of (1) stands.
 
-The margin is all in favour of the first reading: the second is never tried when the first answered. An ``X呢``
-follow-up (rule ``ellipsis``) and a question left as typed that names its own place, person or document (no
-context words; a rewritten one, e.g. 他在南京说了什么？, may still get one) get no second reading: what they ask is already explicit, and the swap check (:func:`rag.followup.check_swap`)
-decides. Unanswerable follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？
-(参会), 无锡有多少家人工智能企业？ (无锡).
+The margin is all in favour of the first reading: the others are never tried when the first answered. A question
+left as typed that names its own place, person or document (no context words; a rewritten one, e.g.
+他在南京说了什么？, may still get one) gets no further reading: what it asks is already explicit. Unanswerable
+follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？ (参会), 无锡有多少家人工智能企业？ (无锡).
+When :mod:`rag.dialogue` searches a refused cue-less follow-up again as the contextual wording (a second retrieval,
+``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the answer layer's
+own threshold.
 
 This module neither retrieves nor rewrites; it decides between answers the answer layer built.
 """
@@ -32,11 +36,12 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .answer import is_refusal
-from .context import context_words
+from .context import context_words, shown_search
 from .followup import (
     HOW_MUCH,
     NUMBER,
@@ -53,7 +58,8 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["MIN_CONFIDENCE", "SecondLook", "checked", "contextual_wording", "gate"]
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "first_check", "gate",
+           "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -86,6 +92,16 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
+def first_check(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+                contextual: bool) -> Answer:
+    """The checks of the first reading: :func:`gate` (at the answer layer's own threshold) when it was the
+    contextual wording, unless it quotes a statute article (a lay question answered in the law's words: the
+    article was chosen by the statute model, and topic and focus words are not said there); else :func:`checked`."""
+    if contextual and not any(c.label for c in ans.citations):
+        return gate(ans, rw, history, config, floor=0.0)
+    return checked(ans, rw, history, config)
+
+
 def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
     """``(wording, context words)`` of the second reading, ``("", "")`` when the follow-up gets none.
 
@@ -102,16 +118,64 @@ def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
     return f"{words.replace(' ', '')} {strip_end(rw.question)}", words
 
 
-def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
-    """Keep the second reading's answer only if it answers what the follow-up itself asks (else a refusal)."""
+@dataclass(frozen=True)
+class Reading:
+    """One more wording of a refused follow-up: ``name``, the ``wording`` answered, the context ``words`` it added,
+    and what the user is shown as searched."""
+
+    name: str
+    wording: str
+    words: str
+    shown: str
+
+
+def readings(rw: "Rewrite") -> list[Reading]:
+    """The further readings of a refused follow-up, in the order they are tried (the first that passes wins).
+
+    ``context``: the previous standalone question's content words + the question as typed (also for ``X呢``,
+    whose answer must then pass the swap check); ``previous``: the whole previous standalone question + the
+    question as typed; ``typed``: the question as typed, for a pronoun or demonstrative rewrite (its antecedent may
+    be wrong). A follow-up that names a place, person or document of its own (a ``standalone`` one with no
+    context words) gets none: what it asks is explicit.
+
+    >>> from rag.dialogue import Rewrite
+    >>> [r.name for r in readings(Rewrite("他说了什么？", "王剑锋说了什么", "person", previous="常州市委书记是谁"))]
+    ['context', 'previous', 'typed']
+    """
+    if not rw.previous or (rw.rule == "standalone" and not rw.context):
+        return []
+    q = strip_end(rw.question)
+    words = _topic_words(rw)
+    shown = shown_search(strip_end(rw.search_question), words or rw.previous)
+    out = [Reading("context", f"{words.replace(' ', '')} {q}", words, shown)] if words else []
+    if rw.rule != "ellipsis":
+        out.append(Reading("previous", f"{rw.previous} {q}", words, shown))
+    if rw.rule not in ("standalone", "ellipsis", "scope") and strip_end(rw.search_question) != q:
+        out.append(Reading("typed", q, "", shown_search(q, words or rw.previous)))
+    return out
+
+
+def _topic_words(rw: "Rewrite") -> str:
+    """The conversation's topic words for a follow-up's further readings (space-joined, '' for none)."""
+    if not rw.previous:
+        return ""
+    return rw.context if rw.rule == "standalone" else context_words(rw.previous, rw.question)
+
+
+def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+         floor: float = MIN_CONFIDENCE) -> Answer:
+    """Keep a further reading's answer only if it answers what the follow-up itself asks (else a refusal);
+    ``floor``: the confidence it needs (0: the answer layer's own threshold decided)."""
     if not ans.answerable or not ans.citations:
         return ans
-    if ans.confidence < MIN_CONFIDENCE:
+    if ans.confidence < floor:
         return refuse(ans)
-    words = [w for w in contextual_wording(rw)[1].split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
+    words = [w for w in _topic_words(rw).split() if not _COUNT.fullmatch(w)]  # 2021年, 一个: no topic
     if words and not named_around(ans, words):
         return refuse(ans)  # read with the context, the answer must be about it (not a law on 网络用户 for DeepSeek)
     previous_answer, earlier = _last_turn(history, config)
+    if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
+        ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
     ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]))
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
@@ -124,9 +188,13 @@ class SecondLook:
     """The ``reconsider`` hook of :func:`rag.qa.ask` for one follow-up; ``used`` holds the context words shown
     to the user when the second reading won ('' otherwise); ``ms`` the time it took."""
 
-    def __init__(self, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig"):
+    def __init__(self, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
+                 contextual: bool = False):
         self.rw, self.history, self.config = rw, history, config
+        self.contextual = contextual  # the first reading was already the contextual wording (gated, not checked)
         self.used = ""
+        self.shown = ""  # what the user is told was searched when a later reading won
+        self.reading = ""  # which reading won (``context``, ``previous``, ``typed``), '' for the first
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
         self.called = False  # False after ``ask``: it did not call the hook (e.g. a missing-article refusal)
 
@@ -139,14 +207,14 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
-        first = checked(ans, self.rw, self.history, self.config)
+        first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:
             return first
-        wording, words = contextual_wording(self.rw)
-        if not wording or is_refusal(wording):
-            return first
-        second = gate(answer_as(wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
-        if not second.answerable:
-            return first
-        self.used = words
-        return second
+        tried = [r for r in readings(self.rw) if not is_refusal(r.wording)
+                 and not (self.contextual and r.name == "context")][:self.config.readings]
+        for r in tried:  # in order; the first whose answer passes the gate wins
+            second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
+            if second.answerable:
+                self.used, self.shown, self.reading = r.words, r.shown, r.name
+                return second
+        return first

@@ -40,7 +40,8 @@ __all__ = ["Searcher", "ask"]
 def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
-        reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None) -> Answer:
+        reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
+        read_as: tuple[str, str] | None = None) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -49,10 +50,15 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``reconsider(answer, answer_as)``: a conversation's second look (:mod:`rag.incontext`) — it gets the answer
     and ``answer_as(wording, read_with, depth)``, which answers another wording on the same (top ``depth``) hits
     (no second retrieval), its query vector the question's mixed with ``read_with``'s (:mod:`rag.query_cache`).
+    ``read_as=(a, b)``: the query vector is ``a``'s mixed with ``b``'s, from :mod:`rag.query_cache` (embedded only
+    when not there) instead of an embedding of ``question`` — a follow-up searched with its topic words
+    (:mod:`rag.dialogue`) costs no embedding; words and answer are still ``question``'s.
     """
     t0 = time.perf_counter()
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
+    if seen is not None and read_as:
+        seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
     if context:  # a conversation's topic words re-rank the question's own candidates (rag.context)
         hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
                                    mode=mode, doc_ids=doc_ids, config=config, filters=filters)
@@ -78,16 +84,21 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     return ans
 
 
-def _read_with(seen: "_Remember | None", other: str) -> np.ndarray | None:
-    """The last query vector mixed with ``other``'s (remembered, else embedded now); None without an embedder."""
-    if seen is None or seen.last is None or not other:
-        return seen.last if seen is not None else None
-    last, text = seen.last, to_mainland(other)
+def _vector_of(seen: "_Remember", text: str) -> np.ndarray:
+    """``text``'s query vector: remembered, else embedded now (and remembered)."""
+    text = to_mainland(text)
     v = lookup(seen.fingerprint, text)
     if v is None:
         v = seen.inner.embed_queries([text])[0]
         remember(seen.fingerprint, text, v)
-    return mixed(last, v)
+    return v
+
+
+def _read_with(seen: "_Remember | None", other: str) -> np.ndarray | None:
+    """The last query vector mixed with ``other``'s (remembered, else embedded now); None without an embedder."""
+    if seen is None or seen.last is None or not other:
+        return seen.last if seen is not None else None
+    return mixed(seen.last, _vector_of(seen, other))
 
 
 def _warm_gloss() -> None:
@@ -103,8 +114,12 @@ class _Remember:
     def __init__(self, inner: Embedder):
         self.inner, self.name, self.dim, self.fingerprint = inner, inner.name, inner.dim, inner.fingerprint
         self.last: np.ndarray | None = None
+        self.preset: np.ndarray | None = None  # ``read_as``: the vector to return instead of embedding
 
     def embed_queries(self, texts):
+        if self.preset is not None and len(texts) == 1:
+            self.last = self.preset
+            return self.preset[None, :]
         v = self.inner.embed_queries(texts)
         self.last = v[0] if len(v) == 1 else None
         for t, row in zip(texts, v):  # a conversation's next turn reads its question with this one (rag.query_cache)

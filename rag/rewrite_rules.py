@@ -30,7 +30,7 @@ from .mentions import (
 from .textnorm import strip_end
 from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
 
-__all__ = ["ELLIPSIS", "IT_PRON", "PERSON_PRON", "TITLE_BOOK", "Rewrite", "rewrite_one", "strip_end"]
+__all__ = ["ELLIPSIS", "IT_PRON", "PERSON_PRON", "TITLE_BOOK", "Rewrite", "plausible_name", "rewrite_one", "strip_end"]
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,40 @@ def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
 
 
+#: Common Chinese surnames (the ~120 most frequent, and compound ones): jieba's dictionary tags thousands of
+#: ordinary words ``nr`` (远高于, 一介武夫), so a name antecedent must start with one.
+_SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+                "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+                "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童"
+                "凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+                "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
+                "明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强"
+                "帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓"
+                "修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植"
+                "衡富尧闭由")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "司徒", "夏侯", "尉迟", "公孙", "端木")
+
+
+def plausible_name(name: str, text: str) -> bool:
+    """``name`` can be a person's name in ``text``: it starts with a surname and is not followed by a number
+    (高达43%, 远高于全国).
+
+    >>> plausible_name("王剑锋", "常州市委书记王剑锋表示"), plausible_name("远高于", "转化率43%,远高于全国平均水平")
+    (True, False)
+    >>> plausible_name("高达", "专利转化率高达43%")
+    False
+    """
+    if not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES)) or not 2 <= len(name) <= 4:
+        return False
+    return not re.search(re.escape(name) + r"\s*\d", text)
+
+
 def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:
     m = _PERSON_PRON.search(q)
     if not m:
         return None
     for text in context:
-        names = [n for n in persons(text) if n not in q]
+        names = [n for n in persons(text) if n not in q and plausible_name(n, text)]
         if len(names) > 1 and prev:  # 常州市委书记是谁 → the name after 常州市委书记, not 苏州市委书记范波
             names.sort(key=lambda n: -_overlap(text[max(0, text.find(n) - 8):text.find(n)], prev))
         if names:
@@ -135,7 +163,7 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
     kind = _CATEGORY.get(head)
     for text in context:
         if kind == "person":
-            found = persons(text)
+            found = [n for n in persons(text) if plausible_name(n, text)]
             if found:
                 return found[0]
             continue

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rag.answer import NOT_FOUND
 from rag.cli import main
 from rag.context import context_prior, fuse_hits, shown_search, split_shown
-from rag.dialogue import Turn, ask_in_context, resolve, turns_from_messages
+from rag.dialogue import DialogueConfig, Rewrite, Turn, ask_in_context, resolve, turns_from_messages
 from rag.followup import check_context, check_focus, check_swap, check_value
 from rag.qa import ask
 from rag.records import Answer, Citation, Hit
@@ -472,18 +472,53 @@ class _Counting:
         return self.inner.embed_passages(texts, **kw)
 
 
+def test_cue_less_follow_up_searched_again_with_the_topic_words(sample_index, embedder):
+    counting = _Counting(embedder)
+    one = functools.partial(ask, sample_index, embedder=counting)
+    questions = ["台州出了哪份文件推人工智能+行动？", "里面列了哪些应用场景？"]
+    first, scenes = _chat(one, questions)
+    assert first.answerable and scenes.answerable and "人工智能+医疗" in scenes.answer, scenes.answer
+    assert scenes.search_question == "里面列了哪些应用场景？（结合上文：台州 份文件 人工智能 行动）"
+    assert counting.calls == 2  # searched again with the topic words: its vector mixed from cached ones, no embedding
+    history = [Turn(questions[0], first.answer, first.search_question)]
+    old = ask_in_context(one, questions[1], history, config=DialogueConfig(context_search=False))
+    assert not old.answerable  # the control: round 5 (typed question re-ranked, second reading) refused it
+    _, chief = _chat(one, ["温州新挂牌了一个什么机构？", "它的局长是谁？"])
+    assert not chief.answerable, chief.answer  # 局长 is said nowhere: still refused
+
+
 def test_cue_less_follow_up_answered_by_the_second_reading(sample_index, embedder):
+    """Typed question re-ranked by the topic words, refused, then answered by the second reading on its passages."""
     counting = _Counting(embedder)
     one = functools.partial(ask, sample_index, embedder=counting)
     first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
     assert first.answerable and fund.answerable and "20亿元" in fund.answer, fund.answer
     assert fund.search_question == "配套的基金有多少钱（结合上文：西湖区 科创 走廊）"
-    assert counting.calls == 2  # one embedding per turn: the previous question's vector came from the cache
+    assert counting.calls == 2  # the previous question's vector came from the cache: no second search
     assert fund.timings_ms["check"] > 0
-    alone = ask(sample_index, "配套的基金有多少钱？", embedder=embedder)
-    assert not alone.answerable  # asked alone it is refused: the context made the difference
-    _, chief = _chat(one, ["温州新挂牌了一个什么机构？", "它的局长是谁？"])
-    assert not chief.answerable, chief.answer  # 局长 is said nowhere: still refused
+    assert not ask(sample_index, "配套的基金有多少钱？", embedder=embedder).answerable  # alone: refused
+
+
+def test_readings_ladder_order_and_who_gets_none():
+    from rag.incontext import readings
+
+    person = Rewrite("他说了什么？", "王剑锋说了什么", "person", previous="常州市委书记是谁")
+    assert [r.name for r in readings(person)] == ["context", "previous", "typed"]
+    assert readings(person)[2].wording == "他说了什么"  # the antecedent may be wrong: the question as typed
+    swap = Rewrite("南京呢？", "南京举行了什么大会", "ellipsis", slot="南京", previous="苏州举行了什么大会")
+    assert [r.name for r in readings(swap)] == ["context"]  # X呢 as typed asks nothing; its answer must name X
+    own = Rewrite("无锡有多少家企业？", "无锡有多少家企业？", previous="杭州有多少家人工智能企业")
+    assert readings(own) == []  # names a place of its own, no context words: no further reading
+    assert readings(Rewrite("他说了什么？", "他说了什么？")) == []  # no earlier turn
+
+
+def test_a_name_antecedent_must_look_like_a_name():
+    from rag.rewrite_rules import plausible_name
+
+    answer = "另有数据显示,杭州人工智能企业在城市治理场景的专利转化率高达43%,远高于全国平均水平。"
+    assert resolve("他叫什么？", [Turn("长三角AI产业在全国是什么份量？", answer)]).rule != "person"
+    assert plausible_name("王剑锋", "常州市委书记王剑锋表示") and plausible_name("欧阳明", "欧阳明认为")
+    assert not plausible_name("远高于", answer) and not plausible_name("高达", answer)
 
 
 def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
