@@ -49,6 +49,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
+from .followup import named_around
 from .incontext import SecondLook, checked, contextual_wording, first_check
 from .mentions import persons, places, pos_tags
 from .records import Answer
@@ -183,7 +184,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
-    if two_step and not ans.answerable:  # refused as typed: searched again with the topic words
+    if two_step and (not ans.answerable or _off_topic(ans, rw)):  # searched again with the topic words
         ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
@@ -194,9 +195,17 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     return ans
 
 
+def _off_topic(ans: Answer, rw: Rewrite) -> bool:
+    """An answer to a cue-less follow-up that names none of the previous question's places, persons or
+    《documents》 around its quotes: as typed, the follow-up was answered about something else."""
+    prev = rw.previous or ""
+    names = _TITLE_BOOK.findall(prev) + places(pos_tags(prev)) + persons(prev)
+    return bool(names) and not named_around(ans, names)
+
+
 def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
                 refused: Answer, look: SecondLook, kw: dict) -> tuple[Answer, SecondLook]:
-    """A cue-less follow-up refused as typed, retrieved and answered again as the topic words + the question
+    """A cue-less follow-up refused (or answered off the topic, :func:`_off_topic`) as typed, retrieved and answered again as the topic words + the question
     (:func:`rag.incontext.contextual_wording`; ``ask`` must take ``read_as``, as :func:`rag.qa.ask` does), held to :func:`rag.incontext.gate` at the answer layer's own
     threshold, then the further readings; ``refused`` (and its look) stands when that is refused too, or when
     it quotes a statute article (on the law dialogues the statute model answered unanswerable follow-ups so)."""
