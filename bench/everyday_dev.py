@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from doc_sets import ARCHIVE, DocSet  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-ARCHIVE = DATA / "lawrefbook.tar.gz"
 CMRC_TRIAL = DATA / "cmrc2018" / "cmrc2018_trial.json"
 SET = ROOT / "bench" / "data" / "everyday_dev.jsonl"
 
@@ -50,77 +50,27 @@ CMRC_IDS = ["TRIAL_549", "TRIAL_600", "TRIAL_589", "TRIAL_405", "TRIAL_645", "TR
             "TRIAL_425", "TRIAL_641", "TRIAL_782", "TRIAL_839", "TRIAL_864", "TRIAL_880"]
 
 
-def law_texts() -> dict[str, str]:
-    """``{"law:<archive path>": markdown text}`` for :data:`LAWS`, read straight from the archive."""
-    out = {}
-    with tarfile.open(ARCHIVE) as tar:
-        for name in LAWS:
-            f = tar.extractfile(name)
-            if f is None:
-                raise SystemExit(f"{ARCHIVE}: {name} is missing")
-            out[f"law:{name}"] = f.read().decode("utf-8")
-    return out
-
-
-def cmrc_texts() -> dict[str, tuple[str, str]]:
-    """``{"cmrc:<id>": (title, context)}`` for :data:`CMRC_IDS`."""
-    data = json.loads(CMRC_TRIAL.read_text(encoding="utf-8"))["data"]
-    by_id = {a["id"]: a for a in data}
-    out = {}
-    for cid in CMRC_IDS:
-        art = by_id[cid]
-        out[f"cmrc:{cid}"] = (art["title"], "\n\n".join(p["context"] for p in art["paragraphs"]))
-    return out
+DOCS = DocSet(tuple(LAWS), CMRC_TRIAL, tuple(CMRC_IDS))
 
 
 def documents() -> dict[str, str]:
-    """Every document's text, keyed as the set's ``doc`` field."""
-    docs = dict(law_texts())
-    docs.update({k: f"# {t}\n\n{c}" for k, (t, c) in cmrc_texts().items()})
-    return docs
+    """Every document's text, keyed as the set's ``doc`` field (:meth:`doc_sets.DocSet.documents`)."""
+    return DOCS.documents()
 
 
 def write_sources(folder: Path) -> list[Path]:
     """Write the documents as files under ``folder`` (laws keep their category folder)."""
-    paths = []
-    for name, text in law_texts().items():
-        p = folder / "laws" / Path(name.split(":", 1)[1]).relative_to("lawrefbook")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-        paths.append(p)
-    for key, (title, ctx) in cmrc_texts().items():
-        p = folder / "cmrc" / f"{key.split(':', 1)[1]}_{title.replace('/', '_')}.md"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(f"# {title}\n\n{ctx}\n", encoding="utf-8")
-        paths.append(p)
-    return paths
+    return DOCS.write_sources(folder)
 
 
-def build(home: Path) -> None:
-    from rag.update import update_index
-    with tempfile.TemporaryDirectory(prefix="everyday_dev_") as tmp:
-        write_sources(Path(tmp))
-        report = update_index([tmp], home=home, rebuild=True, progress=True)
-    counts = report.get("counts", {}) if isinstance(report, dict) else {}
-    print(f"indexed {home}: {counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks")
+def build(home: Path) -> dict:
+    """Extract the documents and index them under ``home`` (a fresh generation)."""
+    return DOCS.build(home)
 
 
 def check(path: Path = SET) -> list[str]:
-    """Problems of the set: unknown documents and gold spans not found verbatim in their document."""
-    docs, problems = documents(), []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        r = json.loads(line)
-        if r.get("doc") not in docs:
-            problems.append(f"line {i} ({r.get('id')}): unknown doc {r.get('doc')!r}")
-            continue
-        if r["answerable"] and not r["answers"]:
-            problems.append(f"line {i} ({r['id']}): answerable without answers")
-        if not r["answerable"] and r["answers"]:
-            problems.append(f"line {i} ({r['id']}): unanswerable with answers")
-        problems += [f"line {i} ({r['id']}): {a!r} not in {r['doc']}" for a in r["answers"] if a not in docs[r["doc"]]]
-    return problems
+    """Problems of the set: unknown documents, answerable/answers mismatches, gold spans not in their document."""
+    return DOCS.check(path)
 
 
 def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:

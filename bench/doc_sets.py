@@ -1,0 +1,96 @@
+"""Question sets about named documents from ``../shared/data`` (laws of the lawrefbook archive, CMRC articles).
+
+``bench/everyday_dev.py`` (development) and ``bench/everyday_heldout6.py`` (held out by document) each name
+their documents as a :class:`DocSet`; this module extracts exactly those documents (no document text is
+committed), writes them as files, indexes them with the product (``rag.update.update_index``, the code behind
+``rag index``) and checks a set's gold spans against them. It does not evaluate.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ARCHIVE = DATA / "lawrefbook.tar.gz"
+
+
+@dataclass(frozen=True)
+class DocSet:
+    """Laws (archive paths) and CMRC articles (ids in ``cmrc_file``) that a question set asks about."""
+
+    laws: tuple[str, ...]
+    cmrc_file: Path
+    cmrc_ids: tuple[str, ...]
+
+    def available(self) -> bool:
+        return ARCHIVE.exists() and self.cmrc_file.exists()
+
+    def law_texts(self) -> dict[str, str]:
+        """``{"law:<archive path>": markdown text}``, read straight from the archive."""
+        out = {}
+        with tarfile.open(ARCHIVE) as tar:
+            for name in self.laws:
+                f = tar.extractfile(name)
+                if f is None:
+                    raise SystemExit(f"{ARCHIVE}: {name} is missing")
+                out[f"law:{name}"] = f.read().decode("utf-8")
+        return out
+
+    def cmrc_texts(self) -> dict[str, tuple[str, str]]:
+        """``{"cmrc:<id>": (title, context)}`` (paragraphs joined by a blank line)."""
+        by_id = {a["id"]: a for a in json.loads(self.cmrc_file.read_text(encoding="utf-8"))["data"]}
+        return {f"cmrc:{cid}": (by_id[cid]["title"], "\n\n".join(p["context"] for p in by_id[cid]["paragraphs"]))
+                for cid in self.cmrc_ids}
+
+    def documents(self) -> dict[str, str]:
+        """Every document's text, keyed as a set's ``doc`` field (a CMRC article as ``# title`` + context)."""
+        docs = dict(self.law_texts())
+        docs.update({k: f"# {t}\n\n{c}" for k, (t, c) in self.cmrc_texts().items()})
+        return docs
+
+    def write_sources(self, folder: Path) -> list[Path]:
+        """Write the documents as files under ``folder`` (laws keep their category folder)."""
+        paths = []
+        for name, text in self.law_texts().items():
+            p = folder / "laws" / Path(name.split(":", 1)[1]).relative_to("lawrefbook")
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+            paths.append(p)
+        for key, (title, ctx) in self.cmrc_texts().items():
+            p = folder / "cmrc" / f"{key.split(':', 1)[1]}_{title.replace('/', '_')}.md"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(f"# {title}\n\n{ctx}\n", encoding="utf-8")
+            paths.append(p)
+        return paths
+
+    def build(self, home: Path) -> dict:
+        """Index exactly these documents under ``home`` (a fresh generation: ``rebuild=True``)."""
+        from rag.update import update_index
+
+        with tempfile.TemporaryDirectory(prefix="docset_") as tmp:
+            self.write_sources(Path(tmp))
+            report = update_index([tmp], home=home, rebuild=True, progress=True)
+        counts = report.get("counts", {}) if isinstance(report, dict) else {}
+        print(f"indexed {home}: {counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks")
+        return report
+
+    def check(self, path: Path) -> list[str]:
+        """Problems of the set at ``path``: unknown documents, answerable/answers mismatches, gold spans not in
+        their document."""
+        docs, problems = self.documents(), []
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r.get("doc") not in docs:
+                problems.append(f"line {i} ({r.get('id')}): unknown doc {r.get('doc')!r}")
+                continue
+            if r["answerable"] is not bool(r["answers"]):
+                problems.append(f"line {i} ({r['id']}): answerable must match a non-empty answers list")
+            problems += [f"line {i} ({r['id']}): {a!r} not in {r['doc']}" for a in r["answers"]
+                         if a not in docs[r["doc"]]]
+        return problems
