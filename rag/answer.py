@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
 from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
@@ -142,6 +143,9 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     if not cands or p < refusal.threshold:
         return _refusal(question, hits, cands, p)
     best = cands[0]
+    sent = best.sentence  # a hard constraint of the question contradicted by the quote: refuse (rag.constraints)
+    if near_miss(wording, sent.text, sent.hit.chunk.text, sent.hit.title) is not None:
+        return _refusal(question, hits, cands, p)
     chosen = [best]
     for c in cands[1:]:
         if len(chosen) >= max_sentences or c.p < models.second_ratio * best.p:
