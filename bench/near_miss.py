@@ -37,20 +37,23 @@ class Recorder:
     def __init__(self):
         self.calls: list[dict] = []
 
-    def __call__(self, question, quote, passage, title=""):
-        self.calls.append({"q": question, "quote": quote, "passage": passage, "title": title})
+    def __call__(self, question, quote, passage, title="", gloss=False):
+        self.calls.append({"q": question, "quote": quote, "passage": passage, "title": title, "gloss": gloss})
         return None
 
 
 def _row(name: str, qid: str, question: str, gold: bool, golds: list[str], ans, calls: list[dict]) -> dict:
     from rag.textnorm import normalize, search_form
 
-    quote = ans.citations[0].quote if ans.answerable and ans.citations else ""
-    call = next((c for c in reversed(calls) if c["quote"] and c["quote"] in quote), None)
+    quotes = [c.quote for c in ans.citations] if ans.answerable else []
+    last = {}  # the latest call per quoted sentence: the final build_answer's
+    for c in calls:
+        if c["quote"] and any(c["quote"] in q for q in quotes):
+            last[c["quote"]] = c
     g = [search_form(normalize(a)[0]) for a in golds]
     hit = ans.answerable and any(x in search_form(c.quote) for x in g for c in ans.citations)
     return {"set": name, "id": qid, "question": question, "search_question": ans.search_question or ans.question,
-            "gold": gold, "answerable": ans.answerable, "hit_quote": bool(hit), "call": call}
+            "gold": gold, "answerable": ans.answerable, "hit_quote": bool(hit), "calls": list(last.values())}
 
 
 def _flat(name: str, path: Path | None, index, embedder, rec: Recorder, items=None) -> list[dict]:
@@ -125,6 +128,7 @@ def collect(args) -> None:
 
 def score(args) -> dict:
     from rag.constraints import violation
+    from rag.select import CROSSLINGUAL_CJK, cjk_share
 
     table = {}
     for p in sorted(Path(args.out).glob("*.jsonl")):
@@ -137,10 +141,12 @@ def score(args) -> dict:
                  "unanswerable": 0, "answered_unans": 0, "caught": 0, "vetoes": []}
             for r in rows:
                 t["answerable" if r["gold"] else "unanswerable"] += 1
-                if not r["answerable"] or not r["call"]:
+                if not r["answerable"] or not r["calls"]:
                     continue
-                c = r["call"]
-                v = violation(c["q"], c["quote"], c["passage"], c["title"])
+                vs = [violation(c["q"], c["quote"], c["passage"], c["title"], gloss=c.get("gloss", c["q"] != r["question"] and cjk_share(r["question"]) < CROSSLINGUAL_CJK))
+                      for c in r["calls"]]
+                v = vs[0] if all(vs) else None  # every quote contradicted: refused (else the others are kept)
+                c = r["calls"][0]
                 if r["gold"]:
                     t["answered_ans"] += 1
                     t["vetoed_ans"] += v is not None
@@ -168,7 +174,8 @@ def places(args) -> None:
     """Write ``rag/data/places.json``: Chinese place names (provinces, cities) from jieba's dictionary.
 
     Every ``ns`` (place) word ending in 省/市/自治区 gives its base name (杭州市 → 杭州); bases that are common
-    words with another tag (东方, 中和) or end in a numeral (东北三省 → 东北三) are dropped.
+    words with another tag (东方, 中和) end in a numeral (东北三省 → 东北三) or
+    are X城 of X城市 and no word themselves (周边城市 → 周边城) are dropped.
     """
     import os
 
@@ -184,7 +191,8 @@ def places(args) -> None:
             base = w[:-len(suf)]
             if t == "ns" and w.endswith(suf) and len(base) >= 2:
                 tag, freq = tags.get(base, ("ns", 0))
-                if not (tag != "ns" and freq >= 1000) and base[-1] not in "一二三四五六七八九十" and base[0] != "非":
+                if not (tag != "ns" and freq >= 1000) and base[-1] not in "一二三四五六七八九十" and base[0] != "非" \
+                        and not (w.endswith("城市") and base not in tags):  # 周边城市 → 周边城
                     names.add(base)
                 break
     path = ROOT / "rag" / "data" / "places.json"

@@ -143,15 +143,17 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     if not cands or p < refusal.threshold:
         return _refusal(question, hits, cands, p)
     best = cands[0]
-    sent = best.sentence  # a hard constraint of the question contradicted by the quote: refuse (rag.constraints)
-    if near_miss(wording, sent.text, sent.hit.chunk.text, sent.hit.title) is not None:
-        return _refusal(question, hits, cands, p)
     chosen = [best]
     for c in cands[1:]:
         if len(chosen) >= max_sentences or c.p < models.second_ratio * best.p:
             break
         if c.sentence.text != best.sentence.text:
             chosen.append(c)
+    # a quote that contradicts a hard constraint of the question is dropped; none left: refuse (rag.constraints)
+    chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
+                                             c.sentence.hit.title, gloss=wording != question) is None]
+    if not chosen:
+        return _refusal(question, hits, cands, p)
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)

@@ -12,13 +12,14 @@ English questions are checked through their Chinese gloss.
 Hard constraints (which kinds veto was decided by measurement on development
 data, ``bench/near_miss.py``; see ``docs/near-miss.md``):
 
-- ``year``: a year written in digits (``2023年``) occurs neither in the passage nor in the title;
+- ``year``: a year written in digits (``2023年``) occurs neither in the passage nor in the title (as 2005,
+  二〇〇五 or 05年);
 - ``place``: a province or city (``rag/data/places.json``, from jieba's dictionary) occurs neither in
   the passage nor in the title, or the quote and the sentence before it name other places but not it
   (上海 asked, 江苏、浙江、安徽 quoted);
 - ``role``: an office holder (市长, 书记, 总统 …) occurs neither in the passage nor in the title;
-- ``gender``: 男X asked where the passage has 女X and no 男X (or the reverse).
 
+An English question (its Chinese gloss) is checked for years only.
 Relative dates (今年, 去年), numbers other than years, organisations and person names are not checked.
 This module does not retrieve or score sentences, and it never turns a refusal into an answer.
 """
@@ -49,7 +50,6 @@ _ROLES = ("市长", "省长", "州长", "县长", "区长", "镇长", "村长", 
           "首相", "厅长", "院长", "校长", "董事长", "总经理", "行长")
 #: a role word followed by one of these is part of another word (城市长期, 学校长远)
 _ROLE = re.compile("(" + "|".join(_ROLES) + ")(?!期|远|久|度|大|足|短|处|城|沙|江|三角|寿|达|效|廊|河|安|春)")
-_GENDER = re.compile(r"([男女])(职工|性|方|子|生|员工|工|人|童|孩)")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
@@ -60,9 +60,25 @@ def _places() -> tuple[re.Pattern, frozenset[str]]:
     return re.compile("|".join(map(re.escape, names))), frozenset(names)
 
 
-def places_in(text: str) -> set[str]:
-    """Province and city names in ``text`` (simplified script), longest match first."""
-    return set(_places()[0].findall(text))
+def places_in(text: str, context: str = "") -> set[str]:
+    """Province and city names in ``text`` (simplified script), longest match first.
+
+    A name that is part of a longer word found in ``context`` is not a place there: 天门 in 天门冬,
+    安达 in 卢安达 (but 杭州 in 杭州市 is).
+    """
+    out = set()
+    for m in _places()[0].finditer(text):
+        a, b = m.start(), m.end()
+        longer = [text[a:b + 1]] if b < len(text) and text[b] not in _PLACE_SUFFIX else []
+        if a > 0 and "\u4e00" <= text[a - 1] <= "\u9fff" and text[a - 1] not in _PLACE_PREFIX:
+            longer.append(text[a - 1:b])
+        if not (context and any(w in context for w in longer)):
+            out.add(m.group())
+    return out
+
+
+_PLACE_SUFFIX = "市省县区人的"
+_PLACE_PREFIX = "在从到和与及的了是向往对于给把被由经省市"
 
 
 def _before(passage: str, quote: str) -> str:
@@ -79,33 +95,55 @@ def _same_place(a: str, b: str) -> bool:
     return a in b or b in a
 
 
-def _place(asked: set[str], quote: str, passage: str, context: str) -> Violation | None:
+def _place(asked: set[str], quote: str, passage: str, context: str, title: str) -> Violation | None:
     for p in sorted(asked):
         if p not in context:
             return Violation("place", p)
+    if any(p in title for p in asked):  # the document is about the place: its sentences need not repeat it
+        return None
     local = places_in(_before(passage, quote) + quote)
     if local and asked and not any(_same_place(p, q) for p in asked for q in local):
         return Violation("place", "、".join(sorted(asked)))
     return None
 
 
-def violation(question: str, quote: str, passage: str, title: str = "") -> Violation | None:
+def _year_forms(year: str) -> tuple[str, ...]:
+    """How a text may write ``year``: 2005, 二零零五 / 二〇〇五, and 50年 (of 50年代) for 1950."""
+    cn = "".join("零一二三四五六七八九"[int(d)] for d in year)
+    return year, cn, cn.replace("零", "〇"), year[2:] + "年"
+
+
+def _year(q: str, local: str, context: str, title: str) -> Violation | None:
+    for y in sorted(set(_YEAR.findall(q))):
+        forms = _year_forms(y)
+        if not any(f in context for f in forms):
+            return Violation("year", y)
+        if LOCAL_YEAR and _YEAR.search(local) and not any(f in local or f in title for f in forms):
+            return Violation("year", y)
+    return None
+
+
+#: also veto a year that the quote (and the sentence before it) contradicts with other years — off: on the
+#: development sets it caught no near miss that the passage rule missed, and vetoed two DRCD answers
+LOCAL_YEAR = False
+
+
+def violation(question: str, quote: str, passage: str, title: str = "", *, gloss: bool = False) -> Violation | None:
     """The first hard constraint of ``question`` that the quote contradicts, or None (no veto).
 
-    ``passage`` is the passage the quote sits in and ``title`` its document's title.
+    ``passage`` is the passage the quote sits in and ``title`` its document's title. ``gloss``: the
+    question is the Chinese gloss of an English question, whose word boundaries are lost (上+海面 reads
+    上海), so only its years are checked.
     """
     q, quote, passage, title = (to_simplified(t) for t in (question, quote, passage, title))
     context = f"{title}\n{passage}"
-    for y in sorted(set(_YEAR.findall(q))):
-        if y not in context:
-            return Violation("year", y)
-    if v := _place(places_in(q), quote, passage, context):
+    if v := _year(q, _before(passage, quote) + quote, context, title):
+        return v
+    if gloss:
+        return None
+    if v := _place(places_in(q, context), quote, passage, context, title):
         return v
     for r in sorted(set(_ROLE.findall(q))):
         if r not in context:
             return Violation("role", r)
-    for sex, what in sorted(set(_GENDER.findall(q))):
-        other = "女" if sex == "男" else "男"
-        if other + what in passage and sex + what not in context:
-            return Violation("gender", sex + what)
     return None
