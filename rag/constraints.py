@@ -15,8 +15,7 @@ data, ``bench/near_miss.py``; see ``docs/near-miss.md``):
 - ``year``: a year written in digits (``2023年``) occurs neither in the passage nor in the title (as 2005,
   二〇〇五 or 05年);
 - ``place``: a province or city (``rag/data/places.json``, from jieba's dictionary) occurs neither in
-  the passage nor in the title, or the quote and the sentence before it name other places but not it
-  (上海 asked, 江苏、浙江、安徽 quoted);
+  the passage nor in the title;
 - ``role``: an office holder (市长, 书记, 总统 …) occurs neither in the passage nor in the title;
 
 An English question (its Chinese gloss) is checked for years only.
@@ -99,7 +98,7 @@ def _place(asked: set[str], quote: str, passage: str, context: str, title: str) 
     for p in sorted(asked):
         if p not in context:
             return Violation("place", p)
-    if any(p in title for p in asked):  # the document is about the place: its sentences need not repeat it
+    if not LOCAL_PLACE or any(p in title for p in asked):  # a document about the place need not repeat it
         return None
     local = places_in(_before(passage, quote) + quote)
     if local and asked and not any(_same_place(p, q) for p in asked for q in local):
@@ -122,6 +121,12 @@ def _year(q: str, local: str, context: str, title: str) -> Violation | None:
             return Violation("year", y)
     return None
 
+
+#: also veto a place when the quote and the sentence before it name other places but not it (上海 asked, 江苏、浙江、
+#:安徽 quoted) — off: on the development sets it caught no Chinese near miss that the passage rule missed, and it
+#: dropped right quotes (冰雪皇后 … 台湾, 无锡 …) and a follow-up's quote that the conversation check would have moved
+#: to the next sentence (杭州呢? after 上海's 2017 document)
+LOCAL_PLACE = False
 
 #: also veto a year that the quote (and the sentence before it) contradicts with other years — off: on the
 #: development sets it caught no near miss that the passage rule missed, and vetoed two DRCD answers

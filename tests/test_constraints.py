@@ -17,7 +17,7 @@ TITLE = "怎么发展人工智能产业：长三角城市的选择"
 
 @pytest.mark.parametrize("question, quote, passage, kind", [
     ("杭州2023年有多少家人工智能企业？", FIGURE, FIGURE, "year"),          # another year's figure
-    ("上海的“十五五”规划建议里“人工智能”出现了几次？", PLANS, "上海发布了意见。这一年,人工智能融入城市发展。" + PLANS, "place"),  # others quoted
+    ("上海的“十五五”规划建议里“人工智能”出现了几次？", PLANS, "这一年,人工智能融入城市发展。" + PLANS, "place"),  # 上海 nowhere
     ("嘉兴有多少家人工智能企业？", FIGURE, FIGURE, "place"),                # the place is nowhere in the passage
     ("常州市长说了什么？", MEETING, MEETING, "role"),                       # 市委书记 spoke, not the mayor
     ("杭州2023年有多少家人工智能企業？", FIGURE, FIGURE, "year"),          # traditional script too
