@@ -18,6 +18,9 @@ whose own article was removed from the index (see ``docs/answers.md``).
 Below its threshold the reply says plainly that the documents do not
 contain the answer and offers the closest passages as suggestions. The
 models are fitted per embedder; another embedder gets the lexical models.
+A quote that contradicts a hard constraint of the question (a year, a city,
+an office holder the passage never names: :mod:`rag.constraints`) is dropped;
+when none is left the reply is the refusal.
 
 This module does not retrieve; it takes hits.
 """
