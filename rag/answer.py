@@ -18,6 +18,9 @@ whose own article was removed from the index (see ``docs/answers.md``).
 Below its threshold the reply says plainly that the documents do not
 contain the answer and offers the closest passages as suggestions. The
 models are fitted per embedder; another embedder gets the lexical models.
+A quote that contradicts a hard constraint of the question (a year, a city,
+an office holder the passage never names: :mod:`rag.constraints`) is dropped;
+when none is left the reply is the refusal.
 
 This module does not retrieve; it takes hits.
 """
@@ -28,6 +31,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
 from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
@@ -148,6 +152,11 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
             break
         if c.sentence.text != best.sentence.text:
             chosen.append(c)
+    # a quote that contradicts a hard constraint of the question is dropped; none left: refuse (rag.constraints)
+    chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
+                                             c.sentence.hit.title, gloss=wording != question) is None]
+    if not chosen:
+        return _refusal(question, hits, cands, p)
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)
