@@ -543,3 +543,13 @@ def test_a_count_is_no_topic_for_the_second_reading():
 
     assert _COUNT.fullmatch("一个") and _COUNT.fullmatch("2021年") and _COUNT.fullmatch("20")
     assert not _COUNT.fullmatch("温州") and not _COUNT.fullmatch("一体化")
+
+
+def test_a_long_cue_less_follow_up_never_errors_on_the_topic_words(one):
+    """A follow-up that fits the limit but not with the topic words: no second search, no error about text never typed."""
+    long_q = "里面列了哪些应用场景" + "，" * 1985 + "？"  # 1,996 characters; with the topic words it would exceed 2,000
+    history = [Turn("台州出了哪份文件推人工智能+行动？", "x")]
+    rw = resolve(long_q, history)
+    assert rw.context and len(rw.search_question) <= 2000  # the case: a cue-less follow-up given topic words
+    a = ask_in_context(one, long_q, history)
+    assert a.question.startswith("里面列了哪些应用场景") and a.search_question.startswith("里面列了哪些应用场景")
