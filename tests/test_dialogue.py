@@ -520,6 +520,13 @@ def test_a_name_antecedent_must_look_like_a_name():
     assert resolve("他叫什么？", [Turn("长三角AI产业在全国是什么份量？", answer)]).rule != "person"
     assert plausible_name("王剑锋", "常州市委书记王剑锋表示") and plausible_name("欧阳明", "欧阳明认为")
     assert not plausible_name("远高于", answer) and not plausible_name("高达", answer)
+    assert not plausible_name("", "") and not plausible_name("一介武夫", "他是一介武夫。")
+
+
+@pytest.mark.parametrize("first,name", [("特朗普是美国总统。", "特朗普"), ("奥尔特曼是OpenAI的首席执行官。", "奥尔特曼")])
+def test_a_foreign_name_without_a_chinese_surname_is_an_antecedent(first, name):
+    rw = resolve("他哪年出生？", [Turn(first, "x")])
+    assert rw.rule == "person" and rw.search_question == f"{name}哪年出生", rw
 
 
 def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
