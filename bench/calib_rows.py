@@ -39,9 +39,22 @@ from rag.select import candidates
 from rag.textnorm import normalize, search_form
 from rag.update import update_index
 
-__all__ = ["CachedQueries", "collect", "dev_set_rows", "drcd_halves", "paraphrase_items", "paraphrase_rows",
+__all__ = ["RARITY", "CachedQueries", "bench_candidates", "collect", "dev_set_rows", "drcd_halves", "paraphrase_items", "paraphrase_rows",
            "stard_index"]
 ROOT = Path(__file__).resolve().parents[1]
+#: set by ``calibrate_answers.py --rarity``: recorded candidates also carry the ``rag.rarity`` features
+#: (answering no longer computes them: no shipped model uses them)
+RARITY = False
+
+
+def bench_candidates(wording: str, hits, index, emb) -> list:
+    """:func:`rag.select.candidates` of ``hits`` as the rows record them (with ``rr_*`` under :data:`RARITY`)."""
+    cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+    if RARITY:
+        from rag.rarity import add_rarity
+
+        add_rarity(wording, hits, cands, index.keyword.idf)
+    return cands
 
 
 class CachedQueries:
@@ -123,7 +136,7 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
         for answerable, doc_ids in ((1, None), (0, others)):
             hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
             wording = (_glossed(q, hits) or q) if english else q
-            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            cands = bench_candidates(wording, hits, index, emb)
             dense = [h.dense for h in hits if h.dense is not None]
             rows.append({"set": name, "qid": it.qid, "answerable": answerable, "dense": max(dense) if dense else 0.0,
                          "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))

@@ -61,6 +61,7 @@ from rag.index import open_index  # noqa: E402
 from rag.select import LinearModel, question_features  # noqa: E402
 from rag.trees import TreeModel, export_hgb  # noqa: E402
 
+import calib_rows as row_collection  # noqa: E402
 from calib_rows import (CachedQueries, _heldout5_rows, _paraphrase_rows, _pooled_index, collect,  # noqa: E402,F401
                         drcd_halves, stard_index)
 
@@ -124,6 +125,7 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
             cands.append(Candidate(None, f, selector.probability(f)))
         cands.sort(key=lambda c: -c.p)
         q = question_features(cands, [])
+        q.update({k: v for k, v in (cands[0].features if cands else {}).items() if k.startswith("rr_")})  # --rarity
         if dense and cands:
             q["dense"] = r["dense"]
         feats.append(q)
@@ -296,6 +298,7 @@ def main() -> None:
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
+    row_collection.RARITY = args.rarity
     if args.everyday_budget is not None and not args.everyday:
         ap.error("--everyday-budget needs --everyday HOME")
     home = data_dir()

@@ -55,6 +55,22 @@ def test_a_missing_everyday_word_costs_less_than_a_missing_name():
     assert q["rr_common_q"] == 0.5  # 大会 is an everyday word, 常州 is not
 
 
+def test_answering_computes_no_rarity_features_and_the_bench_adds_them(sample_index, embedder):
+    """No shipped model reads ``rr_*`` (they cost jieba's POS tables on every process's first ask): only the
+    refusal-fit experiment (calibrate_answers.py --rarity) adds them to the recorded candidates."""
+    from rag.rarity import add_rarity
+    from rag.retrieve import retrieve
+    from rag.select import candidates, question_features
+
+    q = "2021年杭州做人工智能的公司一共有多少家？"
+    hits = retrieve(sample_index, q, embedder=embedder, k=5)
+    cands = candidates(q, hits, idf=sample_index.keyword.idf)
+    assert cands and not any(k.startswith("rr_") for c in cands for k in c.features)
+    add_rarity(q, hits, cands, sample_index.keyword.idf)
+    assert all(0.0 <= c.features["rr_cov_sent"] <= 1.0 and "rr_miss_passage" in c.features for c in cands)
+    assert not any(k.startswith("rr_") for k in question_features(cands, hits))
+
+
 @pytest.mark.parametrize("question,gold", EVERYDAY)
 def test_an_everyday_question_over_the_sample_article_is_answered(built_home, question, gold):
     from rag.qa import Searcher
