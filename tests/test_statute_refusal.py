@@ -44,6 +44,27 @@ def test_plain_retrieval_gets_its_own_refusal_and_nothing_else_changes():
     assert lex[0].kind == lex[1].kind == "lexical" and lex[0].refusal.weights == lex[1].refusal.weights
 
 
+@pytest.mark.parametrize("question", ["被公司辞退有补偿吗？", "合同到期公司不续签要给钱吗？"])
+def test_an_answer_from_plain_retrieval_is_refused_by_the_plain_threshold(law_home, embedder, monkeypatch, question):
+    """End to end (rag.qa.ask): without the query adapter (as on an index mixing laws with other documents) the
+    refusal is dense_plain's; these everyday law questions' P lies between the two thresholds, so it decides."""
+    import rag.statute_answer as sa
+    from rag.index import open_index
+    from rag.qa import ask
+    from rag.retrieve import RetrieveConfig
+
+    loaded, real = [], sa.load_statute_models
+    monkeypatch.setattr(sa, "load_statute_models", lambda **kw: loaded.append(real(**kw)) or loaded[-1])
+    models = _file()["models"]
+    on_t, off_t = models["dense"]["refusal"]["threshold"], models["dense_plain"]["refusal"]["threshold"]
+    law = open_index(law_home)
+    plain = ask(law, question, embedder=embedder, config=RetrieveConfig(query_adapter="off"))
+    assert loaded[-1].refusal.threshold == off_t
+    assert off_t <= plain.confidence < on_t and plain.answerable, plain.confidence
+    ask(law, question, embedder=embedder)  # a statute-only index: the adapter's refusal
+    assert loaded[-1].refusal.threshold == on_t and load_statute_models(fingerprint=None, dense=False).kind == "lexical"
+
+
 def test_shipped_plain_refusal_keeps_the_rule_for_each_kind_and_refuses_fewer_fair_everyday_questions():
     st = _file()["tune_stats"]["dense_plain"]
     ins, before, oof = st["in_sample"], st["before (the adapter model's refusal)"], st["out_of_fold"]
