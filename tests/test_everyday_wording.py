@@ -16,12 +16,13 @@ from paraphrase import paraphrase, synonym_table  # noqa: E402
 
 from rag.rarity import general_rarity, is_name, rarity_features  # noqa: E402
 
-#: (question in everyday words, a string the quoted sentence must hold); worded away from the text
-#: (打败 for 战胜, 公司 for 企业, 开了个什么会 for 主持召开…), frozen before the round-6 refit was measured
-EVERYDAY = [("苏州当年把AI算作几个先导产业里的一个？", "四大先导产业"),
-            ("2021年杭州做人工智能的公司一共有多少家？", "741家"),
-            ("打败围棋世界冠军李世石的是什么？", "AlphaGo"),
-            ("江苏省长刘小涛1月4日开了个什么会？", "政企座谈会")]
+#: (question in everyday words, a string the quoted sentence must hold); worded away from the text (抱团 for
+#: 加强合作, 底子 for 知识基础, 一起干 for 产业链合作), about facts no bench/data set asks about (round 6: the
+#: earlier four overlapped eval sets and passed with round 5's calibration too)
+EVERYDAY = [("专家说三省一市抱团能给AI产业换来更广阔的什么？", "腹地"),
+            ("杭州这座城市向来有股什么气质？", "网红"),
+            ("长三角各城市搞AI技术的底子差别大不大？", "空间差异"),
+            ("大城市带着周边城市一起干AI，是想形成个啥？", "增长极")]
 
 
 def test_paraphrase_is_reproducible_and_keeps_names_and_numbers():
@@ -114,3 +115,12 @@ def test_the_style_budget_lowers_the_threshold_down_to_the_recall_floor():
     assert floored["per_set"]["cmrc_trial"]["refusal_recall"] >= 0.9  # ... but never below the recall floor
     assert styled["per_set"]["cmrc_trial"]["refusal_recall"] < 0.9
     assert ca._article(rows[2]) == ca._article(rows[0])  # a rewording is folded with its original's article
+
+
+def test_a_question_the_round_5_models_refused_is_answered_after_the_refit(built_home):
+    """Depends on the round-6 refit: with round 5's rag/calibration.json (``git show 6b32bdf:rag/calibration.json``)
+    this question is refused (P 0.29); with round 6's it is answered (P 0.77) from the sentence that holds it."""
+    from rag.qa import Searcher
+
+    answer = Searcher(built_home).ask("外地的科研机构在上海建了啥？")
+    assert answer.answerable and "研究基地" in answer.citations[0].quote, (answer.confidence, answer.answer)
