@@ -114,6 +114,35 @@ def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
     return _lr(np.array(X), np.array(y), names, w=None if set(w) <= {1.0} else np.array(w))
 
 
+_SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev tune half", "split by article"),
+              ("everyday", "everyday_dev.jsonl", ""),
+              ("everyday_h5", "round 5's everyday_heldout.jsonl", "development data since round 6"),
+              ("stard_tune", "the STARD tune fold", ""))
+
+
+def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
+    """The model file's note, naming every row set it was fitted on (``fitted_on``).
+
+    >>> fitted_note({"cmrc_trial", "cmrc_trial_en", "cmrc_trial_para", "stard_tune"})  # doctest: +ELLIPSIS
+    'Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial with its English renderings and everyday-worded paraphrases; the STARD tune fold (selector only). ...'
+    """
+    parts = []
+    for name, text, why in _SET_NOTES:
+        if not {name, name + "_en", name + "_para"} & sets:
+            continue
+        extra = [w for s, w in ((name + "_en", "its English renderings" if name.startswith(("cmrc", "drcd"))
+                                 else "its English questions"), (name + "_para", "everyday-worded paraphrases"))
+                 if s in sets]
+        text += f" with {' and '.join(extra)}" if extra else ""
+        if name == "stard_tune":
+            why = "selector and refusal" if stard_in_refusal else "selector only"
+        parts.append(f"{text} ({why})" if why else text)
+    other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES))
+    parts += [f"{s} rows" for s in other]
+    return ("Written by bench/calibrate_answers.py. Fitted on " + "; ".join(parts) + ". The stats are on that "
+            "same tuning data (in-sample). Do not edit by hand.")
+
+
 def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
     from rag.select import Candidate
 
@@ -379,10 +408,7 @@ def main() -> None:
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
-    out = {"note": "Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial, the DRCD dev tune half (by "
-                   "article)" + (", the STARD tune fold (selector" + (" and refusal" if args.stard_in_refusal else
-                                                                        " only") + ")" if args.stard else "")
-                   + "; the stats are on that same tuning data (in-sample). Do not edit by hand.",
+    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
            "tune_stats": stats, "models": models}

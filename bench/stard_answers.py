@@ -306,15 +306,25 @@ def cmd_fit(a) -> None:
         models["dense_plain"] = {"refusal": refusal}
         stats["dense_plain"].update(st)
     fp = index.manifest["embedder"]
-    out = {"note": "Written by bench/stard_answers.py fit. Fitted on the STARD tune fold only (31-law corpus; "
-                   "negatives: the same questions with their gold law removed); tune_* stats are in-sample, "
-                   "out_of_fold ones come from models fitted on the other folds. Do not edit by hand.",
+    out = {"note": statute_note("dense_plain" in models),
            "fitted_for": {"embedder": fp.get("name"), "fingerprint": fp.get("fingerprint")},
            "fitted_on": {"questions": len(items), "rows": len(rows), "retrieval": how, "folds": a.folds,
                          "max_false_refusal": a.max_refused, "max_provisions": a.max_provisions},
            "tune_stats": stats, "models": models}
     Path(a.model).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(stats, indent=1))
+
+
+def statute_note(plain: bool) -> str:
+    """The model file's note: what each model is fitted on (``dense_plain``: bench/statute_refusal.kind_sets)."""
+    return ("Written by bench/stard_answers.py fit. The dense and lexical models are fitted on the STARD tune fold "
+            "only (31-law corpus; negatives: the same questions with their gold law removed)"
+            + ("; the dense_plain refusal (retrieval without the query adapter) on the STARD tune questions asked "
+               "of an index of corpus/, the everyday_dev.jsonl and round 5's everyday_heldout.jsonl law questions "
+               "(development data since round 6), and off-topic negatives (sample_eval.jsonl, CMRC and news "
+               "questions whose first hit is a law)" if plain else "")
+            + ". tune_* stats are in-sample, out_of_fold ones come from models fitted on the other folds. "
+            "Do not edit by hand.")
 
 
 def cmd_measure(a) -> None:

@@ -124,3 +124,13 @@ def test_a_question_the_round_5_models_refused_is_answered_after_the_refit(built
 
     answer = Searcher(built_home).ask("外地的科研机构在上海建了啥？")
     assert answer.answerable and "研究基地" in answer.citations[0].quote, (answer.confidence, answer.answer)
+
+
+def test_the_calibration_note_names_every_set_it_is_fitted_on():
+    import json
+
+    import calibrate_answers as ca
+
+    d = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    assert d["note"] == ca.fitted_note(set(d["fitted_on"]))
+    assert "everyday_dev" in d["note"] and "everyday_heldout" in d["note"] and "paraphrases" in d["note"]

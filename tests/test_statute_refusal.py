@@ -86,3 +86,11 @@ def test_threshold_rule_is_the_lower_of_the_kinds_quantiles():
     assert t == pytest.approx(model.probability({"x": -28}))  # everyday's 10 % quantile is the lower one
     refused = [model.probability(f) < t for f in feats]
     assert sum(refused[20:]) == 2 and sum(refused[:20]) == 0
+
+
+def test_the_model_file_note_names_what_each_model_is_fitted_on():
+    import stard_answers
+
+    d = _file()
+    assert d["note"] == stard_answers.statute_note("dense_plain" in d["models"])
+    assert "everyday_dev" in d["note"] and "sample_eval" in d["note"] and "report" not in d["note"]
