@@ -94,3 +94,15 @@ def test_the_model_file_note_names_what_each_model_is_fitted_on():
     d = _file()
     assert d["note"] == stard_answers.statute_note("dense_plain" in d["models"])
     assert "everyday_dev" in d["note"] and "sample_eval" in d["note"] and "report" not in d["note"]
+
+
+def test_the_row_collector_restores_the_patched_article_features():
+    import statute_kinds
+
+    import rag.statute_answer as sa
+
+    real = sa.article_features
+    with pytest.raises(RuntimeError), statute_kinds._capture():
+        assert sa.article_features is not real
+        raise RuntimeError("a failing collection")
+    assert sa.article_features is real
