@@ -106,3 +106,18 @@ def test_the_row_collector_restores_the_patched_article_features():
         assert sa.article_features is not real
         raise RuntimeError("a failing collection")
     assert sa.article_features is real
+
+
+def test_the_statute_fit_names_the_commands_that_make_its_missing_inputs(tmp_path):
+    import argparse
+
+    import stard_answers
+
+    a = argparse.Namespace(cmd="fit", set=tmp_path / "stard", fold="report", cross_fit_adapter=True,
+                           adapter_index=str(tmp_path / "full"))
+    with pytest.raises(SystemExit, match="bench/statute_corpus.py"):
+        stard_answers.check_inputs(a)
+    (a.set / "home").mkdir(parents=True)
+    (a.set / "stard_tune.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit, match="lawrefbook.tar.gz"):
+        stard_answers.check_inputs(a)
