@@ -121,3 +121,27 @@ def test_the_statute_fit_names_the_commands_that_make_its_missing_inputs(tmp_pat
     (a.set / "stard_tune.jsonl").write_text("", encoding="utf-8")
     with pytest.raises(SystemExit, match="lawrefbook.tar.gz"):
         stard_answers.check_inputs(a)
+
+
+def test_no_answerable_rows_is_a_clear_error_not_a_traceback():
+    with pytest.raises(SystemExit, match="no answerable rows"):
+        sr.threshold(LinearModel(0.0, {"x": 1.0}), [{"x": 1.0}], [0], ["stard_corpus"])
+
+
+def test_a_law_missing_from_the_archive_is_named(tmp_path, monkeypatch):
+    import io
+    import tarfile
+
+    import doc_sets
+
+    archive = tmp_path / "laws.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        data = "# 示范法\n".encode()
+        info = tarfile.TarInfo("lawrefbook/示范法.md")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    monkeypatch.setattr(doc_sets, "ARCHIVE", archive)
+    docs = doc_sets.DocSet(("lawrefbook/示范法.md",), tmp_path / "cmrc.json", ())
+    assert docs.law_texts() == {"law:lawrefbook/示范法.md": "# 示范法\n"}
+    with pytest.raises(SystemExit, match="lawrefbook/缺失法.md is missing"):
+        doc_sets.DocSet(("lawrefbook/缺失法.md",), tmp_path / "cmrc.json", ()).law_texts()
