@@ -9,7 +9,7 @@ Everyday-worded tuning questions:
 
 Every answerable question of a tuning set (CMRC2018 trial, DRCD dev tune half) is reworded by
 :func:`paraphrase.paraphrase` (synonyms, a dropped modifier, colloquial question words; names and numbers
-kept) and asked like the original (``calibrate_answers.collect``): on the full index (answerable) and with
+kept) and asked like the original (:func:`collect`, here): on the full index (answerable) and with
 its own article removed (unanswerable). Rows keep the original article as ``group``, so the article-grouped
 folds put a question and its paraphrase on the same side, and carry the reworded question as ``q``.
 
@@ -39,8 +39,8 @@ from rag.select import candidates
 from rag.textnorm import normalize, search_form
 from rag.update import update_index
 
-__all__ = ["RARITY", "CachedQueries", "bench_candidates", "collect", "dev_set_rows", "drcd_halves", "paraphrase_items", "paraphrase_rows",
-           "stard_index"]
+__all__ = ["RARITY", "CachedQueries", "bench_candidates", "cached_paraphrase_rows", "collect", "dev_set_rows",
+           "drcd_halves", "heldout5_rows", "paraphrase_items", "paraphrase_rows", "pooled_index", "stard_index"]
 ROOT = Path(__file__).resolve().parents[1]
 #: set by ``calibrate_answers.py --rarity``: recorded candidates also carry the ``rag.rarity`` features
 #: (answering no longer computes them: no shipped model uses them)
@@ -145,7 +145,7 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
             print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 
-def _pooled_index(sets: list[tuple[str, Path]], embedder):
+def pooled_index(sets: list[tuple[str, Path]], embedder):
     """One index of the articles of every SQuAD-format tuning set (questions keep their own article ids)."""
     docs: dict[str, object] = {}
     for _, path in sets:
@@ -155,11 +155,9 @@ def _pooled_index(sets: list[tuple[str, Path]], embedder):
     return dataset_index(list(docs.values()), embedder=embedder, progress=True)
 
 
-def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
+def cached_paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
     """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para_<N>.jsonl``,
     N = ``--paraphrase``)."""
-    from calib_rows import paraphrase_rows
-
     path = home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl"
     if args.reuse_rows and path.exists():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -171,10 +169,8 @@ def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dic
     return [dict(r, w=args.paraphrase_weight) for r in rows]
 
 
-def _heldout5_rows(emb, home: Path, weight: float, reuse: bool = True) -> list[dict]:
+def heldout5_rows(emb, home: Path, weight: float, reuse: bool = True) -> list[dict]:
     """everyday_heldout.jsonl rows over the shipped corpus (statute-first questions left to the statute models)."""
-    from calib_rows import dev_set_rows
-
     index_home = home / "corpus_index"
     if not (index_home / "CURRENT").exists():
         update_index([ROOT / "corpus"], home=index_home, embedder=emb.inner, progress=True)
@@ -214,7 +210,7 @@ def paraphrase_items(items, limit: int | None, seed: int = 0) -> list:
 
 
 def paraphrase_rows(name: str, index, items, emb, limit: int | None, collect) -> list[dict]:
-    """Rows of set ``<name>_para`` (``collect`` is ``calibrate_answers.collect``)."""
+    """Rows of set ``<name>_para`` (``collect`` is this module's :func:`collect`)."""
     para = paraphrase_items(items, limit)
     rows: list[dict] = []
     collect(name + "_para", index, para, emb, rows)

@@ -62,8 +62,8 @@ from rag.select import LinearModel, question_features  # noqa: E402
 from rag.trees import TreeModel, export_hgb  # noqa: E402
 
 import calib_rows as row_collection  # noqa: E402
-from calib_rows import (CachedQueries, _heldout5_rows, _paraphrase_rows, _pooled_index, collect,  # noqa: E402,F401
-                        drcd_halves, stard_index)
+from calib_rows import (CachedQueries, cached_paraphrase_rows, collect, drcd_halves,  # noqa: E402,F401
+                        heldout5_rows, pooled_index, stard_index)
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
@@ -339,7 +339,7 @@ def main() -> None:
     if args.stard:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
-    pooled = _pooled_index(sets, inner) if args.pooled else None
+    pooled = pooled_index(sets, inner) if args.pooled else None
     for name, path in sets:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
@@ -362,7 +362,7 @@ def main() -> None:
             rows += new
         if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
             index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
-            rows += _paraphrase_rows(name, index, items, emb, home, args)
+            rows += cached_paraphrase_rows(name, index, items, emb, home, args)
         if args.hard_negatives and path.suffix != ".jsonl" and not name.endswith("_en"):
             index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
             hard: list[dict] = []
@@ -373,7 +373,7 @@ def main() -> None:
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     if args.everyday_heldout5:
-        rows += _heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
+        rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few

@@ -62,12 +62,12 @@ def synonym_table(min_freq: int = 300) -> dict[str, list[str]]:
     inside the other (人工智能 / 智能 are not synonyms), and sharing a character (举办 / 举行; without that rule
     CC-CEDICT's senses gave 皇帝 → 官家, 服务 → 侍候), so the substitute is an ordinary word with the same meaning.
     """
-    from rag.gloss import _data_file, _freq, cedict_entries
+    from rag.gloss import cedict_entries, data_file, word_freq
 
-    path = _data_file()
+    path = data_file()
     if path is None:
         return {}
-    freq = _freq()
+    freq = word_freq()
     by_sense: dict[str, set[str]] = defaultdict(set)
     first: dict[str, str] = {}
     for simp, pinyin, defs in cedict_entries(path):
@@ -117,11 +117,11 @@ def paraphrase(question: str, rng: random.Random, *, p_synonym: float = 0.6, p_d
     """One everyday-style rewording of ``question`` (simplified script); may equal the input."""
     import jieba.posseg as pseg
 
-    from rag.gloss import _freq
+    from rag.gloss import word_freq
     from rag.textnorm import to_simplified
 
     q = to_simplified(question).strip()
-    table, freq = synonym_table(), _freq()
+    table, freq = synonym_table(), word_freq()
     quoted = _protected_spans(q)
     words, at = [], 0
     for tok in pseg.lcut(q, HMM=False):

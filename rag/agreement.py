@@ -64,10 +64,10 @@ def subject_head(question: str) -> str:
     >>> subject_head("国家自然科学基金由哪个部门管理？")
     '国家自然科学基金'
     """
-    from .tokenize import _jieba
+    from .tokenize import jieba_tokenizer
 
     head = ""
-    for word in _jieba().lcut(question, HMM=False):
+    for word in jieba_tokenizer().lcut(question, HMM=False):
         if len(_NOT_WORD.sub("", head)) >= 2 and (
                 (len(word) == 1 and _HEAD_END.match(word)) or word in _HEAD_STOP_WORDS or word[:1] in "哪谁什几何怎"):
             break

@@ -34,9 +34,9 @@ _NAME_TAGS = ("nr", "ns", "nt", "nz")
 
 @functools.lru_cache(maxsize=1)
 def _freqs() -> tuple[dict[str, int], float]:
-    from .tokenize import _jieba
+    from .tokenize import jieba_tokenizer
 
-    tk = _jieba()
+    tk = jieba_tokenizer()
     return tk.FREQ, math.log(max(tk.total, 2))
 
 
