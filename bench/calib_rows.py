@@ -9,7 +9,7 @@ Everyday-worded tuning questions:
 
 Every answerable question of a tuning set (CMRC2018 trial, DRCD dev tune half) is reworded by
 :func:`paraphrase.paraphrase` (synonyms, a dropped modifier, colloquial question words; names and numbers
-kept) and asked like the original (``calibrate_answers.collect``): on the full index (answerable) and with
+kept) and asked like the original (:func:`collect`, here): on the full index (answerable) and with
 its own article removed (unanswerable). Rows keep the original article as ``group``, so the article-grouped
 folds put a question and its paraphrase on the same side, and carry the reworded question as ``q``.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from paraphrase import paraphrase
+from paraphrase import paraphrase, require_synonyms
 
 from rag.embed import get_embedder
 from rag.eval_data import EvalItem, read_squad
@@ -39,9 +39,22 @@ from rag.select import candidates
 from rag.textnorm import normalize, search_form
 from rag.update import update_index
 
-__all__ = ["CachedQueries", "collect", "dev_set_rows", "drcd_halves", "paraphrase_items", "paraphrase_rows",
-           "stard_index"]
+__all__ = ["RARITY", "CachedQueries", "bench_candidates", "cached_paraphrase_rows", "collect", "dev_set_rows",
+           "drcd_halves", "heldout5_rows", "paraphrase_items", "paraphrase_rows", "pooled_index", "stard_index"]
 ROOT = Path(__file__).resolve().parents[1]
+#: set by ``calibrate_answers.py --rarity``: recorded candidates also carry the ``rag.rarity`` features
+#: (answering no longer computes them: no shipped model uses them)
+RARITY = False
+
+
+def bench_candidates(wording: str, hits, index, emb) -> list:
+    """:func:`rag.select.candidates` of ``hits`` as the rows record them (with ``rr_*`` under :data:`RARITY`)."""
+    cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+    if RARITY:
+        from rag.rarity import add_rarity
+
+        add_rarity(wording, hits, cands, index.keyword.idf)
+    return cands
 
 
 class CachedQueries:
@@ -123,7 +136,7 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
         for answerable, doc_ids in ((1, None), (0, others)):
             hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
             wording = (_glossed(q, hits) or q) if english else q
-            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            cands = bench_candidates(wording, hits, index, emb)
             dense = [h.dense for h in hits if h.dense is not None]
             rows.append({"set": name, "qid": it.qid, "answerable": answerable, "dense": max(dense) if dense else 0.0,
                          "cands": [(c.features, int(any(g in search_form(c.sentence.text) for g in golds)))
@@ -132,7 +145,7 @@ def collect(name: str, index, items: list[EvalItem], emb: CachedQueries, rows: l
             print(f"  {name}: {i}/{len(items)} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 
-def _pooled_index(sets: list[tuple[str, Path]], embedder):
+def pooled_index(sets: list[tuple[str, Path]], embedder):
     """One index of the articles of every SQuAD-format tuning set (questions keep their own article ids)."""
     docs: dict[str, object] = {}
     for _, path in sets:
@@ -142,24 +155,22 @@ def _pooled_index(sets: list[tuple[str, Path]], embedder):
     return dataset_index(list(docs.values()), embedder=embedder, progress=True)
 
 
-def _paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
-    """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para.jsonl``)."""
-    from calib_rows import paraphrase_rows
-
+def cached_paraphrase_rows(name: str, index, items, emb, home: Path, args) -> list[dict]:
+    """Rows of the reworded questions of one tuning set (cached in ``$RAG_HOME/calib_rows_<name>_para_<N>.jsonl``,
+    N = ``--paraphrase``)."""
     path = home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl"
     if args.reuse_rows and path.exists():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     else:
+        require_synonyms()
         rows = paraphrase_rows(name, index, items, emb, args.paraphrase, collect)
         emb.save()
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return [dict(r, w=args.paraphrase_weight) for r in rows]
 
 
-def _heldout5_rows(emb, home: Path, weight: float, reuse: bool = True) -> list[dict]:
+def heldout5_rows(emb, home: Path, weight: float, reuse: bool = True) -> list[dict]:
     """everyday_heldout.jsonl rows over the shipped corpus (statute-first questions left to the statute models)."""
-    from calib_rows import dev_set_rows
-
     index_home = home / "corpus_index"
     if not (index_home / "CURRENT").exists():
         update_index([ROOT / "corpus"], home=index_home, embedder=emb.inner, progress=True)
@@ -199,7 +210,7 @@ def paraphrase_items(items, limit: int | None, seed: int = 0) -> list:
 
 
 def paraphrase_rows(name: str, index, items, emb, limit: int | None, collect) -> list[dict]:
-    """Rows of set ``<name>_para`` (``collect`` is ``calibrate_answers.collect``)."""
+    """Rows of set ``<name>_para`` (``collect`` is this module's :func:`collect`)."""
     para = paraphrase_items(items, limit)
     rows: list[dict] = []
     collect(name + "_para", index, para, emb, rows)

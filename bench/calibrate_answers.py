@@ -61,8 +61,9 @@ from rag.index import open_index  # noqa: E402
 from rag.select import LinearModel, question_features  # noqa: E402
 from rag.trees import TreeModel, export_hgb  # noqa: E402
 
-from calib_rows import (CachedQueries, _heldout5_rows, _paraphrase_rows, _pooled_index, collect,  # noqa: E402,F401
-                        drcd_halves, stard_index)
+import calib_rows as row_collection  # noqa: E402
+from calib_rows import (CachedQueries, cached_paraphrase_rows, collect, drcd_halves,  # noqa: E402,F401
+                        heldout5_rows, pooled_index, stard_index)
 
 DATA = ROOT.parent / "shared" / "data"
 SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
@@ -113,6 +114,35 @@ def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
     return _lr(np.array(X), np.array(y), names, w=None if set(w) <= {1.0} else np.array(w))
 
 
+_SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev tune half", "split by article"),
+              ("everyday", "everyday_dev.jsonl", ""),
+              ("everyday_h5", "round 5's everyday_heldout.jsonl", "development data since round 6"),
+              ("stard_tune", "the STARD tune fold", ""))
+
+
+def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
+    """The model file's note, naming every row set it was fitted on (``fitted_on``).
+
+    >>> fitted_note({"cmrc_trial", "cmrc_trial_en", "cmrc_trial_para", "stard_tune"})  # doctest: +ELLIPSIS
+    'Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial with its English renderings and everyday-worded paraphrases; the STARD tune fold (selector only). ...'
+    """
+    parts = []
+    for name, text, why in _SET_NOTES:
+        if not {name, name + "_en", name + "_para"} & sets:
+            continue
+        extra = [w for s, w in ((name + "_en", "its English renderings" if name.startswith(("cmrc", "drcd"))
+                                 else "its English questions"), (name + "_para", "everyday-worded paraphrases"))
+                 if s in sets]
+        text += f" with {' and '.join(extra)}" if extra else ""
+        if name == "stard_tune":
+            why = "selector and refusal" if stard_in_refusal else "selector only"
+        parts.append(f"{text} ({why})" if why else text)
+    other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES))
+    parts += [f"{s} rows" for s in other]
+    return ("Written by bench/calibrate_answers.py. Fitted on " + "; ".join(parts) + ". The stats are on that "
+            "same tuning data (in-sample). Do not edit by hand.")
+
+
 def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
     from rag.select import Candidate
 
@@ -124,6 +154,7 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
             cands.append(Candidate(None, f, selector.probability(f)))
         cands.sort(key=lambda c: -c.p)
         q = question_features(cands, [])
+        q.update({k: v for k, v in (cands[0].features if cands else {}).items() if k.startswith("rr_")})  # --rarity
         if dense and cands:
             q["dense"] = r["dense"]
         feats.append(q)
@@ -296,6 +327,7 @@ def main() -> None:
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
+    row_collection.RARITY = args.rarity
     if args.everyday_budget is not None and not args.everyday:
         ap.error("--everyday-budget needs --everyday HOME")
     home = data_dir()
@@ -307,7 +339,7 @@ def main() -> None:
     if args.stard:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
-    pooled = _pooled_index(sets, inner) if args.pooled else None
+    pooled = pooled_index(sets, inner) if args.pooled else None
     for name, path in sets:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
@@ -330,7 +362,7 @@ def main() -> None:
             rows += new
         if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
             index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
-            rows += _paraphrase_rows(name, index, items, emb, home, args)
+            rows += cached_paraphrase_rows(name, index, items, emb, home, args)
         if args.hard_negatives and path.suffix != ".jsonl" and not name.endswith("_en"):
             index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
             hard: list[dict] = []
@@ -341,7 +373,7 @@ def main() -> None:
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     if args.everyday_heldout5:
-        rows += _heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
+        rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
@@ -376,10 +408,7 @@ def main() -> None:
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
-    out = {"note": "Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial, the DRCD dev tune half (by "
-                   "article)" + (", the STARD tune fold (selector" + (" and refusal" if args.stard_in_refusal else
-                                                                        " only") + ")" if args.stard else "")
-                   + "; the stats are on that same tuning data (in-sample). Do not edit by hand.",
+    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
            "tune_stats": stats, "models": models}

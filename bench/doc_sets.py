@@ -34,7 +34,10 @@ class DocSet:
         out = {}
         with tarfile.open(ARCHIVE) as tar:
             for name in self.laws:
-                f = tar.extractfile(name)
+                try:
+                    f = tar.extractfile(name)
+                except KeyError:
+                    f = None
                 if f is None:
                     raise SystemExit(f"{ARCHIVE}: {name} is missing")
                 out[f"law:{name}"] = f.read().decode("utf-8")

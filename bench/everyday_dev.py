@@ -89,7 +89,8 @@ def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:
     from rag.evaluate import own_documents
     from rag.index import open_index
     from rag.retrieve import clean_question, retrieve
-    from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share
+    from calib_rows import bench_candidates
+    from rag.select import CROSSLINGUAL_CJK, cjk_share
     from rag.statute_answer import is_article
     from rag.textnorm import normalize, search_form
 
@@ -108,7 +109,7 @@ def collect_rows(home: Path, emb, path: Path = SET) -> list[dict]:
         for answerable, doc_ids, kind in runs:
             hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=doc_ids)
             wording = (_glossed(q, hits) or q) if english else q
-            cands = candidates(wording, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+            cands = bench_candidates(wording, hits, index, emb)
             dense = [h.dense for h in hits if h.dense is not None]
             rows.append({"set": "everyday_en" if english else "everyday", "qid": it.qid, "group": group,
                          "kind": kind, "law": doc.startswith("law:"), "answerable": answerable,

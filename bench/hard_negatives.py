@@ -13,7 +13,7 @@ import time
 
 from rag.evaluate import EvalItem, own_documents
 from rag.retrieve import clean_question, retrieve
-from rag.select import candidates
+from calib_rows import bench_candidates
 
 __all__ = ["collect_hard"]
 
@@ -45,7 +45,7 @@ def collect_hard(name: str, index, items: list[EvalItem], emb, rows: list[dict])
             continue
         gone = own | articles.get(first[0].chunk.doc_id, frozenset({first[0].chunk.doc_id}))
         hits = retrieve(index, q, embedder=emb, k=5, mode="hybrid", doc_ids=sorted(all_docs - gone))
-        cands = candidates(q, hits, idf=index.keyword.idf, query_vector=emb.last, vectors=index.sentences)
+        cands = bench_candidates(q, hits, index, emb)
         dense = [h.dense for h in hits if h.dense is not None]
         rows.append({"set": name, "qid": it.qid, "answerable": 0, "hard": 1, "dense": max(dense) if dense else 0.0,
                      "cands": [(c.features, 0) for c in cands]})

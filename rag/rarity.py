@@ -14,17 +14,19 @@ sentence:
   jieba does not know): a missing 常州 is not a missing 长处, though both are as rare in general text;
 - ``rr_common_q``: the share of the question's terms that are everyday words (what paraphrase adds).
 
-Pure string work on folded text (well under a millisecond). It does not fit or apply models
-(:mod:`rag.select` does); :func:`rag.agreement.add_agreement` calls it.
+Pure string work on folded text (well under a millisecond, but the first call of a process loads jieba's
+part-of-speech table, ~170 ms). No shipped model uses these features (round 6: no out-of-fold gain), so
+answering never computes them: only the refusal-fit experiment does (``bench/calibrate_answers.py --rarity``
+→ :func:`add_rarity` on every recorded candidate, bench/calib_rows.py). It does not fit or apply models.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
-__all__ = ["general_rarity", "is_name", "rarity_features"]
+__all__ = ["add_rarity", "general_rarity", "is_name", "rarity_features"]
 
 _COMMON = 0.6  # rarity below this: an everyday word (的 0.29, 大会 0.49, 举办 0.54; 长处 0.70, 耶律乞奴 0.9)
 _NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -32,9 +34,9 @@ _NAME_TAGS = ("nr", "ns", "nt", "nz")
 
 @functools.lru_cache(maxsize=1)
 def _freqs() -> tuple[dict[str, int], float]:
-    from .tokenize import _jieba
+    from .tokenize import jieba_tokenizer
 
-    tk = _jieba()
+    tk = jieba_tokenizer()
     return tk.FREQ, math.log(max(tk.total, 2))
 
 
@@ -91,3 +93,22 @@ def rarity_features(terms: Sequence[str], passages: dict[str, str], sentence_of:
                    for cid, text in passages.items()}
     per_sent = {k: cov(text) for k, text in sentence_of.items()}
     return q, per_passage, per_sent
+
+
+def add_rarity(question: str, hits: Sequence, cands: Sequence, idf: Callable[[str], float]) -> None:
+    """Add the ``rr_*`` features above to every candidate of :func:`rag.select.candidates` (what
+    :func:`rag.agreement.add_agreement` did in round 6 before they were left out of the shipped models)."""
+    from .evidence import term_weights
+    from .textnorm import to_simplified
+    from .tokenize import tokenize
+
+    if not cands:
+        return
+    terms = list(term_weights(list(dict.fromkeys(tokenize(question))), idf))
+    texts = {h.chunk.chunk_id: to_simplified(h.chunk.text).lower() for h in hits}
+    sents = {str(id(c)): to_simplified(c.sentence.text).lower() for c in cands}
+    rr_q, rr_passage, rr_sent = rarity_features(terms, texts, sents)
+    for c in cands:
+        c.features.update(rr_q)
+        c.features.update(rr_passage.get(c.sentence.hit.chunk.chunk_id, {}))
+        c.features["rr_cov_sent"] = rr_sent[str(id(c))]

@@ -113,7 +113,8 @@ def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
 
 
 #: Common Chinese surnames (the ~120 most frequent, and compound ones): jieba's dictionary tags thousands of
-#: ordinary words ``nr`` (远高于, 一介武夫), so a name antecedent must start with one.
+#: ordinary words ``nr`` (远高于, 一介武夫), so a name antecedent either starts with one or passes
+#: :func:`_dictionary_name` (foreign names: 特朗普, 奥尔特曼).
 _SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
                 "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
                 "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童"
@@ -127,17 +128,41 @@ _COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫"
 
 
 def plausible_name(name: str, text: str) -> bool:
-    """``name`` can be a person's name in ``text``: it starts with a surname and is not followed by a number
-    (高达43%, 远高于全国).
+    """``name`` can be a person's name in ``text``: it starts with a surname or is a name by jieba's dictionary
+    (:func:`_dictionary_name`), and is not followed by a number (高达43%, 远高于全国).
 
     >>> plausible_name("王剑锋", "常州市委书记王剑锋表示"), plausible_name("远高于", "转化率43%,远高于全国平均水平")
     (True, False)
-    >>> plausible_name("高达", "专利转化率高达43%")
-    False
+    >>> plausible_name("高达", "专利转化率高达43%"), plausible_name("特朗普", "特朗普是美国总统。"), plausible_name("", "")
+    (False, True, False)
     """
-    if not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES)) or not 2 <= len(name) <= 4:
+    if not 2 <= len(name) <= 4:
+        return False
+    if not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES) or _dictionary_name(name)):
         return False
     return not re.search(re.escape(name) + r"\s*\d", text)
+
+
+_NAME_TAGS = ("nr", "ns", "nz")  # nr, nrt, nrfg; jieba tags some foreign persons ns (普京, 奥巴马)
+
+
+def _dictionary_name(word: str) -> bool:
+    """A word without a common surname that can still be a name: tagged a name in jieba's dictionary, or absent
+    from it with 3+ characters, and holding no 2+-character dictionary word tagged otherwise (远高于 holds 高于 ``v``).
+
+    >>> _dictionary_name("特朗普"), _dictionary_name("奥尔特曼"), _dictionary_name("远高于"), _dictionary_name("高出")
+    (True, True, False, False)
+    """
+    import jieba.posseg
+
+    tags, freq = jieba.posseg.dt.word_tag_tab, jieba.posseg.dt.tokenizer.FREQ
+    if freq.get(word):
+        if not tags.get(word, "").startswith(_NAME_TAGS):
+            return False
+    elif len(word) < 3:
+        return False
+    parts = (word[i:j] for i in range(len(word)) for j in range(i + 2, len(word) + 1) if j - i < len(word))
+    return not any(freq.get(p) and not tags.get(p, "").startswith(_NAME_TAGS) for p in parts)
 
 
 def _person(q: str, context: Sequence[str], prev: str = "") -> Rewrite | None:

@@ -294,7 +294,7 @@ def question_features(cands: Sequence[Candidate], hits: Sequence[Hit]) -> dict[s
          "max_passage_coverage": max(c.features.get("passage_coverage", 0.0) for c in cands),
          "type_new": best.features.get("type_new", 0.0), "p_gap": best.p - next(
              (c.p for c in cands[1:] if c.features.get("inv_rank") != best.features.get("inv_rank")), 0.0)}
-    f.update({k: v for k, v in best.features.items() if k.startswith(("ag_", "rr_"))})
+    f.update({k: v for k, v in best.features.items() if k.startswith("ag_")})
     if "cos" in best.features:
         f["cos"] = best.features["cos"]
         f["max_cos"] = max(c.features["cos"] for c in cands)

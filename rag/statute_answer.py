@@ -86,12 +86,13 @@ def read_model_file(path: str) -> dict | None:
 _warned: set[str] = set()
 
 
-def load_statute_models(*, fingerprint: str | None, dense: bool, adapted: bool = True,
+def load_statute_models(*, fingerprint: str | None, dense: bool, adapted: bool = False,
                         path: str | Path = STATUTE_MODELS) -> StatuteModels | None:
     """The models for an index built with embedder ``fingerprint``; ``None`` without a model file.
 
     The dense models (with sentence cosines) are used only for the embedder they were fitted for.
-    ``adapted``: retrieval used the query adapter (statute-only indexes); when it did not (an index that
+    ``adapted``: retrieval used the query adapter (statute-only indexes; as :attr:`rag.records.Hit.adapted`,
+    ``False`` unless said); when it did not (an index that
     mixes laws with other documents) the dense models' refusal is the one fitted on such retrieval
     (``models["dense_plain"]``, when the file has it; ``bench/statute_refusal.py``).
     """
@@ -196,7 +197,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         return None
     dense = query_vector is not None and vectors is not None
     models = models or load_statute_models(fingerprint=fingerprint, dense=dense,
-                                           adapted=bool(getattr(hits[0], "adapted", True)))
+                                           adapted=bool(getattr(hits[0], "adapted", False)))
     if models is None:
         return None
     if models.kind == "lexical":

@@ -14,7 +14,7 @@ import re
 
 from .textnorm import search_form
 
-__all__ = ["STOPWORDS", "char_bigrams", "tokenize"]
+__all__ = ["STOPWORDS", "char_bigrams", "jieba_tokenizer", "tokenize"]
 
 STOPWORDS = frozenset(
     """的 了 是 在 和 与 及 或 等 也 都 而 就 被 把 对 从 以 于 为 之 其 这 那 这个 那个 这些 那些 一个 个
@@ -27,13 +27,17 @@ _KEEP = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba():
+def jieba_tokenizer():
+    """The process's one initialised ``jieba.Tokenizer`` (its dictionary: ``.FREQ``); shared, do not modify."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     tk.initialize()
     return tk
+
+
+_jieba = jieba_tokenizer  # the old private name
 
 
 def tokenize(text: str, *, stopwords: bool = True) -> list[str]:

@@ -520,6 +520,13 @@ def test_a_name_antecedent_must_look_like_a_name():
     assert resolve("他叫什么？", [Turn("长三角AI产业在全国是什么份量？", answer)]).rule != "person"
     assert plausible_name("王剑锋", "常州市委书记王剑锋表示") and plausible_name("欧阳明", "欧阳明认为")
     assert not plausible_name("远高于", answer) and not plausible_name("高达", answer)
+    assert not plausible_name("", "") and not plausible_name("一介武夫", "他是一介武夫。")
+
+
+@pytest.mark.parametrize("first,name", [("特朗普是美国总统。", "特朗普"), ("奥尔特曼是OpenAI的首席执行官。", "奥尔特曼")])
+def test_a_foreign_name_without_a_chinese_surname_is_an_antecedent(first, name):
+    rw = resolve("他哪年出生？", [Turn(first, "x")])
+    assert rw.rule == "person" and rw.search_question == f"{name}哪年出生", rw
 
 
 def test_a_rewrite_answered_by_the_second_reading_is_passed_on(one):
@@ -543,3 +550,13 @@ def test_a_count_is_no_topic_for_the_second_reading():
 
     assert _COUNT.fullmatch("一个") and _COUNT.fullmatch("2021年") and _COUNT.fullmatch("20")
     assert not _COUNT.fullmatch("温州") and not _COUNT.fullmatch("一体化")
+
+
+def test_a_long_cue_less_follow_up_never_errors_on_the_topic_words(one):
+    """A follow-up that fits the limit but not with the topic words: no second search, no error about text never typed."""
+    long_q = "里面列了哪些应用场景" + "，" * 1985 + "？"  # 1,996 characters; with the topic words it would exceed 2,000
+    history = [Turn("台州出了哪份文件推人工智能+行动？", "x")]
+    rw = resolve(long_q, history)
+    assert rw.context and len(rw.search_question) <= 2000  # the case: a cue-less follow-up given topic words
+    a = ask_in_context(one, long_q, history)
+    assert a.question.startswith("里面列了哪些应用场景") and a.search_question.startswith("里面列了哪些应用场景")

