@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around
-from .incontext import SecondLook, checked, contextual_wording, first_check
+from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -189,6 +189,10 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
+    if history and not ans.answerable and (alt := _with_previous(ask, rw, history, config, kw)) is not None:
+        alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
+                                               for k in ("retrieve", "answer", "total")}}
+        ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
@@ -197,11 +201,12 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
 
 
 def _off_topic(ans: Answer, rw: Rewrite) -> bool:
-    """An answer to a cue-less follow-up that names none of the previous question's places, persons or
-    《documents》 around its quotes: as typed, the follow-up was answered about something else."""
+    """An answer to a cue-less follow-up, below even odds, that names none of the previous question's places,
+    persons or 《documents》 around its quotes: as typed, the follow-up was answered about something else (a
+    confident answer stands: a question that stands alone keeps its answer in a conversation)."""
     prev = rw.previous or ""
     names = _TITLE_BOOK.findall(prev) + places(pos_tags(prev)) + persons(prev)
-    return bool(names) and not named_around(ans, names)
+    return ans.confidence < MIN_CONFIDENCE and bool(names) and not named_around(ans, names)
 
 
 def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
@@ -217,11 +222,31 @@ def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn]
         alt = first_check(alt, rw, history, config, contextual=True)
     again.ms += look.ms
     spent = {k: refused.timings_ms.get(k, 0.0) + alt.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")}
-    if not alt.answerable or any(c.label for c in alt.citations):  # a statute article: measured unreliable here
+    if not alt.answerable or any(c.label for c in alt.citations) \
+            or (refused.answerable and alt.confidence <= refused.confidence):  # a statute article: unreliable here;
+        # answered as typed (off the topic): the topic reading must be the more confident one (a question that
+        # stands alone keeps its answer)
         refused.timings_ms, look.ms = {**refused.timings_ms, **spent}, again.ms
         return refused, look
     alt.timings_ms = {**alt.timings_ms, **spent}
     return alt, again
+
+
+def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+                   kw: dict) -> Answer | None:
+    """A follow-up still refused after every reading on its own passages, retrieved and answered once more as the
+    whole previous standalone question + the question (its query vector mixed from cached ones: no embedding),
+    held to :func:`rag.incontext.gate` (even odds, the topic named around the quote, what the follow-up asks);
+    ``None`` when it gets no such search (``X呢``, no previous question, a law conversation, too long) or its
+    answer does not pass (or quotes a statute article)."""
+    if rw.rule == "ellipsis" or not rw.previous or _about_statutes(history, config):
+        return None
+    wording = f"{rw.previous} {_strip(rw.question)}"
+    if len(wording) > MAX_QUESTION_CHARS:
+        return None
+    alt = gate(ask(wording, **{**kw, "reconsider": None, "read_as": (rw.search_question, rw.previous)}),
+               rw, history, config)
+    return alt if alt.answerable and not any(c.label for c in alt.citations) else None
 
 
 _STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")

@@ -560,3 +560,15 @@ def test_a_long_cue_less_follow_up_never_errors_on_the_topic_words(one):
     assert rw.context and len(rw.search_question) <= 2000  # the case: a cue-less follow-up given topic words
     a = ask_in_context(one, long_q, history)
     assert a.question.startswith("里面列了哪些应用场景") and a.search_question.startswith("里面列了哪些应用场景")
+
+
+def test_a_question_that_stands_alone_keeps_its_confident_answer_after_a_place(sample_index, embedder):
+    """After a question about places, a question with no place of its own is answered as it is alone: its confident
+    answer names none of those places, but it is not "off the topic" (the topic reading quoted 上海's firms)."""
+    one = functools.partial(ask, sample_index, embedder=embedder)
+    prev, q = "绍兴、宁波有哪些上海龙头企业的项目？", "“人工智能”这个叫法最早是哪年出现的？"
+    alone = one(q)
+    assert alone.answerable and "1956" in alone.answer
+    first = one(prev)
+    again = ask_in_context(one, q, [Turn(prev, first.answer)])
+    assert again.answer == alone.answer
