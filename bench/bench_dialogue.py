@@ -14,7 +14,7 @@
    every turn with history, so this shows whether standalone questions lose anything.
 
     python bench/bench_dialogue.py [--home index] [--rounds 5] [--out bench/results/dialogue.md]
-                                   [--no-context-search] [--readings N]
+                                   [--no-context-search] [--readings N] [--previous-search]
 """
 
 from __future__ import annotations
@@ -141,9 +141,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-context-search", action="store_true", help="DialogueConfig(context_search=False)")
+    ap.add_argument("--previous-search", action="store_true", help="DialogueConfig(previous_search=True)")
     ap.add_argument("--readings", type=int, default=DialogueConfig().readings, help="DialogueConfig(readings=N)")
     args = ap.parse_args()
-    config = DialogueConfig(context_search=not args.no_context_search, readings=args.readings)
+    config = DialogueConfig(context_search=not args.no_context_search, readings=args.readings,
+                            previous_search=args.previous_search)
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("温州人工智能局做什么")

@@ -572,3 +572,23 @@ def test_a_question_that_stands_alone_keeps_its_confident_answer_after_a_place(s
     first = one(prev)
     again = ask_in_context(one, q, [Turn(prev, first.answer)])
     assert again.answer == alone.answer
+
+
+def test_previous_search_is_opt_in_and_held_to_the_gate(sample_index, embedder):
+    """DialogueConfig(previous_search=True): a follow-up still refused is asked once more as the previous question +
+    the question (an unanswerable one stays refused: the gate); off by default (no such call)."""
+    calls = []
+
+    def one(q, **kw):
+        calls.append(q)
+        return ask(sample_index, q, embedder=embedder, **kw)
+
+    first = one("常州1月份办了个什么全国性的大会？")
+    history = [Turn("常州1月份办了个什么全国性的大会？", first.answer)]
+    calls.clear()
+    off = ask_in_context(one, "门票要多少钱？", history)
+    assert not off.answerable and not any(c.startswith("常州1月份") for c in calls)
+    calls.clear()
+    on = ask_in_context(one, "门票要多少钱？", history, config=DialogueConfig(previous_search=True))
+    assert not on.answerable, on.answer
+    assert any(c.startswith("常州1月份办了个什么全国性的大会") and c.endswith("门票要多少钱") for c in calls), calls
