@@ -97,3 +97,30 @@ class DocSet:
             problems += [f"line {i} ({r['id']}): {a!r} not in {r['doc']}" for a in r["answers"]
                          if a not in docs[r["doc"]]]
         return problems
+
+
+def cli(docs: DocSet, set_path: Path, description: str, argv: list[str] | None = None) -> int:
+    """``build --home H`` / ``check`` / ``dump FOLDER`` for a question set about ``docs`` (its scripts' ``main``)."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=description)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="extract the documents and index them")
+    b.add_argument("--home", required=True, type=Path)
+    sub.add_parser("check", help=f"check the gold spans of bench/data/{set_path.name}")
+    d = sub.add_parser("dump", help="write the documents as files (for reading)")
+    d.add_argument("folder", type=Path)
+    a = ap.parse_args(argv)
+    if not docs.available():
+        print(f"needs {ARCHIVE} and {docs.cmrc_file}", file=sys.stderr)
+        return 2
+    if a.cmd == "build":
+        docs.build(a.home)
+    elif a.cmd == "dump":
+        print("\n".join(map(str, docs.write_sources(a.folder))))
+    else:
+        problems = docs.check(set_path)
+        print("\n".join(problems) or f"{set_path.name}: every gold span occurs in its document")
+        return 1 if problems else 0
+    return 0

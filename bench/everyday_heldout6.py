@@ -17,12 +17,11 @@ Each row's ``doc`` field names its document: ``law:<archive path>`` or ``cmrc:<C
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_sets import ARCHIVE, DocSet  # noqa: E402
+from doc_sets import ARCHIVE, DocSet, cli  # noqa: E402,F401 — ARCHIVE: the tests read it here
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -50,19 +49,7 @@ CMRC_IDS = ["DEV_54", "DEV_104", "DEV_392", "DEV_408", "DEV_204", "DEV_369"]
 DOCS = DocSet(tuple(LAWS), CMRC_DEV, tuple(CMRC_IDS))
 
 
-def documents() -> dict[str, str]:
-    """Every document's text, keyed as the set's ``doc`` field (:meth:`doc_sets.DocSet.documents`)."""
-    return DOCS.documents()
-
-
-def write_sources(folder: Path) -> list[Path]:
-    """Write the documents as files under ``folder`` (laws keep their category folder)."""
-    return DOCS.write_sources(folder)
-
-
-def build(home: Path) -> dict:
-    """Extract the documents and index them under ``home`` (a fresh generation)."""
-    return DOCS.build(home)
+documents, write_sources, build = DOCS.documents, DOCS.write_sources, DOCS.build  # see bench/doc_sets.py
 
 
 def check(path: Path = SET) -> list[str]:
@@ -71,26 +58,7 @@ def check(path: Path = SET) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="extract the 16 documents and index them")
-    b.add_argument("--home", required=True, type=Path)
-    sub.add_parser("check", help=f"check the gold spans of bench/data/{SET.name}")
-    d = sub.add_parser("dump", help="write the documents as files (for reading)")
-    d.add_argument("folder", type=Path)
-    a = ap.parse_args(argv)
-    if not ARCHIVE.exists() or not CMRC_DEV.exists():
-        print(f"needs {ARCHIVE} and {CMRC_DEV}", file=sys.stderr)
-        return 2
-    if a.cmd == "build":
-        build(a.home)
-    elif a.cmd == "dump":
-        print("\n".join(map(str, write_sources(a.folder))))
-    else:
-        problems = check()
-        print("\n".join(problems) or f"{SET.name}: every gold span occurs in its document")
-        return 1 if problems else 0
-    return 0
+    return cli(DOCS, SET, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
