@@ -71,9 +71,20 @@ def places_in(text: str, context: str = "") -> set[str]:
         longer = [text[a:b + 1]] if b < len(text) and text[b] not in _PLACE_SUFFIX else []
         if a > 0 and "\u4e00" <= text[a - 1] <= "\u9fff" and text[a - 1] not in _PLACE_PREFIX:
             longer.append(text[a - 1:b])
-        if not (context and any(w in context for w in longer)):
+        if not (context and any(w in context for w in longer)) and not _common_word(text, a, b):
             out.add(m.group())
     return out
+
+
+def _common_word(text: str, a: int, b: int) -> bool:
+    """The name at ``text[a:b]`` runs into a common word with the next character: 大城 in 大城市 (城市), 中山 in 中山区
+    (山区) — not a place there (jieba's dictionary tags 大城市 as a place name too, so its frequency decides: a word
+    of ≥ 1,000 occurrences; 杭州市's 州市 is rare). Conservative: a missed place only misses a near-miss refusal."""
+    if b >= len(text) or text[b] not in _PLACE_SUFFIX:
+        return False
+    from .tokenize import jieba_tokenizer
+
+    return jieba_tokenizer().FREQ.get(text[b - 1:b + 1], 0) >= 1000
 
 
 _PLACE_SUFFIX = "市省县区人的"

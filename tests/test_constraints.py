@@ -66,3 +66,12 @@ def test_fair_question_keeps_its_answer(sample_index, embedder, monkeypatch):
     with_check, without = _ask_both(sample_index, embedder, "2021年杭州的人工智能企业有多少家？", monkeypatch)
     assert with_check.answerable and "741" in with_check.answer
     assert with_check.answer == without.answer
+
+
+def test_a_place_name_inside_a_common_word_is_not_a_place():
+    """大城 (a county) inside 大城市 (a big city) asks about no place; 杭州 in 杭州市 still does."""
+    from rag.constraints import places_in
+
+    assert places_in("大城市带着周边城市一起干AI，是想形成个啥？") == set()
+    assert places_in("杭州市有多少家人工智能企业？") == {"杭州"}
+    assert places_in("大城县在哪个省？") == {"大城"}
