@@ -211,7 +211,7 @@ def _off_topic(ans: Answer, rw: Rewrite) -> bool:
     confident answer stands: a question that stands alone keeps its answer in a conversation)."""
     prev = rw.previous or ""
     names = _TITLE_BOOK.findall(prev) + places(pos_tags(prev)) + persons(prev)
-    return ans.confidence < MIN_CONFIDENCE and bool(names) and not named_around(ans, names)
+    return (ans.confidence or 0.0) < MIN_CONFIDENCE and bool(names) and not named_around(ans, names)
 
 
 def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
@@ -228,7 +228,7 @@ def _with_topic(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Turn]
     again.ms += look.ms
     spent = {k: refused.timings_ms.get(k, 0.0) + alt.timings_ms.get(k, 0.0) for k in ("retrieve", "answer", "total")}
     if not alt.answerable or any(c.label for c in alt.citations) \
-            or (refused.answerable and alt.confidence <= refused.confidence):  # a statute article: unreliable here;
+            or (refused.answerable and (alt.confidence or 0.0) <= (refused.confidence or 0.0)):  # a statute article: unreliable here;
         # answered as typed (off the topic): the topic reading must be the more confident one (a question that
         # stands alone keeps its answer)
         refused.timings_ms, look.ms = {**refused.timings_ms, **spent}, again.ms
