@@ -61,14 +61,16 @@ def test_dialogue_sets(name, text, min_dialogues):
     assert 0.1 <= unanswerable / len(follow_ups) <= 0.3, "about a fifth of the follow-ups are unanswerable"
 
 
-def test_everyday_set():
-    rows = _rows("everyday_heldout.jsonl")
+@pytest.mark.parametrize("name, min_answerable, min_unanswerable",
+                         [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8)])
+def test_everyday_set(name, min_answerable, min_unanswerable):
+    rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
     answerable = [r for r in rows if r["answerable"]]
-    assert len(answerable) >= 50 and len(rows) - len(answerable) >= 10
+    assert len(answerable) >= min_answerable and len(rows) - len(answerable) >= min_unanswerable
     assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
     for r in rows:
-        _check_turn(r, ARTICLE + "\n\n" + LAWS, f"everyday_heldout {r['id']}")
+        _check_turn(r, ARTICLE + "\n\n" + LAWS, f"{name.removesuffix('.jsonl')} {r['id']}")
 
 
 # --- round 6 (docs/heldout6.md) ---------------------------------------------------------------------------------
@@ -81,16 +83,6 @@ def _heldout6_module():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def test_everyday_heldout6_set():
-    rows = _rows("everyday_heldout6.jsonl")
-    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
-    answerable = [r for r in rows if r["answerable"]]
-    assert len(answerable) >= 45 and len(rows) - len(answerable) >= 8
-    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
-    for r in rows:
-        _check_turn(r, ARTICLE + "\n\n" + LAWS, f"everyday_heldout6 {r['id']}")
 
 
 def test_everyday_heldout6_docs_set_shape():
