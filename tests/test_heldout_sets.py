@@ -45,6 +45,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout_laws.jsonl", LAWS, 10),
     ("dialogues_heldout6.jsonl", ARTICLE, 30),
     ("dialogues_heldout6_laws.jsonl", LAWS, 10),
+    ("dialogues_heldout7.jsonl", ARTICLE, 30),
+    ("dialogues_heldout7_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -62,7 +64,8 @@ def test_dialogue_sets(name, text, min_dialogues):
 
 
 @pytest.mark.parametrize("name, min_answerable, min_unanswerable",
-                         [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8)])
+                         [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8),
+                          ("everyday_heldout7.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -105,4 +108,49 @@ def test_everyday_heldout6_docs_gold_spans():
     docs = mod.documents()
     for r in _rows("everyday_heldout6_docs.jsonl"):
         _check_turn(r, docs[r["doc"]], f"everyday_heldout6_docs {r['id']}")
+    assert mod.check() == []
+
+
+# --- round 7 (docs/heldout7.md) ---------------------------------------------------------------------------------
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_heldout7_docs_sets_shape():
+    mod = _script("heldout7_docs")
+    rows = _rows("everyday_heldout7_docs.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
+    answerable = [r for r in rows if r["answerable"]]
+    assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
+    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
+    expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
+    assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
+    dialogues = _rows("dialogues_heldout7_docs.jsonl")
+    assert len(dialogues) >= 10 and all(2 <= len(d["turns"]) <= 4 and d["turns"][0]["answerable"] for d in dialogues)
+    assert {t["doc"] for d in dialogues for t in d["turns"]} <= expected
+    follow_ups = [t for d in dialogues for t in d["turns"][1:]]
+    assert 0.1 <= sum(not t["answerable"] for t in follow_ups) / len(follow_ups) <= 0.3
+    # held out by document: none of the 16 documents is shipped or in a development or round-6 set
+    r6, dev = _script("everyday_heldout6"), _script("everyday_dev")
+    shipped = {p.name for p in (ROOT / "corpus" / "laws").rglob("*.md")}
+    names = {n.rsplit("/", 1)[-1] for n in mod.LAWS}
+    assert not names & shipped
+    assert not set(mod.LAWS) & (set(r6.LAWS) | set(dev.LAWS)) and not set(mod.CMRC_IDS) & set(r6.CMRC_IDS)
+
+
+def test_heldout7_docs_gold_spans():
+    mod = _script("heldout7_docs")
+    if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
+        pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
+    docs = mod.documents()
+    for r in _rows("everyday_heldout7_docs.jsonl"):
+        _check_turn(r, docs[r["doc"]], f"everyday_heldout7_docs {r['id']}")
+    for d in _rows("dialogues_heldout7_docs.jsonl"):
+        for i, t in enumerate(d["turns"]):
+            _check_turn(t, docs[t["doc"]], f"dialogues_heldout7_docs {d['id']} turn {i + 1}")
     assert mod.check() == []
