@@ -183,15 +183,14 @@ def _sentence(cit: Citation, s: int, e: int) -> Citation:
 
 
 def _neighbour(cit: Citation, words: Sequence[str]) -> Citation | None:
-    """The sentence after (up to two), else the one before, the quote in its passage that covers a focus word."""
+    """Of the two sentences after the quote in its passage and the one before, the one covering most focus words."""
     spans = split_sentences(cit.text)
     qs, qe = cit.quote_start - cit.start, cit.quote_end - cit.start
     after = [(s, e) for s, e in spans if s >= qe][:2]
     before = [(s, e) for s, e in spans if e <= qs][-1:]
-    for s, e in after + before:
-        if any(_covers(cit.text[s:e], w) for w in words):
-            return _sentence(cit, s, e)
-    return None
+    scored = [(sum(_covers(cit.text[s:e], w) for w in words), -i, s, e) for i, (s, e) in enumerate(after + before)]
+    n, _, s, e = max(scored, default=(0, 0, 0, 0))
+    return _sentence(cit, s, e) if n else None  # the one covering most focus words, the nearer on ties
 
 
 def check_focus(ans: Answer, question: str, known: str) -> Answer:
@@ -204,11 +203,15 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
         dated = any(_TIME_VALUE.search(_TITLES.sub(other, c.quote)) for c in ans.citations)  # title (2025年版) is no answer
         return ans if dated else refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
     words = focus_words(question, known)
-    if not words or any(_covers(c.quote, w) for c in ans.citations for w in words):
+    quoted = max((sum(_covers(c.quote, w) for w in words) for c in ans.citations), default=0)
+    if not words or quoted == len(words) or (quoted and len(words) < 2):
         return ans
-    moved = _neighbour(ans.citations[0], words)
+    # some focus word uncovered: a neighbouring sentence (of any cited passage) that covers more of them wins
+    best = max(((sum(_covers(n.quote, w) for w in words), -i, n) for i, c in enumerate(ans.citations)
+                if (n := _neighbour(c, words)) is not None), default=None, key=lambda t: t[:2])
+    moved = best[2] if best and best[0] > quoted else None
     if moved is None:
-        return refuse(ans)
+        return ans if quoted else refuse(ans)
     cit = replace(moved, n=1)
     return replace(ans, answer=f"{cit.quote}[1]", citations=[cit])
 
