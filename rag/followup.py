@@ -280,10 +280,11 @@ def _compared_only(question: str, quotes: Sequence[str]) -> bool:
     return False
 
 
-def _who_given(quotes: Sequence[str]) -> bool:
-    """Some quote names a person (after a title, or a 2–3-character name) or an organisation."""
+def _who_given(quotes: Sequence[str], question: str = "") -> bool:
+    """Some quote names a person (after a title, or a 2–3-character name) or an organisation that ``question`` does
+    not (这个联盟是谁建的？ is not answered by the 联盟 itself)."""
     text = " ".join(quotes)
-    if _WHO_NOUNS.search(text) or _PERSON_NAMED.search(text):
+    if any(m.group() not in question for m in _WHO_NOUNS.finditer(text)) or _PERSON_NAMED.search(text):
         return True
     return any(f in ("nr", "nrfg", "nrt", "nt") and 2 <= len(w) <= 3 for w, f in pos_tags(text))
 
@@ -317,7 +318,7 @@ def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
         return refuse(ans)
     if HOW_MUCH.search(question) and (not _quantity_given(question, quotes) or _compared_only(question, quotes)):
         return refuse(ans)
-    if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes) \
+    if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes, question) \
             and not (_PLACE_SET.search(question) and places(pos_tags(" ".join(quotes)))):  # 三个省里谁…: a place
         return refuse(ans)
     return ans
