@@ -18,6 +18,8 @@ focus       a rewritten follow-up: some quote covers one of its own        the q
 context     the entity a pronoun was resolved to, and every place the     refusal (无锡有多少家人工智能企业？ answered
             searched question names, appear around the quote (or the      with 杭州's 741家)
             quote is in the previous answer's passage)
+type        a how-much follow-up: a quantity of the unit asked, not only    refusal (这个池子总共有多少钱？ answered
+            a comparison; 谁: a person or body; 叫什么名字: a name          with “…80%的试错成本”)
 ==========  ===========================================================  =========================================
 
 Coverage is lexical (character bigrams of a word in the quote, or its two characters in order a few characters
