@@ -113,7 +113,7 @@ def answer_span(prev: str, answer: str) -> str:
     return ""
 
 
-_ASKS_PLACE = re.compile(r"哪[一]?[个座]?(?:城市|地方|省份?|市|地区|县|区|座城)|哪里|哪儿|在哪")
+_ASKS_PLACE = re.compile(r"哪[一]?[个座]?(?:城市|地方|省份?|市|地区|县|区|座城)|哪里|哪儿|在哪(?![一两几年天月个些位家项])")
 _ASKS_THING = re.compile(r"哪[一]?[个座家所款位部项]")
 _NAME_FLAGS = ("eng", "nz", "nt", "nr", "nrt", "nrfg", "ns")
 
