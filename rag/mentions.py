@@ -115,7 +115,8 @@ def answer_span(prev: str, answer: str) -> str:
 
 _ASKS_PLACE = re.compile(r"哪[一]?[个座]?(?:城市|地方|省份?|市|地区|县|区|座城)|哪里|哪儿|在哪(?![一两几年天月个些位家项])")
 _ASKS_THING = re.compile(r"哪[一]?[个座家所款位部项]")
-_NAME_FLAGS = ("eng", "nz", "nt", "nr", "nrt", "nrfg", "ns")
+_NAME_FLAGS = ("eng", "nz", "nt", "nr", "nrt", "nrfg")
+_ORG = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,20}?(?:有限公司|公司|集团|研究院|研究所|实验室|大学|学院|协会|联盟|委员会|中心)")
 
 
 def answer_entity(prev: str, answer: str) -> str:
@@ -127,6 +128,8 @@ def answer_entity(prev: str, answer: str) -> str:
     '合肥市'
     >>> answer_entity("李世石是输给了哪个程序", "2016年3月,AlphaGo战胜围棋世界冠军李世石成为一个象征性的转折点。")
     'AlphaGo'
+    >>> answer_entity("哪家公司发布了这款芯片", "这款芯片由杭州微纳核芯电子科技有限公司发布。")
+    '杭州微纳核芯电子科技有限公司'
     >>> answer_entity("杭州有多少家企业", "杭州有741家")
     ''
     """
@@ -136,8 +139,12 @@ def answer_entity(prev: str, answer: str) -> str:
         return next((p for p in places(pos_tags(answer)) if p not in prev and p.rstrip("市省区县") not in prev), "")
     if not _ASKS_THING.search(prev):
         return ""
-    return next((w for w, f in pos_tags(answer) if f in _NAME_FLAGS and len(w) >= 2 and w not in prev
-                 and w not in _NOT_PLACES and not QWORDS.search(w)), "")
+    orgs = [o for o in (re.split(r"[由在和与及、的是被了把将为从对向]", m)[-1] for m in _ORG.findall(answer))
+            if len(o) >= 4 and o not in prev]  # 哪家公司 → …科技有限公司, not the city before it
+    if orgs:
+        return orgs[0]
+    return next((w for w, f in pos_tags(answer) if f in _NAME_FLAGS and f != "ns" and len(w) >= 2 and w not in prev
+                 and not QWORDS.search(w)), "")
 
 
 def _name_after(right: str, answer: str, i: int) -> str:

@@ -37,7 +37,7 @@ _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少�
 _OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
 _BARE_THIS = re.compile(r"^(?:这|那)(?:件事|一事|(?=是|一切|发生))")  # 这件事说明… → <the exchange>说明…
 _THAT_YEAR = re.compile(r"那一?年|这一年|那时候?|同一年|同年|当年")
-_LOCAL = re.compile(r"当地|本地|该地")
+_LOCAL = re.compile(r"当地|本地|该地|^(?:那里|那儿|那边)(?!呢)")  # 那里的市委书记是谁？ (not 无锡那边, 这里面)
 _WHERE = re.compile(r"哪里|哪儿|哪个(?:城市|地方|省|市)|在哪")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _WHEN = re.compile(r"哪一?年|什么时候|何时")
