@@ -181,7 +181,10 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     if len(rw.search_question) > MAX_QUESTION_CHARS:  # a huge earlier question: search the follow-up as typed
         rw = Rewrite(q, q)
     t1 = time.perf_counter()
-    two_step = bool(rw.context) and config.context_search and not _about_statutes(history, config)
+    # a cue-less follow-up (searched with the topic words), or one whose subject was filled in from the previous
+    # question (``elided``: 李世石是哪年哪月的事 may retrieve a law on 年、月): searched again as topic words + typed
+    two_step = (bool(rw.context) or rw.rule == "elided") and config.context_search \
+        and not _about_statutes(history, config)
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look

@@ -18,6 +18,8 @@ focus       a rewritten follow-up: some quote covers one of its own        the q
 context     the entity a pronoun was resolved to, and every place the     refusal (无锡有多少家人工智能企业？ answered
             searched question names, appear around the quote (or the      with 杭州's 741家)
             quote is in the previous answer's passage)
+type        a how-much follow-up: a quantity of the unit asked, not only    refusal (这个池子总共有多少钱？ answered
+            a comparison; 谁: a person or body; 叫什么名字: a name          with “…80%的试错成本”)
 ==========  ===========================================================  =========================================
 
 Coverage is lexical (character bigrams of a word in the quote, or its two characters in order a few characters
@@ -38,7 +40,7 @@ from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["ANSWER_TYPE", "RELATIVE_TIME", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+__all__ = ["ANSWER_TYPE", "RELATIVE_TIME", "check_answer_type", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
            "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
@@ -47,14 +49,15 @@ _CONTENT = ("n", "v", "a", "t", "f", "eng", "j", "l", "i")  # jieba flag prefixe
 _FRAME = {  # verbs that frame a question rather than say what it asks
     "是", "有", "说", "表示", "认为", "指出", "强调", "称", "要", "会", "能", "可以", "应当", "应该", "需要", "进行",
     "为", "被", "叫", "做", "包括", "属于", "提到", "提出", "具有", "存在于", "来说", "知道", "告诉", "介绍",
-    "用来", "用于", "干什么", "怎样", "怎么样", "如何", "称为", "叫做", "叫作", "称作", "算是"}
+    "用来", "用于", "干什么", "怎样", "怎么样", "如何", "称为", "叫做", "叫作", "称作", "算是",
+    "起来", "出来", "下来", "上来", "过来", "进来", "下去", "上去"}  # directional complements (搭起来 ~ 搭建)
 _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which the answer need not contain
     "目的", "作用", "内容", "原因", "意义", "特点", "情况", "方面", "问题", "要求", "规定", "期限", "时间", "日期",
     "年份", "名字", "名称", "时候", "地方", "哪里", "方式", "办法", "结果", "影响", "标准", "条件", "程序", "单位",
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
 _DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
-    "现在", "目前", "当时", "如今", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
+    "现在", "目前", "当时", "如今", "今天", "至今", "到今天", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
 _ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
 _NOT_ASPECT = {  # words that end in 了/过/着 of their own
     "通过", "超过", "经过", "不过", "为了", "除了", "随着", "接着", "意味着", "跟着", "沿着", "朝着", "本着", "罢了", "难过",
@@ -62,7 +65,7 @@ _NOT_ASPECT = {  # words that end in 了/过/着 of their own
 ANSWER_TYPE = _ANSWER_TYPE
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
 _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
-_WHEN = re.compile(r"哪一?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
+_WHEN = re.compile(r"哪[一几些]?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
 _TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 _BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
 
@@ -146,6 +149,9 @@ def focus_words(question: str, known: str) -> list[str]:
     toks = pos_tags(question)
     for i, (w, f) in enumerate(toks):
         w = w if w in _NOT_ASPECT else _ASPECT.sub("", w)
+        w = re.sub(r"(?<=.)得$", "", w) if f.startswith("v") else re.sub(r"(?<=.)[里内]$", "", w) if f == "s" else w
+        if f == "d" and w.startswith("最"):
+            continue  # 最多, 最高: a comparison the answer makes with numbers, not with the word
         j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
         if i and _WHICH.search(toks[j][0]):
             continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
@@ -161,10 +167,16 @@ def _covers(text: str, word: str) -> bool:
     """``word`` is in ``text``: its last character bigram or more than half of them, or (two characters) both
     in order ≤ 3 apart (起算 ~ 起计算)."""
     t, w = search_form(text), search_form(word)
+    if (stem := _COMPLEMENT.sub("", w)) != w and len(stem) == 1:
+        return stem in t  # 搭起来 ~ 搭建: the verb, without its directional complement
     grams = [w[i:i + 2] for i in range(len(w) - 1)]
     if grams and (grams[-1] in t or 2 * sum(g in t for g in grams) >= len(grams) + (len(grams) > 2)):
         return True  # the head (资金 of 投入资金) or most of the word; 工作人员 is not covered by 政府工作报告
-    return len(w) == 2 and re.search(re.escape(w[0]) + r".{1,2}" + re.escape(w[1]), t) is not None
+    return len(w) == 2 and (re.search(re.escape(w[0]) + r".{1,2}" + re.escape(w[1]), t) is not None
+                            or w[::-1] in t)  # 经历 ~ 历经
+
+
+_COMPLEMENT = re.compile(r"(?<=.)(?:起来|出来|下来|上来|进来|过来|下去|上去|出去|起|出)$")
 
 
 def _sentence(cit: Citation, s: int, e: int) -> Citation:
@@ -173,15 +185,14 @@ def _sentence(cit: Citation, s: int, e: int) -> Citation:
 
 
 def _neighbour(cit: Citation, words: Sequence[str]) -> Citation | None:
-    """The sentence after (up to two), else the one before, the quote in its passage that covers a focus word."""
+    """Of the two sentences after the quote in its passage and the one before, the one covering most focus words."""
     spans = split_sentences(cit.text)
     qs, qe = cit.quote_start - cit.start, cit.quote_end - cit.start
     after = [(s, e) for s, e in spans if s >= qe][:2]
     before = [(s, e) for s, e in spans if e <= qs][-1:]
-    for s, e in after + before:
-        if any(_covers(cit.text[s:e], w) for w in words):
-            return _sentence(cit, s, e)
-    return None
+    scored = [(sum(_covers(cit.text[s:e], w) for w in words), -i, s, e) for i, (s, e) in enumerate(after + before)]
+    n, _, s, e = max(scored, default=(0, 0, 0, 0))
+    return _sentence(cit, s, e) if n else None  # the one covering most focus words, the nearer on ties
 
 
 def check_focus(ans: Answer, question: str, known: str) -> Answer:
@@ -190,14 +201,19 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
     if not ans.answerable or not ans.citations:
         return ans
     if _WHEN.search(question):  # the date is what it asks: 这次会议是什么时候召开的？ needs a date, not 召开
-        dated = any(_TIME_VALUE.search(c.quote) for c in ans.citations)
+        other = lambda m: "" if m.group() not in known else m.group()  # noqa: E731  a date in another document's
+        dated = any(_TIME_VALUE.search(_TITLES.sub(other, c.quote)) for c in ans.citations)  # title (2025年版) is no answer
         return ans if dated else refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
     words = focus_words(question, known)
-    if not words or any(_covers(c.quote, w) for c in ans.citations for w in words):
+    quoted = max((sum(_covers(c.quote, w) for w in words) for c in ans.citations), default=0)
+    if not words or quoted == len(words) or (quoted and len(words) < 2):
         return ans
-    moved = _neighbour(ans.citations[0], words)
+    # some focus word uncovered: a neighbouring sentence (of any cited passage) that covers more of them wins
+    best = max(((sum(_covers(n.quote, w) for w in words), -i, n) for i, c in enumerate(ans.citations)
+                if (n := _neighbour(c, words)) is not None), default=None, key=lambda t: t[:2])
+    moved = best[2] if best and best[0] > quoted else None
     if moved is None:
-        return refuse(ans)
+        return ans if quoted else refuse(ans)
     cit = replace(moved, n=1)
     return replace(ans, answer=f"{cit.quote}[1]", citations=[cit])
 
@@ -218,11 +234,105 @@ def check_value(ans: Answer, question: str, known: str, previous_answer: str) ->
     quotes = [search_form(c.quote) for c in ans.citations]
     if not prev or not all(q.strip() and q in prev for q in quotes):
         return ans
+    if (m := _UNIT.search(question)) and not HOW_MUCH.search(known) \
+            and re.search(_NUMERAL + r"\s*(?:多|余)?\s*" + _unit_class(m.group(1)), "".join(quotes)):
+        return ans  # 到今天经历了多少年？ after 哪年提出的？: “…1956年…过去的70年里” gives both
     words = focus_words(question, known)
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", q)]
     if not words or any(NUMBER.search(c) and any(_covers(c, w) for w in words) for c in clauses):
         return ans
     return refuse(ans)
+
+
+# ------------------------------------------------------------------ answer type
+
+_TITLES = re.compile(r"《[^《》]{1,80}》")
+_UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
+_MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金")
+_NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:多|余)?\s*[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
+_QUANTITY = re.compile(_NUMERAL + r"\s*(?:多|余)?\s*[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
+                       r"|分之")
+_COMPARE = re.compile(r"高于|低于|超过|超出|远超|相比|相较|不及|领先|落后|多于|少于|优于|(?<![占对])比(?![例重率])")
+_WHO = re.compile(r"(?<![省市城])谁(?!的)")
+_WHO_NOUNS = re.compile(r"政府|部门|团队|机构|企业|公司|学者|专家|记者|研究人员|教授|院长|书记|省长|市长|负责人|创始人|"
+                        r"研究院|研究所|实验室|委员会|大学|学院|协会|联盟|集团|中心|局|[\u4e00-\u9fff]者|单位|当事人|双方|"
+                        r"一方|本人|个人|法院|机关|组织")
+
+
+def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
+    """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → N万/亿元), titles aside."""
+    text = " ".join(_TITLES.sub("", search_form(q)) for q in quotes)
+    if _MONEY_Q.search(question):
+        return bool(_MONEY.search(text))
+    if (m := _UNIT.search(question)):
+        return re.search(_NUMERAL + r"\s*(?:多|余)?\s*" + _unit_class(m.group(1)), text) is not None
+    return _QUANTITY.search(text) is not None
+
+
+_SAME_UNIT = ["天日", "个家座所项种条份名位人", "次回", "年", "月", "倍"]
+
+
+def _unit_class(unit: str) -> str:
+    """The measure words that answer a 多少/几 + ``unit`` question: 多少天 ~ 三十日, 几个城市 ~ 15座城市."""
+    return "[" + next((c for c in _SAME_UNIT if unit in c), unit) + "]"
+
+
+def _compared_only(question: str, quotes: Sequence[str]) -> bool:
+    """A word of the question is in the quotes only in clauses that compare with it and give no number of their own
+    (全国的平均转化率是多少？ against “…高达43%,远高于全国平均水平”: 全国's own rate is not given)."""
+    words = [w for w, f in pos_tags(question) if len(w) >= 2 and f.startswith(("n", "a", "j")) and not QWORDS.search(w)]
+    clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
+    for w in words:
+        holding = [c for c in clauses if search_form(w) in c]
+        if holding and all(_COMPARE.search(c) and not NUMBER.search(c.replace("于", "")) for c in holding) \
+                and any(NUMBER.search(c) for c in clauses):
+            return True
+    return False
+
+
+def _who_given(quotes: Sequence[str], question: str = "") -> bool:
+    """Some quote names a person (after a title, or a 2–3-character name) or an organisation that ``question`` does
+    not (这个联盟是谁建的？ is not answered by the 联盟 itself)."""
+    text = " ".join(quotes)
+    if any(m.group() not in question for m in _WHO_NOUNS.finditer(text)) or _PERSON_NAMED.search(text):
+        return True
+    return any(f in ("nr", "nrfg", "nrt", "nt") and 2 <= len(w) <= 3 for w, f in pos_tags(text))
+
+
+_PLACE_SET = re.compile(r"[省市县区国]|城市|地区|地方")
+_PERSON_NAMED = re.compile(r"(?:表示|指出|认为|强调|介绍|坦言|称)")
+
+
+_NAME_Q = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|全称")
+_NAME_FLAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz", "eng")
+
+
+def _name_given(quotes: Sequence[str], searched: str) -> bool:
+    """Some quote holds a name ``searched`` does not: a 《title》, a “quoted” term, a Latin word or a proper noun."""
+    text = " ".join(quotes)
+    found = _TITLES.findall(text) + re.findall(r"[“\"「]([^”\"」]{2,30})[”\"」]", text)
+    found += [w for w, f in pos_tags(text) if f in _NAME_FLAGS and len(w) >= 2]
+    return any(search_form(w) not in search_form(searched) for w in found)
+
+
+def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
+    """A follow-up's quotes must hold the kind of thing it asks for, else refusal: a how-much question a quantity of
+    the kind asked, and not only a comparison with what it names; a who-question (谁) a person or an organisation;
+    a what-is-it-called question (叫什么名字) a name the question as typed does not hold (``searched``: unused, kept
+    for callers that pass the searched question)."""
+    if not ans.answerable or not ans.citations:
+        return ans
+    quotes = [c.quote for c in ans.citations]
+    if _NAME_Q.search(question) and not any(c.label for c in ans.citations) \
+            and not _name_given(quotes, question):  # the typed question: a rewrite may already hold the name
+        return refuse(ans)
+    if HOW_MUCH.search(question) and (not _quantity_given(question, quotes) or _compared_only(question, quotes)):
+        return refuse(ans)
+    if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes, question) \
+            and not (_PLACE_SET.search(question) and places(pos_tags(" ".join(quotes)))):  # 三个省里谁…: a place
+        return refuse(ans)
+    return ans
 
 
 # ------------------------------------------------------------------ context

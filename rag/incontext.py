@@ -45,6 +45,7 @@ from .context import context_words, shown_search
 from .followup import (
     HOW_MUCH,
     NUMBER,
+    check_answer_type,
     check_context,
     check_focus,
     check_swap,
@@ -89,6 +90,7 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
     if rw.rule != "standalone":
         known = " ".join([rw.previous, rw.antecedent, *earlier])
         ans = check_focus(ans, strip_end(rw.question), known)
+    ans = check_answer_type(ans, strip_end(rw.question), rw.search_question)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
 
@@ -181,6 +183,7 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
     ans = check_value(ans, q, rw.previous, previous_answer)
+    ans = check_answer_type(ans, q, rw.search_question)
     return check_context(ans, q, rw.antecedent, previous_answer)
 
 

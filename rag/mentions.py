@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_span", "noun_phrase_ending", "parallel_span", "persons",
+__all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_entity", "answer_span", "noun_phrase_ending", "parallel_span", "persons",
            "places", "pos_tags", "statement", "subject"]
 
 QWORDS = re.compile(r"什么|多少|哪|谁|几|怎么|为什么|如何|是否|吗|何")
@@ -111,6 +111,40 @@ def answer_span(prev: str, answer: str) -> str:
             k = next((j for j, (_, f) in enumerate(toks) if j and f.startswith(("v", "p", "u", "c"))), len(toks))
             return _clean_span("".join(w for w, _ in toks[:k]))  # the noun phrase, not the rest of the clause
     return ""
+
+
+_ASKS_PLACE = re.compile(r"哪[一]?[个座]?(?:城市|地方|省份?|市|地区|县|区|座城)|哪里|哪儿|在哪(?![一两几年天月个些位家项])")
+_ASKS_THING = re.compile(r"哪[一]?[个座家所款位部项]")
+_NAME_FLAGS = ("eng", "nz", "nt", "nr", "nrt", "nrfg")
+_ORG = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,20}?(?:有限公司|公司|集团|研究院|研究所|实验室|大学|学院|协会|联盟|委员会|中心)")
+
+
+def answer_entity(prev: str, answer: str) -> str:
+    """What the last answer named in reply to a question asking *which* one (哪座城市, 哪个程序, 哪家企业): the
+    first place (for a place question) or name (Latin word, proper noun) in ``answer`` that ``prev`` does not
+    name; '' when ``prev`` asks no such thing or the answer names nothing new.
+
+    >>> answer_entity("哪座城市提出要打造智慧产业新高地", "同年,人工智能首次出现在合肥市政府工作报告中,并提出打造…")
+    '合肥市'
+    >>> answer_entity("李世石是输给了哪个程序", "2016年3月,AlphaGo战胜围棋世界冠军李世石成为一个象征性的转折点。")
+    'AlphaGo'
+    >>> answer_entity("哪家公司发布了这款芯片", "这款芯片由杭州微纳核芯电子科技有限公司发布。")
+    '杭州微纳核芯电子科技有限公司'
+    >>> answer_entity("杭州有多少家企业", "杭州有741家")
+    ''
+    """
+    if not answer:
+        return ""
+    if _ASKS_PLACE.search(prev):
+        return next((p for p in places(pos_tags(answer)) if p not in prev and p.rstrip("市省区县") not in prev), "")
+    if not _ASKS_THING.search(prev):
+        return ""
+    orgs = [o for o in (re.split(r"[由在和与及、的是被了把将为从对向]", m)[-1] for m in _ORG.findall(answer))
+            if len(o) >= 4 and o not in prev]  # 哪家公司 → …科技有限公司, not the city before it
+    if orgs:
+        return orgs[0]
+    return next((w for w, f in pos_tags(answer) if f in _NAME_FLAGS and f != "ns" and len(w) >= 2 and w not in prev
+                 and not QWORDS.search(w)), "")
 
 
 def _name_after(right: str, answer: str, i: int) -> str:

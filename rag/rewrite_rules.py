@@ -18,6 +18,7 @@ from .mentions import (
     NOUNISH,
     QWORDS,
     SLOT_QWORD,
+    answer_entity,
     answer_span,
     noun_phrase_ending,
     parallel_span,
@@ -89,6 +90,8 @@ def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
         return Rewrite(q, prev[:a.start()] + x + prev[a.end():] if a else f"{x}的{prev}", "ellipsis", x)
     ptoks = pos_tags(prev)
     xt = pos_tags(x)
+    if (own := _own_head(x, xt, prev, ptoks)) is not None:  # 绍兴的方案呢？ 苏州的目标呢？
+        return own
     if (span := parallel_span(x, ptoks)):  # 八周岁以上的呢？ after 不满八周岁的未成年人…
         return Rewrite(q, prev.replace(span, x, 1), "ellipsis", x)
     kind = xt[0][1] if len(xt) == 1 else ""
@@ -110,6 +113,24 @@ def _ellipsis(q: str, prev: str, prev_slot: str = "") -> Rewrite | None:
     if (swapped := clause_swap(x, ptoks)):  # 周末加班又不能补休呢？ after 平时加班工资至少给多少
         return Rewrite(q, swapped, "ellipsis", x)
     return Rewrite(q, f"{x}的{prev}", "ellipsis", x)
+
+
+def _own_head(x: str, xt: list[tuple[str, str]], prev: str, ptoks: list[tuple[str, str]]) -> Rewrite | None:
+    """``X的N呢`` with a place X: N in a 《title》 of the previous question → the whole title gives way to ``X的N``
+    (绍兴的方案 for 《宁波市…行动方案(2025—2030年)》: its years are 宁波's); N named nowhere in it → ``X的N`` is the
+    question (苏州的目标呢？ after a question about a meeting). The slot is the place. None otherwise."""
+    if "的" not in x or xt[-1][1] not in NOUNISH or len(xt[-1][0]) < 2:
+        return None
+    place = next(iter(places(xt)), "")
+    if not place or not x.startswith(place):
+        return None
+    head = xt[-1][0]
+    for t in _TITLE_BOOK.finditer(prev):
+        if head in t.group():
+            return Rewrite(x, prev[:t.start()] + x + prev[t.end():], "ellipsis", place)
+    if head not in prev and not noun_phrase_ending(ptoks, head):
+        return Rewrite(x, x, "ellipsis", place)
+    return None
 
 
 #: Common Chinese surnames (the ~120 most frequent, and compound ones): jieba's dictionary tags thousands of
@@ -209,6 +230,21 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
         phrase = noun_phrase_ending(toks, head)
         if phrase:
             return _with_place(phrase, prev)
+    if len(head) == 2 and head[-1] in "子儿":  # 这个池子 → …补贴池
+        return _antecedent(head[0], context, prev)
+    return ""
+
+
+_SHORT_HEAD_NEXT = re.compile(r"^(?:什么|哪|几|多少|是|在|由|有|开|办|举行|召开|[？?]|$)")
+
+
+def _by_first_char(c: str, context: Sequence[str], prev: str) -> str:
+    """A noun phrase of the context whose head word starts with ``c``: 这个会 (jieba reads 会 as a verb) → 杭州市委经济工作会议."""
+    for text in context:
+        toks = pos_tags(text)
+        word = next((w for w, f in reversed(toks) if f in NOUNISH and len(w) >= 2 and w[0] == c), "")
+        if word and (phrase := noun_phrase_ending(toks, word)):
+            return _with_place(phrase, prev)
     return ""
 
 
@@ -224,6 +260,9 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         return None
     rest = q[m.end():]
     toks = pos_tags(rest)
+    if toks and len(toks[0][0]) == 1 and toks[0][1] not in NOUNISH and _SHORT_HEAD_NEXT.match(rest[1:]) \
+            and (ante := _by_first_char(rest[0], context, prev)):  # 这个会什么时候开的
+        return Rewrite(q, q[:m.start()] + ante + rest[1:], "demonstrative", antecedent=ante)
     if not toks or toks[0][1] not in NOUNISH and toks[0][0] not in _CATEGORY and not _LOCATIVE_NOUN(toks[0]):
         return None  # 这个期间: jieba tags 期间 as a locative
     run = 1
@@ -240,7 +279,8 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         ante = ante and ante + "的" + head
     if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
         return None
-    keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY)
+    keep_head = not (ante.endswith(head) or ante.startswith("《") or head in _CATEGORY
+                     or (head[-1] in "子儿" and ante.endswith(head[:-1])))
     new = q[:m.start()] + ante + ("的" + head if keep_head else "") + rest[len(head):]
     return Rewrite(q, new, "demonstrative", antecedent=ante)
 
@@ -253,7 +293,8 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
     listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
     # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
-    ante = topic or (subject(ptoks) if listed else "") or answer_span(prev, last_answer)
+    ante = topic or (subject(ptoks) if listed else "") or answer_entity(prev, last_answer) \
+        or answer_span(prev, last_answer)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")

@@ -35,12 +35,13 @@ _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少�
     "一共", "总共", "到底", "究竟", "要", "需要", "得", "能", "可以", "会", "应该", "应当", "有没有", "从", "在", "由",
     "对", "给", "向", "跟", "和", "还有", "后来", "之后", "以后"}
 _OWN = re.compile(r"[《“\"「\d]|[一二三四五六七八九十百千]+[年条]")  # a title, a quote, a number or an article of its own
-_BARE_THIS = re.compile(r"^(?:这|那)(?=是|件事|一切|一事|发生)")
-_THAT_YEAR = re.compile(r"那一?年|这一年|那时候?")
-_LOCAL = re.compile(r"当地|本地|该地")
+_BARE_THIS = re.compile(r"^(?:这|那)(?:件事|一事|(?=是|一切|发生))")  # 这件事说明… → <the exchange>说明…
+_THAT_YEAR = re.compile(r"那一?年|这一年|那时候?|同一年|同年|当年")
+_LOCAL = re.compile(r"当地|本地|该地|^(?:那里|那儿|那边)(?!呢)")  # 那里的市委书记是谁？ (not 无锡那边, 这里面)
 _WHERE = re.compile(r"哪里|哪儿|哪个(?:城市|地方|省|市)|在哪")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _WHEN = re.compile(r"哪一?年|什么时候|何时")
+_WHEN_ANY = re.compile(r"哪一?[年月天]|什么时[候间]|何时|几月|几号")
 _ASKS = re.compile(QWORDS.pattern + r"|多久|多长|多大|多高|多远|多重")
 _TRAILING = ("v", "d", "p", "u", "c", "r", "m", "q")  # the verb phrase that asked: 要通知, 是, 有, 从…
 
@@ -57,19 +58,24 @@ def topic_of(prev: str) -> str:
     toks = pos_tags(prev[:m.start()])
     while toks and (toks[-1][1].startswith(_TRAILING) or toks[-1][0] in ("是", "有", "在", "的")):
         toks = toks[:-1]
-    head = "".join(w for w, _ in toks)
+    head = "".join(w for w, _ in toks).rstrip("，,、；; ")
     return head if len(head) >= 2 else ""
+
+
+_BARE_ASK = re.compile(r"^(?:那|那么|是)?(?:哪一?年|哪一?天|哪个月|什么时候|何时|在哪里?|在哪儿|为什么|为何|多少|多久|怎么回事)$")
 
 
 def elided_subject(q: str, prev: str) -> str:
     """``q`` with the previous turn's topic in front when it has no subject of its own, else ''."""
+    if prev and _BARE_ASK.match(q) and (topic := topic_of(prev)) and topic not in q:  # 哪一年？ alone
+        return topic + q
     if not prev or len(q) > _MAX_ELIDED or not _ASKS.search(q) or _OWN.search(q):
         return ""
     toks = pos_tags(q)
     if not toks:
         return ""
-    own = [w for i, (w, f) in enumerate(toks) if f in NOUNISH and len(w) >= 2
-           and not (i and _ASKS.fullmatch(toks[i - 1][0]))]  # 场合 in 是在什么场合 is what it asks for
+    own = [w for i, (w, f) in enumerate(toks) if f in NOUNISH and len(w) >= 2 and not QWORDS.search(w)
+           and not (i and _ASKS.fullmatch(toks[i - 1][0]))]  # 场合 in 是在什么场合 is what it asks for; 哪年哪月 asks
     if toks[0][0] not in _OPENERS or own or places(toks) or persons(q) or any(f2 in ("nz", "nt", "eng") for _, f2 in toks):
         return ""
     topic = topic_of(prev)
@@ -87,7 +93,8 @@ def that_year(q: str, prev: str, last_answer: str) -> str:
     year = (in_answer or in_prev) if _WHEN.search(prev) else (in_prev or in_answer)
     if not year:
         return ""
-    return q[:m.start()] + year[0] + q[m.end():]
+    rest = q[m.end():]
+    return q[:m.start()] + year[0] + (rest[1:] if rest.startswith("年") else rest)  # 那一年年末 → 2025年末
 
 
 def local_place(q: str, prev: str, last_answer: str) -> str:
@@ -97,7 +104,9 @@ def local_place(q: str, prev: str, last_answer: str) -> str:
         return ""
     in_prev, in_answer = places(pos_tags(prev)), places(pos_tags(last_answer)) if last_answer else []
     found = (in_answer or in_prev) if _WHERE.search(prev) else (in_prev or in_answer)
-    return q[:m.start()] + found[0] + q[m.end():] if found else ""
+    rest = q[m.end():]
+    rest = rest[1:] if rest.startswith("的") and re.match(r"的(?:市|省|区|县)", rest) else rest  # 当地的市委书记 → 常州市委书记
+    return q[:m.start()] + found[0] + rest if found else ""
 
 
 def clause_swap(x: str, ptoks: list[tuple[str, str]]) -> str:
@@ -126,7 +135,8 @@ def bare_this(q: str, prev: str, last_answer: str) -> str:
     m = _BARE_THIS.match(q)
     if not m or not prev:
         return ""
-    stated = statement(prev, last_answer) or strip_end(prev)
+    # after a when-question (是哪年哪月的事) the exchange is its event without the time asked: 李世石
+    stated = statement(prev, last_answer) or (_WHEN_ANY.search(prev) and topic_of(prev)) or strip_end(prev)
     return stated + q[m.end():]
 
 
