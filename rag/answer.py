@@ -38,6 +38,7 @@ from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, can
                      question_features)
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
+from .statute_gate import off_topic_place
 
 __all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
            "score_sentences"]
@@ -135,6 +136,11 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     if refusal is None and models is None and (statute := statute_answer(
             question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint,
             wording=wording)):
+        # a news question that landed on a law naming none of its places: refuse (rag.statute_gate; not for an
+        # English question's gloss, whose word boundaries are lost)
+        if statute.answerable and not hits[0].exact and wording == question \
+                and off_topic_place(question, statute) is not None:
+            return _refusal(question, hits, [], statute.confidence)
         return statute
     dense = query_vector is not None and vectors is not None
     models = models or load_models(fingerprint=fingerprint, dense=dense, crosslingual=crosslingual)
