@@ -9,7 +9,10 @@ and each kind's false refusals there; and, on round 6's everyday sets (``calib_r
 whose first hit is not a statute article; development data, never fitted here), the full-data model's false
 refusals and refusal recall at that threshold.
 
-    RAG_HOME=H python bench/refusal_shape_cv.py
+    RAG_HOME=H python bench/refusal_shape_cv.py [--corpus-home C --h6docs-home D]
+
+The round-6 rows are recorded on first use (``bench/calib_rows.py`` ``dev_set_rows``) when ``--corpus-home`` (an
+index of ``corpus/``) and ``--h6docs-home`` (``python bench/everyday_heldout6.py build --home D``) are given.
 """
 
 from __future__ import annotations
@@ -32,10 +35,21 @@ from refusal_tradeoff import KINDS, auc, kind, load  # noqa: E402
 VARIANTS = {"shipped": REF_DENSE, "shape": REF_DENSE + list(SHAPE_FEATURES)}
 
 
-def transfer_rows(home: Path) -> list[dict]:
+SETS = (("everyday_h6", "everyday_heldout6.jsonl"), ("everyday_h6docs", "everyday_heldout6_docs.jsonl"))
+
+
+def transfer_rows(home: Path, indexes: dict[str, str | None]) -> list[dict]:
+    """General-answerer rows of the round-6 everyday sets (recorded into ``home`` when an index is given)."""
     rows = []
-    for name in ("everyday_h6", "everyday_h6docs"):
+    for name, file in SETS:
         path = home / f"calib_rows_{name}.jsonl"
+        if not path.exists() and indexes.get(name):
+            from calib_rows import CachedQueries, dev_set_rows
+            from rag.embed import get_embedder
+
+            emb = CachedQueries(get_embedder("e5-small"), home / "qcache.npz")
+            dev_set_rows(name, ROOT / "bench" / "data" / file, Path(indexes[name]), emb, path, reuse=False)
+            emb.save()
         if path.exists():
             rows += [r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
                      if not r["statute"] and not r["set"].endswith("_en")]
@@ -65,9 +79,15 @@ def run(rows: list[dict], extra: list[dict], names: list[str], sel) -> dict:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus-home", help="Index of corpus/ (for everyday_heldout6's rows, when not recorded yet).")
+    ap.add_argument("--h6docs-home", help="Index of everyday_heldout6_docs' 16 documents (likewise).")
+    args = ap.parse_args()
     home = data_dir()
     rows = load(home, 1000)
-    extra = transfer_rows(home)
+    extra = transfer_rows(home, {"everyday_h6": args.corpus_home, "everyday_h6docs": args.h6docs_home})
     sel = fit_selector([r for r in rows if kind(r) == "orig"], SEL_DENSE)
     print(json.dumps({"rows": {kk: int(sum(kind(r) == kk for r in rows)) for kk in KINDS}, "h6_rows": len(extra)}))
     for name, names in VARIANTS.items():
