@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .asked_quantity import missing_quantity
 from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
@@ -138,8 +139,10 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
             wording=wording)):
         # a news question that landed on a law naming none of its places: refuse (rag.statute_gate; not for an
         # English question's gloss, whose word boundaries are lost)
-        if statute.answerable and not hits[0].exact and wording == question \
-                and off_topic_place(question, statute) is not None:
+        # ... or asked 多少钱/多少天/… and quoted an article holding no such amount (rag.asked_quantity)
+        if statute.answerable and not hits[0].exact and wording == question and (
+                off_topic_place(question, statute) is not None
+                or missing_quantity(question, "".join(c.quote for c in statute.citations)) is not None):
             return _refusal(question, hits, [], statute.confidence)
         return statute
     dense = query_vector is not None and vectors is not None
@@ -161,8 +164,8 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     # a quote that contradicts a hard constraint of the question is dropped; none left: refuse (rag.constraints)
     chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
                                              c.sentence.hit.title, gloss=wording != question) is None]
-    if not chosen:
-        return _refusal(question, hits, cands, p)
+    if not chosen or (wording == question and missing_quantity(question, "".join(c.sentence.text for c in chosen))):
+        return _refusal(question, hits, cands, p)  # no quote left, or none gives the amount asked (rag.asked_quantity)
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)

@@ -9,7 +9,7 @@ is a word of its own in the question: 新民 inside 新民间借贷 is not a pla
 their law titles name, unless the question also uses a legal word (离婚, 工资, 赔偿, 合同 …: "在上海离婚，孩子归谁"
 stays a law question).
 
-Chosen on development data (``bench/statute_gate.py``): no real law question of STARD's tune fold, everyday_dev,
+Chosen on development data (``bench/answer_checks.py --check place``): no real law question of STARD's tune fold, everyday_dev,
 round 5's or round 6's everyday sets names a place, so the check vetoes none of their answers, while it refuses
 most news questions that land on a law once their article is gone. This module does not retrieve or score; it
 never turns a refusal into an answer, and an article named by law and number (:mod:`rag.lookup`) is never dropped.

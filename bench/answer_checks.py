@@ -1,12 +1,14 @@
-"""How often the off-topic place check (rag/statute_gate.py) drops a statute answer, per development set.
+"""What the round-7 answer checks drop, per development set: the off-topic place check on statute answers
+(``--check place``, rag/statute_gate.py) and the asked-quantity check (``--check quantity``, rag/asked_quantity.py).
 
-For every answerable question of each set it asks, through ``rag.qa.ask`` like ``rag eval``: on the full index
-(a dropped answer there is a *false veto* when the statute answer quoted a gold span, or any dropped answer of an
-answerable question: *dropped_answerable*) and with the question's own documents removed (a dropped answer there
-is a *catch*). Unanswerable questions are asked once on the full index (a drop is a catch). Prints one JSON line
-per set and, with ``--show``, every drop.
+The check under test is replaced by a recorder that notes when it *would* fire and never vetoes, so every answer is
+the unchecked one. For every answerable question of each set it asks, through ``rag.qa.ask`` like ``rag eval``: on
+the full index (a firing there is a *false veto* when the checked text holds a gold span, else a dropped wrong
+answer: *dropped_answerable*) and with the question's own documents removed (a firing there is a *catch*).
+Unanswerable questions are asked once on the full index (a firing is a catch). Prints one JSON line per set and,
+with ``--show``, every firing.
 
-    python bench/statute_gate.py --set bench/data/everyday_heldout6.jsonl:CORPUS_HOME \\
+    python bench/answer_checks.py --check quantity --set bench/data/everyday_heldout6.jsonl:CORPUS_HOME \\
         --set bench/data/everyday_dev.jsonl:EVERYDAY_HOME --set STARD_TUNE.jsonl:STARD_HOME [--show]
 
 Sets used to choose the check (development data; none is a report or round-7 held-out set): everyday_dev,
@@ -31,18 +33,24 @@ from rag.index import open_index  # noqa: E402
 from rag.qa import ask  # noqa: E402
 from rag.textnorm import normalize, search_form  # noqa: E402
 
-_FIRED: list = []
-_gate = answer_mod.off_topic_place
+_FIRED: list = []  # (what fired, the text it read)
+_CHECKS = {"place": "off_topic_place", "quantity": "missing_quantity"}
 
 
-def _recording(question, statute):
-    v = _gate(question, statute)
-    if v is not None:
-        _FIRED.append((v, statute))
-    return v
+def install(check: str) -> None:
+    """Replace ``check`` in rag.answer by a recorder that never vetoes."""
+    name = _CHECKS[check]
+    real = getattr(answer_mod, name)
 
+    def recording(question, answer_or_text):
+        v = real(question, answer_or_text)
+        if v is not None:
+            text = answer_or_text if isinstance(answer_or_text, str) else \
+                "".join(c.text for c in answer_or_text.citations)
+            _FIRED.append((v, text))
+        return None
 
-answer_mod.off_topic_place = _recording
+    setattr(answer_mod, name, recording)
 
 
 def _ask(index, emb, q: str, doc_ids=None):
@@ -67,7 +75,7 @@ def measure(path: Path, home: Path, emb, show: bool = False) -> dict:
         if fired := _ask(index, emb, it.question):
             golds = [search_form(normalize(a)[0]) for a in it.answers]
             out["dropped_answerable"] += 1
-            out["false_veto_gold"] += any(g in search_form(c.text) for g in golds for c in fired[1].citations)
+            out["false_veto_gold"] += any(g in search_form(fired[1]) for g in golds)
             _show(show, "ANSWERABLE", it, fired)
         own = own_documents(index, it, folded)
         if own and all_docs - own:
@@ -80,16 +88,18 @@ def measure(path: Path, home: Path, emb, show: bool = False) -> dict:
 
 def _show(show: bool, what: str, it, fired) -> None:
     if show:
-        v, statute = fired
-        print(f"  {what} {it.qid} {it.question} → {v.kind}:{v.value} / {statute.citations[0].label}", file=sys.stderr)
+        v, text = fired
+        print(f"  {what} {it.qid} {it.question} → {getattr(v, 'value', v)} / {text[:60]!r}", file=sys.stderr)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", required=True, metavar="FILE:HOME",
                     help="A JSONL question set and the index home it is asked of (repeatable).")
-    ap.add_argument("--show", action="store_true", help="Print every dropped statute answer.")
+    ap.add_argument("--check", choices=sorted(_CHECKS), default="quantity", help="Which check to record.")
+    ap.add_argument("--show", action="store_true", help="Print every firing.")
     args = ap.parse_args()
+    install(args.check)
     emb = get_embedder("e5-small")
     for spec in args.set:
         file, _, home = spec.rpartition(":")
