@@ -20,7 +20,9 @@ contain the answer and offers the closest passages as suggestions. The
 models are fitted per embedder; another embedder gets the lexical models.
 A quote that contradicts a hard constraint of the question (a year, a city,
 an office holder the passage never names: :mod:`rag.constraints`) is dropped;
-when none is left the reply is the refusal.
+when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
+the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
+quoted law never names (:mod:`rag.statute_gate`).
 
 This module does not retrieve; it takes hits.
 """
@@ -115,6 +117,17 @@ def _glossed(question: str, hits: Sequence[Hit]) -> str | None:
     return g.text if g.text and cjk_share(g.text) >= CROSSLINGUAL_CJK else None
 
 
+def _checked_statute(question: str, hits: Sequence[Hit], statute: Answer, english: bool) -> Answer:
+    """``statute``, or the refusal when it answers a news question with a law naming none of its places
+    (:mod:`rag.statute_gate`) or asks 多少钱/多少天/… of an article holding no such amount (:mod:`rag.asked_quantity`).
+    Not for English questions (their gloss loses word boundaries) nor an article named by law and number."""
+    if statute.answerable and not hits[0].exact and not english and (
+            off_topic_place(question, statute) is not None
+            or missing_quantity(question, "".join(c.quote for c in statute.citations)) is not None):
+        return _refusal(question, hits, [], statute.confidence)
+    return statute
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                  refusal: LinearModel | None = None, max_sentences: int = 2,
                  query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
@@ -137,14 +150,7 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     if refusal is None and models is None and (statute := statute_answer(
             question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint,
             wording=wording)):
-        # a news question that landed on a law naming none of its places: refuse (rag.statute_gate; not for an
-        # English question's gloss, whose word boundaries are lost)
-        # ... or asked 多少钱/多少天/… and quoted an article holding no such amount (rag.asked_quantity)
-        if statute.answerable and not hits[0].exact and wording == question and (
-                off_topic_place(question, statute) is not None
-                or missing_quantity(question, "".join(c.quote for c in statute.citations)) is not None):
-            return _refusal(question, hits, [], statute.confidence)
-        return statute
+        return _checked_statute(question, hits, statute, english=wording != question)
     dense = query_vector is not None and vectors is not None
     models = models or load_models(fingerprint=fingerprint, dense=dense, crosslingual=crosslingual)
     if models.kind == "lexical":
