@@ -6,7 +6,7 @@ Many questions the documents cannot answer ask for an amount: 补办身份证要
 Here, when the question asks ``多少`` + a unit (钱/元/块, 天/日, 个月, 岁, 人/名/位, 家, 亩, 倍, 次, 门, 小时, 公里, 米,
 分, 万, 亿, 种, 所, 座), the quoted text must hold a number (digits or Chinese numerals) followed by a unit of the
 same kind (钱: 元, 块, 万元, $…; 天: 天, 日, 周; 人: 人, 名, 位 or 人口 + a number …; money also by a percentage or
-multiple of a wage, 300%, 三倍). Otherwise :func:`rag.answer.build_answer` refuses.
+multiple of a wage, 300%, 三倍), approximations allowed between them (200多家, 3万余人). Otherwise :func:`rag.answer.build_answer` refuses.
 
 ``几`` (几家骑士团 is answered by a list of names, 哪几座 by names) and ``多少`` without a unit (赔多少) are not
 checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/asked_quantity.py``;
@@ -42,8 +42,12 @@ def asked_units(question: str) -> list[str]:
     return [m.group(1) for m in _ASK.finditer(to_simplified(question))]
 
 
+#: between a number and its unit: an approximation and a multiplier (200多家, 3万余人, 十余天, 一百多万元)
+_BETWEEN = r"\s*(?:多|余|来)?\s*(?:万|亿|千|百)?\s*(?:多|余)?\s*"
+
+
 def _has(unit: str, text: str) -> bool:
-    if re.search(_NUM + r"\s*(?:" + _UNITS[unit] + ")", text):
+    if re.search(_NUM + _BETWEEN + "(?:" + _UNITS[unit] + ")", text):
         return True
     if _UNITS[unit] is _MONEY and re.search(r"[$¥]\s*[0-9]|百分之", text):
         return True
@@ -59,6 +63,8 @@ def missing_quantity(question: str, text: str) -> str | None:
     True
     >>> missing_quantity("加拿大最大城市有多少人？", "多伦多市人口达2,790,060，为加拿大最大城市。") is None
     True
+    >>> [missing_quantity("有多少人参加？", t) for t in ("共有3万余人参加。", "约200多人参加。", "数百名学生参加。")]
+    [None, None, None]
     """
     units = asked_units(question)
     if not units:
