@@ -143,7 +143,10 @@ def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
             "same tuning data (in-sample). Do not edit by hand.")
 
 
-def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tuple[list[dict], np.ndarray]:
+def refusal_features(rows: list[dict], selector: LinearModel, dense: bool,
+                     shape: bool = False) -> tuple[list[dict], np.ndarray]:
+    """The refusal inputs of every row (``shape``: also the ``sh_*`` features of :mod:`rag.refusal_shape`)."""
+    from rag.refusal_shape import shape_features
     from rag.select import Candidate
 
     feats = []
@@ -157,6 +160,8 @@ def refusal_features(rows: list[dict], selector: LinearModel, dense: bool) -> tu
         q.update({k: v for k, v in (cands[0].features if cands else {}).items() if k.startswith("rr_")})  # --rarity
         if dense and cands:
             q["dense"] = r["dense"]
+        if shape:
+            q.update(shape_features(cands))
         feats.append(q)
     return feats, np.array([r["answerable"] for r in rows])
 
@@ -203,7 +208,7 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     """
     from sklearn.model_selection import GroupKFold
 
-    feats, y = refusal_features(rows, selector, dense)
+    feats, y = refusal_features(rows, selector, dense, shape=any(n.startswith("sh_") for n in names))
     X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
     w = np.array([r.get("w", 1.0) for r in rows])
     fit = w > 0

@@ -20,7 +20,9 @@ contain the answer and offers the closest passages as suggestions. The
 models are fitted per embedder; another embedder gets the lexical models.
 A quote that contradicts a hard constraint of the question (a year, a city,
 an office holder the passage never names: :mod:`rag.constraints`) is dropped;
-when none is left the reply is the refusal.
+when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
+the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
+quoted law never names (:mod:`rag.statute_gate`).
 
 This module does not retrieve; it takes hits.
 """
@@ -31,6 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .asked_quantity import missing_quantity
 from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
@@ -38,6 +41,7 @@ from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, can
                      question_features)
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
+from .statute_gate import off_topic_place
 
 __all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
            "score_sentences"]
@@ -113,6 +117,17 @@ def _glossed(question: str, hits: Sequence[Hit]) -> str | None:
     return g.text if g.text and cjk_share(g.text) >= CROSSLINGUAL_CJK else None
 
 
+def _checked_statute(question: str, hits: Sequence[Hit], statute: Answer, english: bool) -> Answer:
+    """``statute``, or the refusal when it answers a news question with a law naming none of its places
+    (:mod:`rag.statute_gate`) or asks 多少钱/多少天/… of an article holding no such amount (:mod:`rag.asked_quantity`).
+    Not for English questions (their gloss loses word boundaries) nor an article named by law and number."""
+    if statute.answerable and not hits[0].exact and not english and (
+            off_topic_place(question, statute) is not None
+            or missing_quantity(question, "".join(c.quote for c in statute.citations)) is not None):
+        return _refusal(question, hits, [], statute.confidence)
+    return statute
+
+
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                  refusal: LinearModel | None = None, max_sentences: int = 2,
                  query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
@@ -135,7 +150,7 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     if refusal is None and models is None and (statute := statute_answer(
             question, hits, idf=idf, query_vector=query_vector, vectors=vectors, fingerprint=fingerprint,
             wording=wording)):
-        return statute
+        return _checked_statute(question, hits, statute, english=wording != question)
     dense = query_vector is not None and vectors is not None
     models = models or load_models(fingerprint=fingerprint, dense=dense, crosslingual=crosslingual)
     if models.kind == "lexical":
@@ -155,8 +170,8 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     # a quote that contradicts a hard constraint of the question is dropped; none left: refuse (rag.constraints)
     chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
                                              c.sentence.hit.title, gloss=wording != question) is None]
-    if not chosen:
-        return _refusal(question, hits, cands, p)
+    if not chosen or (wording == question and missing_quantity(question, "".join(c.sentence.text for c in chosen))):
+        return _refusal(question, hits, cands, p)  # no quote left, or none gives the amount asked (rag.asked_quantity)
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)

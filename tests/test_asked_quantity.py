@@ -1,0 +1,53 @@
+"""Asked-quantity check (rag.asked_quantity): 多少钱/多少天/多少人 … need that amount in the quote."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag.answer
+from rag.asked_quantity import asked_units, missing_quantity
+from rag.qa import ask
+
+
+@pytest.mark.parametrize("question, text, unit", [
+    ("补办一张身份证要交多少钱工本费？", "公民申请补领居民身份证，应当缴纳证件工本费。工本费标准由国务院价格主管部门核定。", "钱"),
+    ("男职工现在多少岁退休？", "参加职工基本医疗保险的个人，达到法定退休年龄时累计缴费达到国家规定年限的，退休后不再缴纳。", "岁"),
+    ("首钢现在一共有多少名员工?", "首钢集团有限公司，简称首钢，是北京市市属国有独资公司。", "名"),
+    ("芙蓉洞的门票多少錢一張?", "芙蓉洞全长2846米，以竖井众多著称。", "钱"),         # a number, but not an amount of money
+    ("到2026年长三角人工智能产业规模预计能达到多少亿元？", "进入2026年,这股热度进一步升级。", "亿元"),
+])
+def test_an_amount_the_quote_does_not_give_is_missing(question, text, unit):
+    assert missing_quantity(question, text) == unit
+
+
+@pytest.mark.parametrize("question, text", [
+    ("杭州有多少家人工智能企业？", "当年杭州市人工智能企业达到741家,较前一年的490家增加超过50%。"),
+    ("饮酒后驾驶要罚多少钱？", "处暂扣六个月机动车驾驶证，并处一千元以上二千元以下罚款。"),
+    ("公司不让休年假，要补多少钱?", "按照其日工资收入的300%支付未休年休假工资报酬。"),          # a share of the wage
+    ("从蓝田坐城巴A22到机场全程要多少钱?", "全程：＄39（机场员工优惠票价：＄27）"),
+    ("加拿大最大城市有多少人？", "多伦多市人口达2,790,060，为加拿大最大城市。"),
+    ("年休假最多休多少天？", "职工累计工作已满20年的，年休假15天。"),
+    ("卡洛身兼几家骑士团的大团长职位？", "卡洛还是圣乔治康斯坦丁骑士团、圣斐迪南骑士团的大团长。"),   # 几: a list answers it
+    ("被商家骗了能赔多少？", "经营者提供商品有欺诈行为的，应当按照消费者的要求增加赔偿。"),      # no unit asked
+])
+def test_an_amount_given_or_not_asked_is_not_missing(question, text):
+    assert missing_quantity(question, text) is None
+
+
+def test_asked_units():
+    assert asked_units("多少钱一张？要排多少天的队？") == ["钱", "天"]
+    assert asked_units("哪几座城市？") == []
+
+
+def test_ask_refuses_an_amount_the_documents_do_not_give(sample_index, embedder, monkeypatch):
+    """The sample article has no figure for Shanghai's AI industry: the amount question is refused; without the check
+    it is answered (so the test can fail); a question whose amount the article gives is still answered."""
+    question = "上海人工智能产业规模是多少亿元?"
+    checked = ask(sample_index, question, embedder=embedder)
+    monkeypatch.setattr(rag.answer, "missing_quantity", lambda q, t: None)
+    unchecked = ask(sample_index, question, embedder=embedder)
+    assert unchecked.answerable, "the answer layer refuses it anyway now: pick another question"
+    assert not checked.answerable and checked.suggestions
+    monkeypatch.undo()
+    fair = ask(sample_index, "2021年杭州有多少家人工智能企业？", embedder=embedder)
+    assert fair.answerable and "741家" in fair.answer
