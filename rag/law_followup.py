@@ -13,8 +13,10 @@ said no 法律条文 was found: :func:`about_laws`), :func:`ask_law_followup` an
 ==============  ===========================================================  ==================================
 reading         searched                                                     when
 ==============  ===========================================================  ==================================
-``typed``       the question as typed, alone (exactly as without history)     unless it is a bare ``X呢`` (一周呢？),
-                                                                             which never stands alone
+``typed``       the question as typed, alone (exactly as without history)     unless it does not stand alone: a
+                                                                             bare ``X呢`` (一周呢？) or one that
+                                                                             points back (这个标准, 这笔钱)
+``rewrite``     the standalone question a rule built for ``X呢``               when :mod:`rag.dialogue` built one
 ``previous``    the previous turn's search text + the question (its query     when there is a previous question
                 vector the two cached vectors mixed: no second embedding)
 ==============  ===========================================================  ==================================
@@ -49,7 +51,10 @@ __all__ = ["LawReading", "about_laws", "answer_type", "ask_law_followup", "law_r
 
 _STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
+#: 这个标准, 这笔钱, 这种情况, 这段时间: the question points back at the conversation and does not stand alone
+_POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
 
 # ------------------------------------------------------------------ answer types
 _NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
@@ -92,7 +97,7 @@ def has_answer_type(kind: str, quotes: Sequence[str]) -> bool:
     if kind == "place":
         return any(places(pos_tags(q)) for q in quotes)
     pattern = next(p for name, _, p in _TYPES if name == kind)
-    return any(pattern.search(q) for q in quotes)
+    return any(pattern.search(_YEAR.sub("", q)) for q in quotes)  # 2025年 is a date, not an amount
 
 
 # ------------------------------------------------------------------ the conversation
@@ -145,7 +150,7 @@ def law_readings(question: str, previous: str, rewrite: str = "", vector_of: str
     """
     q = strip_end(question)
     other = vector_of or previous
-    out = [] if _BARE_ELLIPSIS.match(q) and previous else [LawReading("typed", question, None, question)]
+    out = [] if (_BARE_ELLIPSIS.match(q) or _POINTS_BACK.search(q)) and previous else [LawReading("typed", question, None, question)]
     if rewrite and strip_end(rewrite) != q and len(rewrite) <= MAX_QUESTION_CHARS:
         out.append(LawReading("rewrite", rewrite, (q, other) if other else None, rewrite))
     if previous and q and len(previous) + len(q) + 1 <= MAX_QUESTION_CHARS:
@@ -161,7 +166,8 @@ def _withdrawn(ans: Answer) -> Answer:
 
 def checked_law(ans: Answer, question: str) -> Answer:
     """A law follow-up's answer held to what the question itself asks: its answer type (:func:`answer_type`)
-    and every place it names (杭州的这个标准 is not answered by an article that names no 杭州)."""
+    and every place it names (杭州的这个标准 is not answered by an article that names no 杭州). Its own words are
+    not required in the article (measured: lay words — 骗, 多大以下的孩子 — are not the law's: 欺诈, 不满十四周岁)."""
     if not ans.answerable or not ans.citations:
         return ans
     if not has_answer_type(answer_type(question), [c.quote for c in ans.citations]):
