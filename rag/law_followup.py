@@ -53,6 +53,11 @@ _STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
+_NAMED_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
+#: The margin in favour of the typed reading, added to its confidence (0.1 and 0.2 were measured on the development law
+#: dialogues: no gain; ties still go to the typed reading). A question that stands alone keeps its answer unless the reading with
+#: the previous question is clearly more confident).
+TYPED_MARGIN = 0.0
 #: 这个标准, 这笔钱, 这种情况, 这段时间: the question points back at the conversation and does not stand alone
 _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
 
@@ -150,6 +155,9 @@ def law_readings(question: str, previous: str, rewrite: str = "", vector_of: str
     """
     q = strip_end(question)
     other = vector_of or previous
+    if _NAMED_ARTICLE.search(q):  # 第三十八条呢？: an article named by number is read only as the rule built it
+        return [LawReading("rewrite", rewrite, (q, other) if other else None, rewrite) if rewrite
+                else LawReading("typed", question, None, question)]
     out = [] if (_BARE_ELLIPSIS.match(q) or _POINTS_BACK.search(q)) and previous else [LawReading("typed", question, None, question)]
     if rewrite and strip_end(rewrite) != q and len(rewrite) <= MAX_QUESTION_CHARS:
         out.append(LawReading("rewrite", rewrite, (q, other) if other else None, rewrite))
@@ -202,8 +210,9 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         ans = checked_law(ans, question)
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
-        if best is None or _score(ans) > best[0]:
-            best = (_score(ans), ans, r)
+        score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
+        if best is None or score > best[0]:
+            best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
     _, ans, r = best
     ans.search_question = r.shown
