@@ -7,8 +7,7 @@ follow-up leans on the earlier question differently: “这段时间公司要给
 rewrites (“没干满就跳槽的公司出钱送我去做专业培训，可以跟我另外约定什么”) and topic nouns picked by part of speech
 (“段时间 公司”) lost to the question asked alone (round 6: 0.23 in context, 0.36 alone).
 
-When the last answered turn of the conversation was about statutes (it quoted 《…》第X条, or the statute refusal
-said no 法律条文 was found: :func:`about_laws`), :func:`ask_law_followup` answers the follow-up twice:
+When the last answered turn of the conversation quoted a statute article (《…》第X条: :func:`about_laws`), :func:`ask_law_followup` answers the follow-up twice:
 
 ==============  ===========================================================  ==================================
 reading         searched                                                     when
@@ -38,7 +37,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .answer import NOT_FOUND
+from .answer import NOT_FOUND, is_refusal
 from .context import shown_search, split_shown
 from .followup import check_context
 from .mentions import places, pos_tags
@@ -54,9 +53,8 @@ _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
 _NAMED_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
-#: The margin in favour of the typed reading, added to its confidence (0.1 and 0.2 were measured on the development law
-#: dialogues: no gain; ties still go to the typed reading). A question that stands alone keeps its answer unless the reading with
-#: the previous question is clearly more confident).
+#: The margin in favour of the typed reading, added to its confidence; ties go to the typed reading. 0.1 and 0.2
+#: were measured on the development law dialogues: no gain (0.1 won one follow-up and lost another).
 TYPED_MARGIN = 0.0
 #: 这个标准, 这笔钱, 这种情况, 这段时间: the question points back at the conversation and does not stand alone
 _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
@@ -108,14 +106,14 @@ def has_answer_type(kind: str, quotes: Sequence[str]) -> bool:
 # ------------------------------------------------------------------ the conversation
 
 def about_laws(history: Sequence, max_turns: int = 8) -> bool:
-    """The last turn that was answered (or refused by the statute model) was about statutes: its answer quotes
-    《…》第X条, or says no 法律条文 was found. Turns refused by the general model are skipped (a law follow-up
-    refused by a check is still in a law conversation)."""
+    """The last turn that was answered quoted a statute article (its answer starts with 《…》第X条). Refused turns
+    are skipped, the statute refusal too: it only says the best passage was an article (a news question on a
+    mixed index gets it as well), and a law follow-up refused by a check is still in a law conversation."""
     for t in reversed(list(history)[-max_turns:]):
         a = normalize(t.answer or "")[0].strip()
-        if not t.question.strip() or not a or a == NOT_FOUND:
+        if not t.question.strip() or not a or is_refusal(a):
             continue
-        return bool(_STATUTE_QUOTE.match(a)) or a == LAW_NOT_FOUND
+        return bool(_STATUTE_QUOTE.match(a))
     return False
 
 

@@ -28,7 +28,8 @@ ART = "《中华人民共和国劳动合同法》第十九条 劳动合同期限
 
 @pytest.mark.parametrize("answers, law", [
     ([ART], True),
-    (["资料中没有找到与该问题直接相关的法律条文。"], True),  # the statute refusal: still about laws
+    (["资料中没有找到与该问题直接相关的法律条文。"], False),  # the statute refusal alone: a news question gets it too
+    ([ART, "资料中没有找到与该问题直接相关的法律条文。"], True),  # refusals are skipped
     ([ART, "资料中没有找到与该问题直接相关的内容。"], True),  # a general refusal is skipped
     (["温州还在原有产业管理体系基础上,挂牌成立全国首个“人工智能局”。[1]"], False),
     ([ART, "温州还在原有产业管理体系基础上,挂牌成立全国首个“人工智能局”。[1]"], False),  # the last answer decides
