@@ -206,6 +206,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         t0 = time.perf_counter()
         ans = ask(r.wording, read_as=r.read_as, **kw) if r.read_as else ask(r.wording, **kw)
         ans = checked_law(ans, question)
+        if r.name != "typed" and ans.answerable and not any(c.label for c in ans.citations):
+            ans = _withdrawn(ans)  # read with the law context, it must quote the law, not a news sentence
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
         score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
