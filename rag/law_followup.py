@@ -7,7 +7,8 @@ follow-up leans on the earlier question differently: “这段时间公司要给
 rewrites (“没干满就跳槽的公司出钱送我去做专业培训，可以跟我另外约定什么”) and topic nouns picked by part of speech
 (“段时间 公司”) lost to the question asked alone (round 6: 0.23 in context, 0.36 alone).
 
-When the last answered turn of the conversation quoted a statute article (《…》第X条: :func:`about_laws`), :func:`ask_law_followup` answers the follow-up twice:
+When the last answered turn of the conversation quoted a statute article (《…》第X条: :func:`about_laws`),
+:func:`ask_law_followup` answers the follow-up in up to two readings:
 
 ==============  ===========================================================  ==================================
 reading         searched                                                     when
@@ -46,7 +47,8 @@ from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
-__all__ = ["LawReading", "about_laws", "answer_type", "ask_law_followup", "law_readings", "previous_search"]
+__all__ = ["TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
+           "has_answer_type", "law_readings", "previous_search"]
 
 _STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
@@ -148,15 +150,18 @@ def law_readings(question: str, previous: str, rewrite: str = "", vector_of: str
 
     >>> [r.name for r in law_readings("一周呢？", "按小时计酬的兼职，一天一般最多干几个钟头")]
     ['previous']
-    >>> [r.wording for r in law_readings("这段时间公司要给钱吗？", "签了竞业协议，离职以后最长能限制我多久")]
-    ['这段时间公司要给钱吗？', '签了竞业协议，离职以后最长能限制我多久 这段时间公司要给钱吗']
+    >>> [r.wording for r in law_readings("离职后公司要给钱吗？", "签了竞业协议，离职以后最长能限制我多久")]
+    ['离职后公司要给钱吗？', '签了竞业协议，离职以后最长能限制我多久 离职后公司要给钱吗']
+    >>> [r.name for r in law_readings("这段时间公司要给钱吗？", "签了竞业协议，离职以后最长能限制我多久")]
+    ['previous']
     """
     q = strip_end(question)
     other = vector_of or previous
     if _NAMED_ARTICLE.search(q):  # 第三十八条呢？: an article named by number is read only as the rule built it
         return [LawReading("rewrite", rewrite, (q, other) if other else None, rewrite) if rewrite
                 else LawReading("typed", question, None, question)]
-    out = [] if (_BARE_ELLIPSIS.match(q) or _POINTS_BACK.search(q)) and previous else [LawReading("typed", question, None, question)]
+    alone = not (previous and (_BARE_ELLIPSIS.match(q) or _POINTS_BACK.search(q)))  # it can stand alone
+    out = [LawReading("typed", question, None, question)] if alone else []
     if rewrite and strip_end(rewrite) != q and len(rewrite) <= MAX_QUESTION_CHARS:
         out.append(LawReading("rewrite", rewrite, (q, other) if other else None, rewrite))
     if previous and q and len(previous) + len(q) + 1 <= MAX_QUESTION_CHARS:

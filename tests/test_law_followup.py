@@ -91,6 +91,9 @@ def test_readings_a_follow_up_that_does_not_stand_alone_is_not_read_alone():
     assert both[0].read_as is None and both[1].read_as == ("年假一年能休几天", "一天最多干几个钟头？")
     assert both[1].shown == f"年假一年能休几天（结合上文：{prev}）"
     assert [r.name for r in law_readings("一周呢？", "")] == ["typed"]  # nothing before: as typed
+    # an article named by number is read only as the rule built it (its missing-article refusal stands)
+    assert [r.name for r in law_readings("第九百条呢？", "劳动合同法第十四条规定了什么", "劳动合同法第九百条规定了什么")] \
+        == ["rewrite"]
     assert [r.name for r in law_readings("一周呢？", "问" * 2000)] == ["typed"]  # too long to join: as typed
 
 
