@@ -187,7 +187,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
     t1 = time.perf_counter()
     if history and config.law_readings and about_laws(history, config.max_turns):  # rag.law_followup
         ans = ask_law_followup(ask, q, history, fallback=rw.previous,
-                               rewrite=rw.search_question if rw.rule == "ellipsis" else "", **kw)
+                               rewrite=rw.search_question if rw.rule in ("ellipsis", "elided") else "",
+                               subjectless=rw.rule == "elided", **kw)
         ans.question = q
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
