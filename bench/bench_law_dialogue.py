@@ -1,0 +1,74 @@
+"""What a follow-up in a conversation about laws costs (rag.law_followup), against the same question asked alone.
+
+Every follow-up of the law dialogue files is answered in context (rag.dialogue.ask_in_context: the typed reading
+and the previous-search reading, whose query vector mixes two cached ones) and then asked alone (rag.qa.ask),
+interleaved in the same run, ``--rounds`` times; p50/p95 of both, the added p95, and how many readings were
+answered per turn. Answers are not scored here (``rag eval FILE --index HOME`` does that).
+
+    python bench/bench_law_dialogue.py --home HOME [--rounds 3] [FILE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.dialogue import Turn, ask_in_context, warm_up
+from rag.evaluate_dialogue import load_dialogues
+from rag.qa import Searcher
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ("dialogues_heldout6_laws.jsonl", "dialogues_heldout_laws.jsonl", "dialogues_report_laws.jsonl")
+
+
+def measure(searcher: Searcher, files: list[Path], rounds: int) -> dict:
+    ask = functools.partial(searcher.ask, k=5, mode="hybrid")
+    in_ctx, alone, readings = [], [], []
+    for _ in range(rounds):
+        for path in files:
+            for d in load_dialogues(path):
+                history: list[Turn] = []
+                for i, t in enumerate(d.turns):
+                    t0 = time.perf_counter()
+                    a = ask_in_context(ask, t.question, history)
+                    t1 = time.perf_counter()
+                    if i:
+                        ask(t.question)
+                        t2 = time.perf_counter()
+                        in_ctx.append((t1 - t0) * 1000)
+                        alone.append((t2 - t1) * 1000)
+                        readings.append(a.timings_ms.get("law_readings", 0.0))
+                    history.append(Turn(t.question, a.answer, a.search_question))
+    p = lambda xs, q: float(np.percentile(xs, q))  # noqa: E731
+    return {"turns": len(in_ctx), "in_p50": p(in_ctx, 50), "in_p95": p(in_ctx, 95), "alone_p50": p(alone, 50),
+            "alone_p95": p(alone, 95), "law_turns": sum(r > 0 for r in readings) / len(readings),
+            "readings": float(np.mean([r for r in readings if r > 0] or [0.0]))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", help="dialogue JSONL files (default: the three law dialogue sets)")
+    ap.add_argument("--home", default=None, help="data dir of an index holding corpus/ (default: $RAG_HOME)")
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    files = [Path(f) for f in args.files] or [ROOT / "bench" / "data" / s for s in SETS]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise SystemExit(f"No such dialogue file: {', '.join(missing)}")
+    searcher = Searcher(args.home)
+    warm_up()
+    searcher.ask("试用期最长能约定多久？")
+    m = measure(searcher, files, args.rounds)
+    print("| what | p50 ms | p95 ms |\n|---|---|---|")
+    print(f"| law follow-up in context, {m['turns']} turns ({m['law_turns']:.0%} read as law follow-ups, "
+          f"{m['readings']:.2f} readings each) | {m['in_p50']:.1f} | {m['in_p95']:.1f} |")
+    print(f"| the same question asked alone | {m['alone_p50']:.1f} | {m['alone_p95']:.1f} |")
+    print(f"| **added** | **{m['in_p50'] - m['alone_p50']:+.1f}** | **{m['in_p95'] - m['alone_p95']:+.1f}** |")
+
+
+if __name__ == "__main__":
+    main()
