@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_query_adapter import hits, index_training_set  # noqa: E402
-from fit_query_lora import _Capture  # noqa: E402
+from fit_query_adapter import hits, index_training_set
+from fit_query_lora import _Capture
 
 
 def main() -> None:
@@ -30,12 +30,12 @@ def main() -> None:
     ap.add_argument("--set", required=True)
     ap.add_argument("--lora", required=True)
     a = ap.parse_args()
+    import json
+
     from rag.embed import get_embedder
     from rag.index import open_index
     from rag.query_lora import load_lora
     from rag.retrieve import RetrieveConfig, retrieve
-    import json
-
     from rag.textnorm import normalize, search_form
     cap = _Capture()
     _, golds, _, _ = index_training_set(a.index, a.set, cap, with_ids=True)

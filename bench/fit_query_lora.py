@@ -26,8 +26,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_query_adapter import _dense_top, group_folds, hits, index_training_set  # noqa: E402
-from fit_query_adapter import FitConfig as LinearConfig, apply as linear_apply, train as linear_train  # noqa: E402
+from fit_query_adapter import FitConfig as LinearConfig
+from fit_query_adapter import _dense_top, group_folds, hits, index_training_set
+from fit_query_adapter import apply as linear_apply
+from fit_query_adapter import train as linear_train
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def train(enc: Encoder, states: list, golds: list[set[int]], P: np.ndarray, cfg:
           checkpoints: tuple[int, ...] = (), weights: list[float] | None = None) -> dict[int, dict]:
     """Train a fresh LoRA on cached lower states; ``{epoch: {name: (A, B) numpy}}`` at each checkpoint."""
     import torch
+
     from rag.query_lora import LoraHooks
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -151,6 +154,7 @@ def train(enc: Encoder, states: list, golds: list[set[int]], P: np.ndarray, cfg:
 def embed_with(enc: Encoder, states: list, weights: dict | None, cfg: LoraConfig) -> np.ndarray:
     """Question vectors from cached lower states through ``weights`` (None → the plain model)."""
     import torch
+
     from rag.query_lora import LoraHooks
     hooks = LoraHooks(enc.hf, {n: (torch.from_numpy(a), torch.from_numpy(b)) for n, (a, b) in (weights or {}).items()},
                       cfg.alpha / cfg.rank)
