@@ -184,7 +184,10 @@ def pseudo_pairs(home: str, n: int, seed: int = 0) -> tuple[list[str], list[set[
     return texts, golds
 
 
-def cross_validate(enc, states, golds, ids, P, cfg: LoraConfig, checkpoints, k=4, pseudo=None) -> dict:
+def cross_validate(enc, states, golds, ids, P, cfg: LoraConfig, checkpoints, k=4, pseudo=None,
+                   Q: np.ndarray | None = None) -> dict:
+    """Out-of-fold dense hit@k per checkpoint; with ``Q`` (plain vectors) also the fold's linear adapter (0.6)
+    combined with the LoRA: the mean of the two unit vectors, and the adapter applied to the LoRA vector."""
     folds = group_folds([{"query_id": i} for i in ids], golds, k)
     rows = np.arange(len(P))
     tops: dict[str, np.ndarray] = {}
@@ -196,9 +199,20 @@ def cross_validate(enc, states, golds, ids, P, cfg: LoraConfig, checkpoints, k=4
         if pseudo:
             tx, gl, wt = tx + pseudo[0], gl + pseudo[1], wt + [cfg.pseudo_weight] * len(pseudo[0])
         models = train(enc, tx, gl, P, cfg, checkpoints, wt)
+        lin = None
+        if Q is not None:
+            lc = LinearConfig(rank=0, l2=0.1, tau=0.05, steps=200, lr=2e-3)
+            lin = {"A": 0.6 * linear_train(Q[fit], [golds[i] for i in fit], P, np.ones(len(P), bool), lc)[200]["A"]}
         for ep, w in models.items():
-            t = tops.setdefault(f"lora ep{ep}", np.zeros((len(states), 10), np.int64))
-            t[held] = _dense_top(embed_with(enc, [states[i] for i in held], w, cfg), P, rows, 10)
+            lv = embed_with(enc, [states[i] for i in held], w, cfg)
+            cands = {f"lora ep{ep}": lv}
+            if lin is not None:
+                mean = linear_apply(Q[held], lin) + lv
+                cands[f"lora ep{ep} + linear, mean"] = mean / np.linalg.norm(mean, axis=1, keepdims=True)
+                cands[f"linear adapter on lora ep{ep}"] = linear_apply(lv, lin)
+            for name, v in cands.items():
+                t = tops.setdefault(name, np.zeros((len(states), 10), np.int64))
+                t[held] = _dense_top(v.astype(np.float32), P, rows, 10)
         print(f"  fold {f}: {len(fit)} train, {len(held)} held, {time.time() - t0:.0f} s", flush=True)
     return {n: hits(t, golds) for n, t in tops.items()}
 
@@ -234,6 +248,7 @@ def main() -> None:
     ap.add_argument("--checkpoints", default="1,2,3,4")
     ap.add_argument("--cv", action="store_true")
     ap.add_argument("--baselines", action="store_true")
+    ap.add_argument("--combine", action="store_true", help="CV also the LoRA combined with the linear adapter")
     ap.add_argument("--fit", action="store_true")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "rag" / "data" / "query_lora.json"))
     a = ap.parse_args()
@@ -259,7 +274,7 @@ def main() -> None:
         print(f"linear adapter CV (scale 0.6): {linear_cv(Q, golds, ids, P)}", flush=True)
     if a.cv:
         cps = tuple(int(x) for x in a.checkpoints.split(","))
-        res = cross_validate(enc, states, golds, ids, P, cfg, cps, pseudo=pseudo)
+        res = cross_validate(enc, states, golds, ids, P, cfg, cps, pseudo=pseudo, Q=Q if a.combine else None)
         for n, h in res.items():
             print(f"CV {json.dumps(asdict(cfg))} {n}: " + " ".join(f"{k} {v:.3f}" for k, v in h.items()), flush=True)
         print(f"cv time {time.time() - t0:.0f} s", flush=True)
