@@ -76,3 +76,28 @@ def test_retrieve_hook_on_statute_indexes_only_and_only_for_its_embedder(tmp_pat
     other = tmp_path / "other.json"
     save_lora(other, _random_lora("other-weights"))
     assert _dense(law_home, embedder, q, query_lora="on", lora=str(other)) == off
+
+
+def test_bench_training_raises_the_gold_passages_in_sample(embedder, e5_model):
+    """bench/fit_query_lora.py's train() on a toy set: after training, questions sit closer to their gold passages
+    than before (in sample; the honest numbers are the CV in docs/legal-retrieval.md)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from fit_query_lora import Encoder, LoraConfig, embed_with, train
+
+    arts = ["劳动合同期限三个月以上不满一年的，试用期不得超过一个月。", "夫妻双方共同签名的债务，属于夫妻共同债务。",
+            "用人单位自用工之日起即与劳动者建立劳动关系。", "自然人从事工商业经营，经依法登记，为个体工商户。",
+            "消费者享有自主选择商品或者服务的权利。", "劳动者每年享受带薪年休假。"]
+    qs = ["试用期最长多久", "老公欠的钱我要还吗", "什么时候算建立劳动关系", "开小店要登记吗"]
+    P = embedder.embed_passages(arts)
+    golds = [{0}, {1}, {2}, {3}]
+    enc = Encoder(str(embedder.folder))
+    cfg = LoraConfig(rank=4, lr=5e-3, epochs=6, batch=4, first_layer=10)
+    states = enc.lower(qs, cfg.first_layer)
+    before = embed_with(enc, states, None, cfg)
+    assert np.allclose(before, embedder.embed_queries(qs), atol=2e-2)  # fp32 here, the product may run bf16
+    after = embed_with(enc, states, train(enc, states, golds, P, cfg)[cfg.epochs], cfg)
+    margin = lambda V: np.mean([V[i] @ P[i] - np.max(np.delete(V[i] @ P.T, i)) for i in range(len(qs))])  # noqa: E731
+    assert margin(after) > margin(before) + 0.01, (margin(before), margin(after))
