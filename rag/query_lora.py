@@ -8,10 +8,12 @@ It is fitted on STARD's tune fold by ``bench/fit_query_lora.py`` (contrastive lo
 other passage of a statute index) and stored as JSON (float32 matrices in base64, never pickle) with the
 fingerprint of the embedder weights it was fitted for; other weights get no LoRA.
 
-This module holds the record, its file format and the forward hooks (:class:`LoraHooks`) that add the
-correction to a loaded ``transformers`` model while enabled. It does not decide where a LoRA applies
-(:func:`rag.query_adapter.adapter_for_index` does, for indexes made of laws alone), does not search, and
-does not train (the bench script does, with the same hooks).
+This module holds the record, its file format, the forward hooks (:class:`LoraHooks`) that add the
+correction to a loaded ``transformers`` model while enabled, and :func:`lora_for_index` (where it applies:
+``RetrieveConfig.query_lora``, off by default — measured below the linear adapter, docs/legal-retrieval.md;
+no LoRA file is shipped). It does not search and does not train (the bench script does, with the same hooks).
+Known gap: through ``rag.qa.ask`` the LoRA vector bypasses the embedder wrappers' caches, so the answer step
+gets no query vector for its cosine features.
 """
 
 from __future__ import annotations
