@@ -159,6 +159,18 @@ class E5SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), np.float32)
         return self._encode(texts, "query", 1 if len(texts) == 1 else self.threads)
 
+    def embed_queries_lora(self, texts: Sequence[str], lora) -> np.ndarray:
+        """Question vectors with a query-side LoRA (:mod:`rag.query_lora`) active; passages never see it."""
+        import torch
+
+        from .query_lora import LoraHooks
+        hooks = self.__dict__.setdefault("_lora_hooks", {})
+        if id(lora) not in hooks:  # attached once per loaded LoRA; inactive outside embed_queries_lora
+            hooks[id(lora)] = (lora, LoraHooks(self._model[0].auto_model, {
+                n: (torch.from_numpy(a), torch.from_numpy(b)) for n, (a, b) in lora.weights.items()}, lora.scale))
+        with hooks[id(lora)][1].active():
+            return self.embed_queries(texts)
+
     def embed_passages(self, texts: Sequence[str], *, batch_size: int = 16,
                        progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

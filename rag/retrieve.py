@@ -52,6 +52,7 @@ from .fusion import AdaptiveFusion, dense_weight, english_query, signals, split_
 from .index import Index
 from .lookup import find_references
 from .query_adapter import adapter_for_index
+from .query_lora import embed_query_lora, lora_for_index
 from .records import Hit
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
@@ -94,6 +95,10 @@ class RetrieveConfig:
     #: scores, bench/stard_answers.py), ``"on"`` or ``"off"``; ``adapter``: another adapter file.
     query_adapter: str = "auto"
     adapter: str | None = None
+    #: Query-side LoRA of e5-small (:mod:`rag.query_lora`): ``"off"`` (default), ``"auto"`` (indexes made of laws
+    #: alone) or ``"on"``; where it applies it replaces the adapter above; ``lora``: another LoRA file.
+    query_lora: str = "off"
+    lora: str | None = None
     #: Dense and bigram weights of the hybrid when the adapter applies (chosen by CV inside STARD tune).
     adapter_weights: tuple[float, float] = (0.6, 0.2)
     #: Query-dependent dense share (:mod:`rag.fusion`, hybrid convex fusion only): dense 0.3 → 0.5 when the
@@ -221,8 +226,12 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     if mode in ("dense", "hybrid"):
         if embedder is None:
             raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
-        qv = plain_qv = embedder.embed_queries([to_mainland(q)])[0]
-        if (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
+        lora = lora_for_index(index, embedder, config.query_lora, config.lora)
+        qv = plain_qv = (embed_query_lora(embedder, to_mainland(q), lora) if lora is not None
+                         else embedder.embed_queries([to_mainland(q)])[0])
+        if lora is not None:
+            ad = lora  # supersedes the linear adapter; the adapter's fusion weights apply
+        elif (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
             qv = ad.apply(qv)  # supersedes the lexicon's older adapter
         elif lex is not None:
             qv = adapt_query(lex, qv, embedder.name)
