@@ -43,7 +43,9 @@ def asked_units(question: str) -> list[str]:
 
 
 #: between a number and its unit: an approximation and a multiplier (200多家, 3万余人, 十余天, 一百多万元)
-_BETWEEN = r"\s*(?:多|余|来)?\s*(?:万|亿|千|百)?\s*(?:多|余)?\s*"
+#: (each optional part carries its own trailing spaces: adjacent ``\s*`` made this backtrack polynomially on a
+#: number followed by a long run of spaces)
+_BETWEEN = r"\s*(?:(?:多|余|来)\s*)?(?:(?:万|亿|千|百)\s*)?(?:(?:多|余)\s*)?"
 
 
 def _has(unit: str, text: str) -> bool:
