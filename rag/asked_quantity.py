@@ -9,7 +9,7 @@ same kind (钱: 元, 块, 万元, $…; 天: 天, 日, 周; 人: 人, 名, 位 o
 multiple of a wage, 300%, 三倍), approximations allowed between them (200多家, 3万余人). Otherwise :func:`rag.answer.build_answer` refuses.
 
 ``几`` (几家骑士团 is answered by a list of names, 哪几座 by names) and ``多少`` without a unit (赔多少) are not
-checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/asked_quantity.py``;
+checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/answer_checks.py --check quantity``;
 docs/answers.md, "Round 7"). This module does not retrieve or score; it never turns a refusal into an answer.
 """
 
