@@ -9,7 +9,7 @@ same kind (钱: 元, 块, 万元, $…; 天: 天, 日, 周; 人: 人, 名, 位 o
 multiple of a wage, 300%, 三倍), approximations allowed between them (200多家, 3万余人). Otherwise :func:`rag.answer.build_answer` refuses.
 
 ``几`` (几家骑士团 is answered by a list of names, 哪几座 by names) and ``多少`` without a unit (赔多少) are not
-checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/asked_quantity.py``;
+checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/answer_checks.py --check quantity``;
 docs/answers.md, "Round 7"). This module does not retrieve or score; it never turns a refusal into an answer.
 """
 
@@ -43,7 +43,9 @@ def asked_units(question: str) -> list[str]:
 
 
 #: between a number and its unit: an approximation and a multiplier (200多家, 3万余人, 十余天, 一百多万元)
-_BETWEEN = r"\s*(?:多|余|来)?\s*(?:万|亿|千|百)?\s*(?:多|余)?\s*"
+#: (each optional part carries its own trailing spaces: adjacent ``\s*`` made this backtrack polynomially on a
+#: number followed by a long run of spaces)
+_BETWEEN = r"\s*(?:(?:多|余|来)\s*)?(?:(?:万|亿|千|百)\s*)?(?:(?:多|余)\s*)?"
 
 
 def _has(unit: str, text: str) -> bool:

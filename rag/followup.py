@@ -235,7 +235,7 @@ def check_value(ans: Answer, question: str, known: str, previous_answer: str) ->
     if not prev or not all(q.strip() and q in prev for q in quotes):
         return ans
     if (m := _UNIT.search(question)) and not HOW_MUCH.search(known) \
-            and re.search(_NUMERAL + r"\s*(?:多|余)?\s*" + _unit_class(m.group(1)), "".join(quotes)):
+            and _unit_given(m.group(1), "".join(quotes)):
         return ans  # 到今天经历了多少年？ after 哪年提出的？: “…1956年…过去的70年里” gives both
     words = focus_words(question, known)
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", q)]
@@ -250,8 +250,9 @@ _TITLES = re.compile(r"《[^《》]{1,80}》")
 _UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
 _MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金")
 _NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
-_MONEY = re.compile(r"\d[\d.,]*\s*(?:多|余)?\s*[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
-_QUANTITY = re.compile(_NUMERAL + r"\s*(?:多|余)?\s*[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
+_APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
+_MONEY = re.compile(r"\d[\d.,]*" + _APPROX + r"[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
+_QUANTITY = re.compile(_NUMERAL + _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
                        r"|分之")
 _COMPARE = re.compile(r"高于|低于|超过|超出|远超|相比|相较|不及|领先|落后|多于|少于|优于|(?<![占对])比(?![例重率])")
 _WHO = re.compile(r"(?<![省市城])谁(?!的)")
@@ -266,11 +267,16 @@ def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
     if _MONEY_Q.search(question):
         return bool(_MONEY.search(text))
     if (m := _UNIT.search(question)):
-        return re.search(_NUMERAL + r"\s*(?:多|余)?\s*" + _unit_class(m.group(1)), text) is not None
+        return _unit_given(m.group(1), text)
     return _QUANTITY.search(text) is not None
 
 
 _SAME_UNIT = ["天日", "个家座所项种条份名位人", "次回", "年", "月", "倍"]
+
+
+def _unit_given(unit: str, text: str) -> bool:
+    """``text`` holds a number with a measure word answering 多少/几 + ``unit`` (:func:`_unit_class`)."""
+    return re.search(_NUMERAL + _APPROX + _unit_class(unit), text) is not None
 
 
 def _unit_class(unit: str) -> str:

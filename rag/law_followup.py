@@ -23,9 +23,9 @@ reading         searched                                                     whe
 
 Each answer is held to :func:`answer_type` (a how-much/how-long/how-old question needs a quantity of that kind in
 the quoted article; “which province” needs a place) and to the places the follow-up names (杭州的标准 is not answered
-by a national article); the answerable one with the higher confidence of the statute answer model wins, ties to
-the typed reading. Both readings are answered — and refused — by the ordinary answer layer on the wording searched,
-so the statute refusal applies to the question actually searched. The user is shown what was searched:
+by a national article); the answerable one with the higher confidence of the statute answer model wins, the
+typed reading given a margin of :data:`TYPED_MARGIN`. Both readings are answered — and refused — by the ordinary
+answer layer on the wording searched, so the statute refusal applies to the question actually searched. The user is shown what was searched:
 ``这段时间公司要给钱吗（结合上文：签了竞业协议，离职以后最长能限制我多久）``.
 
 This module does not rewrite with rules, retrieve by itself or change the answer models; it chooses between answers.
@@ -198,7 +198,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
                      rewrite: str = "", subjectless: bool = False, **kw) -> Answer:
     """Answer a follow-up in a law conversation (:func:`about_laws`): every reading of :func:`law_readings`
     through ``ask`` (which must take ``read_as``, as :func:`rag.qa.ask` does), each held to :func:`checked_law`;
-    the answerable one with the highest confidence wins (ties: the typed one), else the best refusal.
+    the answerable one with the highest confidence wins (the typed one counted :data:`TYPED_MARGIN` higher), else
+    the best refusal.
     ``fallback``: the previous standalone question when the history does not say what was searched;
     ``rewrite``: a rule's standalone question (a further reading, :func:`law_readings`); ``subjectless``: that
     rule found no subject of its own in the question (it is then not read alone).

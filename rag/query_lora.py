@@ -123,6 +123,8 @@ def _load(path: str) -> QueryLora | None:
         return None
     try:
         d = json.loads(p.read_text(encoding="utf-8"))
+        if not isinstance(d, dict) or not isinstance(d.get("layers", {}), dict):
+            raise TypeError("not a JSON object with a layers object")
         if d.get("format") != FORMAT or d.get("kind") != "query-lora":
             raise ValueError(f"format {d.get('format')!r}/{d.get('kind')!r} is not {FORMAT}/query-lora")
         w = {n: (_matrix(v["A"]), _matrix(v["B"])) for n, v in d["layers"].items()}

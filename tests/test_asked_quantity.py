@@ -51,3 +51,15 @@ def test_ask_refuses_an_amount_the_documents_do_not_give(sample_index, embedder,
     monkeypatch.undo()
     fair = ask(sample_index, "2021年杭州有多少家人工智能企业？", embedder=embedder)
     assert fair.answerable and "741家" in fair.answer
+
+
+def test_a_number_followed_by_a_long_run_of_spaces_is_checked_quickly():
+    """A quote with a number and a long run of spaces (a table flattened into text) used to make the
+    number-unit pattern backtrack polynomially (300 spaces: ~5 s; 2,000: hours)."""
+    import time
+
+    t0 = time.perf_counter()
+    assert missing_quantity("要交多少钱？", "1" + " " * 2000 + "元") is None
+    assert missing_quantity("要交多少钱？", "1" + " " * 2000 + "x") == "钱"
+    assert missing_quantity("有多少人参加？", "约 200 多 人参加") is None  # spaces around the approximation still pass
+    assert time.perf_counter() - t0 < 1.0

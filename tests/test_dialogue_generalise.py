@@ -80,3 +80,18 @@ def test_focus_moves_to_the_sentence_that_covers_more_of_what_is_asked():
     ans = check_focus(_answer("常州市委书记王强到会。", passage), "当地的市委书记想把城市打造成什么",
                       "大会在哪座城市办的")
     assert ans.answerable and "智造名城" in ans.citations[0].quote
+
+
+def test_quantity_patterns_keep_up_with_long_runs_of_spaces():
+    """followup's number-unit patterns: 200多家 / 3 余 人 still count, and a number followed by a long run of spaces
+    no longer backtracks quadratically (20,000 spaces took seconds)."""
+    import time
+
+    from rag.followup import _quantity_given
+
+    assert _quantity_given("有多少家企业？", ["共有200多家企业"]) and _quantity_given("有多少人？", ["约3 余 人"])
+    assert _quantity_given("投了多少钱？", ["投资 5 多 亿元"]) and not _quantity_given("有多少家？", ["共有很多企业"])
+    t0 = time.perf_counter()
+    for q in ("有多少家企业？", "投了多少钱？", "是多少？"):
+        _quantity_given(q, ["1" + " " * 20000])
+    assert time.perf_counter() - t0 < 1.0

@@ -30,7 +30,8 @@ def test_round_trip_and_bad_files(tmp_path):
     for n, (a, b) in lo.weights.items():
         assert np.array_equal(back.weights[n][0], a) and np.array_equal(back.weights[n][1], b)
     assert load_lora(tmp_path / "missing.json") is None
-    for text in ("{", '{"format": 1, "kind": "other"}', '{"format": 1, "kind": "query-lora", "layers": {}}'):
+    for text in ("{", '{"format": 1, "kind": "other"}', '{"format": 1, "kind": "query-lora", "layers": {}}',
+                 '[1, 2]', '{"format": 1, "kind": "query-lora", "fingerprint": "x", "layers": []}'):
         (tmp_path / "bad.json").write_text(text, encoding="utf-8")
         from rag.query_lora import _load
         _load.cache_clear()
