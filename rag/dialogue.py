@@ -51,7 +51,7 @@ from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate
-from .law_followup import about_laws, ask_law_followup
+from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
@@ -269,15 +269,12 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
 
 
-_STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
-
-
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:
     """The last answer quoted a statute article (《…》第X条): the conversation is about laws, whose follow-ups
     are searched as typed (the statute answer model decides on the lay question; measured: topic words made it
     answer unanswerable law follow-ups)."""
     last = next((t for t in reversed(list(history)[-config.max_turns:]) if t.question.strip()), None)
-    return bool(last and _STATUTE_QUOTE.match(last.answer[:config.answer_chars]))
+    return bool(last and STATUTE_QUOTE.match(last.answer[:config.answer_chars]))
 
 
 def warm_up() -> None:

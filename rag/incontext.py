@@ -114,7 +114,7 @@ def contextual_wording(rw: "Rewrite") -> tuple[str, str]:
     """
     if rw.rule == "ellipsis" or not rw.previous:
         return "", ""
-    words = rw.context if rw.rule == "standalone" else context_words(rw.previous, rw.question)
+    words = _topic_words(rw)
     if not words:
         return "", ""
     return f"{words.replace(' ', '')} {strip_end(rw.question)}", words

@@ -38,19 +38,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .answer import NOT_FOUND, is_refusal
+from .answer import is_refusal
 from .context import shown_search, split_shown
-from .followup import check_context
+from .followup import check_context, refuse
 from .mentions import places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
-__all__ = ["TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
+__all__ = ["STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
            "has_answer_type", "law_readings", "previous_search"]
 
-_STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
+#: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`)
+STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
@@ -116,7 +117,7 @@ def about_laws(history: Sequence, max_turns: int = 8) -> bool:
         a = normalize(t.answer or "")[0].strip()
         if not t.question.strip() or not a or is_refusal(a):
             continue
-        return bool(_STATUTE_QUOTE.match(a))
+        return bool(STATUTE_QUOTE.match(a))
     return False
 
 
@@ -174,8 +175,8 @@ def law_readings(question: str, previous: str, rewrite: str = "", vector_of: str
 
 def _withdrawn(ans: Answer) -> Answer:
     """``ans`` as a refusal (the statute wording when it had quoted an article); what it cited becomes suggestions."""
-    text = LAW_NOT_FOUND if any(c.label for c in ans.citations) else NOT_FOUND
-    return replace(ans, answer=text, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
+    out = refuse(ans)
+    return replace(out, answer=LAW_NOT_FOUND) if any(c.label for c in ans.citations) else out
 
 
 def checked_law(ans: Answer, question: str) -> Answer:

@@ -78,11 +78,9 @@ def test_everyday_set(name, min_answerable, min_unanswerable):
 
 # --- round 6 (docs/heldout6.md) ---------------------------------------------------------------------------------
 
-HELDOUT6_SCRIPT = ROOT / "bench" / "everyday_heldout6.py"
-
-
-def _heldout6_module():
-    spec = importlib.util.spec_from_file_location("everyday_heldout6", HELDOUT6_SCRIPT)
+def _script(name: str):
+    """A bench/ script (``name``.py) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -94,7 +92,7 @@ def test_everyday_heldout6_docs_set_shape():
     answerable = [r for r in rows if r["answerable"]]
     assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
     assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
-    mod = _heldout6_module()
+    mod = _script("everyday_heldout6")
     expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
     assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
     shipped = {p.name for p in (ROOT / "corpus" / "laws").rglob("*.md")}
@@ -102,7 +100,7 @@ def test_everyday_heldout6_docs_set_shape():
 
 
 def test_everyday_heldout6_docs_gold_spans():
-    mod = _heldout6_module()
+    mod = _script("everyday_heldout6")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
         pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
     docs = mod.documents()
@@ -112,13 +110,6 @@ def test_everyday_heldout6_docs_gold_spans():
 
 
 # --- round 7 (docs/heldout7.md) ---------------------------------------------------------------------------------
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_heldout7_docs_sets_shape():
