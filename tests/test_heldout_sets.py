@@ -47,6 +47,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout6_laws.jsonl", LAWS, 10),
     ("dialogues_heldout7.jsonl", ARTICLE, 30),
     ("dialogues_heldout7_laws.jsonl", LAWS, 20),
+    ("dialogues_heldout8.jsonl", ARTICLE, 30),
+    ("dialogues_heldout8_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -65,7 +67,7 @@ def test_dialogue_sets(name, text, min_dialogues):
 
 @pytest.mark.parametrize("name, min_answerable, min_unanswerable",
                          [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8),
-                          ("everyday_heldout7.jsonl", 45, 8)])
+                          ("everyday_heldout7.jsonl", 45, 8), ("everyday_heldout8.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -144,4 +146,42 @@ def test_heldout7_docs_gold_spans():
     for d in _rows("dialogues_heldout7_docs.jsonl"):
         for i, t in enumerate(d["turns"]):
             _check_turn(t, docs[t["doc"]], f"dialogues_heldout7_docs {d['id']} turn {i + 1}")
+    assert mod.check() == []
+
+
+# --- round 8 (docs/heldout8.md) ---------------------------------------------------------------------------------
+
+
+def test_heldout8_docs_sets_shape():
+    mod = _script("heldout8_docs")
+    rows = _rows("everyday_heldout8_docs.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
+    answerable = [r for r in rows if r["answerable"]]
+    assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
+    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
+    expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
+    assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
+    dialogues = _rows("dialogues_heldout8_docs.jsonl")
+    assert len(dialogues) >= 10 and all(2 <= len(d["turns"]) <= 4 and d["turns"][0]["answerable"] for d in dialogues)
+    assert {t["doc"] for d in dialogues for t in d["turns"]} <= expected
+    follow_ups = [t for d in dialogues for t in d["turns"][1:]]
+    assert 0.1 <= sum(not t["answerable"] for t in follow_ups) / len(follow_ups) <= 0.3
+    # held out by document: none of the 16 is shipped, in everyday_dev or in the sets of rounds 6 and 7
+    earlier = [_script(n) for n in ("everyday_dev", "everyday_heldout6", "heldout7_docs")]
+    shipped = {p.stem for p in (ROOT / "corpus" / "laws").rglob("*.md")}
+    used = {n.rsplit("/", 1)[-1].split("(")[0] for m in earlier for n in m.LAWS} | {n.split("(")[0] for n in shipped}
+    assert not {n.rsplit("/", 1)[-1].split("(")[0] for n in mod.LAWS} & used, "no version of these laws was used before"
+    assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
+
+
+def test_heldout8_docs_gold_spans():
+    mod = _script("heldout8_docs")
+    if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
+        pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
+    docs = mod.documents()
+    for r in _rows("everyday_heldout8_docs.jsonl"):
+        _check_turn(r, docs[r["doc"]], f"everyday_heldout8_docs {r['id']}")
+    for d in _rows("dialogues_heldout8_docs.jsonl"):
+        for i, t in enumerate(d["turns"]):
+            _check_turn(t, docs[t["doc"]], f"dialogues_heldout8_docs {d['id']} turn {i + 1}")
     assert mod.check() == []
