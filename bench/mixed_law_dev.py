@@ -8,13 +8,15 @@ relevance). Questions are split into *law* questions (all documents holding a go
     python bench/mixed_law_dev.py --pair /tmp/r8h5/corpus:bench/data/everyday_heldout7.jsonl \
         --variant off='{"mixed_law":"off"}' --variant auto='{}' [--out FILE.json]
 
-Reads only the given sets; prints one table row per (set, kind, variant) and per-question law misses
+``--crossfit`` (for STARD tune, whose questions the shipped adapter was fitted on): each question is asked
+with the adapter of its fold, fitted on the other three (``bench/stard_crossfit.py``). Reads only the given sets; prints one table row per (set, kind, variant) and per-question law misses
 with ``--show``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -55,7 +57,16 @@ def rank_of(hits, golds) -> int | None:
     return None
 
 
-def run(home: str, path: str, variants: dict[str, RetrieveConfig], show: bool) -> list[dict]:
+def crossfit_config(cfg: RetrieveConfig, qid: str, crossfit: dict | None) -> RetrieveConfig:
+    """``cfg`` with the adapter of the question's fold (fitted on the other folds of STARD tune), for
+    questions the shipped adapter saw; other questions and settings unchanged."""
+    if not crossfit or str(qid) not in crossfit["folds"]:
+        return cfg
+    return dataclasses.replace(cfg, adapter=crossfit["paths"][crossfit["folds"][str(qid)]])
+
+
+def run(home: str, path: str, variants: dict[str, RetrieveConfig], show: bool, crossfit: dict | None = None
+        ) -> list[dict]:
     s = Searcher(home)
     index = s.index()
     emb = s.embedder
@@ -67,7 +78,7 @@ def run(home: str, path: str, variants: dict[str, RetrieveConfig], show: bool) -
                "law": is_law_question(index, it, folded), "rank": {}, "ms": {}}
         for name, cfg in variants.items():
             t0 = time.perf_counter()
-            hits = retrieve(index, it.question, embedder=emb, k=10, config=cfg)
+            hits = retrieve(index, it.question, embedder=emb, k=10, config=crossfit_config(cfg, it.qid, crossfit))
             row["ms"][name] = (time.perf_counter() - t0) * 1000
             row["rank"][name] = rank_of(hits, golds)
         rows.append(row)
@@ -93,6 +104,8 @@ def main() -> None:
     ap.add_argument("--pair", action="append", required=True, help="HOME:SET (repeatable)")
     ap.add_argument("--variant", action="append", required=True, help="NAME=JSON of RetrieveConfig fields")
     ap.add_argument("--out", help="write per-question rows here (JSON lines)")
+    ap.add_argument("--crossfit", help="JSON {folds: {qid: fold}, paths: [adapter of fold f]} "
+                    "(bench/stard_crossfit.fold_adapters): STARD tune questions get their fold's adapter")
     ap.add_argument("--show", action="store_true", help="print law questions whose rank differs")
     a = ap.parse_args()
     variants = {}
@@ -103,7 +116,8 @@ def main() -> None:
     for pair in a.pair:
         home, _, path = pair.partition(":")
         print(f"# {path} on {home}", flush=True)
-        rows += run(home, path, variants, a.show)
+        crossfit = json.loads(Path(a.crossfit).read_text()) if a.crossfit and "stard" in path else None
+        rows += run(home, path, variants, a.show, crossfit)
     table(rows, variants)
     if a.out:
         Path(a.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
