@@ -7,7 +7,8 @@ move. This script collects the same rows as ``bench/statute_kinds.py`` (the same
 "top hit is an article" rule) through the *current* retrieval, with one difference: STARD tune questions
 reach the law slots through the query adapter, which was fitted on them, so each is asked with the adapter
 of its fold, fitted on the other three (``bench/stard_crossfit.py``; ``--crossfit`` from
-``bench/mixed_law_dev.py``'s notes). Then ``statute_refusal.fit_plain`` fits the model and the threshold by
+``bench/mixed_law_dev.py``'s notes). ``python bench/stard_answers.py fit --cross-fit-adapter`` does the same with
+the fold adapters it fits. Then ``statute_refusal.fit_plain`` fits the model and the threshold by
 round 6's rule (refuse at most 7.5 % of each kind's answerable questions), and only ``dense_plain`` (model,
 stats) of the model file is replaced; the statute-only models are not touched.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -33,10 +35,6 @@ from rag.qa import Searcher  # noqa: E402
 from rag.retrieve import RetrieveConfig  # noqa: E402
 from rag.textnorm import normalize, search_form  # noqa: E402
 from statute_kinds import _capture, is_law_question  # noqa: E402
-
-NOTE = (" Since round 8 the dense_plain rows come from retrieval with law slots (rag/law_route.py; STARD tune "
-        "questions through the adapter of their fold, fitted on the other folds): bench/mixed_law_refit.py.")
-
 
 def collect(home: str, path: str, kind: str, crossfit: dict | None) -> list[dict]:
     """``bench/statute_kinds.collect``'s rows, asked with the question's fold adapter where ``crossfit`` has one."""
@@ -70,35 +68,54 @@ def collect(home: str, path: str, kind: str, crossfit: dict | None) -> list[dict
     return rows
 
 
+def plain_rows(corpus_home: str, everyday_home: str, stard_tune: str, cache: Path, crossfit: dict | None
+               ) -> dict[str, list[dict]]:
+    """Rows per kind (``bench/statute_refusal.kind_sets``), STARD tune through its fold adapters; cached as JSON
+    lines by kind, home, set and adapters."""
+    from statute_refusal import kind_sets
+    cache.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for kind, home, path in kind_sets(corpus_home, everyday_home, stard_tune):
+        use = crossfit if kind == "stard_corpus" else None
+        key = f"r8|{kind}|{home}|{path}|{Path(path).stat().st_size}|{json.dumps(use, sort_keys=True)}"
+        f = cache / f"r8_kind_{kind}_{hashlib.sha256(key.encode()).hexdigest()[:12]}.jsonl"
+        if not f.exists():
+            got = collect(home, path, kind, use)
+            f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in got), encoding="utf-8")
+        rows[kind] = [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines()]
+        print(f"{kind}: {len(rows[kind])} rows", file=sys.stderr, flush=True)
+    return rows
+
+
+def refit(models: dict, rows: dict[str, list[dict]]) -> tuple[dict, dict]:
+    """``(dense_plain model, its stats)`` fitted on ``rows`` by round 6's rule; the stats also give the adapter
+    model's refusal and the previous ``dense_plain`` (when ``models`` has one) on the same rows."""
+    from statute_refusal import baseline, fit_plain
+    dense = models["dense"]
+    stats = {"before (the adapter model's refusal)": baseline(rows, dense)}
+    if "dense_plain" in models:
+        stats["before (the previous dense_plain)"] = baseline(
+            rows, {"article": dense["article"], "refusal": models["dense_plain"]["refusal"]})
+    refusal, st = fit_plain(rows, dense["article"])
+    stats.update(st)
+    return {"refusal": refusal}, stats
+
+
 def main() -> None:
-    from statute_refusal import baseline, fit_plain, kind_sets
+    from stard_answers import statute_note
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus-home", required=True)
     ap.add_argument("--everyday-home", required=True)
     ap.add_argument("--stard-tune", required=True)
     ap.add_argument("--crossfit", required=True, help="JSON {folds, paths} of the fold adapters")
-    ap.add_argument("--cache", required=True, help="rows are cached here (delete to recollect)")
+    ap.add_argument("--cache", required=True, help="rows are cached here")
     ap.add_argument("--model", default=str(ROOT / "rag" / "data" / "statute_answer.json"))
     a = ap.parse_args()
-    crossfit = json.loads(Path(a.crossfit).read_text())
-    cache = Path(a.cache)
-    cache.mkdir(parents=True, exist_ok=True)
-    rows = {}
-    for kind, home, path in kind_sets(a.corpus_home, a.everyday_home, a.stard_tune):
-        f = cache / f"r8_kind_{kind}.jsonl"
-        if not f.exists():
-            got = collect(home, path, kind, crossfit if kind == "stard_corpus" else None)
-            f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in got), encoding="utf-8")
-        rows[kind] = [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines()]
-        print(f"{kind}: {len(rows[kind])} rows", file=sys.stderr, flush=True)
+    rows = plain_rows(a.corpus_home, a.everyday_home, a.stard_tune, Path(a.cache),
+                      json.loads(Path(a.crossfit).read_text()))
     doc = json.loads(Path(a.model).read_text(encoding="utf-8"))
-    dense = doc["models"]["dense"]
-    before = baseline(rows, {"article": dense["article"], "refusal": doc["models"]["dense_plain"]["refusal"]})
-    refusal, stats = fit_plain(rows, dense["article"])
-    doc["models"]["dense_plain"] = {"refusal": refusal}
-    doc["tune_stats"]["dense_plain"] = {"before (round 6's dense_plain on these rows)": before, **stats}
-    if NOTE not in doc["note"]:
-        doc["note"] += NOTE
+    doc["models"]["dense_plain"], doc["tune_stats"]["dense_plain"] = refit(doc["models"], rows)
+    doc["note"] = statute_note(True)
     Path(a.model).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(doc["tune_stats"]["dense_plain"], indent=1))
 
