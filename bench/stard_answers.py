@@ -256,7 +256,6 @@ def tune_rows(a, index, emb, items) -> tuple[list[dict], dict[str, int], str]:
                                  scale=scale)
     tag = hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:12]
     cfgs = [RetrieveConfig(query_adapter="auto", adapter=str(paths[folds[it.qid]])) for it in items]
-    a.crossfit = {"folds": folds, "paths": [str(p) for p in paths]}  # STARD tune on mixed indexes (dense_plain)
     rows = collect(index, emb, items, Path(a.cache) / f"rows_tune_xfit_{tag}.jsonl", cfgs)
     return rows, folds, (f"general hybrid + query adapter (scale {scale:g}), cross-fitted: {a.folds} folds of tune "
                          f"grouped by gold article, each retrieved through an adapter fitted on the other folds "
@@ -299,11 +298,13 @@ def cmd_fit(a) -> None:
         stats[kind].update(retrieval)
         stats[kind]["out_of_fold_budgets"] = budget_table(rows, kind == "dense", folds, a.max_provisions)
     if not a.no_plain:  # the refusal for retrieval without the adapter (mixed indexes): bench/statute_refusal.py
-        from mixed_law_refit import plain_rows, refit  # rows through retrieval with law slots (round 8)
+        from statute_refusal import baseline, fit_plain, kind_rows, kind_sets
         corpus_home, everyday_home = plain_homes(a)
-        krows = plain_rows(corpus_home, everyday_home, str(a.set / "stard_tune.jsonl"), Path(a.cache),
-                           getattr(a, "crossfit", None))
-        models["dense_plain"], stats["dense_plain"] = refit({"dense": models["dense"]}, krows)
+        krows = kind_rows(kind_sets(corpus_home, everyday_home, str(a.set / "stard_tune.jsonl")), Path(a.cache))
+        stats["dense_plain"] = {"before (the adapter model's refusal)": baseline(krows, models["dense"])}
+        refusal, st = fit_plain(krows, models["dense"]["article"])
+        models["dense_plain"] = {"refusal": refusal}
+        stats["dense_plain"].update(st)
     fp = index.manifest["embedder"]
     out = {"note": statute_note("dense_plain" in models),
            "fitted_for": {"embedder": fp.get("name"), "fingerprint": fp.get("fingerprint")},
@@ -337,9 +338,7 @@ def statute_note(plain: bool) -> str:
             + ("; the dense_plain refusal (retrieval without the query adapter) on the STARD tune questions asked "
                "of an index of corpus/, the everyday_dev.jsonl and round 5's everyday_heldout.jsonl law questions "
                "(development data since round 6), and off-topic negatives (sample_eval.jsonl, CMRC and news "
-               "questions whose first hit is a law); since round 8 its rows come from retrieval with law slots "
-               "(rag/law_route.py), the STARD tune questions through the adapter of their fold (bench/mixed_law_refit.py)"
-               if plain else "")
+               "questions whose first hit is a law)" if plain else "")
             + ". tune_* stats are in-sample, out_of_fold ones come from models fitted on the other folds. "
             "Do not edit by hand.")
 

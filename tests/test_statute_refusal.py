@@ -44,7 +44,7 @@ def test_plain_retrieval_gets_its_own_refusal_and_nothing_else_changes():
     assert lex[0].kind == lex[1].kind == "lexical" and lex[0].refusal.weights == lex[1].refusal.weights
 
 
-@pytest.mark.parametrize("question", ["公司拖欠工资怎么办"])  # round 8: P between the refit thresholds
+@pytest.mark.parametrize("question", ["被公司辞退有补偿吗？", "合同到期公司不续签要给钱吗？"])
 def test_an_answer_from_plain_retrieval_is_refused_by_the_plain_threshold(law_home, embedder, monkeypatch, question):
     """End to end (rag.qa.ask): without the query adapter (as on an index mixing laws with other documents) the
     refusal is dense_plain's; these everyday law questions' P lies between the two thresholds, so it decides."""
