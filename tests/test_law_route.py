@@ -88,3 +88,15 @@ def test_lay_law_questions_get_the_article_first(mixed, embedder, question, arti
 def test_a_named_article_still_comes_first(mixed, embedder):
     hits = retrieve(mixed, "劳动合同法第八十二条是怎么规定的", embedder=embedder, k=5)
     assert hits[0].exact and hits[0].chunk.article == "第八十二条"
+
+
+def test_filters_and_document_lists_bound_the_law_ranking(mixed, embedder):
+    from rag.filters import Filters
+
+    q = "被公司裁掉了，补偿金是怎么算的？"
+    one_law = retrieve(mixed, q, embedder=embedder, k=5, filters=Filters(law="劳动法"))
+    assert one_law and all(h.title == one_law[0].title and "劳动合同法" not in h.title for h in one_law)
+    news = sorted({c.doc_id for c in mixed.chunks if not mixed.documents[c.doc_id].meta.get("doc_type")})
+    only_news = retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news)
+    assert [h.chunk.chunk_id for h in only_news] == [
+        h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news, config=OFF)]
