@@ -287,12 +287,15 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores[r] = top + 1.0 + (len(exact) - i) * 1e-3
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     slot = [float(scores[r]) for r in order]  # each rank keeps its score when law slots are refilled
+    general = order
     if mode == "hybrid" and ad is None and lex is None and not exact and config.fusion == "convex":
         order = _law_slots(index, q, lq, plain_qv, order, config, embedder, allowed, filters, depth)
-    hits = []
-    for rank, row in enumerate(order, 1):
+
+    def hit(rank: int, row: int, was: Hit | None = None) -> Hit:
         c = index.chunks[row]
         d = index.documents[c.doc_id]
-        hits.append(Hit(chunk=c, score=slot[rank - 1], rank=rank, dense=dense.get(row), bm25=bm25.get(row),
-                        title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None))
-    return hits
+        return Hit(chunk=c, score=slot[rank - 1], rank=rank, dense=dense.get(row), bm25=bm25.get(row),
+                   title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None, general=was)
+
+    return [hit(rank, row, None if row == general[rank - 1] else hit(rank, general[rank - 1]))
+            for rank, row in enumerate(order, 1)]

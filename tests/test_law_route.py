@@ -100,3 +100,35 @@ def test_filters_and_document_lists_bound_the_law_ranking(mixed, embedder):
     only_news = retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news)
     assert [h.chunk.chunk_id for h in only_news] == [
         h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news, config=OFF)]
+
+
+def test_the_general_ranking_rides_along(mixed, embedder):
+    """Each refilled slot remembers what the general ranking had there: together they are the ``off`` ranking."""
+    for q in LAW_QUESTIONS + NEWS_QUESTIONS:
+        auto = retrieve(mixed, q, embedder=embedder, k=8)
+        off = retrieve(mixed, q, embedder=embedder, k=8, config=OFF)
+        assert [(h.general or h).chunk.chunk_id for h in auto] == [h.chunk.chunk_id for h in off]
+        assert all(h.general is None for h in off)
+        assert all(h.general is None or h.general.chunk.chunk_id != h.chunk.chunk_id for h in auto)
+
+
+def test_an_answer_from_refilled_slots_needs_the_general_ranking_to_answer(mixed, embedder):
+    """The refusal models were fitted on general rankings: a refilled ranking answers only when the general
+    one answers too (rag.qa._unless_general_refuses), else the general ranking's refusal is returned."""
+    from dataclasses import replace
+
+    from rag.answer import build_answer
+    from rag.qa import _unless_general_refuses
+
+    q = "被公司裁掉了，补偿金是怎么算的？"
+    hits = retrieve(mixed, q, embedder=embedder, k=5)
+    ans = build_answer(q, hits, idf=mixed.keyword.idf)
+    assert ans.answerable
+    answering = retrieve(mixed, q, embedder=embedder, k=5, config=OFF)
+    assert build_answer(q, answering, idf=mixed.keyword.idf).answerable
+    kept = [replace(h, general=g) for h, g in zip(hits, answering)]
+    assert _unless_general_refuses(ans, q, kept, mixed, None, None) is ans
+    refusing = retrieve(mixed, "高考加分政策有哪些", embedder=embedder, k=5, config=OFF)  # nothing on it here
+    assert not build_answer(q, refusing, idf=mixed.keyword.idf).answerable
+    out = _unless_general_refuses(ans, q, [replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None)
+    assert not out.answerable and out.suggestions
