@@ -86,3 +86,23 @@ def scaled(path: Path, scale: float) -> Path:
     save_adapter(out, dataclasses.replace(load_adapter(path), scale=scale))
     _load.cache_clear()
     return out
+
+
+def main() -> None:
+    """Write ``OUT/folds.json`` (``{folds: {qid: fold}, paths: [adapter of fold f]}``) for the round-8 benches
+    (``bench/mixed_law_dev.py --crossfit``, ``bench/mixed_law_refit.py``, ``bench/law_qtype_cv.py``)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    ap.add_argument("--adapter-index", default="/tmp/fullbuild4/this-0", help="a rag index of the whole archive")
+    ap.add_argument("--tune", required=True, help="stard_tune.jsonl (bench/statute_corpus.py)")
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--folds", type=int, default=4)
+    a = ap.parse_args()
+    from rag.query_adapter import load_adapter
+    folds, paths = fold_adapters(a.adapter_index, a.tune, k=a.folds, out_dir=a.out, scale=load_adapter().scale)
+    (a.out / "folds.json").write_text(json.dumps({"folds": folds, "paths": [str(p) for p in paths]}))
+    print(a.out / "folds.json")
+
+
+if __name__ == "__main__":
+    main()

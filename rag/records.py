@@ -102,6 +102,9 @@ class Hit:
     #: Dense scoring used the query adapter (:mod:`rag.query_adapter`: statute-only indexes); the statute
     #: answerer picks the refusal threshold fitted for that retrieval (:mod:`rag.statute_answer`).
     adapted: bool = False
+    #: On a mixed index, a statute slot refilled by :mod:`rag.law_route`: the hit the general ranking had in
+    #: this slot (``None`` where the slot kept it). The answer layer refuses when the general ranking refuses.
+    general: "Hit | None" = None
 
 
 @dataclass

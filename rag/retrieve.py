@@ -50,6 +50,7 @@ from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .fusion import AdaptiveFusion, dense_weight, english_query, signals, split_weights
 from .index import Index
+from .law_route import fill_law_slots, law_adapter, law_scores, statute_mask
 from .lookup import find_references
 from .query_adapter import adapter_for_index
 from .query_lora import embed_query_lora, lora_for_index
@@ -107,6 +108,9 @@ class RetrieveConfig:
     #: ``weight``/``bigram_weight``/``rerank_weight``: set ``adaptive=False`` to use those as given.
     adaptive: bool = True
     adaptive_rule: AdaptiveFusion = AdaptiveFusion()
+    #: Mixed indexes (laws beside other documents): the general ranking's statute slots are filled in the order
+    #: a statute index would rank its articles (:mod:`rag.law_route`): ``"auto"`` (default) or ``"off"``.
+    mixed_law: str = "auto"
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -198,6 +202,20 @@ def _weights(index: Index, q: str, config: RetrieveConfig, dense: dict[int, floa
     return (*split_weights(wd, (config.weight, config.bigram_weight)), config.adaptive_rule.rerank_weight)
 
 
+def _law_slots(index: Index, q: str, lq: str, plain_qv, order: list[int], config: RetrieveConfig, embedder,
+               allowed, filters, depth: int) -> list[int]:
+    """``order`` with its statute slots refilled by :mod:`rag.law_route` on a mixed index (else unchanged)."""
+    law = law_adapter(index, embedder, config.mixed_law, config.adapter)
+    mask = statute_mask(index) if law is not None else None
+    if law is None or not any(mask[r] for r in order):
+        return order
+    ls = law_scores(index, lq, plain_qv, law, allowed=allowed, depth=depth, weights=config.adapter_weights,
+                    rerank_weight=config.rerank_weight, rerank_depth=max(config.rerank_depth, len(order)),
+                    fuse=fuse, rerank=rerank_by_evidence, tokens=tokenize(lq), bigrams=char_bigrams(lq))
+    ls = prefer_current(index, ls, filters)
+    return fill_law_slots(order, lambda r: bool(mask[r]), sorted(ls, key=lambda r: (-ls[r], r)))
+
+
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
              mode: str = "hybrid", doc_ids: Sequence[str] | None = None,
              config: RetrieveConfig = RetrieveConfig(), filters: Filters | None = None) -> list[Hit]:
@@ -268,10 +286,16 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     for i, r in enumerate(exact):  # a named article (劳动合同法第三十八条) comes first, in the order named
         scores[r] = top + 1.0 + (len(exact) - i) * 1e-3
     order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
-    hits = []
-    for rank, row in enumerate(order, 1):
+    slot = [float(scores[r]) for r in order]  # each rank keeps its score when law slots are refilled
+    general = order
+    if mode == "hybrid" and ad is None and lex is None and not exact and config.fusion == "convex":
+        order = _law_slots(index, q, lq, plain_qv, order, config, embedder, allowed, filters, depth)
+
+    def hit(rank: int, row: int, was: Hit | None = None) -> Hit:
         c = index.chunks[row]
         d = index.documents[c.doc_id]
-        hits.append(Hit(chunk=c, score=float(scores[row]), rank=rank, dense=dense.get(row), bm25=bm25.get(row),
-                        title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None))
-    return hits
+        return Hit(chunk=c, score=slot[rank - 1], rank=rank, dense=dense.get(row), bm25=bm25.get(row),
+                   title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None, general=was)
+
+    return [hit(rank, row, None if row == general[rank - 1] else hit(rank, general[rank - 1]))
+            for rank, row in enumerate(order, 1)]
