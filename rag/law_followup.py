@@ -69,7 +69,16 @@ _NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
 _BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|以上|以下|以内"
 #: question pattern → (what it asks for, the pattern the quoted article must contain)
 _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
-    ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"),
+    # 一个月发多少由谁定？ asks who decides, not an amount: no value is required
+    ("decider", re.compile(r"由谁|谁来|谁(?:定|决定|确定|核定)"), re.compile(r"")),
+    # 哪个部门 / 去哪里报批: the article must name an office (部门, 机关, 机构, 人民政府, 法院, 委员会, …)
+    ("office", re.compile(r"(?:哪个|哪些|哪一个|什么|哪一?级)(?:部门|机关|机构)|(?:去|到|找)哪(?:里|儿|个)?"
+                          r"(?:申请|报批|审批|投诉|举报|登记|办理|起诉|备案)"),
+     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|[局厅署]|公安|民政|人力资源|市场监督|税务")),
+    # 多少钱 …; also paying verbs (给/发/领/交/赔 … 多少, not 多少年) and money nouns after 多少 (多少诉讼费, 多少补贴)
+    ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"
+                         r"|(?:给|发|拿|领|交|付|补|退|赔|罚|出)[^，,。？?多]{0,3}多少(?![年月天日周小时岁次人名个倍项条页%])"
+                         r"|多少[^，,。？?]{0,4}(?:钱|费|元|工资|薪|补贴|补助|补偿|赔偿|赔偿金|罚款|津贴|金|款)"),
      re.compile(rf"{_NUM}(?:元|倍)|百分之|{_NUM}%|(?:{_BOUND})[^，。；]{{0,20}}(?:费|金|资|款|酬|价|赔偿|补偿|罚款|标准)")),
     ("day", re.compile(r"几天|多少天|几日|几号|哪天|哪一天"), re.compile(rf"{_NUM}(?:个)?(?:日|天|工作日|号)")),
     ("hours", re.compile(r"几个?(?:小时|钟头)|多少(?:个)?(?:小时|钟头)"), re.compile(rf"{_NUM}(?:个)?小时")),
