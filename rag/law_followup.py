@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import shown_search, split_shown
-from .followup import check_context, refuse
+from .followup import check_answer_type, check_context, refuse
 from .mentions import places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
@@ -48,11 +48,13 @@ from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
 __all__ = ["STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
-           "has_answer_type", "law_readings", "previous_search"]
+           "has_answer_type", "law_readings", "new_in_same_law", "shown_again", "previous_search",
+           "shown_articles"]
 
 #: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`); a title may
 #: hold one nested title (《最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）》第五条)
 STATUTE_QUOTE = re.compile(r"^\s*《(?:[^《》]|《[^《》]{1,60}》){2,100}》第[一二三四五六七八九十百千零〇\d]+条")
+_ARTICLE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){2,100})》第[一二三四五六七八九十百千零〇\d]+条")
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
@@ -197,8 +199,34 @@ def checked_law(ans: Answer, question: str) -> Answer:
         return ans
     if not has_answer_type(answer_type(question), [c.quote for c in ans.citations]):
         return _withdrawn(ans)
-    kept = check_context(ans, strip_end(question), "", "")
+    kept = check_answer_type(check_context(ans, strip_end(question), "", ""), strip_end(question))
     return ans if kept.answerable else _withdrawn(ans)
+
+
+def shown_articles(history: Sequence, max_turns: int = 8) -> set[str]:
+    """The articles (《…》第X条) the last answered turn quoted — what the user has already been shown."""
+    for t in reversed(list(history)[-max_turns:]):
+        a = normalize(t.answer or "")[0].strip()
+        if t.question.strip() and a and not is_refusal(a):
+            return {m.group(0) for m in _ARTICLE.finditer(a)}
+    return set()
+
+
+def _law_of(label: str) -> str:
+    m = _ARTICLE.match(label)
+    return m.group(1) if m else ""
+
+
+def new_in_same_law(ans: Answer, shown: set[str]) -> bool:
+    """``ans`` quotes, first, an article not shown yet of a law that was shown: asked alone, the follow-up already
+    lands in the law under discussion, on something new."""
+    label = ans.citations[0].label if ans.answerable and ans.citations else ""
+    return bool(label) and label not in shown and _law_of(label) in {_law_of(x) for x in shown}
+
+
+def shown_again(ans: Answer, shown: set[str]) -> bool:
+    """The article ``ans`` quotes first (its answer) was already shown in the last answer."""
+    return bool(ans.citations) and ans.citations[0].label in shown
 
 
 def _score(ans: Answer) -> float:
@@ -223,12 +251,18 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     best: tuple[float, Answer, LawReading] | None = None
     spent = {"retrieve": 0.0, "answer": 0.0, "total": 0.0}
     readings = law_readings(question, previous, rewrite, typed_before, subjectless=subjectless)
+    shown, typed_new = shown_articles(history), False
     for r in readings:
         t0 = time.perf_counter()
         ans = ask(r.wording, read_as=r.read_as, **kw) if r.read_as else ask(r.wording, **kw)
         ans = checked_law(ans, question)
-        if r.name != "typed" and ans.answerable and not any(c.label for c in ans.citations):
+        if r.name == "typed":
+            typed_new = new_in_same_law(ans, shown)
+        elif ans.answerable and not any(c.label for c in ans.citations):
             ans = _withdrawn(ans)  # read with the law context, it must quote the law, not a news sentence
+        elif typed_new and ans.answerable and shown_again(ans, shown):
+            ans = _withdrawn(ans)  # the context only pulled the reading back to the article already shown, while
+            # the question alone found a new article of the same law: the standalone answer stands
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
         score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
