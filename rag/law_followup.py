@@ -40,6 +40,9 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import shown_search, split_shown
+from .errors import QueryError
+from .filters import Filters
+from .lookup import article_number
 from .followup import check_answer_type, check_context, refuse
 from .mentions import places, pos_tags
 from .records import Answer
@@ -63,6 +66,11 @@ _NAMED_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+
 #: answer unless a reading with the context is clearly more confident). Chosen on the development law dialogues:
 #: 0.1 ≥ 0 on every set once subject-less questions are not read alone (+1 of 37 on dialogues_dev_corpus); 0.2 lost one.
 TYPED_MARGIN = 0.1
+#: When every reading is refused, the follow-up is searched within the law under discussion and answered only with
+#: an article at most this many articles from one just shown (about a chapter's span). On the development law
+#: dialogues the answers it gained were 0–4 articles away and the one wrong answer 48 away: any value in 4–47 gives
+#: the same results there; 10 is a chapter's order of size, not a fitted value.
+NEAR = 10
 #: 这个标准, 这笔钱, 这种情况, 这段时间: the question points back at the conversation and does not stand alone
 _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
 
@@ -203,13 +211,17 @@ def checked_law(ans: Answer, question: str) -> Answer:
     return ans if kept.answerable else _withdrawn(ans)
 
 
-def shown_articles(history: Sequence, max_turns: int = 8) -> set[str]:
-    """The articles (《…》第X条) the last answered turn quoted — what the user has already been shown."""
+def _shown(history: Sequence, max_turns: int = 8) -> list[str]:
     for t in reversed(list(history)[-max_turns:]):
         a = normalize(t.answer or "")[0].strip()
         if t.question.strip() and a and not is_refusal(a):
-            return {m.group(0) for m in _ARTICLE.finditer(a)}
-    return set()
+            return [m.group(0) for m in _ARTICLE.finditer(a)]
+    return []
+
+
+def shown_articles(history: Sequence, max_turns: int = 8) -> set[str]:
+    """The articles (《…》第X条) the last answered turn quoted — what the user has already been shown."""
+    return set(_shown(history, max_turns))
 
 
 def _law_of(label: str) -> str:
@@ -231,6 +243,36 @@ def shown_again(ans: Answer, shown: set[str]) -> bool:
 
 def _score(ans: Answer) -> float:
     return (ans.confidence or 0.0) - (0.0 if ans.answerable else 1.0)
+
+
+def _filtered(kw: dict) -> bool:
+    f = kw.get("filters")
+    return bool(f is not None and getattr(f, "active", False)) or bool(kw.get("doc_ids"))
+
+
+def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], shown: Sequence[str], question: str,
+                kw: dict) -> tuple[Answer, LawReading] | None:
+    """Every reading was refused: the ``previous`` reading once more, retrieved only within the law of the article
+    last shown (a follow-up in a law conversation most often stays in that law and near that article), held to the
+    same checks, its article at most :data:`NEAR` articles from a shown one; None when it is refused or far, when
+    there is no such reading or when the law is not in the index."""
+    r = next((x for x in readings if x.name == "previous"), None)
+    if r is None:
+        return None
+    try:
+        ans = ask(r.wording, read_as=r.read_as, **{**kw, "filters": Filters(law=_law_of(shown[0]))})
+    except QueryError:  # the history names a law this index does not hold
+        return None
+    ans = checked_law(ans, question)
+    return (ans, r) if ans.answerable and _near(ans.citations[0].label, shown) else None
+
+
+def _near(label: str, shown: Sequence[str]) -> bool:
+    """``label`` is an article of a shown law at most :data:`NEAR` articles from a shown one (about a chapter)."""
+    m = _ARTICLE.fullmatch(label)
+    n = article_number(label[label.rindex("第") + 1:-1]) if m else None
+    return n is not None and any(_law_of(x) == m.group(1) and (k := article_number(x[x.rindex("第") + 1:-1]))
+                                 is not None and abs(k - n) <= NEAR for x in shown)
 
 
 def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequence, *, fallback: str = "",
@@ -269,6 +311,11 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
+    if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw):
+        within = _within_law(ask, readings, last_shown, question, kw)  # nothing answered: search the law under discussion
+        if within is not None:
+            spent = {k: spent[k] + within[0].timings_ms.get(k, 0.0) for k in spent}
+            best = (0.0, *within)
     _, ans, r = best
     ans.search_question = r.shown
     ans.timings_ms = {**ans.timings_ms, **spent, "law_readings": float(len(readings))}
