@@ -119,6 +119,32 @@ def test_a_context_reading_that_only_requotes_the_shown_article_does_not_beat_a_
     assert ask_law_followup(ask, "孩子上大学能有救助吗？", history).citations[0].label == "《社会救助暂行办法》第三十七条"
 
 
+def _refused(confidence: float = 0.1) -> Answer:
+    return Answer(question="q", answer="资料中没有找到与该问题直接相关的法律条文。", answerable=False, citations=[],
+                  confidence=confidence)
+
+
+def test_a_follow_up_nothing_answers_is_searched_within_the_law_under_discussion_near_the_shown_article():
+    history = [Turn("消费者买到假货能赔多少？", "《中华人民共和国消费者权益保护法》第五十五条 经营者提供商品有欺诈行为的…[1]")]
+    seen = []
+
+    def ask(wording, read_as=None, filters=None, **kw):
+        seen.append(filters.law if filters is not None else "")
+        return copy.deepcopy(within if seen[-1] == "中华人民共和国消费者权益保护法" else _refused())
+
+    within = _cited("《中华人民共和国消费者权益保护法》第五十三条", 0.36)
+    got = ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", history)
+    assert got.answerable and got.citations[0].label.endswith("第五十三条")
+    assert seen[-1] == "中华人民共和国消费者权益保护法" and "（结合上文：" in got.search_question
+    within = _cited("《中华人民共和国消费者权益保护法》第二十条", 0.36)  # 35 articles away: another chapter
+    assert not ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", history).answerable
+    seen.clear()  # a user's own filter is never replaced
+    from rag.filters import Filters
+    assert not ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", history,
+                                filters=Filters(law="民法典")).answerable
+    assert "中华人民共和国消费者权益保护法" not in seen
+
+
 def test_readings_a_follow_up_that_does_not_stand_alone_is_not_read_alone():
     prev = "按小时计酬的兼职，一天一般最多干几个钟头"
     assert [r.name for r in law_readings("一周呢？", prev, "按小时计酬的兼职，一周一般最多干几个钟头")] \
