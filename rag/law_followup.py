@@ -51,7 +51,7 @@ from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
 __all__ = ["STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
-           "has_answer_type", "law_readings", "new_in_same_law", "shown_again", "previous_search",
+           "has_answer_type", "law_readings", "new_in_same_law", "only_laws", "shown_again", "previous_search",
            "shown_articles"]
 
 #: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`); a title may
@@ -245,6 +245,13 @@ def _score(ans: Answer) -> float:
     return (ans.confidence or 0.0) - (0.0 if ans.answerable else 1.0)
 
 
+def only_laws(history: Sequence, max_turns: int = 8) -> bool:
+    """Every answered turn quoted a statute article: the whole conversation is about laws (one that began with a
+    news answer and drifted onto an article is not searched within that article's law)."""
+    answers = [normalize(t.answer or "")[0].strip() for t in list(history)[-max_turns:] if t.question.strip()]
+    return all(STATUTE_QUOTE.match(a) for a in answers if a and not is_refusal(a))
+
+
 def _filtered(kw: dict) -> bool:
     f = kw.get("filters")
     return bool(f is not None and getattr(f, "active", False)) or bool(kw.get("doc_ids"))
@@ -311,7 +318,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
-    if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw):
+    if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw) and only_laws(history):
         within = _within_law(ask, readings, last_shown, question, kw)  # nothing answered: search the law under discussion
         if within is not None:
             spent = {k: spent[k] + within[0].timings_ms.get(k, 0.0) for k in spent}

@@ -136,6 +136,8 @@ def test_a_follow_up_nothing_answers_is_searched_within_the_law_under_discussion
     got = ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", history)
     assert got.answerable and got.citations[0].label.endswith("第五十三条")
     assert seen[-1] == "中华人民共和国消费者权益保护法" and "（结合上文：" in got.search_question
+    news = [Turn("全国第一个人工智能局挂在哪个城市？", "温州还在原有产业管理体系基础上,挂牌成立全国首个“人工智能局”。[1]")]
+    assert not ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", news + history).answerable  # began as news
     within = _cited("《中华人民共和国消费者权益保护法》第二十条", 0.36)  # 35 articles away: another chapter
     assert not ask_law_followup(ask, "健身房办了卡突然关门，预付的钱怎么办？", history).answerable
     seen.clear()  # a user's own filter is never replaced
