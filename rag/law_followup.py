@@ -42,17 +42,31 @@ from .answer import is_refusal
 from .context import shown_search, split_shown
 from .errors import QueryError
 from .filters import Filters
-from .lookup import article_number
 from .followup import check_answer_type, check_context, refuse
+from .lookup import article_number
 from .mentions import places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
-__all__ = ["STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
-           "has_answer_type", "law_readings", "new_in_same_law", "only_laws", "shown_again", "previous_search",
-           "shown_articles"]
+__all__ = [
+    "NEAR",
+    "STATUTE_QUOTE",
+    "TYPED_MARGIN",
+    "LawReading",
+    "about_laws",
+    "answer_type",
+    "ask_law_followup",
+    "checked_law",
+    "has_answer_type",
+    "law_readings",
+    "new_in_same_law",
+    "only_laws",
+    "previous_search",
+    "shown_again",
+    "shown_articles",
+]
 
 #: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`); a title may
 #: hold one nested title (《最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）》第五条)
@@ -261,8 +275,8 @@ def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], show
                 kw: dict) -> tuple[Answer, LawReading] | None:
     """Every reading was refused: the ``previous`` reading once more, retrieved only within the law of the article
     last shown (a follow-up in a law conversation most often stays in that law and near that article), held to the
-    same checks, its article at most :data:`NEAR` articles from a shown one; None when it is refused or far, when
-    there is no such reading or when the law is not in the index."""
+    same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown one); None
+    when there is no such reading or the law is not in the index."""
     r = next((x for x in readings if x.name == "previous"), None)
     if r is None:
         return None
@@ -270,8 +284,7 @@ def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], show
         ans = ask(r.wording, read_as=r.read_as, **{**kw, "filters": Filters(law=_law_of(shown[0]))})
     except QueryError:  # the history names a law this index does not hold
         return None
-    ans = checked_law(ans, question)
-    return (ans, r) if ans.answerable and _near(ans.citations[0].label, shown) else None
+    return checked_law(ans, question), r
 
 
 def _near(label: str, shown: Sequence[str]) -> bool:
@@ -292,7 +305,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     ``rewrite``: a rule's standalone question (a further reading, :func:`law_readings`); ``subjectless``: that
     rule found no subject of its own in the question (it is then not read alone).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
-    ``timings_ms["law_readings"]`` is their number."""
+    ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
+    reading was refused: :func:`_within_law`)."""
     kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as")}
     previous = previous_search(history, fallback)
     last = next((t for t in reversed(list(history)) if t.question.strip()), None)
@@ -318,12 +332,17 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
+    tried = len(readings)
     if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw) and only_laws(history):
-        within = _within_law(ask, readings, last_shown, question, kw)  # nothing answered: search the law under discussion
+        t0 = time.perf_counter()  # nothing answered: the previous reading within the law under discussion
+        within = _within_law(ask, readings, last_shown, question, kw)
         if within is not None:
-            spent = {k: spent[k] + within[0].timings_ms.get(k, 0.0) for k in spent}
-            best = (0.0, *within)
+            tried += 1
+            spent = {k: spent[k] + (within[0].timings_ms.get(k, 0.0) if k != "total"
+                                    else (time.perf_counter() - t0) * 1000) for k in spent}
+            if within[0].answerable and within[0].citations and _near(within[0].citations[0].label, last_shown):
+                best = (0.0, *within)
     _, ans, r = best
     ans.search_question = r.shown
-    ans.timings_ms = {**ans.timings_ms, **spent, "law_readings": float(len(readings))}
+    ans.timings_ms = {**ans.timings_ms, **spent, "law_readings": float(tried)}
     return ans

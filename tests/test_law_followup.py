@@ -17,8 +17,8 @@ from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.law_followup import (
     about_laws,
     answer_type,
-    checked_law,
     ask_law_followup,
+    checked_law,
     has_answer_type,
     law_readings,
     previous_search,
