@@ -28,7 +28,15 @@ typed reading given a margin of :data:`TYPED_MARGIN`. Both readings are answered
 answer layer on the wording searched, so the statute refusal applies to the question actually searched. The user is shown what was searched:
 ``这段时间公司要给钱吗（结合上文：签了竞业协议，离职以后最长能限制我多久）``.
 
-This module does not rewrite with rules, retrieve by itself or change the answer models; it chooses between answers.
+Two more rules follow from the structure of a law conversation: a context reading whose answer only goes back
+to the article just shown does not beat a typed reading that found a new article of the same law
+(:func:`new_in_same_law`, :func:`shown_again`); and when every reading is refused in a conversation that has only
+quoted articles (:func:`only_laws`), the ``previous`` reading is searched once more within the law of the article
+last shown (``Filters(law=…)``, never over the user's own filter), kept only when its article is at most
+:data:`NEAR` articles from one just shown.
+
+This module does not rewrite with rules, retrieve by itself (every reading goes through ``ask``) or change the
+answer models; it chooses between answers.
 """
 
 from __future__ import annotations
