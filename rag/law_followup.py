@@ -98,7 +98,8 @@ _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|�
 
 # ------------------------------------------------------------------ answer types
 _NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
-_BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|以上|以下|以内"
+#: bounds on a value; 县级以上 (an administrative level) bounds none
+_BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|(?<!级)以上|(?<!级)以下|以内"
 #: question pattern → (what it asks for, the pattern the quoted article must contain)
 _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     # 一个月发多少由谁定？ asks who decides, not an amount: no value is required

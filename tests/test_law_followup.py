@@ -71,6 +71,8 @@ def test_answer_types(question, kind):
     ("place", "杭州市人民政府规定的标准", True),
     ("place", "由省、自治区、直辖市人民政府确定", False),
     ("money", "可以自收到仲裁裁决书之日起十五日内向人民法院提起诉讼", False),
+    ("money", "县级以上各级人民政府综合采取规划、土地、住房、财政、金融等措施", False),  # 县级以上 bounds no money
+    ("money", "处五千元以上五万元以下的罚款", True),
     ("office", "在公共场所安装图像采集、个人身份识别设备，应当为维护公共安全所必需，并设置显著的提示标识", False),
     ("office", "由县级以上地方人民政府劳动行政部门责令改正", True),
     ("decider", "由省、自治区、直辖市人民政府确定", True),
