@@ -22,7 +22,8 @@ from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = ("dialogues_heldout6_laws.jsonl", "dialogues_heldout_laws.jsonl", "dialogues_report_laws.jsonl")
+SETS = ("dialogues_heldout6_laws.jsonl", "dialogues_heldout_laws.jsonl", "dialogues_report_laws.jsonl",
+        "dialogues_heldout7_laws.jsonl")  # round 7's held-out law dialogues are development data since round 8
 
 
 def measure(searcher: Searcher, files: list[Path], rounds: int) -> dict:
@@ -51,7 +52,7 @@ def measure(searcher: Searcher, files: list[Path], rounds: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("files", nargs="*", help="dialogue JSONL files (default: the three law dialogue sets)")
+    ap.add_argument("files", nargs="*", help="dialogue JSONL files (default: the four law dialogue sets)")
     ap.add_argument("--home", default=None, help="data dir of an index holding corpus/ (default: $RAG_HOME)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()

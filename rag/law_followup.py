@@ -28,7 +28,15 @@ typed reading given a margin of :data:`TYPED_MARGIN`. Both readings are answered
 answer layer on the wording searched, so the statute refusal applies to the question actually searched. The user is shown what was searched:
 ``这段时间公司要给钱吗（结合上文：签了竞业协议，离职以后最长能限制我多久）``.
 
-This module does not rewrite with rules, retrieve by itself or change the answer models; it chooses between answers.
+Two more rules follow from the structure of a law conversation: a context reading whose answer only goes back
+to the article just shown does not beat a typed reading that found a new article of the same law
+(:func:`new_in_same_law`, :func:`shown_again`); and when every reading is refused in a conversation that has only
+quoted articles (:func:`only_laws`), the ``previous`` reading is searched once more within the law of the article
+last shown (``Filters(law=…)``, never over the user's own filter), kept only when its article is at most
+:data:`NEAR` articles from one just shown.
+
+This module does not rewrite with rules, retrieve by itself (every reading goes through ``ask``) or change the
+answer models; it chooses between answers.
 """
 
 from __future__ import annotations
@@ -40,18 +48,38 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import shown_search, split_shown
-from .followup import check_context, refuse
+from .errors import QueryError
+from .filters import Filters
+from .followup import check_answer_type, check_context, refuse
+from .lookup import article_number
 from .mentions import places, pos_tags
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 
-__all__ = ["STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup", "checked_law",
-           "has_answer_type", "law_readings", "previous_search"]
+__all__ = [
+    "NEAR",
+    "STATUTE_QUOTE",
+    "TYPED_MARGIN",
+    "LawReading",
+    "about_laws",
+    "answer_type",
+    "ask_law_followup",
+    "checked_law",
+    "has_answer_type",
+    "law_readings",
+    "new_in_same_law",
+    "only_laws",
+    "previous_search",
+    "shown_again",
+    "shown_articles",
+]
 
-#: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`)
-STATUTE_QUOTE = re.compile(r"^\s*《[^《》]{2,60}》第[一二三四五六七八九十百千零〇\d]+条")
+#: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`); a title may
+#: hold one nested title (《最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）》第五条)
+STATUTE_QUOTE = re.compile(r"^\s*《(?:[^《》]|《[^《》]{1,60}》){2,100}》第[一二三四五六七八九十百千零〇\d]+条")
+_ARTICLE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){2,100})》第[一二三四五六七八九十百千零〇\d]+条")
 _SHOWN = re.compile(r"^(?P<q>.*?)（结合上文：(?P<c>[^（）]*)）$", re.S)
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
 _BARE_ELLIPSIS = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*[^，,。？?!！]{1,14}呢$")
@@ -60,15 +88,30 @@ _NAMED_ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+
 #: answer unless a reading with the context is clearly more confident). Chosen on the development law dialogues:
 #: 0.1 ≥ 0 on every set once subject-less questions are not read alone (+1 of 37 on dialogues_dev_corpus); 0.2 lost one.
 TYPED_MARGIN = 0.1
+#: When every reading is refused, the follow-up is searched within the law under discussion and answered only with
+#: an article at most this many articles from one just shown (about a chapter's span). On the development law
+#: dialogues the answers it gained were 0–4 articles away and the one wrong answer 48 away: any value in 4–47 gives
+#: the same results there; 10 is a chapter's order of size, not a fitted value.
+NEAR = 10
 #: 这个标准, 这笔钱, 这种情况, 这段时间: the question points back at the conversation and does not stand alone
 _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
 
 # ------------------------------------------------------------------ answer types
 _NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
-_BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|以上|以下|以内"
+#: bounds on a value; 县级以上 (an administrative level) bounds none
+_BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|(?<!级)以上|(?<!级)以下|以内"
 #: question pattern → (what it asks for, the pattern the quoted article must contain)
 _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
-    ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"),
+    # 一个月发多少由谁定？ asks who decides, not an amount: no value is required
+    ("decider", re.compile(r"由谁|谁来|谁(?:定|决定|确定|核定)"), re.compile(r"")),
+    # 哪个部门 / 去哪里报批: the article must name an office (部门, 机关, 机构, 人民政府, 法院, 委员会, …)
+    ("office", re.compile(r"(?:哪个|哪些|哪一个|什么|哪一?级)(?:部门|机关|机构)|(?:去|到|找)哪(?:里|儿|个)?"
+                          r"(?:申请|报批|审批|投诉|举报|登记|办理|起诉|备案)"),
+     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|[局厅署]|公安|民政|人力资源|市场监督|税务")),
+    # 多少钱 …; also paying verbs (给/发/领/交/赔 … 多少, not 多少年) and money nouns after 多少 (多少诉讼费, 多少补贴)
+    ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"
+                         r"|(?:给|发|拿|领|交|付|补|退|赔|罚|出)[^，,。？?多]{0,3}多少(?![年月天日周小时岁次人名个倍项条页%])"
+                         r"|多少[^，,。？?]{0,4}(?:钱|费|元|工资|薪|补贴|补助|补偿|赔偿|赔偿金|罚款|津贴|金|款)"),
      re.compile(rf"{_NUM}(?:元|倍)|百分之|{_NUM}%|(?:{_BOUND})[^，。；]{{0,20}}(?:费|金|资|款|酬|价|赔偿|补偿|罚款|标准)")),
     ("day", re.compile(r"几天|多少天|几日|几号|哪天|哪一天"), re.compile(rf"{_NUM}(?:个)?(?:日|天|工作日|号)")),
     ("hours", re.compile(r"几个?(?:小时|钟头)|多少(?:个)?(?:小时|钟头)"), re.compile(rf"{_NUM}(?:个)?小时")),
@@ -187,12 +230,78 @@ def checked_law(ans: Answer, question: str) -> Answer:
         return ans
     if not has_answer_type(answer_type(question), [c.quote for c in ans.citations]):
         return _withdrawn(ans)
-    kept = check_context(ans, strip_end(question), "", "")
+    kept = check_answer_type(check_context(ans, strip_end(question), "", ""), strip_end(question))
     return ans if kept.answerable else _withdrawn(ans)
+
+
+def _shown(history: Sequence, max_turns: int = 8) -> list[str]:
+    for t in reversed(list(history)[-max_turns:]):
+        a = normalize(t.answer or "")[0].strip()
+        if t.question.strip() and a and not is_refusal(a):
+            return [m.group(0) for m in _ARTICLE.finditer(a)]
+    return []
+
+
+def shown_articles(history: Sequence, max_turns: int = 8) -> set[str]:
+    """The articles (《…》第X条) the last answered turn quoted — what the user has already been shown."""
+    return set(_shown(history, max_turns))
+
+
+def _law_of(label: str) -> str:
+    m = _ARTICLE.match(label)
+    return m.group(1) if m else ""
+
+
+def new_in_same_law(ans: Answer, shown: set[str]) -> bool:
+    """``ans`` quotes, first, an article not shown yet of a law that was shown: asked alone, the follow-up already
+    lands in the law under discussion, on something new."""
+    label = ans.citations[0].label if ans.answerable and ans.citations else ""
+    return bool(label) and label not in shown and _law_of(label) in {_law_of(x) for x in shown}
+
+
+def shown_again(ans: Answer, shown: set[str]) -> bool:
+    """The article ``ans`` quotes first (its answer) was already shown in the last answer."""
+    return bool(ans.citations) and ans.citations[0].label in shown
 
 
 def _score(ans: Answer) -> float:
     return (ans.confidence or 0.0) - (0.0 if ans.answerable else 1.0)
+
+
+def only_laws(history: Sequence, max_turns: int = 8) -> bool:
+    """Every answered turn quoted a statute article: the whole conversation is about laws (one that began with a
+    news answer and drifted onto an article is not searched within that article's law)."""
+    answers = [normalize(t.answer or "")[0].strip() for t in list(history)[-max_turns:] if t.question.strip()]
+    return all(STATUTE_QUOTE.match(a) for a in answers if a and not is_refusal(a))
+
+
+def _filtered(kw: dict) -> bool:
+    f = kw.get("filters")
+    return bool(f is not None and getattr(f, "active", False)) or bool(kw.get("doc_ids"))
+
+
+def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], shown: Sequence[str], question: str,
+                kw: dict) -> tuple[Answer, LawReading] | None:
+    """Every reading was refused: the ``previous`` reading once more, retrieved only within the law of the article
+    last shown (a follow-up in a law conversation most often stays in that law and near that article), held to the
+    same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown one); None
+    when there is no such reading or the law is not in the index."""
+    r = next((x for x in readings if x.name == "previous"), None)
+    if r is None:
+        return None
+    try:
+        ans = ask(r.wording, read_as=r.read_as, **{**kw, "filters": Filters(law=_law_of(shown[0]))})
+    except QueryError:  # the history names a law this index does not hold
+        return None
+    return checked_law(ans, question), r
+
+
+def _near(label: str, shown: Sequence[str]) -> bool:
+    """``label`` is an article of a shown law at most :data:`NEAR` articles from a shown one (about a chapter)."""
+    m = _ARTICLE.fullmatch(label)
+    n = article_number(label[label.rindex("第") + 1:-1]) if m else None
+    return n is not None and any(_law_of(x) == m.group(1) and (k := article_number(x[x.rindex("第") + 1:-1]))
+                                 is not None and abs(k - n) <= NEAR for x in shown)
 
 
 def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequence, *, fallback: str = "",
@@ -205,7 +314,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     ``rewrite``: a rule's standalone question (a further reading, :func:`law_readings`); ``subjectless``: that
     rule found no subject of its own in the question (it is then not read alone).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
-    ``timings_ms["law_readings"]`` is their number."""
+    ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
+    reading was refused: :func:`_within_law`)."""
     kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as")}
     previous = previous_search(history, fallback)
     last = next((t for t in reversed(list(history)) if t.question.strip()), None)
@@ -213,19 +323,35 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     best: tuple[float, Answer, LawReading] | None = None
     spent = {"retrieve": 0.0, "answer": 0.0, "total": 0.0}
     readings = law_readings(question, previous, rewrite, typed_before, subjectless=subjectless)
+    shown, typed_new = shown_articles(history), False
     for r in readings:
         t0 = time.perf_counter()
         ans = ask(r.wording, read_as=r.read_as, **kw) if r.read_as else ask(r.wording, **kw)
         ans = checked_law(ans, question)
-        if r.name != "typed" and ans.answerable and not any(c.label for c in ans.citations):
+        if r.name == "typed":
+            typed_new = new_in_same_law(ans, shown)
+        elif ans.answerable and not any(c.label for c in ans.citations):
             ans = _withdrawn(ans)  # read with the law context, it must quote the law, not a news sentence
+        elif typed_new and ans.answerable and shown_again(ans, shown):
+            ans = _withdrawn(ans)  # the context only pulled the reading back to the article already shown, while
+            # the question alone found a new article of the same law: the standalone answer stands
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
         score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
+    tried = len(readings)
+    if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw) and only_laws(history):
+        t0 = time.perf_counter()  # nothing answered: the previous reading within the law under discussion
+        within = _within_law(ask, readings, last_shown, question, kw)
+        if within is not None:
+            tried += 1
+            spent = {k: spent[k] + (within[0].timings_ms.get(k, 0.0) if k != "total"
+                                    else (time.perf_counter() - t0) * 1000) for k in spent}
+            if within[0].answerable and within[0].citations and _near(within[0].citations[0].label, last_shown):
+                best = (0.0, *within)
     _, ans, r = best
     ans.search_question = r.shown
-    ans.timings_ms = {**ans.timings_ms, **spent, "law_readings": float(len(readings))}
+    ans.timings_ms = {**ans.timings_ms, **spent, "law_readings": float(tried)}
     return ans
