@@ -50,9 +50,10 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around
-from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate
+from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
+from .neighbourhood import NEAR_SHOWN, from_neighbourhood
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -98,6 +99,9 @@ class DialogueConfig:
     #: a follow-up in a conversation about statutes is answered by :mod:`rag.law_followup` (the typed question
     #: and the previous search + the question, the more confident wins); False: as any other follow-up
     law_readings: bool = True
+    #: a follow-up every reading left refused is answered from the sentences around the previous answer when one
+    #: holds what it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding)
+    neighbourhood: bool = True
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -213,6 +217,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
                                                for k in ("retrieve", "answer", "total")}}
         ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
+    if history and config.neighbourhood and not ans.answerable and (near := _near(ans, rw, history, config)):
+        ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
@@ -267,6 +273,16 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     alt = gate(ask(wording, **{**kw, "reconsider": None, "read_as": (rw.search_question, rw.previous)}),
                rw, history, config)
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
+
+
+def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Answer | None:
+    """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes)."""
+    if _about_statutes(history, config) or not rw.previous:
+        return None
+    previous_answer, earlier = last_turn(history, config)
+    known = " ".join([rw.previous, rw.antecedent, *earlier])
+    return from_neighbourhood(ans, rw.question, rw.search_question, rw.previous, previous_answer, known,
+                              rw.antecedent)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

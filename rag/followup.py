@@ -380,3 +380,13 @@ def check_context(ans: Answer, search_question: str, antecedent: str, previous_a
     if any(not any(_named(name, a) for a in around) for name in names):
         return refuse(ans)
     return ans
+
+
+def covers(text: str, word: str) -> bool:
+    """``word`` is covered by ``text`` (the lexical test of the focus check; public for :mod:`rag.neighbourhood`)."""
+    return _covers(text, word)
+
+
+def when_question(question: str) -> bool:
+    """The question asks *when* (什么时候, 哪一年, 几月…)."""
+    return _WHEN.search(question) is not None

@@ -80,6 +80,11 @@ def _last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str
     return previous_answer, [t.search_question or t.question for t in turns]
 
 
+def last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str, list[str]]:
+    """The previous answer and the earlier searched questions (public for :mod:`rag.dialogue`)."""
+    return _last_turn(history, config)
+
+
 def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
     """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
     previous_answer, earlier = _last_turn(history, config)
