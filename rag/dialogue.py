@@ -280,6 +280,10 @@ def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCon
     if _about_statutes(history, config) or not rw.previous:
         return None
     previous_answer, earlier = last_turn(history, config)
+    if is_refusal(previous_answer):  # a refusal says nowhere: the conversation is where the last answer was
+        before = list(history)[-2:-1]  # the turn before it, not further back: the conversation may have moved on
+        previous_answer = before[0].answer[:config.answer_chars * 4] if before and not is_refusal(before[0].answer) \
+            else ""
     known = " ".join([rw.previous, rw.antecedent, *earlier])
     return from_neighbourhood(ans, rw.question, rw.search_question, rw.previous, previous_answer, known,
                               rw.antecedent)

@@ -40,6 +40,7 @@ from .followup import (
     when_question,
 )
 from .mentions import NOUNISH, QWORDS, persons, pos_tags
+from .rewrite_rules import plausible_name
 from .records import Answer, Citation
 from .textnorm import search_form, strip_end
 
@@ -57,10 +58,10 @@ _TITLES = re.compile(r"《[^《》]{1,80}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 _WHO = re.compile(r"(?<![省市城])谁(?!的)|哪位|哪个人")
 _NAME = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|全称|称为什么|叫作什么|叫做什么")
-_PURPOSE_Q = re.compile(r"干嘛用|干啥用|做什么用|用来[做干]什么|有什么用|用途|拿来[做干]什么|用在[哪什]")
+_PURPOSE_Q = re.compile(r"(?:干嘛|干啥|做什么|干什么)用|(?:用来|拿来|用于)(?:[做干]什么|干嘛|干啥)|有什么用|用途|用在[哪什]")
 _PURPOSE = re.compile(r"用于|用来|促使|推动|以便|旨在|为了|支持|助力|帮助|服务于|投向|面向")
 _ASKING = re.compile(r"干嘛|干啥|啥")
-_KIND = re.compile(r"(?:哪[一]?[种类样个些家所]|什么样的?|什么)([\u4e00-\u9fff]{1,4}?)(?=[？?]|$|的|呢)")
+_KIND = re.compile(r"(?:哪[一]?[种类样个些家所]|什么样的?|什么)((?!的)[\u4e00-\u9fff]{1,4}?)(?=[？?]|$|的|呢)")
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,18 @@ def _dictionary_word(word: str) -> bool:
     return bool(jieba.dt.FREQ.get(word))
 
 
+#: one-character verbs that frame a question rather than name an event (是哪年的事, 在哪里, 说了什么)
+_LIGHT_VERBS = set("是有在说要会能做搞干弄让叫给来去到")
+#: relative-time words that say the same thing in other words (后来几年还提吗？ ~ 此后的每一年)
+_LATER = re.compile(r"后来|后面|之后|以后|此后|随后|后续")
+_EARLIER = re.compile(r"以前|之前|此前|先前|早期|早先|最早|起初|当初")
+
+
 def _covered(sentence: str, word: tuple[str, str]) -> bool:
+    """A content word (or its edge bigram) is in ``sentence``; a relative-time word by any word of its class."""
+    for same in (_LATER, _EARLIER):
+        if same.fullmatch(word[0]):
+            return same.search(sentence) is not None
     return covers(sentence, word[0]) or bool(word[1]) and covers(sentence, word[1])
 
 
@@ -186,7 +198,7 @@ def _holds(kind: str, question: str, cand: Answer, known: str) -> bool:
         return _PURPOSE.search(quote) is not None
     if kind == "name":  # a titled or quoted name, or a person's, that the conversation has not said
         seen = search_form(f"{question} {known}")
-        names = _TITLES.findall(quote) + _QUOTED.findall(quote) + persons(quote)
+        names = _TITLES.findall(quote) + _QUOTED.findall(quote) + [n for n in persons(quote) if plausible_name(n, quote)]
         return any(search_form(n) not in seen for n in names)
     if kind == "when":
         return bool(re.search(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月", cand.citations[0].quote))
@@ -204,6 +216,8 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
         return None
     kind, prev_kind = ask_kind(question), ask_kind(previous_question)
     words = _own_words(question, known)
+    event = [w for w, f in pos_tags(strip_end(question)) if f == "v" and len(w) == 1 and w not in _LIGHT_VERBS
+             and w not in known]
     if not words and kind == "open":
         return None  # nothing it asks can be shown in a sentence
     passages = list({c.chunk_id: c for c in refused.citations + refused.suggestions}.values())
@@ -212,6 +226,8 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
             continue  # the same kind of thing again about the same sentence: that was the previous answer
         if words and not all(_covered(sent.quote, w) for w in words):
             continue
+        if kind in ("when", "who") and not all(v in sent.quote for v in event):
+            continue  # 哪天挂的牌？ asks when *that* happened: the sentence must say 挂
         cand = replace(refused, answer=f"{sent.quote}[1]", answerable=True, citations=[sent], suggestions=[])
         if kind != "open" and not _holds(kind, question, cand, known):
             continue
