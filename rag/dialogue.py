@@ -217,7 +217,8 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
                                                for k in ("retrieve", "answer", "total")}}
         ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
-    if history and config.neighbourhood and not ans.answerable and (near := _near(ans, rw, history, config)):
+    if history and config.neighbourhood and not ans.answerable \
+            and (near := _near(ans, rw, history, config, look.passages if look is not None else [])):
         ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
     ans.question, ans.search_question = q, searched
     if history:
@@ -275,8 +276,10 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
 
 
-def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Answer | None:
-    """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes)."""
+def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+          seen: Sequence = ()) -> Answer | None:
+    """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes);
+    ``seen``: the passages the readings of this turn cited or suggested, besides the final answer's."""
     if _about_statutes(history, config) or not rw.previous:
         return None
     previous_answer, earlier = last_turn(history, config)
@@ -285,8 +288,8 @@ def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueCon
         previous_answer = before[0].answer[:config.answer_chars * 4] if before and not is_refusal(before[0].answer) \
             else ""
     known = " ".join([rw.previous, rw.antecedent, *earlier])
-    return from_neighbourhood(ans, rw.question, rw.search_question, rw.previous, previous_answer, known,
-                              rw.antecedent)
+    return from_neighbourhood(replace(ans, suggestions=ans.suggestions + list(seen)), rw.question,
+                              rw.search_question, rw.previous, previous_answer, known, rw.antecedent)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

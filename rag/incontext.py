@@ -205,6 +205,7 @@ class SecondLook:
         self.reading = ""  # which reading won (``context``, ``previous``, ``typed``), '' for the first
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
         self.called = False  # False after ``ask``: it did not call the hook (e.g. a missing-article refusal)
+        self.passages: list = []  # every passage an answer built here cited or suggested (rag.neighbourhood reads them)
 
     def __call__(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         self.called = True
@@ -215,13 +216,16 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
+        self.passages += ans.citations + ans.suggestions
         first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:
             return first
         tried = [r for r in readings(self.rw) if not is_refusal(r.wording)
                  and not (self.contextual and r.name == "context")][:self.config.readings]
         for r in tried:  # in order; the first whose answer passes the gate wins
-            second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
+            built = answer_as(r.wording, self.rw.previous, DEPTH)
+            self.passages += built.citations + built.suggestions
+            second = gate(built, self.rw, self.history, self.config)
             if second.answerable:
                 self.used, self.shown, self.reading = r.words, r.shown, r.name
                 return second

@@ -130,20 +130,32 @@ def neighbourhood(passages: Sequence[Citation], previous_answer: str,
     return sorted(near, key=lambda t: (abs(t[0]) if t[0] >= 0 else 10 - t[0]))
 
 
+def _referred(question: str) -> list[str]:
+    """The nouns of an anaphor (这种补法 → 补法, 那家创业公司 → 创业 公司): they refer back, they are not asked."""
+    toks = pos_tags(question)
+    out: list[str] = []
+    for i, (w, _) in enumerate(toks):
+        if not _DEMONSTRATIVE.match(w):
+            continue
+        if len(w) > 2:
+            out.append(w[1:].lstrip("个件种项份类笔家位座次些一"))
+        for t, f in toks[i + 1:i + 4]:
+            if f in NOUNISH:
+                out.append(t)
+            elif f not in ("q", "m") or out:
+                break
+    return [w for w in out if w]
+
+
 def _own_words(question: str, known: str) -> list[tuple[str, str]]:
     """The follow-up's own content words, each with the question's bigrams at its edges (jieba may cut 打造成 as
-    打/造成: 打造 then counts), without the words of an anaphor (这种补法 → 补法: it refers back, it is not asked),
-    document deixis (文章) or question words (干嘛); idioms jieba tags as numerals (一把手) count."""
+    打/造成: 打造 then counts), without the words of an anaphor (:func:`_referred`), document deixis (文章) or
+    question words (干嘛); idioms jieba tags as numerals (一把手) count."""
     q = strip_end(question)
     toks = pos_tags(q)
-    referred: list[str] = []
-    for i, (w, _) in enumerate(toks):
-        if _DEMONSTRATIVE.match(w):
-            rest = [w[1:].lstrip("个件种项份类笔家位座次些一")] if len(w) > 2 else []
-            rest += [t for t, f in toks[i + 1:i + 3] if f in NOUNISH]
-            referred += [r for r in rest if r]
+    referred = _referred(q)
     idioms = [w for w, f in toks if f == "m" and len(w) >= 3 and not _NUMBER_ONLY.fullmatch(w) and not QWORDS.search(w)]
-    words = [w for w in focus_words(q, f"{known} {' '.join(referred)}") if w not in _DOC_DEIXIS
+    words = [w for w in focus_words(q, f"{known} {' '.join(referred)}") if w not in _DOC_DEIXIS and w not in _SHOWS
              and not QWORDS.search(w) and not _ASKING.search(w)]
     words += [w for w in idioms if w not in known and w not in words]
     out = []
@@ -163,9 +175,15 @@ def _dictionary_word(word: str) -> bool:
 
 #: one-character verbs that frame a question rather than name an event (是哪年的事, 在哪里, 说了什么)
 _LIGHT_VERBS = set("是有在说要会能做搞干弄让叫给来去到")
+#: verbs that frame what an event shows (这件事说明了什么): the answer says what, not the verb
+_SHOWS = {"说明", "表明", "意味着", "显示", "反映", "体现", "证明"}
 #: relative-time words that say the same thing in other words (后来几年还提吗？ ~ 此后的每一年)
 _LATER = re.compile(r"后来|后面|之后|以后|此后|随后|后续")
 _EARLIER = re.compile(r"以前|之前|此前|先前|早期|早先|最早|起初|当初")
+
+
+#: a Latin abbreviation and the Chinese term it stands for are the same word (the article says both)
+_ALIASES = {"ai": "人工智能"}
 
 
 def _covered(sentence: str, word: tuple[str, str]) -> bool:
@@ -173,6 +191,8 @@ def _covered(sentence: str, word: tuple[str, str]) -> bool:
     for same in (_LATER, _EARLIER):
         if same.fullmatch(word[0]):
             return same.search(sentence) is not None
+    if (alias := _ALIASES.get(word[0].lower())) and alias in sentence:
+        return True
     return covers(sentence, word[0]) or bool(word[1]) and covers(sentence, word[1])
 
 
@@ -216,6 +236,7 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
         return None
     kind, prev_kind = ask_kind(question), ask_kind(previous_question)
     words = _own_words(question, known)
+    referred = [w for w in _referred(strip_end(question)) if len(w) >= 2]
     event = [w for w, f in pos_tags(strip_end(question)) if f == "v" and len(w) == 1 and w not in _LIGHT_VERBS
              and w not in known]
     if not words and kind == "open":
@@ -226,6 +247,8 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
             continue  # the same kind of thing again about the same sentence: that was the previous answer
         if words and not all(_covered(sent.quote, w) for w in words):
             continue
+        if kind in ("name", "who") and referred and not any(covers(sent.quote, w) for w in referred):
+            continue  # 那家创业公司叫什么名字？ names a company: the sentence must be about one
         if kind in ("when", "who") and not all(v in sent.quote for v in event):
             continue  # 哪天挂的牌？ asks when *that* happened: the sentence must say 挂
         cand = replace(refused, answer=f"{sent.quote}[1]", answerable=True, citations=[sent], suggestions=[])
