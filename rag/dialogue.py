@@ -53,7 +53,7 @@ from .followup import named_around
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
-from .neighbourhood import NEAR_SHOWN, from_neighbourhood
+from .neighbourhood import NEAR_SHOWN, from_neighbourhood, neighbourhood
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -218,7 +218,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
                                                for k in ("retrieve", "answer", "total")}}
         ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
     if history and config.neighbourhood and not ans.answerable \
-            and (near := _near(ans, rw, history, config, look.passages if look is not None else [])):
+            and (near := _near(ask, ans, rw, history, config, look.passages if look is not None else [], kw)):
         ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
     ans.question, ans.search_question = q, searched
     if history:
@@ -276,20 +276,35 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
 
 
-def _near(ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
-          seen: Sequence = ()) -> Answer | None:
+def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+          seen: Sequence = (), kw: dict | None = None) -> Answer | None:
     """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes);
-    ``seen``: the passages the readings of this turn cited or suggested, besides the final answer's."""
-    if _about_statutes(history, config) or not rw.previous:
-        return None
+    ``seen``: the passages the readings of this turn cited or suggested, besides the final answer's. When none of
+    them holds the previous answer (a large index: the follow-up's words retrieved other documents), the previous
+    standalone question is asked again — its query vector is cached, so no embedding — to find its passages."""
+    if _about_statutes(history, config) or not rw.previous or rw.rule == "ellipsis":
+        return None  # X呢 asks the previous question again about X: the swap check decides (measured: as many
+        # unanswerable 珠三角呢？ answered from a neighbouring sentence as answerable ones gained)
     previous_answer, earlier = last_turn(history, config)
+    last = True
     if is_refusal(previous_answer):  # a refusal says nowhere: the conversation is where the last answer was
-        before = list(history)[-2:-1]  # the turn before it, not further back: the conversation may have moved on
+        before, last = list(history)[-2:-1], False  # the turn before it, not further: the conversation may have moved
         previous_answer = before[0].answer[:config.answer_chars * 4] if before and not is_refusal(before[0].answer) \
             else ""
+    if not previous_answer:
+        return None
     known = " ".join([rw.previous, rw.antecedent, *earlier])
-    return from_neighbourhood(replace(ans, suggestions=ans.suggestions + list(seen)), rw.question,
-                              rw.search_question, rw.previous, previous_answer, known, rw.antecedent)
+    passages = list(ans.suggestions) + list(seen)
+    if last and not neighbourhood(passages, previous_answer) and len(rw.previous) <= MAX_QUESTION_CHARS:
+        plain = {k: v for k, v in (kw or {}).items() if k not in ("reconsider", "read_as", "context")}
+        shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
+        ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
+        if ctx and ctx != NEAR_SHOWN:
+            plain["context"] = ctx
+        again = ask(rw.previous, **plain)  # the previous turn's question again: its passages, as answered then
+        passages += again.citations + again.suggestions
+    return from_neighbourhood(replace(ans, suggestions=passages), rw.question, rw.search_question, rw.previous,
+                              previous_answer, known, rw.antecedent)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

@@ -296,17 +296,21 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
     False
     >>> _counted_given("补了多少试错成本", ["承担了企业首款存算一体芯片80%的试错成本。"])
     True
+    >>> _counted_given("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"])
+    False
     """
     toks = pos_tags(question)
     noun = ""
     for i, (w, _) in enumerate(toks[:-1]):
         if w in ("多少", "几") and _COUNTED.match(question[question.find(w):]) is not None:
             nxt, flag = toks[i + 1]
-            noun = nxt if len(nxt) >= 2 and flag.startswith(("n", "vn")) and not QWORDS.search(nxt) else ""
+            noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
             break
     if not noun:
         return True
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
+    if len(noun) == 1:  # a measure word of its own (多少字): a number counted in it
+        return any(re.search(_NUMERAL + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c)) for c in clauses)
     return any(NUMBER.search(_DATE_NUMBER.sub("", c)) and _covers(c, noun) for c in clauses)
 
 

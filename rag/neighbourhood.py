@@ -80,6 +80,8 @@ def ask_kind(question: str) -> str:
     ['when', 'how-much', 'who', 'name', 'kind', 'open']
     """
     q = strip_end(question)
+    if q.endswith("吗"):
+        return "open"  # a yes/no question (后来几年还提吗？ asks whether, not how many years)
     if _PURPOSE_Q.search(q):
         return "purpose"
     if when_question(q):
@@ -247,8 +249,8 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
             continue  # the same kind of thing again about the same sentence: that was the previous answer
         if words and not all(_covered(sent.quote, w) for w in words):
             continue
-        if kind in ("name", "who") and referred and not any(covers(sent.quote, w) for w in referred):
-            continue  # 那家创业公司叫什么名字？ names a company: the sentence must be about one
+        if kind in ("name", "who") and referred and not covers(sent.quote, referred[-1]):
+            continue  # 那家创业公司叫什么名字？ names a company: the sentence must be about one (the head, 公司)
         if kind in ("when", "who") and not all(v in sent.quote for v in event):
             continue  # 哪天挂的牌？ asks when *that* happened: the sentence must say 挂
         cand = replace(refused, answer=f"{sent.quote}[1]", answerable=True, citations=[sent], suggestions=[])
