@@ -33,7 +33,9 @@ the same passages — the typed question with the previous question's topic
 words, its query vector mixed with the previous question's — kept only if it
 answers what the follow-up asks. A follow-up left as typed that names no topic of its own and is still refused is
 then retrieved and answered once more as the conversation's topic words + the question (:func:`_with_topic`;
-``DialogueConfig.context_search``). The rules themselves are :mod:`rag.rewrite_rules`.
+``DialogueConfig.context_search``). One still refused is answered from the sentences around the previous answer
+when one holds what it asks (:mod:`rag.neighbourhood`; ``DialogueConfig.neighbourhood``). The rules themselves are
+:mod:`rag.rewrite_rules`.
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -299,9 +301,10 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
         plain = {k: v for k, v in (kw or {}).items() if k not in ("reconsider", "read_as", "context")}
         shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
         ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
-        if ctx and ctx != NEAR_SHOWN:
-            plain["context"] = ctx
-        again = ask(rw.previous, **plain)  # the previous turn's question again: its passages, as answered then
+        wording = f"{ctx.replace(' ', '')} {rw.previous}" if ctx and ctx != NEAR_SHOWN else rw.previous
+        # the previous turn's question again, with its topic words, on its cached query vector (no embedding)
+        again = ask(wording, **plain, read_as=(rw.previous, rw.previous)) if wording != rw.previous \
+            else ask(wording, **plain)
         passages += again.citations + again.suggestions
     return from_neighbourhood(replace(ans, suggestions=passages), rw.question, rw.search_question, rw.previous,
                               previous_answer, known, rw.antecedent)

@@ -310,7 +310,8 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
         return True
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
     if len(noun) == 1:  # a measure word of its own (多少字): a number counted in it
-        return any(re.search(_NUMERAL + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c)) for c in clauses)
+        return any(re.search(_NUMERAL + r"[万亿千百]?" + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c))
+                   for c in clauses)
     return any(NUMBER.search(_DATE_NUMBER.sub("", c)) and _covers(c, noun) for c in clauses)
 
 

@@ -57,6 +57,8 @@ def test_refused_follow_up_answered_from_the_neighbourhood(question, turn, want)
     ("是哪一天？", Turn("大赛是什么时候开幕的？", "2019年3月,首届机器人大赛在无锡开幕。[1]")),  # when again
     ("来了多少观众？", OPENED),  # 观众 is not counted anywhere (两百多支队伍 counts teams)
     ("宁波呢？有什么变化？", OPENED),  # names 宁波: it must be named around the sentence
+    ("那家赞助公司叫什么名字？", OPENED),  # “机器人产业创新高地” is a name, but not a company's
+    ("是哪天闭幕的？", OPENED),  # when: the sentence with a date says 开幕, not 闭幕
 ])
 def test_unanswerable_follow_up_stays_refused(question, turn):
     assert from_neighbourhood(_refused(PASSAGE), question, question, turn.question, turn.answer,
@@ -100,6 +102,8 @@ def _answer(*quotes: str) -> Answer:
     ("来了多少开发者", ["其中应用层企业增加至632家。", "1月4日,2026全国开发者大会亮相常州。"], False),  # a date
     ("来了多少开发者", ["大会吸引了3000多名开发者参加。"], True),
     ("补了多少试错成本", ["补贴池承担了企业80%的试错成本。"], True),
+    ("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"], False),  # 多少字: a count of 字
+    ("写了多少字", ["报告全文共计2万多字。"], True),
 ])
 def test_counted_answer_types(question, quotes, kept):
     assert check_answer_type(_answer(*quotes), question).answerable is kept
