@@ -138,6 +138,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             shown = normalize(t.search_question[:config.max_chars])[0]
             prev_q = _strip(split_shown(shown))
             prev_ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
+            prev_ctx = "" if prev_ctx == NEAR_SHOWN else prev_ctx  # read from the previous answer, not with words
         else:
             ctx = _contexts(turns[:i], prev_q, config)
             r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
