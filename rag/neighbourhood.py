@@ -60,6 +60,8 @@ _WHO = re.compile(r"(?<![省市城])谁(?!的)|哪位|哪个人")
 _NAME = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|全称|称为什么|叫作什么|叫做什么")
 _PURPOSE_Q = re.compile(r"(?:干嘛|干啥|做什么|干什么)用|(?:用来|拿来|用于)(?:[做干]什么|干嘛|干啥)|有什么用|用途|用在[哪什]")
 _PURPOSE = re.compile(r"用于|用来|促使|推动|以便|旨在|为了|支持|助力|帮助|服务于|投向|面向")
+_PERSON_ASKED = re.compile(r"他|她|人|者|书记|市长|省长|院长|主任|局长|教授|专家|负责人|创始人|老板")
+_ROLE = r"(?:书记|市长|省长|区长|县长|院长|所长|主任|局长|部长|教授|研究员|专家|记者|负责人|创始人|董事长|总经理|主席)\s*"
 _ASKING = re.compile(r"干嘛|干啥|啥")
 _KIND = re.compile(r"(?:哪[一]?[种类样个些家所]|什么样的?|什么)((?!的)[\u4e00-\u9fff]{1,4}?)(?=[？?]|$|的|呢)")
 
@@ -220,7 +222,9 @@ def _holds(kind: str, question: str, cand: Answer, known: str) -> bool:
         return _PURPOSE.search(quote) is not None
     if kind == "name":  # a titled or quoted name, or a person's, that the conversation has not said
         seen = search_form(f"{question} {known}")
-        names = _TITLES.findall(quote) + _QUOTED.findall(quote) + [n for n in persons(quote) if plausible_name(n, quote)]
+        names = _TITLES.findall(quote) + _QUOTED.findall(quote)
+        if _PERSON_ASKED.search(question):  # 他叫什么, 记者叫什么: a person's name, after the role that introduces it
+            names += [n for n in persons(quote) if plausible_name(n, quote) and re.search(_ROLE + re.escape(n), quote)]
         return any(search_form(n) not in seen for n in names)
     if kind == "when":
         return bool(re.search(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月", cand.citations[0].quote))
