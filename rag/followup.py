@@ -298,6 +298,8 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
     True
     >>> _counted_given("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"])
     False
+    >>> _counted_given("它们的利用率是多少", ["当多座城市同时上马算力项目,算力利用率难以保证。"])
+    False
     """
     toks = pos_tags(question)
     noun = ""
@@ -306,6 +308,12 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
             nxt, flag = toks[i + 1]
             noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
             break
+    if not noun and (m := re.search(r"([\u4e00-\u9fff]{2,6}?)(?:大概|大约|一共|总共)?(?:是|有|为|达到|占)?(?:多少|几)$",
+                                      question)):
+        toks_before = pos_tags(m.group(1))  # 利用率是多少: what is counted comes before (the whole sentence counts)
+        noun = next((w for w, f in reversed(toks_before) if len(w) >= 2 and f.startswith(("n", "vn"))), "")
+        if noun:
+            return any(NUMBER.search(_DATE_NUMBER.sub("", search_form(q))) and _covers(q, noun) for q in quotes)
     if not noun:
         return True
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
