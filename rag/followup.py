@@ -301,6 +301,7 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
     >>> _counted_given("它们的利用率是多少", ["当多座城市同时上马算力项目,算力利用率难以保证。"])
     False
     """
+    question = re.sub(r"[？?！!。.\s]+$", "", question)
     toks = pos_tags(question)
     noun = ""
     for i, (w, _) in enumerate(toks[:-1]):
