@@ -107,3 +107,13 @@ def _answer(*quotes: str) -> Answer:
 ])
 def test_counted_answer_types(question, quotes, kept):
     assert check_answer_type(_answer(*quotes), question).answerable is kept
+
+
+def test_what_was_searched_is_read_back_without_the_marker():
+    """A turn answered from the neighbourhood comes back as history with 上一个回答的前后文 in its search_question:
+    those are no topic words for the next turn."""
+    from rag.dialogue import resolve
+
+    turn = Turn("这笔钱用来干嘛？", "大赛还设立500万元奖金,用于奖励获胜团队。[1]", "这笔钱用来干嘛（结合上文：上一个回答的前后文）")
+    rw = resolve("冠军能拿多少？", [PRIZE, turn])
+    assert "前后文" not in rw.context and "一个" not in rw.context
