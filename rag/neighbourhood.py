@@ -40,8 +40,8 @@ from .followup import (
     when_question,
 )
 from .mentions import NOUNISH, QWORDS, persons, pos_tags
-from .rewrite_rules import plausible_name
 from .records import Answer, Citation
+from .rewrite_rules import plausible_name
 from .textnorm import search_form, strip_end
 
 __all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "from_neighbourhood", "neighbourhood"]
