@@ -55,7 +55,7 @@ from .followup import named_around
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
-from .neighbourhood import NEAR_SHOWN, from_neighbourhood, neighbourhood
+from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -297,6 +297,8 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
     if not previous_answer:
         return None
     known = " ".join([rw.previous, rw.antecedent, *earlier])
+    if not asks_something(rw.question, known):
+        return None  # nothing a sentence could be checked against: no search for the previous passage either
     passages = list(ans.suggestions) + list(seen)
     if last and not neighbourhood(passages, previous_answer) and len(rw.previous) <= MAX_QUESTION_CHARS:
         plain = {k: v for k, v in (kw or {}).items() if k not in ("reconsider", "read_as", "context")}

@@ -44,7 +44,7 @@ from .records import Answer, Citation
 from .rewrite_rules import plausible_name
 from .textnorm import search_form, strip_end
 
-__all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "from_neighbourhood", "neighbourhood"]
+__all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "asks_something", "from_neighbourhood", "neighbourhood"]
 
 #: what the user is shown as the context of a follow-up answered from the previous answer's neighbourhood
 NEAR_SHOWN = "上一个回答的前后文"
@@ -231,6 +231,12 @@ def _holds(kind: str, question: str, cand: Answer, known: str) -> bool:
     return check_answer_type(cand, question, f"{question} {known}").answerable
 
 
+def asks_something(question: str, known: str) -> bool:
+    """The follow-up asks a typed thing or has a content word of its own: a sentence can be checked against it
+    (中间一直都很顺吗？ cannot). Cheap: :mod:`rag.dialogue` asks it before looking for the previous answer's passage."""
+    return ask_kind(question) != "open" or bool(_own_words(question, known))
+
+
 def from_neighbourhood(refused: Answer, question: str, search_question: str, previous_question: str,
                        previous_answer: str, known: str, antecedent: str = "",
                        config: NeighbourConfig = NeighbourConfig()) -> Answer | None:
@@ -238,7 +244,7 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
 
     ``known``: the earlier turns' questions (and what a pronoun was read as): their words are not the follow-up's own.
     """
-    if refused.answerable:
+    if refused.answerable or not asks_something(question, known):
         return None
     kind, prev_kind = ask_kind(question), ask_kind(previous_question)
     words = _own_words(question, known)
