@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .followup import named_around
+from .followup import named_around, refuse
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
@@ -220,8 +220,9 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
                                                for k in ("retrieve", "answer", "total")}}
         ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
-    if history and config.neighbourhood and not ans.answerable \
-            and (near := _near(ask, ans, rw, history, config, look.passages if look is not None else [], kw)):
+    if history and config.neighbourhood and (not ans.answerable or _inside_elsewhere(q, ans, history, config)) \
+            and (near := _near(ask, refuse(ans) if ans.answerable else ans, rw, history, config,
+                               look.passages if look is not None else [], kw)):
         ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
     ans.question, ans.search_question = q, searched
     if history:
@@ -277,6 +278,17 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     alt = gate(ask(wording, **{**kw, "reconsider": None, "read_as": (rw.search_question, rw.previous)}),
                rw, history, config)
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
+
+
+_INSIDE = re.compile(r"^(?:这|那)?(?:里面|里头|里边|当中)")
+
+
+def _inside_elsewhere(question: str, ans: Answer, history: Sequence[Turn], config: DialogueConfig) -> bool:
+    """“里面提了哪些…？” asks inside what the last answer was about; answered from a passage that does not hold the
+    last answer, it is answered about something else (the neighbourhood then decides, if it holds what is asked)."""
+    previous_answer, _ = last_turn(history, config)
+    return bool(_INSIDE.match(question)) and not is_refusal(previous_answer) \
+        and not neighbourhood(ans.citations, previous_answer)
 
 
 def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,

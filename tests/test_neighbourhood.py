@@ -117,3 +117,19 @@ def test_what_was_searched_is_read_back_without_the_marker():
     turn = Turn("这笔钱用来干嘛？", "大赛还设立500万元奖金,用于奖励获胜团队。[1]", "这笔钱用来干嘛（结合上文：上一个回答的前后文）")
     rw = resolve("冠军能拿多少？", [PRIZE, turn])
     assert "前后文" not in rw.context and "一个" not in rw.context
+
+
+def test_inside_what_the_last_answer_was_about():
+    """“里面…” answered from a passage that does not hold the last answer: the neighbourhood answers instead (the
+    previous question is asked again to find its passage)."""
+    elsewhere = Answer(question="q", answer=OTHER + "[1]", answerable=True, citations=[_cit(OTHER, OTHER)],
+                       confidence=0.6)
+    opened = Answer(question="q", answer=OPENED.answer, answerable=True,
+                    citations=[_cit(PASSAGE, "2019年3月,首届机器人大赛在无锡开幕。")], confidence=0.9)
+
+    def ask(question, **kw):
+        return opened if question.startswith(OPENED.question.rstrip("？")) else elsewhere
+
+    ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED])
+    assert ans.answerable and "市科技局主办" in ans.citations[0].quote
+    assert ask_in_context(ask, "宁波的港口物流企业怎么样？", [OPENED]).answer == elsewhere.answer  # no 里面: kept
