@@ -33,7 +33,9 @@ the same passages — the typed question with the previous question's topic
 words, its query vector mixed with the previous question's — kept only if it
 answers what the follow-up asks. A follow-up left as typed that names no topic of its own and is still refused is
 then retrieved and answered once more as the conversation's topic words + the question (:func:`_with_topic`;
-``DialogueConfig.context_search``). The rules themselves are :mod:`rag.rewrite_rules`.
+``DialogueConfig.context_search``). One still refused is answered from the sentences around the previous answer
+when one holds what it asks (:mod:`rag.neighbourhood`; ``DialogueConfig.neighbourhood``). The rules themselves are
+:mod:`rag.rewrite_rules`.
 
 Only the last :attr:`DialogueConfig.max_turns` turns are read; older ones
 are dropped (callers report that). Finding persons, places, noun phrases and
@@ -49,10 +51,11 @@ from dataclasses import dataclass, replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
-from .followup import named_around
-from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate
+from .followup import named_around, refuse
+from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
+from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -98,6 +101,9 @@ class DialogueConfig:
     #: a follow-up in a conversation about statutes is answered by :mod:`rag.law_followup` (the typed question
     #: and the previous search + the question, the more confident wins); False: as any other follow-up
     law_readings: bool = True
+    #: a follow-up every reading left refused is answered from the sentences around the previous answer when one
+    #: holds what it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding)
+    neighbourhood: bool = True
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -132,6 +138,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             shown = normalize(t.search_question[:config.max_chars])[0]
             prev_q = _strip(split_shown(shown))
             prev_ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
+            prev_ctx = "" if prev_ctx == NEAR_SHOWN else prev_ctx  # read from the previous answer, not with words
         else:
             ctx = _contexts(turns[:i], prev_q, config)
             r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
@@ -213,6 +220,10 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
                                                for k in ("retrieve", "answer", "total")}}
         ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
+    if history and config.neighbourhood and (not ans.answerable or _inside_elsewhere(q, ans, history, config)) \
+            and (near := _near(ask, refuse(ans) if ans.answerable else ans, rw, history, config,
+                               look.passages if look is not None else [], kw)):
+        ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
@@ -267,6 +278,51 @@ def _with_previous(ask: Callable[..., Answer], rw: Rewrite, history: Sequence[Tu
     alt = gate(ask(wording, **{**kw, "reconsider": None, "read_as": (rw.search_question, rw.previous)}),
                rw, history, config)
     return alt if alt.answerable and not any(c.label for c in alt.citations) else None
+
+
+_INSIDE = re.compile(r"^(?:这|那)?(?:里面|里头|里边|当中)")
+
+
+def _inside_elsewhere(question: str, ans: Answer, history: Sequence[Turn], config: DialogueConfig) -> bool:
+    """“里面提了哪些…？” asks inside what the last answer was about; answered from a passage that does not hold the
+    last answer, it is answered about something else (the neighbourhood then decides, if it holds what is asked)."""
+    previous_answer, _ = last_turn(history, config)
+    return bool(_INSIDE.match(question)) and not is_refusal(previous_answer) \
+        and not neighbourhood(ans.citations, previous_answer)
+
+
+def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig,
+          seen: Sequence = (), kw: dict | None = None) -> Answer | None:
+    """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes);
+    ``seen``: the passages the readings of this turn cited or suggested, besides the final answer's. When none of
+    them holds the previous answer (a large index: the follow-up's words retrieved other documents), the previous
+    standalone question is asked again — its query vector is cached, so no embedding — to find its passages."""
+    if _about_statutes(history, config) or not rw.previous or rw.rule == "ellipsis":
+        return None  # X呢 asks the previous question again about X: the swap check decides (measured: as many
+        # unanswerable 珠三角呢？ answered from a neighbouring sentence as answerable ones gained)
+    previous_answer, earlier = last_turn(history, config)
+    last = True
+    if is_refusal(previous_answer):  # a refusal says nowhere: the conversation is where the last answer was
+        before, last = list(history)[-2:-1], False  # the turn before it, not further: the conversation may have moved
+        previous_answer = before[0].answer[:config.answer_chars * 4] if before and not is_refusal(before[0].answer) \
+            else ""
+    if not previous_answer:
+        return None
+    known = " ".join([rw.previous, rw.antecedent, *earlier])
+    if not asks_something(rw.question, known):
+        return None  # nothing a sentence could be checked against: no search for the previous passage either
+    passages = list(ans.suggestions) + list(seen)
+    if last and not neighbourhood(passages, previous_answer) and len(rw.previous) <= MAX_QUESTION_CHARS:
+        plain = {k: v for k, v in (kw or {}).items() if k not in ("reconsider", "read_as", "context")}
+        shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
+        ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
+        wording = f"{ctx.replace(' ', '')} {rw.previous}" if ctx and ctx != NEAR_SHOWN else rw.previous
+        # the previous turn's question again, with its topic words, on its cached query vector (no embedding)
+        again = ask(wording, **plain, read_as=(rw.previous, rw.previous)) if wording != rw.previous \
+            else ask(wording, **plain)
+        passages += again.citations + again.suggestions
+    return from_neighbourhood(replace(ans, suggestions=passages), rw.question, rw.search_question, rw.previous,
+                              previous_answer, known, rw.antecedent)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

@@ -248,7 +248,7 @@ def check_value(ans: Answer, question: str, known: str, previous_answer: str) ->
 
 _TITLES = re.compile(r"《[^《》]{1,80}》")
 _UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
-_MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金")
+_MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万](?!人)")
 _NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
 _APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
 _MONEY = re.compile(r"\d[\d.,]*" + _APPROX + r"[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
@@ -282,6 +282,46 @@ def _unit_given(unit: str, text: str) -> bool:
 def _unit_class(unit: str) -> str:
     """The measure words that answer a 多少/几 + ``unit`` question: 多少天 ~ 三十日, 几个城市 ~ 15座城市."""
     return "[" + next((c for c in _SAME_UNIT if unit in c), unit) + "]"
+
+
+_COUNTED = re.compile(r"(?:多少|几)(?![个家年次项座所位名种条份倍人天日周月元钱万亿成岁比])")
+_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|[一二三四五六七八九十]+月")
+
+
+def _counted_given(question: str, quotes: Sequence[str]) -> bool:
+    """多少 + a noun (多少开发者, 多少试错成本): some clause of the quotes gives a number (not a date) and names that
+    noun; True when the question counts with a measure word (多少家: :func:`_quantity_given` decides) or no noun.
+
+    >>> _counted_given("来了多少开发者", ["其中,应用层企业数量增加至632家。", "1月4日,2026全国智能体开发者大会亮相常州。"])
+    False
+    >>> _counted_given("补了多少试错成本", ["承担了企业首款存算一体芯片80%的试错成本。"])
+    True
+    >>> _counted_given("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"])
+    False
+    >>> _counted_given("它们的利用率是多少", ["当多座城市同时上马算力项目,算力利用率难以保证。"])
+    False
+    """
+    question = re.sub(r"[？?！!。.\s]+$", "", question)
+    toks = pos_tags(question)
+    noun = ""
+    for i, (w, _) in enumerate(toks[:-1]):
+        if w in ("多少", "几") and _COUNTED.match(question[question.find(w):]) is not None:
+            nxt, flag = toks[i + 1]
+            noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
+            break
+    if not noun and (m := re.search(r"([\u4e00-\u9fff]{2,6}?)(?:大概|大约|一共|总共)?(?:是|有|为|达到|占)?(?:多少|几)$",
+                                      question)):
+        toks_before = pos_tags(m.group(1))  # 利用率是多少: what is counted comes before (the whole sentence counts)
+        noun = next((w for w, f in reversed(toks_before) if len(w) >= 2 and f.startswith(("n", "vn"))), "")
+        if noun:
+            return any(NUMBER.search(_DATE_NUMBER.sub("", search_form(q))) and _covers(q, noun) for q in quotes)
+    if not noun:
+        return True
+    clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
+    if len(noun) == 1:  # a measure word of its own (多少字): a number counted in it
+        return any(re.search(_NUMERAL + r"[万亿千百]?" + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c))
+                   for c in clauses)
+    return any(NUMBER.search(_DATE_NUMBER.sub("", c)) and _covers(c, noun) for c in clauses)
 
 
 def _compared_only(question: str, quotes: Sequence[str]) -> bool:
@@ -335,6 +375,8 @@ def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
         return refuse(ans)
     if HOW_MUCH.search(question) and (not _quantity_given(question, quotes) or _compared_only(question, quotes)):
         return refuse(ans)
+    if HOW_MUCH.search(question) and not any(c.label for c in ans.citations) and not _counted_given(question, quotes):
+        return refuse(ans)  # 来了多少开发者？ answered with “…632家企业”: the number is not of what is counted
     if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes, question) \
             and not (_PLACE_SET.search(question) and places(pos_tags(" ".join(quotes)))):  # 三个省里谁…: a place
         return refuse(ans)
@@ -380,3 +422,13 @@ def check_context(ans: Answer, search_question: str, antecedent: str, previous_a
     if any(not any(_named(name, a) for a in around) for name in names):
         return refuse(ans)
     return ans
+
+
+def covers(text: str, word: str) -> bool:
+    """``word`` is covered by ``text`` (the lexical test of the focus check; public for :mod:`rag.neighbourhood`)."""
+    return _covers(text, word)
+
+
+def when_question(question: str) -> bool:
+    """The question asks *when* (什么时候, 哪一年, 几月…)."""
+    return _WHEN.search(question) is not None

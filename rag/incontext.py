@@ -80,6 +80,11 @@ def _last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str
     return previous_answer, [t.search_question or t.question for t in turns]
 
 
+def last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str, list[str]]:
+    """The previous answer and the earlier searched questions (public for :mod:`rag.dialogue`)."""
+    return _last_turn(history, config)
+
+
 def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
     """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
     previous_answer, earlier = _last_turn(history, config)
@@ -200,6 +205,7 @@ class SecondLook:
         self.reading = ""  # which reading won (``context``, ``previous``, ``typed``), '' for the first
         self.ms = 0.0  # time spent here: the checks and, when tried, the second reading
         self.called = False  # False after ``ask``: it did not call the hook (e.g. a missing-article refusal)
+        self.passages: list = []  # every passage an answer built here cited or suggested (rag.neighbourhood reads them)
 
     def __call__(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         self.called = True
@@ -210,13 +216,16 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
+        self.passages += ans.citations + ans.suggestions
         first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:
             return first
         tried = [r for r in readings(self.rw) if not is_refusal(r.wording)
                  and not (self.contextual and r.name == "context")][:self.config.readings]
         for r in tried:  # in order; the first whose answer passes the gate wins
-            second = gate(answer_as(r.wording, self.rw.previous, DEPTH), self.rw, self.history, self.config)
+            built = answer_as(r.wording, self.rw.previous, DEPTH)
+            self.passages += built.citations + built.suggestions
+            second = gate(built, self.rw, self.history, self.config)
             if second.answerable:
                 self.used, self.shown, self.reading = r.words, r.shown, r.name
                 return second
