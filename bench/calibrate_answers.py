@@ -273,6 +273,20 @@ def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
     return {"tune_top_sentence_has_answer": ok / max(n, 1)}
 
 
+def _with_vrows(rows: list[dict], home: Path) -> list[dict]:
+    """``rows`` with the Chinese tuning sets replaced by bench/verifier_rows.py's rows, which carry ``ag_verify``."""
+    from fit_verifier import pair_key  # noqa: F401  (same key as the scores)
+    from verifier_rows import SETS, attach_verify, read_rows
+
+    cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
+    oof_path = home / "verifier_oof.json"
+    oof = json.loads(oof_path.read_text(encoding="utf-8")) if oof_path.exists() else {}
+    new = attach_verify(read_rows(home), oof, selector)
+    print(f"vrows: {len(new)} rows replace {sum(r['set'] in SETS for r in rows)}", file=sys.stderr)
+    return [r for r in rows if r["set"] not in SETS] + new
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
@@ -329,6 +343,10 @@ def main() -> None:
     ap.add_argument("--rarity", action="store_true",
                     help="Also give the refusal models the rag.rarity features (round 6: no out-of-fold gain).")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
+    ap.add_argument("--vrows", choices=["verify", "plain"], default=None,
+                    help="Round 8: the Chinese tuning rows come from bench/verifier_rows.py ($RAG_HOME/vrows_*.jsonl); "
+                         "'verify' also gives the dense refusal model the answer verifier's out-of-fold P of the best "
+                         "sentence (ag_verify, $RAG_HOME/verifier_oof.json from bench/fit_verifier.py), 'plain' not.")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
@@ -379,6 +397,8 @@ def main() -> None:
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     if args.everyday_heldout5:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
+    if args.vrows:
+        rows = _with_vrows(rows, home)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
@@ -389,7 +409,8 @@ def main() -> None:
     found = {(r["set"], r["qid"]) for r in en_rows if r["answerable"] and any(lab for _, lab in r["cands"])}
     en_rows = [r for r in en_rows if (r["set"], r["qid"]) in found]
     extra = REF_RARITY if args.rarity else []
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra), ("lexical", SEL_LEX, REF_LEX + extra),
+    verify = ["ag_verify"] if args.vrows == "verify" else []
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra + verify), ("lexical", SEL_LEX, REF_LEX + extra),
                                        ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows

@@ -42,6 +42,7 @@ from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, can
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
 from .statute_gate import off_topic_place
+from .verify import add_verify, uses_verifier
 
 __all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
            "score_sentences"]
@@ -157,6 +158,8 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
         query_vector = None  # the lexical models were fitted without cosines
     cands = candidates(wording, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)
     refusal = refusal or models.refusal
+    if cands and uses_verifier(refusal):  # the answer verifier reads question and best sentence together
+        add_verify(question, cands, fingerprint)
     p = refusal.probability(question_features(cands, hits)) if cands else 0.0
     if not cands or p < refusal.threshold:
         return _refusal(question, hits, cands, p)
