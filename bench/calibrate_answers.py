@@ -282,7 +282,7 @@ def _with_vrows(rows: list[dict], home: Path) -> list[dict]:
     selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
     oof_path = home / "verifier_oof.json"
     oof = json.loads(oof_path.read_text(encoding="utf-8")) if oof_path.exists() else {}
-    new = attach_verify(read_rows(home), oof, selector)
+    new = attach_verify(read_rows(home), oof, selector, top=1)
     print(f"vrows: {len(new)} rows replace {sum(r['set'] in SETS for r in rows)}", file=sys.stderr)
     return [r for r in rows if r["set"] not in SETS] + new
 

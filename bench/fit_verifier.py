@@ -48,7 +48,7 @@ from rag.verify import MAX_LENGTH, VerifierWeights, pair_text, save_weights  # n
 class FitConfig:
     rank: int = 8
     alpha: float = 16.0
-    first_layer: int = 9
+    first_layer: int = 10
     targets: tuple[str, ...] = ("attention.self.query", "attention.self.value")
     lr: float = 5e-4
     head_lr: float = 2e-3
@@ -100,14 +100,16 @@ def build_pairs(rows: list[dict], selector: LinearModel, top: int, rng: random.R
 
 
 class Encoder:
-    """e5-small (float32 weights, bf16 autocast) with frozen base weights."""
+    """e5-small with frozen base weights, in the precision the product runs it in (bf16 where the CPU has it)."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, precision: str = "auto"):
         import torch
         from transformers import AutoModel, AutoTokenizer
 
+        from rag.embed_e5st import pick_precision
         torch.set_num_threads(2)
-        self.hf = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+        self.dtype = torch.bfloat16 if pick_precision(precision) == "bf16" else torch.float32
+        self.hf = AutoModel.from_pretrained(folder, local_files_only=True, dtype=self.dtype).eval()
         self.tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         for p in self.hf.parameters():
             p.requires_grad_(False)
@@ -117,14 +119,14 @@ class Encoder:
         out = []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         res: dict[int, object] = {}
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.no_grad():
             for s in range(0, len(order), batch):
                 idx = order[s:s + batch]
                 b = self.tok([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH,
                              return_tensors="pt")
                 hs = self.hf(**b, output_hidden_states=True).hidden_states[layer]
                 for i, h, n in zip(idx, hs, b["attention_mask"].sum(1)):
-                    res[i] = h[:int(n)].to(torch.bfloat16).clone()
+                    res[i] = h[:int(n)].clone()
         out = [res[i] for i in range(len(texts))]
         return out
 
@@ -133,11 +135,11 @@ class Encoder:
         import torch
         from transformers.masking_utils import create_bidirectional_mask
         n = max(len(h) for h in states)
-        h = torch.zeros(len(states), n, states[0].shape[1])
+        h = torch.zeros(len(states), n, states[0].shape[1], dtype=self.dtype)
         am = torch.zeros(len(states), n, dtype=torch.long)
         for i, x in enumerate(states):
-            h[i, :len(x)], am[i, :len(x)] = x.float(), 1
-        with torch.set_grad_enabled(grad), torch.autocast("cpu", dtype=torch.bfloat16):
+            h[i, :len(x)], am[i, :len(x)] = x, 1
+        with torch.set_grad_enabled(grad):
             mask = create_bidirectional_mask(config=self.hf.config, inputs_embeds=h, attention_mask=am)
             for lay in self.hf.encoder.layer[layer:]:
                 h = lay(h, mask)
@@ -212,7 +214,7 @@ def _auc(p: np.ndarray, y: np.ndarray) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N training pairs (random, for a quick run).")
-    ap.add_argument("--top", type=int, default=3, help="Score each row's top N sentences out of fold.")
+    ap.add_argument("--top", type=int, default=1, help="Score each row's top N sentences out of fold.")
     ap.add_argument("--config", default="{}", help="JSON overrides of FitConfig.")
     ap.add_argument("--out", default=str(ROOT / "rag" / "data" / "verifier.npz"))
     ap.add_argument("--no-final", action="store_true", help="Out-of-fold scores only (no final model).")
