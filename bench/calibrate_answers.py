@@ -273,18 +273,21 @@ def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
     return {"tune_top_sentence_has_answer": ok / max(n, 1)}
 
 
-def _with_vrows(rows: list[dict], home: Path) -> list[dict]:
-    """``rows`` with the Chinese tuning sets replaced by bench/verifier_rows.py's rows, which carry ``ag_verify``."""
-    from fit_verifier import pair_key  # noqa: F401  (same key as the scores)
-    from verifier_rows import SETS, attach_verify, read_rows
+def _with_vrows(home: Path, paraphrase: bool, everyday: bool, heldout5: bool) -> list[dict]:
+    """The Chinese tuning rows from bench/verifier_rows.py, with ``ag_verify`` (the answer verifier's out-of-fold P
+    of the selector's best sentence, ``$RAG_HOME/verifier_oof.json``; -1 where it was not scored)."""
+    from verifier_rows import attach_verify, read_rows
 
+    names = ["cmrc_trial", "drcd_tune"] + (["cmrc_trial_para", "drcd_tune_para"] if paraphrase else []) \
+        + (["everyday"] if everyday else []) + (["everyday_h5"] if heldout5 else [])
     cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
     selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
     oof_path = home / "verifier_oof.json"
     oof = json.loads(oof_path.read_text(encoding="utf-8")) if oof_path.exists() else {}
-    new = attach_verify(read_rows(home), oof, selector, top=1)
-    print(f"vrows: {len(new)} rows replace {sum(r['set'] in SETS for r in rows)}", file=sys.stderr)
-    return [r for r in rows if r["set"] not in SETS] + new
+    new = attach_verify(read_rows(home, names), oof, selector, top=1)
+    scored = sum(any(f["ag_verify"] >= 0 for f, _ in r["cands"]) for r in new)
+    print(f"vrows: {len(new)} rows of {names}, {scored} with a verifier score", file=sys.stderr)
+    return new
 
 
 def main() -> None:
@@ -367,6 +370,8 @@ def main() -> None:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
         reuse = args.reuse_rows and rows_path.exists()  # features saved by an earlier run
+        if args.vrows and path.suffix != ".jsonl" and not name.endswith("_en"):
+            continue  # these rows (and their rewordings) come from bench/verifier_rows.py: _with_vrows
         if path.suffix == ".jsonl":
             items, index = read_jsonl_items(path), (None if reuse else open_index(path.parent / "home", embedder=inner))
         else:
@@ -391,14 +396,15 @@ def main() -> None:
             hard: list[dict] = []
             collect(name, index, items, emb, hard, hard=True)
             rows += hard
-    if args.everyday:
+    if args.everyday and not args.vrows:
         from everyday_dev import calib_rows
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
-    if args.everyday_heldout5:
+    if args.everyday_heldout5 and not args.vrows:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     if args.vrows:
-        rows = _with_vrows(rows, home)
+        rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
+                            heldout5=args.everyday_heldout5)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few

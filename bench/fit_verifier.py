@@ -48,13 +48,13 @@ from rag.verify import MAX_LENGTH, VerifierWeights, pair_text, save_weights  # n
 class FitConfig:
     rank: int = 8
     alpha: float = 16.0
-    first_layer: int = 10
+    first_layer: int = 11
     targets: tuple[str, ...] = ("attention.self.query", "attention.self.value")
     lr: float = 5e-4
     head_lr: float = 2e-3
     epochs: int = 2
     batch: int = 32
-    folds: int = 3
+    folds: int = 2
     seed: int = 0
 
 
@@ -82,20 +82,29 @@ def ranked(row: dict, selector: LinearModel) -> list[tuple[dict, int]]:
 
 
 def build_pairs(rows: list[dict], selector: LinearModel, top: int, rng: random.Random):
-    """Training pairs ``(q, t, s, label, group)`` and scoring pairs ``(q, t, s, group)`` (every row's top ``top``)."""
+    """Training pairs ``(q, t, s, label, group)`` and scoring pairs ``(q, t, s, group)`` (every row's top ``top``).
+
+    Per answerable question on the full index: its best gold sentence (positive) and one non-answer — the
+    selector's choice when it is wrong, else the best non-answer of the gold sentence's passage; with its own article
+    removed: the selector's choice (what the product would quote). Most of these are scored anyway (one forward each).
+    """
     train, score = [], []
     for r in rows:
         q, g = question_of(r), article(r)
         cs = ranked(r, selector)
         for f, _ in cs[:top]:
             score.append((q, f["_t"], f["_s"], g))
+        if not cs:
+            continue
         if r["answerable"]:
-            pos = [f for f, lab in cs if lab][:2]
-            chunks = {f["_c"] for f in pos}
-            neg = [f for f, lab in cs if not lab and f["_c"] in chunks][:2]
+            pos = [f for f, lab in cs if lab][:1]
+            if not pos:
+                continue
+            wrong = [f for f, lab in cs[:1] if not lab]
+            neg = wrong or [f for f, lab in cs if not lab and f["_c"] == pos[0]["_c"]][:1]
             train += [(q, f["_t"], f["_s"], 1, g) for f in pos] + [(q, f["_t"], f["_s"], 0, g) for f in neg]
         else:
-            train += [(q, f["_t"], f["_s"], 0, g) for f, _ in cs[:2]]
+            train.append((q, cs[0][0]["_t"], cs[0][0]["_s"], 0, g))
     return train, score
 
 
@@ -127,6 +136,8 @@ class Encoder:
                 hs = self.hf(**b, output_hidden_states=True).hidden_states[layer]
                 for i, h, n in zip(idx, hs, b["attention_mask"].sum(1)):
                     res[i] = h[:int(n)].clone()
+                if s % (batch * 50) == 0:
+                    print(f"  lower layers: {s}/{len(texts)}", file=sys.stderr, flush=True)
         out = [res[i] for i in range(len(texts))]
         return out
 
@@ -217,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=1, help="Score each row's top N sentences out of fold.")
     ap.add_argument("--config", default="{}", help="JSON overrides of FitConfig.")
     ap.add_argument("--out", default=str(ROOT / "rag" / "data" / "verifier.npz"))
+    ap.add_argument("--sets", default="cmrc_trial,drcd_tune,everyday,everyday_h5",
+                    help="Row sets of bench/verifier_rows.py to train on and score (the paraphrases: add "
+                         "cmrc_trial_para,drcd_tune_para; they cost one forward per row).")
     ap.add_argument("--no-final", action="store_true", help="Out-of-fold scores only (no final model).")
     args = ap.parse_args(argv)
     cfg = FitConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.config).items()})
@@ -226,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = ensure_e5_model()
     cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
     selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
-    rows = read_rows(home)
+    rows = read_rows(home, args.sets.split(","))
     rng = random.Random(cfg.seed)
     tr, sc = build_pairs(rows, selector, args.top, rng)
     tr = list({pair_key(*p[:3]) + str(p[3]): p for p in tr}.values())

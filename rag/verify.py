@@ -31,7 +31,7 @@ __all__ = ["DEFAULT_VERIFIER", "Verifier", "VerifierWeights", "add_verify", "loa
 
 DEFAULT_VERIFIER = Path(__file__).resolve().parent / "data" / "verifier.npz"
 FORMAT = 1
-MAX_LENGTH = 96
+MAX_LENGTH = 64
 log = logging.getLogger(__name__)
 
 

@@ -23,7 +23,7 @@ def _weights(fingerprint: str, seed: int = 0, layers=(10, 11)) -> VerifierWeight
     lora = {f"encoder.layer.{i}.attention.self.{k}": (rng.normal(0, 0.05, (4, 384)).astype(np.float32),
                                                       rng.normal(0, 0.05, (384, 4)).astype(np.float32))
             for i in layers for k in ("query", "value")}
-    return VerifierWeights(fingerprint, lora, 2.0, rng.normal(0, 0.2, 384).astype(np.float32), 0.1, 96,
+    return VerifierWeights(fingerprint, lora, 2.0, rng.normal(0, 0.2, 384).astype(np.float32), 0.1, 64,
                            {"note": "test"})
 
 
