@@ -50,11 +50,12 @@ class FitConfig:
     alpha: float = 16.0
     first_layer: int = 11
     targets: tuple[str, ...] = ("attention.self.query", "attention.self.value")
-    lr: float = 5e-4
-    head_lr: float = 2e-3
-    epochs: int = 2
+    lr: float = 1e-3
+    head_lr: float = 1e-3
+    epochs: int = 3
     batch: int = 32
     folds: int = 2
+    head_c: float = 0.1
     seed: int = 0
 
 
@@ -173,12 +174,13 @@ def train(enc: Encoder, states: list, labels: np.ndarray, cfg: FitConfig) -> tup
                   torch.nn.Parameter(torch.zeros(m.out_features, cfg.rank))) for n, m in layers.items()}
     head = torch.nn.Linear(enc.hf.config.hidden_size, 1)
     hooks = LoraHooks(enc.hf, params, cfg.alpha / cfg.rank)
+    _init_head(enc, states, labels, head, cfg)
     opt = torch.optim.AdamW([{"params": [p for ab in params.values() for p in ab], "lr": cfg.lr},
                              {"params": head.parameters(), "lr": cfg.head_lr}], weight_decay=0.01)
     y = torch.tensor(labels, dtype=torch.float32)
     pos_w = float((labels == 0).sum() / max((labels == 1).sum(), 1))
     steps = cfg.epochs * ((len(states) + cfg.batch - 1) // cfg.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[cfg.lr, cfg.head_lr], total_steps=steps,
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[cfg.lr, cfg.head_lr], total_steps=max(steps, 1),
                                                 pct_start=0.1)
     enc.hf.train()
     try:
@@ -201,6 +203,21 @@ def train(enc: Encoder, states: list, labels: np.ndarray, cfg: FitConfig) -> tup
     return lora, head.weight.detach().numpy()[0].copy(), float(head.bias.detach()[0])
 
 
+def _init_head(enc: Encoder, states: list, labels: np.ndarray, head, cfg: FitConfig) -> None:
+    """Start the head at a (standardised, L2-regularised) logistic regression on the frozen pooled vectors: the
+    pooled e5 vectors vary little around a common direction, so a head trained from zero barely moves."""
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    with torch.no_grad():
+        X = torch.cat([enc.upper(states[s:s + 64], cfg.first_layer) for s in range(0, len(states), 64)]).numpy()
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    lr = LogisticRegression(C=cfg.head_c, max_iter=2000, class_weight="balanced").fit((X - mu) / sd, labels)
+    w = lr.coef_[0] / sd
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(w.astype(np.float32))[None])
+        head.bias.fill_(float(lr.intercept_[0] - (w * mu).sum()))
+
+
 def predict(enc: Encoder, states: list, lora: dict, head: np.ndarray, bias: float, cfg: FitConfig) -> np.ndarray:
     import torch
 
@@ -215,6 +232,26 @@ def predict(enc: Encoder, states: list, lora: dict, head: np.ndarray, bias: floa
     finally:
         hooks.remove()
     return 1 / (1 + np.exp(-np.concatenate(out))) if out else np.zeros(0)
+
+
+def cached_lower(enc: Encoder, keys: list[str], text: dict, layer: int, path: Path) -> dict:
+    """``{key: lower states}``, read from / added to ``path`` (float16 npz, no pickle): one forward per new text."""
+    import torch
+    have: dict = {}
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            if int(z["layer"]) == layer:
+                flat, off = z["flat"], z["offsets"]
+                have = {k: torch.from_numpy(flat[off[i]:off[i + 1]].astype(np.float32)).to(enc.dtype)
+                        for i, k in enumerate(z["keys"].tolist())}
+    todo = [k for k in keys if k not in have]
+    if todo:
+        have.update(zip(todo, enc.lower([text[k] for k in todo], layer)))
+        ks = sorted(have)
+        lens = np.array([0] + [len(have[k]) for k in ks])
+        np.savez(path, layer=np.array(layer), keys=np.array(ks), offsets=np.cumsum(lens),
+                 flat=torch.cat([have[k].float() for k in ks]).numpy().astype(np.float16))
+    return {k: have[k] for k in keys}
 
 
 def _auc(p: np.ndarray, y: np.ndarray) -> float:
@@ -253,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr, flush=True)
     t0 = time.time()
     enc = Encoder(str(folder))
-    states = dict(zip(keys, enc.lower([text[k] for k in keys], cfg.first_layer)))
+    states = cached_lower(enc, keys, text, cfg.first_layer, home / f"verifier_lower_{cfg.first_layer}.npz")
     print(f"lower layers: {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     oof: dict[str, float] = {}
     ys, ps = [], []
