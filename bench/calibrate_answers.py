@@ -280,9 +280,10 @@ def _with_vrows(home: Path, paraphrase: bool, everyday: bool, heldout5: bool) ->
 
     names = ["cmrc_trial", "drcd_tune"] + (["cmrc_trial_para", "drcd_tune_para"] if paraphrase else []) \
         + (["everyday"] if everyday else []) + (["everyday_h5"] if heldout5 else [])
-    cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    cal = json.loads(Path(os.environ.get("RAG_VERIFY_SELECTOR", ROOT / "rag" / "calibration.json")).read_text(
+        encoding="utf-8"))  # the selector that chose the verified sentences (bench/fit_verifier.py --selector)
     selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
-    oof_path = home / "verifier_oof.json"
+    oof_path = Path(os.environ.get("RAG_VERIFY_OOF", home / "verifier_oof.json"))
     oof = json.loads(oof_path.read_text(encoding="utf-8")) if oof_path.exists() else {}
     new = attach_verify(read_rows(home, names), oof, selector, top=1)
     scored = sum(any(f["ag_verify"] >= 0 for f, _ in r["cands"]) for r in new)

@@ -275,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     from rag.e5convert import ensure_e5_model
     from rag.embed_e5st import weights_fingerprint
     folder = ensure_e5_model()
-    cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    cal = json.loads(Path(os.environ.get("RAG_VERIFY_SELECTOR", ROOT / "rag" / "calibration.json")).read_text(
+        encoding="utf-8"))  # the shipped selector picks the sentence to verify (RAG_VERIFY_SELECTOR: another file)
     selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
     rows = read_rows(home, args.sets.split(","))
     rng = random.Random(cfg.seed)
