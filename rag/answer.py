@@ -23,6 +23,8 @@ an office holder the passage never names: :mod:`rag.constraints`) is dropped;
 when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
 the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
 quoted law never names (:mod:`rag.statute_gate`).
+A refusal model that reads ``ag_verify`` gets the answer verifier's score of the best sentence (:mod:`rag.verify`,
+question and sentence read together by e5-small); the shipped models do not (docs/answers.md, round 8).
 
 This module does not retrieve; it takes hits.
 """
