@@ -96,3 +96,19 @@ def test_the_product_scores_pairs_as_the_fitting_script_does(tmp_path, embedder,
     assert np.allclose(product, bench, atol=0.02), (product, bench)
     plain = predict(enc, states, {}, w.head, w.bias, cfg)
     assert np.abs(plain - product).max() > 1e-3
+
+
+def test_calibration_rows_get_the_verifier_score_of_the_selected_sentence_only():
+    """bench/verifier_rows.attach_verify: the selector's best candidate carries its out-of-fold score, the others -1,
+    and no text field reaches the fitting code."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from fit_verifier import pair_key
+    from verifier_rows import attach_verify
+
+    sel = LinearModel(0.0, {"coverage": 5.0})
+    row = {"set": "cmrc_trial", "qid": "T_1_QUERY_0", "answerable": 1, "q": "问",
+           "cands": [({"coverage": 0.1, "_s": "乙。", "_t": "题", "_c": "c0"}, 0),
+                     ({"coverage": 0.9, "_s": "甲。", "_t": "题", "_c": "c0"}, 1)]}
+    (out,) = attach_verify([row], {pair_key("问", "题", "甲。"): 0.7, pair_key("问", "题", "乙。"): 0.2}, sel, top=1)
+    assert [f["ag_verify"] for f, _ in out["cands"]] == [-1.0, 0.7]
+    assert not any(k.startswith("_") for f, _ in out["cands"] for k in f)
