@@ -45,6 +45,9 @@ ROOT = Path(__file__).resolve().parents[1]
 #: set by ``calibrate_answers.py --rarity``: recorded candidates also carry the ``rag.rarity`` features
 #: (answering no longer computes them: no shipped model uses them)
 RARITY = False
+#: set by ``bench/verifier_rows.py``: every recorded candidate also carries its sentence (``_s``), passage title
+#: (``_t``) and chunk id (``_c``) as strings, for the answer verifier (rag.verify); fitting code drops them
+TEXTS = False
 
 
 def bench_candidates(wording: str, hits, index, emb) -> list:
@@ -54,6 +57,9 @@ def bench_candidates(wording: str, hits, index, emb) -> list:
         from rag.rarity import add_rarity
 
         add_rarity(wording, hits, cands, index.keyword.idf)
+    if TEXTS:
+        for c in cands:
+            c.features.update(_s=c.sentence.text, _t=c.sentence.hit.title or "", _c=c.sentence.hit.chunk.chunk_id)
     return cands
 
 

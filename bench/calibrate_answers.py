@@ -273,6 +273,24 @@ def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
     return {"tune_top_sentence_has_answer": ok / max(n, 1)}
 
 
+def _with_vrows(home: Path, paraphrase: bool, everyday: bool, heldout5: bool) -> list[dict]:
+    """The Chinese tuning rows from bench/verifier_rows.py, with ``ag_verify`` (the answer verifier's out-of-fold P
+    of the selector's best sentence, ``$RAG_HOME/verifier_oof.json``; -1 where it was not scored)."""
+    from verifier_rows import attach_verify, read_rows
+
+    names = ["cmrc_trial", "drcd_tune"] + (["cmrc_trial_para", "drcd_tune_para"] if paraphrase else []) \
+        + (["everyday"] if everyday else []) + (["everyday_h5"] if heldout5 else [])
+    cal = json.loads(Path(os.environ.get("RAG_VERIFY_SELECTOR", ROOT / "rag" / "calibration.json")).read_text(
+        encoding="utf-8"))  # the selector that chose the verified sentences (bench/fit_verifier.py --selector)
+    selector = LinearModel.from_dict(cal["models"]["dense"]["selector"])
+    oof_path = Path(os.environ.get("RAG_VERIFY_OOF", home / "verifier_oof.json"))
+    oof = json.loads(oof_path.read_text(encoding="utf-8")) if oof_path.exists() else {}
+    new = attach_verify(read_rows(home, names), oof, selector, top=1)
+    scored = sum(any(f["ag_verify"] >= 0 for f, _ in r["cands"]) for r in new)
+    print(f"vrows: {len(new)} rows of {names}, {scored} with a verifier score", file=sys.stderr)
+    return new
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
@@ -329,6 +347,10 @@ def main() -> None:
     ap.add_argument("--rarity", action="store_true",
                     help="Also give the refusal models the rag.rarity features (round 6: no out-of-fold gain).")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
+    ap.add_argument("--vrows", choices=["verify", "plain"], default=None,
+                    help="Round 8: the Chinese tuning rows come from bench/verifier_rows.py ($RAG_HOME/vrows_*.jsonl); "
+                         "'verify' also gives the dense refusal model the answer verifier's out-of-fold P of the best "
+                         "sentence (ag_verify, $RAG_HOME/verifier_oof.json from bench/fit_verifier.py), 'plain' not.")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     args = ap.parse_args()
@@ -349,6 +371,8 @@ def main() -> None:
         rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
         reuse = args.reuse_rows and rows_path.exists()  # features saved by an earlier run
+        if args.vrows and path.suffix != ".jsonl" and not name.endswith("_en"):
+            continue  # these rows (and their rewordings) come from bench/verifier_rows.py: _with_vrows
         if path.suffix == ".jsonl":
             items, index = read_jsonl_items(path), (None if reuse else open_index(path.parent / "home", embedder=inner))
         else:
@@ -373,12 +397,15 @@ def main() -> None:
             hard: list[dict] = []
             collect(name, index, items, emb, hard, hard=True)
             rows += hard
-    if args.everyday:
+    if args.everyday and not args.vrows:
         from everyday_dev import calib_rows
 
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
-    if args.everyday_heldout5:
+    if args.everyday_heldout5 and not args.vrows:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
+    if args.vrows:
+        rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
+                            heldout5=args.everyday_heldout5)
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
@@ -389,7 +416,8 @@ def main() -> None:
     found = {(r["set"], r["qid"]) for r in en_rows if r["answerable"] and any(lab for _, lab in r["cands"])}
     en_rows = [r for r in en_rows if (r["set"], r["qid"]) in found]
     extra = REF_RARITY if args.rarity else []
-    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra), ("lexical", SEL_LEX, REF_LEX + extra),
+    verify = ["ag_verify"] if args.vrows == "verify" else []
+    for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra + verify), ("lexical", SEL_LEX, REF_LEX + extra),
                                        ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows

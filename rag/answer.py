@@ -23,6 +23,8 @@ an office holder the passage never names: :mod:`rag.constraints`) is dropped;
 when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
 the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
 quoted law never names (:mod:`rag.statute_gate`).
+A refusal model that reads ``ag_verify`` gets the answer verifier's score of the best sentence (:mod:`rag.verify`,
+question and sentence read together by e5-small); the shipped models do not (docs/answers.md, round 8).
 
 This module does not retrieve; it takes hits.
 """
@@ -42,6 +44,7 @@ from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, can
 from .sentvec import SentenceVectors
 from .statute_answer import statute_answer
 from .statute_gate import off_topic_place
+from .verify import add_verify, uses_verifier
 
 __all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
            "score_sentences"]
@@ -157,6 +160,8 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
         query_vector = None  # the lexical models were fitted without cosines
     cands = candidates(wording, hits, idf=idf, query_vector=query_vector, vectors=vectors, models=models)
     refusal = refusal or models.refusal
+    if cands and uses_verifier(refusal):  # the answer verifier reads question and best sentence together
+        add_verify(question, cands, fingerprint)
     p = refusal.probability(question_features(cands, hits)) if cands else 0.0
     if not cands or p < refusal.threshold:
         return _refusal(question, hits, cands, p)
