@@ -79,7 +79,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
                 wording, hits[:depth], idf=index.keyword.idf, refusal=refusal,
                 query_vector=_read_with(seen, read_with), vectors=index.sentences,
                 fingerprint=index.manifest["embedder"].get("fingerprint")))
-    label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
+    # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
+    label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}

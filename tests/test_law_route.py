@@ -132,3 +132,20 @@ def test_an_answer_from_refilled_slots_needs_the_general_ranking_to_answer(mixed
     assert not build_answer(q, refusing, idf=mixed.keyword.idf).answerable
     out = _unless_general_refuses(ans, q, [replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None)
     assert not out.answerable and out.suggestions
+
+
+def test_a_general_refusal_suggests_labelled_articles(mixed, embedder):
+    """When the general ranking refuses, its own hits are suggested: they are labelled 《…》第X条 like any statute
+    citation although the refilled ranking may not hold them (they were left without a label)."""
+    from rag.qa import ask
+
+    outside = 0
+    for q in LAW_QUESTIONS + ("我在医疗期内生病请假，公司能直接找理由把我辞退吗？", "租约到期了我接着住，房东也没说啥，这算什么？",
+                              "高考加分政策有哪些", "试用期要交多少社保费？", "辞职要提前几天说？"):
+        ids = {h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5)}
+        ans = ask(mixed, q, embedder=embedder)
+        for c in ans.citations + ans.suggestions:
+            statute = bool(mixed.documents[c.doc_id].meta.get("doc_type"))
+            assert (c.label.startswith("《") and c.doc_type) if statute else not c.label
+            outside += statute and c.chunk_id not in ids
+    assert outside >= 1  # some suggestion came from the general ranking alone
