@@ -204,8 +204,9 @@ def _weights(index: Index, q: str, config: RetrieveConfig, dense: dict[int, floa
 
 def _law_slots(index: Index, q: str, lq: str, plain_qv, order: list[int], config: RetrieveConfig, embedder,
                allowed, filters, depth: int) -> list[int]:
-    """``order`` with its statute slots refilled by :mod:`rag.law_route` on a mixed index (else unchanged)."""
-    law = law_adapter(index, embedder, config.mixed_law, config.adapter)
+    """``order`` with its statute slots refilled by :mod:`rag.law_route` on a mixed index (else unchanged; also
+    with ``query_adapter="off"``, which turns the adapter off everywhere)."""
+    law = law_adapter(index, embedder, config.mixed_law, config.adapter) if config.query_adapter != "off" else None
     mask = statute_mask(index) if law is not None else None
     if law is None or not any(mask[r] for r in order):
         return order

@@ -73,6 +73,8 @@ def test_other_hits_and_every_slot_score_are_unchanged(mixed, embedder):
         assert not any(h.adapted for h in auto)  # the answer layer keeps its mixed-index refusal model
         assert len({h.chunk.chunk_id for h in auto}) == len(auto)
         changed += [h.chunk.chunk_id for h in off] != [h.chunk.chunk_id for h in auto]
+        no_adapter = retrieve(mixed, q, embedder=embedder, k=8, config=RetrieveConfig(query_adapter="off"))
+        assert [h.chunk.chunk_id for h in no_adapter] == [h.chunk.chunk_id for h in off]  # off turns it off here too
     assert changed >= 1  # the law slots were refilled for some question
 
 
