@@ -102,6 +102,10 @@ def test_filters_and_document_lists_bound_the_law_ranking(mixed, embedder):
     only_news = retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news)
     assert [h.chunk.chunk_id for h in only_news] == [
         h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news, config=OFF)]
+    # a list holding one law: its slots are refilled from that law only (news alone has no slot to refill)
+    labour = [d for d, doc in mixed.documents.items() if doc.title.endswith("劳动法")]
+    some = retrieve(mixed, q, embedder=embedder, k=8, doc_ids=news + labour)
+    assert any(h.general is not None for h in some) and {h.chunk.doc_id for h in some} <= set(news + labour)
 
 
 def test_the_general_ranking_rides_along(mixed, embedder):
