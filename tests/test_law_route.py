@@ -155,3 +155,22 @@ def test_a_general_refusal_suggests_labelled_articles(mixed, embedder):
             assert (c.label.startswith("《") and c.doc_type) if statute else not c.label
             outside += statute and c.chunk_id not in ids
     assert outside >= 1  # some suggestion came from the general ranking alone
+
+
+def test_the_general_ranking_rides_along_in_context(mixed, embedder):
+    """A follow-up re-ranked with its context (rag.context): the general ranking is re-ranked the same way, so the
+    answer layer's check (rag.qa._unless_general_refuses) reads the ranking ``off`` gives in context (it read the
+    refilled slots' general hits with their scores and ranks before the re-ranking)."""
+    import functools
+
+    from rag.context import retrieve_in_context
+
+    refilled = 0
+    for q, context in [("最多能定多久", "试用期 劳动合同"), ("能要几倍工资", "书面合同"), ("杭州呢", "人工智能企业")]:
+        run = functools.partial(retrieve_in_context, functools.partial(retrieve, mixed), mixed, q, context,
+                                embedder=embedder, k=5)
+        auto, off = run(), run(config=OFF)
+        assert [((h.general or h).chunk.chunk_id, (h.general or h).score, (h.general or h).rank) for h in auto] == \
+            [(h.chunk.chunk_id, h.score, h.rank) for h in off]
+        refilled += any(h.general is not None for h in auto)
+    assert refilled >= 1  # some law slot was refilled in context
