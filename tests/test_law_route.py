@@ -138,6 +138,11 @@ def test_an_answer_from_refilled_slots_needs_the_general_ranking_to_answer(mixed
     assert not build_answer(q, refusing, idf=mixed.keyword.idf).answerable
     out = _unless_general_refuses(ans, q, [replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None)
     assert not out.answerable and out.suggestions
+    # a conversation's second look (reconsider) on the same hits is held to the same check
+    from rag.qa import _answer_as
+
+    assert _answer_as(kept, mixed, None, None, q).answerable
+    assert not _answer_as([replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None, q).answerable
 
 
 def test_a_general_refusal_suggests_labelled_articles(mixed, embedder):
