@@ -84,13 +84,22 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
 
     ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound (it embeds the typed question once,
     as without context). The prior is lexical — word and character-bigram BM25 of the question with the
-    context words, over those candidates only — so it costs no second query embedding.
+    context words, over those candidates only — so it costs no second query embedding. Where :mod:`rag.law_route`
+    refilled law slots, the general ranking (``Hit.general``) is re-ranked the same way and rides along slot by
+    slot, so that ``[h.general or h for h in hits]`` is what the general ranking gives in context.
     """
     typed = retrieve(question, k=max(k, DEPTH), **kw)
     if not typed:
         return typed
-    prior = context_prior(index, [h.chunk.chunk_id for h in typed], f"{question} {context}")
-    return fuse_hits(typed, prior, k=k, weight=CONTEXT_WEIGHT if weight is None else weight)
+    text, w = f"{question} {context}", CONTEXT_WEIGHT if weight is None else weight
+    out = fuse_hits(typed, context_prior(index, [h.chunk.chunk_id for h in typed], text), k=k, weight=w)
+    if not any(h.general is not None for h in typed):
+        return out
+    # law slots refilled (rag.law_route): the general ranking rides along re-ranked the same way, slot by slot
+    general = [h.general or h for h in typed]
+    general = fuse_hits(general, context_prior(index, [h.chunk.chunk_id for h in general], text), k=k, weight=w)
+    return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
+            for h, g in zip(out, general)]
 
 
 def context_prior(index: Index, chunk_ids: Sequence[str], text: str) -> dict[str, float]:

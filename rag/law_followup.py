@@ -156,12 +156,16 @@ def about_laws(history: Sequence, max_turns: int = 8) -> bool:
     """The last turn that was answered quoted a statute article (its answer starts with 《…》第X条). Refused turns
     are skipped, the statute refusal too: it only says the best passage was an article (a news question on a
     mixed index gets it as well), and a law follow-up refused by a check is still in a law conversation."""
+    return bool(STATUTE_QUOTE.match(_last_answer(history, max_turns)))
+
+
+def _last_answer(history: Sequence, max_turns: int = 8) -> str:
+    """The answer of the last answered turn (refusals skipped) among the last ``max_turns``; '' for none."""
     for t in reversed(list(history)[-max_turns:]):
         a = normalize(t.answer or "")[0].strip()
-        if not t.question.strip() or not a or is_refusal(a):
-            continue
-        return bool(STATUTE_QUOTE.match(a))
-    return False
+        if t.question.strip() and a and not is_refusal(a):
+            return a
+    return ""
 
 
 def previous_search(history: Sequence, fallback: str = "") -> str:
@@ -235,11 +239,7 @@ def checked_law(ans: Answer, question: str) -> Answer:
 
 
 def _shown(history: Sequence, max_turns: int = 8) -> list[str]:
-    for t in reversed(list(history)[-max_turns:]):
-        a = normalize(t.answer or "")[0].strip()
-        if t.question.strip() and a and not is_refusal(a):
-            return [m.group(0) for m in _ARTICLE.finditer(a)]
-    return []
+    return [m.group(0) for m in _ARTICLE.finditer(_last_answer(history, max_turns))]
 
 
 def shown_articles(history: Sequence, max_turns: int = 8) -> set[str]:

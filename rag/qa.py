@@ -72,29 +72,39 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
-        if ans.answerable and any(h.general is not None for h in hits):
-            ans = _unless_general_refuses(ans, q, hits, index, refusal, seen)
+        ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final
-            ans = reconsider(ans, lambda wording, read_with="", depth=None: build_answer(
-                wording, hits[:depth], idf=index.keyword.idf, refusal=refusal,
-                query_vector=_read_with(seen, read_with), vectors=index.sentences,
-                fingerprint=index.manifest["embedder"].get("fingerprint")))
-    label_citations(ans, hits, not_in_force(index))  # statutes: 《…》第X条, type, 已被修改
+            ans = reconsider(ans, functools.partial(_answer_as, hits, index, refusal, seen))
+    # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
+    label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
 
 
-def _unless_general_refuses(ans: Answer, q: str, hits: list, index: Index, refusal, seen) -> Answer:
+def _unless_general_refuses(ans: Answer, q: str, hits: list, index: Index, refusal, query_vector) -> Answer:
     """``ans`` (from a ranking whose statute slots :mod:`rag.law_route` refilled), or a refusal when the general
     ranking's answer is one: the refilled slots find the right article for lay wording more often, but the
     refusal models were fitted on general rankings and read the refilled ones as more confident than they are
-    (own-document-removed refusal recall fell 7-20 points on the development sets). So both must answer."""
+    (own-document-removed refusal recall fell 7-20 points on the development sets). So both must answer.
+    ``ans`` itself when it is a refusal or no slot was refilled."""
+    if not ans.answerable or all(h.general is None for h in hits):
+        return ans
     first = build_answer(q, [h.general or h for h in hits], idf=index.keyword.idf, refusal=refusal,
-                         query_vector=seen.last if seen is not None else None, vectors=index.sentences,
+                         query_vector=query_vector, vectors=index.sentences,
                          fingerprint=index.manifest["embedder"].get("fingerprint"))
     return ans if first.answerable else first
+
+
+def _answer_as(hits: list, index: Index, refusal, seen: "_Remember | None", wording: str, read_with: str = "",
+               depth: int | None = None) -> Answer:
+    """A conversation's second look (``reconsider``): ``wording`` answered on the same (top ``depth``) hits, held
+    to the general ranking's answer like the first look (:func:`_unless_general_refuses`)."""
+    qv = _read_with(seen, read_with)
+    ans = build_answer(wording, hits[:depth], idf=index.keyword.idf, refusal=refusal, query_vector=qv,
+                       vectors=index.sentences, fingerprint=index.manifest["embedder"].get("fingerprint"))
+    return _unless_general_refuses(ans, wording, hits[:depth], index, refusal, qv)
 
 
 def _vector_of(seen: "_Remember", text: str) -> np.ndarray:

@@ -202,10 +202,11 @@ def _weights(index: Index, q: str, config: RetrieveConfig, dense: dict[int, floa
     return (*split_weights(wd, (config.weight, config.bigram_weight)), config.adaptive_rule.rerank_weight)
 
 
-def _law_slots(index: Index, q: str, lq: str, plain_qv, order: list[int], config: RetrieveConfig, embedder,
+def _law_slots(index: Index, lq: str, plain_qv, order: list[int], config: RetrieveConfig, embedder,
                allowed, filters, depth: int) -> list[int]:
-    """``order`` with its statute slots refilled by :mod:`rag.law_route` on a mixed index (else unchanged)."""
-    law = law_adapter(index, embedder, config.mixed_law, config.adapter)
+    """``order`` with its statute slots refilled by :mod:`rag.law_route` on a mixed index (else unchanged; also
+    with ``query_adapter="off"``, which turns the adapter off everywhere)."""
+    law = law_adapter(index, embedder, config.mixed_law, config.adapter) if config.query_adapter != "off" else None
     mask = statute_mask(index) if law is not None else None
     if law is None or not any(mask[r] for r in order):
         return order
@@ -285,17 +286,22 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     top = max(scores.values(), default=0.0)
     for i, r in enumerate(exact):  # a named article (劳动合同法第三十八条) comes first, in the order named
         scores[r] = top + 1.0 + (len(exact) - i) * 1e-3
-    order = sorted(scores, key=lambda r: (-scores[r], r))[:k]
-    slot = [float(scores[r]) for r in order]  # each rank keeps its score when law slots are refilled
-    general = order
+    general = sorted(scores, key=lambda r: (-scores[r], r))[:k]
+    order = general
     if mode == "hybrid" and ad is None and lex is None and not exact and config.fusion == "convex":
-        order = _law_slots(index, q, lq, plain_qv, order, config, embedder, allowed, filters, depth)
+        order = _law_slots(index, lq, plain_qv, general, config, embedder, allowed, filters, depth)
+    return _hits(index, order, general, [float(scores[r]) for r in general], dense, bm25, exact, ad is not None)
 
+
+def _hits(index: Index, order: list[int], general: list[int], slot: list[float], dense: dict[int, float],
+          bm25: dict[int, float], exact: list[int], adapted: bool) -> list[Hit]:
+    """Hits of ``order``; each rank keeps the score ``slot`` of the general ranking's row there (``general``),
+    and a row that replaced it (:mod:`rag.law_route`) carries that row's hit as ``Hit.general``."""
     def hit(rank: int, row: int, was: Hit | None = None) -> Hit:
         c = index.chunks[row]
         d = index.documents[c.doc_id]
         return Hit(chunk=c, score=slot[rank - 1], rank=rank, dense=dense.get(row), bm25=bm25.get(row),
-                   title=d.title, meta=d.meta, exact=row in exact, adapted=ad is not None, general=was)
+                   title=d.title, meta=d.meta, exact=row in exact, adapted=adapted, general=was)
 
     return [hit(rank, row, None if row == general[rank - 1] else hit(rank, general[rank - 1]))
             for rank, row in enumerate(order, 1)]

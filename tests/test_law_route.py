@@ -73,6 +73,8 @@ def test_other_hits_and_every_slot_score_are_unchanged(mixed, embedder):
         assert not any(h.adapted for h in auto)  # the answer layer keeps its mixed-index refusal model
         assert len({h.chunk.chunk_id for h in auto}) == len(auto)
         changed += [h.chunk.chunk_id for h in off] != [h.chunk.chunk_id for h in auto]
+        no_adapter = retrieve(mixed, q, embedder=embedder, k=8, config=RetrieveConfig(query_adapter="off"))
+        assert [h.chunk.chunk_id for h in no_adapter] == [h.chunk.chunk_id for h in off]  # off turns it off here too
     assert changed >= 1  # the law slots were refilled for some question
 
 
@@ -100,6 +102,10 @@ def test_filters_and_document_lists_bound_the_law_ranking(mixed, embedder):
     only_news = retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news)
     assert [h.chunk.chunk_id for h in only_news] == [
         h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5, doc_ids=news, config=OFF)]
+    # a list holding one law: its slots are refilled from that law only (news alone has no slot to refill)
+    labour = [d for d, doc in mixed.documents.items() if doc.title.endswith("劳动法")]
+    some = retrieve(mixed, q, embedder=embedder, k=8, doc_ids=news + labour)
+    assert any(h.general is not None for h in some) and {h.chunk.doc_id for h in some} <= set(news + labour)
 
 
 def test_the_general_ranking_rides_along(mixed, embedder):
@@ -132,3 +138,44 @@ def test_an_answer_from_refilled_slots_needs_the_general_ranking_to_answer(mixed
     assert not build_answer(q, refusing, idf=mixed.keyword.idf).answerable
     out = _unless_general_refuses(ans, q, [replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None)
     assert not out.answerable and out.suggestions
+    # a conversation's second look (reconsider) on the same hits is held to the same check
+    from rag.qa import _answer_as
+
+    assert _answer_as(kept, mixed, None, None, q).answerable
+    assert not _answer_as([replace(h, general=g) for h, g in zip(hits, refusing)], mixed, None, None, q).answerable
+
+
+def test_a_general_refusal_suggests_labelled_articles(mixed, embedder):
+    """When the general ranking refuses, its own hits are suggested: they are labelled 《…》第X条 like any statute
+    citation although the refilled ranking may not hold them (they were left without a label)."""
+    from rag.qa import ask
+
+    outside = 0
+    for q in LAW_QUESTIONS + ("我在医疗期内生病请假，公司能直接找理由把我辞退吗？", "租约到期了我接着住，房东也没说啥，这算什么？",
+                              "高考加分政策有哪些", "试用期要交多少社保费？", "辞职要提前几天说？"):
+        ids = {h.chunk.chunk_id for h in retrieve(mixed, q, embedder=embedder, k=5)}
+        ans = ask(mixed, q, embedder=embedder)
+        for c in ans.citations + ans.suggestions:
+            statute = bool(mixed.documents[c.doc_id].meta.get("doc_type"))
+            assert (c.label.startswith("《") and c.doc_type) if statute else not c.label
+            outside += statute and c.chunk_id not in ids
+    assert outside >= 1  # some suggestion came from the general ranking alone
+
+
+def test_the_general_ranking_rides_along_in_context(mixed, embedder):
+    """A follow-up re-ranked with its context (rag.context): the general ranking is re-ranked the same way, so the
+    answer layer's check (rag.qa._unless_general_refuses) reads the ranking ``off`` gives in context (it read the
+    refilled slots' general hits with their scores and ranks before the re-ranking)."""
+    import functools
+
+    from rag.context import retrieve_in_context
+
+    refilled = 0
+    for q, context in [("最多能定多久", "试用期 劳动合同"), ("能要几倍工资", "书面合同"), ("杭州呢", "人工智能企业")]:
+        run = functools.partial(retrieve_in_context, functools.partial(retrieve, mixed), mixed, q, context,
+                                embedder=embedder, k=5)
+        auto, off = run(), run(config=OFF)
+        assert [((h.general or h).chunk.chunk_id, (h.general or h).score, (h.general or h).rank) for h in auto] == \
+            [(h.chunk.chunk_id, h.score, h.rank) for h in off]
+        refilled += any(h.general is not None for h in auto)
+    assert refilled >= 1  # some law slot was refilled in context
