@@ -317,6 +317,7 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
         shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
         ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
         wording = f"{ctx.replace(' ', '')} {rw.previous}" if ctx and ctx != NEAR_SHOWN else rw.previous
+        wording = wording if len(wording) <= MAX_QUESTION_CHARS else rw.previous  # a long one: without its words
         # the previous turn's question again, with its topic words, on its cached query vector (no embedding)
         again = ask(wording, **plain, read_as=(rw.previous, rw.previous)) if wording != rw.previous \
             else ask(wording, **plain)

@@ -133,3 +133,19 @@ def test_inside_what_the_last_answer_was_about():
     ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED])
     assert ans.answerable and "市科技局主办" in ans.citations[0].quote
     assert ask_in_context(ask, "宁波的港口物流企业怎么样？", [OPENED]).answer == elsewhere.answer  # no 里面: kept
+
+
+def test_previous_passage_looked_up_after_a_question_near_the_length_limit():
+    """The previous question asked again with its topic words must stay a valid question: after a question just
+    under :data:`rag.retrieve.MAX_QUESTION_CHARS`, a short follow-up is answered, not a too-long error."""
+    from rag.retrieve import MAX_QUESTION_CHARS, clean_question
+
+    long_q = "机器人大赛" * ((MAX_QUESTION_CHARS - 10) // 5) + "在哪开幕？"
+    turn = Turn(long_q, OPENED.answer, long_q.rstrip("？") + "（结合上文：机器人 无锡 城市 开幕 大赛 首届）")
+
+    def ask(question, **kw):
+        clean_question(question)  # what rag.qa.Searcher.ask does first
+        return _refused(PASSAGE if "在哪开幕" in question else OTHER)
+
+    ans = ask_in_context(ask, "谁主办的？", [turn])
+    assert ans.answerable and "市科技局主办" in ans.citations[0].quote
