@@ -303,12 +303,13 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
     """
     question = re.sub(r"[？?！!。.\s]+$", "", question)
     toks = pos_tags(question)
-    noun = ""
+    noun, at = "", 0
     for i, (w, _) in enumerate(toks[:-1]):
-        if w in ("多少", "几") and _COUNTED.match(question[question.find(w):]) is not None:
+        if w in ("多少", "几") and _COUNTED.match(question, at) is not None:  # at: this word's own offset
             nxt, flag = toks[i + 1]
             noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
             break
+        at += len(w)
     if not noun and (m := re.search(r"([\u4e00-\u9fff]{2,6}?)(?:大概|大约|一共|总共)?(?:是|有|为|达到|占)?(?:多少|几)$",
                                       question)):
         toks_before = pos_tags(m.group(1))  # 利用率是多少: what is counted comes before (the whole sentence counts)
