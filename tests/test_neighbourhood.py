@@ -134,6 +134,8 @@ def test_inside_what_the_last_answer_was_about():
     ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED])
     assert ans.answerable and "市科技局主办" in ans.citations[0].quote
     assert ask_in_context(ask, "宁波的港口物流企业怎么样？", [OPENED]).answer == elsewhere.answer  # no 里面: kept
+    # without 里面 an answer stands even where the neighbourhood would answer (it did, were 里面 not required)
+    assert ask_in_context(ask, "谁主办的？", [OPENED]).answer == elsewhere.answer
 
 
 def test_previous_passage_looked_up_after_a_question_near_the_length_limit():
