@@ -101,8 +101,10 @@ class DialogueConfig:
     #: a follow-up in a conversation about statutes is answered by :mod:`rag.law_followup` (the typed question
     #: and the previous search + the question, the more confident wins); False: as any other follow-up
     law_readings: bool = True
-    #: a follow-up every reading left refused is answered from the sentences around the previous answer when one
-    #: holds what it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding)
+    #: a follow-up every reading left refused (or a 里面… one answered from a passage without the last answer,
+    #: :func:`_inside_elsewhere`) is answered from the sentences around the previous answer when one holds what
+    #: it asks (:mod:`rag.neighbourhood`; no embedding: when no passage at hand holds the previous answer, the
+    #: previous question is searched again on its cached query vector, :func:`_near`)
     neighbourhood: bool = True
 
 

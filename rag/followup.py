@@ -365,7 +365,8 @@ def _name_given(quotes: Sequence[str], searched: str) -> bool:
 
 def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
     """A follow-up's quotes must hold the kind of thing it asks for, else refusal: a how-much question a quantity of
-    the kind asked, and not only a comparison with what it names; a who-question (谁) a person or an organisation;
+    the kind asked, and not only a comparison with what it names — for 多少 + a noun (多少开发者), a number (not a
+    date) in a clause that names the noun; a who-question (谁) a person or an organisation;
     a what-is-it-called question (叫什么名字) a name the question as typed does not hold (``searched``: unused, kept
     for callers that pass the searched question)."""
     if not ans.answerable or not ans.citations:
