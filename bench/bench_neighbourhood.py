@@ -50,6 +50,9 @@ def main() -> None:
     ap.add_argument("--home", default=None)
     args = ap.parse_args()
     turns, ms = neighbourhood_cpu(Searcher(args.home), args.dialogues)
+    if not ms:  # no follow-up left refused (or no follow-up at all): nothing was timed
+        print(f"follow-ups {turns}, reaching the neighbourhood 0: no added CPU")
+        return
     every = ms + [0.0] * (turns - len(ms))
     print(f"follow-ups {turns}, reaching the neighbourhood {len(ms)}: CPU p50 {np.percentile(ms, 50):.2f} ms, "
           f"p95 {np.percentile(ms, 95):.2f} ms, max {max(ms):.2f} ms")

@@ -101,8 +101,10 @@ class DialogueConfig:
     #: a follow-up in a conversation about statutes is answered by :mod:`rag.law_followup` (the typed question
     #: and the previous search + the question, the more confident wins); False: as any other follow-up
     law_readings: bool = True
-    #: a follow-up every reading left refused is answered from the sentences around the previous answer when one
-    #: holds what it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding)
+    #: a follow-up every reading left refused (or a 里面… one answered from a passage without the last answer,
+    #: :func:`_inside_elsewhere`) is answered from the sentences around the previous answer when one holds what
+    #: it asks (:mod:`rag.neighbourhood`; no embedding: when no passage at hand holds the previous answer, the
+    #: previous question is searched again on its cached query vector, :func:`_near`)
     neighbourhood: bool = True
 
 
@@ -317,6 +319,7 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
         shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
         ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
         wording = f"{ctx.replace(' ', '')} {rw.previous}" if ctx and ctx != NEAR_SHOWN else rw.previous
+        wording = wording if len(wording) <= MAX_QUESTION_CHARS else rw.previous  # a long one: without its words
         # the previous turn's question again, with its topic words, on its cached query vector (no embedding)
         again = ask(wording, **plain, read_as=(rw.previous, rw.previous)) if wording != rw.previous \
             else ask(wording, **plain)

@@ -303,12 +303,13 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
     """
     question = re.sub(r"[？?！!。.\s]+$", "", question)
     toks = pos_tags(question)
-    noun = ""
+    noun, at = "", 0
     for i, (w, _) in enumerate(toks[:-1]):
-        if w in ("多少", "几") and _COUNTED.match(question[question.find(w):]) is not None:
+        if w in ("多少", "几") and _COUNTED.match(question, at) is not None:  # at: this word's own offset
             nxt, flag = toks[i + 1]
             noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
             break
+        at += len(w)
     if not noun and (m := re.search(r"([\u4e00-\u9fff]{2,6}?)(?:大概|大约|一共|总共)?(?:是|有|为|达到|占)?(?:多少|几)$",
                                       question)):
         toks_before = pos_tags(m.group(1))  # 利用率是多少: what is counted comes before (the whole sentence counts)
@@ -364,7 +365,8 @@ def _name_given(quotes: Sequence[str], searched: str) -> bool:
 
 def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
     """A follow-up's quotes must hold the kind of thing it asks for, else refusal: a how-much question a quantity of
-    the kind asked, and not only a comparison with what it names; a who-question (谁) a person or an organisation;
+    the kind asked, and not only a comparison with what it names — for 多少 + a noun (多少开发者), a number (not a
+    date) in a clause that names the noun; a who-question (谁) a person or an organisation;
     a what-is-it-called question (叫什么名字) a name the question as typed does not hold (``searched``: unused, kept
     for callers that pass the searched question)."""
     if not ans.answerable or not ans.citations:

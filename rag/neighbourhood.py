@@ -7,8 +7,9 @@ their own words these follow-ups match no sentence well, so the answer layer ref
 reading of a follow-up that every other reading left refused (:func:`rag.dialogue.ask_in_context`):
 
 1. **Where**: the previous answer's quoted sentences, found in the passages the refused reading retrieved (its
-   suggestions: what it cited and its top hits — no retrieval here), then the two sentences after them and the
-   one before, in that order (:func:`neighbourhood`).
+   suggestions: what it cited and its top hits — no retrieval here; :func:`rag.dialogue._near` adds the passages of
+   the previous question searched again when none holds it), then the two sentences after them and the one
+   before, in that order (:func:`neighbourhood`).
 2. **What it asks** (:func:`ask_kind`): a date (什么时候), a quantity (多少/几), a person or body (谁), a name
    (叫什么), a kind (哪种/哪类 + noun), or nothing typed (怎么样, 吗…).
 3. **Which sentence**: the first that holds what is asked — a quantity of the unit asked, a date, a person, a name,
@@ -243,6 +244,7 @@ def from_neighbourhood(refused: Answer, question: str, search_question: str, pre
     """An answer to a refused follow-up from the sentences around the previous answer, or None (see the module).
 
     ``known``: the earlier turns' questions (and what a pronoun was read as): their words are not the follow-up's own.
+    ``search_question`` and ``antecedent`` are not read (places and persons are checked on what the user typed).
     """
     if refused.answerable or not asks_something(question, known):
         return None

@@ -101,6 +101,7 @@ def _answer(*quotes: str) -> Answer:
     ("华虹在无锡投了几个亿", ["华虹在无锡投资50亿元建设新产线。"], True),
     ("来了多少开发者", ["其中应用层企业增加至632家。", "1月4日,2026全国开发者大会亮相常州。"], False),  # a date
     ("来了多少开发者", ["大会吸引了3000多名开发者参加。"], True),
+    ("多少年来一共来了多少开发者", ["其中应用层企业增加至632家。"], False),  # the 多少 that counts, not 多少年来
     ("补了多少试错成本", ["补贴池承担了企业80%的试错成本。"], True),
     ("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"], False),  # 多少字: a count of 字
     ("写了多少字", ["报告全文共计2万多字。"], True),
@@ -133,3 +134,21 @@ def test_inside_what_the_last_answer_was_about():
     ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED])
     assert ans.answerable and "市科技局主办" in ans.citations[0].quote
     assert ask_in_context(ask, "宁波的港口物流企业怎么样？", [OPENED]).answer == elsewhere.answer  # no 里面: kept
+    # without 里面 an answer stands even where the neighbourhood would answer (it did, were 里面 not required)
+    assert ask_in_context(ask, "谁主办的？", [OPENED]).answer == elsewhere.answer
+
+
+def test_previous_passage_looked_up_after_a_question_near_the_length_limit():
+    """The previous question asked again with its topic words must stay a valid question: after a question just
+    under :data:`rag.retrieve.MAX_QUESTION_CHARS`, a short follow-up is answered, not a too-long error."""
+    from rag.retrieve import MAX_QUESTION_CHARS, clean_question
+
+    long_q = "机器人大赛" * ((MAX_QUESTION_CHARS - 10) // 5) + "在哪开幕？"
+    turn = Turn(long_q, OPENED.answer, long_q.rstrip("？") + "（结合上文：机器人 无锡 城市 开幕 大赛 首届）")
+
+    def ask(question, **kw):
+        clean_question(question)  # what rag.qa.Searcher.ask does first
+        return _refused(PASSAGE if "在哪开幕" in question else OTHER)
+
+    ans = ask_in_context(ask, "谁主办的？", [turn])
+    assert ans.answerable and "市科技局主办" in ans.citations[0].quote
