@@ -14,7 +14,7 @@
    every turn with history, so this shows whether standalone questions lose anything.
 
     python bench/bench_dialogue.py [--home index] [--rounds 5] [--out bench/results/dialogue.md]
-                                   [--no-context-search] [--readings N] [--previous-search] [--no-neighbourhood]
+                                   [--no-context-search] [--readings N] [--previous-search] [--no-neighbourhood] [--neighbourhood-search]
 """
 
 from __future__ import annotations
@@ -144,9 +144,11 @@ def main():
     ap.add_argument("--previous-search", action="store_true", help="DialogueConfig(previous_search=True)")
     ap.add_argument("--readings", type=int, default=DialogueConfig().readings, help="DialogueConfig(readings=N)")
     ap.add_argument("--no-neighbourhood", action="store_true", help="DialogueConfig(neighbourhood=False)")
+    ap.add_argument("--neighbourhood-search", action="store_true", help="DialogueConfig(neighbourhood_search=True)")
     args = ap.parse_args()
     config = DialogueConfig(context_search=not args.no_context_search, readings=args.readings,
-                            previous_search=args.previous_search, neighbourhood=not args.no_neighbourhood)
+                            previous_search=args.previous_search, neighbourhood=not args.no_neighbourhood,
+                            neighbourhood_search=args.neighbourhood_search)
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("温州人工智能局做什么")

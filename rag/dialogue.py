@@ -103,9 +103,13 @@ class DialogueConfig:
     law_readings: bool = True
     #: a follow-up every reading left refused (or a 里面… one answered from a passage without the last answer,
     #: :func:`_inside_elsewhere`) is answered from the sentences around the previous answer when one holds what
-    #: it asks (:mod:`rag.neighbourhood`; no embedding: when no passage at hand holds the previous answer, the
-    #: previous question is searched again on its cached query vector, :func:`_near`)
+    #: it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding: only passages this turn's readings saw)
     neighbourhood: bool = True
+    #: when no passage at hand holds the previous answer (a large index), search the previous question again on
+    #: its cached query vector to find it (:func:`_near`). Off by default: on the development dialogues it gained
+    #: 1-2 of 53 follow-ups on one set (0 on two others) but raised the added p95 of a turn from +3.6 to +8.9 ms
+    #: on the shipped corpus (target ≤ 5 ms; ``bench/bench_dialogue.py``)
+    neighbourhood_search: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -297,8 +301,9 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
           seen: Sequence = (), kw: dict | None = None) -> Answer | None:
     """:func:`rag.neighbourhood.from_neighbourhood` for a refused follow-up (not in a conversation about statutes);
     ``seen``: the passages the readings of this turn cited or suggested, besides the final answer's. When none of
-    them holds the previous answer (a large index: the follow-up's words retrieved other documents), the previous
-    standalone question is asked again — its query vector is cached, so no embedding — to find its passages."""
+    them holds the previous answer (a large index: the follow-up's words retrieved other documents) and
+    ``config.neighbourhood_search`` is on (off by default, for latency), the previous standalone question is asked
+    again — its query vector is cached, so no embedding — to find its passages."""
     if _about_statutes(history, config) or not rw.previous or rw.rule == "ellipsis":
         return None  # X呢 asks the previous question again about X: the swap check decides (measured: as many
         # unanswerable 珠三角呢？ answered from a neighbouring sentence as answerable ones gained)
@@ -314,7 +319,8 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
     if not asks_something(rw.question, known):
         return None  # nothing a sentence could be checked against: no search for the previous passage either
     passages = list(ans.suggestions) + list(seen)
-    if last and not neighbourhood(passages, previous_answer) and len(rw.previous) <= MAX_QUESTION_CHARS:
+    if config.neighbourhood_search and last and not neighbourhood(passages, previous_answer) \
+            and len(rw.previous) <= MAX_QUESTION_CHARS:
         plain = {k: v for k, v in (kw or {}).items() if k not in ("reconsider", "read_as", "context")}
         shown = normalize(list(history)[-1].search_question)[0]  # with the context words it was searched with
         ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")

@@ -7,8 +7,9 @@ their own words these follow-ups match no sentence well, so the answer layer ref
 reading of a follow-up that every other reading left refused (:func:`rag.dialogue.ask_in_context`):
 
 1. **Where**: the previous answer's quoted sentences, found in the passages the refused reading retrieved (its
-   suggestions: what it cited and its top hits — no retrieval here; :func:`rag.dialogue._near` adds the passages of
-   the previous question searched again when none holds it), then the two sentences after them and the one
+   suggestions: what it cited and its top hits — no retrieval here; with ``DialogueConfig.neighbourhood_search``
+   :func:`rag.dialogue._near` adds the passages of the previous question searched again when none holds it), then
+   the two sentences after them and the one
    before, in that order (:func:`neighbourhood`).
 2. **What it asks** (:func:`ask_kind`): a date (什么时候), a quantity (多少/几), a person or body (谁), a name
    (叫什么), a kind (哪种/哪类 + noun), or nothing typed (怎么样, 吗…).

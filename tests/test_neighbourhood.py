@@ -11,7 +11,9 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import NOT_FOUND
-from rag.dialogue import Turn, ask_in_context
+from rag.dialogue import DialogueConfig, Turn, ask_in_context
+
+SEARCH = DialogueConfig(neighbourhood_search=True)
 from rag.followup import check_answer_type
 from rag.neighbourhood import ask_kind, from_neighbourhood, neighbourhood
 from rag.records import Answer, Citation
@@ -131,7 +133,9 @@ def test_inside_what_the_last_answer_was_about():
     def ask(question, **kw):
         return opened if question.startswith(OPENED.question.rstrip("？")) else elsewhere
 
-    ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED])
+    # default: the previous passage is not searched again, so nothing at hand holds it and the answer stands
+    assert ask_in_context(ask, "里面说是谁主办的？", [OPENED]).answer == elsewhere.answer
+    ans = ask_in_context(ask, "里面说是谁主办的？", [OPENED], config=SEARCH)
     assert ans.answerable and "市科技局主办" in ans.citations[0].quote
     assert ask_in_context(ask, "宁波的港口物流企业怎么样？", [OPENED]).answer == elsewhere.answer  # no 里面: kept
     # without 里面 an answer stands even where the neighbourhood would answer (it did, were 里面 not required)
@@ -150,5 +154,5 @@ def test_previous_passage_looked_up_after_a_question_near_the_length_limit():
         clean_question(question)  # what rag.qa.Searcher.ask does first
         return _refused(PASSAGE if "在哪开幕" in question else OTHER)
 
-    ans = ask_in_context(ask, "谁主办的？", [turn])
+    ans = ask_in_context(ask, "谁主办的？", [turn], config=SEARCH)
     assert ans.answerable and "市科技局主办" in ans.citations[0].quote
