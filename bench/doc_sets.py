@@ -81,26 +81,32 @@ class DocSet:
         print(f"indexed {home}: {counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks")
         return report
 
-    def check(self, path: Path) -> list[str]:
-        """Problems of the set at ``path``: unknown documents, answerable/answers mismatches, gold spans not in
-        their document."""
+    def check(self, *paths: Path) -> list[str]:
+        """Problems of the sets at ``paths`` (single questions or dialogues, each row or turn with a ``doc``):
+        unknown documents, answerable/answers mismatches, gold spans not in their document."""
         docs, problems = self.documents(), []
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            if r.get("doc") not in docs:
-                problems.append(f"line {i} ({r.get('id')}): unknown doc {r.get('doc')!r}")
-                continue
-            if r["answerable"] is not bool(r["answers"]):
-                problems.append(f"line {i} ({r['id']}): answerable must match a non-empty answers list")
-            problems += [f"line {i} ({r['id']}): {a!r} not in {r['doc']}" for a in r["answers"]
-                         if a not in docs[r["doc"]]]
+        for path in paths:
+            for where, t in _units(path):
+                if t.get("doc") not in docs:
+                    problems.append(f"{where}: unknown doc {t.get('doc')!r}")
+                    continue
+                if t["answerable"] is not bool(t["answers"]):
+                    problems.append(f"{where}: answerable must match a non-empty answers list")
+                problems += [f"{where}: {a!r} not in {t['doc']}" for a in t["answers"] if a not in docs[t["doc"]]]
         return problems
 
 
-def cli(docs: DocSet, set_path: Path, description: str, argv: list[str] | None = None) -> int:
-    """``build --home H`` / ``check`` / ``dump FOLDER`` for a question set about ``docs`` (its scripts' ``main``)."""
+def _units(path: Path):
+    """``(where, row_or_turn)`` for each single question, or each dialogue turn, of the set at ``path``."""
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            r = json.loads(line)
+            for j, t in enumerate(r.get("turns", [r]), 1):
+                yield f"{path.name} line {i} ({r.get('id')}{f' turn {j}' if 'turns' in r else ''})", t
+
+
+def cli(docs: DocSet, set_path: Path | tuple[Path, ...], description: str, argv: list[str] | None = None) -> int:
+    """``build --home H`` / ``check`` / ``dump FOLDER`` for question sets about ``docs`` (their scripts' ``main``)."""
     import argparse
     import sys
 
@@ -108,7 +114,8 @@ def cli(docs: DocSet, set_path: Path, description: str, argv: list[str] | None =
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="extract the documents and index them")
     b.add_argument("--home", required=True, type=Path)
-    sub.add_parser("check", help=f"check the gold spans of bench/data/{set_path.name}")
+    paths = set_path if isinstance(set_path, tuple) else (set_path,)
+    sub.add_parser("check", help=f"check the gold spans of {', '.join('bench/data/' + p.name for p in paths)}")
     d = sub.add_parser("dump", help="write the documents as files (for reading)")
     d.add_argument("folder", type=Path)
     a = ap.parse_args(argv)
@@ -120,7 +127,7 @@ def cli(docs: DocSet, set_path: Path, description: str, argv: list[str] | None =
     elif a.cmd == "dump":
         print("\n".join(map(str, docs.write_sources(a.folder))))
     else:
-        problems = docs.check(set_path)
-        print("\n".join(problems) or f"{set_path.name}: every gold span occurs in its document")
+        problems = docs.check(*paths)
+        print("\n".join(problems) or f"{', '.join(p.name for p in paths)}: every gold span occurs in its document")
         return 1 if problems else 0
     return 0

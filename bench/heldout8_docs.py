@@ -21,12 +21,11 @@ the dialogues every turn carries its own ``doc`` (a dialogue may move from one l
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_sets import ARCHIVE, DocSet
+from doc_sets import ARCHIVE, DocSet, cli  # noqa: F401  (ARCHIVE: the tests read it here)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -56,51 +55,13 @@ DOCS = DocSet(tuple(LAWS), CMRC_DEV, tuple(CMRC_IDS))
 documents, write_sources, build = DOCS.documents, DOCS.write_sources, DOCS.build  # see bench/doc_sets.py
 
 
-def _units(path: Path):
-    """``(where, row_or_turn)`` for each single question, or each dialogue turn, of the set at ``path``."""
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            r = json.loads(line)
-            for j, t in enumerate(r.get("turns", [r]), 1):
-                yield f"{path.name} line {i} ({r.get('id')}{f' turn {j}' if 'turns' in r else ''})", t
-
-
 def check(paths: tuple[Path, ...] = SETS) -> list[str]:
     """Problems of the sets: unknown documents, answerable/answers mismatches, gold spans not in their document."""
-    docs, problems = documents(), []
-    for path in paths:
-        for where, t in _units(path):
-            if t.get("doc") not in docs:
-                problems.append(f"{where}: unknown doc {t.get('doc')!r}")
-                continue
-            if t["answerable"] is not bool(t["answers"]):
-                problems.append(f"{where}: answerable must match a non-empty answers list")
-            problems += [f"{where}: {a!r} not in {t['doc']}" for a in t["answers"] if a not in docs[t["doc"]]]
-    return problems
+    return DOCS.check(*paths)
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("build", help="extract the 16 documents and index them").add_argument(
-        "--home", required=True, type=Path)
-    sub.add_parser("check", help="check the gold spans of both document-held-out sets")
-    sub.add_parser("dump", help="write the documents as files (for reading)").add_argument("folder", type=Path)
-    a = ap.parse_args(argv)
-    if not DOCS.available():
-        print(f"needs {ARCHIVE} and {CMRC_DEV}", file=sys.stderr)
-        return 2
-    if a.cmd == "build":
-        build(a.home)
-    elif a.cmd == "dump":
-        print("\n".join(map(str, write_sources(a.folder))))
-    else:
-        problems = check()
-        print("\n".join(problems) or "every gold span of both sets occurs in its document")
-        return 1 if problems else 0
-    return 0
+    return cli(DOCS, SETS, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":

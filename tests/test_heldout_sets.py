@@ -27,7 +27,7 @@ def _rows(name: str) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _form(s: str) -> str:
     return search_form(normalize(s)[0])
 
@@ -111,62 +111,38 @@ def test_everyday_heldout6_docs_gold_spans():
     assert mod.check() == []
 
 
-# --- round 7 (docs/heldout7.md) ---------------------------------------------------------------------------------
+# --- rounds 7 and 8 (docs/heldout7.md, docs/heldout8.md) ------------------------------------------------------
 
 
-def test_heldout7_docs_sets_shape():
-    mod = _script("heldout7_docs")
-    rows = _rows("everyday_heldout7_docs.jsonl")
+@pytest.mark.parametrize("rnd", [7, 8])
+def test_docs_sets_shape(rnd):
+    mod = _script(f"heldout{rnd}_docs")
+    rows = _rows(f"everyday_heldout{rnd}_docs.jsonl")
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
     answerable = [r for r in rows if r["answerable"]]
     assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
     assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
     expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
     assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
-    dialogues = _rows("dialogues_heldout7_docs.jsonl")
+    dialogues = _rows(f"dialogues_heldout{rnd}_docs.jsonl")
     assert len(dialogues) >= 10 and all(2 <= len(d["turns"]) <= 4 and d["turns"][0]["answerable"] for d in dialogues)
     assert {t["doc"] for d in dialogues for t in d["turns"]} <= expected
     follow_ups = [t for d in dialogues for t in d["turns"][1:]]
     assert 0.1 <= sum(not t["answerable"] for t in follow_ups) / len(follow_ups) <= 0.3
-    # held out by document: none of the 16 documents is shipped or in a development or round-6 set
-    r6, dev = _script("everyday_heldout6"), _script("everyday_dev")
+
+
+def test_heldout7_docs_held_out_by_document():
+    """None of the 16 documents is shipped or in a development or round-6 set."""
+    mod, r6, dev = _script("heldout7_docs"), _script("everyday_heldout6"), _script("everyday_dev")
     shipped = {p.name for p in (ROOT / "corpus" / "laws").rglob("*.md")}
     names = {n.rsplit("/", 1)[-1] for n in mod.LAWS}
     assert not names & shipped
     assert not set(mod.LAWS) & (set(r6.LAWS) | set(dev.LAWS)) and not set(mod.CMRC_IDS) & set(r6.CMRC_IDS)
 
 
-def test_heldout7_docs_gold_spans():
-    mod = _script("heldout7_docs")
-    if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
-        pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
-    docs = mod.documents()
-    for r in _rows("everyday_heldout7_docs.jsonl"):
-        _check_turn(r, docs[r["doc"]], f"everyday_heldout7_docs {r['id']}")
-    for d in _rows("dialogues_heldout7_docs.jsonl"):
-        for i, t in enumerate(d["turns"]):
-            _check_turn(t, docs[t["doc"]], f"dialogues_heldout7_docs {d['id']} turn {i + 1}")
-    assert mod.check() == []
-
-
-# --- round 8 (docs/heldout8.md) ---------------------------------------------------------------------------------
-
-
-def test_heldout8_docs_sets_shape():
+def test_heldout8_docs_held_out_by_document():
+    """None of the 16 is shipped, in everyday_dev or in the sets of rounds 6 and 7 (no version of the laws)."""
     mod = _script("heldout8_docs")
-    rows = _rows("everyday_heldout8_docs.jsonl")
-    assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
-    answerable = [r for r in rows if r["answerable"]]
-    assert len(answerable) >= 60 and len(rows) - len(answerable) >= 10
-    assert sum(r["question"].isascii() for r in answerable) >= 5, "some questions are in English"
-    expected = {f"law:{n}" for n in mod.LAWS} | {f"cmrc:{i}" for i in mod.CMRC_IDS}
-    assert {r["doc"] for r in rows} == expected, "every listed document has questions and vice versa"
-    dialogues = _rows("dialogues_heldout8_docs.jsonl")
-    assert len(dialogues) >= 10 and all(2 <= len(d["turns"]) <= 4 and d["turns"][0]["answerable"] for d in dialogues)
-    assert {t["doc"] for d in dialogues for t in d["turns"]} <= expected
-    follow_ups = [t for d in dialogues for t in d["turns"][1:]]
-    assert 0.1 <= sum(not t["answerable"] for t in follow_ups) / len(follow_ups) <= 0.3
-    # held out by document: none of the 16 is shipped, in everyday_dev or in the sets of rounds 6 and 7
     earlier = [_script(n) for n in ("everyday_dev", "everyday_heldout6", "heldout7_docs")]
     shipped = {p.stem for p in (ROOT / "corpus" / "laws").rglob("*.md")}
     used = {n.rsplit("/", 1)[-1].split("(")[0] for m in earlier for n in m.LAWS} | {n.split("(")[0] for n in shipped}
@@ -174,14 +150,15 @@ def test_heldout8_docs_sets_shape():
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-def test_heldout8_docs_gold_spans():
-    mod = _script("heldout8_docs")
+@pytest.mark.parametrize("rnd", [7, 8])
+def test_docs_gold_spans(rnd):
+    mod = _script(f"heldout{rnd}_docs")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
         pytest.skip(f"needs {mod.ARCHIVE} and {mod.CMRC_DEV} (the 16 documents are not committed)")
     docs = mod.documents()
-    for r in _rows("everyday_heldout8_docs.jsonl"):
-        _check_turn(r, docs[r["doc"]], f"everyday_heldout8_docs {r['id']}")
-    for d in _rows("dialogues_heldout8_docs.jsonl"):
+    for r in _rows(f"everyday_heldout{rnd}_docs.jsonl"):
+        _check_turn(r, docs[r["doc"]], f"everyday_heldout{rnd}_docs {r['id']}")
+    for d in _rows(f"dialogues_heldout{rnd}_docs.jsonl"):
         for i, t in enumerate(d["turns"]):
-            _check_turn(t, docs[t["doc"]], f"dialogues_heldout8_docs {d['id']} turn {i + 1}")
+            _check_turn(t, docs[t["doc"]], f"dialogues_heldout{rnd}_docs {d['id']} turn {i + 1}")
     assert mod.check() == []
