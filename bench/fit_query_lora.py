@@ -48,6 +48,26 @@ class LoraConfig:
     seed: int = 0
 
 
+def mean_upper(hf, states: list, layer: int, *, grad: bool = False, dtype=None):
+    """Float32 mean-pooled output of ``hf``'s encoder layers ``layer``… run on cached lower-layer ``states``
+    (one ``[tokens, hidden]`` tensor per text, padded here; ``dtype``: of the padded input, default float32).
+    Shared by the LoRA and verifier fits, which cache the frozen lower layers once."""
+    import torch
+    from transformers.masking_utils import create_bidirectional_mask
+    n = max(len(h) for h in states)
+    h = torch.zeros(len(states), n, states[0].shape[1], dtype=dtype)
+    am = torch.zeros(len(states), n, dtype=torch.long)
+    for i, x in enumerate(states):
+        h[i, :len(x)], am[i, :len(x)] = x, 1
+    with torch.set_grad_enabled(grad):
+        mask = create_bidirectional_mask(config=hf.config, inputs_embeds=h, attention_mask=am)
+        for lay in hf.encoder.layer[layer:]:
+            h = lay(h, mask)
+            h = h[0] if isinstance(h, tuple) else h
+        h = h.float()
+        m = am.unsqueeze(-1).float()
+        return (h * m).sum(1) / m.sum(1)
+
 class Encoder:
     """e5-small in float32 with LoRA hooks; ``encode`` = mean pooling + unit length (as sentence-transformers)."""
 
@@ -75,19 +95,8 @@ class Encoder:
     def upper(self, states: list, layer: int, grad: bool = False):
         """Unit question vectors from cached ``lower`` states: layers ``layer``… then mean pooling."""
         import torch
-        from transformers.masking_utils import create_bidirectional_mask
-        n = max(len(h) for h in states)
-        h = torch.zeros(len(states), n, states[0].shape[1])
-        am = torch.zeros(len(states), n, dtype=torch.long)
-        for i, x in enumerate(states):
-            h[i, :len(x)], am[i, :len(x)] = x, 1
         with torch.set_grad_enabled(grad):
-            mask = create_bidirectional_mask(config=self.hf.config, inputs_embeds=h, attention_mask=am)
-            for lay in self.hf.encoder.layer[layer:]:
-                h = lay(h, mask)
-                h = h[0] if isinstance(h, tuple) else h
-            m = am.unsqueeze(-1).to(h.dtype)
-            return torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1)
+            return torch.nn.functional.normalize(mean_upper(self.hf, states, layer, grad=grad), dim=-1)
 
     def encode(self, texts: list[str], grad: bool = False, batch: int = 64):
         import torch

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from fit_query_lora import mean_upper  # noqa: E402
 from verifier_rows import read_rows  # noqa: E402
 
 from rag.config import data_dir  # noqa: E402
@@ -144,21 +145,7 @@ class Encoder:
 
     def upper(self, states: list, layer: int, grad: bool = False):
         """Mean-pooled last layer from cached lower states through layers ``layer``…"""
-        import torch
-        from transformers.masking_utils import create_bidirectional_mask
-        n = max(len(h) for h in states)
-        h = torch.zeros(len(states), n, states[0].shape[1], dtype=self.dtype)
-        am = torch.zeros(len(states), n, dtype=torch.long)
-        for i, x in enumerate(states):
-            h[i, :len(x)], am[i, :len(x)] = x, 1
-        with torch.set_grad_enabled(grad):
-            mask = create_bidirectional_mask(config=self.hf.config, inputs_embeds=h, attention_mask=am)
-            for lay in self.hf.encoder.layer[layer:]:
-                h = lay(h, mask)
-                h = h[0] if isinstance(h, tuple) else h
-        h = h.float()
-        m = am.unsqueeze(-1).float()
-        return (h * m).sum(1) / m.sum(1)
+        return mean_upper(self.hf, states, layer, grad=grad, dtype=self.dtype)
 
 
 def train(enc: Encoder, states: list, labels: np.ndarray, cfg: FitConfig) -> tuple[dict, np.ndarray, float]:
