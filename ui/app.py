@@ -41,7 +41,7 @@ from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
 from .theme import CHAT_JS, CSS, make_theme
 
-__all__ = ["EXAMPLES", "build_ui", "mount_options"]
+__all__ = ["EXAMPLES", "build_ui", "mount", "mount_options"]
 
 EXAMPLES = [
     "温州人工智能局做什么",
@@ -57,6 +57,16 @@ DOC_HEADERS = ["标题", "日期", "片段数", "字数", "加入时间", "文�
 def mount_options() -> dict[str, Any]:
     """Keyword arguments for ``gr.mount_gradio_app`` (theme, CSS, footer, upload limit)."""
     return {"theme": make_theme(), "css": CSS, "footer_links": ["api"], "max_file_size": MAX_UPLOAD_BYTES}
+
+
+def mount(api, searcher, *, staff=None):
+    """Mount the chat UI at ``/`` of the FastAPI app ``api`` and return the combined ASGI app.
+
+    This is the ``rag_zh.ui`` entry point that ``rag serve`` (:mod:`rag.server`) loads, so the library never
+    imports this package by name.
+    """
+    # gradio 6 takes theme, CSS and limits at mount time, not in gr.Blocks().
+    return gr.mount_gradio_app(api, build_ui(searcher, staff=staff), path="/", **mount_options())
 
 
 def friendly(e: RagError) -> str:
