@@ -7,8 +7,8 @@ not in ``bench/everyday_dev.py`` LAWS, not among the STARD laws (``bench/statute
 laws of rounds 6, 7 and 8 (``bench/everyday_heldout6.py``, ``bench/heldout7_docs.py``,
 ``bench/heldout8_docs.py``), and 6 articles of CMRC2018 *dev* other than the 18 of rounds 6, 7 and 8. No
 document text is committed: this script extracts exactly these 16 documents from ``../shared/data`` and
-indexes them with the product (``rag.update.update_index``, the code behind ``rag index``). It does not evaluate, and it has no calibration
-hook: the sets are for measuring only.
+indexes them with the product (``rag.update.update_index``, the code behind ``rag index``). It does not
+evaluate, and it has no calibration hook: the sets are for measuring only.
 
     python bench/heldout9_docs.py build --home /tmp/heldout9_home      # ~1 min on 2 cores
     rag eval bench/data/everyday_heldout9_docs.jsonl --index /tmp/heldout9_home
