@@ -61,8 +61,8 @@ def main() -> None:
     a = ap.parse_args()
     from mixed_law_dev import load_items, rank_of
     from rag.qa import Searcher
-    from rag.retrieve import RetrieveConfig, retrieve
-    from rag.textnorm import normalize, search_form
+    from rag.retrieve import RetrieveConfig, clean_question, retrieve
+    from rag.textnorm import normalize, search_form, to_mainland
     from stard_prf_cv import CachedEmbedder, hits
     s = Searcher(a.home)
     index, emb = s.index(), CachedEmbedder(s.embedder)
@@ -76,7 +76,7 @@ def main() -> None:
         if f is None:
             continue
         golds = [search_form(normalize(x)[0]) for x in it.answers]
-        emb.embed_queries([it.question])  # time retrieval, not embedding (the memo is keyed by what retrieve passes)
+        emb.embed_queries([to_mainland(clean_question(it.question))])  # time retrieval only: as retrieve embeds it
         r = rows[str(it.qid)] = {"fold": f, "ranks": {}, "ms": {}}
         for lam, st in stores.items():
             index.dense = st

@@ -61,8 +61,8 @@ def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache
     """``{qid: {"fold": f, "ranks": {setting: gold rank or 0}, "ms": {setting: ms}}}``, resumable via ``cache``."""
     from mixed_law_dev import load_items, rank_of
     from rag.qa import Searcher
-    from rag.retrieve import RetrieveConfig, retrieve
-    from rag.textnorm import normalize, search_form
+    from rag.retrieve import RetrieveConfig, clean_question, retrieve
+    from rag.textnorm import normalize, search_form, to_mainland
 
     rows = json.loads(cache.read_text()) if cache.exists() else {}
     s = Searcher(home)
@@ -74,6 +74,7 @@ def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache
         fold = crossfit["folds"][str(it.qid)]
         row = rows.setdefault(str(it.qid), {"fold": fold, "ranks": {}, "ms": {}})
         golds = [search_form(normalize(a)[0]) for a in it.answers]
+        emb.embed_queries([to_mainland(clean_question(it.question))])  # time retrieval only: as retrieve embeds it
         for look in todo:
             kk = key(look)
             if kk in row["ranks"]:
