@@ -50,7 +50,9 @@ def feedback_vector(index: Index, qv: np.ndarray, rows: list[int], alpha: float)
     >>> import numpy as np
     >>> class _D:
     ...     def vectors(self): return np.eye(2, dtype=np.float32)
-    >>> class _I: dense = _D()
+    >>> class _I:
+    ...     dense = _D()
+    ...     def derived(self, key, compute): return compute()
     >>> feedback_vector(_I(), np.array([1.0, 0.0], np.float32), [1], 1.0).round(3).tolist()
     [0.707, 0.707]
     """
