@@ -53,7 +53,7 @@ def feedback_vector(index: Index, qv: np.ndarray, rows: list[int], alpha: float)
     >>> class _I:
     ...     dense = _D()
     ...     def derived(self, key, compute): return compute()
-    >>> feedback_vector(_I(), np.array([1.0, 0.0], np.float32), [1], 1.0).round(3).tolist()
+    >>> [round(float(x), 3) for x in feedback_vector(_I(), np.array([1.0, 0.0], np.float32), [1], 1.0)]
     [0.707, 0.707]
     """
     if not rows or alpha <= 0:
