@@ -70,3 +70,27 @@ def test_hook_changes_statute_rankings_and_leaves_other_indexes_identical(law_ho
     # the sample article's index (news): identical hits and scores
     for question in ("温州人工智能局做什么", "北京的房价是多少"):
         assert _top(built_home, embedder, question, second_look=strong) == _top(built_home, embedder, question)
+
+
+@pytest.fixture(scope="module")
+def mixed_home(tmp_path_factory, embedder):
+    """The sample article beside the Labour Contract Law: a mixed index (law slots apply, the adapter does not)."""
+    import shutil
+
+    from rag.update import update_index
+    from .conftest import LAWS, SAMPLE
+
+    src = tmp_path_factory.mktemp("statute-dense-src")
+    shutil.copy(SAMPLE, src / SAMPLE.name)
+    rel = "社会法/劳动合同法(2012-12-28).md"
+    (src / rel).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(LAWS / rel, src / rel)
+    home = tmp_path_factory.mktemp("statute-dense-index")
+    update_index([src], home=home, progress=False, embedder=embedder)
+    return home
+
+
+def test_mixed_index_gets_identical_hits(mixed_home, embedder):
+    strong = SecondLook(alpha=1.0, k=5, beta=0.5, where="fused")
+    for question in ("试用期最长可以约定多久", "公司不给我交社保，我能辞职并要补偿吗", "温州人工智能局做什么"):
+        assert _top(mixed_home, embedder, question, second_look=strong) == _top(mixed_home, embedder, question)
