@@ -60,10 +60,11 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/stard_clause_rows.json")
     a = ap.parse_args()
     from mixed_law_dev import load_items, rank_of
+    from stard_prf_cv import CachedEmbedder, hits
+
     from rag.qa import Searcher
     from rag.retrieve import RetrieveConfig, clean_question, retrieve
     from rag.textnorm import normalize, search_form, to_mainland
-    from stard_prf_cv import CachedEmbedder, hits
     s = Searcher(a.home)
     index, emb = s.index(), CachedEmbedder(s.embedder)
     z = np.load(a.clauses)

@@ -33,8 +33,7 @@ def clauses(index) -> tuple[list[str], list[int]]:
         label = c.article if c.article else ""
         head = " ".join(x for x in (title, c.section.replace(" > ", " "), label) if x)
         for p in paras:
-            body = p if not (label and p.startswith(label)) else p
-            texts.append(to_mainland(f"{head}\n{body}" if head else body))
+            texts.append(to_mainland(f"{head}\n{p}" if head else p))
             rows.append(r)
     return texts, rows
 

@@ -26,6 +26,7 @@ def main() -> None:
         ap.add_argument(x, required=True)
     a = ap.parse_args()
     from mixed_law_dev import load_items
+
     from rag.qa import Searcher
     from rag.retrieve import RetrieveConfig, retrieve
     from rag.statute_dense import neighbour_rows

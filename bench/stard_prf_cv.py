@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from rag.statute_dense import SecondLook  # noqa: E402
+from rag.statute_dense import SecondLook
 
 FAMILIES: dict[str, list[SecondLook]] = {
     "prf": [SecondLook(alpha=a, k=k, source=s) for s in ("dense", "fused") for k in (3, 5, 10)
@@ -60,6 +60,7 @@ class CachedEmbedder:
 def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache: Path) -> dict:
     """``{qid: {"fold": f, "ranks": {setting: gold rank or 0}, "ms": {setting: ms}}}``, resumable via ``cache``."""
     from mixed_law_dev import load_items, rank_of
+
     from rag.qa import Searcher
     from rag.retrieve import RetrieveConfig, clean_question, retrieve
     from rag.textnorm import normalize, search_form, to_mainland

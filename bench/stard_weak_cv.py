@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fit_query_adapter import index_training_set, train  # noqa: E402
-from stard_crossfit import SHIPPED  # noqa: E402
+from fit_query_adapter import index_training_set, train
+from stard_crossfit import SHIPPED
 
 
 def weak_vectors(pairs: Path, embedder, cache: Path) -> tuple[np.ndarray, list[set[int]]]:
@@ -70,10 +70,11 @@ def fit_adapters(a, emb, work: Path, weights: list[float]) -> dict[tuple[float, 
 
 def ranks(a, emb, adapters: dict[tuple[float, int], Path]) -> dict[str, dict]:
     from mixed_law_dev import load_items, rank_of
+    from stard_prf_cv import CachedEmbedder
+
     from rag.index import open_index
     from rag.retrieve import RetrieveConfig, retrieve
     from rag.textnorm import normalize, search_form
-    from stard_prf_cv import CachedEmbedder
     index, ce = open_index(a.home), CachedEmbedder(emb)
     folds = json.loads(Path(a.crossfit).read_text())["folds"]
     rows = {}
@@ -96,8 +97,9 @@ def main() -> None:
         ap.add_argument(x, required=True)
     ap.add_argument("--weights", default="0,0.1,0.3,1")
     a = ap.parse_args()
-    from rag.embed import get_embedder
     from stard_prf_cv import hits
+
+    from rag.embed import get_embedder
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     weights = [float(x) for x in a.weights.split(",")]

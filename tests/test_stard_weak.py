@@ -10,8 +10,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from fit_query_adapter import FitConfig, train  # noqa: E402
-from stard_weak_pairs import pairs_of  # noqa: E402
+from fit_query_adapter import FitConfig, train
+from stard_weak_pairs import pairs_of
 
 TEXT = """# 最高人民法院关于审理医疗损害责任纠纷案件适用法律若干问题的解释
 

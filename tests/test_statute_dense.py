@@ -8,7 +8,12 @@ import pytest
 
 from rag.index import open_index
 from rag.retrieve import RetrieveConfig, retrieve
-from rag.statute_dense import SecondLook, feedback_vector, neighbour_rows, smooth_neighbours
+from rag.statute_dense import (
+    SecondLook,
+    feedback_vector,
+    neighbour_rows,
+    smooth_neighbours,
+)
 
 
 def _top(home, embedder, question, **cfg):
@@ -78,6 +83,7 @@ def mixed_home(tmp_path_factory, embedder):
     import shutil
 
     from rag.update import update_index
+
     from .conftest import LAWS, SAMPLE
 
     src = tmp_path_factory.mktemp("statute-dense-src")
