@@ -82,14 +82,16 @@ def apply(Q: np.ndarray, params: dict[str, np.ndarray] | None) -> np.ndarray:
 
 
 def train(Q: np.ndarray, golds: list[set[int]], P: np.ndarray, have: np.ndarray, cfg: FitConfig,
-          checkpoints: tuple[int, ...] = ()) -> dict[int, dict[str, np.ndarray]]:
-    """Train; return ``{step: params}`` at each checkpoint (and at ``cfg.steps``)."""
+          checkpoints: tuple[int, ...] = (), weights: np.ndarray | None = None) -> dict[int, dict[str, np.ndarray]]:
+    """Train; return ``{step: params}`` at each checkpoint (and at ``cfg.steps``). ``weights``: one per question
+    (e.g. weak pairs below 1, bench/stard_weak_cv.py); the loss is then their weighted mean."""
     import torch
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     emb = np.flatnonzero(have)
     keep = [i for i, g in enumerate(golds) if g]
     Q, gl = Q[keep], [sorted(golds[i]) for i in keep]
+    wt = None if weights is None else torch.from_numpy(np.asarray(weights, np.float32)[keep])
     hard_rows = _dense_top(Q, P, emb, cfg.hard)
     neg = rng.choice(emb, size=min(cfg.shared, len(emb)), replace=False)
     G = max(len(g) for g in gl)
@@ -118,7 +120,8 @@ def train(Q: np.ndarray, golds: list[set[int]], P: np.ndarray, have: np.ndarray,
         lp = torch.einsum("nd,ngd->ng", v, Pp).masked_fill(~pm, -1e4) / cfg.tau
         lh = torch.einsum("nd,nhd->nh", v, Ph).masked_fill(hmask, -1e4) / cfg.tau
         ln = (v @ Pn.T).masked_fill(nmask, -1e4) / cfg.tau
-        loss = (torch.logsumexp(torch.cat([lp, lh, ln], 1), 1) - torch.logsumexp(lp, 1)).mean()
+        per = torch.logsumexp(torch.cat([lp, lh, ln], 1), 1) - torch.logsumexp(lp, 1)
+        loss = per.mean() if wt is None else (wt * per).sum() / wt.sum()
         loss = loss + cfg.l2 * sum((p ** 2).sum() for p in ps)
         opt.zero_grad()
         loss.backward()

@@ -55,6 +55,7 @@ from .lookup import find_references
 from .query_adapter import adapter_for_index
 from .query_lora import embed_query_lora, lora_for_index
 from .records import Hit
+from .statute_dense import SecondLook, second_dense, smooth_neighbours
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
 from .tokenize import char_bigrams, tokenize
@@ -111,6 +112,9 @@ class RetrieveConfig:
     #: Mixed indexes (laws beside other documents): the general ranking's statute slots are filled in the order
     #: a statute index would rank its articles (:mod:`rag.law_route`): ``"auto"`` (default) or ``"off"``.
     mixed_law: str = "auto"
+    #: Dense pseudo-relevance feedback and neighbouring-article smoothing (:mod:`rag.statute_dense`), only where
+    #: the query adapter applies (statute-only indexes); inactive by default (round 9: no CV gain, docs/legal-retrieval.md).
+    second_look: SecondLook = SecondLook()
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -217,6 +221,27 @@ def _law_slots(index: Index, lq: str, plain_qv, order: list[int], config: Retrie
     return fill_law_slots(order, lambda r: bool(mask[r]), sorted(ls, key=lambda r: (-ls[r], r)))
 
 
+def _second_look(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
+                 bigram: dict[int, float], scores: dict[int, float], weights: tuple[float, float, float], *,
+                 allowed, depth: int, k: int) -> tuple[dict[int, float], dict[int, float]]:
+    """Scores (and dense channel) after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing."""
+    look = config.second_look
+    w, bw, rw = weights
+    if look.alpha > 0:
+        first = dense if look.source == "dense" else scores
+        dense = second_dense(index, qv, sorted(first, key=lambda r: (-first[r], r)), look, depth, allowed)
+    elif look.where == "final":
+        return smooth_neighbours(index, scores, look.beta), dense
+    fused = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+                 dense_norm=config.dense_norm)
+    if look.where == "fused":
+        fused = smooth_neighbours(index, fused, look.beta)
+    scores = rerank_by_evidence(index, lq, fused, weight=rw, depth=max(config.rerank_depth, k))
+    if look.where == "final":
+        scores = smooth_neighbours(index, scores, look.beta)
+    return scores, dense
+
+
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
              mode: str = "hybrid", doc_ids: Sequence[str] | None = None,
              config: RetrieveConfig = RetrieveConfig(), filters: Filters | None = None) -> list[Hit]:
@@ -278,6 +303,9 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
+        if ad is not None and config.second_look.active:
+            scores, dense = _second_look(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
+                                         allowed=allowed, depth=depth, k=k)
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=plain_qv,  # as fitted
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))
