@@ -41,6 +41,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .answer_kind import typed_choice
 from .evidence import term_weights
 from .records import Answer, Citation, Hit
 from .select import LinearModel
@@ -56,6 +57,7 @@ log = logging.getLogger("rag.statute_answer")
 STATUTE_MODELS = Path(__file__).resolve().parent / "data" / "statute_answer.json"
 NOT_FOUND = "资料中没有找到与该问题直接相关的法律条文。"
 DEPTH = 5  # hits looked at (rag.qa asks for 5)
+TYPED_DEPTH = int(__import__("os").environ.get("RAG_TYPED_DEPTH", "3"))  # TEMP: ranks 1..depth read for the asked value
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,11 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
                       suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
     chosen = [hits[0]]
-    if len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
+    typed = typed_choice(question, [h.chunk.text if is_article(h) and h.title == hits[0].title else ""
+                                    for h in hits[:DEPTH]], depth=TYPED_DEPTH)
+    if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
+        chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.answer_kind)
+    elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
         if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
             chosen.append(hits[i])

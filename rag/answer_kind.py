@@ -1,0 +1,72 @@
+"""What kind of value a question asks for, and whether a text holds one (age, hours, a time limit, money, a rate, a date).
+
+A citizen's law question often asks for a value: 男的最早多大能领结婚证？ (an age), 献完血要隔多久才能再献？ (a time
+limit), 被黑心商家骗了，最少能赔多少钱？ (money). The statute ranking puts the article that *names the situation* first
+(第一千零四十九条 结婚登记) and the one that *sets the value* (第一千零四十七条 男不得早于二十二周岁) second or third, and the
+statute answerer quoted the first one. :func:`asked_kind` reads the kind from the question's wording; :func:`holds`
+says whether a text has a value of that kind (a number followed by 周岁, 小时, 日/个月/年, 元/倍 or 百分之…, or a full
+date); :func:`typed_choice` picks, among the top articles, the first one that holds the asked value when the first
+does not (:mod:`rag.statute_answer` then quotes it first and the top article second).
+
+Questions that ask no value (能…吗, 怎么办, 谁负责) and English questions get no kind. This module does not retrieve,
+score or refuse; it never turns a refusal into an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .textnorm import to_simplified
+
+__all__ = ["KINDS", "asked_kind", "holds", "typed_choice"]
+
+_N = "[0-9零〇一二两三四五六七八九十百千万半]"
+#: (kind, question wording that asks it, what a text holding such a value contains); the first match wins
+KINDS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
+    ("date", re.compile(r"哪一?天|几月几[日号]|什么时候(?:开始|起)?(?:施行|实施|生效)|何时(?:开始|起)?(?:施行|实施|生效)"),
+     re.compile(r"[0-9〇零一二三四五六七八九十]{2,4}年" + _N + r"{1,3}月" + _N + r"{1,3}日")),
+    ("age", re.compile(r"几岁|多少岁|岁数|年龄|年纪|多大(?:才|能|可以|算|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
+     re.compile(_N + r"+\s*周?岁")),
+    ("hours", re.compile(r"钟头|(?:几|多少)个?小时"), re.compile(_N + r"+\s*个?小时")),
+    ("duration", re.compile(r"多久|多长时间|多少天|几天|多少日|几日|几个月|多少个月|几年|多少年|期限多长|有效期"),
+     re.compile(_N + r"+\s*(?:个工作日|工作日|个月|日|天|月|年|周|小时)")),
+    ("money", re.compile(r"多少钱|[赔罚补]多少|多少(?:赔偿|补偿|罚款|违约金)|赔偿[^，。？?]{0,4}多少|罚款[^，。？?]{0,4}多少"),
+     re.compile(_N + r"+\s*(?:万|千|百)?(?:元|倍)|百分之|[0-9]\s*[%％]")),
+    ("rate", re.compile(r"税率|比例|百分之几|几成"), re.compile(r"百分之|[0-9]\s*[%％]|" + _N + r"+\s*成")),
+)
+_BY_NAME = {name: want for name, _, want in KINDS}
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of value ``question`` asks for, or None.
+
+    >>> asked_kind("男的最早多大能领结婚证？"), asked_kind("一天最多能让人干几个钟头？"), asked_kind("表哥和表妹能结婚吗？")
+    ('age', 'hours', None)
+    """
+    q = to_simplified(question)
+    return next((name for name, ask, _ in KINDS if ask.search(q)), None)
+
+
+def holds(kind: str, text: str) -> bool:
+    """Whether ``text`` holds a value of ``kind``.
+
+    >>> holds("age", "结婚年龄，男不得早于二十二周岁"), holds("age", "要求结婚的男女双方应当亲自到婚姻登记机关申请")
+    (True, False)
+    """
+    return _BY_NAME[kind].search(to_simplified(text)) is not None
+
+
+def typed_choice(question: str, texts: Sequence[str], *, depth: int = 3) -> int | None:
+    """The index (1 … ``depth`` − 1) of the first text holding the value ``question`` asks for, when ``texts[0]``
+    holds none; else None (no kind asked, the first text has it, or none of the next ones does).
+
+    >>> typed_choice("献完血要隔多久才能再献？", ["献血者献血后应当休息。", "两次采集间隔期不少于六个月。"])
+    1
+    >>> typed_choice("献完血要隔多久才能再献？", ["间隔期不少于六个月。", "两次采集间隔期不少于三个月。"]) is None
+    True
+    """
+    kind = asked_kind(question)
+    if kind is None or not texts or holds(kind, texts[0]):
+        return None
+    return next((i for i in range(1, min(depth, len(texts))) if holds(kind, texts[i])), None)
