@@ -19,21 +19,22 @@ from typing import Sequence
 
 from .textnorm import to_simplified
 
-__all__ = ["KINDS", "asked_kind", "holds", "typed_choice"]
+__all__ = ["CHECKED_KINDS", "KINDS", "asked_kind", "holds", "missing_value", "typed_choice"]
 
 _N = "[0-9零〇一二两三四五六七八九十百千万半]"
 #: (kind, question wording that asks it, what a text holding such a value contains); the first match wins
 KINDS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("date", re.compile(r"哪一?天|几月几[日号]|什么时候(?:开始|起)?(?:施行|实施|生效)|何时(?:开始|起)?(?:施行|实施|生效)"),
      re.compile(r"[0-9〇零一二三四五六七八九十]{2,4}年" + _N + r"{1,3}月" + _N + r"{1,3}日")),
-    ("age", re.compile(r"几岁|多少岁|岁数|年龄|年纪|多大(?:才|能|可以|算|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
+    ("age", re.compile(r"几岁|多少岁|岁数|年龄|年纪|多大(?:才|能|可以|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
      re.compile(_N + r"+\s*周?岁")),
     ("hours", re.compile(r"钟头|(?:几|多少)个?小时"), re.compile(_N + r"+\s*个?小时")),
-    ("duration", re.compile(r"多久|多长时间|多少天|几天|多少日|几日|几个月|多少个月|几年|多少年|期限多长|有效期"),
+    ("duration", re.compile(r"多久|多长时间|多少天|几天|多少日|几日|几个月|多少个月|几年|多少年|期限多长"),
      re.compile(_N + r"+\s*(?:个工作日|工作日|个月|日|天|月|年|周|小时)")),
     ("money", re.compile(r"多少钱|[赔罚补]多少|多少(?:赔偿|补偿|罚款|违约金)|赔偿[^，。？?]{0,4}多少|罚款[^，。？?]{0,4}多少"),
-     re.compile(_N + r"+\s*(?:万|千|百)?(?:元|倍)|百分之|[0-9]\s*[%％]")),
-    ("rate", re.compile(r"税率|比例|百分之几|几成"), re.compile(r"百分之|[0-9]\s*[%％]|" + _N + r"+\s*成")),
+     re.compile(_N + r"+\s*(?:万|千|百)?(?:元|倍)|百分之|[0-9]\s*[%％]|[$¥＄￥]\s*[0-9]")),
+    ("rate", re.compile(r"税率|比例|百分之几|几成"),
+     re.compile(r"百分之|[0-9]\s*[%％]|[0-9]+\s*/\s*[0-9]+|[一二三四五六七八九十]分之[一二三四五六七八九十]|" + _N + r"+\s*成")),
 )
 _BY_NAME = {name: want for name, _, want in KINDS}
 
@@ -70,3 +71,27 @@ def typed_choice(question: str, texts: Sequence[str], *, depth: int = 3) -> int 
     if kind is None or not texts or holds(kind, texts[0]):
         return None
     return next((i for i in range(1, min(depth, len(texts))) if holds(kind, texts[i])), None)
+
+
+#: the kinds whose absence from the quote refuses the answer (:func:`missing_value`); not ``date``: 哪天 is also
+#: answered by a recurring day (每年5月的第三个星期日, 农历九月初九)
+CHECKED_KINDS = ("age", "hours", "duration", "money", "rate")
+_YES_NO = re.compile(r"吗[？?。！!\s]*$|是否|是不是|有没有|能不能|可不可以|算不算|要不要")
+
+
+def missing_value(question: str, text: str) -> str | None:
+    """The kind of value ``question`` asks for (an age, hours, a time limit, money, a rate) that ``text`` (the quoted
+    answer) holds none of, or None. Yes/no questions (…吗？, 有没有…) are not checked: 几年内不许结婚，算数吗？ asks
+    whether, not how long.
+
+    >>> missing_value("献完血要隔多久才能再献？", "献血者献血后应当休息。")
+    'duration'
+    >>> missing_value("献完血要隔多久才能再献？", "两次采集间隔期不少于六个月。") is None
+    True
+    >>> missing_value("合同里写了几年内不许结婚，算数吗？", "用人单位不得限制女职工结婚。") is None
+    True
+    """
+    kind = asked_kind(question)
+    if kind not in CHECKED_KINDS or _YES_NO.search(to_simplified(question)):
+        return None
+    return None if holds(kind, text) else kind

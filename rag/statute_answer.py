@@ -57,7 +57,7 @@ log = logging.getLogger("rag.statute_answer")
 STATUTE_MODELS = Path(__file__).resolve().parent / "data" / "statute_answer.json"
 NOT_FOUND = "资料中没有找到与该问题直接相关的法律条文。"
 DEPTH = 5  # hits looked at (rag.qa asks for 5)
-TYPED_DEPTH = int(__import__("os").environ.get("RAG_TYPED_DEPTH", "3"))  # TEMP: ranks 1..depth read for the asked value
+TYPED_DEPTH = 3  # ranks read for the value a question asks when the top article lacks it (rag.answer_kind)
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,34 @@ def test_a_real_law_index_answers_how_long_with_the_article_that_says_it(tmp_pat
     assert hits[0].chunk.article != "第六条", "retrieval now ranks the time limit first: pick another question"
     ans = ask(index, q, embedder=embedder)
     assert ans.answerable and ans.citations[0].quote.startswith("第六条") and "十日内" in ans.answer
+
+
+@pytest.mark.parametrize("question, text, kind", [
+    ("养狗要交多少钱的登记费？", "饲养人应当为犬只办理登记，领取犬只登记证。", "money"),
+    ("收容的狗最多养多久？", "收容机构应当为收容的犬只提供必要的食物和饮水。", "duration"),
+    ("几岁的孩子可以单独遛狗？", "未成年人遛狗应当由成年人陪同。", "age"),
+    ("收容的狗最多养多久？", "收容机构对无人认领的犬只，收容满三十日后可以送交领养。", None),
+    ("养狗要登记吗？", "饲养人应当为犬只办理登记。", None),                     # yes/no: not checked
+    ("这部条例从哪天起施行？", "本条例自公布之日起施行。", None),               # a date: not checked (每年…的第三个星期日)
+])
+def test_missing_value(question, text, kind):
+    from rag.answer_kind import missing_value
+
+    assert missing_value(question, text) == kind
+
+
+def test_value_checked_refuses_an_answer_without_the_asked_value_and_keeps_suggestions():
+    """Fails before round 9 (no such check): the top article is on topic but gives no time limit."""
+    from rag.answer import value_checked
+    from rag.records import Answer, Citation
+
+    law = "示范犬只管理条例"
+    feed = _hit("p", law, "第七条 收容机构应当为收容的犬只提供必要的食物和饮水。", "第七条", 1, 2.0)
+    cit = Citation(n=1, doc_id="p", title=law, section="", chunk_id=feed.chunk.chunk_id, start=feed.chunk.start,
+                   end=feed.chunk.end, quote=feed.chunk.text, text=feed.chunk.text, score=2.0,
+                   quote_start=feed.chunk.start, quote_end=feed.chunk.end)
+    answered = Answer(question="q", answer=feed.chunk.text + "[1]", answerable=True, citations=[cit], confidence=0.8)
+    refused = value_checked("收容的狗最多养多久？", [feed], answered)
+    assert not refused.answerable and not refused.citations and refused.suggestions[0].quote == feed.chunk.text
+    assert value_checked("收容的狗吃什么？", [feed], answered) is answered            # no value asked
+    assert value_checked("How long is a stray dog kept?", [feed], answered) is answered  # English: not checked
