@@ -43,7 +43,7 @@ from .records import Answer, Citation, Hit
 from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
                      question_features)
 from .sentvec import SentenceVectors
-from .statute_answer import statute_answer
+from .statute_answer import is_article, statute_answer
 from .statute_gate import off_topic_place
 from .verify import add_verify, uses_verifier
 
@@ -134,12 +134,17 @@ def _checked_statute(question: str, hits: Sequence[Hit], statute: Answer, englis
 
 def value_checked(question: str, hits: Sequence[Hit], answer: Answer) -> Answer:
     """``answer``, or the refusal (its hits as suggestions) when ``question`` asks an age, hours, a time limit, money or a
-    rate (:func:`rag.answer_kind.missing_value`) and no quote of the answer holds one.
+    rate (:func:`rag.answer_kind.missing_value`) and no quote of the statute answer holds one.
+
+    Statute answers only (the first hit is an article): a law writes a value the same few ways (二十二周岁, 十五日内,
+    五百元, 百分之二十); free text does not (一分钟, 30秒之久, 9800日元, 青少年时代), and on the CMRC2018 dev and DRCD
+    report questions asking such a value the check refused right answers (docs/answers.md, round 9).
 
     Run on the answer shown (:func:`rag.qa.ask`), not inside :func:`build_answer`: the law-slot guard's second answer
     (:func:`rag.qa._unless_general_refuses`) quotes other articles, and a value missing from those says nothing about
     the quote shown. Not for English questions nor an article named by law and number."""
-    if not answer.answerable or not hits or hits[0].exact or cjk_share(question) < CROSSLINGUAL_CJK:
+    if not answer.answerable or not hits or not is_article(hits[0]) or hits[0].exact \
+            or cjk_share(question) < CROSSLINGUAL_CJK:
         return answer
     if missing_value(question, "".join(c.quote for c in answer.citations)) is None:
         return answer
