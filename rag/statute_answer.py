@@ -12,6 +12,9 @@ provision itself, not by one sentence picked out of it:
   question's answer) from the article's evidence (idf-weighted coverage of the
   question's terms, bigram overlap, the cosine of the question with the article passage's
   own vector (stored with the index, :mod:`rag.sentvec`), rank and score);
+- when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.answer_kind`) that
+  the top article does not hold, the first of the next two articles *of the same law* that holds one is quoted first
+  and the top article second (男的最早多大能领结婚证？ → 第一千零四十七条 二十二周岁, then 第一千零四十九条 结婚登记);
 - whether to answer at all is a statute-specific logistic model over the
   question's best evidence, fitted on STARD's *tune* fold only, with the
   questions asked again after their gold law was removed from the index as the
