@@ -214,8 +214,9 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
                       suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
     chosen = [hits[0]]
-    typed = typed_choice(question, [h.chunk.text if is_article(h) and h.title == hits[0].title else ""
-                                    for h in hits[:DEPTH]], depth=TYPED_DEPTH)
+    typed = None if hits[0].exact else typed_choice(  # an article named by law and number is the answer asked for
+        question, [h.chunk.text if is_article(h) and h.title == hits[0].title else "" for h in hits[:DEPTH]],
+        depth=TYPED_DEPTH)
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.answer_kind)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough

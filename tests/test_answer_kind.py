@@ -86,6 +86,12 @@ def test_statute_answer_quotes_the_article_holding_the_asked_value_first():
     # another law's article is not brought in (with the top one's law gone, it would answer a question it does not)
     mixed = statute_answer("快递丢了最多能赔多少钱？", [claim, other, form], idf=lambda t: 1.0, models=_models())
     assert [c.quote for c in mixed.citations] == [claim.chunk.text]
+    # an article named by law and number is what was asked for: quoted alone
+    from dataclasses import replace
+
+    named = statute_answer("示范邮递条例第二十条规定最多能赔多少钱？", [replace(claim, exact=True), form, cap],
+                           idf=lambda t: 1.0, models=_models())
+    assert [c.quote for c in named.citations] == [claim.chunk.text]
 
 
 LAW = """# 示范犬只管理条例
