@@ -8,7 +8,8 @@ says whether a text has a value of that kind (a number followed by 周岁, 小�
 date); :func:`typed_choice` picks, among the top articles, the first one that holds the asked value when the first
 does not (:mod:`rag.statute_answer` then quotes it first and the top article second).
 
-Questions that ask no value (能…吗, 怎么办, 谁负责) and English questions get no kind. This module does not retrieve,
+A kind is asked only with a question word (几岁, 年龄多大, 多少税率 — not 退休年龄 or 按比例); questions that ask no value
+(能…吗, 怎么办, 谁负责) and English questions get no kind. This module does not retrieve,
 score or refuse; it never turns a refusal into an answer.
 """
 
@@ -29,14 +30,15 @@ _NOT_ASKING = r"(?<![那这隔头前每])"  # 那几年, 每隔几天, 头几个
 KINDS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("date", re.compile(r"哪一?天|几月几[日号]|什么时候(?:开始|起)?(?:施行|实施|生效)|何时(?:开始|起)?(?:施行|实施|生效)"),
      re.compile(r"[0-9〇零一二三四五六七八九十]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日")),
-    ("age", re.compile(r"几岁|多少岁|岁数|年龄|(?<!周)年纪|多大(?:才|能|可以|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
+    ("age", re.compile(r"几岁|多少岁|(?:岁数|年龄|(?<!周)年纪)(?:是|要|得|有)?(?:多大|多少)|多大(?:岁数|年龄|年纪)|"
+                       r"什么年龄|多大(?:才|能|可以|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
      re.compile(_N + _B + r"周?岁")),
-    ("hours", re.compile(r"钟头|(?:几|多少)个?小时"), re.compile(_N + _B + r"个?(?:小时|钟头)")),
+    ("hours", re.compile(r"(?:几|多少)个?(?:钟头|小时)"), re.compile(_N + _B + r"个?(?:小时|钟头)")),
     ("duration", re.compile(r"多久|多长时间|多少天|多少日|多少个月|多少年|期限多长|" + _NOT_ASKING + r"几(?:天|日|个月|年)"),
      re.compile(_N + _B + r"(?:个工作日|工作日|个月|个星期|星期|日|天|月|年|周|小时|分钟|秒)")),
     ("money", re.compile(r"多少钱|[赔罚补]多少|多少(?:赔偿|补偿|罚款|违约金)|赔偿[^，。？?]{0,4}多少|罚款[^，。？?]{0,4}多少"),
      re.compile(_N + _B + r"(?:元|块|美元|港元|港币|欧元|日元|英镑|倍)|百分之|[0-9]\s*[%％]|[$¥＄￥]\s*[0-9]")),
-    ("rate", re.compile(r"税率|比例|百分之几|几成"),
+    ("rate", re.compile(r"(?:税率|比例|利率)(?:是|为|有)?多少|多少(?:的)?(?:税率|比例|利率)|百分之几|几成"),
      re.compile(r"百分之|[0-9]\s*[%％]|[0-9]+\s*/\s*[0-9]+|[一二三四五六七八九十]分之[一二三四五六七八九十]|" + _N + r"\s*成")),
 )
 _BY_NAME = {name: want for name, _, want in KINDS}
