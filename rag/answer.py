@@ -22,8 +22,9 @@ A quote that contradicts a hard constraint of the question (a year, a city,
 an office holder the passage never names: :mod:`rag.constraints`) is dropped;
 when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
 the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
-quoted law never names (:mod:`rag.statute_gate`). A question asked on its own that asks an age, hours, a time limit,
-money or a rate and gets a statute answer holding none is refused too (:func:`value_checked`, :mod:`rag.answer_kind`).
+quoted law never names (:mod:`rag.statute_gate`). A question that asks an age, hours, a time limit, money or a
+rate and gets a statute answer holding none is refused too (in :func:`rag.qa.ask`, not with a conversation's context
+re-ranking or second look) (:func:`value_checked`, :mod:`rag.answer_kind`).
 A refusal model that reads ``ag_verify`` gets the answer verifier's score of the best sentence (:mod:`rag.verify`,
 question and sentence read together by e5-small); the shipped models do not (docs/answers.md, round 8).
 

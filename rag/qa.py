@@ -73,7 +73,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
         ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
-        if not context and reconsider is None:  # a question asked on its own: the value it asks must be quoted
+        if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
             ans = value_checked(q, hits, ans)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final
             ans = reconsider(ans, functools.partial(_answer_as, hits, index, refusal, seen))
