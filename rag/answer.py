@@ -22,7 +22,9 @@ A quote that contradicts a hard constraint of the question (a year, a city,
 an office holder the passage never names: :mod:`rag.constraints`) is dropped;
 when none is left the reply is the refusal. So is a quote, or a statute answer, that gives no amount of what
 the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
-quoted law never names (:mod:`rag.statute_gate`).
+quoted law never names (:mod:`rag.statute_gate`). A question that asks an age, hours, a time limit, money or a
+rate and gets a statute answer holding none is refused too (in :func:`rag.qa.ask`, not with a conversation's context
+re-ranking or second look) (:func:`value_checked`, :mod:`rag.answer_kind`).
 A refusal model that reads ``ag_verify`` gets the answer verifier's score of the best sentence (:mod:`rag.verify`,
 question and sentence read together by e5-small); the shipped models do not (docs/answers.md, round 8).
 
@@ -35,6 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .answer_kind import missing_value
 from .asked_quantity import missing_quantity
 from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
@@ -42,12 +45,12 @@ from .records import Answer, Citation, Hit
 from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
                      question_features)
 from .sentvec import SentenceVectors
-from .statute_answer import statute_answer
+from .statute_answer import is_article, statute_answer
 from .statute_gate import off_topic_place
 from .verify import add_verify, uses_verifier
 
 __all__ = ["NOT_FOUND", "REFUSAL_PREFIX", "RefusalModel", "build_answer", "citation_from_hit", "evidence_features", "is_refusal",
-           "score_sentences"]
+           "score_sentences", "value_checked"]
 
 NOT_FOUND = "资料中没有找到与该问题直接相关的内容。"
 REFUSAL_PREFIX = "资料中没有找到"
@@ -126,9 +129,39 @@ def _checked_statute(question: str, hits: Sequence[Hit], statute: Answer, englis
     Not for English questions (their gloss loses word boundaries) nor an article named by law and number."""
     if statute.answerable and not hits[0].exact and not english and (
             off_topic_place(question, statute) is not None
-            or missing_quantity(question, "".join(c.quote for c in statute.citations)) is not None):
+            or missing_quantity(question, "".join(c.quote for c in _as_ranked(statute, hits))) is not None):
         return _refusal(question, hits, [], statute.confidence)
     return statute
+
+
+def value_checked(question: str, hits: Sequence[Hit], answer: Answer) -> Answer:
+    """``answer``, or the refusal (its hits as suggestions) when ``question`` asks an age, hours, a time limit, money or a
+    rate (:func:`rag.answer_kind.missing_value`) and no quote of the statute answer holds one.
+
+    Statute answers only (the first hit is an article): a law writes a value the same few ways (二十二周岁, 十五日内,
+    五百元, 百分之二十); free text does not (一分钟, 30秒之久, 9800日元, 青少年时代), and on the CMRC2018 dev and DRCD
+    report questions asking such a value the check refused right answers (docs/answers.md, round 9).
+
+    Run on the answer shown (:func:`rag.qa.ask`), not inside :func:`build_answer`: the law-slot guard's second answer
+    (:func:`rag.qa._unless_general_refuses`) quotes other articles, and a value missing from those says nothing about
+    the quote shown. Not for English questions nor an article named by law and number."""
+    if not answer.answerable or not hits or not is_article(hits[0]) or hits[0].exact \
+            or cjk_share(question) < CROSSLINGUAL_CJK:
+        return answer
+    if missing_value(question, "".join(c.quote for c in answer.citations)) is None:
+        return answer
+    return _refusal(question, hits, [], answer.confidence)
+
+
+def _as_ranked(statute: Answer, hits: Sequence[Hit]) -> list[Citation]:
+    """The statute answer's citations without an article brought forward for the value the question asks
+    (:mod:`rag.answer_kind`: quoted first, ahead of the top hit), so that reaching down the ranking for the value never
+    lifts the amount check's refusal of what the ranking put first (on the development sets it answered an
+    unanswerable 多少钱 question and a question whose own law was removed)."""
+    cits = statute.citations
+    if cits and cits[0].chunk_id != hits[0].chunk.chunk_id:
+        return [c for c in cits if c.chunk_id == hits[0].chunk.chunk_id]
+    return cits
 
 
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer import RefusalModel, build_answer, citation_from_hit
+from .answer import RefusalModel, build_answer, citation_from_hit, value_checked
 from .batching import QueryBatcher
 from .config import data_dir
 from .context import retrieve_in_context
@@ -73,6 +73,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
         ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
+        if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
+            ans = value_checked(q, hits, ans)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final
             ans = reconsider(ans, functools.partial(_answer_as, hits, index, refusal, seen))
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
