@@ -24,7 +24,7 @@ when none is left the reply is the refusal. So is a quote, or a statute answer, 
 the question asks 多少 of (:mod:`rag.asked_quantity`), and a statute answer to a question naming a place the
 quoted law never names (:mod:`rag.statute_gate`). A question that asks an age, hours, a time limit, money or a
 rate and gets a statute answer holding none is refused too (in :func:`rag.qa.ask`, not with a conversation's context
-re-ranking or second look) (:func:`value_checked`, :mod:`rag.answer_kind`).
+re-ranking or second look) (:func:`value_checked`, :mod:`rag.asked_value`).
 A refusal model that reads ``ag_verify`` gets the answer verifier's score of the best sentence (:mod:`rag.verify`,
 question and sentence read together by e5-small); the shipped models do not (docs/answers.md, round 8).
 
@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer_kind import missing_value
+from .asked_value import missing_value
 from .asked_quantity import missing_quantity
 from .constraints import violation as near_miss
 from .evidence import ScoredSentence, score_sentences
@@ -136,7 +136,7 @@ def _checked_statute(question: str, hits: Sequence[Hit], statute: Answer, englis
 
 def value_checked(question: str, hits: Sequence[Hit], answer: Answer) -> Answer:
     """``answer``, or the refusal (its hits as suggestions) when ``question`` asks an age, hours, a time limit, money or a
-    rate (:func:`rag.answer_kind.missing_value`) and no quote of the statute answer holds one.
+    rate (:func:`rag.asked_value.missing_value`) and no quote of the statute answer holds one.
 
     Statute answers only (the first hit is an article): a law writes a value the same few ways (二十二周岁, 十五日内,
     五百元, 百分之二十); free text does not (一分钟, 30秒之久, 9800日元, 青少年时代), and on the CMRC2018 dev and DRCD
@@ -155,7 +155,7 @@ def value_checked(question: str, hits: Sequence[Hit], answer: Answer) -> Answer:
 
 def _as_ranked(statute: Answer, hits: Sequence[Hit]) -> list[Citation]:
     """The statute answer's citations without an article brought forward for the value the question asks
-    (:mod:`rag.answer_kind`: quoted first, ahead of the top hit), so that reaching down the ranking for the value never
+    (:mod:`rag.asked_value`: quoted first, ahead of the top hit), so that reaching down the ranking for the value never
     lifts the amount check's refusal of what the ranking put first (on the development sets it answered an
     unanswerable 多少钱 question and a question whose own law was removed)."""
     cits = statute.citations

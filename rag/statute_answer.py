@@ -12,7 +12,7 @@ provision itself, not by one sentence picked out of it:
   question's answer) from the article's evidence (idf-weighted coverage of the
   question's terms, bigram overlap, the cosine of the question with the article passage's
   own vector (stored with the index, :mod:`rag.sentvec`), rank and score);
-- when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.answer_kind`) that
+- when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.asked_value`) that
   the top article does not hold, the first of the next two articles *of the same law* that holds one and names some
   of the question's terms is quoted first
   and the top article second (男的最早多大能领结婚证？ → 第一千零四十七条 二十二周岁, then 第一千零四十九条 结婚登记);
@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer_kind import typed_choice
+from .asked_value import typed_choice
 from .evidence import term_weights
 from .records import Answer, Citation, Hit
 from .select import LinearModel
@@ -61,7 +61,7 @@ log = logging.getLogger("rag.statute_answer")
 STATUTE_MODELS = Path(__file__).resolve().parent / "data" / "statute_answer.json"
 NOT_FOUND = "资料中没有找到与该问题直接相关的法律条文。"
 DEPTH = 5  # hits looked at (rag.qa asks for 5)
-TYPED_DEPTH = 3  # ranks read for the value a question asks when the top article lacks it (rag.answer_kind)
+TYPED_DEPTH = 3  # ranks read for the value a question asks when the top article lacks it (rag.asked_value)
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         question, [h.chunk.text if is_article(h) and h.title == hits[0].title and (i == 0 or a["coverage"] > 0) else ""
                    for i, (h, a) in enumerate(zip(hits, arts))], depth=TYPED_DEPTH)  # same law, names something asked
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
-        chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.answer_kind)
+        chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
         if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:

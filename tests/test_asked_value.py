@@ -1,4 +1,4 @@
-"""Asked-value choice among statute articles (rag.answer_kind, used by rag.statute_answer): a question asking an age, a
+"""Asked-value choice among statute articles (rag.asked_value, used by rag.statute_answer): a question asking an age, a
 time limit, hours, money, a rate or a date is answered first by the top article of the same law that holds such a value
 when the top article holds none. Questions and articles here were written for this test (not from any eval set)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_kind import asked_kind, holds, typed_choice
+from rag.asked_value import asked_kind, holds, typed_choice
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -150,7 +150,7 @@ def test_a_real_law_index_answers_how_long_with_the_article_that_says_it(tmp_pat
     ("这部条例从哪天起施行？", "本条例自公布之日起施行。", None),               # a date: not checked (每年…的第三个星期日)
 ])
 def test_missing_value(question, text, kind):
-    from rag.answer_kind import missing_value
+    from rag.asked_value import missing_value
 
     assert missing_value(question, text) == kind
 
