@@ -67,7 +67,9 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
 _DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
-    "现在", "目前", "当时", "如今", "今天", "至今", "到今天", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
+    "现在", "目前", "当时", "如今", "今天", "至今", "到今天", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今",
+    # and words that point back into the conversation itself, or ask yes or no (刚才那个省长叫什么名字来着？)
+    "刚才", "刚刚", "方才", "来着", "是不是", "有没有", "是否"}
 _ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
 _NOT_ASPECT = {  # words that end in 了/过/着 of their own
     "通过", "超过", "经过", "不过", "为了", "除了", "随着", "接着", "意味着", "跟着", "沿着", "朝着", "本着", "罢了", "难过",
