@@ -313,7 +313,7 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
-    if ante and _IT_IS_PLACE.search(q) and not places(pos_tags(ante)):  # it is a city: the place talked about
+    if ante and _IT_IS_PLACE.search(q) and ante not in places(pos_tags(ante)):  # it is a city: the place talked about
         ante = next(iter(places(ptoks) + (places(pos_tags(last_answer)) if last_answer else [])), ante)
     if not ante:
         return None
