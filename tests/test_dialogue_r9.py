@@ -69,3 +69,11 @@ def test_it_asked_which_city_is_not_read_as_a_city():
 def test_words_pointing_back_into_the_conversation_are_not_focus_words():
     assert focus_words("刚才那位市长叫什么名字来着", "") == ["市长"]
     assert focus_words("是不是同一个月开的会", "") == []
+
+
+def test_far_demonstratives_refer_back_like_near_ones():
+    # 那次/那项/那份 point back like 这次: the phrase ending in the noun in the earlier turns
+    history = [Turn("2022年那次普查，嘉兴排第几？", "2022年,省统计局在嘉兴开展数字经济专项普查后发布排名,嘉兴位列第三[1]"),
+               Turn("湖州呢？", "资料中没有找到与该问题直接相关的内容。")]
+    rw = resolve("那次普查是谁组织的？", history)
+    assert rw.rule == "demonstrative" and rw.search_question.endswith("专项普查是谁组织的")
