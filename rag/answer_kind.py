@@ -153,6 +153,9 @@ def _who_given(quotes: Sequence[str], question: str = "") -> bool:
     return any(f in ("nr", "nrfg", "nrt", "nt") and 2 <= len(w) <= 3 for w, f in pos_tags(text))
 
 
+#: 谁 as the beneficiary (给谁用, 为谁服务, 面向谁), not the agent: a quote saying what it serves answers it
+_BENEFICIARY = re.compile(r"(?:给|为|供|面向|服务于?)谁")
+_SERVES = re.compile(r"服务|面向|用于|供|定位为|提供给")
 _PLACE_SET = re.compile(r"[省市县区国]|城市|地区|地方")
 _PERSON_NAMED = re.compile(r"(?:表示|指出|认为|强调|介绍|坦言|称)")
 
@@ -185,6 +188,8 @@ def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
         return refuse(ans)
     if HOW_MUCH.search(question) and not any(c.label for c in ans.citations) and not _counted_given(question, quotes):
         return refuse(ans)  # 来了多少开发者？ answered with “…632家企业”: the number is not of what is counted
+    if _BENEFICIARY.search(question) and _SERVES.search(" ".join(quotes)):
+        return ans  # 给谁用的？ asks whom it serves: “有的服务科研…有的面向工业场景” names them without a person
     if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes, question) \
             and not (_PLACE_SET.search(question) and places(pos_tags(" ".join(quotes)))):  # 三个省里谁…: a place
         return refuse(ans)

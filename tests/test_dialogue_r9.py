@@ -77,3 +77,24 @@ def test_far_demonstratives_refer_back_like_near_ones():
                Turn("湖州呢？", "资料中没有找到与该问题直接相关的内容。")]
     rw = resolve("那次普查是谁组织的？", history)
     assert rw.rule == "demonstrative" and rw.search_question.endswith("专项普查是谁组织的")
+
+
+def _answer(quote: str):
+    from rag.records import Answer, Citation
+
+    cit = Citation(n=1, doc_id="d", title="t", section="", chunk_id="d-0", start=0, end=len(quote), quote=quote,
+                   text=quote, score=1.0, quote_start=0, quote_end=len(quote))
+    return Answer(question="q", answer=quote + "[1]", answerable=True, citations=[cit], confidence=0.9)
+
+
+@pytest.mark.parametrize("question, quote, kept", [
+    # 谁 as the beneficiary: what it serves answers it
+    ("这些数据中心分别是给谁用的", "这些数据中心各有分工:有的服务科研,有的面向工业场景推理。", True),
+    # 谁 as the agent still needs a person or a body
+    ("这些数据中心是谁建的", "这些数据中心各有分工:有的服务科研,有的面向工业场景推理。", False),
+    ("这些数据中心分别是给谁用的", "这些数据中心的总投资超过百亿元。", False),
+])
+def test_who_as_beneficiary(question, quote, kept):
+    from rag.followup import check_answer_type
+
+    assert check_answer_type(_answer(quote), question).answerable is kept
