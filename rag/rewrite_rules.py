@@ -65,7 +65,9 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place", "县": "place", "区": "place",
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
     "钱": "money", "资金": "money", "款": "money",
+    "比例": "ratio", "比率": "ratio", "比重": "ratio", "占比": "ratio",
 }
+_RATIO_HEADS = ("率", "比例", "比重", "占比", "比率")
 _MONEY_HEADS = ("基金", "资金", "经费", "补贴", "投资", "奖金", "补助")
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 _LATIN = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English (three words)
@@ -226,6 +228,13 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
         if kind == "money":  # 这笔钱 → the fund, subsidy or investment the context named (成果转化基金)
             toks = pos_tags(text)
             found = [p for h in _MONEY_HEADS for w, _ in toks if w.endswith(h) and (p := noun_phrase_ending(toks, w))]
+            if found:
+                return _with_place(found[0], prev)
+            continue
+        if kind == "ratio":  # 这个比例 → the rate the context named (专利转化率), not a bare 比例
+            toks = pos_tags(text)
+            found = [p for w, _ in toks if len(w) >= 2 and w.endswith(_RATIO_HEADS) and w != head
+                     and (p := noun_phrase_ending(toks, w))]
             if found:
                 return _with_place(found[0], prev)
             continue

@@ -98,3 +98,9 @@ def test_who_as_beneficiary(question, quote, kept):
     from rag.followup import check_answer_type
 
     assert check_answer_type(_answer(quote), question).answerable is kept
+
+
+def test_this_ratio_is_the_rate_named():
+    # 这个比例 → the rate the earlier turn named (出口退税率), not a bare 比例 with a place in front
+    rw = resolve("这个比例是从什么时候开始的？", [Turn("宁波外贸企业的出口退税率提高了多少？", "宁波出口退税率提高至13%[1]")])
+    assert rw.rule == "demonstrative" and "出口退税率" in rw.search_question and "宁波比例" not in rw.search_question
