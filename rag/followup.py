@@ -25,7 +25,8 @@ type        a how-much follow-up: a quantity of the unit asked, not only    refu
 Coverage is lexical (character bigrams of a word in the quote, or its two characters in order a few characters
 apart: 起算 ~ 起计算). Answer-type nouns (期限, 目的, 标准 …) and frame verbs (说, 认为, 需要 …) are not focus
 words: the answer names a date or a purpose, not the word. This module neither retrieves, rewrites, nor looks
-inside the answer model; it only keeps, moves or withdraws a quote the answer layer chose.
+inside the answer model; it only keeps, moves or withdraws a quote the answer layer chose. The answer-type
+checks (type, and the shared :func:`refuse`) live in :mod:`rag.answer_kind` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -34,13 +35,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .answer import NOT_FOUND
+from .answer_kind import (  # re-exported: the answer-type checks live in rag.answer_kind
+    _TITLES,
+    _UNIT,
+    HOW_MUCH,
+    NUMBER,
+    _covers,
+    _unit_given,
+    check_answer_type,
+    refuse,
+)
 from .chunk import split_sentences
 from .mentions import QWORDS, places, pos_tags
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["ANSWER_TYPE", "RELATIVE_TIME", "check_answer_type", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+__all__ = ["ANSWER_TYPE", "HOW_MUCH", "NUMBER", "RELATIVE_TIME", "check_answer_type", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
            "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
@@ -57,7 +67,9 @@ _ANSWER_TYPE = {  # nouns naming the kind of answer (a date, a purpose), which t
     "情形", "具体", "主要", "一般", "东西", "事情", "部分", "方向", "领域", "措施", "做法", "关系", "区别",
     "城市", "地区", "省份", "国家"}
 _DEICTIC = {  # time words that point into the conversation (现在 = at the time of asking), never said in the quote
-    "现在", "目前", "当时", "如今", "今天", "至今", "到今天", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今"}
+    "现在", "目前", "当时", "如今", "今天", "至今", "到今天", "那时", "那时候", "此时", "这时", "当前", "眼下", "现今",
+    # and words that point back into the conversation itself, or ask yes or no (刚才那个省长叫什么名字来着？)
+    "刚才", "刚刚", "方才", "来着", "是不是", "有没有", "是否"}
 _ASPECT = re.compile(r"(?<=.)[了过着][个一]?$")  # 开了个 (jieba runs the verb and its particles together) → 开
 _NOT_ASPECT = {  # words that end in 了/过/着 of their own
     "通过", "超过", "经过", "不过", "为了", "除了", "随着", "接着", "意味着", "跟着", "沿着", "朝着", "本着", "罢了", "难过",
@@ -68,11 +80,6 @@ _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条�
 _WHEN = re.compile(r"哪[一几些]?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
 _TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 _BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
-
-
-def refuse(ans: Answer) -> Answer:
-    """``ans`` as a refusal; what it cited becomes suggestions."""
-    return replace(ans, answer=NOT_FOUND, answerable=False, citations=[], suggestions=ans.citations + ans.suggestions)
 
 
 def _plain(answer: str) -> str:
@@ -163,22 +170,6 @@ def focus_words(question: str, known: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _covers(text: str, word: str) -> bool:
-    """``word`` is in ``text``: its last character bigram or more than half of them, or (two characters) both
-    in order ≤ 3 apart (起算 ~ 起计算)."""
-    t, w = search_form(text), search_form(word)
-    if (stem := _COMPLEMENT.sub("", w)) != w and len(stem) == 1:
-        return stem in t  # 搭起来 ~ 搭建: the verb, without its directional complement
-    grams = [w[i:i + 2] for i in range(len(w) - 1)]
-    if grams and (grams[-1] in t or 2 * sum(g in t for g in grams) >= len(grams) + (len(grams) > 2)):
-        return True  # the head (资金 of 投入资金) or most of the word; 工作人员 is not covered by 政府工作报告
-    return len(w) == 2 and (re.search(re.escape(w[0]) + r".{1,2}" + re.escape(w[1]), t) is not None
-                            or w[::-1] in t)  # 经历 ~ 历经
-
-
-_COMPLEMENT = re.compile(r"(?<=.)(?:起来|出来|下来|上来|进来|过来|下去|上去|出去|起|出)$")
-
-
 def _sentence(cit: Citation, s: int, e: int) -> Citation:
     """``cit`` quoting ``cit.text[s:e]`` instead (relative offsets)."""
     return replace(cit, quote=cit.text[s:e], quote_start=cit.start + s, quote_end=cit.start + e)
@@ -220,11 +211,6 @@ def check_focus(ans: Answer, question: str, known: str) -> Answer:
 
 # ------------------------------------------------------------------ value
 
-#: a how-many question (哪几家 asks which, not how many) and a number in the answer
-HOW_MUCH = re.compile(r"多少|(?<!哪)几[个家年月天项座所位成倍次]")
-NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
-
-
 def check_value(ans: Answer, question: str, known: str, previous_answer: str) -> Answer:
     """A 多少 follow-up answered with the previous answer's sentence again must give a number in the clause
     that names what it asks (全国平均是多少？ is not answered by “…43%,远高于全国平均水平。”); else refusal."""
@@ -242,147 +228,6 @@ def check_value(ans: Answer, question: str, known: str, previous_answer: str) ->
     if not words or any(NUMBER.search(c) and any(_covers(c, w) for w in words) for c in clauses):
         return ans
     return refuse(ans)
-
-
-# ------------------------------------------------------------------ answer type
-
-_TITLES = re.compile(r"《[^《》]{1,80}》")
-_UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
-_MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万](?!人)")
-_NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
-_APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
-_MONEY = re.compile(r"\d[\d.,]*" + _APPROX + r"[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
-_QUANTITY = re.compile(_NUMERAL + _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
-                       r"|分之")
-_COMPARE = re.compile(r"高于|低于|超过|超出|远超|相比|相较|不及|领先|落后|多于|少于|优于|(?<![占对])比(?![例重率])")
-_WHO = re.compile(r"(?<![省市城])谁(?!的)")
-_WHO_NOUNS = re.compile(r"政府|部门|团队|机构|企业|公司|学者|专家|记者|研究人员|教授|院长|书记|省长|市长|负责人|创始人|"
-                        r"研究院|研究所|实验室|委员会|大学|学院|协会|联盟|集团|中心|局|[\u4e00-\u9fff]者|单位|当事人|双方|"
-                        r"一方|本人|个人|法院|机关|组织")
-
-
-def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
-    """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → N万/亿元), titles aside."""
-    text = " ".join(_TITLES.sub("", search_form(q)) for q in quotes)
-    if _MONEY_Q.search(question):
-        return bool(_MONEY.search(text))
-    if (m := _UNIT.search(question)):
-        return _unit_given(m.group(1), text)
-    return _QUANTITY.search(text) is not None
-
-
-_SAME_UNIT = ["天日", "个家座所项种条份名位人", "次回", "年", "月", "倍"]
-
-
-def _unit_given(unit: str, text: str) -> bool:
-    """``text`` holds a number with a measure word answering 多少/几 + ``unit`` (:func:`_unit_class`)."""
-    return re.search(_NUMERAL + _APPROX + _unit_class(unit), text) is not None
-
-
-def _unit_class(unit: str) -> str:
-    """The measure words that answer a 多少/几 + ``unit`` question: 多少天 ~ 三十日, 几个城市 ~ 15座城市."""
-    return "[" + next((c for c in _SAME_UNIT if unit in c), unit) + "]"
-
-
-_COUNTED = re.compile(r"(?:多少|几)(?![个家年次项座所位名种条份倍人天日周月元钱万亿成岁比])")
-_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|[一二三四五六七八九十]+月")
-
-
-def _counted_given(question: str, quotes: Sequence[str]) -> bool:
-    """多少 + a noun (多少开发者, 多少试错成本): some clause of the quotes gives a number (not a date) and names that
-    noun; True when the question counts with a measure word (多少家: :func:`_quantity_given` decides) or no noun.
-
-    >>> _counted_given("来了多少开发者", ["其中,应用层企业数量增加至632家。", "1月4日,2026全国智能体开发者大会亮相常州。"])
-    False
-    >>> _counted_given("补了多少试错成本", ["承担了企业首款存算一体芯片80%的试错成本。"])
-    True
-    >>> _counted_given("写了多少字", ["2017年3月全国两会,人工智能首次出现在文件中。"])
-    False
-    >>> _counted_given("它们的利用率是多少", ["当多座城市同时上马算力项目,算力利用率难以保证。"])
-    False
-    """
-    question = re.sub(r"[？?！!。.\s]+$", "", question)
-    toks = pos_tags(question)
-    noun, at = "", 0
-    for i, (w, _) in enumerate(toks[:-1]):
-        if w in ("多少", "几") and _COUNTED.match(question, at) is not None:  # at: this word's own offset
-            nxt, flag = toks[i + 1]
-            noun = nxt if flag.startswith(("n", "vn", "q")) and not QWORDS.search(nxt) else ""
-            break
-        at += len(w)
-    if not noun and (m := re.search(r"([\u4e00-\u9fff]{2,6}?)(?:大概|大约|一共|总共)?(?:是|有|为|达到|占)?(?:多少|几)$",
-                                      question)):
-        toks_before = pos_tags(m.group(1))  # 利用率是多少: what is counted comes before (the whole sentence counts)
-        noun = next((w for w, f in reversed(toks_before) if len(w) >= 2 and f.startswith(("n", "vn"))), "")
-        if noun:
-            return any(NUMBER.search(_DATE_NUMBER.sub("", search_form(q))) and _covers(q, noun) for q in quotes)
-    if not noun:
-        return True
-    clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
-    if len(noun) == 1:  # a measure word of its own (多少字): a number counted in it
-        return any(re.search(_NUMERAL + r"[万亿千百]?" + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c))
-                   for c in clauses)
-    return any(NUMBER.search(_DATE_NUMBER.sub("", c)) and _covers(c, noun) for c in clauses)
-
-
-def _compared_only(question: str, quotes: Sequence[str]) -> bool:
-    """A word of the question is in the quotes only in clauses that compare with it and give no number of their own
-    (全国的平均转化率是多少？ against “…高达43%,远高于全国平均水平”: 全国's own rate is not given)."""
-    words = [w for w, f in pos_tags(question) if len(w) >= 2 and f.startswith(("n", "a", "j")) and not QWORDS.search(w)]
-    clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
-    for w in words:
-        holding = [c for c in clauses if search_form(w) in c]
-        if holding and all(_COMPARE.search(c) and not NUMBER.search(c.replace("于", "")) for c in holding) \
-                and any(NUMBER.search(c) for c in clauses):
-            return True
-    return False
-
-
-def _who_given(quotes: Sequence[str], question: str = "") -> bool:
-    """Some quote names a person (after a title, or a 2–3-character name) or an organisation that ``question`` does
-    not (这个联盟是谁建的？ is not answered by the 联盟 itself)."""
-    text = " ".join(quotes)
-    if any(m.group() not in question for m in _WHO_NOUNS.finditer(text)) or _PERSON_NAMED.search(text):
-        return True
-    return any(f in ("nr", "nrfg", "nrt", "nt") and 2 <= len(w) <= 3 for w, f in pos_tags(text))
-
-
-_PLACE_SET = re.compile(r"[省市县区国]|城市|地区|地方")
-_PERSON_NAMED = re.compile(r"(?:表示|指出|认为|强调|介绍|坦言|称)")
-
-
-_NAME_Q = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|全称")
-_NAME_FLAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz", "eng")
-
-
-def _name_given(quotes: Sequence[str], searched: str) -> bool:
-    """Some quote holds a name ``searched`` does not: a 《title》, a “quoted” term, a Latin word or a proper noun."""
-    text = " ".join(quotes)
-    found = _TITLES.findall(text) + re.findall(r"[“\"「]([^”\"」]{2,30})[”\"」]", text)
-    found += [w for w, f in pos_tags(text) if f in _NAME_FLAGS and len(w) >= 2]
-    return any(search_form(w) not in search_form(searched) for w in found)
-
-
-def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
-    """A follow-up's quotes must hold the kind of thing it asks for, else refusal: a how-much question a quantity of
-    the kind asked, and not only a comparison with what it names — for 多少 + a noun (多少开发者), a number (not a
-    date) in a clause that names the noun; a who-question (谁) a person or an organisation;
-    a what-is-it-called question (叫什么名字) a name the question as typed does not hold (``searched``: unused, kept
-    for callers that pass the searched question)."""
-    if not ans.answerable or not ans.citations:
-        return ans
-    quotes = [c.quote for c in ans.citations]
-    if _NAME_Q.search(question) and not any(c.label for c in ans.citations) \
-            and not _name_given(quotes, question):  # the typed question: a rewrite may already hold the name
-        return refuse(ans)
-    if HOW_MUCH.search(question) and (not _quantity_given(question, quotes) or _compared_only(question, quotes)):
-        return refuse(ans)
-    if HOW_MUCH.search(question) and not any(c.label for c in ans.citations) and not _counted_given(question, quotes):
-        return refuse(ans)  # 来了多少开发者？ answered with “…632家企业”: the number is not of what is counted
-    if _WHO.search(question) and not any(c.label for c in ans.citations) and not _who_given(quotes, question) \
-            and not (_PLACE_SET.search(question) and places(pos_tags(" ".join(quotes)))):  # 三个省里谁…: a place
-        return refuse(ans)
-    return ans
 
 
 # ------------------------------------------------------------------ context

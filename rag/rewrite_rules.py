@@ -55,7 +55,7 @@ _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:
 _TIME_RE = re.compile(_TIME)
 PERSON_PRON = _PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
 IT_PRON = _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
-_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|此)(?=[\u4e00-\u9fff])")
+_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|那次|那项|那份|那位|那笔|那座|那种|那些|此)(?=[\u4e00-\u9fff])")
 TITLE_BOOK = _TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
 _PLACE_SUFFIX = "省市区县镇州"
@@ -64,8 +64,15 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
     "机构": "org", "单位": "org", "部门": "org", "组织": "org", "平台": "org",
     "城市": "place", "地方": "place", "市": "place", "省": "place", "地区": "place", "县": "place", "区": "place",
     "人": "person", "专家": "person", "学者": "person", "官员": "person", "负责人": "person", "研究员": "person",
+    "钱": "money", "资金": "money", "款": "money",
+    "比例": "ratio", "比率": "ratio", "比重": "ratio", "占比": "ratio",
 }
+_RATIO_HEADS = ("率", "比例", "比重", "占比", "比率")
+_MONEY_HEADS = ("基金", "资金", "经费", "补贴", "投资", "奖金", "补助")
 _MARKERS = re.compile(r"\[\d{1,3}\]")
+_LATIN = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English (three words)
+#: 它 said to *be* a city (它想变成一座什么样的城市): its antecedent is a place
+_IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
 _LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 
@@ -218,6 +225,19 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
             if found:
                 return found[0]
             continue
+        if kind == "money":  # 这笔钱 → the fund, subsidy or investment the context named (成果转化基金)
+            toks = pos_tags(text)
+            found = [p for h in _MONEY_HEADS for w, _ in toks if w.endswith(h) and (p := noun_phrase_ending(toks, w))]
+            if found:
+                return _with_place(found[0], prev)
+            continue
+        if kind == "ratio":  # 这个比例 → the rate the context named (专利转化率), not a bare 比例
+            toks = pos_tags(text)
+            found = [p for w, _ in toks if len(w) >= 2 and w.endswith(_RATIO_HEADS) and w != head
+                     and (p := noun_phrase_ending(toks, w))]
+            if found:
+                return _with_place(found[0], prev)
+            continue
         if kind == "org":
             found = [t for t in _QUOTED.findall(text) if _ORG_HEADS.fullmatch(t)] + _ORG_HEADS.findall(text)
             if found:
@@ -274,7 +294,11 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
         if (ante := _antecedent(w, context, prev)):  # 这份文件吹响…: jieba ran the verb into the noun (文件吹响)
             head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
             break
-    if not ante and prev and m.start() == 0:  # nothing names it: the previous turn's topic (这个结论 → 杭州…的结论)
+    if not ante and len(toks[0][0]) > 1 and _CATEGORY.get(toks[0][0][0]) == "money" \
+            and (ante := _antecedent(toks[0][0][0], context, prev)):  # 这笔钱图的…: jieba read 钱图 as a name
+        head = toks[0][0][0]
+    if not ante and prev and m.start() == 0 and not _LATIN.search(prev):  # nothing names it: the previous turn's
+        # topic (这个结论 → 杭州…的结论); an English question's first word (How, What) is no topic
         ante = statement(prev, last_answer) or subject(pos_tags(prev))
         ante = ante and ante + "的" + head
     if not ante or ante == head:  # nothing found, or only the bare noun: dropping 该 adds nothing
@@ -298,6 +322,8 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
     ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
+    if ante and _IT_IS_PLACE.search(q) and ante not in places(pos_tags(ante)):  # it is a city: the place talked about
+        ante = next(iter(places(ptoks) + (places(pos_tags(last_answer)) if last_answer else [])), ante)
     if not ante:
         return None
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)

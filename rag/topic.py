@@ -10,7 +10,9 @@ rule            follow-up (after …)                   searched as
 ``elided``      要罚多少钱？ (公司泄露了我的个人信息要通知谁？)  公司泄露了我的个人信息要罚多少钱
                 是在什么场合？ (人工智能第一次写进…文件是什么时候？)  人工智能第一次写进…文件是在什么场合
 ``that-year``   上海那年发了什么文件？ (answer: 2017年3月…)   上海2017年发了什么文件
+                同一天常州办了个啥活动？ (answer: 1月4日,…)    1月4日常州办了个啥活动
 ``local``       当地市委书记是谁？ (…大会在哪里亮相？ → 常州)   常州市委书记是谁
+``scope``       其中头一个县级的是哪儿？ (…的有哪几个城市？)    …的城市中头一个县级的是哪儿
 ==============  ====================================  =========================================================
 
 ``elided`` applies only to a short follow-up (≤ 14 characters) that *starts* with one of a closed list of
@@ -84,8 +86,18 @@ def elided_subject(q: str, prev: str) -> str:
     return topic + q
 
 
+_THAT_DAY = re.compile(r"同一天|同一日|同日|当天|那一?天")
+_DAY = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日")
+
+
 def that_year(q: str, prev: str, last_answer: str) -> str:
-    """``q`` with 那年/这一年 replaced by the year the previous turn was about, else ''."""
+    """``q`` with 那年/这一年 replaced by the year the previous turn was about (同一天/当天 by its day), else ''.
+
+    >>> that_year("同一天常州办了个啥活动", "哪天开的", "1月4日,江苏省省长刘小涛主持召开政企座谈会")
+    '1月4日常州办了个啥活动'
+    """
+    if (d := _THAT_DAY.search(q)) and prev and (day := _DAY.findall(last_answer) or _DAY.findall(prev)):
+        return q[:d.start()] + day[0] + q[d.end():]
     m = _THAT_YEAR.search(q)
     if not m or not prev:
         return ""
@@ -140,9 +152,37 @@ def bare_this(q: str, prev: str, last_answer: str) -> str:
     return stated + q[m.end():]
 
 
+_ASKED_SET = re.compile(r"(?:哪几|哪些|多少|几)[个家座所位项种]?(?P<noun>[\u4e00-\u9fffA-Za-z]{1,8}?)(?:[？?]|$)")
+
+
 def scope(q: str, prev: str) -> str:
-    """其中…: the previous question's subject in front (2021年杭州市人工智能企业中应用层企业有多少家)."""
+    """其中…: the set the previous question asked for (哪几个城市 → its clause + 城市), else its subject when that
+    ends in a noun (2021年杭州市人工智能企业中应用层企业有多少家); '' when neither (比上一年多了多少家: no set named).
+
+    >>> scope("其中头一个县级的是哪儿", "2019年被批成国家AI创新发展试验区的有哪几个城市")
+    '2019年被批成国家AI创新发展试验区的城市中头一个县级的是哪儿'
+    >>> scope("其中最多的是哪一层的企业", "比上一年多了多少家")
+    ''
+    """
     if not q.startswith("其中") or not prev:
         return ""
-    subj = subject(pos_tags(prev))
-    return f"{subj}中{q[2:].lstrip('，, ')}" if subj else ""
+    rest = q[2:].lstrip("，, ")
+    if (m := _ASKED_SET.search(prev)) and m.start() >= 4 and (noun := m.group("noun")) \
+            and pos_tags(noun)[-1][1] in NOUNISH:  # the set asked for: the clause before the question word + the noun
+        clause = re.sub(r"(?:的)?(?:一共|总共|共)?(?:有|是|包括)?$", "", prev[:m.start()])
+        return f"{clause}的{noun}中{rest}" if len(clause) >= 2 else ""
+    toks = pos_tags(prev)
+    subj = subject(toks)
+    if not subj or subject_head(toks) not in NOUNISH:
+        return ""  # 上一年多 (比上一年多了多少家): no noun, no set
+    return f"{subj}中{rest}"
+
+
+def subject_head(toks: list[tuple[str, str]]) -> str:
+    """The part-of-speech flag of the last word of :func:`rag.mentions.subject` ('' when none)."""
+    subj, flag, out = subject(toks), "", ""
+    for w, f in toks:
+        if len(out) >= len(subj):
+            break
+        out, flag = out + w, f
+    return flag

@@ -87,7 +87,7 @@ def test_quantity_patterns_keep_up_with_long_runs_of_spaces():
     no longer backtracks quadratically (20,000 spaces took seconds)."""
     import time
 
-    from rag.followup import _quantity_given
+    from rag.answer_kind import _quantity_given
 
     assert _quantity_given("有多少家企业？", ["共有200多家企业"]) and _quantity_given("有多少人？", ["约3 余 人"])
     assert _quantity_given("投了多少钱？", ["投资 5 多 亿元"]) and not _quantity_given("有多少家？", ["共有很多企业"])
