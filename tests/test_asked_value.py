@@ -170,6 +170,8 @@ def test_value_checked_refuses_an_answer_without_the_asked_value_and_keeps_sugge
     assert not refused.answerable and not refused.citations and refused.suggestions[0].quote == feed.chunk.text
     assert value_checked("收容的狗吃什么？", [feed], answered) is answered            # no value asked
     assert value_checked("How long is a stray dog kept?", [feed], answered) is answered  # English: not checked
+    # an English question quoting the Chinese word (missing_value alone would refuse it): still not checked
+    assert value_checked("How long (多久) is a stray dog kept in the shelter?", [feed], answered) is answered
 
 
 @pytest.mark.parametrize("text", ["1" * 50_000, "一万" * 25_000, "1," * 25_000, "1 多 万 " * 8_000, "1/" * 25_000])
