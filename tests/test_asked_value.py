@@ -19,6 +19,9 @@ from rag.asked_value import asked_kind, holds, typed_choice
     ("违约了要罚多少？", "money"),
     ("公积金缴存比例是多少？", "rate"),
     ("这部条例从哪天起施行？", "date"),
+    ("孩子最多大能坐安全座椅？", "age"),
+    ("罚款最多大概多少钱？", "money"),            # 最多 + 大概 (about), not 最多大 (how old at most)
+    ("最多大约多久能办完？", "duration"),
     ("邻居装修太吵，我能去哪里投诉？", None),     # a place, not a value
     ("房东不退押金合法吗？", None),               # yes/no
     ("What is the minimum age to marry?", None),  # English: no kind (its gloss is not read here)
