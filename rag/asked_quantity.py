@@ -19,7 +19,7 @@ import re
 
 from .textnorm import to_simplified
 
-__all__ = ["asked_units", "missing_quantity"]
+__all__ = ["BETWEEN", "asked_units", "missing_quantity", "number_then"]
 
 _NUM = r"(?:[0-9][0-9,.]*|[零〇一二两三四五六七八九十百千万亿半几数]+)"
 _MONEY = "元|块|万元|亿元|美元|港元|港币|角|欧元|日元|英镑|%|倍"
@@ -46,10 +46,30 @@ def asked_units(question: str) -> list[str]:
 #: (each optional part carries its own trailing spaces: adjacent ``\s*`` made this backtrack polynomially on a
 #: number followed by a long run of spaces)
 _BETWEEN = r"\s*(?:(?:多|余|来)\s*)?(?:(?:万|亿|千|百)\s*)?(?:(?:多|余)\s*)?"
+BETWEEN = _BETWEEN  # shared with rag.asked_value
+
+
+#: a maximal run of numerals, as :data:`_NUM` reads them (digits with their separators, or Chinese numerals)
+_NUM_RUN = re.compile(r"[0-9][0-9,.]*|[零〇一二两三四五六七八九十百千万亿半几数]+")
+
+
+def number_then(after: str, text: str) -> bool:
+    """Whether ``text`` holds a number (:data:`_NUM`) directly followed by a match of the regex ``after`` (a unit,
+    :data:`_BETWEEN` before it): ``re.search(_NUM + after, text)``, in linear time — that search started the number
+    at every numeral of a run and read the run to its end each time (a 50,000-digit run took minutes).
+
+    Each maximal run of numerals is read once and ``after`` is tried right after each of its prefixes: a number that
+    starts inside a run can as well start where the run does, so the same matches are found.
+
+    >>> number_then(_BETWEEN + "(?:元)", "罚款三万元"), number_then("(?:万)", "三千万人"), number_then("元", "1" * 50000)
+    (True, True, False)
+    """
+    unit = re.compile(after)
+    return any(unit.match(text, e) for m in _NUM_RUN.finditer(text) for e in range(m.start() + 1, m.end() + 1))
 
 
 def _has(unit: str, text: str) -> bool:
-    if re.search(_NUM + _BETWEEN + "(?:" + _UNITS[unit] + ")", text):
+    if number_then(_BETWEEN + "(?:" + _UNITS[unit] + ")", text):
         return True
     if _UNITS[unit] is _MONEY and re.search(r"[$¥]\s*[0-9]|百分之", text):
         return True

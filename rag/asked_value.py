@@ -16,30 +16,44 @@ score or refuse; it never turns a refusal into an answer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
+from .asked_quantity import BETWEEN, number_then
 from .textnorm import to_simplified
 
-__all__ = ["CHECKED_KINDS", "KINDS", "asked_kind", "holds", "missing_value", "typed_choice"]
+__all__ = ["CHECKED_KINDS", "KINDS", "Value", "asked_kind", "holds", "missing_value", "typed_choice"]
 
-_N = r"(?:[0-9][0-9,.]*|[零〇一二两三四五六七八九十百千万亿半几数]+)"
-#: between a number and its unit: an approximation and a multiplier (30多年, 十余天, 一百多万元), as rag.asked_quantity
-_B = r"\s*(?:(?:多|余|来)\s*)?(?:(?:万|亿|千|百)\s*)?(?:(?:多|余)\s*)?"
+_B = BETWEEN  # between a number and its unit: an approximation and a multiplier (30多年, 十余天, 一百多万元)
 _NOT_ASKING = r"(?<![那这隔头前每])"  # 那几年, 每隔几天, 头几个月 name a stretch of time, they do not ask one
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a text holding a value of some kind contains: a number followed by ``unit`` (a regex; the number is
+    :func:`rag.asked_quantity.number_then`'s, read in linear time), or a match of ``plain`` (a value written otherwise)."""
+
+    unit: str = ""
+    plain: re.Pattern | None = None
+
+    def search(self, text: str) -> bool:
+        return bool(self.unit and number_then(self.unit, text)) or bool(self.plain and self.plain.search(text))
+
+
 #: (kind, question wording that asks it, what a text holding such a value contains); the first match wins
-KINDS: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
+KINDS: tuple[tuple[str, re.Pattern, Value], ...] = (
     ("date", re.compile(r"哪一?天|几月几[日号]|什么时候(?:开始|起)?(?:施行|实施|生效)|何时(?:开始|起)?(?:施行|实施|生效)"),
-     re.compile(r"[0-9〇零一二三四五六七八九十]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日")),
+     Value(plain=re.compile(r"[0-9〇零一二三四五六七八九十]{2,4}年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日"))),
     ("age", re.compile(r"几岁|多少岁|(?:岁数|年龄|(?<!周)年纪)(?:是|要|得|有)?(?:多大|多少)|多大(?:岁数|年龄|年纪)|"
-                       r"什么年龄|多大(?:才|能|可以|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大"),
-     re.compile(_N + _B + r"周?岁")),
-    ("hours", re.compile(r"(?:几|多少)个?(?:钟头|小时)"), re.compile(_N + _B + r"个?(?:小时|钟头)")),
+                       r"什么年龄|多大(?:才|能|可以|的孩子|的人|以上|以下|开始|就)|最[早小大低]?多大(?![概约致])"),  # not 最多大概
+     Value(_B + r"周?岁")),
+    ("hours", re.compile(r"(?:几|多少)个?(?:钟头|小时)"), Value(_B + r"个?(?:小时|钟头)")),
     ("duration", re.compile(r"多久|多长时间|多少天|多少日|多少个月|多少年|期限多长|" + _NOT_ASKING + r"几(?:天|日|个月|年)"),
-     re.compile(_N + _B + r"(?:个工作日|工作日|个月|个星期|星期|日|天|月|年|周|小时|分钟|秒)")),
+     Value(_B + r"(?:个工作日|工作日|个月|个星期|星期|日|天|月|年|周|小时|分钟|秒)")),
     ("money", re.compile(r"多少钱|[赔罚补]多少|多少(?:赔偿|补偿|罚款|违约金)|赔偿[^，。？?]{0,4}多少|罚款[^，。？?]{0,4}多少"),
-     re.compile(_N + _B + r"(?:元|块|美元|港元|港币|欧元|日元|英镑|倍)|百分之|[0-9]\s*[%％]|[$¥＄￥]\s*[0-9]")),
+     Value(_B + r"(?:元|块|美元|港元|港币|欧元|日元|英镑|倍)", re.compile(r"百分之|[0-9]\s*[%％]|[$¥＄￥]\s*[0-9]"))),
     ("rate", re.compile(r"(?:税率|比例|利率)(?:是|为|有)?多少|多少(?:的)?(?:税率|比例|利率)|百分之几|几成"),
-     re.compile(r"百分之|[0-9]\s*[%％]|[0-9]+\s*/\s*[0-9]+|[一二三四五六七八九十]分之[一二三四五六七八九十]|" + _N + r"\s*成")),
+     Value(r"\s*成", re.compile(r"百分之|[0-9]\s*[%％]|[0-9]\s*/\s*[0-9]|[一二三四五六七八九十]分之[一二三四五六七八九十]"))),
 )
 _BY_NAME = {name: want for name, _, want in KINDS}
 
@@ -60,7 +74,7 @@ def holds(kind: str, text: str) -> bool:
     >>> holds("age", "结婚年龄，男不得早于二十二周岁"), holds("age", "要求结婚的男女双方应当亲自到婚姻登记机关申请")
     (True, False)
     """
-    return _BY_NAME[kind].search(to_simplified(text)) is not None
+    return _BY_NAME[kind].search(to_simplified(text))
 
 
 def typed_choice(question: str, texts: Sequence[str], *, depth: int = 3) -> int | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import QueryError
 from .index import Index
 
 __all__ = ["SecondLook", "feedback_vector", "neighbour_rows", "smooth_neighbours"]
@@ -38,6 +39,11 @@ class SecondLook:
     source: str = "dense"
     beta: float = 0.0
     where: str = "final"
+
+    def __post_init__(self) -> None:
+        if self.source not in ("dense", "fused") or self.where not in ("fused", "final") or self.k < 1:
+            raise QueryError(f"SecondLook: source must be 'dense' or 'fused', where 'fused' or 'final', k ≥ 1; got "
+                             f"source={self.source!r}, where={self.where!r}, k={self.k!r}.")
 
     @property
     def active(self) -> bool:

@@ -19,6 +19,9 @@ from rag.asked_value import asked_kind, holds, typed_choice
     ("违约了要罚多少？", "money"),
     ("公积金缴存比例是多少？", "rate"),
     ("这部条例从哪天起施行？", "date"),
+    ("孩子最多大能坐安全座椅？", "age"),
+    ("罚款最多大概多少钱？", "money"),            # 最多 + 大概 (about), not 最多大 (how old at most)
+    ("最多大约多久能办完？", "duration"),
     ("邻居装修太吵，我能去哪里投诉？", None),     # a place, not a value
     ("房东不退押金合法吗？", None),               # yes/no
     ("What is the minimum age to marry?", None),  # English: no kind (its gloss is not read here)
@@ -170,3 +173,20 @@ def test_value_checked_refuses_an_answer_without_the_asked_value_and_keeps_sugge
     assert not refused.answerable and not refused.citations and refused.suggestions[0].quote == feed.chunk.text
     assert value_checked("收容的狗吃什么？", [feed], answered) is answered            # no value asked
     assert value_checked("How long is a stray dog kept?", [feed], answered) is answered  # English: not checked
+    # an English question quoting the Chinese word (missing_value alone would refuse it): still not checked
+    assert value_checked("How long (多久) is a stray dog kept in the shelter?", [feed], answered) is answered
+
+
+@pytest.mark.parametrize("text", ["1" * 50_000, "一万" * 25_000, "1," * 25_000, "1 多 万 " * 8_000, "1/" * 25_000])
+def test_hostile_text_is_read_in_linear_time(text):
+    """A long run of numerals with no unit after it: the number-then-unit regexes re-read the run from each of its
+    characters (minutes on 50,000 digits) before rag.asked_quantity.number_then read each run once."""
+    import time
+
+    from rag.asked_quantity import missing_quantity
+    from rag.asked_value import KINDS, missing_value
+
+    t = time.perf_counter()
+    assert not any(holds(kind, text + "人") for kind, _, _ in KINDS if kind != "rate")
+    assert missing_value("要隔多久？", text) == "duration" and missing_quantity("要交多少钱？", text) == "钱"
+    assert time.perf_counter() - t < 5.0

@@ -26,6 +26,15 @@ def test_default_is_inactive():
     assert SecondLook(alpha=0.2).active and SecondLook(beta=0.1).active
 
 
+@pytest.mark.parametrize("bad", [{"where": "Final"}, {"source": "bm25"}, {"k": 0}])
+def test_unknown_settings_are_an_error_not_a_silent_no_op(bad):
+    """where="Final" used to turn smoothing off without a word (neither branch of rag.retrieve._second_look ran)."""
+    from rag.errors import QueryError
+
+    with pytest.raises(QueryError):
+        SecondLook(beta=0.1, **bad)
+
+
 def test_feedback_vector_moves_towards_the_feedback_rows_and_stays_unit(law_home):
     index = open_index(law_home)
     P = index.dense.vectors()
