@@ -57,6 +57,7 @@ from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
+from .tokenize import jieba_tokenizer
 
 __all__ = [
     "NEAR",
@@ -107,7 +108,7 @@ _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     # 哪个部门 / 去哪里报批: the article must name an office (部门, 机关, 机构, 人民政府, 法院, 委员会, …)
     ("office", re.compile(r"(?:哪个|哪些|哪一个|什么|哪一?级)(?:部门|机关|机构)|(?:去|到|找)哪(?:里|儿|个)?"
                           r"(?:申请|报批|审批|投诉|举报|登记|办理|起诉|备案)"),
-     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|[局厅署]|公安|民政|人力资源|市场监督|税务")),
+     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|公安|民政|人力资源|市场监督|税务")),  # 局/厅/署: _names_bureau
     # 多少钱 …; also paying verbs (给/发/领/交/赔 … 多少, not 多少年) and money nouns after 多少 (多少诉讼费, 多少补贴)
     ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"
                          r"|(?:给|发|拿|领|交|付|补|退|赔|罚|出)[^，,。？?多]{0,3}多少(?![年月天日周小时岁次人名个倍项条页%])"
@@ -124,6 +125,32 @@ _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("amount", re.compile(r"多少"), re.compile(rf"{_NUM}(?:个)?(?:年|月|日|天|周|小时|元|倍|人|名|次|周岁|岁|项|%)"
                                                rf"|百分之|分之|{_BOUND}")),
 )
+
+
+#: two-character words that are offices although they end like 格局, 布局, 签署, 大厅 (which are not)
+_BUREAU_PAIRS = frozenset({"当局", "邮局", "警局", "总局", "分局", "总署", "公署"})
+
+
+def _names_bureau(text: str) -> bool:
+    """``text`` names a bureau, department or agency by its 局/厅/署: a word of three or more characters ending so
+    (公安局, 教育厅, 海关总署, 管理局), a bare 局 after a word (卫生 健康 局), or one of :data:`_BUREAU_PAIRS` — not a
+    word that merely holds the character (局面, 格局, 布局, 局部, 签署, 部署, 大厅).
+
+    >>> _names_bureau("向当地公安局报告"), _names_bureau("打开新局面"), _names_bureau("整体布局"), _names_bureau("签署协议")
+    (True, False, False, False)
+    """
+    if not re.search(r"[局厅署]", text):
+        return False
+    words = jieba_tokenizer().lcut(text, HMM=False)
+    for i, w in enumerate(words):
+        if w[-1:] not in ("局", "厅", "署"):
+            continue
+        if len(w) >= 3 or w in _BUREAU_PAIRS or (len(w) == 1 and i and _HAN.fullmatch(words[i - 1])):
+            return True
+    return False
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def answer_type(question: str) -> str:
@@ -147,6 +174,8 @@ def has_answer_type(kind: str, quotes: Sequence[str]) -> bool:
     if kind == "place":
         return any(places(pos_tags(q)) for q in quotes)
     pattern = next(p for name, _, p in _TYPES if name == kind)
+    if kind == "office" and any(_names_bureau(q) for q in quotes):
+        return True
     return any(pattern.search(_YEAR.sub("", q)) for q in quotes)  # 2025年 is a date, not an amount
 
 

@@ -75,6 +75,15 @@ def test_answer_types(question, kind):
     ("money", "处五千元以上五万元以下的罚款", True),
     ("office", "在公共场所安装图像采集、个人身份识别设备，应当为维护公共安全所必需，并设置显著的提示标识", False),
     ("office", "由县级以上地方人民政府劳动行政部门责令改正", True),
+    # 局/厅/署 name an office only as the end of an office word (公安局, 教育厅, 海关总署), not in 局面, 布局, 签署
+    ("office", "当事人应当向当地公安局报告", True),
+    ("office", "报省教育厅备案", True),
+    ("office", "由海关总署会同有关部门制定", True),
+    ("office", "报卫生健康局审批", True),
+    ("office", "形成全社会共同参与的良好局面", False),
+    ("office", "统筹城乡布局，优化资源配置", False),
+    ("office", "双方签署书面协议后生效", False),
+    ("office", "应当做好部署，维护大局稳定", False),
     ("decider", "由省、自治区、直辖市人民政府确定", True),
 ])
 def test_a_quote_holds_the_kind_of_value_asked_for(kind, quote, ok):
