@@ -32,8 +32,8 @@ Two more rules follow from the structure of a law conversation: a context readin
 to the article just shown does not beat a typed reading that found a new article of the same law
 (:func:`new_in_same_law`, :func:`shown_again`); and when every reading is refused in a conversation that has only
 quoted articles (:func:`only_laws`), the ``previous`` reading is searched once more within the law of the article
-last shown (``Filters(law=…)``, never over the user's own filter), kept only when its article is at most
-:data:`NEAR` articles from one just shown.
+last shown (``within_law``: its versions, the current one preferred; never over the user's own filter), kept only
+when its article is at most :data:`NEAR` articles from one just shown.
 
 This module does not rewrite with rules, retrieve by itself (every reading goes through ``ask``) or change the
 answer models; it chooses between answers.
@@ -49,7 +49,6 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import shown_search, split_shown
 from .errors import QueryError
-from .filters import Filters
 from .followup import check_answer_type, check_context, refuse
 from .lookup import article_number
 from .mentions import places, pos_tags
@@ -312,14 +311,15 @@ def _filtered(kw: dict) -> bool:
 def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], shown: Sequence[str], question: str,
                 kw: dict) -> tuple[Answer, LawReading] | None:
     """Every reading was refused: the ``previous`` reading once more, retrieved only within the law of the article
-    last shown (a follow-up in a law conversation most often stays in that law and near that article), held to the
-    same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown one); None
-    when there is no such reading or the law is not in the index."""
+    last shown (every version of it, the current one preferred as in any search: ``within_law`` of
+    :func:`rag.qa.ask`; a follow-up in a law conversation most often stays in that law and near that article), held
+    to the same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown
+    one); None when there is no such reading or the law is not in the index."""
     r = next((x for x in readings if x.name == "previous"), None)
     if r is None:
         return None
     try:
-        ans = ask(r.wording, read_as=r.read_as, **{**kw, "filters": Filters(law=_law_of(shown[0]))})
+        ans = ask(r.wording, read_as=r.read_as, **kw, within_law=_law_of(shown[0]))  # the current version preferred
     except QueryError:  # the history names a law this index does not hold
         return None
     return checked_law(ans, question), r
@@ -345,7 +345,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
     ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
     reading was refused: :func:`_within_law`)."""
-    kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as")}
+    kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as", "needed_above", "within_law")}
     previous = previous_search(history, fallback)
     last = next((t for t in reversed(list(history)) if t.question.strip()), None)
     typed_before = normalize(last.question)[0].strip() if last is not None else ""
@@ -355,7 +355,10 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     shown, typed_new = shown_articles(history), False
     for r in readings:
         t0 = time.perf_counter()
-        ans = ask(r.wording, read_as=r.read_as, **kw) if r.read_as else ask(r.wording, **kw)
+        margin = TYPED_MARGIN if r.name == "typed" else 0.0
+        # an answer that cannot beat the best one so far needs no check against the general ranking (rag.qa)
+        more = {"needed_above": best[0] - margin} if best is not None else {}
+        ans = ask(r.wording, read_as=r.read_as, **kw, **more) if r.read_as else ask(r.wording, **kw, **more)
         ans = checked_law(ans, question)
         if r.name == "typed":
             typed_new = new_in_same_law(ans, shown)
@@ -366,7 +369,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
             # the question alone found a new article of the same law: the standalone answer stands
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
-        score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
+        score = _score(ans) + margin
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
