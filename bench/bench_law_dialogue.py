@@ -5,7 +5,10 @@ and the previous-search reading, whose query vector mixes two cached ones) and t
 interleaved in the same run, ``--rounds`` times; p50/p95 of both, the added p95, and how many readings were
 answered per turn. Answers are not scored here (``rag eval FILE --index HOME`` does that).
 
-    python bench/bench_law_dialogue.py --home HOME [--rounds 3] [FILE ...]
+    python bench/bench_law_dialogue.py --home HOME [--rounds 3] [--runs 3] [FILE ...]
+
+``--runs N`` repeats the whole measurement N times in the same process and reports each run's added p50/p95 and
+their medians (a shared machine is noisy: compare medians of several runs, and code versions interleaved).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def main() -> None:
     ap.add_argument("files", nargs="*", help="dialogue JSONL files (default: the four law dialogue sets)")
     ap.add_argument("--home", default=None, help="data dir of an index holding corpus/ (default: $RAG_HOME)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=1, help="repeat the measurement; report the medians")
     args = ap.parse_args()
     files = [Path(f) for f in args.files] or [ROOT / "bench" / "data" / s for s in SETS]
     missing = [str(f) for f in files if not f.is_file()]
@@ -63,12 +67,16 @@ def main() -> None:
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("试用期最长能约定多久？")
-    m = measure(searcher, files, args.rounds)
+    runs = [measure(searcher, files, args.rounds) for _ in range(max(1, args.runs))]
+    m = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
     print("| what | p50 ms | p95 ms |\n|---|---|---|")
-    print(f"| law follow-up in context, {m['turns']} turns ({m['law_turns']:.0%} read as law follow-ups, "
+    print(f"| law follow-up in context, {m['turns']:.0f} turns ({m['law_turns']:.0%} read as law follow-ups, "
           f"{m['readings']:.2f} readings each) | {m['in_p50']:.1f} | {m['in_p95']:.1f} |")
     print(f"| the same question asked alone | {m['alone_p50']:.1f} | {m['alone_p95']:.1f} |")
-    print(f"| **added** | **{m['in_p50'] - m['alone_p50']:+.1f}** | **{m['in_p95'] - m['alone_p95']:+.1f}** |")
+    added = [(r["in_p50"] - r["alone_p50"], r["in_p95"] - r["alone_p95"]) for r in runs]
+    print(f"| **added** (median of {len(runs)} run{'s' * (len(runs) > 1)}: "
+          f"{', '.join(f'{a:+.1f}/{b:+.1f}' for a, b in added)}) "
+          f"| **{np.median([a for a, _ in added]):+.1f}** | **{np.median([b for _, b in added]):+.1f}** |")
 
 
 if __name__ == "__main__":
