@@ -53,3 +53,14 @@ def test_overlapping_passages_credit_a_sentence_once(built_home):
     assert evidence_rerank(index, q, scores, depth=30) == reference(index, q, scores, depth=30)
     reversed_scores = {r: r / 100 for r in rows}
     assert evidence_rerank(index, q, reversed_scores, depth=30) == reference(index, q, reversed_scores, depth=30)
+
+
+def test_a_full_cache_starts_afresh_with_the_same_numbers(built_home, monkeypatch):
+    import rag.evidence_rerank as er
+
+    monkeypatch.setattr(er, "MAX_ROWS", 3)
+    index = open_index(built_home)
+    scores = {r: 1.0 / (r + 1) for r in range(min(len(index.chunks), 12))}
+    for q in QUESTIONS[:3]:
+        assert evidence_rerank(index, q, scores) == reference(index, q, scores)
+    assert len(index.derived("evidence-rerank", er._Prepared).rows) <= 3
