@@ -32,8 +32,8 @@ Two more rules follow from the structure of a law conversation: a context readin
 to the article just shown does not beat a typed reading that found a new article of the same law
 (:func:`new_in_same_law`, :func:`shown_again`); and when every reading is refused in a conversation that has only
 quoted articles (:func:`only_laws`), the ``previous`` reading is searched once more within the law of the article
-last shown (``Filters(law=…)``, never over the user's own filter), kept only when its article is at most
-:data:`NEAR` articles from one just shown.
+last shown (``within_law``: its versions, the current one preferred; never over the user's own filter), kept only
+when its article is at most :data:`NEAR` articles from one just shown.
 
 This module does not rewrite with rules, retrieve by itself (every reading goes through ``ask``) or change the
 answer models; it chooses between answers.
@@ -49,7 +49,6 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import shown_search, split_shown
 from .errors import QueryError
-from .filters import Filters
 from .followup import check_answer_type, check_context, refuse
 from .lookup import article_number
 from .mentions import places, pos_tags
@@ -57,6 +56,7 @@ from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
+from .tokenize import jieba_tokenizer
 
 __all__ = [
     "NEAR",
@@ -107,7 +107,7 @@ _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     # 哪个部门 / 去哪里报批: the article must name an office (部门, 机关, 机构, 人民政府, 法院, 委员会, …)
     ("office", re.compile(r"(?:哪个|哪些|哪一个|什么|哪一?级)(?:部门|机关|机构)|(?:去|到|找)哪(?:里|儿|个)?"
                           r"(?:申请|报批|审批|投诉|举报|登记|办理|起诉|备案)"),
-     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|[局厅署]|公安|民政|人力资源|市场监督|税务")),
+     re.compile(r"部门|机关|机构|政府|法院|委员会|仲裁|公安|民政|人力资源|市场监督|税务")),  # 局/厅/署: _names_bureau
     # 多少钱 …; also paying verbs (给/发/领/交/赔 … 多少, not 多少年) and money nouns after 多少 (多少诉讼费, 多少补贴)
     ("money", re.compile(r"多少钱|几块钱|多少元|赔多少|罚多少|多少费用|花多少"
                          r"|(?:给|发|拿|领|交|付|补|退|赔|罚|出)[^，,。？?多]{0,3}多少(?![年月天日周小时岁次人名个倍项条页%])"
@@ -124,6 +124,32 @@ _TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = (
     ("amount", re.compile(r"多少"), re.compile(rf"{_NUM}(?:个)?(?:年|月|日|天|周|小时|元|倍|人|名|次|周岁|岁|项|%)"
                                                rf"|百分之|分之|{_BOUND}")),
 )
+
+
+#: two-character words that are offices although they end like 格局, 布局, 签署, 大厅 (which are not)
+_BUREAU_PAIRS = frozenset({"当局", "邮局", "警局", "总局", "分局", "总署", "公署"})
+
+
+def _names_bureau(text: str) -> bool:
+    """``text`` names a bureau, department or agency by its 局/厅/署: a word of three or more characters ending so
+    (公安局, 教育厅, 海关总署, 管理局), a bare 局 after a word (卫生 健康 局), or one of :data:`_BUREAU_PAIRS` — not a
+    word that merely holds the character (局面, 格局, 布局, 局部, 签署, 部署, 大厅).
+
+    >>> _names_bureau("向当地公安局报告"), _names_bureau("打开新局面"), _names_bureau("整体布局"), _names_bureau("签署协议")
+    (True, False, False, False)
+    """
+    if not re.search(r"[局厅署]", text):
+        return False
+    words = jieba_tokenizer().lcut(text, HMM=False)
+    for i, w in enumerate(words):
+        if w[-1:] not in ("局", "厅", "署"):
+            continue
+        if len(w) >= 3 or w in _BUREAU_PAIRS or (len(w) == 1 and i and _HAN.fullmatch(words[i - 1])):
+            return True
+    return False
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def answer_type(question: str) -> str:
@@ -147,6 +173,8 @@ def has_answer_type(kind: str, quotes: Sequence[str]) -> bool:
     if kind == "place":
         return any(places(pos_tags(q)) for q in quotes)
     pattern = next(p for name, _, p in _TYPES if name == kind)
+    if kind == "office" and any(_names_bureau(q) for q in quotes):
+        return True
     return any(pattern.search(_YEAR.sub("", q)) for q in quotes)  # 2025年 is a date, not an amount
 
 
@@ -283,14 +311,15 @@ def _filtered(kw: dict) -> bool:
 def _within_law(ask: Callable[..., Answer], readings: Sequence[LawReading], shown: Sequence[str], question: str,
                 kw: dict) -> tuple[Answer, LawReading] | None:
     """Every reading was refused: the ``previous`` reading once more, retrieved only within the law of the article
-    last shown (a follow-up in a law conversation most often stays in that law and near that article), held to the
-    same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown one); None
-    when there is no such reading or the law is not in the index."""
+    last shown (every version of it, the current one preferred as in any search: ``within_law`` of
+    :func:`rag.qa.ask`; a follow-up in a law conversation most often stays in that law and near that article), held
+    to the same checks (the caller keeps it only when its article is at most :data:`NEAR` articles from a shown
+    one); None when there is no such reading or the law is not in the index."""
     r = next((x for x in readings if x.name == "previous"), None)
     if r is None:
         return None
     try:
-        ans = ask(r.wording, read_as=r.read_as, **{**kw, "filters": Filters(law=_law_of(shown[0]))})
+        ans = ask(r.wording, read_as=r.read_as, **kw, within_law=_law_of(shown[0]))  # the current version preferred
     except QueryError:  # the history names a law this index does not hold
         return None
     return checked_law(ans, question), r
@@ -316,7 +345,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
     ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
     reading was refused: :func:`_within_law`)."""
-    kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as")}
+    kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as", "needed_above", "within_law")}
     previous = previous_search(history, fallback)
     last = next((t for t in reversed(list(history)) if t.question.strip()), None)
     typed_before = normalize(last.question)[0].strip() if last is not None else ""
@@ -326,7 +355,10 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     shown, typed_new = shown_articles(history), False
     for r in readings:
         t0 = time.perf_counter()
-        ans = ask(r.wording, read_as=r.read_as, **kw) if r.read_as else ask(r.wording, **kw)
+        margin = TYPED_MARGIN if r.name == "typed" else 0.0
+        # an answer that cannot beat the best one so far needs no check against the general ranking (rag.qa)
+        more = {"needed_above": best[0] - margin} if best is not None else {}
+        ans = ask(r.wording, read_as=r.read_as, **kw, **more) if r.read_as else ask(r.wording, **kw, **more)
         ans = checked_law(ans, question)
         if r.name == "typed":
             typed_new = new_in_same_law(ans, shown)
@@ -337,7 +369,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
             # the question alone found a new article of the same law: the standalone answer stands
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
-        score = _score(ans) + (TYPED_MARGIN if r.name == "typed" else 0.0)
+        score = _score(ans) + margin
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading

@@ -32,7 +32,7 @@ import numpy as np
 from .expand import STATUTE_TYPES, is_statute_index
 from .query_adapter import QueryAdapter, adapter_for
 
-__all__ = ["SETTINGS", "fill_law_slots", "law_adapter", "law_scores", "statute_mask"]
+__all__ = ["SETTINGS", "fill_law_slots", "law_adapter", "law_documents", "law_scores", "statute_mask"]
 
 SETTINGS = ("auto", "off")
 
@@ -105,3 +105,21 @@ def fill_law_slots(order: Sequence[int], is_law: Callable[[int], bool], law_orde
         used.add(nxt)
         out.append(nxt)
     return out
+
+
+def law_documents(index, title: str) -> list[str]:
+    """The ids of every indexed version of the law called ``title`` (else of every law whose title holds it), as
+    ``Filters(law=title)`` selects them — for a search within the law a conversation is about, which unlike that
+    filter (a law the user named: exactly what was asked for, old versions included) still prefers the current
+    version and labels an old one ``已被修改``.
+
+    Raises:
+        QueryError: no indexed document has such a title.
+    """
+    from .errors import QueryError
+
+    docs = index.documents
+    found = [i for i, d in docs.items() if d.title == title] or [i for i, d in docs.items() if title and title in d.title]
+    if not found:
+        raise QueryError(f"No indexed law is called {title!r}. List them with `rag docs`.")
+    return sorted(found)

@@ -26,6 +26,7 @@ from .config import data_dir
 from .context import retrieve_in_context
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
+from .law_route import law_documents
 from .lookup import missing_references
 from .filters import Filters, not_in_force
 from .query_cache import lookup, mixed, remember
@@ -41,7 +42,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
         reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
-        read_as: tuple[str, str] | None = None) -> Answer:
+        read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "") -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -53,8 +54,15 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``read_as=(a, b)``: the query vector is ``a``'s mixed with ``b``'s, from :mod:`rag.query_cache` (embedded only
     when not there) instead of an embedding of ``question`` — a follow-up searched with its topic words
     (:mod:`rag.dialogue`) costs no embedding; words and answer are still ``question``'s.
+    ``needed_above``: the caller uses this answer only when its confidence is above this value (a law follow-up's
+    further reading, :mod:`rag.law_followup`); an answer at or below it is returned without asking whether the
+    general ranking refuses (:func:`_unless_general_refuses`): it may then stand where that one would refuse.
+    ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, instead of
+    ``doc_ids``; a conversation's law, not the user's filter: the current version is still preferred).
     """
     t0 = time.perf_counter()
+    if within_law:
+        doc_ids = law_documents(index, within_law)
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
@@ -72,7 +80,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
                            query_vector=seen.last if seen is not None else None, vectors=index.sentences,
                            fingerprint=index.manifest["embedder"].get("fingerprint"))
-        ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
+        if needed_above is None or (ans.confidence or 0.0) > needed_above:  # else it cannot be used
+            ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
         if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
             ans = value_checked(q, hits, ans)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final

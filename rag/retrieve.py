@@ -45,7 +45,7 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import QueryError
-from .evidence import evidence, score_sentences
+from .evidence_rerank import evidence_rerank
 from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
 from .fusion import AdaptiveFusion, dense_weight, english_query, signals, split_weights
@@ -169,17 +169,9 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], bigram: dict[int, floa
 
 def rerank_by_evidence(index: Index, question: str, scores: dict[int, float], *, weight: float = 0.8,
                        depth: int = 20) -> dict[int, float]:
-    """Re-score the top ``depth`` rows: ``score / top + weight · best-sentence evidence``."""
-    top_rows = sorted(scores, key=lambda r: (-scores[r], r))[:depth]
-    if not top_rows or weight <= 0:
-        return scores
-    top = scores[top_rows[0]] or 1.0
-    hits = [Hit(chunk=index.chunks[r], score=scores[r], rank=i + 1) for i, r in enumerate(top_rows)]
-    best: dict[str, float] = {}
-    for s in score_sentences(question, hits, index.keyword.idf):
-        cid = s.hit.chunk.chunk_id
-        best[cid] = max(best.get(cid, 0.0), evidence(s))
-    return {r: scores[r] / top + weight * best.get(index.chunks[r].chunk_id, 0.0) for r in top_rows}
+    """Re-score the top ``depth`` rows: ``score / top + weight · best-sentence evidence`` (the sentences of each
+    row prepared once per index: :mod:`rag.evidence_rerank`, same numbers as :func:`rag.evidence.score_sentences`)."""
+    return evidence_rerank(index, question, scores, weight=weight, depth=depth)
 
 
 def _allowed(index: Index, doc_ids: Sequence[str] | None) -> np.ndarray | None:

@@ -46,6 +46,21 @@ def tokenize(text: str, *, stopwords: bool = True) -> list[str]:
     >>> tokenize("溫州人工智能局做什么?")
     ['温州', '人工', '智能', '人工智能', '局']
     """
+    if len(text) <= _MEMO_CHARS:  # a question is segmented several times per answer (retrieval, law slots, answer)
+        return list(_tokenize_memo(text, stopwords))
+    return _tokenize(text, stopwords)
+
+
+#: texts up to this length (questions, not passages) are segmented once and remembered (LRU of 4096)
+_MEMO_CHARS = 300
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokenize_memo(text: str, stopwords: bool) -> tuple[str, ...]:
+    return tuple(_tokenize(text, stopwords))
+
+
+def _tokenize(text: str, stopwords: bool) -> list[str]:
     words = _jieba().cut_for_search(search_form(text), HMM=False)
     out = []
     for w in words:

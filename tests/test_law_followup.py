@@ -75,6 +75,15 @@ def test_answer_types(question, kind):
     ("money", "处五千元以上五万元以下的罚款", True),
     ("office", "在公共场所安装图像采集、个人身份识别设备，应当为维护公共安全所必需，并设置显著的提示标识", False),
     ("office", "由县级以上地方人民政府劳动行政部门责令改正", True),
+    # 局/厅/署 name an office only as the end of an office word (公安局, 教育厅, 海关总署), not in 局面, 布局, 签署
+    ("office", "当事人应当向当地公安局报告", True),
+    ("office", "报省教育厅备案", True),
+    ("office", "由海关总署会同有关部门制定", True),
+    ("office", "报卫生健康局审批", True),
+    ("office", "形成全社会共同参与的良好局面", False),
+    ("office", "统筹城乡布局，优化资源配置", False),
+    ("office", "双方签署书面协议后生效", False),
+    ("office", "应当做好部署，维护大局稳定", False),
     ("decider", "由省、自治区、直辖市人民政府确定", True),
 ])
 def test_a_quote_holds_the_kind_of_value_asked_for(kind, quote, ok):
@@ -130,8 +139,8 @@ def test_a_follow_up_nothing_answers_is_searched_within_the_law_under_discussion
     history = [Turn("消费者买到假货能赔多少？", "《中华人民共和国消费者权益保护法》第五十五条 经营者提供商品有欺诈行为的…[1]")]
     seen = []
 
-    def ask(wording, read_as=None, filters=None, **kw):
-        seen.append(filters.law if filters is not None else "")
+    def ask(wording, read_as=None, filters=None, within_law="", **kw):
+        seen.append(within_law or (filters.law if filters is not None else ""))
         return copy.deepcopy(within if seen[-1] == "中华人民共和国消费者权益保护法" else _refused())
 
     within = _cited("《中华人民共和国消费者权益保护法》第五十三条", 0.36)
@@ -226,3 +235,42 @@ def test_law_readings_can_be_switched_off_and_first_turns_are_untouched(law_ask)
     assert first_on.answer == first_off.answer
     follow = _converse(law_ask, ["试用期最长能约定多久？", "试用期里请病假一般扣多少钱？"], off)[1]
     assert "law_readings" not in follow.timings_ms
+
+
+def test_the_search_within_the_law_under_discussion_still_prefers_its_current_version(law_home, embedder):
+    """The law of the conversation is chosen by the system, not named by the user: unlike ``Filters(law=…)`` (old
+    versions included as asked), the search within it demotes a superseded version and labels one it quotes."""
+    from rag.filters import Filters
+    from rag.index import open_index
+    from rag.law_followup import _within_law
+    from rag.qa import ask
+
+    index = open_index(law_home)
+    one = functools.partial(ask, index, embedder=embedder, k=5)
+    law, question = "中华人民共和国示范休假法", "劳动者每年的带薪年休假有多少天？"
+    named = one(question, filters=Filters(law=law))  # the user's filter: both versions, undemoted
+    got = one(question, within_law=law)
+    assert {c.doc_id for c in got.suggestions + got.citations} <= {c.doc_id for c in named.suggestions + named.citations}
+    firsts = [a.citations[0] if a.citations else a.suggestions[0] for a in (named, got)]
+    assert "十五日" in firsts[0].text and firsts[0].validity == "已被修改"  # named: the old version ranks first
+    assert "三十日" in firsts[1].text and firsts[1].validity != "已被修改"  # the conversation's law: the current one
+    readings = law_readings("有多少天？", "劳动者每年享受带薪年休假")
+    within = _within_law(one, readings, [f"《{law}》第一条"], "有多少天？", {})
+    assert within is not None
+    cited = within[0].citations[0] if within[0].citations else within[0].suggestions[0]
+    assert "三十日" in cited.text
+
+
+def test_a_reading_that_cannot_win_is_not_checked_against_the_general_ranking():
+    """Readings after the first are asked with ``needed_above`` = the best score so far (rag.qa then skips the
+    general ranking's answer for an answer that could not win); the first is asked without it."""
+    history = [Turn("签了竞业协议，离职以后最长能限制我多久？", "《中华人民共和国劳动合同法》第二十四条 竞业限制…不得超过二年。[1]")]
+    asked = []
+
+    def ask(wording, read_as=None, needed_above=None, **kw):
+        asked.append(needed_above)
+        return _cited("《中华人民共和国劳动合同法》第二十三条", 0.5 if read_as is None else 0.3)
+
+    got = ask_law_followup(ask, "离职后公司要给钱吗？", history)
+    assert asked == [None, pytest.approx(0.5 + 0.1)]  # the typed reading's confidence and margin
+    assert got.search_question == "离职后公司要给钱吗？"
