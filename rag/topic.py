@@ -24,6 +24,7 @@ verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
@@ -90,13 +91,31 @@ _THAT_DAY = re.compile(r"同一天|同一日|同日|当天|那一?天")
 _DAY = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日")
 
 
+def _that_day(q: str) -> re.Match | None:
+    """同一天/当天/那天 as a word of its own (not 当天气, 那天然气) that does not name the day of an event the question
+    itself states (入职当天, 离职那天, 签合同的同一天: a verb other than 是/在, or 的, right before it); None otherwise.
+
+    >>> bool(_that_day("浙江省长那天开了什么会")), bool(_that_day("劳动者在入职当天受伤算工伤吗"))
+    (True, False)
+    """
+    d = _THAT_DAY.search(q)
+    if not d:
+        return None
+    toks = pos_tags(q)
+    ends = list(itertools.accumulate(len(w) for w, _ in toks))
+    if d.start() not in (0, *ends) or d.end() not in ends:
+        return None  # inside a word: 当天气 (当 + 天气), 那天然气 (那 + 天然气)
+    w, f = toks[ends.index(d.start())] if d.start() else ("", "")
+    return None if w == "的" or (f.startswith(("v", "l")) and w not in ("是", "在")) else d
+
+
 def that_year(q: str, prev: str, last_answer: str) -> str:
     """``q`` with 那年/这一年 replaced by the year the previous turn was about (同一天/当天 by its day), else ''.
 
     >>> that_year("同一天常州办了个啥活动", "哪天开的", "1月4日,江苏省省长刘小涛主持召开政企座谈会")
     '1月4日常州办了个啥活动'
     """
-    if (d := _THAT_DAY.search(q)) and prev and (day := _DAY.findall(last_answer) or _DAY.findall(prev)):
+    if (d := _that_day(q)) and prev and (day := _DAY.findall(last_answer) or _DAY.findall(prev)):
         return q[:d.start()] + day[0] + q[d.end():]
     m = _THAT_YEAR.search(q)
     if not m or not prev:

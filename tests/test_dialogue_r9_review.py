@@ -1,0 +1,35 @@
+"""Review of the round-9 follow-up rules: standalone questions pass through, hostile input stays fast.
+
+Every question here was written for this test (none is from an evaluation set). They run on the rewriter
+alone (no index), in about a second.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.dialogue import Turn, resolve
+
+_DATED = [Turn("合肥那次签约仪式是哪天办的？", "3月15日,合肥市政府与多家企业举行集中签约仪式[1]")]
+
+
+@pytest.mark.parametrize("question", [
+    "劳动者在入职当天受伤算工伤吗？",  # the day of an event the question names (a verb before it)
+    "离职那天公司要结清工资吗？",
+    "公司与员工签合同的同一天能否约定试用期？",  # 的 before it
+    "申请人提交材料的当天能拿到结果吗？",
+    "当天气炎热时用人单位要发高温津贴吗？",  # 当 + 天气: no 当天 at all
+    "那天然气价格涨了多少？",  # 那 + 天然气
+])
+def test_a_day_the_question_names_itself_is_left_as_typed(question):
+    rw = resolve(question, _DATED)
+    assert rw.rule != "that-year" and "3月15日" not in rw.search_question
+
+
+@pytest.mark.parametrize("question, searched", [
+    ("同一天芜湖举办了什么活动？", "3月15日芜湖举办了什么活动"),
+    ("浙江省长那天开了什么会？", "浙江省长3月15日开了什么会"),
+    ("常州当天办了什么活动？", "常州3月15日办了什么活动"),
+])
+def test_a_day_pointing_back_is_still_the_previous_answers_day(question, searched):
+    assert resolve(question, _DATED).search_question == searched
