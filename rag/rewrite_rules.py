@@ -70,7 +70,8 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 _RATIO_HEADS = ("率", "比例", "比重", "占比", "比率")
 _MONEY_HEADS = ("基金", "资金", "经费", "补贴", "投资", "奖金", "补助")
 _MARKERS = re.compile(r"\[\d{1,3}\]")
-_LATIN = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English (three words)
+_LATIN = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English
+# (three words; the look-behind starts a match only at a word's start: linear, not quadratic, on a long run of letters)
 #: 它 said to *be* a city (它想变成一座什么样的城市): its antecedent is a place
 _IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)")
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")

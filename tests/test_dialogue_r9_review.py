@@ -33,3 +33,14 @@ def test_a_day_the_question_names_itself_is_left_as_typed(question):
 ])
 def test_a_day_pointing_back_is_still_the_previous_answers_day(question, searched):
     assert resolve(question, _DATED).search_question == searched
+
+
+def test_english_question_check_is_linear_on_a_long_run_of_letters():
+    import time
+
+    from rag.rewrite_rules import _LATIN
+
+    t = time.perf_counter()
+    assert _LATIN.search("a" * 50_000) is None  # was quadratic: minutes on 50,000 letters
+    assert time.perf_counter() - t < 0.5
+    assert _LATIN.search("What does the Binjiang fund invest in?") and not _LATIN.search("What的AI")
