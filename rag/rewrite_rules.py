@@ -73,7 +73,8 @@ _MARKERS = re.compile(r"\[\d{1,3}\]")
 _LATIN = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English
 # (three words; the look-behind starts a match only at a word's start: linear, not quadratic, on a long run of letters)
 #: 它 said to *be* a city (它想变成一座什么样的城市): its antecedent is a place
-_IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)")
+_IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)"
+                          r"(?=[吗呢吧啊呀]|[^\u4e00-\u9fff]|$)")  # 城市 the head (not 它是城市更新项目吗)
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
 _LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 

@@ -44,3 +44,11 @@ def test_english_question_check_is_linear_on_a_long_run_of_letters():
     assert _LATIN.search("a" * 50_000) is None  # was quadratic: minutes on 50,000 letters
     assert time.perf_counter() - t < 0.5
     assert _LATIN.search("What does the Binjiang fund invest in?") and not _LATIN.search("What的AI")
+
+
+def test_city_as_a_modifier_is_not_it_being_a_city():
+    from rag.rewrite_rules import _IT_IS_PLACE
+
+    assert not _IT_IS_PLACE.search("它是城市更新项目吗") and not _IT_IS_PLACE.search("它是城市规划的一部分吗")
+    assert _IT_IS_PLACE.search("它想变成一座什么样的城市") and _IT_IS_PLACE.search("它是一座什么样的城市呢")
+    assert _IT_IS_PLACE.search("它是城市更新的示范城市吗")
