@@ -176,6 +176,14 @@ def plausible_name(name: str, text: str) -> bool:
 _NAME_TAGS = ("nr", "ns", "nz")  # nr, nrt, nrfg; jieba tags some foreign persons ns (普京, 奥巴马)
 
 
+def _in_dictionary(word: str) -> bool:
+    """``word`` is a word of jieba's dictionary (款式, 钱包), not one its HMM made up (钱图)."""
+    import jieba.posseg
+
+    pos_tags(word)  # the dictionary loads on first use
+    return bool(jieba.posseg.dt.tokenizer.FREQ.get(word))
+
+
 def _dictionary_name(word: str) -> bool:
     """A word without a common surname that can still be a name: tagged a name in jieba's dictionary, or absent
     from it with 3+ characters, and holding no 2+-character dictionary word tagged otherwise (远高于 holds 高于 ``v``).
@@ -297,7 +305,8 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
             head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
             break
     if not ante and len(toks[0][0]) > 1 and _CATEGORY.get(toks[0][0][0]) == "money" \
-            and (ante := _antecedent(toks[0][0][0], context, prev)):  # 这笔钱图的…: jieba read 钱图 as a name
+            and not _in_dictionary(toks[0][0]) \
+            and (ante := _antecedent(toks[0][0][0], context, prev)):  # 这笔钱图的…: jieba read 钱图 as a name (款式: a word)
         head = toks[0][0][0]
     if not ante and prev and m.start() == 0 and not _LATIN.search(prev):  # nothing names it: the previous turn's
         # topic (这个结论 → 杭州…的结论); an English question's first word (How, What) is no topic

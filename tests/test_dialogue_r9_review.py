@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.dialogue import Turn, resolve
+from rag.mentions import pos_tags
 
 _DATED = [Turn("合肥那次签约仪式是哪天办的？", "3月15日,合肥市政府与多家企业举行集中签约仪式[1]")]
 
@@ -52,3 +53,17 @@ def test_city_as_a_modifier_is_not_it_being_a_city():
     assert not _IT_IS_PLACE.search("它是城市更新项目吗") and not _IT_IS_PLACE.search("它是城市规划的一部分吗")
     assert _IT_IS_PLACE.search("它想变成一座什么样的城市") and _IT_IS_PLACE.search("它是一座什么样的城市呢")
     assert _IT_IS_PLACE.search("它是城市更新的示范城市吗")
+
+
+_FUND = [Turn("2023年常州新增了多少家机器人企业？", "常州新增机器人企业86家,设立5亿元产业引导基金[1]")]
+
+
+@pytest.mark.parametrize("question", ["这个款式是谁设计的？", "这个钱包是谁做的？", "这笔款项什么时候到账？"])
+def test_a_dictionary_word_starting_with_money_is_not_the_fund(question):
+    # 款式/钱包/款项 are words of their own: the fund fallback (for jieba's 钱图) must not cut them to 款/钱
+    assert "产业引导基金" not in resolve(question, _FUND).search_question
+
+
+def test_this_money_misread_by_jieba_is_still_the_fund():
+    assert pos_tags("这笔钱图的是什么")[1][0] == "钱图"  # the misreading the fallback is for
+    assert resolve("这笔钱图的是什么？", _FUND).search_question.startswith("常州产业引导基金")
