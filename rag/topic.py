@@ -198,10 +198,14 @@ def scope(q: str, prev: str) -> str:
 
 
 def subject_head(toks: list[tuple[str, str]]) -> str:
-    """The part-of-speech flag of the last word of :func:`rag.mentions.subject` ('' when none)."""
-    subj, flag, out = subject(toks), "", ""
+    """The part-of-speech flag of the last word of :func:`rag.mentions.subject` ('' when none); the subject may
+    start after leading prepositions or conjunctions (对于常州的… → 常州: ns, not 对于's p)."""
+    subj, at = subject(toks), 0
+    start = "".join(w for w, _ in toks).find(subj) if subj else -1
+    if start < 0:
+        return ""
     for w, f in toks:
-        if len(out) >= len(subj):
-            break
-        out, flag = out + w, f
-    return flag
+        at += len(w)
+        if at >= start + len(subj):
+            return f
+    return ""

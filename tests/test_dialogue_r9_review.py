@@ -67,3 +67,11 @@ def test_a_dictionary_word_starting_with_money_is_not_the_fund(question):
 def test_this_money_misread_by_jieba_is_still_the_fund():
     assert pos_tags("这笔钱图的是什么")[1][0] == "钱图"  # the misreading the fallback is for
     assert resolve("这笔钱图的是什么？", _FUND).search_question.startswith("常州产业引导基金")
+
+
+def test_subject_head_skips_leading_prepositions_like_subject():
+    from rag.topic import scope, subject_head
+
+    assert subject_head(pos_tags("对于常州的企业数量增长了多少")) == "ns"  # 常州, not 对于 (p)
+    assert subject_head(pos_tags("2021年杭州市人工智能企业达到多少家")) == "n"
+    assert scope("其中最大的是哪家", "对于常州的企业数量增长了多少") == "常州中最大的是哪家"
