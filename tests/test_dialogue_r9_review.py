@@ -75,3 +75,19 @@ def test_subject_head_skips_leading_prepositions_like_subject():
     assert subject_head(pos_tags("对于常州的企业数量增长了多少")) == "ns"  # 常州, not 对于 (p)
     assert subject_head(pos_tags("2021年杭州市人工智能企业达到多少家")) == "n"
     assert scope("其中最大的是哪家", "对于常州的企业数量增长了多少") == "常州中最大的是哪家"
+
+
+@pytest.mark.parametrize("question, kept", [
+    ("它主要为谁提供服务？", True),  # 谁 the beneficiary: what it serves answers it
+    ("这次事故是因为谁？", False),  # 因为谁 asks who caused it: a person or a body, which the quote does not name
+    ("大家认为谁该负责？", False),
+])
+def test_wei_of_yinwei_is_no_beneficiary(question, kept):
+    from rag.followup import check_answer_type
+    from rag.records import Answer, Citation
+
+    quote = "该平台为外卖骑手提供服务，面向全市商户。"
+    cit = Citation(n=1, doc_id="d", title="t", section="", chunk_id="d-0", start=0, end=len(quote), quote=quote,
+                   text=quote, score=1.0, quote_start=0, quote_end=len(quote))
+    ans = Answer(question="q", answer=quote + "[1]", answerable=True, citations=[cit], confidence=0.9)
+    assert check_answer_type(ans, question).answerable is kept
