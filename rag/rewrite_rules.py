@@ -29,7 +29,15 @@ from .mentions import (
     subject,
 )
 from .textnorm import strip_end
-from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
+from .topic import (
+    ENGLISH,
+    bare_this,
+    clause_swap,
+    elided_subject,
+    local_place,
+    scope,
+    that_year,
+)
 
 __all__ = ["ELLIPSIS", "IT_PRON", "PERSON_PRON", "TITLE_BOOK", "Rewrite", "plausible_name", "rewrite_one", "strip_end"]
 
@@ -70,8 +78,7 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 _RATIO_HEADS = ("率", "比例", "比重", "占比", "比率")
 _MONEY_HEADS = ("基金", "资金", "经费", "补贴", "投资", "奖金", "补助")
 _MARKERS = re.compile(r"\[\d{1,3}\]")
-_LATIN = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English
-# (three words; the look-behind starts a match only at a word's start: linear, not quadratic, on a long run of letters)
+_LATIN = ENGLISH  # a question asked in English (rag.topic)
 #: 它 said to *be* a city (它想变成一座什么样的城市): its antecedent is a place
 _IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)"
                           r"(?=[吗呢吧啊呀]|[^\u4e00-\u9fff]|$)")  # 城市 the head (not 它是城市更新项目吗)

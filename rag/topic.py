@@ -30,7 +30,7 @@ import re
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
 from .textnorm import strip_end
 
-__all__ = ["bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
+__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -171,6 +171,8 @@ def bare_this(q: str, prev: str, last_answer: str) -> str:
     return stated + q[m.end():]
 
 
+#: a question asked in English (three words; matched only from a word's start: linear on a long run of letters)
+ENGLISH = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 _ASKED_SET = re.compile(r"(?:哪几|哪些|多少|几)[个家座所位项种]?(?P<noun>[\u4e00-\u9fffA-Za-z]{1,8}?)(?:[？?]|$)")
 
 
@@ -183,8 +185,8 @@ def scope(q: str, prev: str) -> str:
     >>> scope("其中最多的是哪一层的企业", "比上一年多了多少家")
     ''
     """
-    if not q.startswith("其中") or not prev:
-        return ""
+    if not q.startswith("其中") or not prev or ENGLISH.search(prev):
+        return ""  # an English question's first word (What, Which) names no set
     rest = q[2:].lstrip("，, ")
     if (m := _ASKED_SET.search(prev)) and m.start() >= 4 and (noun := m.group("noun")) \
             and pos_tags(noun)[-1][1] in NOUNISH:  # the set asked for: the clause before the question word + the noun

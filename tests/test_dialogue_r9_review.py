@@ -91,3 +91,12 @@ def test_wei_of_yinwei_is_no_beneficiary(question, kept):
                    text=quote, score=1.0, quote_start=0, quote_end=len(quote))
     ans = Answer(question="q", answer=quote + "[1]", answerable=True, citations=[cit], confidence=0.9)
     assert check_answer_type(ans, question).answerable is kept
+
+
+def test_scope_after_an_english_question_names_no_set():
+    # 其中 after an English question: its first word (What) is no set to search within (as for 这个结论)
+    from rag.topic import scope
+
+    assert scope("其中最大的是哪家", "What are the AI companies in Hangzhou") == ""
+    rw = resolve("其中最大的是哪家？", [Turn("What are the AI companies in Hangzhou?", "杭州人工智能企业有632家[1]")])
+    assert "What中" not in rw.search_question
