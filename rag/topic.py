@@ -1,8 +1,9 @@
-"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”) and “那年” — for :mod:`rag.dialogue`.
+"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”), “那年”/“同一天”, “当地”, “其中” — for
+:mod:`rag.dialogue`.
 
 Chinese drops what both speakers know. After “公司泄露了我的个人信息要通知谁？” the next question is simply
 “要罚多少钱？”; after “人工智能第一次写进国家最高行政文件是什么时候？” it is “是在什么场合？”. Neither names
-anything, so searched alone they match nothing. Two rules, both over jieba's part-of-speech tags:
+anything, so searched alone they match nothing. The rules, over jieba's part-of-speech tags:
 
 ==============  ====================================  =========================================================
 rule            follow-up (after …)                   searched as
@@ -19,7 +20,9 @@ rule            follow-up (after …)                   searched as
 function words (是, 要, 还, 从, 在, 最后 …), has no noun of its own (other than the one a question word asks
 for: 什么场合) and names no place, person, title or number of its own — a question that names its own
 subject is never touched. The prefix is the previous standalone question up to its question word, without the
-verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
+verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). ``that-year`` leaves a day that the question dates
+itself (入职当天, 签合同的同一天) and words that merely contain one (当天气); ``scope`` needs a set the previous
+question asked for or a noun subject (none after an English question). This module does not retrieve or answer.
 """
 
 from __future__ import annotations
