@@ -192,7 +192,7 @@ def scope(q: str, prev: str) -> str:
         return ""  # an English question's first word (What, Which) names no set
     rest = q[2:].lstrip("，, ")
     if (m := _ASKED_SET.search(prev)) and m.start() >= 4 and (noun := m.group("noun")) \
-            and pos_tags(noun)[-1][1] in NOUNISH:  # the set asked for: the clause before the question word + the noun
+            and _noun_phrase(noun):  # the set asked for: the clause before the question word + the noun
         clause = re.sub(r"(?:的)?(?:一共|总共|共)?(?:有|是|包括)?$", "", prev[:m.start()])
         return f"{clause}的{noun}中{rest}" if len(clause) >= 2 else ""
     toks = pos_tags(prev)
@@ -200,6 +200,13 @@ def scope(q: str, prev: str) -> str:
     if not subj or subject_head(toks) not in NOUNISH:
         return ""  # 上一年多 (比上一年多了多少家): no noun, no set
     return f"{subj}中{rest}"
+
+
+def _noun_phrase(words: str) -> bool:
+    """``words`` end in nouns after their last 的 (搞AI的企业, 博士人才), not in a verb phrase (企业获得了补贴)."""
+    toks = pos_tags(words)
+    last_de = max((i for i, (w, _) in enumerate(toks) if w == "的"), default=-1)
+    return len(toks) > last_de + 1 and all(f in NOUNISH for _, f in toks[last_de + 1:])
 
 
 def subject_head(toks: list[tuple[str, str]]) -> str:

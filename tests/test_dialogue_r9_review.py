@@ -100,3 +100,12 @@ def test_scope_after_an_english_question_names_no_set():
     assert scope("其中最大的是哪家", "What are the AI companies in Hangzhou") == ""
     rw = resolve("其中最大的是哪家？", [Turn("What are the AI companies in Hangzhou?", "杭州人工智能企业有632家[1]")])
     assert "What中" not in rw.search_question
+
+
+def test_scope_set_is_a_noun_phrase_not_the_rest_of_the_question():
+    # 哪几家企业获得了补贴: what follows 哪几家 is 企业 + a verb phrase, not a set named 企业获得了补贴
+    from rag.topic import scope
+
+    out = scope("其中最大的是哪个", "2023年常州哪几家企业获得了补贴")
+    assert "获得了补贴中" not in out and out.startswith("2023年常州")
+    assert scope("其中最大的是哪个", "2021年杭州有多少家搞AI的企业") == "2021年杭州的搞AI的企业中最大的是哪个"
