@@ -3,7 +3,7 @@
 Split from :mod:`rag.followup` (which re-exports :func:`check_answer_type` and :func:`refuse`). A how-much
 question needs a quantity of the unit asked, not only a comparison (全国的平均是多少？ is not answered by
 “…43%,远高于全国平均水平”); 多少 + a noun a number of that noun, not a date; 谁 a person or body the question does
-not name; 叫什么名字 a name. Also the lexical coverage test (:func:`_covers`) the focus checks share. These checks
+not name (谁 as the beneficiary, 给谁用的, also what it serves); 叫什么名字 a name. Also the lexical coverage test (:func:`_covers`) the focus checks share. These checks
 read only the returned :class:`~rag.records.Answer`'s quotes; they never retrieve, rewrite or re-score — they keep
 an answer or turn it into a refusal.
 """
@@ -154,7 +154,8 @@ def _who_given(quotes: Sequence[str], question: str = "") -> bool:
 
 
 #: 谁 as the beneficiary (给谁用, 为谁服务, 面向谁), not the agent: a quote saying what it serves answers it
-_BENEFICIARY = re.compile(r"(?:给|为|供|面向|服务于?)谁")
+#: (为 of 因为, 认为, 作为, 成为 … is no beneficiary: 是因为谁？ asks who caused it)
+_BENEFICIARY = re.compile(r"(?:给|(?<![因认作成以称视])为|供|面向|服务于?)谁")
 _SERVES = re.compile(r"服务|面向|用于|供|定位为|提供给")
 _PLACE_SET = re.compile(r"[省市县区国]|城市|地区|地方")
 _PERSON_NAMED = re.compile(r"(?:表示|指出|认为|强调|介绍|坦言|称)")
@@ -175,7 +176,8 @@ def _name_given(quotes: Sequence[str], searched: str) -> bool:
 def check_answer_type(ans: Answer, question: str, searched: str = "") -> Answer:
     """A follow-up's quotes must hold the kind of thing it asks for, else refusal: a how-much question a quantity of
     the kind asked, and not only a comparison with what it names — for 多少 + a noun (多少开发者), a number (not a
-    date) in a clause that names the noun; a who-question (谁) a person or an organisation;
+    date) in a clause that names the noun; a who-question (谁) a person or an organisation, or — 谁 as the
+    beneficiary (给谁用, 为谁服务) — a quote saying what it serves or is for;
     a what-is-it-called question (叫什么名字) a name the question as typed does not hold (``searched``: unused, kept
     for callers that pass the searched question)."""
     if not ans.answerable or not ans.citations:

@@ -29,7 +29,15 @@ from .mentions import (
     subject,
 )
 from .textnorm import strip_end
-from .topic import bare_this, clause_swap, elided_subject, local_place, scope, that_year
+from .topic import (
+    ENGLISH,
+    bare_this,
+    clause_swap,
+    elided_subject,
+    local_place,
+    scope,
+    that_year,
+)
 
 __all__ = ["ELLIPSIS", "IT_PRON", "PERSON_PRON", "TITLE_BOOK", "Rewrite", "plausible_name", "rewrite_one", "strip_end"]
 
@@ -70,9 +78,10 @@ _CATEGORY = {  # 该/这个 + category word → which kind of antecedent
 _RATIO_HEADS = ("率", "比例", "比重", "占比", "比率")
 _MONEY_HEADS = ("基金", "资金", "经费", "补贴", "投资", "奖金", "补助")
 _MARKERS = re.compile(r"\[\d{1,3}\]")
-_LATIN = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # a question asked in English (three words)
+_LATIN = ENGLISH  # a question asked in English (rag.topic)
 #: 它 said to *be* a city (它想变成一座什么样的城市): its antecedent is a place
-_IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)")
+_IT_IS_PLACE = re.compile(r"(?:它|它们)[^，,。？?]{0,4}(?:变成|成为|是|建成|打造成|定位为)[^，,。？?哪在]{0,10}(?:城市|之城|都市)"
+                          r"(?=[吗呢吧啊呀]|[^\u4e00-\u9fff]|$)")  # 城市 the head (not 它是城市更新项目吗)
 _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条(?:之[一二三四五六七八九十]+)?")
 _LOCATIVE_NOUN = lambda tok: tok[1] == "f" and len(tok[0]) >= 2
 
@@ -172,6 +181,14 @@ def plausible_name(name: str, text: str) -> bool:
 
 
 _NAME_TAGS = ("nr", "ns", "nz")  # nr, nrt, nrfg; jieba tags some foreign persons ns (普京, 奥巴马)
+
+
+def _in_dictionary(word: str) -> bool:
+    """``word`` is a word of jieba's dictionary (款式, 钱包), not one its HMM made up (钱图)."""
+    import jieba.posseg
+
+    pos_tags(word)  # the dictionary loads on first use
+    return bool(jieba.posseg.dt.tokenizer.FREQ.get(word))
 
 
 def _dictionary_name(word: str) -> bool:
@@ -295,7 +312,8 @@ def _demonstrative(q: str, context: Sequence[str], prev: str, last_answer: str) 
             head = head[:head.index(w) + len(w)] if w == toks[0][0] else head
             break
     if not ante and len(toks[0][0]) > 1 and _CATEGORY.get(toks[0][0][0]) == "money" \
-            and (ante := _antecedent(toks[0][0][0], context, prev)):  # 这笔钱图的…: jieba read 钱图 as a name
+            and not _in_dictionary(toks[0][0]) \
+            and (ante := _antecedent(toks[0][0][0], context, prev)):  # 这笔钱图的…: jieba read 钱图 as a name (款式: a word)
         head = toks[0][0][0]
     if not ante and prev and m.start() == 0 and not _LATIN.search(prev):  # nothing names it: the previous turn's
         # topic (这个结论 → 杭州…的结论); an English question's first word (How, What) is no topic

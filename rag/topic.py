@@ -1,8 +1,9 @@
-"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”) and “那年” — for :mod:`rag.dialogue`.
+"""Follow-ups with no pronoun at all: an elided subject (“要罚多少钱？”), “那年”/“同一天”, “当地”, “其中” — for
+:mod:`rag.dialogue`.
 
 Chinese drops what both speakers know. After “公司泄露了我的个人信息要通知谁？” the next question is simply
 “要罚多少钱？”; after “人工智能第一次写进国家最高行政文件是什么时候？” it is “是在什么场合？”. Neither names
-anything, so searched alone they match nothing. Two rules, both over jieba's part-of-speech tags:
+anything, so searched alone they match nothing. The rules, over jieba's part-of-speech tags:
 
 ==============  ====================================  =========================================================
 rule            follow-up (after …)                   searched as
@@ -19,17 +20,20 @@ rule            follow-up (after …)                   searched as
 function words (是, 要, 还, 从, 在, 最后 …), has no noun of its own (other than the one a question word asks
 for: 什么场合) and names no place, person, title or number of its own — a question that names its own
 subject is never touched. The prefix is the previous standalone question up to its question word, without the
-verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). This module does not retrieve or answer.
+verb phrase that asked it (要通知谁 → 公司泄露了我的个人信息). ``that-year`` leaves a day that the question dates
+itself (入职当天, 签合同的同一天) and words that merely contain one (当天气); ``scope`` needs a set the previous
+question asked for or a noun subject (none after an English question). This module does not retrieve or answer.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
 from .textnorm import strip_end
 
-__all__ = ["bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
+__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -90,13 +94,31 @@ _THAT_DAY = re.compile(r"同一天|同一日|同日|当天|那一?天")
 _DAY = re.compile(r"(?:(?:19|20)\d{2}年)?\d{1,2}月\d{1,2}日")
 
 
+def _that_day(q: str) -> re.Match | None:
+    """同一天/当天/那天 as a word of its own (not 当天气, 那天然气) that does not name the day of an event the question
+    itself states (入职当天, 离职那天, 签合同的同一天: a verb other than 是/在, or 的, right before it); None otherwise.
+
+    >>> bool(_that_day("浙江省长那天开了什么会")), bool(_that_day("劳动者在入职当天受伤算工伤吗"))
+    (True, False)
+    """
+    d = _THAT_DAY.search(q)
+    if not d:
+        return None
+    toks = pos_tags(q)
+    ends = list(itertools.accumulate(len(w) for w, _ in toks))
+    if d.start() not in (0, *ends) or d.end() not in ends:
+        return None  # inside a word: 当天气 (当 + 天气), 那天然气 (那 + 天然气)
+    w, f = toks[ends.index(d.start())] if d.start() else ("", "")
+    return None if w == "的" or (f.startswith(("v", "l")) and w not in ("是", "在")) else d
+
+
 def that_year(q: str, prev: str, last_answer: str) -> str:
     """``q`` with 那年/这一年 replaced by the year the previous turn was about (同一天/当天 by its day), else ''.
 
     >>> that_year("同一天常州办了个啥活动", "哪天开的", "1月4日,江苏省省长刘小涛主持召开政企座谈会")
     '1月4日常州办了个啥活动'
     """
-    if (d := _THAT_DAY.search(q)) and prev and (day := _DAY.findall(last_answer) or _DAY.findall(prev)):
+    if (d := _that_day(q)) and prev and (day := _DAY.findall(last_answer) or _DAY.findall(prev)):
         return q[:d.start()] + day[0] + q[d.end():]
     m = _THAT_YEAR.search(q)
     if not m or not prev:
@@ -152,6 +174,8 @@ def bare_this(q: str, prev: str, last_answer: str) -> str:
     return stated + q[m.end():]
 
 
+#: a question asked in English (three words; matched only from a word's start: linear on a long run of letters)
+ENGLISH = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 _ASKED_SET = re.compile(r"(?:哪几|哪些|多少|几)[个家座所位项种]?(?P<noun>[\u4e00-\u9fffA-Za-z]{1,8}?)(?:[？?]|$)")
 
 
@@ -164,11 +188,11 @@ def scope(q: str, prev: str) -> str:
     >>> scope("其中最多的是哪一层的企业", "比上一年多了多少家")
     ''
     """
-    if not q.startswith("其中") or not prev:
-        return ""
+    if not q.startswith("其中") or not prev or ENGLISH.search(prev):
+        return ""  # an English question's first word (What, Which) names no set
     rest = q[2:].lstrip("，, ")
     if (m := _ASKED_SET.search(prev)) and m.start() >= 4 and (noun := m.group("noun")) \
-            and pos_tags(noun)[-1][1] in NOUNISH:  # the set asked for: the clause before the question word + the noun
+            and _noun_phrase(noun):  # the set asked for: the clause before the question word + the noun
         clause = re.sub(r"(?:的)?(?:一共|总共|共)?(?:有|是|包括)?$", "", prev[:m.start()])
         return f"{clause}的{noun}中{rest}" if len(clause) >= 2 else ""
     toks = pos_tags(prev)
@@ -178,11 +202,22 @@ def scope(q: str, prev: str) -> str:
     return f"{subj}中{rest}"
 
 
+def _noun_phrase(words: str) -> bool:
+    """``words`` end in nouns after their last 的 (搞AI的企业, 博士人才), not in a verb phrase (企业获得了补贴)."""
+    toks = pos_tags(words)
+    last_de = max((i for i, (w, _) in enumerate(toks) if w == "的"), default=-1)
+    return len(toks) > last_de + 1 and all(f in NOUNISH for _, f in toks[last_de + 1:])
+
+
 def subject_head(toks: list[tuple[str, str]]) -> str:
-    """The part-of-speech flag of the last word of :func:`rag.mentions.subject` ('' when none)."""
-    subj, flag, out = subject(toks), "", ""
+    """The part-of-speech flag of the last word of :func:`rag.mentions.subject` ('' when none); the subject may
+    start after leading prepositions or conjunctions (对于常州的… → 常州: ns, not 对于's p)."""
+    subj, at = subject(toks), 0
+    start = "".join(w for w, _ in toks).find(subj) if subj else -1
+    if start < 0:
+        return ""
     for w, f in toks:
-        if len(out) >= len(subj):
-            break
-        out, flag = out + w, f
-    return flag
+        at += len(w)
+        if at >= start + len(subj):
+            return f
+    return ""
