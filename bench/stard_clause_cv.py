@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/stard_clause_rows.json")
     a = ap.parse_args()
     from mixed_law_dev import load_items, rank_of
-    from stard_prf_cv import CachedEmbedder, hits
+    from stard_prf_cv import CachedEmbedder, choose_by_folds, hits, verdict
 
     from rag.qa import Searcher
     from rag.retrieve import RetrieveConfig, clean_question, retrieve
@@ -92,15 +92,8 @@ def main() -> None:
     for k in keys:
         p95 = np.percentile([r["ms"][k] for r in rs], 95)
         print(f"  lam {k}: hit@1/@5/@10 " + " / ".join(f"{x:.3f}" for x in hits(rs, k)) + f" (retrieve p95 {p95:.0f} ms)")
-    held, chosen = [], []
-    for f in range(4):
-        fit = [r for r in rs if r["fold"] != f]
-        best = max(keys, key=lambda k: (round(sum(hits(fit, k)), 9), k == keys[0]))
-        chosen.append(best)
-        held += [{"ranks": {"x": r["ranks"][best]}} for r in rs if r["fold"] == f]
-    cv, base = hits(held, "x"), hits(rs, keys[0])
-    d = [100 * (x - y) for x, y in zip(cv, base)]
-    keep = (d[1] >= 1 or d[2] >= 1) and d[0] >= -1
+    cv, chosen = choose_by_folds(rs, keys)
+    d, keep = verdict(cv, hits(rs, keys[0]))
     print(f"CV (lam chosen on 3 folds: {chosen}): " + " / ".join(f"{x:.3f}" for x in cv)
           + f" (Δ {d[0]:+.1f} / {d[1]:+.1f} / {d[2]:+.1f} points) -> {'KEEP' if keep else 'no'}")
 

@@ -97,7 +97,7 @@ def main() -> None:
         ap.add_argument(x, required=True)
     ap.add_argument("--weights", default="0,0.1,0.3,1")
     a = ap.parse_args()
-    from stard_prf_cv import hits
+    from stard_prf_cv import hits, choose_by_folds, verdict
 
     from rag.embed import get_embedder
     work = Path(a.work)
@@ -111,15 +111,8 @@ def main() -> None:
     print(f"STARD tune, 31-law index, {len(rs)} q, each through an adapter fitted without its fold (scale 0.6)")
     for k in keys:
         print(f"  weak-pair weight {k}: hit@1/@5/@10 " + " / ".join(f"{x:.3f}" for x in hits(rs, k)))
-    held, chosen = [], []
-    for f in range(4):
-        fit = [r for r in rs if r["fold"] != f]
-        best = max(keys, key=lambda k: (round(sum(hits(fit, k)), 9), k == keys[0]))
-        chosen.append(best)
-        held += [{"ranks": {"x": r["ranks"][best]}} for r in rs if r["fold"] == f]
-    cv, base = hits(held, "x"), hits(rs, keys[0])
-    d = [100 * (x - y) for x, y in zip(cv, base)]
-    keep = (d[1] >= 1 or d[2] >= 1) and d[0] >= -1
+    cv, chosen = choose_by_folds(rs, keys)
+    d, keep = verdict(cv, hits(rs, keys[0]))
     print(f"CV (weight chosen on 3 folds: {chosen}): " + " / ".join(f"{x:.3f}" for x in cv)
           + f" (Δ {d[0]:+.1f} / {d[1]:+.1f} / {d[2]:+.1f} points vs w=0) -> {'KEEP' if keep else 'no'}")
 
