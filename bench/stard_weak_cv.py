@@ -97,7 +97,7 @@ def main() -> None:
         ap.add_argument(x, required=True)
     ap.add_argument("--weights", default="0,0.1,0.3,1")
     a = ap.parse_args()
-    from stard_prf_cv import hits, choose_by_folds, verdict
+    from stard_prf_cv import choose_by_folds, hits, verdict
 
     from rag.embed import get_embedder
     work = Path(a.work)
