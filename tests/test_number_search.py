@@ -1,6 +1,6 @@
 """rag/number_search.py: the linear number searches find exactly what the old (quadratic) regexes found.
 
-Old patterns are copied here verbatim from rag/answer_kind.py and rag/law_followup.py as they were before.
+Old patterns are copied here verbatim from rag/answer_kind.py, rag/followup.py and rag/law_followup.py as they were.
 The full check (250,000 random strings per pattern) is ``python tests/test_number_search.py 250000``.
 """
 
@@ -14,6 +14,7 @@ import time
 import pytest
 
 from rag import answer_kind as ak
+from rag import followup
 from rag import law_followup as lf
 from rag.number_search import number_span
 
@@ -23,6 +24,7 @@ OLD_MONEY = re.compile(r"\d[\d.,]*" + OLD_APPROX + r"[万亿元]|[一二三四�
 OLD_QUANTITY = re.compile(OLD_NUMERAL + OLD_APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
                           r"|分之")
 OLD_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|[一二三四五六七八九十]+月")
+OLD_TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 OLD_LAW_NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
 #: the after-number parts the callers build (unit classes of _unit_given, a counted noun of _counted_given)
 AFTERS = [OLD_APPROX + ak._unit_class(u) for u in "天个次年月倍"] + \
@@ -32,7 +34,7 @@ AFTERS = [OLD_APPROX + ak._unit_class(u) for u in "天个次年月倍"] + \
 ALPHABET = list("1920—-–至号0123456789.,٣３零〇一二两三四五六七八九十百千万亿半几数多近余 \u3000元倍%％个日天年月号小时周岁次人名项分之过大少级以上下内不得超高低最x字")
 
 #: a small alphabet, so that numbers, approximations and units meet often
-FOCUSED = list("12.,三十多余万元天个月 之分百")
+FOCUSED = list("12.,三十多余万元天个月年 之分百")
 
 
 def _old_law(pattern: re.Pattern) -> re.Pattern:
@@ -61,6 +63,7 @@ def check(n: int, seed: int = 0) -> int:
         for new, old in law:
             assert _span(new.search(text)) == _span(old.search(text)), (text, old.pattern)
         assert ak._DATE_NUMBER.sub("", text) == OLD_DATE_NUMBER.sub("", text), text  # every match replaced
+        assert _span(followup._TIME_VALUE.search(text)) == _span(OLD_TIME_VALUE.search(text)), text
         hits += old_money is not None
     return hits
 
@@ -82,6 +85,7 @@ def test_linear_on_long_runs(text):
     ak._counted_given("写了多少字", [text])
     for kind in ("money", "day", "hours", "age", "duration", "count", "amount"):
         lf.has_answer_type(kind, [text])
+    followup._TIME_VALUE.search(text)
     assert time.perf_counter() - t0 < 1.5  # the old patterns took minutes on each of these
 
 
