@@ -56,6 +56,7 @@ NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
 _TITLES = re.compile(r"《[^《》]{1,80}》")
 _UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
 _MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万](?!人)")
+#: a number as the searches below read it (their definition: tests/test_number_search.py compares them with it)
 _NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
 _APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
 #: _NUMERAL's Chinese numerals, and those before 万/亿 in an amount of money
