@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from .answer import NOT_FOUND
 from .mentions import QWORDS, places, pos_tags
+from .number_search import number_span, run_start
 from .records import Answer
 from .textnorm import search_form
 
@@ -55,11 +56,23 @@ NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
 _TITLES = re.compile(r"《[^《》]{1,80}》")
 _UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
 _MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万](?!人)")
+#: a number as the searches below read it (their definition: tests/test_number_search.py compares them with it)
 _NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
 _APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
-_MONEY = re.compile(r"\d[\d.,]*" + _APPROX + r"[万亿元]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]元?")
-_QUANTITY = re.compile(_NUMERAL + _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
-                       r"|分之")
+#: _NUMERAL's Chinese numerals, and those before 万/亿 in an amount of money
+_CN_NUMERAL, _CN_MONEY = "零一二三四五六七八九十百千万亿两几数多近余半", "一二三四五六七八九十百千两数几"
+# _MONEY and _QUANTITY were ``re.search(_NUMERAL + …)``: quadratic on long runs of digits or numerals (2 s on 10k
+# characters). The same matches in linear time (rag.number_search): a number after the digit part, the rest guarded.
+_MONEY_AFTER = re.compile(_APPROX + r"[万亿元]")
+_MONEY_REST = re.compile(run_start(_CN_MONEY) + r"(?:多|余)?[万亿]元?")
+_QUANTITY_UNIT = _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]"
+_QUANTITY_AFTER = re.compile(_QUANTITY_UNIT)
+_QUANTITY_REST = re.compile(run_start(_CN_NUMERAL) + _QUANTITY_UNIT + r"|\d|[半多少]数|过半|大半|分之")
+
+
+def _number_then(after: str, text: str) -> bool:
+    """``re.search(_NUMERAL + after, text)`` found something (in linear time)."""
+    return number_span(text, re.compile(after), re.compile(run_start(_CN_NUMERAL) + after)) is not None
 _COMPARE = re.compile(r"高于|低于|超过|超出|远超|相比|相较|不及|领先|落后|多于|少于|优于|(?<![占对])比(?![例重率])")
 _WHO = re.compile(r"(?<![省市城])谁(?!的)")
 _WHO_NOUNS = re.compile(r"政府|部门|团队|机构|企业|公司|学者|专家|记者|研究人员|教授|院长|书记|省长|市长|负责人|创始人|"
@@ -71,10 +84,10 @@ def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
     """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → N万/亿元), titles aside."""
     text = " ".join(_TITLES.sub("", search_form(q)) for q in quotes)
     if _MONEY_Q.search(question):
-        return bool(_MONEY.search(text))
+        return number_span(text, _MONEY_AFTER, _MONEY_REST) is not None
     if (m := _UNIT.search(question)):
         return _unit_given(m.group(1), text)
-    return _QUANTITY.search(text) is not None
+    return number_span(text, _QUANTITY_AFTER, _QUANTITY_REST) is not None
 
 
 _SAME_UNIT = ["天日", "个家座所项种条份名位人", "次回", "年", "月", "倍"]
@@ -82,7 +95,7 @@ _SAME_UNIT = ["天日", "个家座所项种条份名位人", "次回", "年", "�
 
 def _unit_given(unit: str, text: str) -> bool:
     """``text`` holds a number with a measure word answering 多少/几 + ``unit`` (:func:`_unit_class`)."""
-    return re.search(_NUMERAL + _APPROX + _unit_class(unit), text) is not None
+    return _number_then(_APPROX + _unit_class(unit), text)
 
 
 def _unit_class(unit: str) -> str:
@@ -91,7 +104,8 @@ def _unit_class(unit: str) -> str:
 
 
 _COUNTED = re.compile(r"(?:多少|几)(?![个家年次项座所位名种条份倍人天日周月元钱万亿成岁比])")
-_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|[一二三四五六七八九十]+月")
+_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|"
+                          + run_start("一二三四五六七八九十") + "月")  # run_start: linear on long runs of 三
 
 
 def _counted_given(question: str, quotes: Sequence[str]) -> bool:
@@ -126,8 +140,7 @@ def _counted_given(question: str, quotes: Sequence[str]) -> bool:
         return True
     clauses = [c for q in quotes for c in re.split(r"[,，;；。!！?？]", search_form(q)) if c]
     if len(noun) == 1:  # a measure word of its own (多少字): a number counted in it
-        return any(re.search(_NUMERAL + r"[万亿千百]?" + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c))
-                   for c in clauses)
+        return any(_number_then(r"[万亿千百]?" + _APPROX + re.escape(noun), _DATE_NUMBER.sub("", c)) for c in clauses)
     return any(NUMBER.search(_DATE_NUMBER.sub("", c)) and _covers(c, noun) for c in clauses)
 
 

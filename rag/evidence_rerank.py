@@ -16,7 +16,6 @@ anything the answer layer uses (:func:`rag.evidence.score_sentences` still does 
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from .evidence import _NOT_ALNUM, term_weights
@@ -38,12 +37,19 @@ class _Prepared:
     def __init__(self) -> None:
         self.rows: dict[int, tuple] = {}
         self.questions: dict[str, tuple] = {}
+        self.pool: dict[str, str] = {}  # one string per bigram, shared by the rows (emptied with them)
         self.lock = threading.Lock()
 
 
-def _bigrams(folded: str) -> frozenset[str]:
+def _bigrams(folded: str, pool: dict[str, str] | None = None) -> frozenset[str]:
+    """The character bigrams of ``folded``'s letters and digits; with ``pool``, one string object per bigram shared
+    by every row (not ``sys.intern``: interned strings are immortal on Python 3.12.0–3.12.5 and free-threaded
+    builds, python/cpython#113993, so every bigram of every passage and question ever seen would stay in memory
+    past :data:`MAX_ROWS`)."""
     t = _NOT_ALNUM.sub("", folded)
-    return frozenset(sys.intern(t[i:i + 2]) for i in range(len(t) - 1))  # interned: rows share their bigrams
+    if pool is None:
+        return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+    return frozenset(pool.setdefault(b, b) for b in (t[i:i + 2] for i in range(len(t) - 1)))
 
 
 def _row(prep: _Prepared, index, r: int) -> tuple:
@@ -51,11 +57,13 @@ def _row(prep: _Prepared, index, r: int) -> tuple:
     if got is None:
         c = index.chunks[r]
         folded = to_simplified(c.text).lower()  # same length as c.text
-        got = tuple(((c.doc_id, s), sent, _bigrams(sent))
+        pool = prep.pool
+        got = tuple(((c.doc_id, s), sent, _bigrams(sent, pool))
                     for s, e in c.sentences for sent in (folded[s - c.start:e - c.start],))
         with prep.lock:
             if len(prep.rows) >= MAX_ROWS:
                 prep.rows.clear()
+                prep.pool = {}  # a fresh pool (threads preparing a row with the old one keep theirs)
             prep.rows[r] = got
     return got
 

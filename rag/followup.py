@@ -47,6 +47,7 @@ from .answer_kind import (  # re-exported: the answer-type checks live in rag.an
 )
 from .chunk import split_sentences
 from .mentions import QWORDS, places, pos_tags
+from .number_search import run_start
 from .records import Answer, Citation
 from .textnorm import search_form
 
@@ -78,7 +79,7 @@ ANSWER_TYPE = _ANSWER_TYPE
 _PRONOUNS = re.compile(r"^(?:他们|她们|它们|他|她|它|该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这|此|其中|其)")
 _WHICH = re.compile(r"^(?:哪[一两几]?[个些家位座项份种所者部条门]?|什么)$")
 _WHEN = re.compile(r"哪[一几些]?(?:年|天|日|月)|什么时候|何时|几月|几号|几点")
-_TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
+_TIME_VALUE = re.compile(r"\d|" + run_start("一二三四五六七八九十〇零两") + r"(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 _BEFORE, _AFTER = 100, 60  # characters around a quote where the entity it is about may be named
 
 

@@ -52,6 +52,7 @@ from .errors import QueryError
 from .followup import check_answer_type, check_context, refuse
 from .lookup import article_number
 from .mentions import places, pos_tags
+from .number_search import run_start
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
@@ -97,7 +98,9 @@ NEAR = 10
 _POINTS_BACK = re.compile(r"(?:这|那)(?:个|种|笔|段|类|些|项|份|次|条)")
 
 # ------------------------------------------------------------------ answer types
-_NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
+#: a number (digits or numerals), starting only where its run does: the same matches as ``[…]+`` without the
+#: quadratic search on a long run (rag.number_search)
+_NUM = run_start(r"\d零〇一二两三四五六七八九十百千万亿半")
 #: bounds on a value; 县级以上 (an administrative level) bounds none
 _BOUND = r"不得超过|不超过|不得低于|不低于|不少于|不多于|不得少于|不得高于|最高|最低|(?<!级)以上|(?<!级)以下|以内"
 #: question pattern → (what it asks for, the pattern the quoted article must contain)

@@ -64,3 +64,36 @@ def test_a_full_cache_starts_afresh_with_the_same_numbers(built_home, monkeypatc
     for q in QUESTIONS[:3]:
         assert evidence_rerank(index, q, scores) == reference(index, q, scores)
     assert len(index.derived("evidence-rerank", er._Prepared).rows) <= 3
+
+
+def test_concurrent_calls_with_a_small_cache_give_the_same_numbers(law_home, monkeypatch):
+    """As `rag serve` calls it: threads share one index's prepared rows while the cache keeps starting afresh."""
+    import threading
+
+    import rag.evidence_rerank as er
+
+    monkeypatch.setattr(er, "MAX_ROWS", 7)
+    index = open_index(law_home)
+    rng = random.Random(3)
+    n = len(index.chunks)
+    cases = []
+    for i in range(24):
+        rows = rng.sample(range(n), min(n, 25))
+        cases.append((QUESTIONS[i % len(QUESTIONS)], {r: rng.random() for r in rows}))
+    expected = [reference(index, q, s) for q, s in cases]
+    wrong: list[int] = []
+
+    def work(offset: int) -> None:
+        for k in range(len(cases)):
+            i = (k + offset) % len(cases)
+            if evidence_rerank(index, *cases[i]) != expected[i]:
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(t * 5,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+    prep = index.derived("evidence-rerank", er._Prepared)
+    assert len(prep.rows) <= 7 and prep.rows  # bounded, and used
