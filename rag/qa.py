@@ -57,12 +57,13 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``needed_above``: the caller uses this answer only when its confidence is above this value (a law follow-up's
     further reading, :mod:`rag.law_followup`); an answer at or below it is returned without asking whether the
     general ranking refuses (:func:`_unless_general_refuses`): it may then stand where that one would refuse.
-    ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, instead of
-    ``doc_ids``; a conversation's law, not the user's filter: the current version is still preferred).
+    ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, within ``doc_ids`` when
+    given; a conversation's law, not the user's filter: the current version is still preferred).
     """
     t0 = time.perf_counter()
-    if within_law:
-        doc_ids = law_documents(index, within_law)
+    if within_law:  # narrows doc_ids (never widens a user's document restriction)
+        allowed = None if doc_ids is None else set(doc_ids)
+        doc_ids = [d for d in law_documents(index, within_law) if allowed is None or d in allowed]
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:

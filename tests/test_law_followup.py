@@ -274,3 +274,18 @@ def test_a_reading_that_cannot_win_is_not_checked_against_the_general_ranking():
     got = ask_law_followup(ask, "离职后公司要给钱吗？", history)
     assert asked == [None, pytest.approx(0.5 + 0.1)]  # the typed reading's confidence and margin
     assert got.search_question == "离职后公司要给钱吗？"
+
+
+def test_the_search_within_a_law_never_widens_the_users_document_restriction(law_home, embedder):
+    """``within_law`` narrows ``doc_ids``: a user who restricted the search to other documents keeps the restriction."""
+    from rag.index import open_index
+    from rag.law_route import law_documents
+    from rag.qa import ask
+
+    index = open_index(law_home)
+    law = "中华人民共和国示范休假法"
+    versions = law_documents(index, law)
+    current = ask(index, "劳动者每年的带薪年休假有多少天？", embedder=embedder, k=5, within_law=law,
+                  doc_ids=versions[:1])
+    cited = {c.doc_id for c in current.citations + current.suggestions}
+    assert cited and cited <= set(versions[:1])
