@@ -54,6 +54,7 @@ NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两半]")
 # ------------------------------------------------------------------ answer type
 
 _TITLES = re.compile(r"《[^《》]{1,80}》")
+_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 _UNIT = re.compile(r"(?:多少|(?<!哪)几)\s*([个家年次项座所位名种条份倍人天月])")
 _MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万](?!人)")
 #: a number as the searches below read it (their definition: tests/test_number_search.py compares them with it)
@@ -178,10 +179,15 @@ _NAME_Q = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|�
 _NAME_FLAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz", "eng")
 
 
+def titled_or_quoted(text: str) -> list[str]:
+    """The 《titles》 (with their marks) and the “quoted” terms (without) of ``text``, in that order."""
+    return _TITLES.findall(text) + _QUOTED.findall(text)
+
+
 def _name_given(quotes: Sequence[str], searched: str) -> bool:
     """Some quote holds a name ``searched`` does not: a 《title》, a “quoted” term, a Latin word or a proper noun."""
     text = " ".join(quotes)
-    found = _TITLES.findall(text) + re.findall(r"[“\"「]([^”\"」]{2,30})[”\"」]", text)
+    found = titled_or_quoted(text)
     found += [w for w, f in pos_tags(text) if f in _NAME_FLAGS and len(w) >= 2]
     return any(search_form(w) not in search_form(searched) for w in found)
 

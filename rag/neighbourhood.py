@@ -32,6 +32,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .answer_kind import titled_or_quoted
 from .chunk import split_sentences
 from .followup import (
     HOW_MUCH,
@@ -56,8 +57,6 @@ _DEMONSTRATIVE = re.compile(r"^(?:这|那|该|此)")
 _NUMBER_ONLY = re.compile(r"[\d零一二三四五六七八九十百千万亿两几多半]+")
 #: words for the source itself (the article, the report): a question about “文章” asks about what it says
 _DOC_DEIXIS = {"文章", "文中", "报道", "原文", "资料", "材料", "稿子", "这篇", "文里", "里面", "这里", "上面", "提到"}
-_TITLES = re.compile(r"《[^《》]{1,80}》")
-_QUOTED = re.compile(r"[“\"「]([^”\"」]{2,30})[”\"」]")
 _WHO = re.compile(r"(?<![省市城])谁(?!的)|哪位|哪个人")
 _NAME = re.compile(r"叫什么|什么名字|名字是什么|名称是什么|全称|称为什么|叫作什么|叫做什么")
 _PURPOSE_Q = re.compile(r"(?:干嘛|干啥|做什么|干什么)用|(?:用来|拿来|用于)(?:[做干]什么|干嘛|干啥)|有什么用|用途|用在[哪什]")
@@ -224,7 +223,7 @@ def _holds(kind: str, question: str, cand: Answer, known: str) -> bool:
         return _PURPOSE.search(quote) is not None
     if kind == "name":  # a titled or quoted name, or a person's, that the conversation has not said
         seen = search_form(f"{question} {known}")
-        names = _TITLES.findall(quote) + _QUOTED.findall(quote)
+        names = titled_or_quoted(quote)
         if _PERSON_ASKED.search(question):  # 他叫什么, 记者叫什么: a person's name, after the role that introduces it
             names += [n for n in persons(quote) if plausible_name(n, quote) and re.search(_ROLE + re.escape(n), quote)]
         return any(search_form(n) not in seen for n in names)
