@@ -225,6 +225,10 @@ def quoted_by(model: ChoiceModel, r: dict) -> list[int]:
     t = _typed(r)
     if t is not None:
         return [t, 0]
+    top = r["hits"][0]["text"]
+    if not r["hits"][0]["exact"] and (missing_value(r["question"], top) or missing_quantity(r["question"], top)):
+        ids = [h["chunk_id"] for h in r["hits"]]  # the answerer keeps its own choice (rag.statute_answer._picks)
+        return [ids.index(c) for c in r["statute_quoted"] if c in ids] or [0]
     return choose(model, r["wording"], _hits(r), r["arts"])
 
 

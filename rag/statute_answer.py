@@ -45,7 +45,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .asked_value import typed_choice
+from .asked_quantity import missing_quantity
+from .asked_value import missing_value, typed_choice
 from .evidence import term_weights
 from .records import Answer, Citation, Hit
 from .select import LinearModel
@@ -194,13 +195,17 @@ def _quote_line(cit: Citation, article: str) -> str:
 
 
 def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: StatuteModels, question: str,
-           hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[int]:
-    """The chooser's hits to quote (:func:`rag.statute_choice.choose`), or [] (no chooser, lexical models, or an
-    article named by law and number, which is the answer asked for)."""
+           wording: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[int]:
+    """The chooser's hits to quote (:func:`rag.statute_choice.choose`), or [] (no chooser, lexical models, an
+    article named by law and number — the answer asked for —, or a top article lacking the value the question asks:
+    the answer layer refuses such an answer unless another quote holds the value (:mod:`rag.asked_value`,
+    :mod:`rag.asked_quantity`), and a second article chosen here must not turn that refusal into an answer)."""
     if choice is False or models.kind != "dense" or hits[0].exact:
         return []
+    if missing_value(question, hits[0].chunk.text) or missing_quantity(question, hits[0].chunk.text):
+        return []
     model = choice if isinstance(choice, ChoiceModel) else load_choice_model(fingerprint)
-    return choose(model, question, hits[:len(arts)], arts) if model is not None else []
+    return choose(model, wording, hits[:len(arts)], arts) if model is not None else []
 
 
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
@@ -233,7 +238,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
                    for i, (h, a) in enumerate(zip(hits, arts))], depth=TYPED_DEPTH)  # same law, names something asked
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
-    elif (picks := _picks(choice, fingerprint, models, wording or question, hits, arts)):
+    elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
         chosen = [hits[i] for i in picks]  # the learned chooser's articles, likeliest first (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
