@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
+import functools
 import json
 import sys
 import time
@@ -45,7 +45,14 @@ import rag.statute_answer as S  # noqa: E402
 from rag.asked_quantity import missing_quantity  # noqa: E402
 from rag.asked_value import missing_value, typed_choice  # noqa: E402
 from rag.records import Chunk, Hit  # noqa: E402
-from rag.statute_choice import CHOICE_MODEL, ChoiceModel, Trees, best_other, choice_features, choose  # noqa: E402
+from rag.statute_choice import (  # noqa: E402
+    CHOICE_MODEL,
+    ChoiceModel,
+    Trees,
+    best_other,
+    choice_features,
+    choose,
+)
 from rag.textnorm import normalize, search_form  # noqa: E402
 
 MAX_PROVISIONS = 1.59
@@ -277,9 +284,10 @@ def cmd_cv(a) -> None:
 
 
 def report(rows: list[dict], res: dict) -> None:
-    for name, sel in (("STARD tune", lambda r: r["set"] == "stard_tune"),
-                      ("everyday + dialogue dev (pooled)", lambda r: r["set"] != "stard_tune")) + tuple(
-            (f"  {g}", (lambda g: lambda r: r["group"] == g)(g)) for g in sorted({r["group"] for r in rows})):
+    views = [("STARD tune", lambda r: r["set"] == "stard_tune"),
+             ("everyday + dialogue dev (pooled)", lambda r: r["set"] != "stard_tune")]
+    views += [(f"  {g}", functools.partial(_in_group, g)) for g in sorted({r["group"] for r in rows})]
+    for name, sel in views:
         rs = [r for r in rows if sel(r)]
         base = np.mean([r["final_quote_gold"] for r in rs])
         new = np.mean([res[r["qid"]][0] for r in rs])
@@ -290,6 +298,10 @@ def report(rows: list[dict], res: dict) -> None:
         print(f"{name:36s} n={len(rs):4d} quote-gold shipped {base:.3f} → chooser (out of fold) {new:.3f} "
               f"({100 * (new - base):+.1f} pt); provisions/answer {pb:.2f} → {pn:.2f}; refused "
               f"{np.mean([not r['final_answerable'] for r in rs]):.3f} → {ref:.3f}")
+
+
+def _in_group(group: str, r: dict) -> bool:
+    return r["group"] == group
 
 
 def cmd_fit(a) -> None:

@@ -35,7 +35,7 @@ from .lookup import article_number
 from .records import Hit
 from .textnorm import search_form, to_simplified
 
-__all__ = ["CHOICE_MODEL", "ChoiceModel", "DEPTH", "Trees", "best_other", "choice_features", "choose",
+__all__ = ["CHOICE_MODEL", "DEPTH", "ChoiceModel", "Trees", "best_other", "choice_features", "choose",
            "load_choice_model"]
 
 CHOICE_MODEL = Path(__file__).resolve().parent / "data" / "statute_choice.json"

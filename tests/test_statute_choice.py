@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 import rag.answer as A
-from rag.statute_choice import CHOICE_MODEL, ChoiceModel, Trees, choose, load_choice_model
+from rag.statute_choice import (
+    CHOICE_MODEL,
+    ChoiceModel,
+    Trees,
+    choose,
+    load_choice_model,
+)
 from rag.textnorm import search_form
 
 _STATUTE_ANSWER = A.statute_answer  # the answerer itself (each run below wraps it)
