@@ -11,7 +11,9 @@ provision itself, not by one sentence picked out of it:
   interpretation, or two articles of one law): P(article is cited by the
   question's answer) from the article's evidence (idf-weighted coverage of the
   question's terms, bigram overlap, the cosine of the question with the article passage's
-  own vector (stored with the index, :mod:`rag.sentvec`), rank and score);
+  own vector (stored with the index, :mod:`rag.sentvec`), rank and score); since round 10 the other provision is the one the
+  learned chooser (:mod:`rag.statute_choice`) rates likeliest among ranks 2-5, when its model file fits the
+  embedder (``choice=False`` restores the per-article model's pick);
 - when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.asked_value`) that
   the top article does not hold, the first of the next two articles *of the same law* that holds one and names some
   of the question's terms is quoted first

@@ -1,10 +1,10 @@
 """Which retrieved statute articles to quote: a learned chooser over the top statute hits.
 
-The statute answerer (:mod:`rag.statute_answer`) quotes the top hit, plus a second provision its article model
-rates high. On citizens' questions the gold article is often at rank 2-5 while rank 1 is quoted. This module
-scores each of the top :data:`DEPTH` hits with a logistic model (P(the article is a gold provision)) over the
-answerer's own evidence (:func:`rag.statute_answer.article_features`: coverage, bigram overlap, rank, score
-share, the question-vs-article cosine) and features that follow from the structure of statutes:
+The statute answerer (:mod:`rag.statute_answer`) quotes the top hit, plus a second provision. On citizens' questions
+the gold article is often at rank 2-5 and not quoted. This module scores each statute article at ranks 2-5 with
+boosted trees (:class:`Trees`: P(the article is a gold provision)) over the answerer's own evidence
+(:func:`rag.statute_answer.article_features`: coverage, bigram overlap, rank, score share, the question-vs-article
+cosine) and features that follow from the structure of statutes:
 
 - the law's title against the question's words (a question that names 劳动合同法 is about that law);
 - whether the article holds the kind of value the question asks (an age, a time limit, money …:
@@ -14,10 +14,11 @@ share, the question-vs-article cosine) and features that follow from the structu
 - position in its law (第一条-第三条 are mostly purpose/scope);
 - differences to the top hit's cosine and coverage.
 
-:func:`choose` returns the hits to quote, best first: the top-scored one, and the next one when its P reaches
-the model's ``second`` threshold. The model file (``rag/data/statute_choice.json``) is fitted by
-``bench/statute_chooser.py fit`` with provenance; without it (or for an embedder it was not fitted for) the
-caller keeps its own choice. This module does not retrieve, refuse or format.
+:func:`choose` returns the hits to quote: the top hit (a model over all five ranks never displaced it on STARD),
+then the likeliest other article when its P reaches the model's ``second`` threshold (set on STARD tune to keep
+1.59 articles per answer, the gold answers' own average). The model file (``rag/data/statute_choice.json``) is
+fitted by ``bench/statute_chooser.py fit`` on development data, with provenance; without it (or for an embedder it
+was not fitted for) the caller keeps its own choice. This module does not retrieve, refuse or format.
 """
 
 from __future__ import annotations
