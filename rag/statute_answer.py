@@ -11,7 +11,9 @@ provision itself, not by one sentence picked out of it:
   interpretation, or two articles of one law): P(article is cited by the
   question's answer) from the article's evidence (idf-weighted coverage of the
   question's terms, bigram overlap, the cosine of the question with the article passage's
-  own vector (stored with the index, :mod:`rag.sentvec`), rank and score);
+  own vector (stored with the index, :mod:`rag.sentvec`), rank and score); since round 10 the other provision is the one the
+  learned chooser (:mod:`rag.statute_choice`) rates likeliest among ranks 2-5, when its model file fits the
+  embedder (``choice=False`` restores the per-article model's pick);
 - when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.asked_value`) that
   the top article does not hold, the first of the next two articles *of the same law* that holds one and names some
   of the question's terms is quoted first
@@ -45,12 +47,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .asked_value import typed_choice
+from .asked_quantity import missing_quantity
+from .asked_value import missing_value, typed_choice
 from .evidence import term_weights
 from .records import Answer, Citation, Hit
 from .select import LinearModel
 from .sentvec import SentenceVectors
 from .statute import citation_label
+from .statute_choice import ChoiceModel, choose, load_choice_model
 from .textnorm import search_form, to_simplified
 from .tokenize import tokenize
 
@@ -192,13 +196,29 @@ def _quote_line(cit: Citation, article: str) -> str:
     return f"{cit.label}（节选）：{body}[{cit.n}]"
 
 
+def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: StatuteModels, question: str,
+           wording: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[int]:
+    """The chooser's hits to quote (:func:`rag.statute_choice.choose`), or [] (no chooser, lexical models, an
+    article named by law and number — the answer asked for —, or a top article lacking the value the question asks:
+    the answer layer refuses such an answer unless another quote holds the value (:mod:`rag.asked_value`,
+    :mod:`rag.asked_quantity`), and a second article chosen here must not turn that refusal into an answer)."""
+    if choice is False or models.kind != "dense" or hits[0].exact:
+        return []
+    if missing_value(question, hits[0].chunk.text) or missing_quantity(question, hits[0].chunk.text):
+        return []
+    model = choice if isinstance(choice, ChoiceModel) else load_choice_model(fingerprint)
+    return choose(model, wording, hits[:len(arts)], arts) if model is not None else []
+
+
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                    query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
                    fingerprint: str | None = None, models: StatuteModels | None = None,
-                   wording: str | None = None) -> Answer | None:
+                   wording: str | None = None, choice: ChoiceModel | None | bool = None) -> Answer | None:
     """The answer quoting statute articles, or a refusal; ``None`` when the top hit is not an article.
 
-    ``wording``: what the lexical features read instead of ``question`` (an English question's Chinese gloss)."""
+    ``wording``: what the lexical features read instead of ``question`` (an English question's Chinese gloss).
+    ``choice``: the article chooser (:mod:`rag.statute_choice`; default: the shipped one for this embedder,
+    ``False``: none — the top hit first, and the article model's second provision)."""
     if not hits or not is_article(hits[0]):
         return None
     dense = query_vector is not None and vectors is not None
@@ -220,6 +240,8 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
                    for i, (h, a) in enumerate(zip(hits, arts))], depth=TYPED_DEPTH)  # same law, names something asked
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
+    elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
+        chosen = [hits[i] for i in picks]  # the learned chooser's articles, likeliest first (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
         if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
