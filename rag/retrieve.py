@@ -215,23 +215,25 @@ def _law_slots(index: Index, lq: str, plain_qv, order: list[int], config: Retrie
 
 def _second_look(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
                  bigram: dict[int, float], scores: dict[int, float], weights: tuple[float, float, float], *,
-                 allowed, depth: int, k: int) -> tuple[dict[int, float], dict[int, float]]:
-    """Scores (and dense channel) after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing."""
+                 allowed, depth: int, k: int) -> dict[int, float]:
+    """Scores after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing. The feedback search's
+    cosines feed the fusion only: ``dense`` (what :class:`~rag.records.Hit` ``.dense`` reports) stays the question's."""
     look = config.second_look
     w, bw, rw = weights
+    channel = dense
     if look.alpha > 0:
         first = dense if look.source == "dense" else scores
-        dense = second_dense(index, qv, sorted(first, key=lambda r: (-first[r], r)), look, depth, allowed)
+        channel = second_dense(index, qv, sorted(first, key=lambda r: (-first[r], r)), look, depth, allowed)
     elif look.where == "final":
-        return smooth_neighbours(index, scores, look.beta), dense
-    fused = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+        return smooth_neighbours(index, scores, look.beta)
+    fused = fuse(channel, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                  dense_norm=config.dense_norm)
     if look.where == "fused":
         fused = smooth_neighbours(index, fused, look.beta)
     scores = rerank_by_evidence(index, lq, fused, weight=rw, depth=max(config.rerank_depth, k))
     if look.where == "final":
         scores = smooth_neighbours(index, scores, look.beta)
-    return scores, dense
+    return scores
 
 
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
@@ -296,8 +298,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
                       dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
         if ad is not None and config.second_look.active:
-            scores, dense = _second_look(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
-                                         allowed=allowed, depth=depth, k=k)
+            scores = _second_look(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
+                                  allowed=allowed, depth=depth, k=k)
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=plain_qv,  # as fitted
                                     fingerprint=index.manifest["embedder"].get("fingerprint"))

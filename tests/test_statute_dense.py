@@ -109,3 +109,17 @@ def test_mixed_index_gets_identical_hits(mixed_home, embedder):
     strong = SecondLook(alpha=1.0, k=5, beta=0.5, where="fused")
     for question in ("试用期最长可以约定多久", "公司不给我交社保，我能辞职并要补偿吗", "温州人工智能局做什么"):
         assert _top(mixed_home, embedder, question, second_look=strong) == _top(mixed_home, embedder, question)
+
+
+def test_feedback_leaves_hit_dense_the_questions_own_cosine(law_home, embedder):
+    """Hit.dense is the question's dense cosine (scores, refusal features and the UI read it); the feedback search's
+    cosines used to replace it when alpha > 0."""
+    index = open_index(law_home)
+    q = "公司不给我交社保，我能辞职并要补偿吗"
+    plain = {h.chunk.chunk_id: h.dense for h in retrieve(index, q, embedder=embedder, k=50)}
+    for look in (SecondLook(alpha=1.0, k=5), SecondLook(alpha=1.0, k=5, source="fused", beta=0.5, where="fused")):
+        hits = retrieve(index, q, embedder=embedder, k=10, config=RetrieveConfig(second_look=look))
+        shared = [h for h in hits if h.chunk.chunk_id in plain and h.dense is not None]
+        assert len(shared) >= 5
+        for h in shared:
+            assert h.dense == pytest.approx(plain[h.chunk.chunk_id], abs=1e-6)
