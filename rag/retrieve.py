@@ -38,6 +38,7 @@ This module does not build answers; see :mod:`rag.answer`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -55,7 +56,7 @@ from .lookup import find_references
 from .query_adapter import adapter_for_index
 from .query_lora import embed_query_lora, lora_for_index
 from .records import Hit
-from .statute_dense import SecondLook, second_dense, smooth_neighbours
+from .statute_dense import DenseFeedback, second_dense, smooth_neighbours
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
 from .tokenize import char_bigrams, tokenize
@@ -114,7 +115,19 @@ class RetrieveConfig:
     mixed_law: str = "auto"
     #: Dense pseudo-relevance feedback and neighbouring-article smoothing (:mod:`rag.statute_dense`), only where
     #: the query adapter applies (statute-only indexes); inactive by default (round 9: no CV gain, docs/legal-retrieval.md).
-    second_look: SecondLook = SecondLook()
+    dense_feedback: DenseFeedback = DenseFeedback()
+    #: Deprecated: round 9's name of ``dense_feedback`` (copied there with a DeprecationWarning; reads ``None`` after).
+    second_look: DenseFeedback | None = None
+
+    def __post_init__(self) -> None:
+        if self.second_look is None:
+            return
+        warnings.warn("RetrieveConfig(second_look=…) is now RetrieveConfig(dense_feedback=…).", DeprecationWarning,
+                      stacklevel=3)
+        if self.dense_feedback not in (DenseFeedback(), self.second_look):
+            raise QueryError("RetrieveConfig: give dense_feedback= or its old name second_look=, not both.")
+        object.__setattr__(self, "dense_feedback", self.second_look)
+        object.__setattr__(self, "second_look", None)
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -213,12 +226,12 @@ def _law_slots(index: Index, lq: str, plain_qv, order: list[int], config: Retrie
     return fill_law_slots(order, lambda r: bool(mask[r]), sorted(ls, key=lambda r: (-ls[r], r)))
 
 
-def _second_look(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
+def _dense_feedback(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
                  bigram: dict[int, float], scores: dict[int, float], weights: tuple[float, float, float], *,
                  allowed, depth: int, k: int) -> dict[int, float]:
     """Scores after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing. The feedback search's
     cosines feed the fusion only: ``dense`` (what :class:`~rag.records.Hit` ``.dense`` reports) stays the question's."""
-    look = config.second_look
+    look = config.dense_feedback
     w, bw, rw = weights
     channel = dense
     if look.alpha > 0:
@@ -297,8 +310,8 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                       dense_norm=config.dense_norm)
         scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
-        if ad is not None and config.second_look.active:
-            scores = _second_look(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
+        if ad is not None and config.dense_feedback.active:
+            scores = _dense_feedback(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
                                   allowed=allowed, depth=depth, k=k)
         if config.statute_rerank and is_statute_index(index):
             scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=plain_qv,  # as fitted
