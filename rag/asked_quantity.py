@@ -92,7 +92,9 @@ _ROUND = re.compile(r"\s*(?:(?:多|余)\s*)?[万亿]{1,2}(?![0-9零〇一二两�
 _REAL_NUMERAL = re.compile(r"[0-9一二两三四五六七八九十几数]")
 #: a multiple or a share (三倍, 百分之十, 300%) is an amount of money only as a multiple or share of one
 _SHARE = re.compile(r"百分之|分之|[0-9]\s*%")
-_MONEY_WORD = re.compile(r"款|金|费|工资|薪|价|额|税|收入|所得|报酬|利息|元|钱|赔|罚|投资|资金")
+#: (words, not characters: 首款 is a first model, 金融 finance, 评价 an opinion, 试错成本 no sum anyone pays)
+_MONEY_WORD = re.compile(r"罚款|款项|贷款|存款|价款|欠款|赔款|货款|资金|[赔偿违约滞纳奖保证定押租基薪现罚]金|费|工资|薪|"
+                         r"(?<![评代])价(?!值)|[金总数限]额|额度|税|收入|所得|报酬|利息|元|钱|赔|罚|投资")
 _CLAUSE = re.compile(r"[，。；;,!?！？\n]")
 
 

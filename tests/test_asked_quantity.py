@@ -74,6 +74,7 @@ def test_a_number_followed_by_a_long_run_of_spaces_is_checked_quickly():
     ("产值比上年增长三倍。", False),                # a multiple of no amount (the amount and value checks read it)
     ("常住人口达到5万人。", False),                 # a count (the follow-up check read 5万 as money)
     ("长三角的产业规模占全国比重约为1/3。", False),
+    ("承担了企业首款存算一体芯片80%的试错成本。", False),  # 首款: a first model, not a sum (dialogues_heldout6 R6A24#3)
 ])
 def test_one_reading_of_money_for_all_three_checks(text, money):
     """The amount check, the value check and the follow-up check read "the quote gives money" one way
