@@ -27,16 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from rag.statute_dense import SecondLook
+from rag.statute_dense import DenseFeedback
 
-FAMILIES: dict[str, list[SecondLook]] = {
-    "prf": [SecondLook(alpha=a, k=k, source=s) for s in ("dense", "fused") for k in (3, 5, 10)
+FAMILIES: dict[str, list[DenseFeedback]] = {
+    "prf": [DenseFeedback(alpha=a, k=k, source=s) for s in ("dense", "fused") for k in (3, 5, 10)
             for a in (0.1, 0.2, 0.3, 0.5, 1.0)],
-    "nb": [SecondLook(beta=b, where=w) for w in ("fused", "final") for b in (0.02, 0.05, 0.1, 0.2, 0.3)],
+    "nb": [DenseFeedback(beta=b, where=w) for w in ("fused", "final") for b in (0.02, 0.05, 0.1, 0.2, 0.3)],
 }
 
 
-def key(look: SecondLook) -> str:
+def key(look: DenseFeedback) -> str:
     return json.dumps(dataclasses.asdict(look), sort_keys=True)
 
 
@@ -57,7 +57,7 @@ class CachedEmbedder:
         return np.stack([self._memo[t] for t in texts])
 
 
-def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache: Path) -> dict:
+def collect(home: str, tune: str, crossfit: dict, looks: list[DenseFeedback], cache: Path) -> dict:
     """``{qid: {"fold": f, "ranks": {setting: gold rank or 0}, "ms": {setting: ms}}}``, resumable via ``cache``."""
     from mixed_law_dev import load_items, rank_of
 
@@ -69,7 +69,7 @@ def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache
     s = Searcher(home)
     index, emb = s.index(), CachedEmbedder(s.embedder)
     items = [it for it in load_items(tune) if str(it.qid) in crossfit["folds"]]
-    todo = [SecondLook()] + looks
+    todo = [DenseFeedback()] + looks
     t0 = time.time()
     for n, it in enumerate(items):
         fold = crossfit["folds"][str(it.qid)]
@@ -80,7 +80,7 @@ def collect(home: str, tune: str, crossfit: dict, looks: list[SecondLook], cache
             kk = key(look)
             if kk in row["ranks"]:
                 continue
-            cfg = RetrieveConfig(adapter=crossfit["paths"][fold], second_look=look)
+            cfg = RetrieveConfig(adapter=crossfit["paths"][fold], dense_feedback=look)
             t = time.perf_counter()
             hits = retrieve(index, it.question, embedder=emb, k=10, config=cfg)
             row["ms"][kk] = (time.perf_counter() - t) * 1000
@@ -115,9 +115,9 @@ def verdict(cv: tuple[float, ...], base: tuple[float, ...]) -> tuple[list[float]
     return d, (d[1] >= 1 or d[2] >= 1) and d[0] >= -1
 
 
-def cross_validate(rows: dict, looks: list[SecondLook]) -> tuple[tuple[float, ...], list[str]]:
+def cross_validate(rows: dict, looks: list[DenseFeedback]) -> tuple[tuple[float, ...], list[str]]:
     """Held-out hit@1/5/10 when each fold gets the setting chosen on the other three, and the choices."""
-    return choose_by_folds(list(rows.values()), [key(SecondLook())] + [key(x) for x in looks])
+    return choose_by_folds(list(rows.values()), [key(DenseFeedback())] + [key(x) for x in looks])
 
 
 def p95(rows: dict, kk: str) -> float:
@@ -135,7 +135,7 @@ def main() -> None:
     fams = a.family or list(FAMILIES)
     looks = [x for f in fams for x in FAMILIES[f]]
     rows = collect(a.home, a.tune, json.loads(Path(a.crossfit).read_text()), looks, Path(a.cache))
-    base = key(SecondLook())
+    base = key(DenseFeedback())
     b = hits(list(rows.values()), base)
     print(f"STARD tune, 31-law index, fold adapters, {len(rows)} q. hit@1/@5/@10 (p95 ms of retrieve())")
     print(f"  baseline: {b[0]:.3f} / {b[1]:.3f} / {b[2]:.3f} ({p95(rows, base):.0f})")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer import NOT_FOUND
+from .asked_quantity import gives_money
 from .mentions import QWORDS, places, pos_tags
 from .number_search import number_span, run_start
 from .records import Answer
@@ -60,12 +61,10 @@ _MONEY_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|
 #: a number as the searches below read it (their definition: tests/test_number_search.py compares them with it)
 _NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两几数多近余半]+)"
 _APPROX = r"\s*(?:(?:多|余)\s*)?"  # 200多家, 3 余 人 (not \s*(?:多|余)?\s*: that backtracks on long runs of spaces)
-#: _NUMERAL's Chinese numerals, and those before 万/亿 in an amount of money
-_CN_NUMERAL, _CN_MONEY = "零一二三四五六七八九十百千万亿两几数多近余半", "一二三四五六七八九十百千两数几"
-# _MONEY and _QUANTITY were ``re.search(_NUMERAL + …)``: quadratic on long runs of digits or numerals (2 s on 10k
+#: _NUMERAL's Chinese numerals
+_CN_NUMERAL = "零一二三四五六七八九十百千万亿两几数多近余半"
+# _QUANTITY was ``re.search(_NUMERAL + …)``: quadratic on long runs of digits or numerals (2 s on 10k
 # characters). The same matches in linear time (rag.number_search): a number after the digit part, the rest guarded.
-_MONEY_AFTER = re.compile(_APPROX + r"[万亿元]")
-_MONEY_REST = re.compile(run_start(_CN_MONEY) + r"(?:多|余)?[万亿]元?")
 _QUANTITY_UNIT = _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]"
 _QUANTITY_AFTER = re.compile(_QUANTITY_UNIT)
 _QUANTITY_REST = re.compile(run_start(_CN_NUMERAL) + _QUANTITY_UNIT + r"|\d|[半多少]数|过半|大半|分之")
@@ -85,7 +84,7 @@ def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
     """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → N万/亿元), titles aside."""
     text = " ".join(_TITLES.sub("", search_form(q)) for q in quotes)
     if _MONEY_Q.search(question):
-        return number_span(text, _MONEY_AFTER, _MONEY_REST) is not None
+        return gives_money(text)  # the one reading of an amount of money (rag.asked_quantity)
     if (m := _UNIT.search(question)):
         return _unit_given(m.group(1), text)
     return number_span(text, _QUANTITY_AFTER, _QUANTITY_REST) is not None

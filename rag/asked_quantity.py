@@ -5,8 +5,9 @@ Many questions the documents cannot answer ask for an amount: 补办身份证要
 主管部门核定), so the refusal models, which read term overlap and cosines, answer; but the quote holds no amount.
 Here, when the question asks ``多少`` + a unit (钱/元/块, 天/日, 个月, 岁, 人/名/位, 家, 亩, 倍, 次, 门, 小时, 公里, 米,
 分, 万, 亿, 种, 所, 座), the quoted text must hold a number (digits or Chinese numerals) followed by a unit of the
-same kind (钱: 元, 块, 万元, $…; 天: 天, 日, 周; 人: 人, 名, 位 or 人口 + a number …; money also by a percentage or
-multiple of a wage, 300%, 三倍), approximations allowed between them (200多家, 3万余人). Otherwise :func:`rag.answer.build_answer` refuses.
+same kind (天: 天, 日, 周; 人: 人, 名, 位 or 人口 + a number …), approximations allowed between them (200多家, 3万余人);
+money (钱, 元, 块, 万元, 亿元) is an amount as :func:`gives_money` reads it — the one reading of money that
+:mod:`rag.asked_value` and :mod:`rag.answer_kind` use too. Otherwise :func:`rag.answer.build_answer` refuses.
 
 ``几`` (几家骑士团 is answered by a list of names, 哪几座 by names) and ``多少`` without a unit (赔多少) are not
 checked, nor are English questions (their Chinese gloss). Chosen on development data (``bench/answer_checks.py --check quantity``;
@@ -19,15 +20,15 @@ import re
 
 from .textnorm import to_simplified
 
-__all__ = ["BETWEEN", "asked_units", "missing_quantity", "number_then"]
+__all__ = ["BETWEEN", "MONEY_UNITS", "asked_units", "gives_money", "missing_quantity", "number_then"]
 
 _NUM = r"(?:[0-9][0-9,.]*|[零〇一二两三四五六七八九十百千万亿半几数]+)"
-_MONEY = "元|块|万元|亿元|美元|港元|港币|角|欧元|日元|英镑|%|倍"
 #: the unit a question asks after 多少 → the units (regex alternatives) that may follow a number in the answer
-_UNITS = {"钱": _MONEY, "元": _MONEY, "块": _MONEY, "天": "天|日|周|个工作日|工作日", "日": "天|日",
+#: (money, :data:`MONEY_UNITS`, is read by :func:`gives_money`)
+_UNITS = {"天": "天|日|周|个工作日|工作日", "日": "天|日",
           "个月": "个月|月", "岁": "岁|周岁", "人": "人|名|位", "名": "名|人|位", "位": "位|名|人", "家": "家",
           "亩": "亩|公顷|平方", "倍": "倍", "次": "次", "门": "门|科", "小时": "小时|个小时|钟头",
-          "公里": "公里|千米|km", "米": "米", "分": "分", "万": "万", "亿": "亿", "亿元": "亿", "万元": "万|元",
+          "公里": "公里|千米|km", "米": "米", "分": "分", "万": "万", "亿": "亿",
           "种": "种", "所": "所", "座": "座"}
 _ASK = re.compile(r"多少(个月|小时|公里|亿元|万元|钱|元|块|天|日|岁|人|名|位|家|亩|倍|次|门|米|分|万|亿|种|所|座)")
 _NORMALISE = str.maketrans("０１２３４５６７８９，．％＄￥", "0123456789,.%$¥")
@@ -69,11 +70,60 @@ def number_then(after: str, text: str) -> bool:
 
 
 def _has(unit: str, text: str) -> bool:
+    if unit in MONEY_UNITS:
+        return gives_money(text)
     if number_then(_BETWEEN + "(?:" + _UNITS[unit] + ")", text):
         return True
-    if _UNITS[unit] is _MONEY and re.search(r"[$¥]\s*[0-9]|百分之", text):
-        return True
     return unit in ("人", "名", "位") and re.search(r"人[口数][^，。,]{0,4}" + _NUM, text) is not None
+
+
+# ------------------------------------------------------------------ the one reading of "the text gives money"
+
+#: 多少 + these units asks an amount of money: :func:`gives_money` decides (not the table above)
+MONEY_UNITS = ("钱", "元", "块", "万元", "亿元")
+_CURRENCY = r"(?:元|块钱|美元|港元|港币|欧元|日元|英镑)"  # not 角 (长三角), not 块 alone (一块土地)
+#: what a number + 万/亿 counts when it is not money (5万人, 3亿吨, 2万平方米, 10万余家): then it is a count
+_COUNTED = (r"(?:人|个|家|名|位|户|吨|台|辆|座|所|项|件|次|亩|平方|立方|公里|千米|米|条|只|头|套|间|张|本|册|部|份|种|字|"
+            r"千瓦|瓦|度|年|天|小时|岁|株|棵|升|斤|公斤|千克|克|桶|片|例|篇|首|支|艘|架|粒|盒|箱|册|倍|分)")
+#: 万/亿 ending the number (五万三千人 is a count of 53,000), then no measure word; bounded, so linear in all
+_ROUND = re.compile(r"\s*(?:(?:多|余)\s*)?[万亿]{1,2}(?![0-9零〇一二两三四五六七八九十百千万亿半几数])(?!(?:多|余)?\s*"
+                    + _COUNTED + ")")
+#: a numeral that makes 万/亿 a number (not 千万不要, 亿万富翁's 亿万 alone)
+_REAL_NUMERAL = re.compile(r"[0-9一二两三四五六七八九十几数]")
+#: a multiple or a share (三倍, 百分之十, 300%) is an amount of money only as a multiple or share of one
+_SHARE = re.compile(r"百分之|分之|[0-9]\s*%")
+#: (words, not characters: 首款 is a first model, 金融 finance, 评价 an opinion, 试错成本 no sum anyone pays)
+_MONEY_WORD = re.compile(r"罚款|款项|贷款|存款|价款|欠款|赔款|货款|资金|[赔偿违约滞纳奖保证定押租基薪现罚]金|费|工资|薪|"
+                         r"(?<![评代])价(?!值)|[金总数限]额|额度|税|收入|所得|报酬|利息|元|钱|赔|罚|投资")
+_CLAUSE = re.compile(r"[，。；;,!?！？\n]")
+
+
+def gives_money(text: str) -> bool:
+    """Whether ``text`` gives an amount of money: what a citizen asking 多少钱 / 罚多少 / 赔多少 needs. The one reading of
+    the amount check (:func:`missing_quantity`), the value check (:mod:`rag.asked_value`) and the follow-up check
+    (:mod:`rag.answer_kind`); they read it three ways before.
+
+    Money is a number with a currency (一万元以下, 2000元至5000元, 3万余元, 500块钱, ＄39, ¥20); a round amount written
+    without one (投资5亿, 总额超过3000万) unless a measure word follows (5万人, 3亿吨: counts); or a multiple or share of
+    an amount (违法所得三倍以下的罚款, 百分之十的滞纳金, 工资的300%) — a clause naming money (款, 金, 费, 工资, 价, 额 …)
+    around it, since 增长三倍 or 占43% alone gives none. Input is normalised here (traditional, full-width digits).
+
+    >>> [gives_money(t) for t in ("处一万元以下罚款", "2000元至5000元", "总投资5亿", "违法所得三倍以下的罚款",
+    ...                           "按日加收百分之十的滞纳金", "支付工资的300%", "全程：＄39")]
+    [True, True, True, True, True, True, True]
+    >>> [gives_money(t) for t in ("常住人口5万人", "五万三千人", "5万亿吨", "产值增长三倍", "占全省的43%", "千万不要相信",
+    ...                           "应当缴纳证件工本费", "长三角的产业规模", "一块土地")]
+    [False, False, False, False, False, False, False, False, False]
+    """
+    t = to_simplified(text).translate(_NORMALISE)
+    if number_then(_BETWEEN + _CURRENCY, t) or re.search(r"[$¥]\s*[0-9]", t):
+        return True
+    for m in _NUM_RUN.finditer(t):
+        if (real := _REAL_NUMERAL.search(t, m.start(), m.end())) is not None \
+                and any(_ROUND.match(t, e) for e in range(real.end(), m.end() + 1)):
+            return True
+    return any(_MONEY_WORD.search(c) and (_SHARE.search(c) or number_then(_BETWEEN + "倍", c))
+               for c in _CLAUSE.split(t) if c)
 
 
 def missing_quantity(question: str, text: str) -> str | None:

@@ -4,9 +4,9 @@ A citizen's law question often asks for a value: 男的最早多大能领结婚�
 limit), 被黑心商家骗了，最少能赔多少钱？ (money). The statute ranking puts the article that *names the situation* first
 (第一千零四十九条 结婚登记) and the one that *sets the value* (第一千零四十七条 男不得早于二十二周岁) second or third, and the
 statute answerer quoted the first one. :func:`asked_kind` reads the kind from the question's wording; :func:`holds`
-says whether a text has a value of that kind (a number followed by 周岁, 小时, 日/个月/年, 元/倍 or 百分之…, or a full
-date); :func:`typed_choice` picks, among the top articles, the first one that holds the asked value when the first
-does not (:mod:`rag.statute_answer` then quotes it first and the top article second).
+says whether a text has a value of that kind (a number followed by 周岁, 小时, 日/个月/年, an amount of money as
+:func:`rag.asked_quantity.gives_money` reads it, or a full date); :func:`typed_choice` picks, among the top
+articles, the first one that holds the asked value when the first does not (:mod:`rag.statute_answer` then quotes it first and the top article second).
 
 A kind is asked only with a question word (几岁, 年龄多大, 多少税率 — not 退休年龄 or 按比例); questions that ask no value
 (能…吗, 怎么办, 谁负责) and English questions get no kind. This module does not retrieve,
@@ -16,10 +16,10 @@ score or refuse; it never turns a refusal into an answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from .asked_quantity import BETWEEN, number_then
+from .asked_quantity import BETWEEN, MONEY_UNITS, asked_units, gives_money, number_then
 from .textnorm import to_simplified
 
 __all__ = ["CHECKED_KINDS", "KINDS", "Value", "asked_kind", "holds", "missing_value", "typed_choice"]
@@ -35,9 +35,12 @@ class Value:
 
     unit: str = ""
     plain: re.Pattern | None = None
+    #: or a reader of its own (money: :func:`rag.asked_quantity.gives_money`, the one reading of an amount)
+    reader: Callable[[str], bool] | None = None
 
     def search(self, text: str) -> bool:
-        return bool(self.unit and number_then(self.unit, text)) or bool(self.plain and self.plain.search(text))
+        return bool(self.unit and number_then(self.unit, text)) or bool(self.plain and self.plain.search(text)) \
+            or bool(self.reader and self.reader(text))
 
 
 #: (kind, question wording that asks it, what a text holding such a value contains); the first match wins
@@ -51,7 +54,7 @@ KINDS: tuple[tuple[str, re.Pattern, Value], ...] = (
     ("duration", re.compile(r"多久|多长时间|多少天|多少日|多少个月|多少年|期限多长|" + _NOT_ASKING + r"几(?:天|日|个月|年)"),
      Value(_B + r"(?:个工作日|工作日|个月|个星期|星期|日|天|月|年|周|小时|分钟|秒)")),
     ("money", re.compile(r"多少钱|[赔罚补]多少|多少(?:赔偿|补偿|罚款|违约金)|赔偿[^，。？?]{0,4}多少|罚款[^，。？?]{0,4}多少"),
-     Value(_B + r"(?:元|块|美元|港元|港币|欧元|日元|英镑|倍)", re.compile(r"百分之|[0-9]\s*[%％]|[$¥＄￥]\s*[0-9]"))),
+     Value(reader=gives_money)),
     ("rate", re.compile(r"(?:税率|比例|利率)(?:是|为|有)?多少|多少(?:的)?(?:税率|比例|利率)|百分之几|几成"),
      Value(r"\s*成", re.compile(r"百分之|[0-9]\s*[%％]|[0-9]\s*/\s*[0-9]|[一二三四五六七八九十]分之[一二三四五六七八九十]"))),
 )
@@ -113,4 +116,6 @@ def missing_value(question: str, text: str) -> str | None:
     kind = asked_kind(question)
     if kind not in CHECKED_KINDS or _YES_NO.search(to_simplified(question)):
         return None
+    if kind == "money" and any(u in MONEY_UNITS for u in asked_units(question)):
+        return None  # 多少钱: the amount check (rag.asked_quantity.missing_quantity) read the same quotes the same way
     return None if holds(kind, text) else kind

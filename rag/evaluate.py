@@ -22,6 +22,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -95,12 +96,34 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
     from tqdm import tqdm
 
     emb = QueryCache(embedder) if embedder is not None else None
+    n_relevant = _relevant_counter(index)
+    all_docs = sorted(index.documents)
+    folded_docs: dict[str, str] = {}
+    out: dict[str, dict] = {}
+    for mode in modes:
+        tally = _Tally()
+        for item in tqdm(items, desc=f"eval {mode}", disable=not progress, file=sys.stderr, dynamic_ncols=True):
+            kw = {"embedder": emb, "mode": mode, "config": config}
+            row = _score_item(index, item, tally, n_relevant, k=k, refusal=refusal, **kw)
+            own = own_documents(index, item, folded_docs) if remove_own and item.answerable else set()
+            if own and (others := [d for d in all_docs if d not in own]):
+                neg = ask(index, item.question, k=5, doc_ids=others, refusal=refusal, **kw)
+                tally.removed += 1
+                tally.removed_refused += not neg.answerable
+                row["own_article_removed"] = {"answerable": neg.answerable, "confidence": round(neg.confidence, 4)}
+            if per_question is not None:
+                per_question.append(row)
+        out[mode] = tally.metrics(items)
+    return out
+
+
+def _relevant_counter(index: Index):
+    """``item → relevant chunks in the whole index`` (nDCG's ideal ranking), counted once per question."""
     folded = [search_form(c.text) for c in index.chunks]
     chunk_docs = [c.doc_id for c in index.chunks]
     relevant_counts: dict[int, int] = {}
 
     def n_relevant(item: EvalItem) -> int:
-        """Relevant chunks in the whole index (nDCG's ideal ranking), counted once per question."""
         if id(item) not in relevant_counts:
             if item.relevant_docs:
                 n = sum(d in item.relevant_docs for d in chunk_docs)
@@ -110,74 +133,78 @@ def evaluate(index: Index, items: Sequence[EvalItem], *, embedder: Embedder | No
             relevant_counts[id(item)] = n
         return relevant_counts[id(item)]
 
-    all_docs = sorted(index.documents)
-    folded_docs: dict[str, str] = {}
-    out: dict[str, dict] = {}
-    for mode in modes:
-        ranks, lat, ndcg = [], [], []
-        hit_quote = hit_passage = n_ans = 0
-        refused_unans = refused = n_unans = refused_ans = 0
-        removed = removed_refused = 0
-        for item in tqdm(items, desc=f"eval {mode}", disable=not progress, file=sys.stderr, dynamic_ncols=True):
-            if emb is not None:
-                emb.replayed_ms = 0.0
-            t0 = time.perf_counter()
-            ans = ask(index, item.question, embedder=emb, k=5, mode=mode, config=config, refusal=refusal)
-            lat.append((time.perf_counter() - t0) * 1000 + (emb.replayed_ms if emb is not None else 0.0))
-            hits = retrieve(index, item.question, embedder=emb, k=max(k, 10), mode=mode, config=config)
-            rel = [_relevant(item, h.chunk.text, h.chunk.doc_id) for h in hits[:10]]
-            first = next((i + 1 for i, r in enumerate(rel) if r), None)
-            score = score_answer(item, ans)
-            if item.answerable:
-                ranks.append(first)
-                ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, n_relevant(item)))))
-                ndcg.append(sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r) / ideal)
-                n_ans += 1
-                hit_quote += score["quote_hit"]
-                hit_passage += score["passage_hit"]
-                refused_ans += score["refused"]
-            else:
-                n_unans += 1
-                refused_unans += score["refused"]
-            refused += score["refused"]
-            row = {"id": item.qid, "mode": mode, "question": item.question, "answerable_gold": item.answerable,
-                   "rank": first, "answerable": ans.answerable, "confidence": round(ans.confidence, 4),
-                   "answer": ans.answer, "latency_ms": round(lat[-1], 2), "top": [h.chunk.chunk_id for h in hits[:5]]}
-            own = own_documents(index, item, folded_docs) if remove_own and item.answerable else set()
-            if own:
-                others = [d for d in all_docs if d not in own]
-                if others:
-                    neg = ask(index, item.question, embedder=emb, k=5, mode=mode, config=config, doc_ids=others,
-                              refusal=refusal)
-                    removed += 1
-                    removed_refused += not neg.answerable
-                    row["own_article_removed"] = {"answerable": neg.answerable,
-                                                  "confidence": round(neg.confidence, 4)}
-            if per_question is not None:
-                per_question.append(row)
-        m: dict[str, float | int | None] = {"questions": len(items), "answerable": n_ans}
-        if n_ans:
+    return n_relevant
+
+
+@dataclass
+class _Tally:
+    """One mode's running counts over the questions; :meth:`metrics` turns them into the reported numbers."""
+
+    ranks: list[int | None] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    ndcg: list[float] = field(default_factory=list)
+    hit_quote: int = 0
+    hit_passage: int = 0
+    n_ans: int = 0
+    refused_ans: int = 0
+    n_unans: int = 0
+    refused_unans: int = 0
+    refused: int = 0
+    removed: int = 0
+    removed_refused: int = 0
+
+    def metrics(self, items: Sequence[EvalItem]) -> dict[str, float | int | None]:
+        m: dict[str, float | int | None] = {"questions": len(items), "answerable": self.n_ans}
+        if self.n_ans:
             for kk in KS:
-                m[f"recall@{kk}"] = sum(1 for r in ranks if r is not None and r <= kk) / n_ans
-            m["mrr@10"] = sum(1 / r for r in ranks if r is not None) / n_ans
-            m["ndcg@10"] = float(np.mean(ndcg))
+                m[f"recall@{kk}"] = sum(1 for r in self.ranks if r is not None and r <= kk) / self.n_ans
+            m["mrr@10"] = sum(1 / r for r in self.ranks if r is not None) / self.n_ans
+            m["ndcg@10"] = float(np.mean(self.ndcg))
             if any(i.answers for i in items):
-                m["answer_hit_quote"] = hit_quote / n_ans
-                m["answer_hit_passage"] = hit_passage / n_ans
-            m["refused_answerable"] = refused_ans / n_ans
-        if n_unans:
-            m["unanswerable"] = n_unans
-            m["refusal_precision"] = refused_unans / refused if refused else 0.0
-            m["refusal_recall"] = refused_unans / n_unans
-        if removed:
+                m["answer_hit_quote"] = self.hit_quote / self.n_ans
+                m["answer_hit_passage"] = self.hit_passage / self.n_ans
+            m["refused_answerable"] = self.refused_ans / self.n_ans
+        if self.n_unans:
+            m["unanswerable"] = self.n_unans
+            m["refusal_precision"] = self.refused_unans / self.refused if self.refused else 0.0
+            m["refusal_recall"] = self.refused_unans / self.n_unans
+        if self.removed:
             # the answerable asks (full index) and the same questions with their own article removed
-            m["removed_questions"] = removed
-            m["removed_refusal_recall"] = removed_refused / removed
-            m["removed_refusal_precision"] = removed_refused / max(removed_refused + refused_ans, 1)
-        m["latency_p50_ms"] = float(np.percentile(lat, 50)) if lat else None
-        m["latency_p95_ms"] = float(np.percentile(lat, 95)) if lat else None
-        out[mode] = m
-    return out
+            m["removed_questions"] = self.removed
+            m["removed_refusal_recall"] = self.removed_refused / self.removed
+            m["removed_refusal_precision"] = self.removed_refused / max(self.removed_refused + self.refused_ans, 1)
+        m["latency_p50_ms"] = float(np.percentile(self.lat, 50)) if self.lat else None
+        m["latency_p95_ms"] = float(np.percentile(self.lat, 95)) if self.lat else None
+        return m
+
+
+def _score_item(index: Index, item: EvalItem, tally: _Tally, n_relevant, *, embedder: QueryCache | None, mode: str,
+                config: RetrieveConfig, k: int, refusal: RefusalModel | None) -> dict:
+    """Ask ``item`` (timed, as users ask), rank its passages (top 10), count both into ``tally``; its row."""
+    if embedder is not None:
+        embedder.replayed_ms = 0.0
+    t0 = time.perf_counter()
+    ans = ask(index, item.question, embedder=embedder, k=5, mode=mode, config=config, refusal=refusal)
+    tally.lat.append((time.perf_counter() - t0) * 1000 + (embedder.replayed_ms if embedder is not None else 0.0))
+    hits = retrieve(index, item.question, embedder=embedder, k=max(k, 10), mode=mode, config=config)
+    rel = [_relevant(item, h.chunk.text, h.chunk.doc_id) for h in hits[:10]]
+    first = next((i + 1 for i, r in enumerate(rel) if r), None)
+    score = score_answer(item, ans)
+    if item.answerable:
+        tally.ranks.append(first)
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(1, n_relevant(item)))))
+        tally.ndcg.append(sum(1 / math.log2(i + 2) for i, r in enumerate(rel) if r) / ideal)
+        tally.n_ans += 1
+        tally.hit_quote += score["quote_hit"]
+        tally.hit_passage += score["passage_hit"]
+        tally.refused_ans += score["refused"]
+    else:
+        tally.n_unans += 1
+        tally.refused_unans += score["refused"]
+    tally.refused += score["refused"]
+    return {"id": item.qid, "mode": mode, "question": item.question, "answerable_gold": item.answerable,
+            "rank": first, "answerable": ans.answerable, "confidence": round(ans.confidence, 4),
+            "answer": ans.answer, "latency_ms": round(tally.lat[-1], 2), "top": [h.chunk.chunk_id for h in hits[:5]]}
 
 
 def own_documents(index: Index, item: EvalItem, folded: dict[str, str] | None = None) -> set[str]:

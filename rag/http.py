@@ -253,6 +253,26 @@ def create_api(searcher: Searcher, *, rate_limit: str | None = None) -> FastAPI:
     ``rate_limit`` (``limits`` notation, e.g. ``"120/minute;10/second"``): per-client limit on
     questions (``/api/ask``, ``/v1/chat/completions``, and the UI's queue when it is mounted here).
     """
+    app = _app_with_handlers(searcher, rate_limit)
+    _ask_routes(app, searcher)
+    _openai_routes(app, searcher)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page():
+        return HTMLResponse(_docs_page(app.openapi()))
+
+    # Last: JSON 404/405 for the rest of /api and /v1, which would otherwise fall through
+    # to the UI mounted at "/" and get its HTML-ish errors.
+    @app.api_route("/api/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
+    def no_such_route(request: Request, rest: str):
+        return _not_routed(app, request)
+
+    return app
+
+
+def _app_with_handlers(searcher: Searcher, rate_limit: str | None) -> FastAPI:
+    """The app with its body and rate limits, the dialogue warm-up, and every error as the JSON error shape."""
     err = {code: {"model": ErrorOut} for code in (400, 413, 415, 422, 503)}
     app = FastAPI(title="rag-zh API", version="1", docs_url=None, redoc_url=None, responses=err,
                   description="Chinese retrieval Q&A with cited answers. Errors: {\"error\": {\"message\", ...}}.")
@@ -266,6 +286,11 @@ def create_api(searcher: Searcher, *, rate_limit: str | None = None) -> FastAPI:
         e.status_code, str(e.detail), code="not_found" if e.status_code == 404 else "http_error"))
     app.add_exception_handler(Exception, lambda req, e: _error(
         500, f"Internal error ({type(e).__name__}); see the server log.", type="server_error", code="internal"))
+    return app
+
+
+def _ask_routes(app: FastAPI, searcher: Searcher) -> None:
+    """``POST /api/ask``, ``GET /api/health``, ``GET /api/documents``."""
 
     @app.post("/api/ask", response_model=AskResponse, summary="Answer a question with citations")
     def api_ask(req: AskRequest):
@@ -294,6 +319,10 @@ def create_api(searcher: Searcher, *, rate_limit: str | None = None) -> FastAPI:
     def api_documents():
         """doc_id, title, date, path (the file name only), chunks, chars, added — from the loaded index."""
         return _documents(searcher.index())
+
+
+def _openai_routes(app: FastAPI, searcher: Searcher) -> None:
+    """The OpenAI-compatible ``GET /v1/models``, ``GET /v1/models/{id}`` and ``POST /v1/chat/completions``."""
 
     @app.get("/v1/models", summary="OpenAI-compatible model list")
     def v1_models():
@@ -325,19 +354,6 @@ def create_api(searcher: Searcher, *, rate_limit: str | None = None) -> FastAPI:
         body = _completion(id=cid, created=created, finish_reason="stop", logprobs=None,
                            message={"role": "assistant", "content": ans["answer"]})
         return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans, **history})
-
-    @app.get("/docs", include_in_schema=False)
-    def docs_page():
-        return HTMLResponse(_docs_page(app.openapi()))
-
-    # Last: JSON 404/405 for the rest of /api and /v1, which would otherwise fall through
-    # to the UI mounted at "/" and get its HTML-ish errors.
-    @app.api_route("/api/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
-    @app.api_route("/v1/{rest:path}", methods=_ALL_METHODS, include_in_schema=False)
-    def no_such_route(request: Request, rest: str):
-        return _not_routed(app, request)
-
-    return app
 
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

@@ -179,24 +179,8 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         texts = [embed_text(c, docs[c.doc_id].title) for c in chunks]
         known_vectors, known_terms = _reusable(previous, embedder)
         clock.lap("chunk")
-        try:
-            cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
-        except sqlite3.Error as e:
-            raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
-                              "Check the disk and its permissions, then run the command again.") from e
-        try:
-            vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress,
-                                       stats=clock.counts("passages"))
-            clock.lap("embed_passages")
-            known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
-            sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
-                docs, chunks, lambda ts: embed_with_cache(ts, embedder, cache, known=known_sentences,
-                                                       progress=progress, stats=clock.counts("sentences")),
-                embedder.dim, passage_vectors=vectors)  # statute articles: their passage vector
-            clock.lap("embed_sentences")
-        finally:
-            if cache:
-                cache.close()
+        vectors, sentences = _embed(home, docs, chunks, texts, embedder, known_vectors, previous, clock,
+                                    use_cache=use_cache, progress=progress)
         shared = _Interner()  # one str object per distinct term: ~0.9 GB less for the 66k-passage law archive
         terms = [known_terms[t] if t in known_terms else shared(tokenize(t)) for t in texts]
         bigrams = [shared(char_bigrams(t)) for t in texts]
@@ -217,17 +201,47 @@ def build_index(documents: list[Document], *, embedder: Embedder, home: str | Pa
         }
         if store["kind"] != "local":
             manifest["store"] = store
-        try:
-            path = _write_generation(home, manifest, docs, chunks, terms, dense, keyword, bigram, sentences)
-        except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
-            full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
-            if not full and not isinstance(e, OSError) and "write" not in str(e).lower():
-                raise
-            what = "The disk is full" if full else f"Writing failed ({e})"
-            raise IndexError_(f"{what} while writing the index at {home}; nothing was changed and the previous "
-                              "index is still in use. Free some space (or fix the permissions) and run the "
-                              "command again.") from e
+        path = _write_or_explain(home, manifest, docs, chunks, terms, dense, keyword, bigram, sentences)
         return Index(path, manifest, docs, chunks, dense, keyword, terms, bigram, sentences)
+
+
+def _embed(home: Path, docs: dict[str, Document], chunks: list[Chunk], texts: list[str], embedder: Embedder,
+           known_vectors, previous: Index | None, clock: StageClock, *, use_cache: bool, progress: bool):
+    """Passage vectors and the answer step's sentence vectors, through the embedding cache and reusing what
+    ``previous`` holds; returns ``(vectors, sentences)``."""
+    try:
+        cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
+    except sqlite3.Error as e:
+        raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
+                          "Check the disk and its permissions, then run the command again.") from e
+    try:
+        vectors = embed_with_cache(texts, embedder, cache, known=known_vectors, progress=progress,
+                                   stats=clock.counts("passages"))
+        clock.lap("embed_passages")
+        known_sentences = known_sentence_vectors(previous, embedder.fingerprint, embedder.dim)
+        sentences = build_sentence_vectors(  # answer-step vectors, same cache and reuse as chunks
+            docs, chunks, lambda ts: embed_with_cache(ts, embedder, cache, known=known_sentences,
+                                                   progress=progress, stats=clock.counts("sentences")),
+            embedder.dim, passage_vectors=vectors)  # statute articles: their passage vector
+        clock.lap("embed_sentences")
+    finally:
+        if cache:
+            cache.close()
+    return vectors, sentences
+
+
+def _write_or_explain(home: Path, *parts) -> Path:
+    """:func:`_write_generation`; a full disk or a failed write becomes an IndexError_ that says what to do."""
+    try:
+        return _write_generation(home, *parts)
+    except (OSError, RuntimeError) as e:  # FAISS reports write errors as RuntimeError
+        full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
+        if not full and not isinstance(e, OSError) and "write" not in str(e).lower():
+            raise
+        what = "The disk is full" if full else f"Writing failed ({e})"
+        raise IndexError_(f"{what} while writing the index at {home}; nothing was changed and the previous "
+                          "index is still in use. Free some space (or fix the permissions) and run the "
+                          "command again.") from e
 
 
 def _same_rows(previous: Index | None, embedder: Embedder) -> bool:

@@ -179,8 +179,21 @@ def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, pat
             blocks.append(RawBlock(t, b.kind, b.level))
     if not blocks:
         raise EmptyDocument("has no text.", path=path or None)
+    _label_blocks(blocks, meta)
+    text, spans = _join(_merge_broken(blocks))
+    if not any(s["kind"] == "body" for s in spans):
+        raise EmptyDocument("has no body text (only headings or captions).", path=path or None)
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        first = next((s for s in spans if s["kind"] == "heading"), None)
+        title = text[first["start"]:first["end"]] if first and first["start"] == 0 else _file_title(path)
+    meta.pop("title", None)
+    doc_id = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return Document(doc_id=doc_id, title=title or doc_id, text=text, path=path, meta=meta, blocks=spans)
 
-    # label captions, bylines and implicit chapter headings
+
+def _label_blocks(blocks: list[RawBlock], meta: dict[str, Any]) -> None:
+    """Label captions, bylines (the author goes into ``meta``), implicit chapter headings and pull quotes, in place."""
     for b in blocks:
         if b.kind != "body":
             continue
@@ -198,7 +211,10 @@ def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, pat
             b.kind = "pullquote"
             if i > 0 and blocks[i - 1].kind == "heading":
                 blocks[i - 1].kind = "decoration"  # a display heading over the quote, not a section
-    # broken sentences: join an unterminated body paragraph with the next body paragraph
+
+
+def _merge_broken(blocks: list[RawBlock]) -> list[RawBlock]:
+    """Broken sentences: an unterminated body paragraph joined with the next body paragraph."""
     merged: list[RawBlock] = []
     for b in blocks:
         prev = merged[-1] if merged else None
@@ -208,27 +224,22 @@ def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, pat
             prev.text = prev.text + sep + b.text
             continue
         merged.append(b)
+    return merged
 
+
+def _join(blocks: list[RawBlock]) -> tuple[str, list[dict[str, Any]]]:
+    """The blocks joined by blank lines, and each block's ``[start, end)``, ``kind`` and ``level`` in that text."""
     parts: list[str] = []
     spans: list[dict[str, Any]] = []
     pos = 0
-    for b in merged:
+    for b in blocks:
         if parts:
             parts.append("\n\n")
             pos += 2
         spans.append({"start": pos, "end": pos + len(b.text), "kind": b.kind, "level": b.level})
         parts.append(b.text)
         pos += len(b.text)
-    text = "".join(parts)
-    if not any(s["kind"] == "body" for s in spans):
-        raise EmptyDocument("has no body text (only headings or captions).", path=path or None)
-    title = str(meta.get("title") or "").strip()
-    if not title:
-        first = next((s for s in spans if s["kind"] == "heading"), None)
-        title = text[first["start"]:first["end"]] if first and first["start"] == 0 else _file_title(path)
-    meta.pop("title", None)
-    doc_id = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return Document(doc_id=doc_id, title=title or doc_id, text=text, path=path, meta=meta, blocks=spans)
+    return "".join(parts), spans
 
 
 # ---------------------------------------------------------------- folders

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 __all__ = ["NOUNISH", "QWORDS", "SLOT_QWORD", "answer_entity", "answer_span", "noun_phrase_ending", "parallel_span", "persons",
            "places", "pos_tags", "statement", "subject"]
@@ -35,13 +36,14 @@ _PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|�
 
 
 @functools.lru_cache(maxsize=1024)
-def pos_tags(text: str) -> list[tuple[str, str]]:
-    """jieba words with part-of-speech flags (cached: a conversation re-reads the same turns). Do not mutate."""
+def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba words with part-of-speech flags (cached: a conversation re-reads the same turns). A tuple: the cached
+    value is shared by every caller, so it must not be mutable (a list was; one caller's edit changed the next's)."""
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
-    return [(w.word, w.flag) for w in pseg.cut(text, HMM=len(text) <= 80)]  # HMM (new words) only on short texts
+    return tuple((w.word, w.flag) for w in pseg.cut(text, HMM=len(text) <= 80))  # HMM (new words) only on short texts
 
 
 # ------------------------------------------------------------------ entities in a context text
@@ -64,7 +66,7 @@ def persons(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def places(toks: list[tuple[str, str]]) -> list[str]:
+def places(toks: Sequence[tuple[str, str]]) -> list[str]:
     """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市)."""
     out = []
     for w, f in toks:
@@ -172,7 +174,7 @@ def statement(prev: str, answer: str) -> str:
     return re.sub(r"了$", "", prev[:m.start()]) + span + prev[m.end():] if span and m else ""
 
 
-def noun_phrase_ending(toks: list[tuple[str, str]], head: str) -> str:
+def noun_phrase_ending(toks: Sequence[tuple[str, str]], head: str) -> str:
     """The longest run of noun-like tokens ending in a token that ends with ``head`` ('' if none)."""
     for i in range(len(toks) - 1, -1, -1):
         if toks[i][0].endswith(head) or (head.endswith(toks[i][0]) and i > 0 and
@@ -188,7 +190,7 @@ def noun_phrase_ending(toks: list[tuple[str, str]], head: str) -> str:
     return ""
 
 
-def subject(toks: list[tuple[str, str]]) -> str:
+def subject(toks: Sequence[tuple[str, str]]) -> str:
     """The question's leading noun phrase (time and place included): 2021年杭州人工智能企业…"""
     out = []
     for w, f in toks:
@@ -199,7 +201,7 @@ def subject(toks: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def parallel_span(x: str, ptoks: list[tuple[str, str]]) -> str:
+def parallel_span(x: str, ptoks: Sequence[tuple[str, str]]) -> str:
     """The words of the previous question that ``x`` stands in for: a quantity or condition sharing a part with it
     (不满八周岁 for 八周岁以上, 超过一个月不满一年 for 满一年), or a word with the same last character
     (休息日 for 法定休假日). '' when there is none.

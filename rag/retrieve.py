@@ -38,7 +38,8 @@ This module does not build answers; see :mod:`rag.answer`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -55,7 +56,7 @@ from .lookup import find_references
 from .query_adapter import adapter_for_index
 from .query_lora import embed_query_lora, lora_for_index
 from .records import Hit
-from .statute_dense import SecondLook, second_dense, smooth_neighbours
+from .statute_dense import DenseFeedback, second_dense, smooth_neighbours
 from .statute_rerank import rerank as statute_rerank
 from .textnorm import normalize, to_mainland
 from .tokenize import char_bigrams, tokenize
@@ -114,7 +115,19 @@ class RetrieveConfig:
     mixed_law: str = "auto"
     #: Dense pseudo-relevance feedback and neighbouring-article smoothing (:mod:`rag.statute_dense`), only where
     #: the query adapter applies (statute-only indexes); inactive by default (round 9: no CV gain, docs/legal-retrieval.md).
-    second_look: SecondLook = SecondLook()
+    dense_feedback: DenseFeedback = DenseFeedback()
+    #: Deprecated: round 9's name of ``dense_feedback`` (copied there with a DeprecationWarning; reads ``None`` after).
+    second_look: DenseFeedback | None = None
+
+    def __post_init__(self) -> None:
+        if self.second_look is None:
+            return
+        warnings.warn("RetrieveConfig(second_look=…) is now RetrieveConfig(dense_feedback=…).", DeprecationWarning,
+                      stacklevel=3)
+        if self.dense_feedback not in (DenseFeedback(), self.second_look):
+            raise QueryError("RetrieveConfig: give dense_feedback= or its old name second_look=, not both.")
+        object.__setattr__(self, "dense_feedback", self.second_look)
+        object.__setattr__(self, "second_look", None)
 
 
 def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -213,25 +226,43 @@ def _law_slots(index: Index, lq: str, plain_qv, order: list[int], config: Retrie
     return fill_law_slots(order, lambda r: bool(mask[r]), sorted(ls, key=lambda r: (-ls[r], r)))
 
 
-def _second_look(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
+def _dense_feedback(index: Index, lq: str, qv, config: RetrieveConfig, dense: dict[int, float], bm25: dict[int, float],
                  bigram: dict[int, float], scores: dict[int, float], weights: tuple[float, float, float], *,
-                 allowed, depth: int, k: int) -> tuple[dict[int, float], dict[int, float]]:
-    """Scores (and dense channel) after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing."""
-    look = config.second_look
+                 allowed, depth: int, k: int) -> dict[int, float]:
+    """Scores after :mod:`rag.statute_dense`'s feedback search and neighbour smoothing. The feedback search's
+    cosines feed the fusion only: ``dense`` (what :class:`~rag.records.Hit` ``.dense`` reports) stays the question's."""
+    look = config.dense_feedback
     w, bw, rw = weights
+    channel = dense
     if look.alpha > 0:
         first = dense if look.source == "dense" else scores
-        dense = second_dense(index, qv, sorted(first, key=lambda r: (-first[r], r)), look, depth, allowed)
+        channel = second_dense(index, qv, sorted(first, key=lambda r: (-first[r], r)), look, depth, allowed)
     elif look.where == "final":
-        return smooth_neighbours(index, scores, look.beta), dense
-    fused = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+        return smooth_neighbours(index, scores, look.beta)
+    fused = fuse(channel, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
                  dense_norm=config.dense_norm)
     if look.where == "fused":
         fused = smooth_neighbours(index, fused, look.beta)
     scores = rerank_by_evidence(index, lq, fused, weight=rw, depth=max(config.rerank_depth, k))
     if look.where == "final":
         scores = smooth_neighbours(index, scores, look.beta)
-    return scores, dense
+    return scores
+
+
+@dataclass
+class _Channels:
+    """One question's searches, as :func:`retrieve`'s stages pass them on: the query vectors (``plain_qv`` before
+    the adapter or lexicon map, ``adapter``: the query adapter or LoRA that applied), the text the lexical
+    retrievers search (``lexical``: an English question's Chinese gloss) and each channel's ``row → score``."""
+
+    lexical: str
+    qv: np.ndarray | None = None
+    plain_qv: np.ndarray | None = None
+    adapter: object | None = None
+    adaptive: bool = False
+    dense: dict[int, float] = field(default_factory=dict)
+    bm25: dict[int, float] = field(default_factory=dict)
+    bigram: dict[int, float] = field(default_factory=dict)
 
 
 def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k: int = 5,
@@ -254,53 +285,9 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
     if (fmask := document_mask(index, filters)) is not None:
         allowed = fmask if allowed is None else allowed & fmask
     depth = max(config.candidates, k)
-    dense: dict[int, float] = {}
-    bm25: dict[int, float] = {}
-    bigram: dict[int, float] = {}
     lex = statute_lexicon(index, config.statute, config.lexicon)  # None unless a statute index
-    ad = None
-    if mode in ("dense", "hybrid"):
-        if embedder is None:
-            raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
-        lora = lora_for_index(index, embedder, config.query_lora, config.lora)
-        qv = plain_qv = (embed_query_lora(embedder, to_mainland(q), lora) if lora is not None
-                         else embedder.embed_queries([to_mainland(q)])[0])
-        if lora is not None:
-            ad = lora  # supersedes the linear adapter; the adapter's fusion weights apply
-        elif (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
-            qv = ad.apply(qv)  # supersedes the lexicon's older adapter
-        elif lex is not None:
-            qv = adapt_query(lex, qv, embedder.name)
-        s, r = index.dense.search(qv, depth, allowed=allowed)
-        dense = dict(zip(r.tolist(), s.tolist()))
-    lq = q  # what the lexical retrievers search with
-    # with the query adapter only an English question's handling applies (the adapter has its own weights)
-    adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None
-    if adaptive:
-        lq = english_query(q, dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
-    if mode in ("bm25", "hybrid"):
-        s, r = index.keyword.search(tokenize(lq), depth, allowed=allowed)
-        bm25 = dict(zip(r.tolist(), s.tolist()))
-    if mode == "hybrid" and index.bigram is not None and config.bigram_weight > 0:
-        s, r = index.bigram.search(char_bigrams(lq), depth, allowed=allowed)
-        bigram = dict(zip(r.tolist(), s.tolist()))
-    if mode == "dense":
-        scores = dense
-    elif mode == "bm25":
-        scores = bm25
-    elif lex is not None:
-        scores = statute_fuse(index, tokenize(q), dense, bm25, bigram, lex=lex, depth=depth, allowed=allowed)
-    else:
-        w, bw, rw = _weights(index, q, config, dense, bm25, bigram, adapted=ad is not None, adaptive=adaptive)
-        scores = fuse(dense, bm25, bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
-                      dense_norm=config.dense_norm)
-        scores = rerank_by_evidence(index, lq, scores, weight=rw, depth=max(config.rerank_depth, k))
-        if ad is not None and config.second_look.active:
-            scores, dense = _second_look(index, lq, qv, config, dense, bm25, bigram, scores, (w, bw, rw),
-                                         allowed=allowed, depth=depth, k=k)
-        if config.statute_rerank and is_statute_index(index):
-            scores = statute_rerank(index, q, scores, dense, bm25, bigram, query_vector=plain_qv,  # as fitted
-                                    fingerprint=index.manifest["embedder"].get("fingerprint"))
+    ch = _search(index, q, mode=mode, embedder=embedder, config=config, lex=lex, allowed=allowed, depth=depth)
+    scores = _scores(index, q, ch, mode=mode, config=config, lex=lex, allowed=allowed, depth=depth, k=k)
     scores = prefer_current(index, scores, filters)
     exact = [r for r in find_references(index, q) if allowed is None or allowed[r]]
     top = max(scores.values(), default=0.0)
@@ -308,9 +295,72 @@ def retrieve(index: Index, question: str, *, embedder: Embedder | None = None, k
         scores[r] = top + 1.0 + (len(exact) - i) * 1e-3
     general = sorted(scores, key=lambda r: (-scores[r], r))[:k]
     order = general
-    if mode == "hybrid" and ad is None and lex is None and not exact and config.fusion == "convex":
-        order = _law_slots(index, lq, plain_qv, general, config, embedder, allowed, filters, depth)
-    return _hits(index, order, general, [float(scores[r]) for r in general], dense, bm25, exact, ad is not None)
+    if mode == "hybrid" and ch.adapter is None and lex is None and not exact and config.fusion == "convex":
+        order = _law_slots(index, ch.lexical, ch.plain_qv, general, config, embedder, allowed, filters, depth)
+    return _hits(index, order, general, [float(scores[r]) for r in general], ch.dense, ch.bm25, exact,
+                 ch.adapter is not None)
+
+
+def _query_vectors(index: Index, q: str, embedder: Embedder, config: RetrieveConfig, lex) -> _Channels:
+    """The question's vector, mapped by the query LoRA, the query adapter or the statute lexicon where they apply."""
+    lora = lora_for_index(index, embedder, config.query_lora, config.lora)
+    qv = plain_qv = (embed_query_lora(embedder, to_mainland(q), lora) if lora is not None
+                     else embedder.embed_queries([to_mainland(q)])[0])
+    ad = None
+    if lora is not None:
+        ad = lora  # supersedes the linear adapter; the adapter's fusion weights apply
+    elif (ad := adapter_for_index(index, embedder, config.query_adapter, config.adapter)) is not None:
+        qv = ad.apply(qv)  # supersedes the lexicon's older adapter
+    elif lex is not None:
+        qv = adapt_query(lex, qv, embedder.name)
+    return _Channels(lexical=q, qv=qv, plain_qv=plain_qv, adapter=ad)
+
+
+def _search(index: Index, q: str, *, mode: str, embedder: Embedder | None, config: RetrieveConfig, lex, allowed,
+            depth: int) -> _Channels:
+    """Each channel the mode uses, searched to ``depth``: dense, word BM25, character-bigram BM25."""
+    ch = _Channels(lexical=q)
+    if mode in ("dense", "hybrid"):
+        if embedder is None:
+            raise QueryError(f"Mode {mode!r} needs the embedder the index was built with.")
+        ch = _query_vectors(index, q, embedder, config, lex)
+        s, r = index.dense.search(ch.qv, depth, allowed=allowed)
+        ch.dense = dict(zip(r.tolist(), s.tolist()))
+    # with the query adapter only an English question's handling applies (the adapter has its own weights)
+    ch.adaptive = mode == "hybrid" and config.adaptive and config.fusion == "convex" and lex is None
+    if ch.adaptive:
+        ch.lexical = english_query(q, ch.dense, lambda r: index.chunks[r].text, config.adaptive_rule) or q
+    if mode in ("bm25", "hybrid"):
+        s, r = index.keyword.search(tokenize(ch.lexical), depth, allowed=allowed)
+        ch.bm25 = dict(zip(r.tolist(), s.tolist()))
+    if mode == "hybrid" and index.bigram is not None and config.bigram_weight > 0:
+        s, r = index.bigram.search(char_bigrams(ch.lexical), depth, allowed=allowed)
+        ch.bigram = dict(zip(r.tolist(), s.tolist()))
+    return ch
+
+
+def _scores(index: Index, q: str, ch: _Channels, *, mode: str, config: RetrieveConfig, lex, allowed, depth: int,
+            k: int) -> dict[int, float]:
+    """``row → score`` of the mode: one channel, the statute path's fusion, or the hybrid (fusion, evidence
+    re-rank, then the opt-in dense feedback and statute re-ranker)."""
+    if mode == "dense":
+        return ch.dense
+    if mode == "bm25":
+        return ch.bm25
+    if lex is not None:
+        return statute_fuse(index, tokenize(q), ch.dense, ch.bm25, ch.bigram, lex=lex, depth=depth, allowed=allowed)
+    w, bw, rw = _weights(index, q, config, ch.dense, ch.bm25, ch.bigram, adapted=ch.adapter is not None,
+                         adaptive=ch.adaptive)
+    scores = fuse(ch.dense, ch.bm25, ch.bigram, weight=w, bigram_weight=bw, method=config.fusion, rrf_k=config.rrf_k,
+                  dense_norm=config.dense_norm)
+    scores = rerank_by_evidence(index, ch.lexical, scores, weight=rw, depth=max(config.rerank_depth, k))
+    if ch.adapter is not None and config.dense_feedback.active:
+        scores = _dense_feedback(index, ch.lexical, ch.qv, config, ch.dense, ch.bm25, ch.bigram, scores, (w, bw, rw),
+                                 allowed=allowed, depth=depth, k=k)
+    if config.statute_rerank and is_statute_index(index):
+        scores = statute_rerank(index, q, scores, ch.dense, ch.bm25, ch.bigram, query_vector=ch.plain_qv,  # as fitted
+                                fingerprint=index.manifest["embedder"].get("fingerprint"))
+    return scores
 
 
 def _hits(index: Index, order: list[int], general: list[int], slot: list[float], dense: dict[int, float],

@@ -1,4 +1,4 @@
-"""Second-look dense evidence for statute-only indexes (round 9, issue 10; off by default).
+"""Dense feedback for statute-only indexes (round 9, issue 10; off by default): :class:`DenseFeedback`.
 
 Two cheap ways to use what the first ranking found, without re-embedding anything:
 
@@ -17,6 +17,7 @@ the second dense search.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,11 +26,11 @@ import numpy as np
 from .errors import QueryError
 from .index import Index
 
-__all__ = ["SecondLook", "feedback_vector", "neighbour_rows", "smooth_neighbours"]
+__all__ = ["DenseFeedback", "feedback_vector", "neighbour_rows", "smooth_neighbours"]
 
 
 @dataclass(frozen=True)
-class SecondLook:
+class DenseFeedback:
     """``alpha`` > 0 turns feedback on (``k``: feedback articles; ``source``: ``"dense"`` = the first dense
     ranking, ``"fused"`` = the final hybrid ranking); ``beta`` > 0 turns neighbour smoothing on, applied to the
     fused scores (``where="fused"``, every candidate) or to the re-ranked top (``where="final"``)."""
@@ -42,7 +43,7 @@ class SecondLook:
 
     def __post_init__(self) -> None:
         if self.source not in ("dense", "fused") or self.where not in ("fused", "final") or self.k < 1:
-            raise QueryError(f"SecondLook: source must be 'dense' or 'fused', where 'fused' or 'final', k ≥ 1; got "
+            raise QueryError(f"DenseFeedback: source must be 'dense' or 'fused', where 'fused' or 'final', k ≥ 1; got "
                              f"source={self.source!r}, where={self.where!r}, k={self.k!r}.")
 
     @property
@@ -91,9 +92,18 @@ def smooth_neighbours(index: Index, scores: dict[int, float], beta: float) -> di
     return {r: s + beta * max((scores[j] for j in nb[r] if j in scores), default=0.0) for r, s in scores.items()}
 
 
-def second_dense(index: Index, qv: np.ndarray, first_rows: list[int], look: SecondLook, depth: int,
+def second_dense(index: Index, qv: np.ndarray, first_rows: list[int], look: DenseFeedback, depth: int,
                  allowed: np.ndarray | None, search: Callable | None = None) -> dict[int, float]:
     """The dense channel searched again with the feedback vector of ``first_rows[:k]``."""
     q2 = feedback_vector(index, qv, first_rows[: look.k], look.alpha)
     s, r = (search or index.dense.search)(q2, depth, allowed=allowed)
     return dict(zip(r.tolist(), s.tolist()))
+
+
+def __getattr__(name: str):
+    """``SecondLook``: round 9's name of :class:`DenseFeedback` (renamed: :class:`rag.incontext.SecondLook` is a
+    different thing), kept with a DeprecationWarning."""
+    if name == "SecondLook":
+        warnings.warn("rag.statute_dense.SecondLook is now DenseFeedback.", DeprecationWarning, stacklevel=2)
+        return DenseFeedback
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -76,67 +76,23 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
     with index_lock(home):
         old = _existing(home, rebuild)
         if old is not None and not rebuild:
-            built = old.manifest
-            if embedder_name and embedder_name != built["embedder"]["name"]:
-                raise IndexMismatch(f"The index was built with {built['embedder']['name']!r}; re-index everything "
-                                    f"with {embedder_name!r} using `rag index --rebuild --embedder {embedder_name} ...`.")
-            if chunk_config and dataclasses.asdict(chunk_config) != built["chunker"]:
-                raise IndexMismatch(f"The index was built with chunker settings {built['chunker']}; "
-                                    "to change them re-index everything with `rag index --rebuild ...`.")
-            embedder_name = built["embedder"]["name"]
-            chunk_config = ChunkConfig(**built["chunker"])
+            embedder_name, chunk_config = _built_settings(old, embedder_name, chunk_config)
         embedder = embedder or get_embedder(embedder_name or DEFAULT_EMBEDDER)
         chunk_config = chunk_config or ChunkConfig()
 
         report = load_paths(paths, loader=loader)
-        now = time.strftime("%Y-%m-%d %H:%M")
         for d in report.documents:
             d.path = _abs(d.path)
         fresh = old is None or rebuild
         kept: dict[str, Document] = {} if fresh else dict(old.documents)
-        by_path = {d.path: d.doc_id for d in kept.values()}
-        added, updated, unchanged, removed = [], [], [], []
-        first = {d.doc_id: d.path for d in report.documents}
-        duplicates = [f"{p} (same as {first.get(i, i)})" for p, i in report.duplicates]
-        seen_paths = set()
-        for d in report.documents:
-            seen_paths.add(d.path)
-            if d.doc_id in kept:
-                had = kept[d.doc_id]
-                if had.path == d.path:
-                    unchanged.append(d.doc_id)
-                elif had.path and Path(had.path).exists():
-                    if not any(d.path in x and had.path in x for x in duplicates):
-                        duplicates.append(f"{d.path} (same as {had.path})")
-                    stale = by_path.get(d.path)  # what this file held before it became a copy
-                    if stale is not None and stale != d.doc_id and stale in kept:
-                        removed.append(f"{kept[stale].title} (its file is now a copy of {had.path})")
-                        del kept[stale]
-                else:  # moved or renamed: same content, new path (and title, if it came from the name)
-                    d.meta.setdefault("added", had.meta.get("added") or now)
-                    kept[d.doc_id] = d
-                    updated.append(f"{d.title} (moved from {had.path})")
-                continue
-            old_id = by_path.get(d.path)
-            if old_id is not None and old_id in kept:
-                d.meta.setdefault("added", kept[old_id].meta.get("added") or now)
-                del kept[old_id]
-                updated.append(d.title)
-            else:
-                d.meta.setdefault("added", now)
-                added.append(d.title)
-            kept[d.doc_id] = d
+        ch = _merge(kept, report, now=time.strftime("%Y-%m-%d %H:%M"))
         if sync and not fresh:
-            roots = [_abs(p) for p in paths]
-            for doc_id, d in list(kept.items()):
-                if _inside(d.path, roots) and d.path not in seen_paths and not Path(d.path).exists():
-                    removed.append(d.title)
-                    del kept[doc_id]
+            _sync_removed(kept, [_abs(p) for p in paths], ch)
         if not kept and old is None:
             skipped = "; ".join(str(e) for e in report.errors[:5])
             raise RagError(f"No readable documents in {', '.join(paths)}; nothing was indexed."
                            + (f" Skipped: {skipped}" if skipped else ""))
-        if added or updated or removed or fresh:
+        if ch.added or ch.updated or ch.removed or fresh:
             idx = build_index(list(kept.values()), embedder=embedder, home=home, chunk_config=chunk_config,
                               progress=progress, lock=False, previous=old, in_place=not rebuild)
         else:
@@ -144,13 +100,88 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
     return {
         "home": str(home),
         "embedder": embedder.name,
-        "added": added, "updated": updated, "removed": removed, "unchanged": unchanged,
-        "duplicates": duplicates,
+        "added": ch.added, "updated": ch.updated, "removed": ch.removed, "unchanged": ch.unchanged,
+        "duplicates": ch.duplicates,
         "errors": [str(e) for e in report.errors],
         "skipped": len(report.errors),
         "counts": dict(idx.manifest["counts"]),
         "generation": idx.path.name,
     }
+
+
+def _built_settings(old: Index, embedder_name: str | None,
+                    chunk_config: ChunkConfig | None) -> tuple[str, ChunkConfig]:
+    """The embedder name and chunker settings ``old`` was built with; IndexMismatch when others are asked for."""
+    built = old.manifest
+    if embedder_name and embedder_name != built["embedder"]["name"]:
+        raise IndexMismatch(f"The index was built with {built['embedder']['name']!r}; re-index everything "
+                            f"with {embedder_name!r} using `rag index --rebuild --embedder {embedder_name} ...`.")
+    if chunk_config and dataclasses.asdict(chunk_config) != built["chunker"]:
+        raise IndexMismatch(f"The index was built with chunker settings {built['chunker']}; "
+                            "to change them re-index everything with `rag index --rebuild ...`.")
+    return built["embedder"]["name"], ChunkConfig(**built["chunker"])
+
+
+@dataclasses.dataclass
+class _Changes:
+    """What an update did, in the report's words: titles added/updated/removed, unchanged ids, duplicate files."""
+
+    added: list[str] = dataclasses.field(default_factory=list)
+    updated: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    duplicates: list[str] = dataclasses.field(default_factory=list)
+    seen_paths: set[str] = dataclasses.field(default_factory=set)
+
+
+def _merge(kept: dict[str, Document], report, *, now: str) -> _Changes:
+    """Merge the documents read (``report``) into ``kept`` (doc id → document, changed in place): new content is
+    added, a changed file replaces its old document, a moved file keeps its document with the new path, a file
+    that became a copy of another drops what it held."""
+    by_path = {d.path: d.doc_id for d in kept.values()}
+    first = {d.doc_id: d.path for d in report.documents}
+    ch = _Changes(duplicates=[f"{p} (same as {first.get(i, i)})" for p, i in report.duplicates])
+    for d in report.documents:
+        ch.seen_paths.add(d.path)
+        if d.doc_id in kept:
+            _known_content(kept, d, by_path, ch, now)
+            continue
+        old_id = by_path.get(d.path)
+        if old_id is not None and old_id in kept:
+            d.meta.setdefault("added", kept[old_id].meta.get("added") or now)
+            del kept[old_id]
+            ch.updated.append(d.title)
+        else:
+            d.meta.setdefault("added", now)
+            ch.added.append(d.title)
+        kept[d.doc_id] = d
+    return ch
+
+
+def _known_content(kept: dict[str, Document], d: Document, by_path: dict[str, str], ch: _Changes, now: str) -> None:
+    """``d``'s content is indexed already: unchanged, a copy of a file still there, or moved/renamed."""
+    had = kept[d.doc_id]
+    if had.path == d.path:
+        ch.unchanged.append(d.doc_id)
+    elif had.path and Path(had.path).exists():
+        if not any(d.path in x and had.path in x for x in ch.duplicates):
+            ch.duplicates.append(f"{d.path} (same as {had.path})")
+        stale = by_path.get(d.path)  # what this file held before it became a copy
+        if stale is not None and stale != d.doc_id and stale in kept:
+            ch.removed.append(f"{kept[stale].title} (its file is now a copy of {had.path})")
+            del kept[stale]
+    else:  # moved or renamed: same content, new path (and title, if it came from the name)
+        d.meta.setdefault("added", had.meta.get("added") or now)
+        kept[d.doc_id] = d
+        ch.updated.append(f"{d.title} (moved from {had.path})")
+
+
+def _sync_removed(kept: dict[str, Document], roots: list[str], ch: _Changes) -> None:
+    """``sync``: documents under ``roots`` whose files are gone (and were not read now) leave ``kept``."""
+    for doc_id, d in list(kept.items()):
+        if _inside(d.path, roots) and d.path not in ch.seen_paths and not Path(d.path).exists():
+            ch.removed.append(d.title)
+            del kept[doc_id]
 
 
 def remove_documents(targets: list[str], *, home: str | Path | None = None,

@@ -63,3 +63,27 @@ def test_a_number_followed_by_a_long_run_of_spaces_is_checked_quickly():
     assert missing_quantity("要交多少钱？", "1" + " " * 2000 + "x") == "钱"
     assert missing_quantity("有多少人参加？", "约 200 多 人参加") is None  # spaces around the approximation still pass
     assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("text, money", [
+    ("总投资5亿，建设算力中心。", True),             # a round amount without 元 (the follow-up check read it; the others not)
+    ("处违法所得三倍罚款。", True),                 # a multiple of an amount (the follow-up check did not read it)
+    ("处一万元以下罚款。", True),
+    ("处2000元至5000元罚款。", True),
+    ("按日加收百分之十的滞纳金。", True),           # a share of an amount (the follow-up check did not read it)
+    ("产值比上年增长三倍。", False),                # a multiple of no amount (the amount and value checks read it)
+    ("常住人口达到5万人。", False),                 # a count (the follow-up check read 5万 as money)
+    ("长三角的产业规模占全国比重约为1/3。", False),
+    ("承担了企业首款存算一体芯片80%的试错成本。", False),  # 首款: a first model, not a sum (dialogues_heldout6 R6A24#3)
+])
+def test_one_reading_of_money_for_all_three_checks(text, money):
+    """The amount check, the value check and the follow-up check read "the quote gives money" one way
+    (rag.asked_quantity.gives_money); they disagreed on these before."""
+    from rag.answer_kind import _quantity_given
+    from rag.asked_quantity import gives_money
+    from rag.asked_value import holds
+
+    assert gives_money(text) is money
+    assert (missing_quantity("罚款要交多少钱？", text) is None) is money
+    assert holds("money", text) is money
+    assert _quantity_given("这笔钱是多少钱？", [text]) is money

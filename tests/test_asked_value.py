@@ -145,7 +145,8 @@ def test_a_real_law_index_answers_how_long_with_the_article_that_says_it(tmp_pat
 
 
 @pytest.mark.parametrize("question, text, kind", [
-    ("养狗要交多少钱的登记费？", "饲养人应当为犬只办理登记，领取犬只登记证。", "money"),
+    ("养狗不登记要罚多少？", "饲养人应当为犬只办理登记，领取犬只登记证。", "money"),
+    ("养狗要交多少钱的登记费？", "饲养人应当为犬只办理登记，领取犬只登记证。", None),  # 多少钱: the amount check's
     ("收容的狗最多养多久？", "收容机构应当为收容的犬只提供必要的食物和饮水。", "duration"),
     ("几岁的孩子可以单独遛狗？", "未成年人遛狗应当由成年人陪同。", "age"),
     ("收容的狗最多养多久？", "收容机构对无人认领的犬只，收容满三十日后可以送交领养。", None),
@@ -187,6 +188,9 @@ def test_hostile_text_is_read_in_linear_time(text):
     from rag.asked_value import KINDS, missing_value
 
     t = time.perf_counter()
-    assert not any(holds(kind, text + "人") for kind, _, _ in KINDS if kind != "rate")
-    assert missing_value("要隔多久？", text) == "duration" and missing_quantity("要交多少钱？", text) == "钱"
+    assert not any(holds(kind, text + "人") for kind, _, _ in KINDS if kind not in ("rate", "money"))
+    holds("money", text + "人")  # 1 多 万 1…: a round amount (1多万) by rag.asked_quantity.gives_money; read in time
+    # + 人: a run ending in 万 is a round amount of money (投资5亿), 一万…一万人 a count
+    assert missing_value("要隔多久？", text + "人") == "duration"
+    assert missing_quantity("要交多少钱？", text + "人") == ("钱" if "多" not in text else None)
     assert time.perf_counter() - t < 5.0

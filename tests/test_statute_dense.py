@@ -9,7 +9,7 @@ import pytest
 from rag.index import open_index
 from rag.retrieve import RetrieveConfig, retrieve
 from rag.statute_dense import (
-    SecondLook,
+    DenseFeedback,
     feedback_vector,
     neighbour_rows,
     smooth_neighbours,
@@ -22,17 +22,17 @@ def _top(home, embedder, question, **cfg):
 
 
 def test_default_is_inactive():
-    assert not RetrieveConfig().second_look.active
-    assert SecondLook(alpha=0.2).active and SecondLook(beta=0.1).active
+    assert not RetrieveConfig().dense_feedback.active
+    assert DenseFeedback(alpha=0.2).active and DenseFeedback(beta=0.1).active
 
 
 @pytest.mark.parametrize("bad", [{"where": "Final"}, {"source": "bm25"}, {"k": 0}])
 def test_unknown_settings_are_an_error_not_a_silent_no_op(bad):
-    """where="Final" used to turn smoothing off without a word (neither branch of rag.retrieve._second_look ran)."""
+    """where="Final" used to turn smoothing off without a word (neither branch of rag.retrieve._dense_feedback ran)."""
     from rag.errors import QueryError
 
     with pytest.raises(QueryError):
-        SecondLook(beta=0.1, **bad)
+        DenseFeedback(beta=0.1, **bad)
 
 
 def test_feedback_vector_moves_towards_the_feedback_rows_and_stays_unit(law_home):
@@ -75,15 +75,15 @@ def test_smoothing_adds_the_best_candidate_neighbour_only(law_home):
 
 def test_hook_changes_statute_rankings_and_leaves_other_indexes_identical(law_home, built_home, embedder):
     q = "公司不给我交社保，我能辞职并要补偿吗"
-    strong = SecondLook(alpha=1.0, k=5, beta=0.5, where="fused")
-    assert _top(law_home, embedder, q) == _top(law_home, embedder, q, second_look=SecondLook())
-    assert _top(law_home, embedder, q, second_look=strong) != _top(law_home, embedder, q)
+    strong = DenseFeedback(alpha=1.0, k=5, beta=0.5, where="fused")
+    assert _top(law_home, embedder, q) == _top(law_home, embedder, q, dense_feedback=DenseFeedback())
+    assert _top(law_home, embedder, q, dense_feedback=strong) != _top(law_home, embedder, q)
     # without the adapter (query_adapter="off") the second look does not apply either
-    assert _top(law_home, embedder, q, query_adapter="off", second_look=strong) == \
+    assert _top(law_home, embedder, q, query_adapter="off", dense_feedback=strong) == \
         _top(law_home, embedder, q, query_adapter="off")
     # the sample article's index (news): identical hits and scores
     for question in ("温州人工智能局做什么", "北京的房价是多少"):
-        assert _top(built_home, embedder, question, second_look=strong) == _top(built_home, embedder, question)
+        assert _top(built_home, embedder, question, dense_feedback=strong) == _top(built_home, embedder, question)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +106,38 @@ def mixed_home(tmp_path_factory, embedder):
 
 
 def test_mixed_index_gets_identical_hits(mixed_home, embedder):
-    strong = SecondLook(alpha=1.0, k=5, beta=0.5, where="fused")
+    strong = DenseFeedback(alpha=1.0, k=5, beta=0.5, where="fused")
     for question in ("试用期最长可以约定多久", "公司不给我交社保，我能辞职并要补偿吗", "温州人工智能局做什么"):
-        assert _top(mixed_home, embedder, question, second_look=strong) == _top(mixed_home, embedder, question)
+        assert _top(mixed_home, embedder, question, dense_feedback=strong) == _top(mixed_home, embedder, question)
+
+
+def test_feedback_leaves_hit_dense_the_questions_own_cosine(law_home, embedder):
+    """Hit.dense is the question's dense cosine (scores, refusal features and the UI read it); the feedback search's
+    cosines used to replace it when alpha > 0."""
+    index = open_index(law_home)
+    q = "公司不给我交社保，我能辞职并要补偿吗"
+    plain = {h.chunk.chunk_id: h.dense for h in retrieve(index, q, embedder=embedder, k=50)}
+    for look in (DenseFeedback(alpha=1.0, k=5),
+                 DenseFeedback(alpha=1.0, k=5, source="fused", beta=0.5, where="fused")):
+        hits = retrieve(index, q, embedder=embedder, k=10, config=RetrieveConfig(dense_feedback=look))
+        shared = [h for h in hits if h.chunk.chunk_id in plain and h.dense is not None]
+        assert len(shared) >= 5
+        for h in shared:
+            assert h.dense == pytest.approx(plain[h.chunk.chunk_id], abs=1e-6)
+
+
+def test_old_names_still_work_with_a_deprecation_warning():
+    """Round 9 called it ``SecondLook`` / ``RetrieveConfig(second_look=…)``; rag.incontext.SecondLook is another thing."""
+    import rag.incontext
+    import rag.statute_dense
+    from rag.errors import QueryError
+
+    look = DenseFeedback(alpha=0.3)
+    with pytest.warns(DeprecationWarning):
+        old = RetrieveConfig(second_look=look)
+    assert old == RetrieveConfig(dense_feedback=look) and old.dense_feedback is look and old.second_look is None
+    with pytest.warns(DeprecationWarning):
+        assert rag.statute_dense.SecondLook is DenseFeedback
+    assert rag.incontext.SecondLook is not DenseFeedback
+    with pytest.raises(QueryError), pytest.warns(DeprecationWarning):
+        RetrieveConfig(second_look=look, dense_feedback=DenseFeedback(beta=0.1))

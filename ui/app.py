@@ -22,6 +22,7 @@ the theme/CSS/limits for ``gr.mount_gradio_app`` (gradio 6 takes them there).
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -124,15 +125,37 @@ def build_ui(searcher, staff=None) -> gr.Blocks:
 
     ``staff``: a :class:`rag.auth.SessionSigner` for staff logins; None makes the library read-only.
     """
-    home = searcher.home
-    gate = StaffGate(staff)
-    from rag.sandbox import Sandbox
-
-    sandbox = Sandbox()
+    h = _Handlers(searcher, StaffGate(staff))
     threading.Thread(target=_warm_up, args=(searcher,), daemon=True, name="ui-warm-up").start()
+    rows0 = document_rows(h.home)
+    with gr.Blocks(title="资料问答助手", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
+        turns = gr.State([])
+        staff_token = gr.State("")  # server-side per session: a client cannot set it
+        gr.Markdown("# 资料问答助手\n只根据资料库中的文件回答，每句话都注明出处。", elem_id="app-title")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                c = _chat_tab(rows0)
+            with gr.Tab("资料库", id="library"):
+                lib = _library_tab(rows0, h.gate)
+            with gr.Tab("检索测试", id="retrieval"):
+                rt = _retrieval_tab()
+        _chat_events(h, c, turns)
+        _library_events(h, demo, lib, c, staff_token)
+        for trigger in (rt.query.submit, rt.btn.click):
+            trigger(h.on_retrieval_test, [rt.query, rt.k], [rt.out], api_visibility="private")
+        gr.api(h.api_ask, api_name="ask")
+    return demo
 
-    # ------------------------------------------------------------ handlers
-    def respond(question: str, turns: list, k: float, mode: str, doc_ids: list | None, types: list | None = None,
+
+class _Handlers:
+    """The UI's event handlers, bound to one searcher, its data directory, the staff gate and the parsing sandbox."""
+
+    def __init__(self, searcher, gate: StaffGate):
+        from rag.sandbox import Sandbox
+
+        self.searcher, self.home, self.gate, self.sandbox = searcher, searcher.home, gate, Sandbox()
+
+    def respond(self, question: str, turns: list, k: float, mode: str, doc_ids: list | None, types: list | None = None,
                 law: str = "", date_from: str = "", date_to: str = "", all_versions: bool = False):
         q = (question or "").strip()
         filters = Filters(types=tuple(types or ()), law=law or "", date_from=date_from or "", date_to=date_to or "",
@@ -145,17 +168,17 @@ def build_ui(searcher, staff=None) -> gr.Blocks:
         turns = list(turns or []) + [{"question": q, "status": "pending"}]
         yield render_chat(turns), turns, ""
         try:
-            ans = ask_in_context(searcher.ask, q, history, k=_bounded_k(k), mode=mode,
+            ans = ask_in_context(self.searcher.ask, q, history, k=_bounded_k(k), mode=mode,
                                  doc_ids=list(doc_ids or []) or None, filters=filters)
             turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
         except RagError as e:
             turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}
         yield render_chat(turns), turns, ""
 
-    def clear_chat():
+    def clear_chat(self):
         return render_chat([]), []
 
-    def on_feedback(turns: list, evt: gr.EventData):
+    def on_feedback(self, turns: list, evt: gr.EventData):
         data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
         i, vote = data.get("turn"), data.get("vote")
         if not isinstance(i, int) or not 0 <= i < len(turns or []) or vote not in VOTES:
@@ -163,48 +186,51 @@ def build_ui(searcher, staff=None) -> gr.Blocks:
         turn = turns[i]
         if turn.get("status") != "done":
             return gr.skip()
-        record_feedback(home, turn["answer"], vote, str(data.get("comment") or ""))
+        record_feedback(self.home, turn["answer"], vote, str(data.get("comment") or ""))
         turns = list(turns)
         turns[i] = dict(turn, vote=vote)
         gr.Info("已收到反馈，谢谢！", title="提示")
         return turns
 
-    def api_ask(question: str, k: int = 5, mode: str = "hybrid", doc_ids: list[str] | None = None) -> dict:
+    def api_ask(self, question: str, k: int = 5, mode: str = "hybrid", doc_ids: list[str] | None = None) -> dict:
         """Answer a question: Answer.to_dict(), the same JSON as `rag ask --json`."""
         try:
-            return searcher.ask(question, k=_bounded_k(k), mode=mode, doc_ids=list(doc_ids or []) or None).to_dict()
+            return self.searcher.ask(question, k=_bounded_k(k), mode=mode,
+                                     doc_ids=list(doc_ids or []) or None).to_dict()
         except RagError as e:
             raise gr.Error(f"{friendly(e)} {e}") from e
 
-    def doc_types() -> dict[str, str]:
+    def doc_types(self) -> dict[str, str]:
         try:
-            return {i: str(d.meta.get("doc_type") or "") for i, d in searcher.index().documents.items()}
+            return {i: str(d.meta.get("doc_type") or "") for i, d in self.searcher.index().documents.items()}
         except RagError:
             return {}
 
-    def show_catalog(query: str, doc_type: str, page: float):
-        p = catalog_page(document_rows(home), doc_types(), query=query, doc_type=doc_type, page=int(page or 1))
+    def show_catalog(self, query: str, doc_type: str, page: float):
+        p = catalog_page(document_rows(self.home), self.doc_types(), query=query, doc_type=doc_type,
+                         page=int(page or 1))
         return p.rows, p.page, p.status
 
-    def refresh_docs():
+    def refresh_docs(self):
         try:
-            rows = document_rows(home, index=searcher.index())  # the loaded index, not a re-read
+            rows = document_rows(self.home, index=self.searcher.index())  # the loaded index, not a re-read
         except RagError:
             rows = []
         choices = _doc_choices(rows)
-        return catalog_page(rows, doc_types()).rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
+        return (catalog_page(rows, self.doc_types()).rows, gr.update(choices=choices, value=None),
+                gr.update(choices=choices))
 
-    def on_login(user: str, password: str, request: gr.Request):
-        token = gate.login(user, password, request)
+    def on_login(self, user: str, password: str, request: gr.Request):
+        token = self.gate.login(user, password, request)
         gr.Info("已登录，可以上传和删除文档。", title="提示")
         return token, gr.update(visible=False), gr.update(visible=True), ""
 
-    def on_logout():
-        return "", gr.update(visible=not gate.read_only), gr.update(visible=False)
+    def on_logout(self):
+        return "", gr.update(visible=not self.gate.read_only), gr.update(visible=False)
 
-    def on_upload(files: list | None, token: str, progress=gr.Progress(track_tqdm=True)):
+    def on_upload(self, files: list | None, token: str, progress=gr.Progress(track_tqdm=True)):
         try:
-            gate.require(token)
+            self.gate.require(token)
         except gr.Error:
             remove_uploaded(files)
             raise
@@ -212,141 +238,148 @@ def build_ui(searcher, staff=None) -> gr.Blocks:
             gr.Warning("请先选择要上传的文件。", title="注意")
             return (gr.skip(),) * 5
         try:
-            result = add_uploads(files, home, progress=lambda f, d: progress(f, desc=d), sandbox=sandbox,
+            result = add_uploads(files, self.home, progress=lambda f, d: progress(f, desc=d), sandbox=self.sandbox,
                                  isolate=True)
-            searcher.index()  # load the new generation here, not in the next question
+            self.searcher.index()  # load the new generation here, not in the next question
         except RagError as e:
-            return (render_upload_report([], f"{friendly(e)}（{e}）"), *refresh_docs(), gr.skip())
+            return (render_upload_report([], f"{friendly(e)}（{e}）"), *self.refresh_docs(), gr.skip())
         ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))
         bad = sum(1 for r in result.rows if r[1] == "失败")
-        rows, *updates = refresh_docs()
+        rows, *updates = self.refresh_docs()
         summary = f"成功 {ok} 个，失败 {bad} 个，其余未变化/重复。资料库现有 {len(rows)} 篇文档。"
         if ok:
             gr.Info(f"已加入 {ok} 个文件，问答立即可用。", title="提示")
         return (render_upload_report(result.rows, summary), rows, *updates, None)
 
-    def on_delete(doc_id: str | None, token: str):
-        gate.require(token)
+    def on_delete(self, doc_id: str | None, token: str):
+        self.gate.require(token)
         if not doc_id:
             gr.Warning("请先选择要删除的文档。", title="注意")
             return (gr.skip(),) * 4
         try:
-            removed = delete_document(doc_id, home)
+            removed = delete_document(doc_id, self.home)
             msg = f"已删除 {len(removed)} 篇文档（{', '.join(removed)}）。"
         except RagError as e:
             msg = f"{friendly(e)}（{e}）"
-        return (render_upload_report([], msg), *refresh_docs())
+        return (render_upload_report([], msg), *self.refresh_docs())
 
-    def on_retrieval_test(query: str, k: float):
+    def on_retrieval_test(self, query: str, k: float):
         try:
-            idx = searcher.index()
-            results = {m: retrieve(idx, query, embedder=searcher.embedder, k=_bounded_k(k), mode=m)
+            idx = self.searcher.index()
+            results = {m: retrieve(idx, query, embedder=self.searcher.embedder, k=_bounded_k(k), mode=m)
                        for m in ("dense", "bm25", "hybrid")}
         except RagError as e:
             gr.Warning(friendly(e), title="注意")
             return gr.skip()
         return render_retrieval(query, results)
 
-    # ------------------------------------------------------------ layout
-    rows0 = document_rows(home)
-    with gr.Blocks(title="资料问答助手", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
-        turns = gr.State([])
-        staff_token = gr.State("")  # server-side per session: a client cannot set it
-        gr.Markdown("# 资料问答助手\n只根据资料库中的文件回答，每句话都注明出处。", elem_id="app-title")
-        with gr.Tabs():
-            with gr.Tab("问答", id="chat"):
-                chat = gr.HTML(render_chat([]), elem_id="chat-log", js_on_load=CHAT_JS, autoscroll=True,
-                               padding=False)
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(show_label=False, placeholder="请输入问题，例如：温州人工智能局做什么？",
-                                          lines=1, max_lines=4, scale=8, elem_id="question", autofocus=True)
-                    send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
-                    clear = gr.Button("清空对话", scale=1, min_width=80)
-                gr.Markdown("试试这些问题：", elem_classes="examples-label")
-                with gr.Row(elem_classes="examples-row"):
-                    example_buttons = [gr.Button(ex, size="sm", variant="secondary", min_width=60) for ex in EXAMPLES]
-                with gr.Accordion("检索设置", open=False):
-                    with gr.Row():
-                        k = gr.Slider(1, 10, value=5, step=1, label="来源数量")
-                        mode = gr.Radio(MODES, value="hybrid", label="检索方式")
-                    doc_filter = gr.Dropdown(_doc_choices(rows0), multiselect=True, value=[],
-                                             label="只在这些文档中检索（留空表示全部）", elem_id="doc-filter")
-                    with gr.Row():  # statute filters (rag.filters)
-                        f_types = gr.CheckboxGroup(list(DOC_TYPES), label="文档类型（不选表示全部）", elem_id="f-types")
-                        f_law = gr.Textbox(label="法律/文件名称（如 劳动合同法）", elem_id="f-law")
-                    with gr.Row():
-                        f_from = gr.Textbox(label="日期从（2020 或 2020-05-01）", elem_id="f-from")
-                        f_to = gr.Textbox(label="日期到", elem_id="f-to")
-                        f_old = gr.Checkbox(label="旧版本与现行版本同等对待", value=False, elem_id="f-old")
-            with gr.Tab("资料库", id="library"):
-                gr.Markdown("### 已收录的文档")
-                with gr.Row(equal_height=True):  # ui.catalog: search, type, paging
-                    cat_q = gr.Textbox(show_label=False, placeholder="搜索标题", scale=4, elem_id="cat-q")
-                    cat_type = gr.Dropdown([ALL_TYPES, *DOC_TYPES], value=ALL_TYPES, show_label=False, scale=2,
-                                           elem_id="cat-type")
-                    cat_prev = gr.Button("上一页", size="sm", scale=1, min_width=60)
-                    cat_page = gr.Number(value=1, precision=0, minimum=1, show_label=False, scale=1, elem_id="cat-page")
-                    cat_next = gr.Button("下一页", size="sm", scale=1, min_width=60)
-                page0 = catalog_page(rows0, {})  # no type filter yet: the index loads in the background
-                cat_status = gr.Markdown(page0.status, elem_id="cat-status")
-                doc_table = gr.Dataframe(page0.rows, headers=DOC_HEADERS, interactive=False, wrap=True,
-                                         elem_id="doc-table")
-                with gr.Group(visible=not gate.read_only, elem_id="staff-login") as login_box:
-                    gr.Markdown("上传和删除文档需要工作人员登录。" if not gate.read_only else "")
-                    with gr.Row(equal_height=True):
-                        login_user = gr.Textbox(label="用户名", elem_id="login-user", scale=2)
-                        login_pw = gr.Textbox(label="密码", type="password", elem_id="login-pw", scale=2)
-                        login_btn = gr.Button("登录", variant="primary", elem_id="login-btn", scale=1)
-                if gate.read_only:
-                    gr.Markdown("本服务以只读模式运行：资料库不能在线修改。", elem_id="read-only-note")
-                with gr.Row(visible=False) as staff_box:
-                    with gr.Column(scale=3):
-                        files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
-                                        label=f"上传文件（{' '.join(SUPPORTED)}，单个不超过 "
-                                              f"{MAX_UPLOAD_BYTES // 2**20} MB）")
-                        add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
-                    with gr.Column(scale=2):
-                        del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
-                                                 elem_id="del-choice")
-                        del_btn = gr.Button("删除所选文档", variant="stop", elem_id="del-btn")
-                        logout_btn = gr.Button("退出登录", size="sm", elem_id="logout-btn")
-                lib_report = gr.HTML(elem_id="lib-report")
-            with gr.Tab("检索测试", id="retrieval"):
-                gr.Markdown("比较三种检索方式的排序与得分：语义向量（dense）、关键词（BM25）和两者融合（hybrid）。")
-                with gr.Row(equal_height=True):
-                    rt_query = gr.Textbox(show_label=False, placeholder="输入查询", scale=6, elem_id="rt-query")
-                    rt_k = gr.Slider(1, 10, value=5, step=1, label="显示前几条", scale=2)
-                    rt_btn = gr.Button("检索", variant="primary", scale=1, elem_id="rt-btn")
-                rt_out = gr.HTML(elem_id="rt-out")
 
-        # -------------------------------------------------------- events
-        filter_inputs = [f_types, f_law, f_from, f_to, f_old]
-        chat_inputs = [question, turns, k, mode, doc_filter, *filter_inputs]
-        chat_outputs = [chat, turns, question]
-        for trigger in (question.submit, send.click):
-            trigger(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
-        for b in example_buttons:
-            b.click(respond, [b, turns, k, mode, doc_filter, *filter_inputs], chat_outputs, api_visibility="private",
-                    show_progress="hidden")
-        clear.click(clear_chat, None, [chat, turns], api_visibility="private")
-        chat.click(on_feedback, [turns], [turns], api_visibility="private", show_progress="hidden")
-        add_btn.click(on_upload, [files, staff_token], [lib_report, doc_table, del_choice, doc_filter, files],
+def _chat_tab(rows0: list[list]) -> SimpleNamespace:
+    """The 问答 tab: the chat log, the question box, examples and the retrieval settings."""
+    c = SimpleNamespace()
+    c.chat = gr.HTML(render_chat([]), elem_id="chat-log", js_on_load=CHAT_JS, autoscroll=True, padding=False)
+    with gr.Row(equal_height=True):
+        c.question = gr.Textbox(show_label=False, placeholder="请输入问题，例如：温州人工智能局做什么？",
+                                lines=1, max_lines=4, scale=8, elem_id="question", autofocus=True)
+        c.send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="ask-btn")
+        c.clear = gr.Button("清空对话", scale=1, min_width=80)
+    gr.Markdown("试试这些问题：", elem_classes="examples-label")
+    with gr.Row(elem_classes="examples-row"):
+        c.examples = [gr.Button(ex, size="sm", variant="secondary", min_width=60) for ex in EXAMPLES]
+    with gr.Accordion("检索设置", open=False):
+        with gr.Row():
+            c.k = gr.Slider(1, 10, value=5, step=1, label="来源数量")
+            c.mode = gr.Radio(MODES, value="hybrid", label="检索方式")
+        c.doc_filter = gr.Dropdown(_doc_choices(rows0), multiselect=True, value=[],
+                                   label="只在这些文档中检索（留空表示全部）", elem_id="doc-filter")
+        with gr.Row():  # statute filters (rag.filters)
+            c.f_types = gr.CheckboxGroup(list(DOC_TYPES), label="文档类型（不选表示全部）", elem_id="f-types")
+            c.f_law = gr.Textbox(label="法律/文件名称（如 劳动合同法）", elem_id="f-law")
+        with gr.Row():
+            c.f_from = gr.Textbox(label="日期从（2020 或 2020-05-01）", elem_id="f-from")
+            c.f_to = gr.Textbox(label="日期到", elem_id="f-to")
+            c.f_old = gr.Checkbox(label="旧版本与现行版本同等对待", value=False, elem_id="f-old")
+    return c
+
+
+def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
+    """The 资料库 tab: the catalog (search, type, paging), the staff login, upload and delete."""
+    lib = SimpleNamespace()
+    gr.Markdown("### 已收录的文档")
+    with gr.Row(equal_height=True):  # ui.catalog: search, type, paging
+        lib.cat_q = gr.Textbox(show_label=False, placeholder="搜索标题", scale=4, elem_id="cat-q")
+        lib.cat_type = gr.Dropdown([ALL_TYPES, *DOC_TYPES], value=ALL_TYPES, show_label=False, scale=2,
+                                   elem_id="cat-type")
+        lib.cat_prev = gr.Button("上一页", size="sm", scale=1, min_width=60)
+        lib.cat_page = gr.Number(value=1, precision=0, minimum=1, show_label=False, scale=1, elem_id="cat-page")
+        lib.cat_next = gr.Button("下一页", size="sm", scale=1, min_width=60)
+    page0 = catalog_page(rows0, {})  # no type filter yet: the index loads in the background
+    lib.cat_status = gr.Markdown(page0.status, elem_id="cat-status")
+    lib.doc_table = gr.Dataframe(page0.rows, headers=DOC_HEADERS, interactive=False, wrap=True, elem_id="doc-table")
+    with gr.Group(visible=not gate.read_only, elem_id="staff-login") as lib.login_box:
+        gr.Markdown("上传和删除文档需要工作人员登录。" if not gate.read_only else "")
+        with gr.Row(equal_height=True):
+            lib.login_user = gr.Textbox(label="用户名", elem_id="login-user", scale=2)
+            lib.login_pw = gr.Textbox(label="密码", type="password", elem_id="login-pw", scale=2)
+            lib.login_btn = gr.Button("登录", variant="primary", elem_id="login-btn", scale=1)
+    if gate.read_only:
+        gr.Markdown("本服务以只读模式运行：资料库不能在线修改。", elem_id="read-only-note")
+    with gr.Row(visible=False) as lib.staff_box:
+        with gr.Column(scale=3):
+            lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
+                                label=f"上传文件（{' '.join(SUPPORTED)}，单个不超过 "
+                                      f"{MAX_UPLOAD_BYTES // 2**20} MB）")
+            lib.add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
+        with gr.Column(scale=2):
+            lib.del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
+                                         elem_id="del-choice")
+            lib.del_btn = gr.Button("删除所选文档", variant="stop", elem_id="del-btn")
+            lib.logout_btn = gr.Button("退出登录", size="sm", elem_id="logout-btn")
+    lib.report = gr.HTML(elem_id="lib-report")
+    return lib
+
+
+def _retrieval_tab() -> SimpleNamespace:
+    """The 检索测试 tab: one query ranked by dense, BM25 and hybrid side by side."""
+    rt = SimpleNamespace()
+    gr.Markdown("比较三种检索方式的排序与得分：语义向量（dense）、关键词（BM25）和两者融合（hybrid）。")
+    with gr.Row(equal_height=True):
+        rt.query = gr.Textbox(show_label=False, placeholder="输入查询", scale=6, elem_id="rt-query")
+        rt.k = gr.Slider(1, 10, value=5, step=1, label="显示前几条", scale=2)
+        rt.btn = gr.Button("检索", variant="primary", scale=1, elem_id="rt-btn")
+    rt.out = gr.HTML(elem_id="rt-out")
+    return rt
+
+
+def _chat_events(h: _Handlers, c: SimpleNamespace, turns: gr.State) -> None:
+    """Asking (box, button, examples), clearing and the 👍/👎 feedback of the chat."""
+    filter_inputs = [c.f_types, c.f_law, c.f_from, c.f_to, c.f_old]
+    chat_outputs = [c.chat, turns, c.question]
+    for trigger in (c.question.submit, c.send.click):
+        trigger(h.respond, [c.question, turns, c.k, c.mode, c.doc_filter, *filter_inputs], chat_outputs,
+                api_visibility="private", show_progress="hidden")
+    for b in c.examples:
+        b.click(h.respond, [b, turns, c.k, c.mode, c.doc_filter, *filter_inputs], chat_outputs,
+                api_visibility="private", show_progress="hidden")
+    c.clear.click(h.clear_chat, None, [c.chat, turns], api_visibility="private")
+    c.chat.click(h.on_feedback, [turns], [turns], api_visibility="private", show_progress="hidden")
+
+
+def _library_events(h: _Handlers, demo: gr.Blocks, lib: SimpleNamespace, c: SimpleNamespace,
+                    staff_token: gr.State) -> None:
+    """Upload, delete, login/logout, the catalog's search and paging, and the document list on page load."""
+    lib.add_btn.click(h.on_upload, [lib.files, staff_token], [lib.report, lib.doc_table, lib.del_choice, c.doc_filter,
+                                                             lib.files], api_visibility="private", concurrency_limit=1)
+    lib.del_btn.click(h.on_delete, [lib.del_choice, staff_token], [lib.report, lib.doc_table, lib.del_choice,
+                                                                   c.doc_filter],
                       api_visibility="private", concurrency_limit=1)
-        del_btn.click(on_delete, [del_choice, staff_token], [lib_report, doc_table, del_choice, doc_filter],
-                      api_visibility="private", concurrency_limit=1)
-        for trigger in (login_btn.click, login_pw.submit):
-            trigger(on_login, [login_user, login_pw], [staff_token, login_box, staff_box, login_pw],
-                    api_visibility="private")
-        logout_btn.click(on_logout, None, [staff_token, login_box, staff_box], api_visibility="private")
-        for trigger in (rt_query.submit, rt_btn.click):
-            trigger(on_retrieval_test, [rt_query, rt_k], [rt_out], api_visibility="private")
-        demo.load(refresh_docs, None, [doc_table, del_choice, doc_filter], api_visibility="private")
-        cat_out = [doc_table, cat_page, cat_status]
-        for trigger in (cat_q.submit, cat_type.change, cat_page.submit):
-            trigger(show_catalog, [cat_q, cat_type, cat_page], cat_out, api_visibility="private")
-        cat_prev.click(lambda q, t, p: show_catalog(q, t, (p or 1) - 1), [cat_q, cat_type, cat_page], cat_out,
-                       api_visibility="private")
-        cat_next.click(lambda q, t, p: show_catalog(q, t, (p or 1) + 1), [cat_q, cat_type, cat_page], cat_out,
-                       api_visibility="private")
-        gr.api(api_ask, api_name="ask")
-    return demo
+    for trigger in (lib.login_btn.click, lib.login_pw.submit):
+        trigger(h.on_login, [lib.login_user, lib.login_pw], [staff_token, lib.login_box, lib.staff_box, lib.login_pw],
+                api_visibility="private")
+    lib.logout_btn.click(h.on_logout, None, [staff_token, lib.login_box, lib.staff_box], api_visibility="private")
+    demo.load(h.refresh_docs, None, [lib.doc_table, lib.del_choice, c.doc_filter], api_visibility="private")
+    cat_in, cat_out = [lib.cat_q, lib.cat_type, lib.cat_page], [lib.doc_table, lib.cat_page, lib.cat_status]
+    for trigger in (lib.cat_q.submit, lib.cat_type.change, lib.cat_page.submit):
+        trigger(h.show_catalog, cat_in, cat_out, api_visibility="private")
+    lib.cat_prev.click(lambda q, t, p: h.show_catalog(q, t, (p or 1) - 1), cat_in, cat_out, api_visibility="private")
+    lib.cat_next.click(lambda q, t, p: h.show_catalog(q, t, (p or 1) + 1), cat_in, cat_out, api_visibility="private")

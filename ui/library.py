@@ -185,10 +185,32 @@ def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX
     except IndexNotFound:
         indexed = {}
     by_path = {d["path"]: d for d in indexed.values()}
+    staged = _stage(_expand(files, max_bytes, max_files, max_total), uploads, indexed, by_path, out,
+                    progress=progress, sandbox=sandbox)
+    if not staged:
+        return out
+    if progress:
+        progress(0.4, "建立索引（分句、向量化）…")
+    out.report = _commit(staged, home, isolate=isolate)
+    errors = " ".join(out.report["errors"])
+    for original, target, _, _ in staged:
+        if str(target) in errors:
+            out.rows.append((original, "失败", "索引时无法读取该文件"))
+            target.unlink(missing_ok=True)
+        elif str(target.resolve()) in by_path:
+            out.rows.append((original, "已更新", f"替换了同名文件 {target.name} 的旧版本"))
+        else:
+            out.rows.append((original, "已加入", f"保存为 uploads/{target.name}"))
+    return out
+
+
+def _stage(incoming: list[_Incoming], uploads: Path, indexed: dict[str, dict], by_path: dict[str, dict], out: UploadResult, *,
+           progress=None, sandbox=None) -> list[tuple[str, Path, bytes, object]]:
+    """Parse each incoming file and keep those to index as ``(original name, target path, bytes, document)``;
+    a failure, a duplicate (of the library or of this upload) or an unchanged file gets its row in ``out``."""
     seen: dict[str, str] = {}
     staged: list[tuple[str, Path, bytes, object]] = []
     taken: set[str] = set()
-    incoming = _expand(files, max_bytes, max_files, max_total)
     for i, item in enumerate(incoming):
         if progress:
             progress(0.3 * i / max(len(incoming), 1), f"检查 {item.original}")
@@ -215,21 +237,7 @@ def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX
         seen[doc.doc_id] = item.original
         taken.add(name)
         staged.append((item.original, target, data, doc))
-    if not staged:
-        return out
-    if progress:
-        progress(0.4, "建立索引（分句、向量化）…")
-    out.report = _commit(staged, home, isolate=isolate)
-    errors = " ".join(out.report["errors"])
-    for original, target, _, _ in staged:
-        if str(target) in errors:
-            out.rows.append((original, "失败", "索引时无法读取该文件"))
-            target.unlink(missing_ok=True)
-        elif str(target.resolve()) in by_path:
-            out.rows.append((original, "已更新", f"替换了同名文件 {target.name} 的旧版本"))
-        else:
-            out.rows.append((original, "已加入", f"保存为 uploads/{target.name}"))
-    return out
+    return staged
 
 
 def _idle_priority() -> None:
