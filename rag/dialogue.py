@@ -116,6 +116,10 @@ class DialogueConfig:
     #: Off: chosen by leave-one-round-out over the development dialogues (``bench/choose_sentence_rule.py``), every
     #: fold chose off — no rule gained a follow-up on any round (it moved 0–4 quotes per round, none onto the answer)
     sentence_choice: bool = False
+    #: an answered follow-up's quote moves to a neighbouring sentence of its passage whose stored vector is closer
+    #: to the question as typed by more than :data:`rag.sentence_choice.COSINE_MARGIN` (only when the typed
+    #: question's vector is already remembered: nothing is embedded; :func:`rag.sentence_choice.closer_sentence`)
+    sentence_cosine: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:

@@ -54,6 +54,7 @@ from .followup import (
     refuse,
 )
 from .records import Answer
+from .sentence_choice import closer_sentence
 from .textnorm import strip_end
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -216,6 +217,12 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
+        out = self._read(ans, answer_as)
+        if self.config.sentence_cosine and out.answerable and (cosines := getattr(answer_as, "cosines", None)):
+            out = closer_sentence(out, self.rw.question, cosines)  # rag.sentence_choice (the typed vector)
+        return out
+
+    def _read(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         self.passages += ans.citations + ans.suggestions
         first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:

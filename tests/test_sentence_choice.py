@@ -15,7 +15,7 @@ import pytest
 from rag.answer import NOT_FOUND
 from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.records import Answer, Citation
-from rag.sentence_choice import ChoiceConfig, choose_sentence, evidence
+from rag.sentence_choice import ChoiceConfig, choose_sentence, closer_sentence, evidence
 
 PASSAGE = ("2024年秋,滨江新区召开数字经济推进会。会上,新区管委会主任周立新介绍了算力规划。"
            "新区计划在三年内建成两座智算中心,总投资约30亿元。智算中心将优先服务本地制造企业。")
@@ -79,3 +79,56 @@ def test_unknown_rule_is_an_error():
     with pytest.raises(ValueError):
         choose_sentence(_answer("智算中心将优先服务本地制造企业。"), "总投资多少钱？", "总投资多少钱", "",
                         config=ChoiceConfig(rule="bogus"))
+
+
+# ------------------------------------------------------------------ the typed question's sentence vectors
+
+def _cosines(values: dict[str, float]):
+    """A ``cosines`` function over PASSAGE's sentences (by their first characters), as the answer hook gives it."""
+
+    def cosines(text, doc_id, spans):
+        return [next(v for k, v in values.items() if PASSAGE[s:e].startswith(k)) for s, e in spans]
+
+    return cosines
+
+
+def test_a_closer_neighbour_takes_the_quote():
+    """建了多少座？ asked after the meeting: the sentence the answer layer chose (the meeting again) is less close to
+    the typed follow-up than the next-but-one sentence by more than the margin."""
+    ans = _answer("2024年秋,滨江新区召开数字经济推进会。")
+    got = closer_sentence(ans, "建了多少座？", _cosines({"2024": 0.80, "会上": 0.78, "新区计划": 0.86, "智算": 0.70}))
+    assert "两座智算中心" in got.citations[0].quote
+
+
+@pytest.mark.parametrize("values", [
+    {"2024": 0.80, "会上": 0.78, "新区计划": 0.81, "智算": 0.70},  # closer, but within the margin
+    {"2024": 0.90, "会上": 0.78, "新区计划": 0.86, "智算": 0.70},  # the quote is the closest
+])
+def test_the_quote_stays_within_the_margin(values):
+    ans = _answer("2024年秋,滨江新区召开数字经济推进会。")
+    assert closer_sentence(ans, "建了多少座？", _cosines(values)) is ans
+
+
+def test_nothing_moves_without_remembered_vectors():
+    ans = _answer("2024年秋,滨江新区召开数字经济推进会。")
+    assert closer_sentence(ans, "建了多少座？", lambda *a: None) is ans
+
+
+def test_the_hook_carries_the_cosines():
+    """Through :func:`rag.dialogue.ask_in_context` with an ``ask`` that calls the ``reconsider`` hook the way
+    :func:`rag.qa.ask` does (its second argument has ``cosines``)."""
+
+    class AnswerAs:
+        def __call__(self, wording, read_with="", depth=None):
+            return _answer("2024年秋,滨江新区召开数字经济推进会。")
+
+        cosines = staticmethod(_cosines({"2024": 0.80, "会上": 0.78, "新区计划": 0.86, "智算": 0.70}))
+
+    def ask(question, reconsider=None, **kw):
+        ans = _answer("2024年秋,滨江新区召开数字经济推进会。")
+        return reconsider(ans, AnswerAs()) if reconsider is not None else ans
+
+    on = ask_in_context(ask, "后续有什么计划？", HISTORY, config=DialogueConfig(sentence_cosine=True))
+    off = ask_in_context(ask, "后续有什么计划？", HISTORY, config=DialogueConfig(sentence_cosine=False))
+    assert on.answerable and on.citations[0].quote.startswith("新区计划")
+    assert off.answerable and off.citations[0].quote.startswith("2024年秋")  # the round-9 code keeps the meeting
