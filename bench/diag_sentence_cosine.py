@@ -22,6 +22,7 @@ from pathlib import Path
 from rag.chunk import split_sentences
 from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.qa import Searcher
+from rag.sentence_choice import repeats
 from rag.textnorm import normalize, search_form, to_mainland
 
 MARGINS = (0.02, 0.04, 0.06, 0.08, 0.10, 0.15, 1.0)  # 1.0: never move
@@ -41,6 +42,7 @@ def rows_of(searcher: Searcher, path: Path, round_: str) -> list[dict]:
             if i and a.answerable and t.get("answerable", True) and not any(c.label for c in a.citations):
                 row = _row(searcher, a, t)
                 if row is not None:
+                    row["repeat"] = repeats(a.citations[0].quote, history[-1].answer)
                     rows.append({"round": round_, "id": f"{path.stem}:{d.get('id')}#{i + 1}", **row})
             history.append(Turn(t["question"], a.answer, a.search_question))
     return rows
@@ -63,33 +65,36 @@ def _row(searcher: Searcher, a, turn: dict) -> dict | None:
     return {"cos": cos, "gold": gold}
 
 
-def effect(row: dict, margin: float) -> int:
-    """+1: the move quotes the gold where the quote did not; -1: the reverse; 0: no move or no change."""
+def effect(row: dict, margin: float, repeat_only: bool = False) -> int:
+    """+1: the move quotes the gold where the quote did not; -1: the reverse; 0: no move or no change.
+    ``repeat_only``: only a quote that repeats the previous answer's sentence moves."""
     cos, gold = row["cos"], row["gold"]
-    if len(cos) < 2:
+    if len(cos) < 2 or (repeat_only and not row.get("repeat")):
         return 0
     best = max(range(1, len(cos)), key=lambda k: cos[k])
     return int(gold[best]) - int(gold[0]) if cos[best] - cos[0] > margin else 0
 
 
 def loro(rows: list[dict]) -> str:
+    """Leave-one-round-out over (margin, repeat-only) pairs."""
     rounds = sorted({r["round"] for r in rows})
+    choices = [(m, rep) for rep in (False, True) for m in MARGINS]
     lines = ["| held-out round | margin chosen on the other rounds | net there | held-out round: gained / lost / net "
              "| answered follow-ups |", "|---|---|---|---|---|"]
     for held in rounds:
         train = [r for r in rows if r["round"] != held]
         test = [r for r in rows if r["round"] == held]
-        m = max(MARGINS, key=lambda x: (sum(effect(r, x) for r in train), x))
-        e = [effect(r, m) for r in test]
-        lines.append(f"| {held} | {m} | {sum(effect(r, m) for r in train):+d} | {e.count(1)} / {e.count(-1)} / "
-                     f"{sum(e):+d} | {len(test)} |")
+        m, rep = max(choices, key=lambda c: (sum(effect(r, *c) for r in train), c[0], c[1]))
+        e = [effect(r, m, rep) for r in test]
+        lines.append(f"| {held} | {m}{' (repeats only)' if rep else ''} | {sum(effect(r, m, rep) for r in train):+d} | "
+                     f"{e.count(1)} / {e.count(-1)} / {sum(e):+d} | {len(test)} |")
     lines += ["", "| margin | " + " | ".join(rounds) + " |", "|---" * (len(rounds) + 1) + "|"]
-    for m in MARGINS:
+    for m, rep in choices:
         cells = []
         for ro in rounds:
-            e = [effect(r, m) for r in rows if r["round"] == ro]
+            e = [effect(r, m, rep) for r in rows if r["round"] == ro]
             cells.append(f"+{e.count(1)} / -{e.count(-1)}")
-        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        lines.append(f"| {m}{' repeats' if rep else ''} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

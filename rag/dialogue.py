@@ -119,7 +119,10 @@ class DialogueConfig:
     #: an answered follow-up's quote moves to a neighbouring sentence of its passage whose stored vector is closer
     #: to the question as typed by more than :data:`rag.sentence_choice.COSINE_MARGIN` (only when the typed
     #: question's vector is already remembered: nothing is embedded; :func:`rag.sentence_choice.closer_sentence`)
-    sentence_cosine: bool = False
+    sentence_cosine: bool = True
+    #: with ``sentence_cosine``: only a quote that repeats the previous answer's sentence moves (moving any quote
+    #: carried a wrong one into the next turn's neighbourhood: an unanswerable follow-up answered on development)
+    cosine_repeats_only: bool = True
 
 
 def _it_topic(typed: str, standalone: str) -> str:

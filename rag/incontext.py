@@ -219,7 +219,8 @@ class SecondLook:
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         out = self._read(ans, answer_as)
         if self.config.sentence_cosine and out.answerable and (cosines := getattr(answer_as, "cosines", None)):
-            out = closer_sentence(out, self.rw.question, cosines)  # rag.sentence_choice (the typed vector)
+            previous = _last_turn(self.history, self.config)[0] if self.config.cosine_repeats_only else None
+            out = closer_sentence(out, self.rw.question, cosines, previous_answer=previous)  # rag.sentence_choice
         return out
 
     def _read(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:

@@ -27,6 +27,7 @@ questions never reach it (no history). It neither retrieves nor embeds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from dataclasses import dataclass, replace
 
 from .chunk import split_sentences
@@ -37,7 +38,9 @@ from .records import Answer, Citation
 from .rewrite_rules import TITLE_BOOK
 from .textnorm import search_form, strip_end
 
-__all__ = ["COSINE_MARGIN", "ChoiceConfig", "choose_sentence", "closer_sentence", "evidence"]
+_MARKERS = re.compile(r"\[\d{1,3}\]")
+
+__all__ = ["COSINE_MARGIN", "ChoiceConfig", "choose_sentence", "closer_sentence", "evidence", "repeats"]
 
 #: How much closer (cosine with the typed follow-up) a neighbouring sentence must be than the quote to take its
 #: place (:func:`closer_sentence`). Chosen by leave-one-round-out over the development dialogues (every fold chose
@@ -123,8 +126,15 @@ def choose_sentence(ans: Answer, question: str, search_question: str, known: str
     return best[2] if best is not None else ans
 
 
+def repeats(quote: str, previous_answer: str) -> bool:
+    """``quote`` is (or holds) one of the sentences the previous answer quoted."""
+    q = search_form(quote)
+    pieces = [p for p in (search_form(x) for x in _MARKERS.split(previous_answer or "")) if len(p) >= 6]
+    return bool(q) and any(q in p or p in q for p in pieces)
+
+
 def closer_sentence(ans: Answer, question: str, cosines, margin: float = COSINE_MARGIN,
-                    config: ChoiceConfig = ChoiceConfig()) -> Answer:
+                    config: ChoiceConfig = ChoiceConfig(), previous_answer: str | None = None) -> Answer:
     """``ans`` with its quote moved to the neighbouring sentence of the first cited passage (the ``after`` ones, then
     the ``before`` ones) whose stored vector is closest to the follow-up *as typed*, when that is more than
     ``margin`` closer than the quote's; else ``ans``. ``cosines(text, doc_id, spans)`` gives those cosines or None
@@ -135,6 +145,8 @@ def closer_sentence(ans: Answer, question: str, cosines, margin: float = COSINE_
     asks in other words (有什么隐患？ ~ 重复建设的风险). Refusals and statute articles are left alone."""
     if not ans.answerable or not ans.citations or any(c.label for c in ans.citations):
         return ans
+    if previous_answer is not None and not repeats(ans.citations[0].quote, previous_answer):
+        return ans  # only a quote that repeats the previous answer moves (the text goes on from there)
     cit = ans.citations[0]
     spans = split_sentences(cit.text)
     qs = cit.quote_start - cit.start
