@@ -132,3 +132,14 @@ def test_the_hook_carries_the_cosines():
     off = ask_in_context(ask, "后续有什么计划？", HISTORY, config=DialogueConfig(sentence_cosine=False))
     assert on.answerable and on.citations[0].quote.startswith("新区计划")
     assert off.answerable and off.citations[0].quote.startswith("2024年秋")  # the round-9 code keeps the meeting
+
+
+def test_only_a_repeated_quote_moves_by_default():
+    """With the previous answer given (the default in a conversation), a quote that is not the previous answer's
+    sentence stays: moving it carried a wrong sentence into the next turn on development dialogues."""
+    values = {"2024": 0.60, "会上": 0.78, "新区计划": 0.86, "智算": 0.70}
+    other = _answer("会上,新区管委会主任周立新介绍了算力规划。")
+    assert closer_sentence(other, "建了多少座？", _cosines(values), previous_answer=HISTORY[0].answer) is other
+    repeated = _answer("2024年秋,滨江新区召开数字经济推进会。")
+    moved = closer_sentence(repeated, "建了多少座？", _cosines(values), previous_answer=HISTORY[0].answer)
+    assert moved.citations[0].quote.startswith("新区计划")
