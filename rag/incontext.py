@@ -29,6 +29,10 @@ When :mod:`rag.dialogue` searches a refused cue-less follow-up again as the cont
 ``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the answer layer's
 own threshold.
 
+Round 10: an answered follow-up whose quote repeats the previous answer's sentence may have its quote moved to a
+neighbouring sentence closer to the question as typed (:func:`rag.sentence_choice.closer_sentence`, by the stored
+sentence vectors the hook's ``answer_as.cosines`` reads; ``DialogueConfig.sentence_cosine``).
+
 This module neither retrieves nor rewrites; it decides between answers the answer layer built.
 """
 

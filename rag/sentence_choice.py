@@ -1,4 +1,10 @@
-"""Which sentence of the cited passage answers a follow-up: the quote moves only to a neighbour that dominates it.
+"""Which sentence of the cited passage answers a follow-up (round 10): two ways to move a follow-up's quote.
+
+* :func:`closer_sentence` (**on by default**, ``DialogueConfig.sentence_cosine``): a quote that repeats the previous
+  answer's sentence moves to a neighbouring sentence whose stored vector is closer to the follow-up *as typed* by
+  more than :data:`COSINE_MARGIN` (no embedding: only a remembered query vector is used).
+* :func:`choose_sentence` (off, ``DialogueConfig.sentence_choice``): the quote moves to a neighbour that dominates
+  it on three lexical counts (below). Leave-one-round-out over the development dialogues chose off in every fold.
 
 The answer layer chooses a follow-up's sentence for the *searched* question, which carries the earlier turns' words
 (吴润清在哪个单位工作, 常州市委书记想把城市打造成什么). A sentence that matches those borrowed words can win
