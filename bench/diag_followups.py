@@ -21,6 +21,12 @@ Plus, per wording, the share of answerable follow-ups quoted with refusal off an
 shipped. This script fits nothing and changes nothing; it reads the shipped models.
 
     python bench/diag_followups.py bench/data/dialogues_heldout.jsonl --home HOME [--out rows.jsonl]
+    python bench/diag_followups.py --by-round DIR/*.jsonl     (the --out files of many sets: misses per round)
+
+Round 10 adds a finer split of the misses (:func:`fine_cause`): a wrong sentence of the right passage, a refusal
+of the right reading, the checks or a further reading moving a right answer away, a wrong reading, a passage no
+wording quoted, and retrieval; ``--by-round`` counts them per round the sets were written in, so causes that recur
+across writers stand out from one writer's habits.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import argparse
 import collections
 import copy
 import json
+import re
+import sys
 from pathlib import Path
 
 import rag.answer as answer_mod
@@ -82,7 +90,9 @@ def diagnose(searcher: Searcher, path: str | Path) -> list[dict]:
             if i:
                 row = {"id": f"{d.get('id', len(rows))}#{i + 1}", "question": t["question"],
                        "answerable": t.get("answerable", True), "answered": a.answerable,
-                       "hit": a.answerable and _has([c.quote for c in a.citations], t["answers"]), "wordings": {}}
+                       "hit": a.answerable and _has([c.quote for c in a.citations], t["answers"]),
+                       "passage": a.answerable and _has([c.text for c in a.citations], t["answers"]),
+                       "search_question": a.search_question, "wordings": {}}
                 for name, w in _wordings(t["question"], history).items():
                     _REFUSAL_OFF["on"] = False
                     on = searcher.ask(w)
@@ -111,6 +121,27 @@ def cause(row: dict) -> str:
     return "4 retrieval (no wording retrieved the gold)"
 
 
+def fine_cause(row: dict) -> str:
+    """The brief's four-way split of a miss (round 10): ``sentence`` (answered from the passage that holds the gold,
+    another sentence quoted), ``refusal`` (refused; the searched question quotes the gold with refusal off),
+    ``layer`` (answered elsewhere; the searched question alone quotes it with refusal off: the checks or a further
+    reading moved it), ``reading`` (another wording quotes it), ``passage`` (some wording retrieved the passage,
+    none quoted it), ``retrieval``."""
+    w = row["wordings"]
+    if row["hit"]:
+        return "0 hit"
+    if row.get("passage"):
+        return "1 sentence (answered from the right passage, wrong sentence)"
+    if w["searched"]["quote_off"]:
+        return "2 refusal (searched question quotes it, refusal off)" if not row["answered"] \
+            else "3 layer (answered elsewhere; searched question alone quotes it)"
+    if any(x["quote_off"] for x in w.values()):
+        return "4 reading (another wording quotes it)"
+    if any(x["passage_off"] for x in w.values()):
+        return "5 passage (retrieved, quoted by no wording)"
+    return "6 retrieval (no wording retrieved it)"
+
+
 def summary(rows: list[dict]) -> str:
     ans = [r for r in rows if r["answerable"]]
     unans = [r for r in rows if not r["answerable"]]
@@ -118,6 +149,8 @@ def summary(rows: list[dict]) -> str:
     lines = [f"answerable follow-ups: {len(ans)}, unanswerable: {len(unans)}", "", "| cause | follow-ups | share |",
              "|---|---|---|"]
     lines += [f"| {k} | {v} | {v / len(ans):.3f} |" for k, v in sorted(counts.items())]
+    fine = collections.Counter(fine_cause(r) for r in ans)
+    lines += ["", "| cause (fine) | follow-ups |", "|---|---|"] + [f"| {k} | {v} |" for k, v in sorted(fine.items())]
     lines += ["", "| wording | answerable quoted, refusal off | unanswerable answered, as shipped |", "|---|---|---|"]
     for name in ("searched", "typed", "topic", "previous"):
         off = sum(r["wordings"][name]["quote_off"] for r in ans) / max(1, len(ans))
@@ -126,7 +159,35 @@ def summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def round_of(name: str) -> str:
+    """The round a dialogue file was written in, from its name (dialogues_heldout7_docs → r7; the round-5 held-out
+    files carry no number; the first sets, written with the rules, are rounds 1–4)."""
+    m = re.search(r"heldout(\d*)", name)
+    return "r1-4" if not m else f"r{m.group(1) or 5}"
+
+
+def by_round(paths: list[Path]) -> str:
+    """Answerable follow-ups of every ``--out`` file, by round and by fine cause (:func:`fine_cause`), one table
+    per kind of conversation (article, laws, docs: the file name says which; the index is the part after the last
+    ``_`` of the file stem, e.g. ``dialogues_heldout8_sample.jsonl``)."""
+    counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+    for p in paths:
+        kind = "laws" if "_laws" in p.stem else "docs" if "_docs" in p.stem else "article"
+        for line in p.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r["answerable"]:
+                counts[(kind, round_of(p.stem))][fine_cause(r)[0]] += 1
+    heads = ["hit", "sentence", "refusal", "layer", "reading", "passage", "retrieval"]
+    lines = ["| kind | round | follow-ups | " + " | ".join(heads) + " |", "|---" * (len(heads) + 3) + "|"]
+    for (kind, ro), c in sorted(counts.items()):
+        lines.append(f"| {kind} | {ro} | {sum(c.values())} | " + " | ".join(str(c[str(i)]) for i in range(7)) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--by-round":  # python bench/diag_followups.py --by-round OUT.jsonl…
+        print(by_round([Path(x) for x in sys.argv[2:]]))
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dialogues")
     ap.add_argument("--home", default=None)

@@ -63,6 +63,7 @@ from .rewrite_rules import IT_PRON as _IT_PRON
 from .rewrite_rules import PERSON_PRON as _PERSON_PRON
 from .rewrite_rules import TITLE_BOOK as _TITLE_BOOK
 from .rewrite_rules import Rewrite, rewrite_one as _rewrite_one, strip_end as _strip
+from .sentence_choice import choose_sentence
 from .textnorm import normalize
 
 _MARKERS = re.compile(r"\[\d{1,3}\]")
@@ -110,6 +111,18 @@ class DialogueConfig:
     #: 1-2 of 53 follow-ups on one set (0 on two others) but raised the added p95 of a turn from +3.6 to +8.9 ms
     #: on the shipped corpus (target ≤ 5 ms; ``bench/bench_dialogue.py``)
     neighbourhood_search: bool = False
+    #: an answered follow-up's quote moves to a neighbouring sentence of its passage that dominates it on the
+    #: searched question's names, the follow-up's own words and the kind of thing it asks (:mod:`rag.sentence_choice`).
+    #: Off: chosen by leave-one-round-out over the development dialogues (``bench/choose_sentence_rule.py``), every
+    #: fold chose off — no rule gained a follow-up on any round (it moved 0–4 quotes per round, none onto the answer)
+    sentence_choice: bool = False
+    #: an answered follow-up's quote moves to a neighbouring sentence of its passage whose stored vector is closer
+    #: to the question as typed by more than :data:`rag.sentence_choice.COSINE_MARGIN` (only when the typed
+    #: question's vector is already remembered: nothing is embedded; :func:`rag.sentence_choice.closer_sentence`)
+    sentence_cosine: bool = True
+    #: with ``sentence_cosine``: only a quote that repeats the previous answer's sentence moves (moving any quote
+    #: carried a wrong one into the next turn's neighbourhood: an unanswerable follow-up answered on development)
+    cosine_repeats_only: bool = True
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -230,6 +243,9 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
             and (near := _near(ask, refuse(ans) if ans.answerable else ans, rw, history, config,
                                look.passages if look is not None else [], kw)):
         ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)
+    elif history and config.sentence_choice and ans.answerable:
+        ans = choose_sentence(ans, q, rw.search_question, " ".join([rw.previous, rw.antecedent,
+                                                                     *last_turn(history, config)[1]]), rw.antecedent)
     ans.question, ans.search_question = q, searched
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,

@@ -29,6 +29,10 @@ When :mod:`rag.dialogue` searches a refused cue-less follow-up again as the cont
 ``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the answer layer's
 own threshold.
 
+Round 10: an answered follow-up whose quote repeats the previous answer's sentence may have its quote moved to a
+neighbouring sentence closer to the question as typed (:func:`rag.sentence_choice.closer_sentence`, by the stored
+sentence vectors the hook's ``answer_as.cosines`` reads; ``DialogueConfig.sentence_cosine``).
+
 This module neither retrieves nor rewrites; it decides between answers the answer layer built.
 """
 
@@ -54,6 +58,7 @@ from .followup import (
     refuse,
 )
 from .records import Answer
+from .sentence_choice import closer_sentence
 from .textnorm import strip_end
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -216,6 +221,13 @@ class SecondLook:
             self.ms += (time.perf_counter() - t0) * 1000
 
     def _look(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
+        out = self._read(ans, answer_as)
+        if self.config.sentence_cosine and out.answerable and (cosines := getattr(answer_as, "cosines", None)):
+            previous = _last_turn(self.history, self.config)[0] if self.config.cosine_repeats_only else None
+            out = closer_sentence(out, self.rw.question, cosines, previous_answer=previous)  # rag.sentence_choice
+        return out
+
+    def _read(self, ans: Answer, answer_as: Callable[..., Answer]) -> Answer:
         self.passages += ans.citations + ans.suggestions
         first = first_check(ans, self.rw, self.history, self.config, contextual=self.contextual)
         if first.answerable:

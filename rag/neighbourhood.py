@@ -47,7 +47,8 @@ from .records import Answer, Citation
 from .rewrite_rules import plausible_name
 from .textnorm import search_form, strip_end
 
-__all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "asks_something", "from_neighbourhood", "neighbourhood"]
+__all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "asks_something", "from_neighbourhood", "holds_kind",
+           "neighbourhood"]
 
 #: what the user is shown as the context of a follow-up answered from the previous answer's neighbourhood
 NEAR_SHOWN = "上一个回答的前后文"
@@ -230,6 +231,11 @@ def _holds(kind: str, question: str, cand: Answer, known: str) -> bool:
     if kind == "when":
         return bool(re.search(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日|[一二三四五六七八九十]+月", cand.citations[0].quote))
     return check_answer_type(cand, question, f"{question} {known}").answerable
+
+
+def holds_kind(kind: str, question: str, cand: Answer, known: str) -> bool:
+    """``cand``'s first quote gives the kind of thing asked (:func:`ask_kind`; public for :mod:`rag.sentence_choice`)."""
+    return _holds(kind, question, cand, known)
 
 
 def asks_something(question: str, known: str) -> bool:

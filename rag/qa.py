@@ -86,7 +86,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
             ans = value_checked(q, hits, ans)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final
-            ans = reconsider(ans, functools.partial(_answer_as, hits, index, refusal, seen))
+            ans = reconsider(ans, _AnswerAs(hits, index, refusal, seen))
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
@@ -127,6 +127,29 @@ def _vector_of(seen: "_Remember", text: str) -> np.ndarray:
         v = seen.inner.embed_queries([text])[0]
         remember(seen.fingerprint, text, v)
     return v
+
+
+class _AnswerAs:
+    """The ``reconsider`` hook's second argument: called as ``answer_as(wording, read_with, depth)``
+    (:func:`_answer_as`); :meth:`cosines` reads stored sentence vectors for :mod:`rag.sentence_choice`."""
+
+    def __init__(self, hits: list, index: Index, refusal, seen: "_Remember | None"):
+        self.hits, self.index, self.refusal, self.seen = hits, index, refusal, seen
+
+    def __call__(self, wording: str, read_with: str = "", depth: int | None = None) -> Answer:
+        return _answer_as(self.hits, self.index, self.refusal, self.seen, wording, read_with, depth)
+
+    def cosines(self, text: str, doc_id: str, spans: Sequence[tuple[int, int]]) -> list[float] | None:
+        """Cosines of ``text``'s remembered query vector with the stored vectors of ``doc_id``'s sentences at
+        ``spans`` (document offsets); None when ``text`` was never embedded (nothing is embedded here) or a
+        sentence has no vector."""
+        vectors = self.index.sentences
+        v = lookup(self.seen.fingerprint, to_mainland(text)) if self.seen is not None and vectors is not None \
+            else None
+        rows = vectors.rows(doc_id, spans) if v is not None else [None]
+        if v is None or any(r is None for r in rows):
+            return None
+        return [float(x) for x in vectors.cosines(v, rows)]
 
 
 def _read_with(seen: "_Remember | None", other: str) -> np.ndarray | None:
