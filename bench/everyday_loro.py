@@ -14,7 +14,8 @@ Variants (``--variants``):
 - ``utility``: every round ≠ R as rows; the threshold maximising the out-of-fold *utility* of the pooled everyday
   training rows (:func:`utility`), between the floor (CMRC/DRCD removed-article recall 0.90) and the 3 % CMRC/DRCD
   false-refusal ceiling;
-- ``*_sel``: the same with the selector also fitted on the answerable everyday rows of the rounds ≠ R.
+- ``*_sel``: the same with the selector also fitted on the answerable everyday rows of the rounds ≠ R
+  (row weight ``--sel-weight``).
 
 Decision rule, stated before the runs (docs/answers.md, round 10): the variant with the highest mean over the five
 rounds of the out-of-round utility U = quote − (false refusal + (1 − unanswerable recall)) / 2 is the candidate,
@@ -122,19 +123,24 @@ class Features:
         self.groups = np.array([_article(r) for r in rows])
 
 
-def fit_and_threshold(F: Features, idx: np.ndarray, rule: str) -> tuple[TreeModel, float, dict]:
-    """Trees fitted on rows ``idx``; threshold by ``rule`` on their 4-fold (grouped) out-of-fold predictions."""
+def fit_oof(F: Features, idx: np.ndarray) -> tuple[TreeModel, np.ndarray]:
+    """Trees fitted on rows ``idx`` and their 4-fold (grouped by article) out-of-fold predictions."""
     from sklearn.model_selection import GroupKFold
 
     X, y = F.X[idx], F.y[idx]
     p = np.zeros(len(idx))
     for tr, te in GroupKFold(n_splits=4).split(X, groups=F.groups[idx]):
         p[te] = _hgb(X[tr], y[tr]).predict_proba(X[te])[:, 1]
-    thr = rule_threshold(rule, p, y, F.sets[idx], F.hit[idx])
-    sets = F.sets[idx]
+    return export_hgb(_hgb(X, y), REF_DENSE), p
+
+
+def threshold_and_oof(F: Features, idx: np.ndarray, p: np.ndarray, rule: str) -> tuple[float, dict]:
+    """The threshold of ``rule`` on the out-of-fold ``p`` of rows ``idx``; CMRC/DRCD out-of-fold rates at it."""
+    y, sets = F.y[idx], F.sets[idx]
+    thr = rule_threshold(rule, p, y, sets, F.hit[idx])
     oof = {s: {"false_refusal": float((p[(y == 1) & (sets == s)] < thr).mean()),
                "removed_recall": float((p[(y == 0) & (sets == s)] < thr).mean())} for s in ("cmrc_trial", "drcd_tune")}
-    return export_hgb(_hgb(X, y), REF_DENSE), thr, oof
+    return thr, oof
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", default="shipped,main,rounds,utility")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--sel-weight", type=float, default=1.0, help="row weight of the everyday rows in *_sel selectors")
     args = ap.parse_args(argv)
     home = data_dir()
     base = [r for n in BASE_SETS for r in read_rows(home, n)]
@@ -152,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     sel0 = fit_selector([r for r in base + stard if not r["set"].endswith("_para")], SEL_DENSE)
     shipped = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))["models"]["dense"]
     table: dict[str, dict[str, dict]] = {}
-    F0 = None
+    F0, fits, Fsel = None, {}, {}
     for variant in args.variants.split(","):
         table[variant] = {}
         for rnd in ROUNDS:
@@ -166,10 +173,13 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             keep = (lambda r: r["round"] in ("dev", "5")) if variant.startswith("main") else (lambda r: True)
             train_ev = [r for r in ev if r["round"] != rnd and keep(r)]
+            fkey = ("main" if variant.startswith("main") else "all") + rnd
             if variant.endswith("_sel"):
-                sel = fit_selector([r for r in base + stard if not r["set"].endswith("_para")]
-                                   + [r for r in train_ev if r["answerable"]], SEL_DENSE)
-                F = Features(base + train_ev + test, sel)
+                if fkey not in Fsel:
+                    sel = fit_selector([r for r in base + stard if not r["set"].endswith("_para")]
+                                       + [dict(r, w=args.sel_weight) for r in train_ev if r["answerable"]], SEL_DENSE)
+                    Fsel[fkey] = Features(base + train_ev + test, sel)
+                F = Fsel[fkey]
             else:
                 sel = sel0
                 F0 = F0 or Features(base + ev, sel0)
@@ -183,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
                 is_test = np.array([r.get("round") == rnd for r in rows])
                 is_train = ~is_test & np.array([("round" not in r) or keep(r) for r in rows])
             rule = "utility" if variant.startswith("utility") else "style"
-            model, thr, oof = fit_and_threshold(F, np.flatnonzero(is_train), rule)
+            key = ("main" if variant.startswith("main") else "all") + ("_sel" if variant.endswith("_sel") else "") + rnd
+            if key not in fits:  # "rounds" and "utility" share the fit, they differ in the threshold rule only
+                fits[key] = fit_oof(F, np.flatnonzero(is_train))
+            model, p_oof = fits[key]
+            thr, oof = threshold_and_oof(F, np.flatnonzero(is_train), p_oof, rule)
             ti = np.flatnonzero(is_test)
             p = np.array([model.probability(dict(zip(REF_DENSE, x))) for x in F.X[ti]])
             table[variant][rnd] = dict(measure(p, [rows[i] for i in ti], F.hit[ti], thr), oof=oof)
