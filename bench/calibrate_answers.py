@@ -120,7 +120,7 @@ _SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev 
               ("stard_tune", "the STARD tune fold", ""))
 
 
-def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
+def fitted_note(sets: set[str], stard_in_refusal: bool = False, rounds_in_selector: bool = False) -> str:
     """The model file's note, naming every row set it was fitted on (``fitted_on``).
 
     >>> fitted_note({"cmrc_trial", "cmrc_trial_en", "cmrc_trial_para", "stard_tune"})  # doctest: +ELLIPSIS
@@ -140,7 +140,7 @@ def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
     if any(s.startswith("everyday_r") for s in sets):  # round 10: bench/everyday_rounds.py
         parts.append("the everyday development rounds of bench/everyday_rounds.py (" + ", ".join(
             sorted(s for s in sets if s.startswith("everyday_r") and not s.endswith("_en"))) + "; general-path "
-            "Chinese rows, refusal only)")
+            "Chinese rows, " + ("selector and refusal" if rounds_in_selector else "refusal only") + ")")
     other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES)
                    and not s.startswith("everyday_r"))
     parts += [f"{s} rows" for s in other]
@@ -364,6 +364,9 @@ def main() -> None:
                          "everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows), cached in $RAG_HOME.")
     ap.add_argument("--everyday-index", action="append", default=[], metavar="KEY=DIR",
                     help="With --everyday-rounds: the index of a round's documents (keys of everyday_rounds.DEFAULT_INDEXES).")
+    ap.add_argument("--selector-rounds-weight", type=float, default=0.0, metavar="W",
+                    help="With --everyday-rounds: the selectors (dense, lexical) are also fitted on the rounds' answerable "
+                         "rows at row weight W (0: refusal only, as before; bench/everyday_loro.py's *_sel variants).")
     ap.add_argument("--threshold-rule", choices=["style", "utility"], default=None,
                     help="Round 10: the dense threshold by a rule of bench/everyday_loro.py (chosen by its "
                          "leave-one-round-out CV) instead of the budgets above.")
@@ -453,8 +456,11 @@ def main() -> None:
                                               for f, lab in r["cands"]]) for r in rs]
         # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
         # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家)
-        sel = fit_selector([r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)],
-                           sel_names)
+        sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)]
+        if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
+            sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
+                         if r["set"].startswith("everyday_r") and r["answerable"]]
+        sel = fit_selector(sel_rows, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
@@ -470,9 +476,10 @@ def main() -> None:
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
-    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal),
+    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal, bool(args.selector_rounds_weight)),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
+           **({"selector_rounds_weight": args.selector_rounds_weight} if args.selector_rounds_weight else {}),
            "tune_stats": stats, "models": models}
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

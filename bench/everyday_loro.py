@@ -149,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", default="shipped,main,rounds,utility")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--selector-only", action="store_true",
+                    help="only the sentence choice: per round, the share of answerable rows whose quote holds the "
+                         "answer with the shipped-procedure selector vs one also fitted on the other rounds (weight "
+                         "--sel-weight); no refusal")
     ap.add_argument("--sel-weight", type=float, default=1.0, help="row weight of the everyday rows in *_sel selectors")
     args = ap.parse_args(argv)
     home = data_dir()
@@ -158,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
     sel0 = fit_selector([r for r in base + stard if not r["set"].endswith("_para")], SEL_DENSE)
     shipped = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))["models"]["dense"]
+    if args.selector_only:
+        return selector_only(base, stard, ev, sel0, args.sel_weight)
     table: dict[str, dict[str, dict]] = {}
     F0, fits, Fsel = None, {}, {}
     for variant in args.variants.split(","):
@@ -205,6 +211,23 @@ def main(argv: list[str] | None = None) -> int:
     print_table(table)
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=1), encoding="utf-8")
+    return 0
+
+
+def selector_only(base: list[dict], stard: list[dict], ev: list[dict], sel0: LinearModel, weight: float) -> int:
+    """Leave-one-round-out quote (no refusal) of the selector with and without the other rounds' rows."""
+    fixed = [r for r in base + stard if not r["set"].endswith("_para")]
+    print(f"| round | answerable | quote, selector as shipped | quote, + other rounds (weight {weight:g}) |")
+    print("|---|---|---|---|")
+    tot = []
+    for rnd in ROUNDS:
+        test = [r for r in ev if r["round"] == rnd and r["answerable"]]
+        sel = fit_selector(fixed + [dict(r, w=weight) for r in ev if r["round"] != rnd and r["answerable"]],
+                           SEL_DENSE)
+        a, b = (float(np.mean([quote_hit(r, s) for r in test])) for s in (sel0, sel))
+        tot.append((a, b))
+        print(f"| {rnd} | {len(test)} | {a:.3f} | {b:.3f} |", flush=True)
+    print(f"| mean | | {np.mean([t[0] for t in tot]):.3f} | {np.mean([t[1] for t in tot]):.3f} |")
     return 0
 
 
