@@ -16,6 +16,12 @@ models are also fitted on everyday-worded rows — rewordings of the CMRC/DRCD q
 and round 5's everyday held-out set (development data since round 6) — and the dense threshold also keeps each kind's
 false refusals within Y, never below the one refusing R of the CMRC/DRCD removed-article runs (docs/answers.md).
 
+Round 10 (``--everyday-rounds --everyday-index KEY=DIR … --selector-rounds-weight 3 --threshold-rule utility``): the
+refusal and selector models are also fitted on every everyday development round (``bench/everyday_rounds.py``:
+everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows; the selector at row weight 3), and the dense
+threshold maximises their out-of-fold utility between the CMRC/DRCD recall floor and the 3 % ceiling — the variant
+chosen by the leave-one-round-out CV of ``bench/everyday_loro.py`` (docs/answers.md, round 10).
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
@@ -455,7 +461,8 @@ def main() -> None:
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
                                               for f, lab in r["cands"]]) for r in rs]
         # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
-        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家)
+        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家) — except,
+        # with --selector-rounds-weight, the real everyday rows of the development rounds (round 10)
         sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)]
         if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
             sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
