@@ -7,7 +7,8 @@ out-of-round table is the estimate of what a fresh everyday set gets.
 
 Variants (``--variants``):
 
-- ``shipped``: ``rag/calibration.json`` as it is (fitted on everyday_dev and round 5: in-sample for those two rounds);
+- ``shipped``: ``rag/calibration.json`` as it is, in-sample wherever it was fitted on a round (the round-6 file at
+  7c620d8: everyday_dev and round 5; the round-10 refit: every round);
 - ``main``: main's procedure refitted without round R (rows: everyday_dev and round 5 only; per-kind 8 % style
   budget, floor 0.90 CMRC/DRCD removed-article recall);
 - ``rounds``: every round ≠ R as rows, the same style rule per set (each set with ≥ 20 answerable rows);
