@@ -144,5 +144,5 @@ def test_the_calibration_note_names_every_set_it_is_fitted_on():
     import calibrate_answers as ca
 
     d = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
-    assert d["note"] == ca.fitted_note(set(d["fitted_on"]), rounds_in_selector=bool(d.get("selector_rounds_weight")))
-    assert "everyday development rounds" in d["note"] and "everyday_rdev" in d["note"] and "paraphrases" in d["note"]
+    assert d["note"] == ca.fitted_note(set(d["fitted_on"]))
+    assert "everyday_dev" in d["note"] and "everyday_heldout" in d["note"] and "paraphrases" in d["note"]
