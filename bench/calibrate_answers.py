@@ -16,6 +16,13 @@ models are also fitted on everyday-worded rows — rewordings of the CMRC/DRCD q
 and round 5's everyday held-out set (development data since round 6) — and the dense threshold also keeps each kind's
 false refusals within Y, never below the one refusing R of the CMRC/DRCD removed-article runs (docs/answers.md).
 
+Round 10 (``--everyday-rounds --everyday-index KEY=DIR … --selector-rounds-weight 3 --threshold-rule utility``): the
+refusal and selector models are also fitted on every everyday development round (``bench/everyday_rounds.py``:
+everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows; the selector at row weight 3), and the dense
+threshold maximises their out-of-fold utility between the CMRC/DRCD recall floor and the 3 % ceiling — the variant
+chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Not the shipped file: the candidate breaks two
+conversation tests (docs/answers.md, round 10).
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
@@ -120,7 +127,7 @@ _SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev 
               ("stard_tune", "the STARD tune fold", ""))
 
 
-def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
+def fitted_note(sets: set[str], stard_in_refusal: bool = False, rounds_in_selector: bool = False) -> str:
     """The model file's note, naming every row set it was fitted on (``fitted_on``).
 
     >>> fitted_note({"cmrc_trial", "cmrc_trial_en", "cmrc_trial_para", "stard_tune"})  # doctest: +ELLIPSIS
@@ -137,7 +144,12 @@ def fitted_note(sets: set[str], stard_in_refusal: bool = False) -> str:
         if name == "stard_tune":
             why = "selector and refusal" if stard_in_refusal else "selector only"
         parts.append(f"{text} ({why})" if why else text)
-    other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES))
+    if any(s.startswith("everyday_r") for s in sets):  # round 10: bench/everyday_rounds.py
+        parts.append("the everyday development rounds of bench/everyday_rounds.py (" + ", ".join(
+            sorted(s for s in sets if s.startswith("everyday_r") and not s.endswith("_en"))) + "; general-path "
+            "Chinese rows, " + ("selector and refusal" if rounds_in_selector else "refusal only") + ")")
+    other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES)
+                   and not s.startswith("everyday_r"))
     parts += [f"{s} rows" for s in other]
     return ("Written by bench/calibrate_answers.py. Fitted on " + "; ".join(parts) + ". The stats are on that "
             "same tuning data (in-sample). Do not edit by hand.")
@@ -182,8 +194,10 @@ def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
 
 
 def is_everyday_style(row: dict) -> bool:
-    """A question in everyday wording: everyday_dev (Chinese) or a paraphrased tuning question."""
-    return row["set"] in ("everyday", "everyday_h5") or row["set"].endswith("_para")
+    """A question in everyday wording: everyday_dev (Chinese), an everyday development round
+    (``bench/everyday_rounds.py``, round 10) or a paraphrased tuning question."""
+    return row["set"] in ("everyday", "everyday_h5") or row["set"].endswith("_para") or (
+        row["set"].startswith("everyday_r") and not row["set"].endswith("_en"))
 
 
 def _style_set(row: dict) -> str:
@@ -193,7 +207,8 @@ def _style_set(row: dict) -> str:
 def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
                 learner: str = "trees", everyday_budget: float | None = None,
                 style_budget: float | None = None,
-                min_removed_recall: float | None = None) -> tuple[LinearModel | TreeModel, dict]:
+                min_removed_recall: float | None = None,
+                threshold_rule: str | None = None) -> tuple[LinearModel | TreeModel, dict]:
     """The refusal model and its threshold.
 
     With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
@@ -239,6 +254,11 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
         if len(neg):
             floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
             thr = max(thr, floor)
+    if threshold_rule is not None:  # round 10: a rule of bench/everyday_loro.py, as its leave-one-round-out CV ran it
+        from everyday_loro import quote_hit, rule_threshold
+
+        hit = np.array([quote_hit(r, selector) for r in rows])
+        thr = rule_threshold(threshold_rule, p, y, sets, hit)
     refused = p < thr
     per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
                    "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
@@ -253,6 +273,8 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
         stats["everyday_style_budget"] = style_budget
     if min_removed_recall is not None:
         stats["min_removed_recall"] = min_removed_recall
+    if threshold_rule is not None:
+        stats["threshold_rule"] = threshold_rule
     stats["threshold"] = thr
     stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
                     "style": [is_everyday_style(r) for r in rows]}
@@ -344,6 +366,17 @@ def main() -> None:
     ap.add_argument("--min-removed-recall", type=float, default=None, metavar="R",
                     help="With --style-budget: the dense threshold still refuses at least R of the CMRC/DRCD "
                          "own-article-removed rows, out of fold (the floor of the round-6 rule, docs/answers.md).")
+    ap.add_argument("--everyday-rounds", action="store_true",
+                    help="Round 10: also fit the refusal models on every everyday development round (bench/everyday_rounds.py: "
+                         "everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows), cached in $RAG_HOME.")
+    ap.add_argument("--everyday-index", action="append", default=[], metavar="KEY=DIR",
+                    help="With --everyday-rounds: the index of a round's documents (keys of everyday_rounds.DEFAULT_INDEXES).")
+    ap.add_argument("--selector-rounds-weight", type=float, default=0.0, metavar="W",
+                    help="With --everyday-rounds: the selectors (dense, lexical) are also fitted on the rounds' answerable "
+                         "rows at row weight W (0: refusal only, as before; bench/everyday_loro.py's *_sel variants).")
+    ap.add_argument("--threshold-rule", choices=["style", "utility"], default=None,
+                    help="Round 10: the dense threshold by a rule of bench/everyday_loro.py (chosen by its "
+                         "leave-one-round-out CV) instead of the budgets above.")
     ap.add_argument("--rarity", action="store_true",
                     help="Also give the refusal models the rag.rarity features (round 6: no out-of-fold gain).")
     ap.add_argument("--oof-out", default=None, help="Write the dense refusal's out-of-fold predictions here (JSON).")
@@ -403,6 +436,11 @@ def main() -> None:
         rows += calib_rows(Path(args.everyday), emb, home, args.reuse_rows, args.everyday_weight)
     if args.everyday_heldout5 and not args.vrows:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
+    if args.everyday_rounds:
+        from everyday_rounds import round_rows
+
+        rows += [dict(r, w=args.everyday_weight) for r in round_rows(
+            emb, home, dict(x.split("=", 1) for x in args.everyday_index), reuse=args.reuse_rows) if not r["statute"]]
     if args.vrows:
         rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
                             heldout5=args.everyday_heldout5)
@@ -424,15 +462,20 @@ def main() -> None:
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
                                               for f, lab in r["cands"]]) for r in rs]
         # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
-        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家)
-        sel = fit_selector([r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)],
-                           sel_names)
+        # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家) — except,
+        # with --selector-rounds-weight, the real everyday rows of the development rounds (round 10)
+        sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)]
+        if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
+            sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
+                         if r["set"].startswith("everyday_r") and r["answerable"]]
+        sel = fit_selector(sel_rows, sel_names)
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
                               args.everyday_budget if kind == "dense" else None,
                               args.style_budget if kind == "dense" else None,
-                              args.min_removed_recall if kind == "dense" else None)
+                              args.min_removed_recall if kind == "dense" else None,
+                              args.threshold_rule if kind == "dense" else None)
         oof = st.pop("oof")
         if kind == "dense" and args.oof_out:
             Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
@@ -441,9 +484,10 @@ def main() -> None:
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
-    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal),
+    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal, bool(args.selector_rounds_weight)),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
+           **({"selector_rounds_weight": args.selector_rounds_weight} if args.selector_rounds_weight else {}),
            "tune_stats": stats, "models": models}
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -1,0 +1,248 @@
+"""Leave-one-round-out CV of the general refusal model (and selector) on the everyday development rounds (issue 9, r10).
+
+Fit on CMRC2018 trial + the DRCD tune half (+ their rewordings) + the everyday rows of every round but R
+(``bench/everyday_rounds.py``: dev, 5, 6, 7, 8), choose the threshold by the variant's rule on the training rows'
+out-of-fold predictions (4 folds grouped by article), measure on round R's general-path Chinese rows. The per-round
+out-of-round table is the estimate of what a fresh everyday set gets.
+
+Variants (``--variants``):
+
+- ``shipped``: ``rag/calibration.json`` as it is, in-sample wherever it was fitted on a round (the round-6 file at
+  7c620d8: everyday_dev and round 5; the round-10 refit: every round);
+- ``main``: main's procedure refitted without round R (rows: everyday_dev and round 5 only; per-kind 8 % style
+  budget, floor 0.90 CMRC/DRCD removed-article recall);
+- ``rounds``: every round ≠ R as rows, the same style rule per set (each set with ≥ 20 answerable rows);
+- ``utility``: every round ≠ R as rows; the threshold maximising the out-of-fold *utility* of the pooled everyday
+  training rows (:func:`utility`), between the floor (CMRC/DRCD removed-article recall 0.90) and the 3 % CMRC/DRCD
+  false-refusal ceiling;
+- ``*_sel``: the same with the selector also fitted on the answerable everyday rows of the rounds ≠ R
+  (row weight ``--sel-weight``).
+
+Decision rule, stated before the runs (docs/answers.md, round 10): the variant with the highest mean over the five
+rounds of the out-of-round utility U = quote − (false refusal + (1 − unanswerable recall)) / 2 is the candidate,
+provided its out-of-fold CMRC trial / DRCD tune false refusal stays ≤ 3 % / 5 % and their removed-article recall
+≥ 0.90 in every fold; it ships only if the round-9 validation aggregates improve (quote up or refusal errors down
+without the other worsening).
+
+    RAG_HOME=H python bench/everyday_loro.py [--variants shipped,main,rounds,utility] [--out table.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from calibrate_answers import (REF_DENSE, SEL_DENSE, _article, _hgb, fit_selector,  # noqa: E402
+                               refusal_features)
+from everyday_rounds import ROUNDS, SETS, general_rows  # noqa: E402
+
+from rag.select import LinearModel  # noqa: E402
+from rag.trees import TreeModel, export_hgb  # noqa: E402
+
+SECOND_RATIO = 0.6
+FLOOR_RECALL = 0.90
+BASE_SETS = ("cmrc_trial", "drcd_tune", "cmrc_trial_para_1000", "drcd_tune_para_1000")
+
+
+def read_rows(home: Path, name: str) -> list[dict]:
+    return [json.loads(x) for x in (home / f"calib_rows_{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def quote_hit(row: dict, selector: LinearModel) -> int:
+    """Whether the quote (best sentence, and the second when its P ≥ 0.6 × the best's) holds a gold answer."""
+    if not row["cands"]:
+        return 0
+    ps = sorted(((selector.probability(f), lab) for f, lab in row["cands"]), key=lambda t: -t[0])
+    chosen = [ps[0]] + [c for c in ps[1:2] if c[0] >= SECOND_RATIO * ps[0][0]]
+    return int(any(lab for _, lab in chosen))
+
+
+def utility(p: np.ndarray, y: np.ndarray, hit: np.ndarray, thr: float) -> float:
+    """U = quote − (false refusal + (1 − unanswerable recall)) / 2 at threshold ``thr`` (refuse below)."""
+    ans, refused = y == 1, p < thr
+    if not ans.any() or ans.all():
+        return float("nan")
+    quote = float((~refused & ans & (hit == 1)).sum() / ans.sum())
+    fr = float(refused[ans].mean())
+    miss = float((~refused[~ans]).mean())
+    return quote - (fr + miss) / 2
+
+
+def rule_threshold(rule: str, p: np.ndarray, y: np.ndarray, sets: np.ndarray, hit: np.ndarray) -> float:
+    """The threshold of ``rule`` from out-of-fold predictions of the training rows."""
+    base = np.isin(sets, ["cmrc_trial", "drcd_tune"])
+    pos = np.sort(p[(y == 1) & base])
+    ceiling = float(pos[int(0.03 * len(pos))])
+    neg = np.sort(p[(y == 0) & base])
+    floor = float(np.nextafter(neg[max(int(np.ceil(FLOOR_RECALL * len(neg))) - 1, 0)], 1.0))
+    if rule == "style":
+        thr = ceiling
+        style = np.array([s.startswith("everyday") or s.endswith("_para") for s in sets])
+        for s in sorted(set(sets[style])):
+            sp = np.sort(p[(y == 1) & (sets == s)])
+            if len(sp) >= 20:
+                thr = min(thr, float(sp[int(0.08 * len(sp))]))
+        return max(thr, floor)
+    ev = np.array([s.startswith("everyday") for s in sets])
+    grid = np.unique(np.concatenate([[floor, ceiling], p[ev & (p >= floor) & (p <= ceiling)]]))
+    scores = [utility(p[ev], y[ev], hit[ev], t) for t in grid]
+    return float(grid[int(np.nanargmax(scores))])
+
+
+def measure(p: np.ndarray, rows: list[dict], hit: np.ndarray, thr: float) -> dict:
+    y = np.array([r["answerable"] for r in rows])
+    kind = np.array([r.get("kind", "full") for r in rows])
+    refused = p < thr
+    out = {"answerable": int((y == 1).sum()), "removed": int((kind == "removed").sum()),
+           "native": int((kind == "native").sum()),
+           "quote": float((~refused & (y == 1) & (hit == 1)).sum() / max((y == 1).sum(), 1)),
+           "quote_no_refusal": float(hit[y == 1].mean()) if (y == 1).any() else 0.0,
+           "false_refusal": float(refused[y == 1].mean()) if (y == 1).any() else 0.0,
+           "removed_recall": float(refused[kind == "removed"].mean()) if (kind == "removed").any() else float("nan"),
+           "native_recall": float(refused[kind == "native"].mean()) if (kind == "native").any() else float("nan"),
+           "threshold": thr}
+    out["utility"] = utility(p, y, hit, thr)
+    return out
+
+
+class Features:
+    """Refusal inputs, labels and quote hits of a row list under one selector (computed once)."""
+
+    def __init__(self, rows: list[dict], selector: LinearModel):
+        feats, self.y = refusal_features(rows, selector, dense=True)
+        self.X = np.array([[f.get(n, 0.0) for n in REF_DENSE] for f in feats])
+        self.hit = np.array([quote_hit(r, selector) for r in rows])
+        self.sets = np.array([r["set"] for r in rows])
+        self.groups = np.array([_article(r) for r in rows])
+
+
+def fit_oof(F: Features, idx: np.ndarray) -> tuple[TreeModel, np.ndarray]:
+    """Trees fitted on rows ``idx`` and their 4-fold (grouped by article) out-of-fold predictions."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y = F.X[idx], F.y[idx]
+    p = np.zeros(len(idx))
+    for tr, te in GroupKFold(n_splits=4).split(X, groups=F.groups[idx]):
+        p[te] = _hgb(X[tr], y[tr]).predict_proba(X[te])[:, 1]
+    return export_hgb(_hgb(X, y), REF_DENSE), p
+
+
+def threshold_and_oof(F: Features, idx: np.ndarray, p: np.ndarray, rule: str) -> tuple[float, dict]:
+    """The threshold of ``rule`` on the out-of-fold ``p`` of rows ``idx``; CMRC/DRCD out-of-fold rates at it."""
+    y, sets = F.y[idx], F.sets[idx]
+    thr = rule_threshold(rule, p, y, sets, F.hit[idx])
+    oof = {s: {"false_refusal": float((p[(y == 1) & (sets == s)] < thr).mean()),
+               "removed_recall": float((p[(y == 0) & (sets == s)] < thr).mean())} for s in ("cmrc_trial", "drcd_tune")}
+    return thr, oof
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.config import data_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variants", default="shipped,main,rounds,utility")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--selector-only", action="store_true",
+                    help="only the sentence choice: per round, the share of answerable rows whose quote holds the "
+                         "answer with the shipped-procedure selector vs one also fitted on the other rounds (weight "
+                         "--sel-weight); no refusal")
+    ap.add_argument("--sel-weight", type=float, default=1.0, help="row weight of the everyday rows in *_sel selectors")
+    args = ap.parse_args(argv)
+    home = data_dir()
+    base = [r for n in BASE_SETS for r in read_rows(home, n)]
+    stard = read_rows(home, "stard_tune")
+    ev = [r for name, rnd, _, _ in SETS for r in general_rows([dict(x, round=rnd) for x in read_rows(home, name)])]
+    print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
+    sel0 = fit_selector([r for r in base + stard if not r["set"].endswith("_para")], SEL_DENSE)
+    shipped = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))["models"]["dense"]
+    if args.selector_only:
+        return selector_only(base, stard, ev, sel0, args.sel_weight)
+    table: dict[str, dict[str, dict]] = {}
+    F0, fits, Fsel = None, {}, {}
+    for variant in args.variants.split(","):
+        table[variant] = {}
+        for rnd in ROUNDS:
+            test = [r for r in ev if r["round"] == rnd]
+            if variant == "shipped":
+                sel = LinearModel.from_dict(shipped["selector"])
+                ref = TreeModel.from_dict(shipped["refusal"])
+                Ft = Features(test, sel)
+                p = np.array([ref.probability(dict(zip(REF_DENSE, x))) for x in Ft.X])
+                table[variant][rnd] = measure(p, test, Ft.hit, ref.threshold)
+                continue
+            keep = (lambda r: r["round"] in ("dev", "5")) if variant.startswith("main") else (lambda r: True)
+            train_ev = [r for r in ev if r["round"] != rnd and keep(r)]
+            fkey = ("main" if variant.startswith("main") else "all") + rnd
+            if variant.endswith("_sel"):
+                if fkey not in Fsel:
+                    sel = fit_selector([r for r in base + stard if not r["set"].endswith("_para")]
+                                       + [dict(r, w=args.sel_weight) for r in train_ev if r["answerable"]], SEL_DENSE)
+                    Fsel[fkey] = Features(base + train_ev + test, sel)
+                F = Fsel[fkey]
+            else:
+                sel = sel0
+                F0 = F0 or Features(base + ev, sel0)
+                F = F0
+            if variant.endswith("_sel"):
+                rows = base + train_ev + test
+                is_test = np.arange(len(rows)) >= len(rows) - len(test)
+                is_train = ~is_test
+            else:
+                rows = base + ev
+                is_test = np.array([r.get("round") == rnd for r in rows])
+                is_train = ~is_test & np.array([("round" not in r) or keep(r) for r in rows])
+            rule = "utility" if variant.startswith("utility") else "style"
+            key = ("main" if variant.startswith("main") else "all") + ("_sel" if variant.endswith("_sel") else "") + rnd
+            if key not in fits:  # "rounds" and "utility" share the fit, they differ in the threshold rule only
+                fits[key] = fit_oof(F, np.flatnonzero(is_train))
+            model, p_oof = fits[key]
+            thr, oof = threshold_and_oof(F, np.flatnonzero(is_train), p_oof, rule)
+            ti = np.flatnonzero(is_test)
+            p = np.array([model.probability(dict(zip(REF_DENSE, x))) for x in F.X[ti]])
+            table[variant][rnd] = dict(measure(p, [rows[i] for i in ti], F.hit[ti], thr), oof=oof)
+            print(variant, rnd, json.dumps(table[variant][rnd]), file=sys.stderr, flush=True)
+    print_table(table)
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=1), encoding="utf-8")
+    return 0
+
+
+def selector_only(base: list[dict], stard: list[dict], ev: list[dict], sel0: LinearModel, weight: float) -> int:
+    """Leave-one-round-out quote (no refusal) of the selector with and without the other rounds' rows."""
+    fixed = [r for r in base + stard if not r["set"].endswith("_para")]
+    print(f"| round | answerable | quote, selector as shipped | quote, + other rounds (weight {weight:g}) |")
+    print("|---|---|---|---|")
+    tot = []
+    for rnd in ROUNDS:
+        test = [r for r in ev if r["round"] == rnd and r["answerable"]]
+        sel = fit_selector(fixed + [dict(r, w=weight) for r in ev if r["round"] != rnd and r["answerable"]],
+                           SEL_DENSE)
+        a, b = (float(np.mean([quote_hit(r, s) for r in test])) for s in (sel0, sel))
+        tot.append((a, b))
+        print(f"| {rnd} | {len(test)} | {a:.3f} | {b:.3f} |", flush=True)
+    print(f"| mean | | {np.mean([t[0] for t in tot]):.3f} | {np.mean([t[1] for t in tot]):.3f} |")
+    return 0
+
+
+def print_table(table: dict) -> None:
+    cols = ("quote", "false_refusal", "removed_recall", "native_recall", "utility")
+    print("| variant | round | answerable / removed / native | " + " | ".join(cols) + " | threshold |")
+    print("|---|---|---|" + "---|" * (len(cols) + 1))
+    for v, per in table.items():
+        for rnd, m in per.items():
+            print(f"| {v} | {rnd} | {m['answerable']} / {m['removed']} / {m['native']} | "
+                  + " | ".join(f"{m[c]:.3f}" for c in cols) + f" | {m['threshold']:.3f} |")
+        print(f"| {v} | **mean** | | " + " | ".join(
+            f"{np.nanmean([m[c] for m in per.values()]):.3f}" for c in cols) + " | |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

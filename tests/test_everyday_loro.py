@@ -1,0 +1,70 @@
+"""Round 10 (issue 9): the everyday development rounds as refusal rows and the leave-one-round-out rules
+(bench/everyday_rounds.py, bench/everyday_loro.py). Synthetic rows: no index, no model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import calibrate_answers as ca  # noqa: E402
+import everyday_loro as loro  # noqa: E402
+import everyday_rounds as rounds  # noqa: E402
+
+
+def test_every_development_round_is_listed_and_no_validation_or_held_out_set_is():
+    files = {f for _, _, f, _ in rounds.SETS}
+    assert {r for _, r, _, _ in rounds.SETS} == set(rounds.ROUNDS) == {"dev", "5", "6", "7", "8"}
+    assert "everyday_dev.jsonl" in files and "everyday_heldout8_docs.jsonl" in files
+    assert not any("heldout9" in f or "heldout10" in f for f in files)
+    assert all((ROOT / "bench" / "data" / f).exists() for f in files)
+    # their rows are everyday-style for the threshold rules, except English ones, and never CMRC/DRCD budget rows
+    assert ca.is_everyday_style({"set": "everyday_r7docs"}) and not ca.is_everyday_style({"set": "everyday_r7_en"})
+
+
+def test_general_rows_keep_only_chinese_rows_the_general_model_decides():
+    rows = [{"set": "everyday_r6", "statute": False}, {"set": "everyday_r6", "statute": True},
+            {"set": "everyday_r6_en", "statute": False}]
+    assert rounds.general_rows(rows) == rows[:1]
+
+
+def test_utility_counts_right_quotes_false_refusals_and_missed_unanswerables():
+    p = np.array([0.9, 0.8, 0.2, 0.7, 0.1])
+    y = np.array([1, 1, 1, 0, 0])
+    hit = np.array([1, 0, 1, 0, 0])
+    # threshold 0.5: answers rows 0, 1, 3; quote 1/3, false refusal 1/3, unanswerable recall 1/2
+    assert abs(loro.utility(p, y, hit, 0.5) - (1 / 3 - (1 / 3 + 1 / 2) / 2)) < 1e-12
+    assert abs(loro.utility(p, y, hit, 0.0) - (2 / 3 - (0 + 1) / 2)) < 1e-12  # answer everything
+
+
+def _oof(rng):
+    """Out-of-fold predictions: CMRC/DRCD rows well separated, everyday answerable rows lower (their wording)."""
+    p, y, sets, hit = [], [], [], []
+    for s, n, (lo_a, hi_a), (lo_u, hi_u) in (("cmrc_trial", 400, (0.5, 1.0), (0.0, 0.3)),
+                                              ("drcd_tune", 400, (0.5, 1.0), (0.0, 0.3)),
+                                              ("everyday_r6", 60, (0.1, 0.9), (0.0, 0.15))):
+        p += list(rng.uniform(lo_a, hi_a, n)) + list(rng.uniform(lo_u, hi_u, n // 3))
+        y += [1] * n + [0] * (n // 3)
+        sets += [s] * (n + n // 3)
+        hit += [1] * n + [0] * (n // 3)
+    return np.array(p), np.array(y), np.array(sets), np.array(hit)
+
+
+def test_the_utility_threshold_stays_between_the_recall_floor_and_the_false_refusal_ceiling():
+    p, y, sets, hit = _oof(np.random.default_rng(0))
+    base = np.isin(sets, ["cmrc_trial", "drcd_tune"])
+    thr = loro.rule_threshold("utility", p, y, sets, hit)
+    assert (p[base & (y == 1)] < thr).mean() <= 0.031  # ≤ 3 % of CMRC/DRCD answerable refused
+    assert (p[base & (y == 0)] < thr).mean() >= loro.FLOOR_RECALL  # ≥ 0.90 of their removed-article asks refused
+    # everyday answerable rows spread down to 0.1 while their unanswerable ones stay under 0.15: the rule goes low
+    ev = sets == "everyday_r6"
+    assert thr < 0.3 and (p[ev & (y == 0)] < thr).mean() > 0.5
+    style = loro.rule_threshold("style", p, y, sets, hit)  # 8 % of the everyday answerable rows at most ...
+    removed = (p[base & (y == 0)] < style).mean()
+    assert removed >= loro.FLOOR_RECALL  # ... never below the floor ...
+    assert (p[ev & (y == 1)] < style).mean() <= 0.08 or removed < loro.FLOOR_RECALL + 0.01  # ... which may bind
+
