@@ -32,8 +32,8 @@ questions never reach it (no history). It neither retrieves nor embeds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .chunk import split_sentences
