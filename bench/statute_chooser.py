@@ -232,11 +232,17 @@ def quoted_by(model: ChoiceModel, r: dict) -> list[int]:
     t = _typed(r)
     if t is not None:
         return [t, 0]
-    top = r["hits"][0]["text"]
-    if not r["hits"][0]["exact"] and (missing_value(r["question"], top) or missing_quantity(r["question"], top)):
-        ids = [h["chunk_id"] for h in r["hits"]]  # the answerer keeps its own choice (rag.statute_answer._picks)
+    if _own_choice(r):  # the answerer keeps its own choice (rag.statute_answer._picks)
+        ids = [h["chunk_id"] for h in r["hits"]]
         return [ids.index(c) for c in r["statute_quoted"] if c in ids] or [0]
     return choose(model, r["wording"], _hits(r), r["arts"])
+
+
+def _own_choice(r: dict) -> bool:
+    """The chooser is not asked (rag.statute_answer._picks): an article named by law and number, or a top article
+    lacking the value the question asks."""
+    top = r["hits"][0]
+    return top["exact"] or bool(missing_value(r["question"], top["text"]) or missing_quantity(r["question"], top["text"]))
 
 
 def _second_threshold(trees: Trees, rows: list[dict]) -> float:
@@ -244,10 +250,11 @@ def _second_threshold(trees: Trees, rows: list[dict]) -> float:
     rs = [r for r in rows if r["set"] == "stard_tune" and r["statute_answerable"]] or \
         [r for r in rows if r["statute_answerable"]]
     m = ChoiceModel(trees, 1.01)
-    p2 = [-1.0 if _typed(r) is not None else best_other(m, r["wording"], _hits(r), r["arts"])[0] for r in rs]
+    fixed = [2 if _typed(r) is not None else len(quoted_by(m, r)) if _own_choice(r) else 0 for r in rs]
+    p2 = [-1.0 if n else best_other(m, r["wording"], _hits(r), r["arts"])[0] for n, r in zip(fixed, rs)]
     best = 1.01
-    for t in sorted({round(p, 4) for p in p2 if p >= 0}, reverse=True):
-        if 1 + sum(p >= t for p in p2) / len(p2) > MAX_PROVISIONS:
+    for t in sorted({round(p, 4) for p in p2 if p >= 0}, reverse=True):  # articles as the product quotes them:
+        if sum(n or 1 + (p >= t) for n, p in zip(fixed, p2)) / len(p2) > MAX_PROVISIONS:  # typed 2, own choice, 1-2
             break
         best = t
     return best

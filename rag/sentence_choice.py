@@ -32,8 +32,8 @@ questions never reach it (no history). It neither retrieves nor embeds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .chunk import split_sentences
@@ -148,7 +148,10 @@ def closer_sentence(ans: Answer, question: str, cosines, margin: float = COSINE_
 
     The answer layer chose the sentence for the searched question, whose words came partly from earlier turns (the
     topic, an antecedent): the sentence that matches those can win over the next one, which says what the follow-up
-    asks in other words (有什么隐患？ ~ 重复建设的风险). Refusals and statute articles are left alone."""
+    asks in other words (有什么隐患？ ~ 重复建设的风险). Refusals and the statute answerer's answers (labelled
+    citations) are left alone; a general answer quoting a sentence of an article passage is not labelled yet when the
+    hook runs (:func:`rag.qa.ask` labels afterwards) and may move. A moved answer quotes that one sentence: further
+    citations of ``ans`` are dropped (as in :func:`choose_sentence`)."""
     if not ans.answerable or not ans.citations or any(c.label for c in ans.citations):
         return ans
     if previous_answer is not None and not repeats(ans.citations[0].quote, previous_answer):

@@ -241,7 +241,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
     elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
-        chosen = [hits[i] for i in picks]  # the learned chooser's articles, likeliest first (rag.statute_choice)
+        chosen = [hits[i] for i in picks]  # the top hit, then the chooser's pick (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
         if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:

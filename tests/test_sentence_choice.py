@@ -143,3 +143,22 @@ def test_only_a_repeated_quote_moves_by_default():
     repeated = _answer("2024年秋,滨江新区召开数字经济推进会。")
     moved = closer_sentence(repeated, "建了多少座？", _cosines(values), previous_answer=HISTORY[0].answer)
     assert moved.citations[0].quote.startswith("新区计划")
+
+
+def test_the_answer_hook_reads_stored_sentence_vectors(sample_index, embedder):
+    """:meth:`rag.qa._AnswerAs.cosines` on a real index: the remembered vector of the question as typed against the
+    stored sentence vectors; None for a question never embedded or a span with no stored sentence."""
+    import numpy as np
+
+    from rag.qa import _AnswerAs, _Remember
+    sv = sample_index.sentences
+    (doc, s0, e0), (_, s1, e1) = sv.keys[0], sv.keys[1]
+    seen = _Remember(embedder)
+    typed = "温州人工智能局做什么？"
+    v = seen.embed_queries(["温州人工智能局做什么"])[0]  # remembered without the end punctuation, as retrieval does
+    hook = _AnswerAs([], sample_index, None, seen)
+    got = hook.cosines(typed, doc, [(s0, e0), (s1, e1)])
+    assert got == pytest.approx([float(np.dot(sv.vectors[0], v)), float(np.dot(sv.vectors[1], v))], abs=1e-5)
+    assert hook.cosines("这个问题从来没有被问过吗", doc, [(s0, e0)]) is None
+    assert hook.cosines(typed, doc, [(s0, e0), (e1 + 10 ** 9, e1 + 10 ** 9 + 1)]) is None
+    assert _AnswerAs([], sample_index, None, None).cosines(typed, doc, [(s0, e0)]) is None  # no embedder

@@ -95,3 +95,25 @@ def test_chooser_quotes_the_answering_article_from_ranks_2_to_5(law_home, monkey
     hit_on = sum(_quotes(a, g) for a, (_, g) in zip(on, QUESTIONS))
     hit_off = sum(_quotes(a, g) for a, (_, g) in zip(off, QUESTIONS))
     assert hit_on >= hit_off
+
+
+def test_the_chooser_is_asked_only_for_the_embedder_it_was_fitted_for():
+    """Another embedder's index (or the lexical models) never gets the e5-fitted trees: ``_picks`` gives [] and the
+    answerer keeps the article model's choice; the fitted embedder's index does get them."""
+    import json
+
+    from rag.records import Chunk, Hit
+    from rag.select import LinearModel
+    from rag.statute_answer import StatuteModels, _picks
+    fitted = json.loads(CHOICE_MODEL.read_text(encoding="utf-8"))["fitted_for"]["fingerprint"]
+    hits = [Hit(Chunk(f"c{i}", "d", 0, 4, "用人单位应当支付工资。", article=f"第{i + 1}条"), 1.0 - i / 10, i + 1,
+                title="某法") for i in range(3)]
+    arts = [{"inv_rank": 1 / (i + 1), "cos": 0.8, "coverage": 0.5} for i in range(3)]
+    flat = LinearModel(0.0, {})
+    dense, lexical = StatuteModels("dense", flat, flat), StatuteModels("lexical", flat, flat)
+    q = "工资什么时候发？"
+    assert _picks(None, fitted, dense, q, q, hits, arts)[:1] == [0]  # the shipped chooser answers
+    assert _picks(None, "another-embedder", dense, q, q, hits, arts) == []
+    assert _picks(None, None, dense, q, q, hits, arts) == []
+    assert _picks(None, fitted, lexical, q, q, hits, arts) == []
+    assert _picks(False, fitted, dense, q, q, hits, arts) == []
