@@ -14,7 +14,7 @@ Variants (``--variants``):
 - ``rounds``: every round ≠ R as rows, the same style rule per set (each set with ≥ 20 answerable rows);
 - ``utility``: every round ≠ R as rows; the threshold maximising the out-of-fold *utility* of the pooled everyday
   training rows (:func:`utility`), between the floor (CMRC/DRCD removed-article recall 0.90) and the 3 % CMRC/DRCD
-  false-refusal ceiling;
+  false-refusal ceiling (the floor when it lies above the ceiling, as in ``rounds``);
 - ``*_sel``: the same with the selector also fitted on the answerable everyday rows of the rounds ≠ R
   (row weight ``--sel-weight``).
 
@@ -91,6 +91,8 @@ def rule_threshold(rule: str, p: np.ndarray, y: np.ndarray, sets: np.ndarray, hi
             if len(sp) >= 20:
                 thr = min(thr, float(sp[int(0.08 * len(sp))]))
         return max(thr, floor)
+    if floor >= ceiling:  # nothing lies between them: the floor binds, as in the style rule (max(thr, floor))
+        return floor
     ev = np.array([s.startswith("everyday") for s in sets])
     grid = np.unique(np.concatenate([[floor, ceiling], p[ev & (p >= floor) & (p <= ceiling)]]))
     scores = [utility(p[ev], y[ev], hit[ev], t) for t in grid]

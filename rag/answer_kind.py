@@ -68,6 +68,12 @@ _CN_NUMERAL = "零一二三四五六七八九十百千万亿两几数多近余�
 _QUANTITY_UNIT = _APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]"
 _QUANTITY_AFTER = re.compile(_QUANTITY_UNIT)
 _QUANTITY_REST = re.compile(run_start(_CN_NUMERAL) + _QUANTITY_UNIT + r"|\d|[半多少]数|过半|大半|分之")
+#: _MONEY_Q's wordings that ask money itself (多少钱, 多少资金, 多少万元 …): only :func:`gives_money` answers them
+_MONEY_ITSELF_Q = re.compile(r"多少钱|多少资金|多少经费|多少投资|金额|多大规模的资金|(?:多少|几)个?[亿万]元")
+#: a number in 万/亿, money or a count (5亿, 500万吨, 1200万人, 3万余户, 五百亿): what 多少万吨 / 多少亿次 / 有多少万 asks
+#: (gives_money reads 500万吨 as a count, not money); linear like _QUANTITY (rag.number_search)
+_WAN_AFTER = re.compile(_APPROX + r"[万亿]")
+_WAN_REST = re.compile(run_start("一二三四五六七八九十百千两数几") + r"(?:多|余)?[万亿]")
 
 
 def _number_then(after: str, text: str) -> bool:
@@ -81,10 +87,14 @@ _WHO_NOUNS = re.compile(r"政府|部门|团队|机构|企业|公司|学者|专�
 
 
 def _quantity_given(question: str, quotes: Sequence[str]) -> bool:
-    """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → N万/亿元), titles aside."""
+    """A how-much question's quotes give a quantity of the kind asked (多少家 → N家, 多少钱 → an amount of money,
+    多少万吨/多少亿次 → a number in 万/亿), titles aside."""
     text = " ".join(_TITLES.sub("", search_form(q)) for q in quotes)
     if _MONEY_Q.search(question):
-        return gives_money(text)  # the one reading of an amount of money (rag.asked_quantity)
+        if gives_money(text):  # the one reading of an amount of money (rag.asked_quantity)
+            return True
+        # 多少万吨, 多少亿次, 有多少万: a count in 万/亿 answers them too
+        return not _MONEY_ITSELF_Q.search(question) and number_span(text, _WAN_AFTER, _WAN_REST) is not None
     if (m := _UNIT.search(question)):
         return _unit_given(m.group(1), text)
     return number_span(text, _QUANTITY_AFTER, _QUANTITY_REST) is not None

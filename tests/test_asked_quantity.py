@@ -87,3 +87,26 @@ def test_one_reading_of_money_for_all_three_checks(text, money):
     assert (missing_quantity("罚款要交多少钱？", text) is None) is money
     assert holds("money", text) is money
     assert _quantity_given("这笔钱是多少钱？", [text]) is money
+
+
+@pytest.mark.parametrize("question, text, given", [
+    ("全市粮食产量达到多少万吨？", "全市粮食产量达到500万吨。", True),
+    ("常住人口有多少万？", "常住人口达到1200万人。", True),
+    ("算力达到每秒多少亿次？", "每秒运算10亿次。", True),
+    ("一共覆盖多少万户？", "覆盖3万余户家庭。", True),
+    ("全市粮食产量达到多少万吨？", "全市粮食产量稳步提高。", False),      # no number in 万/亿: still refused
+    ("这个项目需要多少万元？", "常住人口达到5万人。", False),           # 多少万元 asks money: a count does not answer it
+    ("这个项目投资金额是多少？", "建筑面积12万平方米。", False),
+])
+def test_the_follow_up_check_takes_a_count_in_wan_for_a_count_question(question, text, given):
+    """The follow-up check reads 多少万/多少亿 as money (多少亿 of 产值); since it read money by gives_money, which
+    takes 500万吨 for a count, 多少万吨 / 多少亿次 / 有多少万 answered with that count were refused. A count in 万/亿
+    answers them; a question asking money itself (多少万元, 金额) still needs money."""
+    from rag.answer_kind import _quantity_given, check_answer_type
+    from rag.records import Answer, Citation
+
+    assert _quantity_given(question, [text]) is given
+    cit = Citation(n=1, doc_id="d", title="t", section="", chunk_id="c", start=0, end=len(text), quote=text, text=text,
+                   score=1.0, quote_start=0, quote_end=len(text))
+    ans = Answer(question=question, answer=text + "[1]", answerable=True, citations=[cit], confidence=0.9)
+    assert check_answer_type(ans, question).answerable is given

@@ -68,3 +68,19 @@ def test_the_utility_threshold_stays_between_the_recall_floor_and_the_false_refu
     assert removed >= loro.FLOOR_RECALL  # ... never below the floor ...
     assert (p[ev & (y == 1)] < style).mean() <= 0.08 or removed < loro.FLOOR_RECALL + 0.01  # ... which may bind
 
+
+
+def test_the_utility_threshold_never_goes_below_the_recall_floor():
+    """When the CMRC/DRCD recall floor lies above the 3 % false-refusal ceiling, no threshold is between them: the
+    floor binds (as in the style rule). The utility rule used to pick the ceiling when its everyday utility was higher."""
+    rng = np.random.default_rng(1)
+    n = 400  # CMRC/DRCD: unanswerable rows overlap the answerable ones, so refusing 90 % of them costs > 3 %
+    p = np.concatenate([rng.uniform(0.2, 1.0, n), rng.uniform(0.0, 0.6, n // 2),       # base answerable / removed
+                        rng.uniform(0.3, 1.0, 60), rng.uniform(0.0, 0.05, 20)])        # everyday answerable / unans
+    y = np.array([1] * n + [0] * (n // 2) + [1] * 60 + [0] * 20)
+    sets = np.array(["cmrc_trial"] * (n + n // 2) + ["everyday_r6"] * 80)
+    hit = y.copy()
+    base = sets == "cmrc_trial"
+    for rule in ("utility", "style"):
+        thr = loro.rule_threshold(rule, p, y, sets, hit)
+        assert (p[base & (y == 0)] < thr).mean() >= loro.FLOOR_RECALL, rule

@@ -23,6 +23,8 @@ OLD_NUMERAL = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千万亿两�
 OLD_APPROX = r"\s*(?:(?:多|余)\s*)?"
 OLD_QUANTITY = re.compile(OLD_NUMERAL + OLD_APPROX + r"[个家年次项座所位名种条份倍人天日周月元成岁%％]|\d|[半多少]数|过半|大半"
                           r"|分之")
+#: a number in 万/亿 (the follow-up check's count reading of 多少万吨 / 多少亿次: rag.answer_kind._WAN_*)
+OLD_WAN = re.compile(r"\d[\d.,]*" + OLD_APPROX + r"[万亿]|[一二三四五六七八九十百千两数几]+(?:多|余)?[万亿]")
 OLD_DATE_NUMBER = re.compile(r"(?:19|20)\d{2}(?:年|—|-|–|至)?|\d{1,2}月|\d{1,2}[日号]|[一二三四五六七八九十]+月")
 OLD_TIME_VALUE = re.compile(r"\d|[一二三四五六七八九十〇零两]+(?:年|月|日|天|周)|年|月|日|前夕|之前|之后|以来|期间|时")
 OLD_LAW_NUM = r"[\d零〇一二两三四五六七八九十百千万亿半]+"
@@ -57,6 +59,7 @@ def check(n: int, seed: int = 0) -> int:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         old_quantity = _span(OLD_QUANTITY.search(text))
         assert number_span(text, ak._QUANTITY_AFTER, ak._QUANTITY_REST) == old_quantity, text
+        assert number_span(text, ak._WAN_AFTER, ak._WAN_REST) == _span(OLD_WAN.search(text)), text
         for after, rest, old in afters:
             assert number_span(text, after, rest) == _span(old.search(text)), (text, old.pattern)
         for new, old in law:
@@ -82,6 +85,8 @@ def test_linear_on_long_runs(text):
     gives_money(text + "罚款")
     gives_money("万" * len(text))
     ak._quantity_given("有多少", [text])
+    ak._quantity_given("有多少万吨", [text])  # no money: the count reading in 万/亿 (rag.answer_kind._WAN_*)
+    ak._quantity_given("有多少万吨", [text + "万"])
     ak._unit_given("天", text)
     ak._counted_given("写了多少字", [text])
     for kind in ("money", "day", "hours", "age", "duration", "count", "amount"):

@@ -133,11 +133,13 @@ def test_old_names_still_work_with_a_deprecation_warning():
     from rag.errors import QueryError
 
     look = DenseFeedback(alpha=0.3)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning) as caught:
         old = RetrieveConfig(second_look=look)
     assert old == RetrieveConfig(dense_feedback=look) and old.dense_feedback is look and old.second_look is None
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning) as caught_name:
         assert rag.statute_dense.SecondLook is DenseFeedback
+    # both warnings name the line that used the old name (stacklevel), not rag/retrieve.py or rag/statute_dense.py
+    assert [w.filename for w in (*caught, *caught_name)] == [__file__, __file__]
     assert rag.incontext.SecondLook is not DenseFeedback
     with pytest.raises(QueryError), pytest.warns(DeprecationWarning):
         RetrieveConfig(second_look=look, dense_feedback=DenseFeedback(beta=0.1))
