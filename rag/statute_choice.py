@@ -90,9 +90,22 @@ def _bigrams(text: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
+_CLOSE_AT_END = re.compile(r"[）)]\n?\Z")
+
+
+def _drop_final_bracket(t: str) -> str:
+    """``re.sub(r"[（(].*?[）)]$", "", t)`` in linear time (that regex is quadratic on a hostile title of brackets): from
+    the first opening bracket of the last line to a closing bracket that ends the text (before a final newline)."""
+    m = _CLOSE_AT_END.search(t)
+    if m is None:
+        return t
+    line = t.rfind("\n", 0, m.start()) + 1
+    opens = [i for i in (t.find("(", line, m.start()), t.find("（", line, m.start())) if i >= 0]
+    return t[:min(opens)] + t[m.start() + 1:] if opens else t
+
+
 def _short_title(title: str) -> str:
-    t = _LAW_PREFIX.sub("", to_simplified(title or ""))
-    return re.sub(r"[（(].*?[）)]$", "", t)
+    return _drop_final_bracket(_LAW_PREFIX.sub("", to_simplified(title or "")))
 
 
 def choice_features(question: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[dict[str, float]]:
@@ -107,7 +120,7 @@ def choice_features(question: str, hits: Sequence[Hit], arts: Sequence[dict[str,
         short = _short_title(h.title)
         core = re.sub(r"(?:法|条例|规定|办法|解释)$", "", short)
         t_bi = _bigrams(short)
-        num = article_number(re.sub(r"^第|条.*$", "", h.chunk.article or "")) or 0
+        num = article_number(re.sub(r"^第|条.*$", "", (h.chunk.article or "")[:40])) or 0  # a label is short
         f = {k: float(v) for k, v in a.items()}
         f.update({
             f"rank{i}": 1.0,

@@ -117,3 +117,22 @@ def test_the_chooser_is_asked_only_for_the_embedder_it_was_fitted_for():
     assert _picks(None, None, dense, q, q, hits, arts) == []
     assert _picks(None, fitted, lexical, q, q, hits, arts) == []
     assert _picks(False, fitted, dense, q, q, hits, arts) == []
+
+
+def test_short_title_is_linear_and_agrees_with_the_plain_regex():
+    """A hostile title of brackets must not stall an answer; the linear reading agrees with the regex it replaces."""
+    import random
+    import re
+    import time
+
+    from rag.statute_choice import _drop_final_bracket
+
+    rng = random.Random(0)
+    for _ in range(20000):
+        s = "".join(rng.choice("()（）a\n") for _ in range(rng.randint(0, 10)))
+        assert _drop_final_bracket(s) == re.sub(r"[（(].*?[）)]$", "", s), repr(s)
+    assert _drop_final_bracket("中华人民共和国民法典（2020年）") == "中华人民共和国民法典"
+    t0 = time.perf_counter()
+    _drop_final_bracket("(" * 50000 + ")")
+    _drop_final_bracket("（" * 50000)
+    assert time.perf_counter() - t0 < 0.5
