@@ -27,9 +27,9 @@ import functools
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .asked_value import asked_kind, holds
 from .lookup import article_number
@@ -70,7 +70,7 @@ class Trees:
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Trees":
+    def from_dict(cls, d: dict) -> Trees:
         return cls(tuple(d["names"]), float(d["base"]),
                    tuple(tuple((int(f), float(t), int(lo), int(hi), float(v)) for f, t, lo, hi, v in tree)
                          for tree in d["trees"]))
