@@ -52,7 +52,8 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around, refuse
-from .incontext import DIALOGUE_BAR, MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
+from .followup_refusal import followups
+from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -123,12 +124,6 @@ class DialogueConfig:
     #: with ``sentence_cosine``: only a quote that repeats the previous answer's sentence moves (moving any quote
     #: carried a wrong one into the next turn's neighbourhood: an unanswerable follow-up answered on development)
     cosine_repeats_only: bool = True
-    #: the conversation layer's own confidence bar (:func:`rag.incontext.below_bar`): a follow-up's first reading
-    #: answered below it counts as refused there, so the second look (further readings, the search with the topic
-    #: words, the neighbourhood) is taken. It is the general refusal threshold the conversation rules were developed
-    #: and measured with (rounds 4-9), kept here so that refitting the general refusal model (which moves its
-    #: threshold: single questions use the calibrated one) does not silently change when a follow-up looks again
-    min_confidence: float = DIALOGUE_BAR
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -203,6 +198,14 @@ def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> lis
 
 def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
+    """:func:`_ask_in_context`; a follow-up (with ``history``) is answered with the follow-up refusal models
+    (:mod:`rag.followup_refusal`: those the conversation rules were developed with, not the calibrated ones)."""
+    with followups(bool(history)):
+        return _ask_in_context(ask, question, history, config=config, **kw)
+
+
+def _ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
+                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
     """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
 
     With history, ``ask`` also gets ``reconsider=`` (:class:`rag.incontext.SecondLook`): the :mod:`rag.followup`

@@ -26,12 +26,8 @@ left as typed that names its own place, person or document (no context words; a 
 他在南京说了什么？, may still get one) gets no further reading: what it asks is already explicit. Unanswerable
 follow-ups are still refused: 它的局长是谁？ (局长 is in no quote), 去了多少人参会？ (参会), 无锡有多少家人工智能企业？ (无锡).
 When :mod:`rag.dialogue` searches a refused cue-less follow-up again as the contextual wording (a second retrieval,
-``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the conversation's bar.
-
-The conversation's bar (:data:`DIALOGUE_BAR`, ``DialogueConfig.min_confidence``): a follow-up's first reading counts
-as refused here when its confidence is below the general refusal threshold these rules were developed with, whatever
-the calibrated threshold of the day (single questions and first turns use that one). Refitting the general refusal
-model thus never changes when a follow-up takes its second look.
+``DialogueConfig.context_search``), :func:`first_check` holds that answer to :func:`gate` at the answer layer's
+own threshold.
 
 Round 10: an answered follow-up whose quote repeats the previous answer's sentence may have its quote moved to a
 neighbouring sentence closer to the question as typed (:func:`rag.sentence_choice.closer_sentence`, by the stored
@@ -68,19 +64,13 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["DIALOGUE_BAR", "MIN_CONFIDENCE", "Reading", "SecondLook", "below_bar", "checked", "contextual_wording",
-           "first_check", "gate", "readings"]
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "first_check", "gate",
+           "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
 #: answered unanswerable law follow-up (每个月能领多少钱？, 0.33) back into a refusal.
 MIN_CONFIDENCE = 0.5
-#: The conversation layer's own bar (``DialogueConfig.min_confidence``): the general refusal model's threshold the
-#: follow-up rules were developed with (round 6's dense threshold 0.1834, in force through round 9, rounded down).
-#: A follow-up's first reading answered below it counts as refused here (:func:`below_bar`): whether the
-#: conversation takes its second look must not move when the general refusal model is refitted (round 10 lowered
-#: its threshold to 0.153).
-DIALOGUE_BAR = 0.183
 #: Passages the second reading reads (the first reading's top ones): the answer layer's cost grows with them.
 DEPTH = 2
 _COUNT = re.compile(r"[\d一二三四五六七八九十百千万亿两几]+[年月日号个家项座所位次名种条份]?")
@@ -100,19 +90,8 @@ def last_turn(history: Sequence["Turn"], config: "DialogueConfig") -> tuple[str,
     return _last_turn(history, config)
 
 
-def below_bar(ans: Answer, config: "DialogueConfig") -> Answer:
-    """A refusal for a follow-up's answer below the conversation's own bar (``config.min_confidence``), else ``ans``.
-    A quoted statute article is left alone: its confidence is the statute answer model's, on another scale."""
-    if ans.answerable and not any(c.label for c in ans.citations) \
-            and (ans.confidence or 0.0) < config.min_confidence:
-        return refuse(ans)
-    return ans
-
-
 def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> Answer:
-    """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks (below the
-    conversation's bar, :func:`below_bar`: refused)."""
-    ans = below_bar(ans, config)
+    """The :mod:`rag.followup` checks of a follow-up's answer against what the follow-up asks."""
     previous_answer, earlier = _last_turn(history, config)
     if rw.rule == "ellipsis":
         return check_swap(ans, rw.slot, previous_answer, rw.search_question)
@@ -127,11 +106,11 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
 
 def first_check(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
                 contextual: bool) -> Answer:
-    """The checks of the first reading: :func:`gate` (at the conversation's bar, :func:`below_bar`) when it was the
+    """The checks of the first reading: :func:`gate` (at the answer layer's own threshold) when it was the
     contextual wording, unless it quotes a statute article (a lay question answered in the law's words: the
     article was chosen by the statute model, and topic and focus words are not said there); else :func:`checked`."""
     if contextual and not any(c.label for c in ans.citations):
-        return gate(ans, rw, history, config, floor=config.min_confidence)
+        return gate(ans, rw, history, config, floor=0.0)
     return checked(ans, rw, history, config)
 
 
