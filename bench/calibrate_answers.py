@@ -20,8 +20,9 @@ Round 10 (``--everyday-rounds --everyday-index KEY=DIR … --selector-rounds-wei
 refusal and selector models are also fitted on every everyday development round (``bench/everyday_rounds.py``:
 everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows; the selector at row weight 3), and the dense
 threshold maximises their out-of-fold utility between the CMRC/DRCD recall floor and the 3 % ceiling — the variant
-chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Not the shipped file: the candidate breaks two
-conversation tests (docs/answers.md, round 10).
+chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Shipped (round 10) as the refusal-only variant
+(without ``--selector-rounds-weight``); follow-ups keep the round-9 refusal models (rag.followup_refusal,
+docs/followup_refusal.md).
 
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and

@@ -52,6 +52,7 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around, refuse
+from .followup_refusal import followups
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
@@ -197,6 +198,14 @@ def _contexts(turns: Sequence[Turn], prev_q: str, config: DialogueConfig) -> lis
 
 def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
+    """:func:`_ask_in_context`; a follow-up (with ``history``) is answered with the follow-up refusal models
+    (:mod:`rag.followup_refusal`: those the conversation rules were developed with, not the calibrated ones)."""
+    with followups(bool(history)):
+        return _ask_in_context(ask, question, history, config=config, **kw)
+
+
+def _ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[Turn] = (), *,
+                    config: DialogueConfig = DialogueConfig(), **kw) -> Answer:
     """Rewrite ``question`` after ``history``, answer it with ``ask(search_question, **kw)``.
 
     With history, ``ask`` also gets ``reconsider=`` (:class:`rag.incontext.SecondLook`): the :mod:`rag.followup`

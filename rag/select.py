@@ -35,6 +35,7 @@ import numpy as np
 
 from .agreement import add_agreement
 from .evidence import ScoredSentence, score_sentences
+from .followup_refusal import refusal_for
 from .records import Hit
 from .sentvec import SentenceVectors
 from .trees import TreeModel
@@ -129,7 +130,8 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
                     "lexical-only models are used (no sentence cosines). Refit with bench/calibrate_answers.py "
                     "for this embedder.", fitted["embedder"], fitted["fingerprint"], fingerprint)
     m = data["models"][kind]
-    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), _model(m["refusal"]),
+    refusal = refusal_for(kind, fitted["fingerprint"]) or m["refusal"]  # a follow-up: rag.followup_refusal
+    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), _model(refusal),
                         float(m.get("second_ratio", 0.8)))
 
 

@@ -143,6 +143,14 @@ def test_the_calibration_note_names_every_set_it_is_fitted_on():
 
     import calibrate_answers as ca
 
+    import everyday_rounds as er
+
     d = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
     assert d["note"] == ca.fitted_note(set(d["fitted_on"]))
-    assert "everyday_dev" in d["note"] and "everyday_heldout" in d["note"] and "paraphrases" in d["note"]
+    # round 10: the refusal model is fitted on every everyday development round (bench/everyday_rounds.py rows),
+    # named in fitted_on and in the note; no held-out round 9/10 set among them
+    rounds = [name for name, _, _, _ in er.SETS]
+    assert set(rounds) <= set(d["fitted_on"]) and all(name in d["note"] for name in rounds)
+    assert "everyday_rounds.py" in d["note"] and "refusal only" in d["note"] and "paraphrases" in d["note"]
+    assert not any("9" in s or "10" in s for s in d["fitted_on"] if s.startswith("everyday"))
+    assert d["models"]["dense"]["refusal"]["threshold"] < 0.16  # the refit's threshold (main's was 0.183)
