@@ -95,7 +95,9 @@ def test_a_parse_over_time_is_killed_and_the_next_file_is_read(sandbox):
 
 
 def test_a_parse_over_memory_is_refused(sandbox):
-    small = Sandbox(Limits(memory_mb=200, base_s=120))  # time enough that the memory limit, not the clock, stops it on a loaded machine
+    # normal priority (like the fixture) and time enough: on a busy machine a niced worker is starved and the clock,
+    # not the memory limit, stops it
+    small = Sandbox(Limits(memory_mb=200, base_s=120, nice=0))
     try:
         with pytest.raises(IngestError, match="memory"):
             small.parse(("啊" * 6_000_000).encode(), "huge.txt")
