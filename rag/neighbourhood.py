@@ -48,7 +48,7 @@ from .rewrite_rules import plausible_name
 from .textnorm import search_form, strip_end
 
 __all__ = ["NEAR_SHOWN", "NeighbourConfig", "ask_kind", "asks_something", "from_neighbourhood", "holds_kind",
-           "neighbourhood"]
+           "neighbourhood", "previous_quotes", "sentence_citation"]
 
 #: what the user is shown as the context of a follow-up answered from the previous answer's neighbourhood
 NEAR_SHOWN = "上一个回答的前后文"
@@ -101,13 +101,14 @@ def ask_kind(question: str) -> str:
     return "open"
 
 
-def _quotes(previous_answer: str) -> list[str]:
+def previous_quotes(previous_answer: str) -> list[str]:
     """The previous answer's quoted sentences (its ``[n]``-marked pieces), searchable form."""
     parts = [search_form(p) for p in _MARKERS.split(previous_answer)]
     return [p for p in parts if len(p) >= 6]
 
 
-def _sentence(cit: Citation, s: int, e: int) -> Citation:
+def sentence_citation(cit: Citation, s: int, e: int) -> Citation:
+    """``cit`` quoting only its passage's characters ``[s, e)`` (offsets in ``cit.text``), as citation [1]."""
     return replace(cit, n=1, quote=cit.text[s:e], quote_start=cit.start + s, quote_end=cit.start + e)
 
 
@@ -115,7 +116,7 @@ def neighbourhood(passages: Sequence[Citation], previous_answer: str,
                   config: NeighbourConfig = NeighbourConfig()) -> list[tuple[int, Citation]]:
     """``(distance, sentence)`` around the previous answer's quotes in ``passages``: its own sentences (0), the
     next ``after`` ones (1, 2), the ``before`` ones (-1), in that order; [] when no passage holds them."""
-    quotes = _quotes(previous_answer)
+    quotes = previous_quotes(previous_answer)
     if not quotes:
         return []
     near: list[tuple[int, Citation]] = []
@@ -132,7 +133,7 @@ def neighbourhood(passages: Sequence[Citation], previous_answer: str,
         for d, i in order:
             if (cit.chunk_id, i) not in seen:
                 seen.add((cit.chunk_id, i))
-                near.append((d, _sentence(cit, *spans[i])))
+                near.append((d, sentence_citation(cit, *spans[i])))
     return sorted(near, key=lambda t: (abs(t[0]) if t[0] >= 0 else 10 - t[0]))
 
 

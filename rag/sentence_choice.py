@@ -32,19 +32,16 @@ questions never reach it (no history). It neither retrieves nor embeds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .chunk import split_sentences
 from .followup import covers, focus_words
 from .mentions import persons, places, pos_tags
-from .neighbourhood import ask_kind, holds_kind
+from .neighbourhood import ask_kind, holds_kind, previous_quotes, sentence_citation
 from .records import Answer, Citation
 from .rewrite_rules import TITLE_BOOK
 from .textnorm import search_form, strip_end
-
-_MARKERS = re.compile(r"\[\d{1,3}\]")
 
 __all__ = ["COSINE_MARGIN", "ChoiceConfig", "choose_sentence", "closer_sentence", "evidence", "repeats"]
 
@@ -88,8 +85,20 @@ def evidence(sentence: str, question: str, entities: Sequence[str], own: Sequenc
 
 
 def _quoting(ans: Answer, cit: Citation, s: int, e: int) -> Answer:
-    moved = replace(cit, n=1, quote=cit.text[s:e], quote_start=cit.start + s, quote_end=cit.start + e)
+    moved = sentence_citation(cit, s, e)
     return replace(ans, answer=f"{moved.quote}[1]", citations=[moved])
+
+
+def _around(cit: Citation, config: ChoiceConfig) -> tuple[list[tuple[int, int]], int, list[int]] | None:
+    """The sentence spans of ``cit``'s passage, the index of the quoted one and its neighbours in the order they
+    are tried (the ``after`` ones, then the ``before`` ones); None when the quote is not inside a sentence."""
+    spans = split_sentences(cit.text)
+    qs = cit.quote_start - cit.start
+    at = next((i for i, (s, e) in enumerate(spans) if s <= qs < e), None)
+    if at is None:
+        return None
+    order = [at + d for d in range(1, config.after + 1)] + [at - d for d in range(1, config.before + 1)]
+    return spans, at, [i for i in order if 0 <= i < len(spans)]
 
 
 def _wins(a: tuple[int, int, int], b: tuple[int, int, int], rule: str) -> bool:
@@ -114,29 +123,23 @@ def choose_sentence(ans: Answer, question: str, search_question: str, known: str
     kind, own = ask_kind(q), focus_words(q, known)
     entities = _entities(search_question if config.names == "searched" else question, antecedent)
     cit = ans.citations[0]
-    spans = split_sentences(cit.text)
-    qs = cit.quote_start - cit.start
-    at = next((i for i, (s, e) in enumerate(spans) if s <= qs < e), None)
-    if at is None:
+    if (found := _around(cit, config)) is None:
         return ans
+    spans, _, order = found
     here = evidence(cit.quote, q, entities, own, kind, known, ans)
-    best: tuple[tuple[int, int, int], int, Answer] | None = None
-    order = [at + d for d in range(1, config.after + 1)] + [at - d for d in range(1, config.before + 1)]
-    for rank, i in enumerate(order):
-        if not 0 <= i < len(spans):
-            continue
+    best: tuple[tuple[int, int, int], Answer] | None = None
+    for i in order:
         cand = _quoting(ans, cit, *spans[i])
         ev = evidence(cand.citations[0].quote, q, entities, own, kind, known, cand)
         if _wins(ev, here, config.rule) and (best is None or sum(ev) > sum(best[0])):
-            best = (ev, rank, cand)
-    return best[2] if best is not None else ans
+            best = (ev, cand)
+    return best[1] if best is not None else ans
 
 
 def repeats(quote: str, previous_answer: str) -> bool:
     """``quote`` is (or holds) one of the sentences the previous answer quoted."""
     q = search_form(quote)
-    pieces = [p for p in (search_form(x) for x in _MARKERS.split(previous_answer or "")) if len(p) >= 6]
-    return bool(q) and any(q in p or p in q for p in pieces)
+    return bool(q) and any(q in p or p in q for p in previous_quotes(previous_answer or ""))
 
 
 def closer_sentence(ans: Answer, question: str, cosines, margin: float = COSINE_MARGIN,
@@ -157,15 +160,10 @@ def closer_sentence(ans: Answer, question: str, cosines, margin: float = COSINE_
     if previous_answer is not None and not repeats(ans.citations[0].quote, previous_answer):
         return ans  # only a quote that repeats the previous answer moves (the text goes on from there)
     cit = ans.citations[0]
-    spans = split_sentences(cit.text)
-    qs = cit.quote_start - cit.start
-    at = next((i for i, (s, e) in enumerate(spans) if s <= qs < e), None)
-    if at is None:
+    if (found := _around(cit, config)) is None or not found[2]:
         return ans
-    order = [at] + [i for i in [at + d for d in range(1, config.after + 1)] + [at - d for d in range(1, config.before + 1)]
-                    if 0 <= i < len(spans)]
-    if len(order) < 2:
-        return ans
+    spans, at, neighbours = found
+    order = [at, *neighbours]
     cs = cosines(question, cit.doc_id, [(cit.start + spans[i][0], cit.start + spans[i][1]) for i in order])
     if cs is None:
         return ans
