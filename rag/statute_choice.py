@@ -34,7 +34,8 @@ from pathlib import Path
 from .asked_value import asked_kind, holds
 from .lookup import article_number
 from .records import Hit
-from .textnorm import search_form, to_simplified
+from .textnorm import to_simplified
+from .tokenize import char_bigrams
 
 __all__ = ["CHOICE_MODEL", "DEPTH", "ChoiceModel", "Trees", "best_other", "choice_features", "choose",
            "load_choice_model"]
@@ -86,8 +87,7 @@ class ChoiceModel:
 
 
 def _bigrams(text: str) -> set[str]:
-    t = "".join(ch for ch in search_form(text) if ch.isalnum())
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+    return {b for b in char_bigrams(text) if len(b) == 2}  # a one-character text has none (char_bigrams keeps it)
 
 
 _CLOSE_AT_END = re.compile(r"[）)]\n?\Z")
