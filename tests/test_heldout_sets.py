@@ -53,6 +53,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout9_laws.jsonl", LAWS, 20),
     ("dialogues_heldout10.jsonl", ARTICLE, 30),
     ("dialogues_heldout10_laws.jsonl", LAWS, 20),
+    ("dialogues_heldout11.jsonl", ARTICLE, 30),
+    ("dialogues_heldout11_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -72,7 +74,8 @@ def test_dialogue_sets(name, text, min_dialogues):
 @pytest.mark.parametrize("name, min_answerable, min_unanswerable",
                          [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8),
                           ("everyday_heldout7.jsonl", 45, 8), ("everyday_heldout8.jsonl", 45, 8),
-                          ("everyday_heldout9.jsonl", 45, 8), ("everyday_heldout10.jsonl", 45, 8)])
+                          ("everyday_heldout9.jsonl", 45, 8), ("everyday_heldout10.jsonl", 45, 8),
+                          ("everyday_heldout11.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -116,10 +119,10 @@ def test_everyday_heldout6_docs_gold_spans():
     assert mod.check() == []
 
 
-# --- rounds 7-10 (docs/heldout7.md, docs/heldout8.md, docs/heldout9.md, docs/heldout10.md) ---------------------------
+# --- rounds 7-11 (docs/heldout7.md … docs/heldout11.md) ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11])
 def test_docs_sets_shape(rnd):
     mod = _script(f"heldout{rnd}_docs")
     rows = _rows(f"everyday_heldout{rnd}_docs.jsonl")
@@ -165,18 +168,19 @@ def test_heldout9_docs_held_out_by_document():
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-def test_heldout10_docs_held_out_by_document():
-    """None of the 16 is shipped, in everyday_dev or in the sets of rounds 6-9 (no version of the laws)."""
-    mod = _script("heldout10_docs")
-    earlier = [_script(n) for n in ("everyday_dev", "everyday_heldout6", "heldout7_docs", "heldout8_docs",
-                                    "heldout9_docs")]
+@pytest.mark.parametrize("rnd", [10, 11])
+def test_docs_held_out_by_document(rnd):
+    """None of the 16 is shipped, in everyday_dev or in the sets of the earlier rounds (no version of the laws)."""
+    mod = _script(f"heldout{rnd}_docs")
+    earlier = [_script(n) for n in ("everyday_dev", "everyday_heldout6",
+                                    *(f"heldout{r}_docs" for r in range(7, rnd)))]
     shipped = {p.stem for p in (ROOT / "corpus" / "laws").rglob("*.md")}
     used = {n.rsplit("/", 1)[-1].split("(")[0] for m in earlier for n in m.LAWS} | {n.split("(")[0] for n in shipped}
     assert not {n.rsplit("/", 1)[-1].split("(")[0] for n in mod.LAWS} & used, "no version of these laws was used before"
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11])
 def test_docs_gold_spans(rnd):
     mod = _script(f"heldout{rnd}_docs")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
