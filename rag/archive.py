@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import IngestError
 
-__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive"]
+__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive", "zip_member_name"]
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
@@ -27,6 +27,31 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 def is_archive(path: str | Path) -> bool:
     """True for .tar, .tar.gz, .tgz and .zip files (by name)."""
     return str(path).lower().endswith(ARCHIVE_SUFFIXES) and Path(path).is_file()
+
+
+def zip_member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its creator wrote it.
+
+    A name without the zip's UTF-8 flag is bytes in the creator's code page, which
+    :mod:`zipfile` reads as cp437: Info-ZIP on Linux and macOS store UTF-8 that way, and
+    Windows in Chinese stores GBK. Such a name is read as UTF-8, else GB18030, else left as is.
+
+    >>> i = zipfile.ZipInfo("政策.txt".encode("gbk").decode("cp437"))
+    >>> zip_member_name(i)
+    '政策.txt'
+    """
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return info.filename
 
 
 def _safe(name: str) -> bool:
@@ -41,11 +66,15 @@ def _extract(src: Path, dest: Path) -> None:
     try:
         if src.name.lower().endswith(".zip"):
             with zipfile.ZipFile(src) as z:
-                bad = [n for n in z.namelist() if not _safe(n)]
+                infos = z.infolist()
+                for info in infos:  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
+                    info.filename = zip_member_name(info)
+                bad = [i.filename for i in infos if not _safe(i.filename)]
                 if bad:
                     raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
                                       path=str(src))
-                z.extractall(tmp)
+                for info in infos:
+                    z.extract(info, tmp)
         else:
             with tarfile.open(src) as t:
                 members = [m for m in t.getmembers() if m.isdir() or m.isfile()]

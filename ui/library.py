@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
+from rag.archive import zip_member_name
 from rag.errors import (DecodeError, EmptyDocument, IndexLocked, IndexNotFound, IngestError, RagError,
                         UnsupportedFormat)
 from rag.ingest import SUPPORTED, check_zip, parse_bytes
@@ -141,12 +142,13 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
             check_zip(data, path=src.name, max_bytes=max_total, max_entries=max_files * 20)
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 for info in z.infolist():
-                    if info.is_dir() or Path(info.filename).name.startswith(".") or info.filename.startswith("__MACOSX"):
+                    member = zip_member_name(info)  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
+                    if info.is_dir() or Path(member).name.startswith(".") or member.startswith("__MACOSX"):
                         continue
                     if info.flag_bits & 0x1:
-                        out.append(_Incoming(f"{src.name}/{info.filename}", None, error="加密的文件，无法读取"))
+                        out.append(_Incoming(f"{src.name}/{member}", None, error="加密的文件，无法读取"))
                         continue
-                    take(f"{src.name}/{info.filename}", info.file_size,
+                    take(f"{src.name}/{member}", info.file_size,
                          lambda info=info, z=z: z.read(info)[:max_bytes + 1])
         except (IngestError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as e:
             out.append(_Incoming(src.name, None, error=f"压缩包无法读取（{e}）"))
