@@ -37,7 +37,15 @@ TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation":
 
 
 class FilterError(QueryError):
-    """A filter that is malformed or matches no indexed document (a :class:`QueryError`)."""
+    """A filter that is malformed or matches no indexed document (a :class:`QueryError`).
+
+    ``field`` says which: ``"type"``, ``"date"``, ``"law"`` (no such law) or ``""`` (valid filters that
+    together match no document), so a UI can word its message.
+    """
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -63,10 +71,10 @@ class Filters:
         bad = [t for t in types if t not in DOC_TYPES]
         if bad:
             raise FilterError(f"Unknown document type(s) {', '.join(bad)}; use {', '.join(DOC_TYPES)} "
-                             f"(or {', '.join(TYPE_ALIASES)}).")
+                             f"(or {', '.join(TYPE_ALIASES)}).", field="type")
         for d in (self.date_from, self.date_to):
             if d and not _is_date(d):
-                raise FilterError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.")
+                raise FilterError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.", field="date")
         return Filters(types, self.date_from.strip(), self.date_to.strip(), self.law.strip(), self.prefer_current,
                        True)
 
@@ -146,7 +154,8 @@ def _matches_law(index: Index, law: str) -> set[str]:
         return exact
     part = {i for i, d in index.documents.items() if law in d.title}
     if not part:
-        raise FilterError(f"No indexed law or document is called {law!r}. List them with `rag docs`.")
+        raise FilterError(f"No indexed law or document is called {law!r}. List them with `rag docs`.",
+                          field="law")
     return part
 
 

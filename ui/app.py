@@ -70,10 +70,18 @@ def mount(api, searcher, *, staff=None):
     return gr.mount_gradio_app(api, build_ui(searcher, staff=staff), path="/", **mount_options())
 
 
+_FILTER_MESSAGES = {
+    "date": "日期格式不对，请写成 2020、2020-05 或 2020-05-01。",
+    "type": "不认识这个文档类型，请从列表中选择。",
+    "law": "资料库中没有这个名称的法律或文件，请检查“法律/文件名称”（可在“资料库”页搜索）。",
+    "": "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。",
+}
+
+
 def friendly(e: RagError) -> str:
     """A Chinese headline for a library error (the library's message is the detail)."""
     if isinstance(e, FilterError):
-        return "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。"
+        return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
     if isinstance(e, QueryError):
         return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
     if isinstance(e, IndexNotFound):
@@ -108,6 +116,9 @@ def _warm_up(searcher) -> None:
     except RagError:
         pass  # no index yet: the UI says so when someone asks
 
+
+_REFRESHED = 7
+"""Outputs of :meth:`_Handlers.refresh_docs`: table, delete and filter choices, search, type, page, status."""
 
 MAX_K = 10
 """Most sources per question in the UI and the gradio ``/ask`` endpoint (the slider's maximum)."""
@@ -211,14 +222,21 @@ class _Handlers:
                          page=int(page or 1))
         return p.rows, p.page, p.status
 
+    def new_catalog_query(self, query: str, doc_type: str, page: float = 1):
+        """A new title search or type: shown from its first page."""
+        return self.show_catalog(query, doc_type, 1)
+
     def refresh_docs(self):
+        """After a page load, an upload or a delete: the first page of the whole catalogue (search and type
+        cleared, status line recounted), and the document choices of the delete and filter dropdowns."""
         try:
             rows = document_rows(self.home, index=self.searcher.index())  # the loaded index, not a re-read
         except RagError:
             rows = []
         choices = _doc_choices(rows)
-        return (catalog_page(rows, self.doc_types()).rows, gr.update(choices=choices, value=None),
-                gr.update(choices=choices))
+        p = catalog_page(rows, self.doc_types())
+        return (p.rows, gr.update(choices=choices, value=None), gr.update(choices=choices), "", ALL_TYPES, p.page,
+                p.status)
 
     def on_login(self, user: str, password: str, request: gr.Request):
         token = self.gate.login(user, password, request)
@@ -236,7 +254,7 @@ class _Handlers:
             raise
         if not files:
             gr.Warning("请先选择要上传的文件。", title="注意")
-            return (gr.skip(),) * 5
+            return (gr.skip(),) * (2 + _REFRESHED)
         try:
             result = add_uploads(files, self.home, progress=lambda f, d: progress(f, desc=d), sandbox=self.sandbox,
                                  isolate=True)
@@ -245,17 +263,17 @@ class _Handlers:
             return (render_upload_report([], f"{friendly(e)}（{e}）"), *self.refresh_docs(), gr.skip())
         ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))
         bad = sum(1 for r in result.rows if r[1] == "失败")
-        rows, *updates = self.refresh_docs()
-        summary = f"成功 {ok} 个，失败 {bad} 个，其余未变化/重复。资料库现有 {len(rows)} 篇文档。"
+        refreshed = self.refresh_docs()
+        summary = f"成功 {ok} 个，失败 {bad} 个，其余未变化/重复。资料库现有 {len(self.doc_types())} 篇文档。"
         if ok:
             gr.Info(f"已加入 {ok} 个文件，问答立即可用。", title="提示")
-        return (render_upload_report(result.rows, summary), rows, *updates, None)
+        return (render_upload_report(result.rows, summary), *refreshed, None)
 
     def on_delete(self, doc_id: str | None, token: str):
         self.gate.require(token)
         if not doc_id:
             gr.Warning("请先选择要删除的文档。", title="注意")
-            return (gr.skip(),) * 4
+            return (gr.skip(),) * (1 + _REFRESHED)
         try:
             removed = delete_document(doc_id, self.home)
             msg = f"已删除 {len(removed)} 篇文档（{', '.join(removed)}）。"
@@ -327,7 +345,7 @@ def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
     with gr.Row(visible=False) as lib.staff_box:
         with gr.Column(scale=3):
             lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
-                                label=f"上传文件（{' '.join(SUPPORTED)}，单个不超过 "
+                                label=f"上传文件（{' '.join(SUPPORTED)}，或 .zip 压缩包；单个不超过 "
                                       f"{MAX_UPLOAD_BYTES // 2**20} MB）")
             lib.add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
         with gr.Column(scale=2):
@@ -368,18 +386,20 @@ def _chat_events(h: _Handlers, c: SimpleNamespace, turns: gr.State) -> None:
 def _library_events(h: _Handlers, demo: gr.Blocks, lib: SimpleNamespace, c: SimpleNamespace,
                     staff_token: gr.State) -> None:
     """Upload, delete, login/logout, the catalog's search and paging, and the document list on page load."""
-    lib.add_btn.click(h.on_upload, [lib.files, staff_token], [lib.report, lib.doc_table, lib.del_choice, c.doc_filter,
-                                                             lib.files], api_visibility="private", concurrency_limit=1)
-    lib.del_btn.click(h.on_delete, [lib.del_choice, staff_token], [lib.report, lib.doc_table, lib.del_choice,
-                                                                   c.doc_filter],
+    refreshed = [lib.doc_table, lib.del_choice, c.doc_filter, lib.cat_q, lib.cat_type, lib.cat_page, lib.cat_status]
+    assert len(refreshed) == _REFRESHED
+    lib.add_btn.click(h.on_upload, [lib.files, staff_token], [lib.report, *refreshed, lib.files],
+                      api_visibility="private", concurrency_limit=1)
+    lib.del_btn.click(h.on_delete, [lib.del_choice, staff_token], [lib.report, *refreshed],
                       api_visibility="private", concurrency_limit=1)
     for trigger in (lib.login_btn.click, lib.login_pw.submit):
         trigger(h.on_login, [lib.login_user, lib.login_pw], [staff_token, lib.login_box, lib.staff_box, lib.login_pw],
                 api_visibility="private")
     lib.logout_btn.click(h.on_logout, None, [staff_token, lib.login_box, lib.staff_box], api_visibility="private")
-    demo.load(h.refresh_docs, None, [lib.doc_table, lib.del_choice, c.doc_filter], api_visibility="private")
+    demo.load(h.refresh_docs, None, refreshed, api_visibility="private")
     cat_in, cat_out = [lib.cat_q, lib.cat_type, lib.cat_page], [lib.doc_table, lib.cat_page, lib.cat_status]
-    for trigger in (lib.cat_q.submit, lib.cat_type.change, lib.cat_page.submit):
-        trigger(h.show_catalog, cat_in, cat_out, api_visibility="private")
+    for trigger in (lib.cat_q.submit, lib.cat_type.change):
+        trigger(h.new_catalog_query, cat_in, cat_out, api_visibility="private")
+    lib.cat_page.submit(h.show_catalog, cat_in, cat_out, api_visibility="private")
     lib.cat_prev.click(lambda q, t, p: h.show_catalog(q, t, (p or 1) - 1), cat_in, cat_out, api_visibility="private")
     lib.cat_next.click(lambda q, t, p: h.show_catalog(q, t, (p or 1) + 1), cat_in, cat_out, api_visibility="private")

@@ -11,6 +11,7 @@ rows; it does not render HTML or change the index.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 __all__ = ["ALL_TYPES", "PAGE_SIZE", "CatalogPage", "catalog_page"]
@@ -29,9 +30,15 @@ class CatalogPage:
     status: str
 
 
+def _fold(text: str) -> str:
+    """Text compared case- and width-blind: full-width （十） and ASCII (十) match (NFKC, lower case)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def catalog_page(rows: list[list], types: dict[str, str], *, query: str = "", doc_type: str = ALL_TYPES,
                  page: int = 1, page_size: int = PAGE_SIZE) -> CatalogPage:
-    """Rows whose title (or id) contains ``query`` and whose type is ``doc_type``, page ``page``.
+    """Rows whose title contains every word of ``query`` (or whose id is ``query``) and whose type is
+    ``doc_type``, page ``page``. Brackets and letters match in either width.
 
     ``rows`` are library rows (title first, document id last); ``types`` maps a
     document id to its type ("" for non-statutes). Out-of-range pages are clamped.
@@ -41,8 +48,9 @@ def catalog_page(rows: list[list], types: dict[str, str], *, query: str = "", do
     >>> p.rows[0][0], p.page, p.pages, p.status
     ('劳动合同法', 2, 2, '法律 2 篇（共 3 篇），第 2/2 页')
     """
-    q = (query or "").strip().lower()
-    picked = [r for r in rows if (not q or q in str(r[0]).lower() or q == str(r[-1]).lower())
+    q = _fold(query or "").strip()
+    words = q.split()
+    picked = [r for r in rows if (not q or all(w in _fold(str(r[0])) for w in words) or q == str(r[-1]).lower())
               and (doc_type in ("", None, ALL_TYPES) or types.get(str(r[-1]), "") == doc_type)]
     pages = max(1, -(-len(picked) // page_size))
     page = min(max(1, int(page or 1)), pages)
