@@ -229,8 +229,10 @@ def chat_cmd(home, k, mode, as_json):
         if ans.search_question != ans.question:
             _echo(f"〔按“{ans.search_question}”检索〕")
         _echo(ans.answer)
-        for c in ans.citations:
-            _echo(f"  [{c.n}] {' / '.join(x for x in (c.title, c.section) if x)}  (字符 {c.quote_start}–{c.quote_end})")
+        for c in ans.citations:  # as `rag ask` prints them: 《…》第X条 for law articles, 【已被修改】 for old versions
+            where = " / ".join(x for x in (c.label or c.title, c.section) if x)
+            where += f" 【{c.validity}】" if c.validity else ""
+            _echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end})")
         _echo()
 
 
