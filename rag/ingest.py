@@ -180,6 +180,8 @@ def assemble(raw: Iterable[RawBlock], *, meta: dict[str, Any] | None = None, pat
     if not blocks:
         raise EmptyDocument("has no text.", path=path or None)
     _label_blocks(blocks, meta)
+    if not str(meta.get("title") or "").strip() and len(blocks) > 1 and _title_line(blocks[0]):
+        blocks[0].kind, blocks[0].level = "heading", 1  # a notice's first line: its title, not a broken sentence
     text, spans = _join(_merge_broken(blocks))
     if not any(s["kind"] == "body" for s in spans):
         raise EmptyDocument("has no body text (only headings or captions).", path=path or None)
@@ -211,6 +213,18 @@ def _label_blocks(blocks: list[RawBlock], meta: dict[str, Any]) -> None:
             b.kind = "pullquote"
             if i > 0 and blocks[i - 1].kind == "heading":
                 blocks[i - 1].kind = "decoration"  # a display heading over the quote, not a section
+
+
+def _title_line(b: RawBlock) -> bool:
+    """A first paragraph that reads as a title: short, unterminated, one line, with some Chinese words.
+
+    >>> _title_line(RawBlock("示例县人民政府关于做好冬季供暖工作的通知", "body", 0))
+    True
+    >>> _title_line(RawBlock("2024年3月1日", "body", 0)), _title_line(RawBlock("今年冬季供暖时间为11月15日。", "body", 0))
+    (False, False)
+    """
+    return (b.kind == "body" and len(b.text) <= 50 and "\n" not in b.text and not _ends_sentence(b.text)
+            and sum(1 for ch in b.text if "\u4e00" <= ch <= "\u9fff") >= 4)
 
 
 def _merge_broken(blocks: list[RawBlock]) -> list[RawBlock]:
