@@ -390,3 +390,18 @@ def test_library_catalogue_search_and_statute_filters(page):
     turn = _ask(page, "温州人工智能局做什么")
     assert "筛选条件" in turn.locator(".bubble.notice").inner_text() and turn.locator(".src-card").count() == 0
     assert not page.dialogs and not page.outside
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_each_new_answer_is_scrolled_into_the_chat_view(page):
+    """Round 11: from the third question on, the chat box stayed where it was and the new answer was hidden
+    below it (the log is its own scroll box; gradio's autoscroll did not move it)."""
+    for q in ("温州人工智能局做什么", "2021年杭州有多少家人工智能企业", "苏州发展人工智能选择了什么路径",
+              "长三角人工智能产业规模占全国多少"):
+        turn = _ask(page, q)
+        page.wait_for_timeout(700)
+        box = page.locator("#chat-log").bounding_box()
+        top = turn.bounding_box()["y"]
+        assert box["y"] - 1 <= top <= box["y"] + box["height"] - 60, (q, top, box)  # the new question is in view
+        assert q in turn.inner_text()

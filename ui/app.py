@@ -295,7 +295,7 @@ class _Handlers:
 def _chat_tab(rows0: list[list]) -> SimpleNamespace:
     """The 问答 tab: the chat log, the question box, examples and the retrieval settings."""
     c = SimpleNamespace()
-    c.chat = gr.HTML(render_chat([]), elem_id="chat-log", js_on_load=CHAT_JS, autoscroll=True, padding=False)
+    c.chat = gr.HTML(render_chat([]), elem_id="chat-log", js_on_load=CHAT_JS, autoscroll=False, padding=False)
     with gr.Row(equal_height=True):
         c.question = gr.Textbox(show_label=False, placeholder="请输入问题，例如：温州人工智能局做什么？",
                                 lines=1, max_lines=4, scale=8, elem_id="question", autofocus=True)

@@ -5,7 +5,8 @@ then the platform sans-serif), so the page never fetches web fonts.
 :data:`CHAT_JS` runs once when the chat log loads and delegates clicks:
 ``[n]`` scrolls its source card into view, the copy button copies the answer
 with its sources, 👍/👎 send ``{turn, vote, comment}`` to the server through
-the component's ``click`` event. This module holds no Python logic.
+the component's ``click`` event; each new turn is scrolled to the top of the chat box. This
+module holds no Python logic.
 """
 
 from __future__ import annotations
@@ -25,6 +26,21 @@ def make_theme():
 
 
 CHAT_JS = r"""
+// A new turn (its 正在检索… state, then its answer) is scrolled to the top of the chat box, so the
+// question and the start of its answer are in view however long the conversation is.
+{
+  const box = element.closest('#chat-log') || element;
+  let seen = '';
+  new MutationObserver(() => {
+    const turns = element.querySelectorAll('.turn');
+    const last = turns[turns.length - 1];
+    const key = last ? `${turns.length}:${last.querySelector('.searching') ? 'pending' : 'done'}` : '';
+    if (!last || key === seen) { seen = key; return; }
+    seen = key;
+    const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop - 6;
+    box.scrollTo({top: Math.max(0, top)});
+  }).observe(element, {childList: true, subtree: true});
+}
 element.addEventListener('click', async (ev) => {
   const cite = ev.target.closest('a.cite');
   if (cite) {
