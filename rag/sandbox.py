@@ -33,11 +33,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IngestError
+from .errors import DecodeError, EmptyDocument, IngestError, UnsupportedFormat
 from .ingest import MAX_BYTES, SUPPORTED, check_zip
 from .records import Document
 
 __all__ = ["Limits", "Sandbox"]
+
+_ERROR_TYPES = {c.__name__: c for c in (IngestError, DecodeError, EmptyDocument, UnsupportedFormat)}
 
 _HEADER = struct.Struct("!Q")
 
@@ -148,7 +150,8 @@ class Sandbox:
             raise IngestError(f"took longer than {budget:.1f} s to read; refused.", path=name)
         if "error" in reply:
             err = reply["error"]
-            raise IngestError(err["message"].removeprefix(f"{name}: "), path=name)
+            kind = _ERROR_TYPES.get(err.get("type"), IngestError)  # keep the reader's class (empty, undecodable…)
+            raise kind(err["message"].removeprefix(f"{name}: "), path=name)
         return Document.from_dict(reply["document"])
 
 

@@ -170,3 +170,23 @@ def test_title_line_of_a_plain_text_notice_is_not_glued_to_the_first_sentence():
     # a sentence broken across a blank line later in the text is still joined
     broken = "标题\n\n中国科学技术信息研究所的研究人员说,该所副所长\n\n在会上介绍了研究成果。\n"
     assert "该所副所长在会上" in parse_bytes(broken.encode(), "b.txt").text
+
+
+# ---------------------------------------------------------------- upload reasons through the sandbox
+
+
+def test_sandboxed_upload_failures_keep_their_plain_chinese_reason(tmp_path):
+    """The sandbox re-raised every reader error as a bare IngestError, so the upload report showed the
+    library's English detail instead of the UI's reason for an empty or binary file."""
+    from rag.sandbox import Sandbox
+    from ui.library import add_uploads
+
+    (tmp_path / "空.md").write_bytes(b" \n")
+    (tmp_path / "乱码.txt").write_bytes(bytes(range(256)) * 8)
+    sandbox = Sandbox()
+    try:
+        result = add_uploads([tmp_path / "空.md", tmp_path / "乱码.txt"], tmp_path / "home", sandbox=sandbox)
+    finally:
+        sandbox.close()
+    reasons = {name: why for name, status, why in result.rows}
+    assert reasons == {"空.md": "文件里没有可读的文字（空文件或扫描版 PDF？）", "乱码.txt": "无法识别文字编码，或不是文本文件"}
