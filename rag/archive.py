@@ -22,6 +22,15 @@ from .errors import IngestError
 __all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive", "zip_member_name"]
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+MAX_ARCHIVE_BYTES = 2 * 2**30
+"""Most bytes an archive may unpack to (its members' declared sizes, checked before writing any):
+the whole statute archive is about 60 MB; a small archive that claims more is refused as a bomb."""
+
+
+def _check_unpacked(total: int, src: Path) -> None:
+    if total > MAX_ARCHIVE_BYTES:
+        raise IngestError(f"unpacks to {total / 2**20:,.0f} MB, over the {MAX_ARCHIVE_BYTES / 2**20:,.0f} MB limit "
+                          "(a zip bomb?); unpack it yourself and index the folder.", path=str(src))
 
 
 def is_archive(path: str | Path) -> bool:
@@ -73,6 +82,7 @@ def _extract(src: Path, dest: Path) -> None:
                 if bad:
                     raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
                                       path=str(src))
+                _check_unpacked(sum(i.file_size for i in infos), src)
                 for info in infos:
                     z.extract(info, tmp)
         else:
@@ -82,6 +92,7 @@ def _extract(src: Path, dest: Path) -> None:
                 if bad:
                     raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
                                       path=str(src))
+                _check_unpacked(sum(m.size for m in members), src)
                 t.extractall(tmp, members=members)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -190,3 +190,31 @@ def test_sandboxed_upload_failures_keep_their_plain_chinese_reason(tmp_path):
         sandbox.close()
     reasons = {name: why for name, status, why in result.rows}
     assert reasons == {"空.md": "文件里没有可读的文字（空文件或扫描版 PDF？）", "乱码.txt": "无法识别文字编码，或不是文本文件"}
+
+
+# ---------------------------------------------------------------- archive bombs on the command line
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_rag_index_refuses_an_archive_that_unpacks_past_the_limit(tmp_path, monkeypatch, kind):
+    """`rag index bomb.zip` unpacked everything into $RAG_HOME/sources before any check (the upload
+    path has zip-bomb checks; the command line had none): a small archive could fill the disk."""
+    import tarfile
+
+    import rag.archive
+    from rag.errors import IngestError
+
+    monkeypatch.setattr(rag.archive, "MAX_ARCHIVE_BYTES", 2 * 2**20)
+    src = tmp_path / f"bomb.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("ok.txt", "示例县图书馆周一闭馆。")
+            z.writestr("zeros.txt", b"0" * (3 * 2**20))
+    else:
+        (tmp_path / "zeros.txt").write_bytes(b"0" * (3 * 2**20))
+        with tarfile.open(src, "w:gz") as t:
+            t.add(tmp_path / "zeros.txt", arcname="zeros.txt")
+    assert src.stat().st_size < 2**20
+    with pytest.raises(IngestError, match="unpacks to"):
+        expand_archives([str(src)], tmp_path / "home")
+    assert not any((tmp_path / "home").rglob("zeros.txt"))
