@@ -358,11 +358,30 @@ def serve_cmd(home, host, port, corpus, read_only, rate_limit):
     if not read_only and not _loopback(host) and not UserStore(users_file(h)).has_users():
         raise click.ClickException(f"Refusing to serve on {host} with no staff user: anyone could change the "
                                    "library. Add one with `rag users add NAME`, or start with --read-only.")
+    _index_or_corpus(h, corpus)
     if ensure_index(h, corpus):
         _echo(f"Built the index from {corpus}/ into {h}.", err=True)
     from .server import serve
 
     serve(home=h, host=host, port=port, read_only=read_only, rate_limit=None if rate_limit == "off" else rate_limit)
+
+
+def _index_or_corpus(home, corpus: str) -> None:
+    """Refuse to start, saying what to do, when ``home`` holds no index and ``corpus`` is not there to build one."""
+    from pathlib import Path
+
+    from .errors import IndexNotFound
+    from .index import open_index
+
+    if Path(corpus).exists():
+        return
+    try:
+        open_index(home, verify=False)
+    except IndexNotFound:
+        raise click.ClickException(
+            f"No index in {home} and no {corpus}/ folder here to build one from. Run `rag serve` in the folder "
+            "that holds corpus/ (the repository), pass --corpus DIR, set RAG_HOME to an index folder, or "
+            "build one first with `rag index PATH`.") from None
 
 
 def _loopback(host: str) -> bool:

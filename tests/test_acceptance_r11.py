@@ -218,3 +218,20 @@ def test_rag_index_refuses_an_archive_that_unpacks_past_the_limit(tmp_path, monk
     with pytest.raises(IngestError, match="unpacks to"):
         expand_archives([str(src)], tmp_path / "home")
     assert not any((tmp_path / "home").rglob("zeros.txt"))
+
+
+# ---------------------------------------------------------------- rag serve away from the repository
+
+
+def test_rag_serve_without_index_or_corpus_says_what_to_do(tmp_path, monkeypatch):
+    """`rag serve` run outside the repository (no ./index, no ./corpus) said only "corpus does not exist"."""
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RAG_HOME", raising=False)
+    out = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert out.exit_code == 1
+    assert "--corpus" in out.output and "RAG_HOME" in out.output and "rag index" in out.output, out.output
+    assert not (tmp_path / "index").exists()
