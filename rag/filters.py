@@ -72,11 +72,10 @@ class Filters:
         if bad:
             raise FilterError(f"Unknown document type(s) {', '.join(bad)}; use {', '.join(DOC_TYPES)} "
                              f"(or {', '.join(TYPE_ALIASES)}).", field="type")
-        for d in (self.date_from, self.date_to):
-            if d and not _is_date(d):
-                raise FilterError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.", field="date")
-        return Filters(types, self.date_from.strip(), self.date_to.strip(), self.law.strip(), self.prefer_current,
-                       True)
+        date_from, date_to = _filter_date(self.date_from), _filter_date(self.date_to)
+        if date_from and date_to and _day_bound(date_from, False) > _day_bound(date_to, True):
+            raise FilterError(f"The start date {date_from} is after the end date {date_to}.", field="date")
+        return Filters(types, date_from, date_to, self.law.strip(), self.prefer_current, True)
 
     @property
     def active(self) -> bool:
@@ -86,6 +85,22 @@ class Filters:
 def _is_date(s: str) -> bool:
     parts = s.strip().split("-")
     return 1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4
+
+
+def _filter_date(d: str) -> str:
+    """A filter date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; also read as people write them
+    (2020年5月, 2020年5月1日, 2020/5/1, 2020.5); FilterError otherwise.
+
+    >>> _filter_date(" 2020年5月 "), _filter_date("2020-5-1"), _filter_date("")
+    ('2020-05', '2020-05-01', '')
+    """
+    d = (d or "").strip()
+    if not d or _is_date(d) and all(len(p) == 2 for p in d.split("-")[1:]):
+        return d
+    m = re.fullmatch(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?)?\s*年?", d)
+    if not m or any(g and not 1 <= int(g) <= 31 for g in m.groups()[1:]) or m.group(2) and int(m.group(2)) > 12:
+        raise FilterError(f"Dates look like 2020, 2020-05 or 2020-05-28, not {d!r}.", field="date")
+    return "-".join([m.group(1)] + [f"{int(g):02d}" for g in m.groups()[1:] if g])
 
 
 def _doc_date(meta: dict) -> str:

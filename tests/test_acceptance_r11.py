@@ -235,3 +235,19 @@ def test_rag_serve_without_index_or_corpus_says_what_to_do(tmp_path, monkeypatch
     assert out.exit_code == 1
     assert "--corpus" in out.output and "RAG_HOME" in out.output and "rag index" in out.output, out.output
     assert not (tmp_path / "index").exists()
+
+
+# ---------------------------------------------------------------- date filters as people write them
+
+
+def test_date_filters_read_chinese_dates_and_refuse_an_inverted_range():
+    from rag.filters import FilterError, Filters
+
+    f = Filters(date_from="2020年5月", date_to="2021/6/30").normalised()
+    assert (f.date_from, f.date_to) == ("2020-05", "2021-06-30")
+    assert Filters(date_from="2020年5月1日").normalised().date_from == "2020-05-01"
+    with pytest.raises(FilterError) as e:
+        Filters(date_from="2021", date_to="2020-06").normalised()
+    assert e.value.field == "date" and "after" in str(e.value)
+    with pytest.raises(FilterError):
+        Filters(date_from="五月").normalised()
