@@ -314,7 +314,7 @@ def _chat_tab(rows0: list[list]) -> SimpleNamespace:
             c.f_types = gr.CheckboxGroup(list(DOC_TYPES), label="文档类型（不选表示全部）", elem_id="f-types")
             c.f_law = gr.Textbox(label="法律/文件名称（如 劳动合同法）", elem_id="f-law")
         with gr.Row():
-            c.f_from = gr.Textbox(label="日期从（2020 或 2020-05-01）", elem_id="f-from")
+            c.f_from = gr.Textbox(label="日期从（如 2020、2020-05-01 或 2020年5月）", elem_id="f-from")
             c.f_to = gr.Textbox(label="日期到", elem_id="f-to")
             c.f_old = gr.Checkbox(label="旧版本与现行版本同等对待", value=False, elem_id="f-old")
     return c
