@@ -358,7 +358,8 @@ def serve_cmd(home, host, port, corpus, read_only, rate_limit):
     if not read_only and not _loopback(host) and not UserStore(users_file(h)).has_users():
         raise click.ClickException(f"Refusing to serve on {host} with no staff user: anyone could change the "
                                    "library. Add one with `rag users add NAME`, or start with --read-only.")
-    _index_or_corpus(h, corpus)
+    if not _index_or_corpus(h, corpus):
+        _echo(f"No index in {h} yet: building it from {corpus}/ first (once; about a minute on 2 cores).", err=True)
     if ensure_index(h, corpus):
         _echo(f"Built the index from {corpus}/ into {h}.", err=True)
     from .server import serve
@@ -366,18 +367,20 @@ def serve_cmd(home, host, port, corpus, read_only, rate_limit):
     serve(home=h, host=host, port=port, read_only=read_only, rate_limit=None if rate_limit == "off" else rate_limit)
 
 
-def _index_or_corpus(home, corpus: str) -> None:
-    """Refuse to start, saying what to do, when ``home`` holds no index and ``corpus`` is not there to build one."""
+def _index_or_corpus(home, corpus: str) -> bool:
+    """True when ``home`` holds an index; False when ``corpus`` is there to build one; else refuse to start,
+    saying what to do."""
     from pathlib import Path
 
     from .errors import IndexNotFound
-    from .index import open_index
+    from .generation import current_generation
 
-    if Path(corpus).exists():
-        return
     try:
-        open_index(home, verify=False)
+        current_generation(home)  # the CURRENT pointer only; the server loads the index itself
+        return True
     except IndexNotFound:
+        if Path(corpus).exists():
+            return False
         raise click.ClickException(
             f"No index in {home} and no {corpus}/ folder here to build one from. Run `rag serve` in the folder "
             "that holds corpus/ (the repository), pass --corpus DIR, set RAG_HOME to an index folder, or "
