@@ -12,6 +12,7 @@ different writers, article / law / docs), answered as the chat answers them with
     python bench/followup_refusal_fit.py rows --out ROWS.jsonl [--sample H --corpus H --docs7 H --docs8 H --docs9 H]
     python bench/followup_refusal_fit.py loro --rows ROWS.jsonl --out DIR     (fold r: fit on rounds ≠ r, answer round r)
     python bench/followup_refusal_fit.py fit --rows ROWS.jsonl --write rag/data/followup_refusal.json
+    python bench/followup_refusal_fit.py scope     (C0: standalone turns answered as alone, before → after)
 
 The keep rule (written before the runs) is docs/followup_refusal.md "Round 11: keep rule". Indexes: ``rag index
 corpus/changsanjiao-ai-2026.md`` (sample), ``rag index corpus/`` (corpus), ``python bench/heldoutN_docs.py build
@@ -32,7 +33,7 @@ import numpy as np
 
 import rag.answer as answer_mod
 import rag.followup_refusal as fr
-from rag.dialogue import Turn, ask_in_context
+from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
 from rag.textnorm import normalize, search_form
@@ -74,7 +75,7 @@ def _golds(answers) -> list[str]:
     return [search_form(normalize(g)[0]) for g in answers if str(g).strip()]
 
 
-def answer_sets(sets, homes: dict, record: bool = False) -> list[dict]:
+def answer_sets(sets, homes: dict, record: bool = False, config: DialogueConfig = DialogueConfig()) -> list[dict]:
     """Every follow-up of ``sets`` answered in context; one outcome row per follow-up (``correct``: an answerable
     one quoted, an unanswerable one refused). With ``record``, the readings' feature rows go to ``_rows``."""
     answer_mod.question_features = _recording if record else _question_features
@@ -90,7 +91,7 @@ def answer_sets(sets, homes: dict, record: bool = False) -> list[dict]:
                 if i:
                     _turn.update({"round": ro, "set": name, "home": home, "id": f"{d.did}#{i + 1}", "golds": golds,
                                   "answerable": t.answerable})
-                a = ask_in_context(s.ask, t.question, history)
+                a = ask_in_context(s.ask, t.question, history, config=config)
                 if i:
                     hit = a.answerable and bool(golds) and any(g in search_form(c.quote) for g in golds
                                                                for c in a.citations)
@@ -203,10 +204,11 @@ def _compare(base: list[dict], cand: list[dict]) -> dict:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["rows", "loro", "fit"])
+    ap.add_argument("command", choices=["rows", "loro", "fit", "scope"])
     ap.add_argument("--rows", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--write", default=None)
+    ap.add_argument("--rounds", default="", help="scope: only these rounds (comma-separated)")
     for h, v in HOMES.items():
         ap.add_argument(f"--{h}", default=v)
     args = ap.parse_args(argv)
@@ -216,6 +218,14 @@ def main(argv=None) -> None:
         Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _rows), encoding="utf-8")
         n = collections.Counter(o["round"] for o in outcomes)
         print(f"{len(_rows)} rows, {sum(r['label'] for r in _rows)} positive; follow-ups per round {dict(n)}")
+        return
+    if args.command == "scope":  # C0: the follow-up models for every turn with history (round 10) → leaning turns only
+        sets = [s for s in SETS if not args.rounds or s[0] in args.rounds.split(",")]
+        before = answer_sets(sets, homes, config=DialogueConfig(standalone_general=False))
+        after = answer_sets(sets, homes)
+        for ro in sorted({s[0] for s in sets}):
+            print(ro, json.dumps(_compare([b for b in before if b["round"] == ro], [a for a in after if a["round"] == ro])))
+        print("all", json.dumps(_compare(before, after)))
         return
     rows = [json.loads(x) for x in Path(args.rows).read_text(encoding="utf-8").splitlines() if x.strip()]
     if args.command == "loro":
