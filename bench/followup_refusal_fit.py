@@ -222,7 +222,7 @@ def main(argv=None) -> None:
     if args.command == "scope":  # C0: the follow-up models for every turn with history (round 10) → leaning turns only
         sets = [s for s in SETS if not args.rounds or s[0] in args.rounds.split(",")]
         before = answer_sets(sets, homes, config=DialogueConfig(standalone_general=False))
-        after = answer_sets(sets, homes)
+        after = answer_sets(sets, homes, config=DialogueConfig(standalone_general=True))
         for ro in sorted({s[0] for s in sets}):
             print(ro, json.dumps(_compare([b for b in before if b["round"] == ro], [a for a in after if a["round"] == ro])))
         print("all", json.dumps(_compare(before, after)))

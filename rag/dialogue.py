@@ -117,9 +117,10 @@ class DialogueConfig:
     #: carried a wrong one into the next turn's neighbourhood: an unanswerable follow-up answered on development)
     cosine_repeats_only: bool = True
     #: a turn the rewriter leaves standalone with no context words (it names its own topic), outside a conversation
-    #: about laws, is answered with the calibrated refusal models, as alone; False: the follow-up models for every
-    #: turn with history (round 10). Measured in docs/followup_refusal.md (round 11)
-    standalone_general: bool = True
+    #: about laws, is answered with the calibrated refusal models, as alone. Off (the follow-up models for every turn
+    #: with history, as in round 10): +4 correct development follow-ups but −2 on the round-10 validation set (corpus
+    #: index), so the round-11 keep rule left it off (docs/followup_refusal.md, round 11)
+    standalone_general: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:

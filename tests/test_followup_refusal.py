@@ -59,19 +59,19 @@ def test_a_first_reading_the_calibrated_model_answers_still_gets_the_second_look
 
 
 def test_a_standalone_turn_is_answered_as_alone(sample_index, embedder):
-    """A question that names its own topic after a conversation (no rewrite, no context words) is answered exactly
-    as when asked alone — the calibrated refusal model, not the follow-up one (round 11; on round 10 its
-    confidence came from the follow-up model)."""
+    """With ``standalone_general``, a question that names its own topic after a conversation (no rewrite, no context
+    words) is answered exactly as when asked alone — the calibrated refusal model, not the follow-up one (on
+    round-10 code its confidence came from the follow-up model, and still does by default)."""
     one = functools.partial(ask, sample_index, embedder=embedder)
     first = "苏州市委书记是谁？"
     a0 = ask_in_context(one, first)
     history = [Turn(first, a0.answer, a0.search_question)]
     for q in ["温州挂牌成立了全国首个什么机构？", "杭州2021年有多少家人工智能企业？"]:
         alone = one(q)
-        after = ask_in_context(one, q, history)
+        after = ask_in_context(one, q, history, config=DialogueConfig(standalone_general=True))
         assert (after.answer, after.confidence) == (alone.answer, alone.confidence), q
-        before = ask_in_context(one, q, history, config=DialogueConfig(standalone_general=False))
-        assert before.answer == alone.answer and before.confidence != alone.confidence  # round 10: follow-up model
+        before = ask_in_context(one, q, history)  # the default (the keep rule left the switch off): follow-up model
+        assert before.answer == alone.answer and before.confidence != alone.confidence
 
 
 def test_leaning_turns_keep_the_follow_up_models():
