@@ -53,6 +53,8 @@ HGB = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_sample
 HOMES = {"sample": "/tmp/lead/r6/m/sample", "corpus": "/tmp/lead/r6/m/corpus", "docs7": "/tmp/r7h1/docs_home",
          "docs8": "/tmp/lead/r8/docs_home", "docs9": "/tmp/lead/r9/docs_home"}
 
+#: ``accuracy`` (C1: most correct decisions) or ``share`` (C2: the shipped model's acceptance share)
+RULE = {"threshold": "accuracy"}
 _turn: dict = {}
 _rows: list[dict] = []
 _question_features = answer_mod.question_features
@@ -132,6 +134,12 @@ def _threshold(rows: list[dict], names: list[str]) -> float:
         p += list(_hgb(Xtr, ytr).predict_proba(Xte)[:, 1])
         y += list(yte)
     p, y = np.array(p), np.array(y)
+    if RULE["threshold"] == "share":  # C2: accept the rows in the share the shipped model accepts them
+        from rag.trees import TreeModel
+
+        old = TreeModel.from_dict(json.loads(fr.FOLLOWUP_REFUSAL.read_text(encoding="utf-8"))["models"]["dense"]["refusal"])
+        share = float(np.mean([old.probability(r["features"]) >= old.threshold for r in rows]))
+        return float(np.quantile(p, 1.0 - share))
     grid = np.linspace(0.02, 0.9, 89)
     acc = [((p >= t) == (y == 1)).mean() for t in grid]
     return float(grid[int(np.argmax(acc))])
@@ -152,7 +160,9 @@ def provenance(rows: list[dict]) -> dict:
     per = collections.Counter(r["round"] for r in rows)
     pos = collections.Counter(r["round"] for r in rows if r["label"])
     return {"script": "bench/followup_refusal_fit.py", "sets": [list(s) for s in SETS], "learner": HGB,
-            "threshold_rule": "most correct decisions on inner leave-one-round-out predictions",
+            "threshold_rule": {"accuracy": "most correct decisions on inner leave-one-round-out predictions",
+                               "share": "the shipped model's acceptance share of the rows, on inner leave-one-round-out "
+                                        "predictions"}[RULE["threshold"]],
             "rows": {ro: [per[ro], pos[ro]] for ro in sorted(per)}}
 
 
@@ -208,11 +218,13 @@ def main(argv=None) -> None:
     ap.add_argument("--rows", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--write", default=None)
+    ap.add_argument("--threshold-rule", choices=["accuracy", "share"], default="accuracy")
     ap.add_argument("--rounds", default="", help="scope: only these rounds (comma-separated)")
     for h, v in HOMES.items():
         ap.add_argument(f"--{h}", default=v)
     args = ap.parse_args(argv)
     homes = {h: getattr(args, h) for h in HOMES}
+    RULE["threshold"] = args.threshold_rule
     if args.command == "rows":
         outcomes = answer_sets(SETS, homes, record=True)
         Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _rows), encoding="utf-8")
