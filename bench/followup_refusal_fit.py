@@ -54,7 +54,7 @@ HOMES = {"sample": "/tmp/lead/r6/m/sample", "corpus": "/tmp/lead/r6/m/corpus", "
          "docs8": "/tmp/lead/r8/docs_home", "docs9": "/tmp/lead/r9/docs_home"}
 
 #: ``accuracy`` (C1: most correct decisions) or ``share`` (C2: the shipped model's acceptance share)
-RULE = {"threshold": "accuracy"}
+RULE = {"threshold": "accuracy", "blend": False}
 _turn: dict = {}
 _rows: list[dict] = []
 _question_features = answer_mod.question_features
@@ -131,7 +131,15 @@ def _threshold(rows: list[dict], names: list[str]) -> float:
         test = [r for r in rows if r["round"] == ro]
         Xtr, ytr = _xy(train, names)
         Xte, yte = _xy(test, names)
-        p += list(_hgb(Xtr, ytr).predict_proba(Xte)[:, 1])
+        m = _hgb(Xtr, ytr)
+        if RULE.get("blend"):  # C3: the inner predictions of the blend (logit average with the shipped model)
+            from rag.trees import TreeModel
+
+            old = TreeModel.from_dict(json.loads(fr.FOLLOWUP_REFUSAL.read_text(encoding="utf-8"))["models"]["dense"]["refusal"])
+            lo = np.array([np.log(max(q, 1e-9) / max(1 - q, 1e-9)) for q in (old.probability(r["features"]) for r in test)])
+            p += list(1 / (1 + np.exp(-(lo + m.decision_function(Xte)) / 2)))
+        else:
+            p += list(m.predict_proba(Xte)[:, 1])
         y += list(yte)
     p, y = np.array(p), np.array(y)
     if RULE["threshold"] == "share":  # C2: accept the rows in the share the shipped model accepts them
@@ -146,12 +154,18 @@ def _threshold(rows: list[dict], names: list[str]) -> float:
 
 
 def fit_model(rows: list[dict]) -> dict:
-    """Trees on every row of ``rows``, threshold by the inner leave-one-round-out (:func:`_threshold`)."""
-    from rag.trees import export_hgb
+    """Trees on every row of ``rows``, threshold by the inner leave-one-round-out (:func:`_threshold`); with
+    ``RULE["blend"]`` (C3) the logit average of those trees and the shipped ones (every leaf value and bias halved)."""
+    from rag.trees import TreeModel, export_hgb
 
     names = _names()
     X, y = _xy(rows, names)
-    return export_hgb(_hgb(X, y), names, _threshold(rows, names)).to_dict() | {"kind": "trees"}
+    new = export_hgb(_hgb(X, y), names, 0.5)
+    if RULE.get("blend"):
+        old = TreeModel.from_dict(json.loads(fr.FOLLOWUP_REFUSAL.read_text(encoding="utf-8"))["models"]["dense"]["refusal"])
+        half = [{**t, "v": [v / 2 for v in t["v"]]} for t in old.trees + new.trees]
+        new = TreeModel((old.bias + new.bias) / 2, names, half, 0.5)
+    return TreeModel(new.bias, names, new.trees, _threshold(rows, names)).to_dict() | {"kind": "trees"}
 
 
 def provenance(rows: list[dict]) -> dict:
@@ -219,12 +233,13 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--write", default=None)
     ap.add_argument("--threshold-rule", choices=["accuracy", "share"], default="accuracy")
+    ap.add_argument("--blend", action="store_true", help="C3: logit average with the shipped model")
     ap.add_argument("--rounds", default="", help="scope: only these rounds (comma-separated)")
     for h, v in HOMES.items():
         ap.add_argument(f"--{h}", default=v)
     args = ap.parse_args(argv)
     homes = {h: getattr(args, h) for h in HOMES}
-    RULE["threshold"] = args.threshold_rule
+    RULE["threshold"], RULE["blend"] = args.threshold_rule, args.blend
     if args.command == "rows":
         outcomes = answer_sets(SETS, homes, record=True)
         Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _rows), encoding="utf-8")
