@@ -12,12 +12,15 @@ different writers, article / law / docs), answered as the chat answers them with
     python bench/followup_refusal_fit.py rows --out ROWS.jsonl [--sample H --corpus H --docs7 H --docs8 H --docs9 H]
     python bench/followup_refusal_fit.py loro --rows ROWS.jsonl --out DIR     (fold r: fit on rounds ≠ r, answer round r)
     python bench/followup_refusal_fit.py fit --rows ROWS.jsonl --write rag/data/followup_refusal.json
+    python bench/followup_refusal_fit.py auc --rows ROWS.jsonl     (row level: shipped vs refit, out of round)
     python bench/followup_refusal_fit.py scope     (C0: standalone turns answered as alone, before → after)
 
 The keep rule (written before the runs) is docs/followup_refusal.md "Round 11: keep rule". Indexes: ``rag index
 corpus/changsanjiao-ai-2026.md`` (sample), ``rag index corpus/`` (corpus), ``python bench/heldoutN_docs.py build
 --home H`` (docs of round N). Rows take ~10 min on 2 cores, the LORO ~10 min, the fit seconds.
-This script changes the product only through ``fit --write``.
+This script changes the product only through ``fit --write``. Round 11: no candidate passed the keep rule
+(leave-one-round-out C1 −37, C2 −11, C3 −2 correct follow-ups), so ``fit --write`` was not run and the shipped
+file is the round-9 model.
 """
 
 from __future__ import annotations
@@ -226,9 +229,30 @@ def _compare(base: list[dict], cand: list[dict]) -> dict:
             "changed": sum(b["correct"] != c["correct"] for b, c in zip(base, cand))}
 
 
+def row_auc(rows: list[dict]) -> dict:
+    """Per round: AUC of the shipped model and of the refit (fitted on the other rounds) on that round's readings."""
+    from sklearn.metrics import roc_auc_score
+
+    from rag.trees import TreeModel
+
+    names = _names()
+    old = TreeModel.from_dict(json.loads(fr.FOLLOWUP_REFUSAL.read_text(encoding="utf-8"))["models"]["dense"]["refusal"])
+    y = np.array([r["label"] for r in rows])
+    po = np.array([old.probability(r["features"]) for r in rows])
+    pn = np.zeros(len(rows))
+    out = {}
+    for ro in sorted({r["round"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["round"] == ro]
+        X, yy = _xy([r for r in rows if r["round"] != ro], names)
+        pn[idx] = _hgb(X, yy).predict_proba(_xy([rows[i] for i in idx], names)[0])[:, 1]
+        out[ro] = [round(roc_auc_score(y[idx], po[idx]), 3), round(roc_auc_score(y[idx], pn[idx]), 3)]
+    out["all"] = [round(roc_auc_score(y, po), 3), round(roc_auc_score(y, pn), 3)]
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["rows", "loro", "fit", "scope"])
+    ap.add_argument("command", choices=["rows", "loro", "fit", "scope", "auc"])
     ap.add_argument("--rows", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--write", default=None)
@@ -255,6 +279,9 @@ def main(argv=None) -> None:
         print("all", json.dumps(_compare(before, after)))
         return
     rows = [json.loads(x) for x in Path(args.rows).read_text(encoding="utf-8").splitlines() if x.strip()]
+    if args.command == "auc":
+        print("AUC per round [shipped, refit out of round]:", json.dumps(row_auc(rows)))
+        return
     if args.command == "loro":
         res = loro(rows, homes, Path(args.out))
         print("net per round:", {k: v["net"] for k, v in res.items()}, "total", sum(v["net"] for v in res.values()))
