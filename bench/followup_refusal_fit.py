@@ -36,7 +36,9 @@ import numpy as np
 
 import rag.answer as answer_mod
 import rag.followup_refusal as fr
-from rag.dialogue import DialogueConfig, Turn, ask_in_context
+from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve
+from rag.law_followup import about_laws
+from rag.retrieve import clean_question
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
 from rag.textnorm import normalize, search_form
@@ -100,9 +102,15 @@ def answer_sets(sets, homes: dict, record: bool = False, config: DialogueConfig 
                 if i:
                     hit = a.answerable and bool(golds) and any(g in search_form(c.quote) for g in golds
                                                                for c in a.citations)
+                    from followup_gate_fit import features as gate_features  # noqa: PLC0415 (bench/, the gate's rows)
+
+                    rw = resolve(clean_question(t.question), history)
+                    laws = about_laws(history, config.max_turns)
                     out.append({"round": ro, "set": name, "home": home, "id": f"{d.did}#{i + 1}",
                                 "answerable": t.answerable, "answered": a.answerable, "hit": hit,
-                                "correct": hit if t.answerable else not a.answerable})
+                                "correct": hit if t.answerable else not a.answerable,
+                                "gate": gate_features(a, rw.rule, rw.context, laws, clean_question(t.question),
+                                                      history[-1].answer)})
                 history.append(Turn(t.question, a.answer, a.search_question))
     _turn.clear()
     answer_mod.question_features = _question_features

@@ -8,6 +8,8 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -59,3 +61,13 @@ def test_compare_counts_correct_follow_ups():
             {"answerable": False, "hit": False, "answered": False, "correct": True}]
     c = fit._compare(base, cand)
     assert c["hit"] == [1, 0] and c["unans_refused"] == [0, 1] and c["net"] == 0 and c["changed"] == 2
+
+
+def test_the_gate_utility_counts_refused_unanswerable_minus_refused_hits():
+    import followup_gate_fit as gate
+
+    rows = [{"answerable": False, "hit": False}, {"answerable": True, "hit": True},
+            {"answerable": True, "hit": False}]
+    p = np.array([0.1, 0.2, 0.1])
+    assert gate.utility(rows, p, 0.15) == 1  # the unanswerable answer refused; the wrong answerable one: 0
+    assert gate.utility(rows, p, 0.25) == 0  # ... and the right one refused too
