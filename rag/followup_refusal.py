@@ -15,6 +15,12 @@ follow-up model of a kind, and :func:`rag.select.load_models` uses it instead of
 questions and first turns use ``rag/calibration.json``. The selector, the statute answer model and the
 cross-lingual model are the same for both.
 
+Round 11: :func:`leans_on_conversation` says whether a turn leans on the conversation by the cascade's own reading;
+with ``DialogueConfig(standalone_general=True)`` a turn that does not (a topic switch naming its own topic) is
+answered with the calibrated models, as alone. Off by default: +4 correct development follow-ups, −2 on the
+round-10 validation set (docs/followup_refusal.md). A refit of the follow-up model on follow-up readings
+(``bench/followup_refusal_fit.py``) failed leave-one-round-out; this file still holds the round-9 models.
+
 This module neither answers nor decides; it only says which refusal model applies.
 """
 
