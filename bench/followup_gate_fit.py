@@ -28,7 +28,7 @@ from rag.answer import is_refusal
 from rag.records import Answer
 
 sys.path.insert(0, str(Path(__file__).parent))
-import followup_refusal_fit as base  # noqa: E402
+import followup_refusal_fit as base
 
 C = 1.0  # the logistic model's regularisation (sklearn default), fixed before the runs
 #: rewrite rules of :mod:`rag.rewrite_rules`, one feature each

@@ -37,10 +37,10 @@ import numpy as np
 import rag.answer as answer_mod
 import rag.followup_refusal as fr
 from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve
-from rag.law_followup import about_laws
-from rag.retrieve import clean_question
 from rag.evaluate_dialogue import load_dialogues
+from rag.law_followup import about_laws
 from rag.qa import Searcher
+from rag.retrieve import clean_question
 from rag.textnorm import normalize, search_form
 
 DATA = Path(__file__).parent / "data"
@@ -102,7 +102,7 @@ def answer_sets(sets, homes: dict, record: bool = False, config: DialogueConfig 
                 if i:
                     hit = a.answerable and bool(golds) and any(g in search_form(c.quote) for g in golds
                                                                for c in a.citations)
-                    from followup_gate_fit import features as gate_features  # noqa: PLC0415 (bench/, the gate's rows)
+                    from followup_gate_fit import features as gate_features  # lazy: that script imports this one
 
                     rw = resolve(clean_question(t.question), history)
                     laws = about_laws(history, config.max_turns)

@@ -9,7 +9,12 @@ import json
 from pathlib import Path
 
 from rag.dialogue import DialogueConfig, Turn, ask_in_context
-from rag.followup_refusal import FOLLOWUP_REFUSAL, followups, leans_on_conversation, refusal_for
+from rag.followup_refusal import (
+    FOLLOWUP_REFUSAL,
+    followups,
+    leans_on_conversation,
+    refusal_for,
+)
 from rag.qa import ask
 
 ROOT = Path(__file__).resolve().parents[1]

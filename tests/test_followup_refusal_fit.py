@@ -13,9 +13,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-import followup_refusal_fit as fit  # noqa: E402
-from rag.followup_refusal import FOLLOWUP_REFUSAL  # noqa: E402
-from rag.trees import TreeModel  # noqa: E402
+import followup_refusal_fit as fit
+
+from rag.followup_refusal import FOLLOWUP_REFUSAL
+from rag.trees import TreeModel
 
 
 def _rows(n: int = 360) -> list[dict]:
