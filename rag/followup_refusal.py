@@ -15,6 +15,12 @@ follow-up model of a kind, and :func:`rag.select.load_models` uses it instead of
 questions and first turns use ``rag/calibration.json``. The selector, the statute answer model and the
 cross-lingual model are the same for both.
 
+Round 11: :func:`leans_on_conversation` says whether a turn leans on the conversation by the cascade's own reading;
+with ``DialogueConfig(standalone_general=True)`` a turn that does not (a topic switch naming its own topic) is
+answered with the calibrated models, as alone. Off by default: +4 correct development follow-ups, −2 on the
+round-10 validation set (docs/followup_refusal.md). A refit of the follow-up model on follow-up readings
+(``bench/followup_refusal_fit.py``) failed leave-one-round-out; this file still holds the round-9 models.
+
 This module neither answers nor decides; it only says which refusal model applies.
 """
 
@@ -27,7 +33,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-__all__ = ["FOLLOWUP_REFUSAL", "followups", "refusal_for"]
+__all__ = ["FOLLOWUP_REFUSAL", "followups", "leans_on_conversation", "refusal_for"]
 
 #: the follow-up refusal models (written once from git f65f1ea's rag/calibration.json; see its note)
 FOLLOWUP_REFUSAL = Path(__file__).parent / "data" / "followup_refusal.json"
@@ -61,3 +67,17 @@ def refusal_for(kind: str, fingerprint: str, path: Path = FOLLOWUP_REFUSAL) -> d
     if data.get("fitted_for", {}).get("fingerprint") != fingerprint:
         return None
     return data["models"].get(kind, {}).get("refusal")
+
+
+def leans_on_conversation(rule: str, context: str, laws: bool) -> bool:
+    """Whether a turn with history leans on the conversation, by the cascade's own reading: the rewriter changed it
+    (``rule`` is not ``standalone``), it is searched with the conversation's words (``context``), or the conversation
+    is about laws (:mod:`rag.law_followup` reads every such turn with the previous question too). A turn that leans
+    on nothing (a topic switch that names its own place, person or document) is answered as when asked alone.
+
+    >>> leans_on_conversation("standalone", "", False), leans_on_conversation("ellipsis", "", False)
+    (False, True)
+    >>> leans_on_conversation("standalone", "杭州 人工智能", False), leans_on_conversation("standalone", "", True)
+    (True, True)
+    """
+    return rule != "standalone" or bool(context) or laws

@@ -8,8 +8,13 @@ import functools
 import json
 from pathlib import Path
 
-from rag.dialogue import Turn, ask_in_context
-from rag.followup_refusal import FOLLOWUP_REFUSAL, followups, refusal_for
+from rag.dialogue import DialogueConfig, Turn, ask_in_context
+from rag.followup_refusal import (
+    FOLLOWUP_REFUSAL,
+    followups,
+    leans_on_conversation,
+    refusal_for,
+)
 from rag.qa import ask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,3 +61,26 @@ def test_a_first_reading_the_calibrated_model_answers_still_gets_the_second_look
     assert alone.answerable and "人工智能+医疗" not in alone.answer  # the same reading outside the conversation
     assert firsts and firsts[0].answer == alone.answer  # ... was the follow-up's first reading
     assert (firsts[0].confidence or 0.0) < 0.5 <= alone.confidence, (firsts[0].confidence, alone.confidence)
+
+
+def test_a_standalone_turn_is_answered_as_alone(sample_index, embedder):
+    """With ``standalone_general``, a question that names its own topic after a conversation (no rewrite, no context
+    words) is answered exactly as when asked alone — the calibrated refusal model, not the follow-up one (on
+    round-10 code its confidence came from the follow-up model, and still does by default)."""
+    one = functools.partial(ask, sample_index, embedder=embedder)
+    first = "苏州市委书记是谁？"
+    a0 = ask_in_context(one, first)
+    history = [Turn(first, a0.answer, a0.search_question)]
+    for q in ["温州挂牌成立了全国首个什么机构？", "杭州2021年有多少家人工智能企业？"]:
+        alone = one(q)
+        after = ask_in_context(one, q, history, config=DialogueConfig(standalone_general=True))
+        assert (after.answer, after.confidence) == (alone.answer, alone.confidence), q
+        before = ask_in_context(one, q, history)  # the default (the keep rule left the switch off): follow-up model
+        assert before.answer == alone.answer and before.confidence != alone.confidence
+
+
+def test_leaning_turns_keep_the_follow_up_models():
+    assert not leans_on_conversation("standalone", "", False)
+    assert leans_on_conversation("ellipsis", "", False) and leans_on_conversation("it", "", False)
+    assert leans_on_conversation("standalone", "杭州 企业", False)  # searched with the conversation's words
+    assert leans_on_conversation("standalone", "", True)  # a law conversation reads the previous question too
