@@ -24,6 +24,12 @@ chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Shipped (rou
 (without ``--selector-rounds-weight``); follow-ups keep the round-9 refusal models (rag.followup_refusal,
 docs/followup_refusal.md).
 
+Round 11 (``--pad``): the refusal models are also fitted on the CMRC trial / DRCD tune questions asked again on one
+index of both sets' articles with the DRCD half in simplified script (``bench/padded_rows.py``, 718 articles: the
+look-alikes of a larger index), and ``--threshold-rule``'s CMRC/DRCD ceiling and floor are read off those padded rows
+(``bench/padded_test.py`` measures the shipped procedure on them out of fold; docs/answers.md, round 11). The fitting
+code lives in ``bench/calib_fit.py``; the model file records this script's command line and its rows per set.
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence

@@ -24,7 +24,10 @@ provided its out-of-fold CMRC trial / DRCD tune false refusal stays ≤ 3 % / 5 
 ≥ 0.90 in every fold; it ships only if the round-9 validation aggregates improve (quote up or refusal errors down
 without the other worsening).
 
-    RAG_HOME=H python bench/everyday_loro.py [--variants shipped,main,rounds,utility] [--out table.json]
+``--pad`` (round 11): the padded-index rows of ``bench/padded_rows.py`` are refusal rows too and bound the threshold
+in place of the unpadded CMRC trial / DRCD tune rows (``calibrate_answers.py --pad``).
+
+    RAG_HOME=H python bench/everyday_loro.py [--variants shipped,main,rounds,utility] [--pad] [--out table.json]
 """
 
 from __future__ import annotations
