@@ -18,6 +18,7 @@ This module does not fit models.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -55,11 +56,18 @@ def simplified_squad(src: Path, dst: Path) -> Path:
     return dst
 
 
-def padded_sources(report_dir: Path) -> dict[str, Path]:
-    """The SQuAD files of the padded index: CMRC trial as it is, the DRCD tune half in simplified script."""
+def padded_sources(report_dir: Path, share: float = 1.0) -> dict[str, Path]:
+    """The SQuAD files of the padded index: CMRC trial as it is, the DRCD tune half in simplified script (``share`` < 1:
+    only that share of its articles, chosen by title hash — the index-size curve of docs/answers.md, round 11)."""
     tune, _ = drcd_halves(DATA / "drcd" / "DRCD_dev.json", report_dir)
-    return {"cmrc_trial": DATA / "cmrc2018" / "cmrc2018_trial.json",
-            "drcd_tune": simplified_squad(tune, report_dir / "drcd_dev_tune_simplified.json")}
+    drcd = simplified_squad(tune, report_dir / "drcd_dev_tune_simplified.json")
+    if share < 1.0:
+        data = json.loads(drcd.read_text(encoding="utf-8"))
+        data["data"] = [a for a in data["data"]
+                        if int(hashlib.sha256(a["title"].encode("utf-8")).hexdigest(), 16) % 1000 < share * 1000]
+        drcd = report_dir / f"drcd_dev_tune_simplified_s{round(share * 100)}.json"
+        drcd.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return {"cmrc_trial": DATA / "cmrc2018" / "cmrc2018_trial.json", "drcd_tune": drcd}
 
 
 def group_of(name: str, qid: str) -> str:
@@ -68,15 +76,17 @@ def group_of(name: str, qid: str) -> str:
 
 
 def padded_rows(home: Path, emb: CachedQueries, report_dir: Path, sets=PAD_SETS, limit: int | None = None,
-                reuse: bool = True) -> list[dict]:
-    """Rows of ``<set>_pad`` for each of ``sets``, asked on the padded index (built or reused under ``home/eval``)."""
-    sources = padded_sources(report_dir)
+                reuse: bool = True, share: float = 1.0) -> list[dict]:
+    """Rows of ``<set>_pad`` for each of ``sets``, asked on the padded index (built or reused under ``home/eval``);
+    ``share`` < 1 pads with that share of the DRCD articles only (cached as ``calib_rows_<set>_pad_s<percent>``)."""
+    sources = padded_sources(report_dir, share)
     read = {name: read_squad(path) for name, path in sources.items()}
     docs = {d.doc_id: d for ds, _ in read.values() for d in ds}
     index = None
     out: list[dict] = []
     for name in sets:
-        cache = home / f"calib_rows_{name}_pad{'_' + str(limit) if limit else ''}.jsonl"
+        cache = home / (f"calib_rows_{name}_pad{'_' + str(limit) if limit else ''}"
+                        f"{'_s' + str(round(share * 100)) if share < 1.0 else ''}.jsonl")
         if reuse and cache.exists():
             out += [json.loads(x) for x in cache.read_text(encoding="utf-8").splitlines()]
             continue
@@ -98,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default=",".join(PAD_SETS))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--no-reuse", action="store_true")
+    ap.add_argument("--share", type=float, default=1.0, help="pad with this share of the DRCD tune articles only")
     args = ap.parse_args(argv)
     home = data_dir()
     emb = CachedQueries(get_embedder("e5-small"), home / "qcache.npz")
-    rows = padded_rows(home, emb, Path(args.report_dir), tuple(args.sets.split(",")), args.limit, not args.no_reuse)
+    rows = padded_rows(home, emb, Path(args.report_dir), tuple(args.sets.split(",")), args.limit, not args.no_reuse,
+                       args.share)
     n = {}
     for r in rows:
         n.setdefault(r["set"], [0, 0])[r["answerable"]] += 1

@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-pad", action="store_true", help="also fit on the padded rows")
     ap.add_argument("--floor-sets", default="cmrc_trial,drcd_tune",
                     help="the rows bounding the utility rule's threshold (with --train-pad: cmrc_trial_pad,drcd_tune_pad)")
+    ap.add_argument("--pad-file", default="",
+                    help="read the padded rows from calib_rows_<set>_pad<SUFFIX>.jsonl (e.g. _s50: padded_rows.py --share 0.5)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     home = data_dir()
@@ -88,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     sel = LinearModel.from_dict(cal["models"]["dense"]["selector"])
     ship_thr = cal["models"]["dense"]["refusal"]["threshold"]
     train_rows = shipped_rows(home)
-    pad = [r for n in PAD_SETS if (home / f"calib_rows_{n}.jsonl").exists() for r in read_rows(home, n)]
+    pad = [r for n in PAD_SETS if (home / f"calib_rows_{n}{args.pad_file}.jsonl").exists()
+           for r in read_rows(home, n + args.pad_file)]
     rows = train_rows + pad
     F = Features(rows, sel)
     F.groups = np.array([_article(r) for r in rows])
