@@ -25,7 +25,7 @@ chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Shipped (rou
 docs/followup_refusal.md).
 
 Round 11 (``--pad``): the refusal models are also fitted on the CMRC trial / DRCD tune questions asked again on one
-index of both sets' articles with the DRCD half in simplified script (``bench/padded_rows.py``, 718 articles: the
+index of both sets' articles with the DRCD half in simplified script (``bench/padded_rows.py``, 718 documents: the
 look-alikes of a larger index), and ``--threshold-rule``'s CMRC/DRCD ceiling and floor are read off those padded rows
 (``bench/padded_test.py`` measures the shipped procedure on them out of fold; docs/answers.md, round 11). The fitting
 code lives in ``bench/calib_fit.py``; the model file records this script's command line and its rows per set.
@@ -172,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
                          "sentence (ag_verify, $RAG_HOME/verifier_oof.json from bench/fit_verifier.py), 'plain' not.")
     ap.add_argument("--pad", action="store_true",
                     help="Round 11: also fit the refusal models on the CMRC trial / DRCD tune questions asked on one "
-                         "index of both sets' articles in simplified script (bench/padded_rows.py, 718 articles: "
+                         "index of both sets' articles in simplified script (bench/padded_rows.py, 718 documents: "
                          "look-alikes as dense as in a larger index), and read --threshold-rule's CMRC/DRCD bounds off "
                          "those rows.")
     ap.add_argument("--reuse-rows", action="store_true",

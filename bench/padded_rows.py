@@ -3,7 +3,7 @@
 CMRC2018 dev's index holds 848 Wikipedia articles, CMRC trial's 256. With a question's own article removed, a larger
 index offers more look-alike articles to quote from. This module builds one index of CMRC trial's articles plus the
 DRCD dev tune half **converted to simplified script** (``rag.textnorm.to_mainland``: same kind of article, same
-script as CMRC), 718 articles, and asks every answerable CMRC trial and DRCD tune question on it — on the full index
+script as CMRC), 718 documents (passages), and asks every answerable CMRC trial and DRCD tune question on it — on the full index
 and with its own article removed (:func:`calib_rows.collect`). DRCD questions and answers are converted like their
 articles. Never CMRC dev, never the DRCD report half (report sets).
 

@@ -4,7 +4,7 @@ The shipped procedure (refusal trees over ``REF_DENSE``, the shipped selector, t
 ``rag/calibration.json``'s note) is refitted 4 times, each time without one fold of articles (GroupKFold by article,
 as ``calibrate_answers.fit_refusal``), and predicts (a) its own left-out training rows — the shipped ``tune_stats`` —
 and (b) the same questions asked on the padded index (``bench/padded_rows.py``: CMRC trial + the DRCD tune half in
-simplified script, 718 articles), whose article lies in the left-out fold. Both are read at the shipped threshold and
+simplified script, 718 documents), whose article lies in the left-out fold. Both are read at the shipped threshold and
 over a grid. With ``--train-pad`` the padded rows are also training rows (a refit candidate's out-of-fold figures).
 
     RAG_HOME=H python bench/padded_test.py [--train-pad] [--out FILE]
