@@ -5,7 +5,8 @@ The shipped procedure (refusal trees over ``REF_DENSE``, the shipped selector, t
 as ``calibrate_answers.fit_refusal``), and predicts (a) its own left-out training rows — the shipped ``tune_stats`` —
 and (b) the same questions asked on the padded index (``bench/padded_rows.py``: CMRC trial + the DRCD tune half in
 simplified script, 718 documents), whose article lies in the left-out fold. Both are read at the shipped threshold and
-over a grid. With ``--train-pad`` the padded rows are also training rows (a refit candidate's out-of-fold figures).
+over a grid (``at_rule``: the threshold the shipped procedure's utility rule gives on these refits, main's 0.153;
+``at_shipped``: the one stored in ``rag/calibration.json``, whichever file that is). With ``--train-pad`` the padded rows are also training rows (a refit candidate's out-of-fold figures).
 
     RAG_HOME=H python bench/padded_test.py [--train-pad] [--out FILE]
 
