@@ -171,39 +171,9 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
     out-of-fold rates bound ``threshold_rule``'s threshold (default CMRC trial and DRCD tune; round 11's ``--pad``: the
     padded-index rows).
     """
-    from sklearn.model_selection import GroupKFold
-
-    feats, y = refusal_features(rows, selector, dense, shape=any(n.startswith("sh_") for n in names))
-    X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
-    w = np.array([r.get("w", 1.0) for r in rows])
-    fit = w > 0
-    w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
-    if learner == "trees":
-        p = np.zeros(len(y))
-        for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
-            tr = tr[fit[tr]]
-            p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
-        m = export_hgb(_hgb(X[fit], y[fit], None if w is None else w[fit]), names)
-    else:
-        m = _lr(X, y, names, w=w)
-        p = np.array([m.probability(f) for f in feats])
-    # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
-    budget_rows = np.array([not r["set"].startswith("everyday") and not is_everyday_style(r) for r in rows])
-    pos = np.sort(p[(y == 1) & budget_rows])
-    thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
+    m, p, y = _refusal_scores(rows, selector, names, dense, learner)
     sets = np.array([r["set"] for r in rows])
-    ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
-    if everyday_budget is not None and len(ev_pos):
-        thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
-    for style_set in sorted({_style_set(r) for r in rows if is_everyday_style(r)}) if style_budget is not None else []:
-        style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
-        if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
-            thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
-    if min_removed_recall is not None:  # a floor: never so low that CMRC/DRCD removed-article recall falls below it
-        neg = np.sort(p[(y == 0) & budget_rows])
-        if len(neg):
-            floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
-            thr = max(thr, floor)
+    thr = _budget_threshold(rows, p, y, sets, max_false_refusal, everyday_budget, style_budget, min_removed_recall)
     if threshold_rule is not None:  # round 10: a rule of bench/everyday_loro.py, as its leave-one-round-out CV ran it
         from everyday_loro import quote_hit, rule_threshold
 
@@ -217,18 +187,55 @@ def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
              "tune_questions": int((y == 1).sum())}
     model = TreeModel(m.bias, m.features, m.trees, thr) if learner == "trees" else LinearModel(m.bias, m.weights, thr)
     stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
-    if everyday_budget is not None:
-        stats["everyday_budget"] = everyday_budget
-    if style_budget is not None:
-        stats["everyday_style_budget"] = style_budget
-    if min_removed_recall is not None:
-        stats["min_removed_recall"] = min_removed_recall
-    if threshold_rule is not None:
-        stats["threshold_rule"] = threshold_rule
+    for key, value in (("everyday_budget", everyday_budget), ("everyday_style_budget", style_budget),
+                       ("min_removed_recall", min_removed_recall), ("threshold_rule", threshold_rule)):
+        if value is not None:
+            stats[key] = value
     stats["threshold"] = thr
     stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
                     "style": [is_everyday_style(r) for r in rows]}
     return model, stats
+
+
+def _refusal_scores(rows, selector, names, dense: bool, learner: str):
+    """The fitted refusal model (trees: exported) and P(answerable) of every row — out of fold (4 folds grouped by
+    article) for trees, in-sample for the logistic model — with the labels."""
+    from sklearn.model_selection import GroupKFold
+
+    feats, y = refusal_features(rows, selector, dense, shape=any(n.startswith("sh_") for n in names))
+    X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
+    w = np.array([r.get("w", 1.0) for r in rows])
+    fit = w > 0
+    w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
+    if learner == "trees":
+        p = np.zeros(len(y))
+        for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
+            tr = tr[fit[tr]]
+            p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
+        return export_hgb(_hgb(X[fit], y[fit], None if w is None else w[fit]), names), p, y
+    m = _lr(X, y, names, w=w)
+    return m, np.array([m.probability(f) for f in feats]), y
+
+
+def _budget_threshold(rows, p, y, sets, max_false_refusal, everyday_budget, style_budget, min_removed_recall) -> float:
+    """The threshold of the budgets (:func:`fit_refusal`), refusing below it."""
+    # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
+    budget_rows = np.array([not r["set"].startswith("everyday") and not is_everyday_style(r) for r in rows])
+    pos = np.sort(p[(y == 1) & budget_rows])
+    thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
+    ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
+    if everyday_budget is not None and len(ev_pos):
+        thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
+    for style_set in sorted({_style_set(r) for r in rows if is_everyday_style(r)}) if style_budget is not None else []:
+        style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
+        if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
+            thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
+    if min_removed_recall is not None:  # a floor: never so low that CMRC/DRCD removed-article recall falls below it
+        neg = np.sort(p[(y == 0) & budget_rows])
+        if len(neg):
+            floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
+            thr = max(thr, floor)
+    return thr
 
 
 def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
