@@ -24,6 +24,12 @@ chosen by the leave-one-round-out CV of ``bench/everyday_loro.py``. Shipped (rou
 (without ``--selector-rounds-weight``); follow-ups keep the round-9 refusal models (rag.followup_refusal,
 docs/followup_refusal.md).
 
+Round 11 (``--pad``): the refusal models are also fitted on the CMRC trial / DRCD tune questions asked again on one
+index of both sets' articles with the DRCD half in simplified script (``bench/padded_rows.py``, 718 documents: the
+look-alikes of a larger index), and ``--threshold-rule``'s CMRC/DRCD ceiling and floor are read off those padded rows
+(``bench/padded_test.py`` measures the shipped procedure on them out of fold; docs/answers.md, round 11). The fitting
+code lives in ``bench/calib_fit.py``; the model file records this script's command line and its rows per set.
+
 Three pairs of models are written: *dense* (lexical + question-word alignment (rag.whq) +
 sentence cosines, for the embedder of this run), *lexical* (no cosines: any other embedder) and
 *cross-lingual* (cosines only: questions with little CJK text, for this embedder). The second-sentence
@@ -51,7 +57,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -59,243 +64,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
 
 from rag.config import data_dir  # noqa: E402
 from rag.embed import get_embedder  # noqa: E402
 from rag.eval_data import read_jsonl_items, read_squad  # noqa: E402
 from rag.evaluate import dataset_index  # noqa: E402
 from rag.index import open_index  # noqa: E402
-from rag.select import LinearModel, question_features  # noqa: E402
-from rag.trees import TreeModel, export_hgb  # noqa: E402
+from rag.select import LinearModel  # noqa: E402
+from rag.trees import TreeModel  # noqa: E402
 
 import calib_rows as row_collection  # noqa: E402
+from calib_fit import (COS_FEATURES, REF_AGREE, REF_CROSSLINGUAL, REF_DENSE, REF_LEX, REF_RARITY,  # noqa: E402,F401
+                       SEL_DENSE, SEL_LEX, _article, _hgb, _lr, _style_set, fit_refusal, fit_selector, fitted_note,
+                       is_everyday_style, refusal_features, selection_stats)
 from calib_rows import (CachedQueries, cached_paraphrase_rows, collect, drcd_halves,  # noqa: E402,F401
                         heldout5_rows, pooled_index, stard_index)
 
 DATA = ROOT.parent / "shared" / "data"
-SEL_LEX = ["coverage", "bigram", "answer_type", "missing_top", "cov_gap", "bigram_gap", "passage", "inv_rank",
-           "log_len", "focus", "focus_bigram", "focus_gap", "neighbour_focus",
-           # rag.whq alignment (question word, predicate vs topic, longest common run)
-           "wh_left", "wh_right", "pred_bigram", "lcs", "type_new", "nb_pred", "pos",
-           "pred_bigram_gap", "wh_left_gap", "wh_right_gap", "lcs_gap", "pred_lcs", "pred_lcs_gap", "topic",
-           "passage_coverage", "passage_missing_top"]
-SEL_DENSE = SEL_LEX + ["cos", "cos_gap", "passage_dense", "cos_margin"]
-REF_LEX = ["selector_logit", "coverage", "bigram", "answer_type", "missing_top", "max_coverage",
-           "pred_bigram", "wh_left", "wh_right", "lcs", "max_lcs", "max_pred_bigram", "topic", "max_topic",
-           "passage_missing_top", "min_passage_missing_top", "max_passage_coverage"]
-# rag.agreement: what the question names (numbers, 《titles》, its heaviest terms) found in the quoted sentence,
-# its passage and title; how far the first passage stands out; the selector's margin over other passages
-REF_AGREE = ["type_new", "p_gap", "ag_num_q", "ag_num_sent", "ag_num_passage", "ag_quoted_q", "ag_quoted_passage",
-             "ag_key_sent", "ag_key_passage", "ag_key_title", "ag_key2_missing", "ag_ent_spread", "ag_score_gap",
-             "ag_bm25_gap", "ag_both", "ag_docs",
-             # round 5: the question's subject (its opening words) matched as one piece against the passage,
-             # its title and the sentence; the passage title inside the question (whole, or inside a longer name)
-             "ag_head_passage", "ag_head_title", "ag_head_best", "ag_head_len", "ag_head_anaphor", "ag_head_sent",
-             "ag_title_in_q"]
-# round 6 (rag.rarity): question terms weighted by their rarity in Chinese at large, names apart. Not in the
-# shipped models: out of fold they did not help (bench/refusal_tradeoff.py, docs/answers.md); --rarity adds them
-REF_RARITY = ["rr_cov_passage", "rr_cov_sent", "rr_miss_passage", "rr_name_miss_passage", "rr_common_q"]
-REF_LEX += REF_AGREE
-REF_DENSE = REF_LEX + ["cos", "max_cos", "dense", "cos_margin", "max_cos_margin", "ag_dense_gap"]
-# an English question's subject is not its opening words (and its gloss puts question words last): no head features
-# (nor rarity features: the English rows of round 5 are reused without them)
-REF_CROSSLINGUAL = [n for n in REF_DENSE if not n.startswith(("ag_head", "ag_title_in_q", "rr_"))]
-COS_FEATURES = ("cos", "cos_gap", "passage_dense", "cos_margin")
-
-
-def _lr(X: np.ndarray, y: np.ndarray, names: list[str], C: float = 1.0, w: np.ndarray | None = None) -> LinearModel:
-    from sklearn.linear_model import LogisticRegression
-
-    m = LogisticRegression(C=C, max_iter=2000).fit(X, y, sample_weight=w)
-    return LinearModel(float(m.intercept_[0]), {n: float(w) for n, w in zip(names, m.coef_[0])})
-
-
-def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
-    X, y, w = [], [], []
-    for r in rows:
-        if r["answerable"] and any(lab for _, lab in r["cands"]):
-            for f, lab in r["cands"]:
-                X.append([f.get(n, 0.0) for n in names])
-                y.append(lab)
-                w.append(r.get("w", 1.0))
-    return _lr(np.array(X), np.array(y), names, w=None if set(w) <= {1.0} else np.array(w))
-
-
-_SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev tune half", "split by article"),
-              ("everyday", "everyday_dev.jsonl", ""),
-              ("everyday_h5", "round 5's everyday_heldout.jsonl", "development data since round 6"),
-              ("stard_tune", "the STARD tune fold", ""))
-
-
-def fitted_note(sets: set[str], stard_in_refusal: bool = False, rounds_in_selector: bool = False) -> str:
-    """The model file's note, naming every row set it was fitted on (``fitted_on``).
-
-    >>> fitted_note({"cmrc_trial", "cmrc_trial_en", "cmrc_trial_para", "stard_tune"})  # doctest: +ELLIPSIS
-    'Written by bench/calibrate_answers.py. Fitted on CMRC2018 trial with its English renderings and everyday-worded paraphrases; the STARD tune fold (selector only). ...'
-    """
-    parts = []
-    for name, text, why in _SET_NOTES:
-        if not {name, name + "_en", name + "_para"} & sets:
-            continue
-        extra = [w for s, w in ((name + "_en", "its English renderings" if name.startswith(("cmrc", "drcd"))
-                                 else "its English questions"), (name + "_para", "everyday-worded paraphrases"))
-                 if s in sets]
-        text += f" with {' and '.join(extra)}" if extra else ""
-        if name == "stard_tune":
-            why = "selector and refusal" if stard_in_refusal else "selector only"
-        parts.append(f"{text} ({why})" if why else text)
-    if any(s.startswith("everyday_r") for s in sets):  # round 10: bench/everyday_rounds.py
-        parts.append("the everyday development rounds of bench/everyday_rounds.py (" + ", ".join(
-            sorted(s for s in sets if s.startswith("everyday_r") and not s.endswith("_en"))) + "; general-path "
-            "Chinese rows, " + ("selector and refusal" if rounds_in_selector else "refusal only") + ")")
-    other = sorted(s for s in sets if not any(s in (n, n + "_en", n + "_para") for n, _, _ in _SET_NOTES)
-                   and not s.startswith("everyday_r"))
-    parts += [f"{s} rows" for s in other]
-    return ("Written by bench/calibrate_answers.py. Fitted on " + "; ".join(parts) + ". The stats are on that "
-            "same tuning data (in-sample). Do not edit by hand.")
-
-
-def refusal_features(rows: list[dict], selector: LinearModel, dense: bool,
-                     shape: bool = False) -> tuple[list[dict], np.ndarray]:
-    """The refusal inputs of every row (``shape``: also the ``sh_*`` features of :mod:`rag.refusal_shape`)."""
-    from rag.refusal_shape import shape_features
-    from rag.select import Candidate
-
-    feats = []
-    for r in rows:
-        cands = []
-        for f, _ in r["cands"]:
-            f = f if dense else {k: v for k, v in f.items() if k not in COS_FEATURES}
-            cands.append(Candidate(None, f, selector.probability(f)))
-        cands.sort(key=lambda c: -c.p)
-        q = question_features(cands, [])
-        q.update({k: v for k, v in (cands[0].features if cands else {}).items() if k.startswith("rr_")})  # --rarity
-        if dense and cands:
-            q["dense"] = r["dense"]
-        if shape:
-            q.update(shape_features(cands))
-        feats.append(q)
-    return feats, np.array([r["answerable"] for r in rows])
-
-
-def _article(row: dict) -> str:
-    """The article a question belongs to: CMRC ``TRIAL_800_QUERY_0`` → ``TRIAL_800``, DRCD ``1147-5-1`` → ``1147``;
-    an everyday_dev row carries its document as ``group``."""
-    if "group" in row:
-        return row["group"]
-    return row["set"] + ":" + re.sub(r"(_QUERY_\d+|(-\d+)+)$", "", str(row["qid"]))
-
-
-def _hgb(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None):
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
-                                          early_stopping=False, random_state=0).fit(X, y, sample_weight=w)
-
-
-def is_everyday_style(row: dict) -> bool:
-    """A question in everyday wording: everyday_dev (Chinese), an everyday development round
-    (``bench/everyday_rounds.py``, round 10) or a paraphrased tuning question."""
-    return row["set"] in ("everyday", "everyday_h5") or row["set"].endswith("_para") or (
-        row["set"].startswith("everyday_r") and not row["set"].endswith("_en"))
-
-
-def _style_set(row: dict) -> str:
-    return "para" if row["set"].endswith("_para") else row["set"]
-
-
-def fit_refusal(rows, selector, names, dense: bool, max_false_refusal: float,
-                learner: str = "trees", everyday_budget: float | None = None,
-                style_budget: float | None = None,
-                min_removed_recall: float | None = None,
-                threshold_rule: str | None = None) -> tuple[LinearModel | TreeModel, dict]:
-    """The refusal model and its threshold.
-
-    With ``everyday_budget`` Y the threshold also refuses at most Y of the everyday_dev answerable rows
-    (the lower of the two thresholds: the highest one meeting both budgets); ``style_budget`` likewise
-    over the everyday-style rows (:func:`is_everyday_style`), each kind on its own (the reworded tuning questions,
-    everyday_dev, the round-5 everyday held-out set) when it has at least 20 answerable rows; but never below
-    the threshold that refuses ``min_removed_recall`` of the CMRC/DRCD own-article-removed rows. Rows of weight 0 are not fitted on, only
-    predicted out of fold (they count for the budgets).
-
-    With ``learner="trees"`` the threshold comes from out-of-fold predictions (4 folds grouped by article):
-    boosted trees fit their own training rows too well for an in-sample threshold.
-    """
-    from sklearn.model_selection import GroupKFold
-
-    feats, y = refusal_features(rows, selector, dense, shape=any(n.startswith("sh_") for n in names))
-    X = np.array([[f.get(n, 0.0) for n in names] for f in feats])
-    w = np.array([r.get("w", 1.0) for r in rows])
-    fit = w > 0
-    w = None if (w == 1.0).all() else w  # unweighted fits stay bit-identical to earlier rounds
-    if learner == "trees":
-        p = np.zeros(len(y))
-        for tr, te in GroupKFold(n_splits=4).split(X, groups=[_article(r) for r in rows]):
-            tr = tr[fit[tr]]
-            p[te] = _hgb(X[tr], y[tr], None if w is None else w[tr]).predict_proba(X[te])[:, 1]
-        m = export_hgb(_hgb(X[fit], y[fit], None if w is None else w[fit]), names)
-    else:
-        m = _lr(X, y, names, w=w)
-        p = np.array([m.probability(f) for f in feats])
-    # the budget is read off the CMRC/DRCD answerable questions only (everyday_dev rows are few, and weighted)
-    budget_rows = np.array([not r["set"].startswith("everyday") and not is_everyday_style(r) for r in rows])
-    pos = np.sort(p[(y == 1) & budget_rows])
-    thr = float(pos[int(max_false_refusal * len(pos))]) if len(pos) else 0.5  # refuse below
-    sets = np.array([r["set"] for r in rows])
-    ev_pos = np.sort(p[(y == 1) & (sets == "everyday")])
-    if everyday_budget is not None and len(ev_pos):
-        thr = min(thr, float(ev_pos[int(everyday_budget * len(ev_pos))]))
-    for style_set in sorted({_style_set(r) for r in rows if is_everyday_style(r)}) if style_budget is not None else []:
-        style_pos = np.sort(p[(y == 1) & np.array([_style_set(r) == style_set for r in rows])])
-        if len(style_pos) >= 20:  # each kind of everyday wording on its own (the paraphrases outnumber the real ones)
-            thr = min(thr, float(style_pos[int(style_budget * len(style_pos))]))
-    if min_removed_recall is not None:  # a floor: never so low that CMRC/DRCD removed-article recall falls below it
-        neg = np.sort(p[(y == 0) & budget_rows])
-        if len(neg):
-            floor = float(np.nextafter(neg[max(int(np.ceil(min_removed_recall * len(neg))) - 1, 0)], 1.0))
-            thr = max(thr, floor)
-    if threshold_rule is not None:  # round 10: a rule of bench/everyday_loro.py, as its leave-one-round-out CV ran it
-        from everyday_loro import quote_hit, rule_threshold
-
-        hit = np.array([quote_hit(r, selector) for r in rows])
-        thr = rule_threshold(threshold_rule, p, y, sets, hit)
-    refused = p < thr
-    per_set = {s: {"false_refusal": float(refused[(y == 1) & (sets == s)].mean()),
-                   "refusal_recall": float(refused[(y == 0) & (sets == s)].mean())} for s in sorted(set(sets))}
-    stats = {"per_set": per_set, "tune_false_refusal": float(refused[y == 1].mean()), "tune_refusal_recall": float(refused[y == 0].mean()),
-             "tune_refusal_precision": float((refused & (y == 0)).sum() / max(refused.sum(), 1)),
-             "tune_questions": int((y == 1).sum())}
-    model = TreeModel(m.bias, m.features, m.trees, thr) if learner == "trees" else LinearModel(m.bias, m.weights, thr)
-    stats["threshold_from"] = "out-of-fold" if learner == "trees" else "in-sample"
-    if everyday_budget is not None:
-        stats["everyday_budget"] = everyday_budget
-    if style_budget is not None:
-        stats["everyday_style_budget"] = style_budget
-    if min_removed_recall is not None:
-        stats["min_removed_recall"] = min_removed_recall
-    if threshold_rule is not None:
-        stats["threshold_rule"] = threshold_rule
-    stats["threshold"] = thr
-    stats["oof"] = {"p": p.tolist(), "y": y.tolist(), "set": sets.tolist(),
-                    "style": [is_everyday_style(r) for r in rows]}
-    return model, stats
-
-
-def selection_stats(rows, selector: LinearModel, dense: bool) -> dict:
-    """Share of answerable tune questions whose top candidate contains the answer (fit data: optimistic)."""
-    ok = n = 0
-    for r in rows:
-        if not r["answerable"]:
-            continue
-        n += 1
-        if r["cands"]:
-            strip = (lambda f: f) if dense else (lambda f: {k: v for k, v in f.items() if not k.startswith(("cos", "passage_d"))})
-            best = max(r["cands"], key=lambda c: selector.probability(strip(c[0])))
-            ok += best[1]
-    return {"tune_top_sentence_has_answer": ok / max(n, 1)}
-
-
 def _with_vrows(home: Path, paraphrase: bool, everyday: bool, heldout5: bool) -> list[dict]:
     """The Chinese tuning rows from bench/verifier_rows.py, with ``ag_verify`` (the answer verifier's out-of-fold P
     of the selector's best sentence, ``$RAG_HOME/verifier_oof.json``; -1 where it was not scored)."""
@@ -314,7 +99,7 @@ def _with_vrows(home: Path, paraphrase: bool, everyday: bool, heldout5: bool) ->
     return new
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="At most N questions per set (subsample).")
     ap.add_argument("--stard", action="store_true", help="Also fit on the STARD tune fold (statute corpus).")
@@ -385,15 +170,18 @@ def main() -> None:
                     help="Round 8: the Chinese tuning rows come from bench/verifier_rows.py ($RAG_HOME/vrows_*.jsonl); "
                          "'verify' also gives the dense refusal model the answer verifier's out-of-fold P of the best "
                          "sentence (ag_verify, $RAG_HOME/verifier_oof.json from bench/fit_verifier.py), 'plain' not.")
+    ap.add_argument("--pad", action="store_true",
+                    help="Round 11: also fit the refusal models on the CMRC trial / DRCD tune questions asked on one "
+                         "index of both sets' articles in simplified script (bench/padded_rows.py, 718 documents: "
+                         "look-alikes as dense as in a larger index), and read --threshold-rule's CMRC/DRCD bounds off "
+                         "those rows.")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
-    args = ap.parse_args()
-    row_collection.RARITY = args.rarity
-    if args.everyday_budget is not None and not args.everyday:
-        ap.error("--everyday-budget needs --everyday HOME")
-    home = data_dir()
-    inner = get_embedder("e5-small")
-    emb = CachedQueries(inner, home / "qcache.npz")
+    return ap
+
+
+def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
+    """Every feature row the run fits on (computed, or read back with ``--reuse-rows``)."""
     tune_drcd, report_drcd = drcd_halves(DATA / "drcd" / "DRCD_dev.json", Path(args.report_dir))
     sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
     sets += [(name + "_en", path) for name, path in sets]  # their word-by-word English renderings
@@ -424,7 +212,8 @@ def main() -> None:
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
             rows += new
         if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
-            index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
+            cached = args.reuse_rows and (home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl").exists()
+            index = index or (None if cached else pooled or dataset_index(docs, embedder=inner, progress=True))
             rows += cached_paraphrase_rows(name, index, items, emb, home, args)
         if args.hard_negatives and path.suffix != ".jsonl" and not name.endswith("_en"):
             index = index or pooled or dataset_index(docs, embedder=inner, progress=True)
@@ -445,6 +234,17 @@ def main() -> None:
     if args.vrows:
         rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
                             heldout5=args.everyday_heldout5)
+    if args.pad:  # round 11
+        from padded_rows import padded_rows
+
+        rows += padded_rows(home, emb, Path(args.report_dir), reuse=args.reuse_rows)
+    return rows
+
+
+def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
+    """The dense, lexical and cross-lingual (selector, refusal) pairs and their in-sample / out-of-fold stats."""
+    from padded_rows import PAD_SETS
+
     models, stats = {}, {}
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
@@ -465,7 +265,8 @@ def main() -> None:
         # the selector keeps round 5's rows: rewordings and everyday rows only inform the refusal decision (in the
         # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家) — except,
         # with --selector-rounds-weight, the real everyday rows of the development rounds (round 10)
-        sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)]
+        sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)
+                    and not r["set"].endswith("_pad")]
         if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
             sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
                          if r["set"].startswith("everyday_r") and r["answerable"]]
@@ -476,7 +277,8 @@ def main() -> None:
                               args.everyday_budget if kind == "dense" else None,
                               args.style_budget if kind == "dense" else None,
                               args.min_removed_recall if kind == "dense" else None,
-                              args.threshold_rule if kind == "dense" else None)
+                              args.threshold_rule if kind == "dense" else None,
+                              tuple(s + "_pad" for s in PAD_SETS) if args.pad else None)
         oof = st.pop("oof")
         if kind == "dense" and args.oof_out:
             Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
@@ -485,9 +287,32 @@ def main() -> None:
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)
+    return models, stats
+
+
+def row_counts(rows: list[dict]) -> dict[str, list[int]]:
+    """Per row set: [answerable, unanswerable] rows (recorded in the model file as ``rows``)."""
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        out.setdefault(r["set"], [0, 0])[0 if r["answerable"] else 1] += 1
+    return dict(sorted(out.items()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = _parser()
+    args = ap.parse_args(argv)
+    row_collection.RARITY = args.rarity
+    if args.everyday_budget is not None and not args.everyday:
+        ap.error("--everyday-budget needs --everyday HOME")
+    home = data_dir()
+    inner = get_embedder("e5-small")
+    rows = _tuning_rows(args, home, inner, CachedQueries(inner, home / "qcache.npz"))
+    models, stats = _fit_models(rows, args)
     out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal, bool(args.selector_rounds_weight)),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
+           "command": "bench/calibrate_answers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+           "rows": row_counts(rows),
            **({"selector_rounds_weight": args.selector_rounds_weight} if args.selector_rounds_weight else {}),
            "tune_stats": stats, "models": models}
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

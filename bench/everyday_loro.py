@@ -24,7 +24,10 @@ provided its out-of-fold CMRC trial / DRCD tune false refusal stays ≤ 3 % / 5 
 ≥ 0.90 in every fold; it ships only if the round-9 validation aggregates improve (quote up or refusal errors down
 without the other worsening).
 
-    RAG_HOME=H python bench/everyday_loro.py [--variants shipped,main,rounds,utility] [--out table.json]
+``--pad`` (round 11): the padded-index rows of ``bench/padded_rows.py`` are refusal rows too and bound the threshold
+in place of the unpadded CMRC trial / DRCD tune rows (``calibrate_answers.py --pad``).
+
+    RAG_HOME=H python bench/everyday_loro.py [--variants shipped,main,rounds,utility] [--pad] [--out table.json]
 """
 
 from __future__ import annotations
@@ -49,7 +52,11 @@ from rag.trees import TreeModel, export_hgb  # noqa: E402
 
 SECOND_RATIO = 0.6
 FLOOR_RECALL = 0.90
+#: the rows whose out-of-fold rates bound the threshold (:func:`rule_threshold`)
+BASE_FLOOR_SETS = ("cmrc_trial", "drcd_tune")
 BASE_SETS = ("cmrc_trial", "drcd_tune", "cmrc_trial_para_1000", "drcd_tune_para_1000")
+#: round 11: the same questions asked on one index of CMRC trial + the DRCD tune half in simplified script
+PAD_SETS = ("cmrc_trial_pad", "drcd_tune_pad")
 
 
 def read_rows(home: Path, name: str) -> list[dict]:
@@ -76,9 +83,12 @@ def utility(p: np.ndarray, y: np.ndarray, hit: np.ndarray, thr: float) -> float:
     return quote - (fr + miss) / 2
 
 
-def rule_threshold(rule: str, p: np.ndarray, y: np.ndarray, sets: np.ndarray, hit: np.ndarray) -> float:
-    """The threshold of ``rule`` from out-of-fold predictions of the training rows."""
-    base = np.isin(sets, ["cmrc_trial", "drcd_tune"])
+def rule_threshold(rule: str, p: np.ndarray, y: np.ndarray, sets: np.ndarray, hit: np.ndarray,
+                   base_sets: tuple[str, ...] = BASE_FLOOR_SETS) -> float:
+    """The threshold of ``rule`` from out-of-fold predictions of the training rows; its CMRC/DRCD ceiling (3 % false
+    refusal) and floor (``FLOOR_RECALL`` of the removed-article asks) are read off the rows of ``base_sets`` (round 11:
+    the padded-index rows of ``bench/padded_rows.py``)."""
+    base = np.isin(sets, list(base_sets))
     pos = np.sort(p[(y == 1) & base])
     ceiling = float(pos[int(0.03 * len(pos))])
     neg = np.sort(p[(y == 0) & base])
@@ -137,13 +147,75 @@ def fit_oof(F: Features, idx: np.ndarray) -> tuple[TreeModel, np.ndarray]:
     return export_hgb(_hgb(X, y), REF_DENSE), p
 
 
-def threshold_and_oof(F: Features, idx: np.ndarray, p: np.ndarray, rule: str) -> tuple[float, dict]:
+def threshold_and_oof(F: Features, idx: np.ndarray, p: np.ndarray, rule: str,
+                      floor_sets: tuple[str, ...] = BASE_FLOOR_SETS) -> tuple[float, dict]:
     """The threshold of ``rule`` on the out-of-fold ``p`` of rows ``idx``; CMRC/DRCD out-of-fold rates at it."""
     y, sets = F.y[idx], F.sets[idx]
-    thr = rule_threshold(rule, p, y, sets, F.hit[idx])
+    thr = rule_threshold(rule, p, y, sets, F.hit[idx], floor_sets)
     oof = {s: {"false_refusal": float((p[(y == 1) & (sets == s)] < thr).mean()),
-               "removed_recall": float((p[(y == 0) & (sets == s)] < thr).mean())} for s in ("cmrc_trial", "drcd_tune")}
+               "removed_recall": float((p[(y == 0) & (sets == s)] < thr).mean())}
+           for s in sorted(set(BASE_FLOOR_SETS) | set(floor_sets)) if (sets == s).any()}
     return thr, oof
+
+
+def _rows(home: Path, pad: bool) -> tuple[list[dict], list[dict], list[dict]]:
+    """CMRC/DRCD (+ rewordings, + with ``pad`` the padded-index rows of ``bench/padded_rows.py``), STARD tune and the
+    everyday rounds' general-path rows."""
+    base = [r for n in BASE_SETS + (PAD_SETS if pad else ()) for r in read_rows(home, n)]
+    stard = read_rows(home, "stard_tune")
+    ev = [r for name, rnd, _, _ in SETS for r in general_rows([dict(x, round=rnd) for x in read_rows(home, name)])]
+    print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
+    return base, stard, ev
+
+
+def _shipped_round(shipped: dict, test: list[dict]) -> dict:
+    """The shipped file's figures on one round's rows (in-sample where it was fitted on them)."""
+    sel = LinearModel.from_dict(shipped["selector"])
+    ref = TreeModel.from_dict(shipped["refusal"])
+    Ft = Features(test, sel)
+    p = np.array([ref.probability(dict(zip(REF_DENSE, x))) for x in Ft.X])
+    return measure(p, test, Ft.hit, ref.threshold)
+
+
+class _Loro:
+    """The state of one leave-one-round-out run: row lists, the selector, features and fits computed once."""
+
+    def __init__(self, base, stard, ev, sel_weight: float, floor_sets: tuple[str, ...]):
+        self.base, self.stard, self.ev, self.sel_weight, self.floor_sets = base, stard, ev, sel_weight, floor_sets
+        self.sel0 = fit_selector([r for r in base + stard if not r["set"].endswith(("_para", "_pad"))], SEL_DENSE)
+        self.F0, self.fits, self.Fsel = None, {}, {}
+
+    def features(self, variant: str, rnd: str, train_ev: list[dict], test: list[dict]):
+        fkey = ("main" if variant.startswith("main") else "all") + rnd
+        if not variant.endswith("_sel"):
+            self.F0 = self.F0 or Features(self.base + self.ev, self.sel0)
+            return self.F0, self.base + self.ev
+        if fkey not in self.Fsel:
+            sel = fit_selector([r for r in self.base + self.stard if not r["set"].endswith(("_para", "_pad"))]
+                               + [dict(r, w=self.sel_weight) for r in train_ev if r["answerable"]], SEL_DENSE)
+            self.Fsel[fkey] = Features(self.base + train_ev + test, sel)
+        return self.Fsel[fkey], self.base + train_ev + test
+
+    def run(self, variant: str, rnd: str) -> dict:
+        keep = (lambda r: r["round"] in ("dev", "5")) if variant.startswith("main") else (lambda r: True)
+        test = [r for r in self.ev if r["round"] == rnd]
+        train_ev = [r for r in self.ev if r["round"] != rnd and keep(r)]
+        F, rows = self.features(variant, rnd, train_ev, test)
+        if variant.endswith("_sel"):
+            is_test = np.arange(len(rows)) >= len(rows) - len(test)
+            is_train = ~is_test
+        else:
+            is_test = np.array([r.get("round") == rnd for r in rows])
+            is_train = ~is_test & np.array([("round" not in r) or keep(r) for r in rows])
+        rule = "utility" if variant.startswith("utility") else "style"
+        key = ("main" if variant.startswith("main") else "all") + ("_sel" if variant.endswith("_sel") else "") + rnd
+        if key not in self.fits:  # "rounds" and "utility" share the fit, they differ in the threshold rule only
+            self.fits[key] = fit_oof(F, np.flatnonzero(is_train))
+        model, p_oof = self.fits[key]
+        thr, oof = threshold_and_oof(F, np.flatnonzero(is_train), p_oof, rule, self.floor_sets)
+        ti = np.flatnonzero(is_test)
+        p = np.array([model.probability(dict(zip(REF_DENSE, x))) for x in F.X[ti]])
+        return dict(measure(p, [rows[i] for i in ti], F.hit[ti], thr), oof=oof)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,59 +229,21 @@ def main(argv: list[str] | None = None) -> int:
                          "answer with the shipped-procedure selector vs one also fitted on the other rounds (weight "
                          "--sel-weight); no refusal")
     ap.add_argument("--sel-weight", type=float, default=1.0, help="row weight of the everyday rows in *_sel selectors")
+    ap.add_argument("--pad", action="store_true",
+                    help="round 11: the padded-index rows (bench/padded_rows.py) are refusal rows too, and they bound "
+                         "the threshold (ceiling and floor) in place of the unpadded CMRC trial / DRCD tune rows")
     args = ap.parse_args(argv)
-    home = data_dir()
-    base = [r for n in BASE_SETS for r in read_rows(home, n)]
-    stard = read_rows(home, "stard_tune")
-    ev = [r for name, rnd, _, _ in SETS for r in general_rows([dict(x, round=rnd) for x in read_rows(home, name)])]
-    print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
-    sel0 = fit_selector([r for r in base + stard if not r["set"].endswith("_para")], SEL_DENSE)
-    shipped = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))["models"]["dense"]
+    base, stard, ev = _rows(data_dir(), args.pad)
+    loro = _Loro(base, stard, ev, args.sel_weight, PAD_SETS if args.pad else BASE_FLOOR_SETS)
     if args.selector_only:
-        return selector_only(base, stard, ev, sel0, args.sel_weight)
+        return selector_only(base, stard, ev, loro.sel0, args.sel_weight)
+    shipped = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))["models"]["dense"]
     table: dict[str, dict[str, dict]] = {}
-    F0, fits, Fsel = None, {}, {}
     for variant in args.variants.split(","):
         table[variant] = {}
         for rnd in ROUNDS:
             test = [r for r in ev if r["round"] == rnd]
-            if variant == "shipped":
-                sel = LinearModel.from_dict(shipped["selector"])
-                ref = TreeModel.from_dict(shipped["refusal"])
-                Ft = Features(test, sel)
-                p = np.array([ref.probability(dict(zip(REF_DENSE, x))) for x in Ft.X])
-                table[variant][rnd] = measure(p, test, Ft.hit, ref.threshold)
-                continue
-            keep = (lambda r: r["round"] in ("dev", "5")) if variant.startswith("main") else (lambda r: True)
-            train_ev = [r for r in ev if r["round"] != rnd and keep(r)]
-            fkey = ("main" if variant.startswith("main") else "all") + rnd
-            if variant.endswith("_sel"):
-                if fkey not in Fsel:
-                    sel = fit_selector([r for r in base + stard if not r["set"].endswith("_para")]
-                                       + [dict(r, w=args.sel_weight) for r in train_ev if r["answerable"]], SEL_DENSE)
-                    Fsel[fkey] = Features(base + train_ev + test, sel)
-                F = Fsel[fkey]
-            else:
-                sel = sel0
-                F0 = F0 or Features(base + ev, sel0)
-                F = F0
-            if variant.endswith("_sel"):
-                rows = base + train_ev + test
-                is_test = np.arange(len(rows)) >= len(rows) - len(test)
-                is_train = ~is_test
-            else:
-                rows = base + ev
-                is_test = np.array([r.get("round") == rnd for r in rows])
-                is_train = ~is_test & np.array([("round" not in r) or keep(r) for r in rows])
-            rule = "utility" if variant.startswith("utility") else "style"
-            key = ("main" if variant.startswith("main") else "all") + ("_sel" if variant.endswith("_sel") else "") + rnd
-            if key not in fits:  # "rounds" and "utility" share the fit, they differ in the threshold rule only
-                fits[key] = fit_oof(F, np.flatnonzero(is_train))
-            model, p_oof = fits[key]
-            thr, oof = threshold_and_oof(F, np.flatnonzero(is_train), p_oof, rule)
-            ti = np.flatnonzero(is_test)
-            p = np.array([model.probability(dict(zip(REF_DENSE, x))) for x in F.X[ti]])
-            table[variant][rnd] = dict(measure(p, [rows[i] for i in ti], F.hit[ti], thr), oof=oof)
+            table[variant][rnd] = _shipped_round(shipped, test) if variant == "shipped" else loro.run(variant, rnd)
             print(variant, rnd, json.dumps(table[variant][rnd]), file=sys.stderr, flush=True)
     print_table(table)
     if args.out:
@@ -219,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def selector_only(base: list[dict], stard: list[dict], ev: list[dict], sel0: LinearModel, weight: float) -> int:
     """Leave-one-round-out quote (no refusal) of the selector with and without the other rounds' rows."""
-    fixed = [r for r in base + stard if not r["set"].endswith("_para")]
+    fixed = [r for r in base + stard if not r["set"].endswith(("_para", "_pad"))]
     print(f"| round | answerable | quote, selector as shipped | quote, + other rounds (weight {weight:g}) |")
     print("|---|---|---|---|")
     tot = []

@@ -153,4 +153,9 @@ def test_the_calibration_note_names_every_set_it_is_fitted_on():
     assert set(rounds) <= set(d["fitted_on"]) and all(name in d["note"] for name in rounds)
     assert "everyday_rounds.py" in d["note"] and "refusal only" in d["note"] and "paraphrases" in d["note"]
     assert not any("9" in s or "10" in s for s in d["fitted_on"] if s.startswith("everyday"))
-    assert d["models"]["dense"]["refusal"]["threshold"] < 0.16  # the refit's threshold (main's was 0.183)
+    # round 11 (--pad): the threshold is bounded by the padded-index rows, and the shipped file meets round 11's ship
+    # rule out of fold: removed-article recall ≥ 0.85 on both padded sets at ≤ 3 % / 5 % false refusal
+    per_set = d["tune_stats"]["dense"]["per_set"]
+    assert {"cmrc_trial_pad", "drcd_tune_pad"} <= set(d["fitted_on"])
+    assert per_set["cmrc_trial_pad"]["refusal_recall"] >= 0.85 and per_set["cmrc_trial_pad"]["false_refusal"] <= 0.03
+    assert per_set["drcd_tune_pad"]["refusal_recall"] >= 0.85 and per_set["drcd_tune_pad"]["false_refusal"] <= 0.05
