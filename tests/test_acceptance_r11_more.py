@@ -58,3 +58,19 @@ def test_a_statute_answer_never_quotes_another_version_of_an_article_it_quotes(t
         labels = [(c.label, c.doc_id) for c in ans.citations]
         assert len({lab for lab, _ in labels}) == len(labels), (q, labels, ans.answer)
         assert all(c.validity != "已被修改" for c in ans.citations[1:]), (q, labels)
+
+
+# ---------------------------------------------------------------- R6: cases filed under the law they apply
+
+
+def test_cases_filed_under_a_law_folder_are_cases(tmp_path):
+    from rag.ingest import load_file
+
+    names = ["常某某诉许某网络服务合同案.md", "徐某某诉张某某婚姻家庭案.md", "无偿搭乘亲友出事故 依法减轻赔偿责任.md"]
+    cases = _members(tmp_path, {f"lawrefbook/案例/民法典/{n}": f"lawrefbook/案例/民法典/{n}" for n in names})
+    assert [load_file(p).meta.get("doc_type") for p in cases] == ["案例"] * 3  # were 法律
+    law = tmp_path / "lawrefbook" / "民法典" / "总则.md"  # the same folder name outside 案例/ still means a law
+    law.parent.mkdir(parents=True)
+    law.write_text("# 中华人民共和国民法典\n\n<!-- INFO END -->\n\n第一条 为了保护民事主体的合法权益，制定本法。\n",
+                   encoding="utf-8")
+    assert load_file(law).meta["doc_type"] == "法律"
