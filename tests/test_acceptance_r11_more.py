@@ -74,3 +74,20 @@ def test_cases_filed_under_a_law_folder_are_cases(tmp_path):
     law.write_text("# 中华人民共和国民法典\n\n<!-- INFO END -->\n\n第一条 为了保护民事主体的合法权益，制定本法。\n",
                    encoding="utf-8")
     assert load_file(law).meta["doc_type"] == "法律"
+
+
+# ---------------------------------------------------------------- R7: an empty CURRENT
+
+
+def test_an_empty_current_file_is_reported_as_a_half_written_index(sample_home):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    gen = (sample_home / "CURRENT").read_text().strip()
+    (sample_home / "CURRENT").write_text("")
+    r = CliRunner().invoke(main, ["ask", "--home", str(sample_home), "温州人工智能局做什么"])
+    assert r.exit_code != 0 and "Traceback" not in r.output, r.output
+    assert "CURRENT" in r.output and "empty" in r.output and "half-written" in r.output, r.output
+    assert f"points at {sample_home.name}" not in r.output and gen in r.output  # named the data folder before
+    assert "rag index --rebuild" in r.output
