@@ -91,3 +91,26 @@ def test_an_empty_current_file_is_reported_as_a_half_written_index(sample_home):
     assert "CURRENT" in r.output and "empty" in r.output and "half-written" in r.output, r.output
     assert f"points at {sample_home.name}" not in r.output and gen in r.output  # named the data folder before
     assert "rag index --rebuild" in r.output
+
+
+# ---------------------------------------------------------------- /v1 message roles
+
+
+def test_chat_completions_refuses_an_unknown_role_and_accepts_openais(sample_index, built_home):
+    from fastapi.testclient import TestClient
+
+    from rag.http import create_api
+    from rag.qa import Searcher
+
+    client = TestClient(create_api(Searcher(built_home)))
+    url = "/v1/chat/completions"
+    bad = client.post(url, json={"messages": [{"role": "bogus", "content": "南京呢"},
+                                              {"role": "user", "content": "温州人工智能局做什么"}]})
+    assert bad.status_code == 422, bad.text  # was 200: the message was silently dropped
+    err = bad.json()["error"]
+    assert err["param"] == "messages.0.role"
+    assert all(r in err["message"] for r in ("system", "user", "assistant", "tool", "developer")), err
+    for role in ("system", "developer", "tool"):  # OpenAI's roles: accepted, not read as the conversation
+        ok = client.post(url, json={"messages": [{"role": role, "content": "只用中文回答"},
+                                                  {"role": "user", "content": "温州人工智能局做什么"}]})
+        assert ok.status_code == 200 and ok.json()["history"]["turns"] == 0, (role, ok.text)
