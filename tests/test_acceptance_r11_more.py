@@ -114,3 +114,38 @@ def test_chat_completions_refuses_an_unknown_role_and_accepts_openais(sample_ind
         ok = client.post(url, json={"messages": [{"role": role, "content": "只用中文回答"},
                                                   {"role": "user", "content": "温州人工智能局做什么"}]})
         assert ok.status_code == 200 and ok.json()["history"]["turns"] == 0, (role, ok.text)
+
+
+# ---------------------------------------------------------------- feedback: once per turn, capped
+
+
+def test_voting_again_on_a_turn_does_not_append_the_answer_again(sample_home):
+    import json
+
+    import gradio as gr
+
+    from rag.qa import Searcher
+    from ui.app import _Handlers
+    from ui.staff import StaffGate
+
+    h = _Handlers(Searcher(sample_home), StaffGate(None))
+    *_, (_, turns, _) = h.respond("温州人工智能局做什么", [], 5, "hybrid", None)
+    for vote, comment in [("up", ""), ("up", ""), ("up", ""), ("down", "不对"), ("down", "不对")]:
+        turns = h.on_feedback(turns, gr.EventData(None, {"turn": 0, "vote": vote, "comment": comment}))
+    lines = [json.loads(x) for x in (sample_home / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 2, lines  # was 5 copies of the whole answer
+    assert lines[0]["answer"] == turns[0]["answer"]["answer"] and lines[0]["vote"] == "up"
+    assert lines[1] == {"time": lines[1]["time"], "turn": lines[0]["turn"], "vote": "down", "comment": "不对",
+                        "revised": True}
+    assert turns[0]["vote"] == "down"
+
+
+def test_feedback_file_is_capped(tmp_path):
+    from ui.feedback import vote_on_turn
+
+    answer = {"question": "问", "answer": "答" * 300, "citations": []}
+    for _ in range(40):  # forty answers, one vote each, under a 4 KB cap
+        vote_on_turn(tmp_path, {"answer": answer, "vote": None}, "up", max_bytes=4096)
+    sizes = [(tmp_path / n).stat().st_size for n in ("feedback.jsonl", "feedback.jsonl.1")]
+    assert all(0 < s <= 4096 for s in sizes) and sorted(p.name for p in tmp_path.iterdir()) == [
+        "feedback.jsonl", "feedback.jsonl.1"]

@@ -36,7 +36,7 @@ from rag.statute import DOC_TYPES
 
 from .catalog import ALL_TYPES, catalog_page
 
-from .feedback import VOTES, record_feedback
+from .feedback import VOTES, vote_on_turn
 from .library import MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
 from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
@@ -197,9 +197,8 @@ class _Handlers:
         turn = turns[i]
         if turn.get("status") != "done":
             return gr.skip()
-        record_feedback(self.home, turn["answer"], vote, str(data.get("comment") or ""))
-        turns = list(turns)
-        turns[i] = dict(turn, vote=vote)
+        turns = list(turns)  # a second vote on the turn writes a short line, and only when it changed (ui.feedback)
+        turns[i] = vote_on_turn(self.home, turn, vote, str(data.get("comment") or ""))
         gr.Info("已收到反馈，谢谢！", title="提示")
         return turns
 
