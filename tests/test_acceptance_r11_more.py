@@ -149,3 +149,32 @@ def test_feedback_file_is_capped(tmp_path):
     sizes = [(tmp_path / n).stat().st_size for n in ("feedback.jsonl", "feedback.jsonl.1")]
     assert all(0 < s <= 4096 for s in sizes) and sorted(p.name for p in tmp_path.iterdir()) == [
         "feedback.jsonl", "feedback.jsonl.1"]
+
+
+# ---------------------------------------------------------------- an archive inside a folder
+
+
+def test_an_archive_inside_a_folder_is_listed_as_skipped_with_what_to_do(tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    folder = tmp_path / "政策"
+    folder.mkdir()
+    (folder / "通知.txt").write_text("示例区教育局今年秋季学期于9月1日开学。", encoding="utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("附件.txt", "示例市数据局支持企业开展数据标注。")
+    (folder / "附件.zip").write_bytes(buf.getvalue())
+    home = tmp_path / "home"
+    r = CliRunner().invoke(main, ["index", "--home", str(home), "--quiet", "--json", str(folder)])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["skipped"] == 1 and len(report["added"]) == 1, report  # the zip was passed over in silence
+    assert "附件.zip" in report["errors"][0] and "rag index" in report["errors"][0]
+    r = CliRunner().invoke(main, ["index", "--home", str(home), "--quiet", str(folder / "附件.zip")])
+    assert r.exit_code == 0 and "added: 1" in r.output, r.output  # as the message says: indexed by name
