@@ -16,14 +16,7 @@ import time
 import click
 
 from .cli_chat import chat_cmd
-from .cli_common import (
-    _echo,
-    _echo_json,
-    _fail_nicely,
-    home_option,
-    k_option,
-    mode_option,
-)
+from .cli_common import _echo, _echo_json, _fail_nicely, home_option, k_option, mode_option
 from .cli_users import users_group
 from .config import ChunkConfig, data_dir
 
