@@ -6,14 +6,14 @@
   cards with the supporting sentence highlighted; refusals offer the closest
   passages as 可能相关; copy, 👍/👎 with a comment (``feedback.jsonl``);
   settings for the number of sources, retrieval mode and a document filter.
-- **资料库** — the indexed documents; upload (checked, saved under
+- **资料库** — the indexed documents with their type and validity; upload of files or a folder (checked, saved under
   ``uploads/``, indexed) and delete. The chat follows the new index at once
   because the Searcher follows ``CURRENT``.
 - **检索测试** — ranked passages with scores for dense, BM25 and hybrid.
 
 It also registers ``api_name="ask"``: ``Answer.to_dict()``, the same JSON
 contract as ``rag ask --json``, for gradio_client. Library errors
-(:mod:`rag.errors`) become friendly messages here and nowhere else.
+(:mod:`rag.errors`) become friendly messages here (worded by :mod:`ui.messages`) and nowhere else.
 HTML comes from :mod:`ui.render` (which escapes all document text); this
 module holds no rendering and no indexing logic. :func:`mount_options` gives
 the theme/CSS/limits for ``gr.mount_gradio_app`` (gradio 6 takes them there).
@@ -28,16 +28,16 @@ from typing import Any
 import gradio as gr
 
 from rag.dialogue import Turn, ask_in_context
-from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError, StoreUnavailable
+from rag.errors import RagError
+from rag.filters import Filters
 from rag.ingest import SUPPORTED
-from rag.filters import FilterError, Filters
-from rag.retrieve import MAX_QUESTION_CHARS, retrieve
+from rag.retrieve import retrieve
 from rag.statute import DOC_TYPES
 
 from .catalog import ALL_TYPES, catalog_page
-
 from .feedback import VOTES, vote_on_turn
 from .library import MAX_FILES, MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
+from .messages import friendly
 from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
 from .theme import CHAT_JS, CSS, make_theme
@@ -68,31 +68,6 @@ def mount(api, searcher, *, staff=None):
     """
     # gradio 6 takes theme, CSS and limits at mount time, not in gr.Blocks().
     return gr.mount_gradio_app(api, build_ui(searcher, staff=staff), path="/", **mount_options())
-
-
-_FILTER_MESSAGES = {
-    "date": "日期格式不对，请写成 2020、2020-05 或 2020-05-01。",
-    "type": "不认识这个文档类型，请从列表中选择。",
-    "law": "资料库中没有这个名称的法律或文件，请检查“法律/文件名称”（可在“资料库”页搜索）。",
-    "": "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。",
-}
-
-
-def friendly(e: RagError) -> str:
-    """A Chinese headline for a library error (the library's message is the detail)."""
-    if isinstance(e, FilterError):
-        return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
-    if isinstance(e, QueryError):
-        return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
-    if isinstance(e, IndexNotFound):
-        return "资料库还没有建立索引，请先在“资料库”页上传文件。"
-    if isinstance(e, IndexLocked):
-        return "资料库正在更新，请稍后再试。"
-    if isinstance(e, StoreUnavailable):
-        return "向量数据库（Milvus）暂时连不上，请稍后再试或联系管理员。"
-    if isinstance(e, IndexError_):
-        return "资料库索引不可用，请联系管理员重建索引。"
-    return "处理时出错了。"
 
 
 def _history(turns: list | None) -> list[Turn]:
