@@ -1,4 +1,4 @@
-"""The ``rag`` command line: index, ask, chat, eval, serve, docs, rm (``users``: :mod:`rag.cli_users`).
+"""The ``rag`` command line: index, ask, eval, serve, docs, rm (``chat``: :mod:`rag.cli_chat`, ``users``: :mod:`rag.cli_users`).
 
 Human-readable output by default, ``--json`` for scripts. Library errors
 (:mod:`rag.errors`) become one-line messages and exit code 1 (2 for usage
@@ -10,13 +10,13 @@ or arguments are printed as ``?``).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
 import click
 
-from .cli_common import _echo, _echo_json, _fail_nicely, _safe, home_option, k_option, mode_option
+from .cli_chat import chat_cmd
+from .cli_common import _echo, _echo_json, _fail_nicely, home_option, k_option, mode_option
 from .cli_users import users_group
 from .config import ChunkConfig, data_dir
 
@@ -174,66 +174,6 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
         for c in ans.suggestions:
             _echo(f"  - {c.label or c.title} / {c.section}: {c.quote[:80]}")
     _echo(f"\n({ans.timings_ms['total']:.0f} ms)", err=True)
-
-
-@main.command("chat")
-@home_option
-@k_option
-@mode_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON answer per line (the `rag ask --json` shape).")
-@_fail_nicely
-def chat_cmd(home, k, mode, as_json):
-    """A conversation in the terminal: follow-up questions are read in context.
-
-    Type a question per line; "南京呢？" or "他说了什么？" after an answer is
-    searched as the standalone question shown in 〔按“…”检索〕. /reset forgets
-    the conversation, /quit (or Ctrl-D) leaves. Works over SSH and in pipes.
-
-    \b
-      rag chat
-      printf '苏州2025年2月举行了什么大会\n南京呢\n' | rag chat --json
-    """
-    from .dialogue import Turn, ask_in_context
-    from .errors import QueryError
-    from .qa import Searcher
-
-    searcher, history = Searcher(home), []
-    searcher.index()  # fail now (no index) rather than after the first question
-    interactive = sys.stdin.isatty()
-    if interactive:
-        _echo("提问后回车；/reset 清空对话，/quit 退出。", err=True)
-    while True:
-        if interactive:
-            click.echo("> ", nl=False, err=True)
-        line = sys.stdin.readline()
-        if not line:
-            break
-        q = _safe(line).strip()
-        if q in ("/quit", "/exit"):
-            break
-        if q == "/reset":
-            history = []
-            _echo("（对话已清空）", err=True)
-            continue
-        if not q:
-            continue
-        try:
-            ans = ask_in_context(searcher.ask, q, history, k=k, mode=mode)
-        except QueryError as e:
-            _echo(f"Error: {e}", err=True)
-            continue
-        history.append(Turn(q, ans.answer, ans.search_question))
-        if as_json:
-            click.echo(_safe(json.dumps(ans.to_dict(), ensure_ascii=False)))
-            continue
-        if ans.search_question != ans.question:
-            _echo(f"〔按“{ans.search_question}”检索〕")
-        _echo(ans.answer)
-        for c in ans.citations:  # as `rag ask` prints them: 《…》第X条 for law articles, 【已被修改】 for old versions
-            where = " / ".join(x for x in (c.label or c.title, c.section) if x)
-            where += f" 【{c.validity}】" if c.validity else ""
-            _echo(f"  [{c.n}] {where}  (字符 {c.quote_start}–{c.quote_end})")
-        _echo()
 
 
 @main.command("eval")
@@ -403,6 +343,7 @@ def _loopback(host: str) -> bool:
         return False
 
 
+main.add_command(chat_cmd)
 main.add_command(users_group)
 
 

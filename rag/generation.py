@@ -174,11 +174,25 @@ def current_generation(home: str | Path | None = None) -> Path:
     if not cur.exists():
         raise IndexNotFound(f"No index at {home}. Build one with `rag index corpus/` "
                             "(or set RAG_HOME to the folder that holds it).")
-    path = home / cur.read_text().strip()
+    name = cur.read_text(encoding="utf-8", errors="replace").strip()
+    if not name:
+        raise IndexCorrupt(_empty_current(home))
+    path = home / name
     if not (path / "manifest.json").exists():
         raise IndexCorrupt(f"The index at {home} points at {path.name}, which is missing or incomplete. "
                            "Rebuild it with `rag index --rebuild corpus/`.")
     return path
+
+
+def _empty_current(home: Path) -> str:
+    """What to say when ``CURRENT`` (the file naming the live generation) is empty: written by hand, or truncated
+    by a full disk or a copy that stopped half-way — publishing itself replaces it whole."""
+    gens = sorted(p.name for p in home.glob("gen-*") if (p / "manifest.json").exists())
+    fix = "Rebuild it with `rag index --rebuild corpus/`"
+    if gens:
+        fix += f", or put the name of a complete generation ({gens[-1]} is the newest) in {home / 'CURRENT'}"
+    return (f"The index at {home} is half-written: its CURRENT file, which names the live index generation, "
+            f"is empty. {fix}.")
 
 
 def read_manifest(home: str | Path | None = None) -> dict:

@@ -76,9 +76,14 @@ class AskResponse(BaseModel):
                                              "typed with the conversation's topic words ends in （结合上文：…）).")
 
 
+#: OpenAI's message roles (``function`` is its deprecated form of ``tool``); only user and assistant are read.
+CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: StrictStr
+    role: Literal[CHAT_ROLES] = Field(description="system, developer, user, assistant, tool or function: the user and "
+                                                  "assistant messages are the conversation, the others are ignored.")
     content: StrictStr | list[dict[str, Any]] | None = None
 
 

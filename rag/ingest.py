@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import statute
+from .archive import ARCHIVE_SUFFIXES
 from .errors import EmptyDocument, IngestError, UnsupportedFormat
 from .office import check_zip
 from .readers import MAX_BYTES, TERMINAL, RawBlock, decode_bytes, one_line, read_blocks
@@ -261,7 +262,9 @@ def _join(blocks: list[RawBlock]) -> tuple[str, list[dict[str, Any]]]:
 def iter_files(paths: Iterable[str | Path], skipped: list[IngestError] | None = None) -> list[Path]:
     """Expand folders (recursively, sorted) into supported files; skip hidden ones.
 
-    A symlink inside a folder that points outside it is not followed (it is added to ``skipped``).
+    A symlink inside a folder that points outside it is not followed, and an archive inside a folder is not opened
+    (a folder holding the statute archive would unpack 60 MB unasked): both are added to ``skipped``, the archive
+    with the command that indexes it by name (``rag index FOLDER/x.zip`` extracts it, :mod:`rag.archive`).
     """
     out: list[Path] = []
     for p in map(Path, paths):
@@ -277,6 +280,9 @@ def iter_files(paths: Iterable[str | Path], skipped: list[IngestError] | None = 
                                                            "not followed. Copy the file in instead.", path=str(f)))
                             continue
                         out.append(f)
+                    elif f.name.lower().endswith(ARCHIVE_SUFFIXES) and skipped is not None:
+                        skipped.append(IngestError("is an archive inside a folder; its files were not indexed. "
+                                                   f"Index it by name: rag index '{f}'", path=str(f)))
         else:
             out.append(p)
     return out

@@ -153,7 +153,16 @@ def _issuer(text: str) -> str:
 
 
 def _folder_type(path: str) -> str:
-    for part in reversed(Path(path).parts[:-1]):
+    """The type a file's folders give it: 案例 anywhere on the path (lawrefbook files its cases under the law they
+    apply, ``案例/民法典/``), else the innermost known folder.
+
+    >>> _folder_type("lawrefbook/案例/民法典/徐某某诉张某某婚姻家庭案.md"), _folder_type("laws/民法典/总则.md")
+    ('案例', '法律')
+    """
+    folders = Path(path).parts[:-1]
+    if "案例" in folders:
+        return "案例"
+    for part in reversed(folders):
         if part in _FOLDER_TYPES:
             return _FOLDER_TYPES[part]
     return ""

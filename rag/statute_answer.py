@@ -13,7 +13,8 @@ provision itself, not by one sentence picked out of it:
   question's terms, bigram overlap, the cosine of the question with the article passage's
   own vector (stored with the index, :mod:`rag.sentvec`), rank and score); since round 10 the other provision is the one the
   learned chooser (:mod:`rag.statute_choice`) rates likeliest among ranks 2-5, when its model file fits the
-  embedder (``choice=False`` restores the per-article model's pick);
+  embedder (``choice=False`` restores the per-article model's pick); the top article's text in another version
+  of its law is never the second provision (:func:`other_versions`: the next candidate takes its place);
 - when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.asked_value`) that
   the top article does not hold, the first of the next two articles *of the same law* that holds one and names some
   of the question's terms is quoted first
@@ -59,7 +60,7 @@ from .textnorm import search_form, to_simplified
 from .tokenize import tokenize
 
 __all__ = ["STATUTE_MODELS", "StatuteModels", "article_features", "is_article", "load_statute_models",
-           "question_features", "statute_answer"]
+           "other_versions", "question_features", "statute_answer"]
 
 log = logging.getLogger("rag.statute_answer")
 STATUTE_MODELS = Path(__file__).resolve().parent / "data" / "statute_answer.json"
@@ -82,6 +83,23 @@ class StatuteModels:
 def is_article(hit: Hit) -> bool:
     """A passage of a statute article (labelled 第X条 at ingest)."""
     return bool(getattr(hit.chunk, "article", ""))
+
+
+def other_versions(hits: Sequence[Hit]) -> frozenset[int]:
+    """Indices of the hits that are the top hit's article in another version of its law (same law title, same
+    article label, another document — ``妇女权益保障法(2018-10-26)`` 第四条 under the 2022 version's): never quoted
+    next to it, so that an answer does not quote an amended text beside the current one. Another part of the same
+    article in the same document, or another article of an older version, is not excluded.
+
+    >>> other_versions([])
+    frozenset()
+    """
+    if not hits or not is_article(hits[0]):
+        return frozenset()
+    top = hits[0]
+    key = (to_simplified(top.title or ""), top.chunk.article)
+    return frozenset(i for i, h in enumerate(hits) if i > 0 and is_article(h) and h.chunk.doc_id != top.chunk.doc_id
+                     and (to_simplified(h.title or ""), h.chunk.article) == key)
 
 
 @functools.lru_cache(maxsize=4)
@@ -207,7 +225,7 @@ def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: S
     if missing_value(question, hits[0].chunk.text) or missing_quantity(question, hits[0].chunk.text):
         return []
     model = choice if isinstance(choice, ChoiceModel) else load_choice_model(fingerprint)
-    return choose(model, wording, hits[:len(arts)], arts) if model is not None else []
+    return choose(model, wording, hits[:len(arts)], arts, other_versions(hits)) if model is not None else []
 
 
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
@@ -234,17 +252,18 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
     if p < models.refusal.threshold and not hits[0].exact:  # an article named by law and number is the answer
         return Answer(question=question, answer=NOT_FOUND, answerable=False, citations=[],
                       suggestions=[_citation(h, n) for n, h in enumerate(hits[:3], 1)], confidence=p)
-    chosen = [hits[0]]
+    chosen, versions = [hits[0]], other_versions(hits)  # another version of the top article is never quoted too
     typed = None if hits[0].exact else typed_choice(  # an article named by law and number is the answer asked for
-        question, [h.chunk.text if is_article(h) and h.title == hits[0].title and (i == 0 or a["coverage"] > 0) else ""
-                   for i, (h, a) in enumerate(zip(hits, arts))], depth=TYPED_DEPTH)  # same law, names something asked
+        question, [h.chunk.text if is_article(h) and h.title == hits[0].title and (i == 0 or a["coverage"] > 0)
+                   and i not in versions else "" for i, (h, a) in enumerate(zip(hits, arts))],
+        depth=TYPED_DEPTH)  # same law, names something asked
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
     elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
         chosen = [hits[i] for i in picks]  # the top hit, then the chooser's pick (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
-        i = max(range(1, len(arts)), key=lambda j: (probs[j], -j))
-        if probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
+        i = max((j for j in range(1, len(arts)) if j not in versions), key=lambda j: (probs[j], -j), default=0)
+        if i and probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
             chosen.append(hits[i])
     citations = [_citation(h, n) for n, h in enumerate(chosen, 1)]
     text = "\n".join(_quote_line(c, h.chunk.article) for c, h in zip(citations, chosen))

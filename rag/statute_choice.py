@@ -158,23 +158,26 @@ def load_choice_model(fingerprint: str | None, path: str | Path = CHOICE_MODEL) 
     return ChoiceModel(Trees.from_dict(data["model"]["other"]), float(data["model"]["second"]))
 
 
-def choose(model: ChoiceModel, question: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[int]:
-    """Indices of the hits to quote: the top hit, then the likeliest other article (rank 2-5, another passage) when
-    its P ≥ ``model.second``. An empty ``hits`` gives []."""
+def choose(model: ChoiceModel, question: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]],
+           exclude: frozenset[int] = frozenset()) -> list[int]:
+    """Indices of the hits to quote: the top hit, then the likeliest other article (rank 2-5, another passage, not
+    in ``exclude``) when its P ≥ ``model.second``. An empty ``hits`` gives []."""
     if not hits:
         return []
-    p, j = best_other(model, question, hits, arts)
+    p, j = best_other(model, question, hits, arts, exclude)
     return [0, j] if j is not None and p >= model.second else [0]
 
 
-def best_other(model: ChoiceModel, question: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]
-               ) -> tuple[float, int | None]:
-    """(P, index) of the likeliest statute article below the top hit, or (-1, None) when there is none."""
+def best_other(model: ChoiceModel, question: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]],
+               exclude: frozenset[int] = frozenset()) -> tuple[float, int | None]:
+    """(P, index) of the likeliest statute article below the top hit and not in ``exclude`` (another version of the
+    top article: :func:`rag.statute_answer.other_versions`), or (-1, None) when there is none. Features are computed
+    over all ``hits``, so an excluded hit leaves the others' ranks as they were."""
     feats = choice_features(question, hits, arts)
     best: tuple[float, int | None] = (-1.0, None)
     for j in range(1, min(len(hits), len(feats))):
         h = hits[j]
-        if getattr(h.chunk, "article", "") and h.chunk.chunk_id != hits[0].chunk.chunk_id:
+        if getattr(h.chunk, "article", "") and h.chunk.chunk_id != hits[0].chunk.chunk_id and j not in exclude:
             p = model.other.probability(feats[j])
             if p > best[0]:
                 best = (p, j)

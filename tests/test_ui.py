@@ -405,3 +405,31 @@ def test_each_new_answer_is_scrolled_into_the_chat_view(page):
         top = turn.bounding_box()["y"]
         assert box["y"] - 1 <= top <= box["y"] + box["height"] - 60, (q, top, box)  # the new question is in view
         assert q in turn.inner_text()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_folder_upload_and_the_tables_type_and_validity_columns(page, tmp_path):
+    """A folder chosen in the library is uploaded file by file; the table shows each document's type and
+    validity (an older version of a law indexed next to its amendment is 已被修改, the amendment 现行)."""
+    folder = tmp_path / "法规"
+    folder.mkdir()
+    for date, days in (("2001-01-01", "十五日"), ("2020-06-01", "三十日")):
+        (folder / f"示范年假法({date}).md").write_text(
+            f"# 中华人民共和国示范年假法\n\n<!-- INFO END -->\n\n第一条 为了保障劳动者休息的权利，制定本法。\n\n"
+            f"第二条 劳动者每年享受带薪年休假{days}。\n", encoding="utf-8")
+    _staff_login(page)
+    page.locator("#upload-folder input[type=file]").set_input_files(str(folder))
+    page.locator("#upload-folder").get_by_text("示范年假法(2001-01-01)").first.wait_for(timeout=15_000)
+    page.locator("#add-btn").click()
+    report = page.locator("#lib-report table.up-report")
+    report.wait_for(timeout=60_000)
+    assert report.inner_text().count("已加入") == 2, report.inner_text()
+    table = page.locator("#doc-table")
+    table.get_by_text("中华人民共和国示范年假法").first.wait_for(timeout=10_000)
+    heads = " ".join(table.locator("thead").inner_text().split())
+    assert "类型" in heads and "效力" in heads, heads
+    body = table.inner_text()[len(table.locator("thead").inner_text()):]  # the cells (gradio renders no row text)
+    assert body.count("示范年假法") == 2 and body.count("法律") == 2, body  # the news article has no type
+    assert body.count("已被修改") == 1 and body.count("现行") == 1, body  # nor a validity
+    assert not page.dialogs and not page.outside

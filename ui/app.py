@@ -6,14 +6,14 @@
   cards with the supporting sentence highlighted; refusals offer the closest
   passages as 可能相关; copy, 👍/👎 with a comment (``feedback.jsonl``);
   settings for the number of sources, retrieval mode and a document filter.
-- **资料库** — the indexed documents; upload (checked, saved under
+- **资料库** — the indexed documents with their type and validity; upload of files or a folder (checked, saved under
   ``uploads/``, indexed) and delete. The chat follows the new index at once
   because the Searcher follows ``CURRENT``.
 - **检索测试** — ranked passages with scores for dense, BM25 and hybrid.
 
 It also registers ``api_name="ask"``: ``Answer.to_dict()``, the same JSON
 contract as ``rag ask --json``, for gradio_client. Library errors
-(:mod:`rag.errors`) become friendly messages here and nowhere else.
+(:mod:`rag.errors`) become friendly messages here (worded by :mod:`ui.messages`) and nowhere else.
 HTML comes from :mod:`ui.render` (which escapes all document text); this
 module holds no rendering and no indexing logic. :func:`mount_options` gives
 the theme/CSS/limits for ``gr.mount_gradio_app`` (gradio 6 takes them there).
@@ -28,16 +28,16 @@ from typing import Any
 import gradio as gr
 
 from rag.dialogue import Turn, ask_in_context
-from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError, StoreUnavailable
+from rag.errors import RagError
+from rag.filters import Filters
 from rag.ingest import SUPPORTED
-from rag.filters import FilterError, Filters
-from rag.retrieve import MAX_QUESTION_CHARS, retrieve
+from rag.retrieve import retrieve
 from rag.statute import DOC_TYPES
 
 from .catalog import ALL_TYPES, catalog_page
-
-from .feedback import VOTES, record_feedback
-from .library import MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
+from .feedback import VOTES, vote_on_turn
+from .library import MAX_FILES, MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
+from .messages import friendly
 from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
 from .theme import CHAT_JS, CSS, make_theme
@@ -52,7 +52,7 @@ EXAMPLES = [
     "哪些城市获批国家新一代人工智能创新发展试验区",
 ]
 MODES = [("混合（推荐）", "hybrid"), ("语义向量", "dense"), ("关键词 BM25", "bm25")]
-DOC_HEADERS = ["标题", "日期", "片段数", "字数", "加入时间", "文档 ID"]
+DOC_HEADERS = ["标题", "类型", "效力", "日期", "片段数", "字数", "加入时间", "文档 ID"]
 
 
 def mount_options() -> dict[str, Any]:
@@ -70,31 +70,6 @@ def mount(api, searcher, *, staff=None):
     return gr.mount_gradio_app(api, build_ui(searcher, staff=staff), path="/", **mount_options())
 
 
-_FILTER_MESSAGES = {
-    "date": "日期格式不对，请写成 2020、2020-05 或 2020-05-01。",
-    "type": "不认识这个文档类型，请从列表中选择。",
-    "law": "资料库中没有这个名称的法律或文件，请检查“法律/文件名称”（可在“资料库”页搜索）。",
-    "": "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。",
-}
-
-
-def friendly(e: RagError) -> str:
-    """A Chinese headline for a library error (the library's message is the detail)."""
-    if isinstance(e, FilterError):
-        return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
-    if isinstance(e, QueryError):
-        return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
-    if isinstance(e, IndexNotFound):
-        return "资料库还没有建立索引，请先在“资料库”页上传文件。"
-    if isinstance(e, IndexLocked):
-        return "资料库正在更新，请稍后再试。"
-    if isinstance(e, StoreUnavailable):
-        return "向量数据库（Milvus）暂时连不上，请稍后再试或联系管理员。"
-    if isinstance(e, IndexError_):
-        return "资料库索引不可用，请联系管理员重建索引。"
-    return "处理时出错了。"
-
-
 def _history(turns: list | None) -> list[Turn]:
     """The answered turns of the chat, for reading a follow-up question in context (rag.dialogue)."""
     out = []
@@ -106,7 +81,7 @@ def _history(turns: list | None) -> list[Turn]:
 
 
 def _doc_choices(rows: list[list]) -> list[tuple[str, str]]:
-    return [(f"{r[0]}（{r[1]}）" if r[1] else str(r[0]), r[5]) for r in rows]
+    return [(f"{r[0]}（{r[3]}）" if r[3] else str(r[0]), r[-1]) for r in rows]
 
 
 def _warm_up(searcher) -> None:
@@ -197,9 +172,8 @@ class _Handlers:
         turn = turns[i]
         if turn.get("status") != "done":
             return gr.skip()
-        record_feedback(self.home, turn["answer"], vote, str(data.get("comment") or ""))
-        turns = list(turns)
-        turns[i] = dict(turn, vote=vote)
+        turns = list(turns)  # a second vote on the turn writes a short line, and only when it changed (ui.feedback)
+        turns[i] = vote_on_turn(self.home, turn, vote, str(data.get("comment") or ""))
         gr.Info("已收到反馈，谢谢！", title="提示")
         return turns
 
@@ -246,7 +220,9 @@ class _Handlers:
     def on_logout(self):
         return "", gr.update(visible=not self.gate.read_only), gr.update(visible=False)
 
-    def on_upload(self, files: list | None, token: str, progress=gr.Progress(track_tqdm=True)):
+    def on_upload(self, files: list | None, folder: list | None, token: str, progress=gr.Progress(track_tqdm=True)):
+        """Files and the files of a chosen folder, under the same staff check and limits (count, size, total)."""
+        files = [*(files or []), *(folder or [])]
         try:
             self.gate.require(token)
         except gr.Error:
@@ -254,20 +230,20 @@ class _Handlers:
             raise
         if not files:
             gr.Warning("请先选择要上传的文件。", title="注意")
-            return (gr.skip(),) * (2 + _REFRESHED)
+            return (gr.skip(),) * (3 + _REFRESHED)
         try:
             result = add_uploads(files, self.home, progress=lambda f, d: progress(f, desc=d), sandbox=self.sandbox,
                                  isolate=True)
             self.searcher.index()  # load the new generation here, not in the next question
         except RagError as e:
-            return (render_upload_report([], f"{friendly(e)}（{e}）"), *self.refresh_docs(), gr.skip())
+            return (render_upload_report([], f"{friendly(e)}（{e}）"), *self.refresh_docs(), gr.skip(), gr.skip())
         ok = sum(1 for r in result.rows if r[1] in ("已加入", "已更新"))
         bad = sum(1 for r in result.rows if r[1] == "失败")
         refreshed = self.refresh_docs()
         summary = f"成功 {ok} 个，失败 {bad} 个，其余未变化/重复。资料库现有 {len(self.doc_types())} 篇文档。"
         if ok:
             gr.Info(f"已加入 {ok} 个文件，问答立即可用。", title="提示")
-        return (render_upload_report(result.rows, summary), *refreshed, None)
+        return (render_upload_report(result.rows, summary), *refreshed, None, None)
 
     def on_delete(self, doc_id: str | None, token: str):
         self.gate.require(token)
@@ -347,6 +323,8 @@ def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
             lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
                                 label=f"上传文件（{' '.join(SUPPORTED)}，或 .zip 压缩包；单个不超过 "
                                       f"{MAX_UPLOAD_BYTES // 2**20} MB）")
+            lib.folder = gr.File(file_count="directory", elem_id="upload-folder", height=120,
+                                 label=f"或选择一个文件夹：其中的文件逐个检查，限制同上（一次最多 {MAX_FILES} 个文件）")
             lib.add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
         with gr.Column(scale=2):
             lib.del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
@@ -388,7 +366,7 @@ def _library_events(h: _Handlers, demo: gr.Blocks, lib: SimpleNamespace, c: Simp
     """Upload, delete, login/logout, the catalog's search and paging, and the document list on page load."""
     refreshed = [lib.doc_table, lib.del_choice, c.doc_filter, lib.cat_q, lib.cat_type, lib.cat_page, lib.cat_status]
     assert len(refreshed) == _REFRESHED
-    lib.add_btn.click(h.on_upload, [lib.files, staff_token], [lib.report, *refreshed, lib.files],
+    lib.add_btn.click(h.on_upload, [lib.files, lib.folder, staff_token], [lib.report, *refreshed, lib.files, lib.folder],
                       api_visibility="private", concurrency_limit=1)
     lib.del_btn.click(h.on_delete, [lib.del_choice, staff_token], [lib.report, *refreshed],
                       api_visibility="private", concurrency_limit=1)

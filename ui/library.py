@@ -313,21 +313,27 @@ def _added(d: dict) -> str:
 
 
 def document_rows(home: Path, *, index=None) -> list[list]:
-    """Rows for the library table: title, date, chunks, characters, added, id.
+    """Rows for the library table: title, type, validity, date, chunks, characters, added, id.
 
-    ``index``: an already loaded :class:`rag.index.Index` (no re-reading of the index files).
+    Type is the statute type (法律, 行政法规, … :mod:`rag.statute`; "" for other documents); validity is
+    已废止 or 已被修改 (a later version is indexed: :func:`rag.filters.not_in_force`), else 现行 for a statute and ""
+    for other documents. ``index``: an already loaded :class:`rag.index.Index` (no re-reading of the index files).
     """
-    if index is not None:
-        counts: dict[str, int] = {}
-        for c in index.chunks:
-            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-        docs = [{"doc_id": d.doc_id, "title": d.title, "date": str(d.meta.get("date", "") or ""), "path": d.path,
-                 "chunks": counts.get(d.doc_id, 0), "chars": len(d.text), "added": d.meta.get("added", "")}
-                for d in index.documents.values()]
-    else:
+    from rag.filters import not_in_force
+    from rag.index import open_index
+
+    if index is None:
         try:
-            docs = list_documents(home)
+            index = open_index(home, verify=False)
         except IndexNotFound:
             return []
-    rows = [[d["title"], d.get("date", ""), d["chunks"], d["chars"], _added(d), d["doc_id"]] for d in docs]
-    return sorted(rows, key=lambda r: r[4], reverse=True)
+    counts: dict[str, int] = {}
+    for c in index.chunks:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    old = not_in_force(index)
+    rows = []
+    for d in index.documents.values():
+        kind = str(d.meta.get("doc_type") or "")
+        rows.append([d.title, kind, old.get(d.doc_id, "现行" if kind else ""), str(d.meta.get("date", "") or ""),
+                     counts.get(d.doc_id, 0), len(d.text), _added({"added": d.meta.get("added", ""), "path": d.path}), d.doc_id])
+    return sorted(rows, key=lambda r: r[6], reverse=True)

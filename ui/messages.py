@@ -1,0 +1,35 @@
+"""The UI's Chinese headlines for library errors (:mod:`rag.errors`): what the reader sees, with the library's own
+message as the detail. This module only words errors; it does not catch them.
+"""
+
+from __future__ import annotations
+
+from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError, StoreUnavailable
+from rag.filters import FilterError
+from rag.retrieve import MAX_QUESTION_CHARS
+
+__all__ = ["friendly"]
+
+_FILTER_MESSAGES = {
+    "date": "日期格式不对，请写成 2020、2020-05 或 2020-05-01。",
+    "type": "不认识这个文档类型，请从列表中选择。",
+    "law": "资料库中没有这个名称的法律或文件，请检查“法律/文件名称”（可在“资料库”页搜索）。",
+    "": "没有符合筛选条件的文档，请放宽文档类型、日期或法律名称。",
+}
+
+
+def friendly(e: RagError) -> str:
+    """A Chinese headline for a library error (the library's message is the detail)."""
+    if isinstance(e, FilterError):
+        return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
+    if isinstance(e, QueryError):
+        return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
+    if isinstance(e, IndexNotFound):
+        return "资料库还没有建立索引，请先在“资料库”页上传文件。"
+    if isinstance(e, IndexLocked):
+        return "资料库正在更新，请稍后再试。"
+    if isinstance(e, StoreUnavailable):
+        return "向量数据库（Milvus）暂时连不上，请稍后再试或联系管理员。"
+    if isinstance(e, IndexError_):
+        return "资料库索引不可用，请联系管理员重建索引。"
+    return "处理时出错了。"
