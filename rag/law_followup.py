@@ -58,6 +58,7 @@ from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 from .tokenize import jieba_tokenizer
+from .topic import new_subject
 
 __all__ = [
     "NEAR",
@@ -71,7 +72,6 @@ __all__ = [
     "has_answer_type",
     "law_readings",
     "new_in_same_law",
-    "new_subject",
     "only_laws",
     "previous_search",
     "shown_again",
@@ -296,22 +296,6 @@ def shown_again(ans: Answer, shown: set[str]) -> bool:
     return bool(ans.citations) and ans.citations[0].label in shown
 
 
-def new_subject(slot: str, previous: str) -> str:
-    """The subject an ``X呢`` follow-up names in place of the previous one: X when it is a noun phrase the previous
-    search does not hold (试用期呢？ after …第三十八条规定了什么); '' for an article number, a time, a quantity or a
-    condition clause (第三十八条, 一周, 八周岁以上的: they take the place of a part, :mod:`rag.rewrite_rules`).
-
-    >>> new_subject("试用期", "劳动合同法第三十八条规定了什么"), new_subject("第三十八条", "劳动合同法第三十七条规定了什么")
-    ('试用期', '')
-    """
-    toks = pos_tags(slot) if slot else ()
-    nounish = bool(toks) and all(f in _NOUNS for _, f in toks) and toks[-1][1] != "t"
-    return slot if nounish and not _NAMED_ARTICLE.search(slot) and slot not in previous else ""
-
-
-_NOUNS = {"n", "nr", "ns", "nt", "nz", "vn", "nrt", "nrfg", "j", "l", "uj", "eng", "an"}
-
-
 def _score(ans: Answer) -> float:
     return (ans.confidence or 0.0) - (0.0 if ans.answerable else 1.0)
 
@@ -363,7 +347,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     ``rewrite``: a rule's standalone question (a further reading, :func:`law_readings`); ``subjectless``: that
     rule found no subject of its own in the question (it is then not read alone); ``slot``: the X of an ``X呢``
     follow-up — a reading that quotes an article already shown again is withdrawn unless it holds X when X is a new
-    subject (:func:`new_subject`: 试用期呢？ after 第三十八条 is not answered by 第三十八条 again).
+    subject (:func:`rag.topic.new_subject`: 试用期呢？ after 第三十八条 is not answered by 第三十八条 again).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
     ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
     reading was refused: :func:`_within_law`)."""

@@ -33,7 +33,7 @@ import re
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
 from .textnorm import strip_end
 
-__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
+__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "new_subject", "scope", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -242,3 +242,20 @@ def subject_head(toks: list[tuple[str, str]]) -> str:
         if at >= start + len(subj):
             return f
     return ""
+
+
+_ARTICLE_NO = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
+
+
+def new_subject(slot: str, previous: str) -> str:
+    """The subject an ``X呢`` follow-up names in place of the previous one: X when it is a noun phrase the previous
+    search does not hold (试用期呢？ after …第三十八条规定了什么); '' for an article number, a time, a quantity or a
+    condition clause (第三十八条, 一周, 八周岁以上的: they take the place of a part, :mod:`rag.rewrite_rules`);
+    :mod:`rag.law_followup` holds an article shown again to it.
+
+    >>> new_subject("试用期", "劳动合同法第三十八条规定了什么"), new_subject("第三十八条", "劳动合同法第三十七条规定了什么")
+    ('试用期', '')
+    """
+    toks = pos_tags(slot) if slot else ()
+    nounish = bool(toks) and all(f in NOUNISH or f == "uj" for _, f in toks)  # 绍兴的方案: 的 between nouns
+    return slot if nounish and not _ARTICLE_NO.search(slot) and slot not in previous else ""

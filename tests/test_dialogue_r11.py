@@ -16,10 +16,8 @@ import functools
 import pytest
 
 from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve
-from rag.law_followup import new_subject
 from rag.mentions import places, pos_tags
-from rag.topic import elided_subject, topic_of
-
+from rag.topic import elided_subject, new_subject, topic_of
 
 # ------------------------------------------------------------------ the readings (no index)
 
@@ -83,8 +81,8 @@ def law_ask(law_home, embedder):
     return functools.partial(Searcher(law_home, embedder=embedder).ask, k=5, mode="hybrid")
 
 
-def _converse(ask, questions, config=DialogueConfig()):
-    history, out = [], []
+def _converse(ask, questions, config=None):
+    config, history, out = config or DialogueConfig(), [], []
     for q in questions:
         a = ask_in_context(ask, q, history, config=config)
         out.append(a)
@@ -93,7 +91,7 @@ def _converse(ask, questions, config=DialogueConfig()):
 
 
 def test_a_new_subject_in_the_same_law_does_not_requote_the_article_just_shown(law_ask):
-    first, second, third = _converse(law_ask, ["劳动合同法第四十条规定了什么？", "第四十一条呢？", "经济补偿呢？"])
+    _, second, third = _converse(law_ask, ["劳动合同法第四十条规定了什么？", "第四十一条呢？", "经济补偿呢？"])
     assert second.citations and second.citations[0].label == "《中华人民共和国劳动合同法》第四十一条"
     shown = second.citations[0].label
     # answered with an article on 经济补偿, or refused — never 第四十一条 again (it does not name 经济补偿)
@@ -120,7 +118,7 @@ def test_a_standalone_question_after_another_is_answered_as_alone(tmp_path, embe
     home = tmp_path / "home"
     update_index([src], home=home, progress=False, embedder=embedder)
     ask = functools.partial(Searcher(home, embedder=embedder).ask, k=5, mode="hybrid")
-    first, follow = _converse(ask, ["试点县应急管理局的值班电话是多少？", "样板市的政务服务中心在哪里？"])
+    _, follow = _converse(ask, ["试点县应急管理局的值班电话是多少？", "样板市的政务服务中心在哪里？"])
     alone = ask("样板市的政务服务中心在哪里？")
     assert follow.search_question == "样板市的政务服务中心在哪里？"  # exactly as typed: no （结合上文：…）
     assert follow.answerable and "人民路 88 号" in follow.answer
