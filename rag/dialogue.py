@@ -223,7 +223,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     if laws:  # rag.law_followup
         ans = ask_law_followup(ask, q, history, fallback=rw.previous,
                                rewrite=rw.search_question if rw.rule in ("ellipsis", "elided") else "",
-                               subjectless=rw.rule == "elided", **kw)
+                               subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)
         ans.question = q
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}

@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 from .answer import is_refusal
 from .context import shown_search, split_shown
 from .errors import QueryError
-from .followup import check_answer_type, check_context, refuse
+from .followup import check_answer_type, check_context, covers, refuse
 from .lookup import article_number
 from .mentions import places, pos_tags
 from .number_search import run_start
@@ -58,6 +58,7 @@ from .retrieve import MAX_QUESTION_CHARS
 from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 from .textnorm import normalize, strip_end
 from .tokenize import jieba_tokenizer
+from .topic import new_subject
 
 __all__ = [
     "NEAR",
@@ -337,14 +338,16 @@ def _near(label: str, shown: Sequence[str]) -> bool:
 
 
 def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequence, *, fallback: str = "",
-                     rewrite: str = "", subjectless: bool = False, **kw) -> Answer:
+                     rewrite: str = "", subjectless: bool = False, slot: str = "", **kw) -> Answer:
     """Answer a follow-up in a law conversation (:func:`about_laws`): every reading of :func:`law_readings`
     through ``ask`` (which must take ``read_as``, as :func:`rag.qa.ask` does), each held to :func:`checked_law`;
     the answerable one with the highest confidence wins (the typed one counted :data:`TYPED_MARGIN` higher), else
     the best refusal.
     ``fallback``: the previous standalone question when the history does not say what was searched;
     ``rewrite``: a rule's standalone question (a further reading, :func:`law_readings`); ``subjectless``: that
-    rule found no subject of its own in the question (it is then not read alone).
+    rule found no subject of its own in the question (it is then not read alone); ``slot``: the X of an ``X呢``
+    follow-up — a reading that quotes an article already shown again is withdrawn unless it holds X when X is a new
+    subject (:func:`rag.topic.new_subject`: 试用期呢？ after 第三十八条 is not answered by 第三十八条 again).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
     ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
     reading was refused: :func:`_within_law`)."""
@@ -356,6 +359,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     spent = {"retrieve": 0.0, "answer": 0.0, "total": 0.0}
     readings = law_readings(question, previous, rewrite, typed_before, subjectless=subjectless)
     shown, typed_new = shown_articles(history), False
+    subject = new_subject(slot, previous)
     for r in readings:
         t0 = time.perf_counter()
         margin = TYPED_MARGIN if r.name == "typed" else 0.0
@@ -370,6 +374,9 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         elif typed_new and ans.answerable and shown_again(ans, shown):
             ans = _withdrawn(ans)  # the context only pulled the reading back to the article already shown, while
             # the question alone found a new article of the same law: the standalone answer stands
+        if subject and ans.answerable and shown_again(ans, shown) \
+                and not any(covers(c.quote, subject) for c in ans.citations[:1]):
+            ans = _withdrawn(ans)  # a new subject of the same law: the article just shown does not answer it
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
         score = _score(ans) + margin

@@ -32,6 +32,8 @@ NOUNISH = {"n", "nr", "ns", "nt", "nz", "vn", "eng", "nrt", "nrfg", "j", "an", "
 SLOT_QWORD = re.compile(r"哪[一两几]?(?:个|些|家|位|座|项|份|种|所|者)|什么|谁")  # questions asking for a thing or person
 _QUANTITY = re.compile(r"[\d一二两三四五六七八九十百千万半]|满|不足|超过|以上|以下")
 _DEGREE = {"不满", "满", "未满", "超过", "以上", "以下", "以内", "不足", "不到", "周岁", "岁"}
+#: administrative suffixes a name jieba does not know is split from (示例 + 市); not 区 (园区, 试验区 are no places)
+_ADMIN_SUFFIX = {"市", "县", "省", "镇", "乡"}
 _PLACE_ORG = re.compile(r"^([\u4e00-\u9fff]{2,4}?[市省区县])(?:委|政府|人大|政协)")
 
 
@@ -67,13 +69,21 @@ def persons(text: str) -> list[str]:
 
 
 def places(toks: Sequence[tuple[str, str]]) -> list[str]:
-    """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市)."""
+    """Place names among jieba words; an organisation such as 杭州市委 contributes its place (杭州市), and a name
+    jieba does not know, split from its administrative suffix (示例/n 市/n), is one with it (示例市).
+
+    >>> places(pos_tags("示例市的办事大厅在哪")), places(pos_tags("2025年底的杭州市委经济工作会议"))
+    (['示例市'], ['杭州市'])
+    """
     out = []
-    for w, f in toks:
+    for i, (w, f) in enumerate(toks):
         if f == "ns" and len(w) >= 2 and w not in _NOT_PLACES:
             out.append(w)
         elif f == "nt" and (m := _PLACE_ORG.match(w)):
             out.append(m.group(1))
+        elif w in _ADMIN_SUFFIX and i and len(prev := toks[i - 1][0]) >= 2 and toks[i - 1][1] in ("n", "nz", "nr") \
+                and (i < 2 or toks[i - 2][1] != "ns") and prev not in _NOT_PLACES:
+            out.append(prev + w)
     return out
 
 

@@ -33,7 +33,7 @@ import re
 from .mentions import NOUNISH, QWORDS, persons, places, pos_tags, statement, subject
 from .textnorm import strip_end
 
-__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "scope", "that_year", "topic_of"]
+__all__ = ["ENGLISH", "bare_this", "clause_swap", "elided_subject", "local_place", "new_subject", "scope", "that_year", "topic_of"]
 
 _MAX_ELIDED = 14
 _OPENERS = {  # words a clause with a dropped subject starts with (要罚多少钱, 是在什么场合, 从什么时候开始算)
@@ -59,13 +59,34 @@ def topic_of(prev: str) -> str:
     '公司泄露了我的个人信息'
     """
     m = _ASKS.search(prev)
-    if not m or m.start() < 2:
+    if m and m.start() < 2:  # the question word is the subject (谁可以成为个体工商户): the predicate is the topic
+        return _predicate_topic(re.sub(r"^[一两几]?[个些家位座项份种所类条]", "", prev[m.end():]))
+    if not m:
         return ""
     toks = pos_tags(prev[:m.start()])
     while toks and (toks[-1][1].startswith(_TRAILING) or toks[-1][0] in ("是", "有", "在", "的")):
         toks = toks[:-1]
     head = "".join(w for w, _ in toks).rstrip("，,、；; ")
     return head if len(head) >= 2 else ""
+
+
+_MODALS = {"可以", "能", "能够", "会", "要", "需要", "应该", "应当", "是", "有", "才能", "才", "都", "还", "得"}
+
+
+def _predicate_topic(rest: str) -> str:
+    """What a question that asks for its subject is about: its predicate without the noun the question word asks
+    for (什么人可以… → 人) and the modal before the verb, when it holds a noun ('' otherwise).
+
+    >>> _predicate_topic("可以成为个体工商户"), _predicate_topic("人必须办理登记"), _predicate_topic("需要登记")
+    ('成为个体工商户', '必须办理登记', '')
+    """
+    toks = list(pos_tags(strip_end(rest)))
+    if toks and toks[0][1] in NOUNISH and len(toks) > 1 and toks[1][1].startswith(("v", "d", "c")):
+        toks = toks[1:]  # 什么人 / 哪些单位 + verb: the noun asked for
+    while toks and (toks[0][0] in _MODALS or toks[0][1] in ("uj", "ul", "p")):
+        toks = toks[1:]
+    head = "".join(w for w, _ in toks)
+    return head if len(head) >= 2 and any(f in NOUNISH for _, f in toks) and not _ASKS.search(head) else ""
 
 
 _BARE_ASK = re.compile(r"^(?:那|那么|是)?(?:哪一?年|哪一?天|哪个月|什么时候|何时|在哪里?|在哪儿|为什么|为何|多少|多久|怎么回事)$")
@@ -221,3 +242,20 @@ def subject_head(toks: list[tuple[str, str]]) -> str:
         if at >= start + len(subj):
             return f
     return ""
+
+
+_ARTICLE_NO = re.compile(r"第[一二三四五六七八九十百千零〇\d]+条")
+
+
+def new_subject(slot: str, previous: str) -> str:
+    """The subject an ``X呢`` follow-up names in place of the previous one: X when it is a noun phrase the previous
+    search does not hold (试用期呢？ after …第三十八条规定了什么); '' for an article number, a time, a quantity or a
+    condition clause (第三十八条, 一周, 八周岁以上的: they take the place of a part, :mod:`rag.rewrite_rules`);
+    :mod:`rag.law_followup` holds an article shown again to it.
+
+    >>> new_subject("试用期", "劳动合同法第三十八条规定了什么"), new_subject("第三十八条", "劳动合同法第三十七条规定了什么")
+    ('试用期', '')
+    """
+    toks = pos_tags(slot) if slot else ()
+    nounish = bool(toks) and all(f in NOUNISH or f == "uj" for _, f in toks)  # 绍兴的方案: 的 between nouns
+    return slot if nounish and not _ARTICLE_NO.search(slot) and slot not in previous else ""
