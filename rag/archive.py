@@ -15,6 +15,7 @@ import hashlib
 import shutil
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from .errors import IngestError
@@ -94,7 +95,8 @@ def _extract(src: Path, dest: Path) -> None:
                                       path=str(src))
                 _check_unpacked(sum(m.size for m in members), src)
                 t.extractall(tmp, members=members)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as e:
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError,
+            RuntimeError, NotImplementedError, zlib.error) as e:  # an encrypted, deflate64 or damaged zip member
         shutil.rmtree(tmp, ignore_errors=True)
         raise IngestError(f"is not a readable archive ({e}).", path=str(src)) from e
     tmp.rename(dest)

@@ -24,3 +24,46 @@ def test_an_iso_date_out_of_range_is_refused_like_its_chinese_form(date):
     with pytest.raises(FilterError) as e:
         Filters(date_from=date).normalised()
     assert e.value.field == "date"
+
+
+def _zip_bytes(text: str = "示例市数据局成立于2026年3月。它负责统筹全市公共数据资源。" * 20) -> bytearray:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.txt", text)
+    return bytearray(buf.getvalue())
+
+
+def _encrypted(data: bytearray) -> bytearray:
+    data[6] |= 1  # the encrypted flag, in the local header and in the central directory
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    return data
+
+
+def _deflate64(data: bytearray) -> bytearray:
+    import struct
+
+    struct.pack_into("<H", data, 8, 9)  # compression method 9, which zipfile cannot read
+    struct.pack_into("<H", data, data.find(b"PK\x01\x02") + 10, 9)
+    return data
+
+
+def _corrupt(data: bytearray) -> bytearray:
+    start = 30 + len("a.txt")  # the compressed stream after the local header
+    data[start:start + 8] = b"\xff" * 8
+    return data
+
+
+@pytest.mark.parametrize("damage", [_encrypted, _deflate64, _corrupt])
+def test_an_unreadable_zip_member_is_an_ingest_error_not_a_traceback(tmp_path, damage):
+    # `rag index x.zip` printed a RuntimeError / NotImplementedError / zlib.error traceback and left x-….partial
+    from rag.archive import expand_archives
+    from rag.errors import IngestError
+
+    src = tmp_path / "x.zip"
+    src.write_bytes(bytes(damage(_zip_bytes())))
+    with pytest.raises(IngestError, match="not a readable archive"):
+        expand_archives([str(src)], tmp_path / "home")
+    assert not list((tmp_path / "home" / "sources").glob("*"))
