@@ -67,3 +67,15 @@ def test_an_unreadable_zip_member_is_an_ingest_error_not_a_traceback(tmp_path, d
     with pytest.raises(IngestError, match="not a readable archive"):
         expand_archives([str(src)], tmp_path / "home")
     assert not list((tmp_path / "home" / "sources").glob("*"))
+
+
+def test_the_ui_headline_of_an_inverted_date_range_is_not_a_format_complaint():
+    # 2021 → 2020-06 is well written; the UI said 日期格式不对 (the date format is wrong) for it
+    from ui.messages import friendly
+
+    with pytest.raises(FilterError) as e:
+        Filters(date_from="2021", date_to="2020-06").normalised()
+    assert "开始日期" in friendly(e.value) and "结束日期" in friendly(e.value)
+    with pytest.raises(FilterError) as e:
+        Filters(date_from="2020年13月").normalised()
+    assert "2020-05" in friendly(e.value)  # a malformed date still gets the forms that are read
