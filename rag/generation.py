@@ -174,7 +174,7 @@ def current_generation(home: str | Path | None = None) -> Path:
     if not cur.exists():
         raise IndexNotFound(f"No index at {home}. Build one with `rag index corpus/` "
                             "(or set RAG_HOME to the folder that holds it).")
-    name = cur.read_text(encoding="utf-8", errors="replace").strip()
+    name = cur.read_text(encoding="utf-8", errors="replace").strip("\x00 \t\r\n")  # zero-filled after a crash
     if not name:
         raise IndexCorrupt(_empty_current(home))
     path = home / name

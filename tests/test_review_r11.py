@@ -79,3 +79,18 @@ def test_the_ui_headline_of_an_inverted_date_range_is_not_a_format_complaint():
     with pytest.raises(FilterError) as e:
         Filters(date_from="2020年13月").normalised()
     assert "2020-05" in friendly(e.value)  # a malformed date still gets the forms that are read
+
+
+def test_a_current_file_of_nul_bytes_is_reported_as_half_written(tmp_path):
+    # a crash can leave the file zero-filled instead of empty (XFS, ext4 data=writeback); it was reported as
+    # "points at \x00\x00…, which is missing" instead of naming the newest complete generation
+    from rag.errors import IndexCorrupt
+    from rag.generation import current_generation
+
+    gen = tmp_path / "gen-20261130T000000-abcdef"
+    gen.mkdir()
+    (gen / "manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "CURRENT").write_bytes(b"\0" * len(gen.name))
+    with pytest.raises(IndexCorrupt, match="half-written") as e:
+        current_generation(tmp_path)
+    assert gen.name in str(e.value) and "\0" not in str(e.value)
