@@ -94,3 +94,13 @@ def test_a_current_file_of_nul_bytes_is_reported_as_half_written(tmp_path):
     with pytest.raises(IndexCorrupt, match="half-written") as e:
         current_generation(tmp_path)
     assert gen.name in str(e.value) and "\0" not in str(e.value)
+
+
+def test_an_uploaded_zip_with_a_damaged_member_is_a_row_not_an_exception(tmp_path):
+    # the library's upload read a damaged deflate stream with z.read: zlib.error escaped the upload handler
+    from ui.library import MAX_FILES, MAX_TOTAL_BYTES, MAX_UPLOAD_BYTES, _expand
+
+    src = tmp_path / "x.zip"
+    src.write_bytes(bytes(_corrupt(_zip_bytes())))
+    rows = _expand([src], MAX_UPLOAD_BYTES, MAX_FILES, MAX_TOTAL_BYTES)
+    assert len(rows) == 1 and rows[0].data is None and "压缩包无法读取" in rows[0].error, rows

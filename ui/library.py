@@ -27,6 +27,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -150,7 +151,8 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
                         continue
                     take(f"{src.name}/{member}", info.file_size,
                          lambda info=info, z=z: z.read(info)[:max_bytes + 1])
-        except (IngestError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as e:
+        except (IngestError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
+                zlib.error) as e:  # zlib.error: a damaged deflate stream
             out.append(_Incoming(src.name, None, error=f"压缩包无法读取（{e}）"))
     return out
 
