@@ -153,14 +153,17 @@ def _issuer(text: str) -> str:
 
 
 def _folder_type(path: str) -> str:
-    """The type a file's folders give it: 案例 anywhere on the path (lawrefbook files its cases under the law they
-    apply, ``案例/民法典/``), else the innermost known folder.
+    """The type a file's folders give it: 案例 as one of its two innermost folders (lawrefbook files its cases under
+    the law they apply, ``案例/民法典/``), else the innermost known folder. A folder named 案例 further up (a user's own
+    ``案例/laws/民法典/``) does not make every file below it a case.
 
     >>> _folder_type("lawrefbook/案例/民法典/徐某某诉张某某婚姻家庭案.md"), _folder_type("laws/民法典/总则.md")
     ('案例', '法律')
+    >>> _folder_type("/home/u/案例/laws/民法典/总则.md"), _folder_type("/home/u/案例/某案.md")
+    ('法律', '案例')
     """
     folders = Path(path).parts[:-1]
-    if "案例" in folders:
+    if "案例" in folders[-2:]:
         return "案例"
     for part in reversed(folders):
         if part in _FOLDER_TYPES:
