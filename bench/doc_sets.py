@@ -131,3 +131,18 @@ def cli(docs: DocSet, set_path: Path | tuple[Path, ...], description: str, argv:
         print("\n".join(problems) or f"{', '.join(p.name for p in paths)}: every gold span occurs in its document")
         return 1 if problems else 0
     return 0
+
+
+def script_functions(docs: DocSet, sets: tuple[Path, ...], doc: str):
+    """What a round's document-set script exposes (``bench/heldout7_docs.py`` …): ``documents``, ``write_sources``,
+    ``build``, ``check(paths=sets)`` (problems of the sets: unknown documents, answerable/answers mismatches, gold
+    spans not in their document) and ``main(argv)`` (the ``build`` / ``check`` / ``dump`` command line, described
+    by the first paragraph of the script's docstring ``doc``)."""
+
+    def check(paths: tuple[Path, ...] = sets) -> list[str]:
+        return docs.check(*paths)
+
+    def main(argv: list[str] | None = None) -> int:
+        return cli(docs, sets, doc.split("\n\n")[0], argv)
+
+    return docs.documents, docs.write_sources, docs.build, check, main

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_sets import ARCHIVE, DocSet, cli  # noqa: F401  (ARCHIVE: the tests read it here)
+from doc_sets import ARCHIVE, DocSet, script_functions  # noqa: F401  (ARCHIVE: the tests read it here)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -53,16 +53,7 @@ CMRC_IDS = ["DEV_53", "DEV_382", "DEV_90", "DEV_359", "DEV_14", "DEV_568"]
 
 DOCS = DocSet(tuple(LAWS), CMRC_DEV, tuple(CMRC_IDS))
 
-documents, write_sources, build = DOCS.documents, DOCS.write_sources, DOCS.build  # see bench/doc_sets.py
-
-
-def check(paths: tuple[Path, ...] = SETS) -> list[str]:
-    """Problems of the sets: unknown documents, answerable/answers mismatches, gold spans not in their document."""
-    return DOCS.check(*paths)
-
-
-def main(argv: list[str] | None = None) -> int:
-    return cli(DOCS, SETS, __doc__.split("\n\n")[0], argv)
+documents, write_sources, build, check, main = script_functions(DOCS, SETS, __doc__)  # bench/doc_sets.py
 
 
 if __name__ == "__main__":
