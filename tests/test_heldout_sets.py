@@ -55,6 +55,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout10_laws.jsonl", LAWS, 20),
     ("dialogues_heldout11.jsonl", ARTICLE, 30),
     ("dialogues_heldout11_laws.jsonl", LAWS, 20),
+    ("dialogues_heldout12.jsonl", ARTICLE, 30),
+    ("dialogues_heldout12_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -75,7 +77,7 @@ def test_dialogue_sets(name, text, min_dialogues):
                          [("everyday_heldout.jsonl", 50, 10), ("everyday_heldout6.jsonl", 45, 8),
                           ("everyday_heldout7.jsonl", 45, 8), ("everyday_heldout8.jsonl", 45, 8),
                           ("everyday_heldout9.jsonl", 45, 8), ("everyday_heldout10.jsonl", 45, 8),
-                          ("everyday_heldout11.jsonl", 45, 8)])
+                          ("everyday_heldout11.jsonl", 45, 8), ("everyday_heldout12.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -119,10 +121,10 @@ def test_everyday_heldout6_docs_gold_spans():
     assert mod.check() == []
 
 
-# --- rounds 7-11 (docs/heldout7.md … docs/heldout11.md) ----------------------------------------------------------
+# --- rounds 7-12 (docs/heldout7.md … docs/heldout12.md) ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12])
 def test_docs_sets_shape(rnd):
     mod = _script(f"heldout{rnd}_docs")
     rows = _rows(f"everyday_heldout{rnd}_docs.jsonl")
@@ -168,7 +170,7 @@ def test_heldout9_docs_held_out_by_document():
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [10, 11])
+@pytest.mark.parametrize("rnd", [10, 11, 12])
 def test_docs_held_out_by_document(rnd):
     """None of the 16 is shipped, in everyday_dev or in the sets of the earlier rounds (no version of the laws)."""
     mod = _script(f"heldout{rnd}_docs")
@@ -180,7 +182,7 @@ def test_docs_held_out_by_document(rnd):
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12])
 def test_docs_gold_spans(rnd):
     mod = _script(f"heldout{rnd}_docs")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
@@ -192,3 +194,33 @@ def test_docs_gold_spans(rnd):
         for i, t in enumerate(d["turns"]):
             _check_turn(t, docs[t["doc"]], f"dialogues_heldout{rnd}_docs {d['id']} turn {i + 1}")
     assert mod.check() == []
+
+
+# --- round 12 (docs/heldout12.md): no question repeats one of any other set ------------------------------------------
+
+_R12 = ("dialogues_heldout12.jsonl", "dialogues_heldout12_laws.jsonl", "everyday_heldout12.jsonl",
+        "everyday_heldout12_docs.jsonl", "dialogues_heldout12_docs.jsonl")
+
+
+def _questions(name: str) -> list[str]:
+    return [t["question"] for r in _rows(name) for t in r.get("turns", [r])]
+
+
+def test_heldout12_questions_are_new():
+    """No question string of the five round-12 files is in another bench/data set, and none repeats among them."""
+    mine = [q for name in _R12 for q in _questions(name)]
+    assert len(mine) == len(set(mine)), "a question repeats within the round-12 sets"
+    others = {q for p in DATA.glob("*.jsonl") if p.name not in _R12 for q in _questions(p.name)}
+    assert not set(mine) & others, f"identical to an older question: {sorted(set(mine) & others)[:5]}"
+
+
+def test_heldout12_docs_not_stard_laws():
+    """No round-12 law is a STARD law (the law holding a STARD gold article, found by its title as statute_corpus does)."""
+    mod = _script("heldout12_docs")
+    stard = ROOT.parent / "shared" / "data" / "stard" / "stard_queries_dev.json"
+    if not stard.exists():
+        pytest.skip(f"needs {stard}")
+    titles = {a.split("第")[0].replace("中华人民共和国", "")
+              for r in json.loads(stard.read_text(encoding="utf-8")) for a in r.get("相关法规", {})}
+    names = {n.rsplit("/", 1)[-1].split("(")[0] for n in mod.LAWS}
+    assert not {n for n in names if any(t and (t in n or n in t) for t in titles)}
