@@ -28,14 +28,21 @@ import sys
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
 
 from rag.archive import zip_member_name
-from rag.errors import (DecodeError, EmptyDocument, IndexLocked, IndexNotFound, IngestError, RagError,
-                        UnsupportedFormat)
+from rag.errors import (
+    DecodeError,
+    EmptyDocument,
+    IndexLocked,
+    IndexNotFound,
+    IngestError,
+    RagError,
+    UnsupportedFormat,
+)
 from rag.ingest import SUPPORTED, check_zip, parse_bytes
 from rag.update import list_documents, remove_documents, update_index
 
@@ -257,7 +264,8 @@ def _index_in_child(targets: list[str], home: Path) -> dict:
                PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                            os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--json", "--quiet", "--home", str(home),
-                           *targets], capture_output=True, text=True, env=env, preexec_fn=_idle_priority)
+                           *targets], check=False, capture_output=True, text=True, env=env,
+                          preexec_fn=_idle_priority)
     if proc.returncode != 0:
         msg = (proc.stderr.strip().splitlines() or ["indexing failed"])[-1].removeprefix("Error: ")
         raise (IndexLocked if "is writing the index" in msg else RagError)(msg)
