@@ -187,3 +187,44 @@ def test_rag_feedback_reads_the_rotated_file_and_survives_damaged_lines(tmp_path
 def test_rag_feedback_without_any_vote_says_so(tmp_path):
     r = CliRunner().invoke(main, ["feedback", "--home", str(tmp_path / "home")])
     assert r.exit_code == 0 and "No feedback yet" in r.output, r.output
+
+
+# ---------------------------------------------------------------- an article named by law and number
+
+
+def _mixed_law_home(tmp_path_factory, embedder):
+    """Like the shipped corpus/ (laws beside the sample article): the Labour Contract Law, its implementing
+    regulation (which has its own 第三十七条) and the sample article."""
+    import shutil
+
+    from rag.update import update_index
+    from tests.conftest import LAWS, SAMPLE
+
+    src = tmp_path_factory.mktemp("mixed-src")
+    for rel in ("社会法/劳动合同法(2012-12-28).md", "行政法规/劳动合同法实施条例(2008-09-18).md"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LAWS / rel, src / rel)
+    shutil.copy(SAMPLE, src / SAMPLE.name)
+    home = tmp_path_factory.mktemp("mixed-home")
+    update_index([src], home=home, progress=False, embedder=embedder)
+    return home
+
+
+@pytest.fixture(scope="module")
+def mixed_searcher(tmp_path_factory, embedder):
+    from rag.qa import Searcher
+
+    return Searcher(_mixed_law_home(tmp_path_factory, embedder))
+
+
+def test_an_article_named_by_law_and_number_is_not_followed_by_another_laws_article_of_that_number(mixed_searcher):
+    """`rag ask 劳动合同法第三十七条` quoted 第三十七条 of the Labour Contract Law and then, as a second provision,
+    第三十七条 of its implementing regulation (on dispute arbitration): the look-alike that the lookup was built to
+    keep out of first place came back second."""
+    for q in ("劳动合同法第三十七条", "劳动合同法第三十七条规定了什么？"):
+        a = mixed_searcher.ask(q)
+        assert a.answerable and a.citations[0].label == "《中华人民共和国劳动合同法》第三十七条", (q, a.answer)
+        assert all(c.label.startswith("《中华人民共和国劳动合同法》") for c in a.citations), (q, a.answer)
+    a = mixed_searcher.ask("劳动合同法第三十七条和劳动合同法实施条例第三十七条")  # both named: both quoted
+    assert [c.label for c in a.citations] == ["《中华人民共和国劳动合同法》第三十七条",
+                                              "《中华人民共和国劳动合同法实施条例》第三十七条"], a.answer
