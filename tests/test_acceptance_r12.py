@@ -228,3 +228,26 @@ def test_an_article_named_by_law_and_number_is_not_followed_by_another_laws_arti
     a = mixed_searcher.ask("劳动合同法第三十七条和劳动合同法实施条例第三十七条")  # both named: both quoted
     assert [c.label for c in a.citations] == ["《中华人民共和国劳动合同法》第三十七条",
                                               "《中华人民共和国劳动合同法实施条例》第三十七条"], a.answer
+
+
+# ---------------------------------------------------------------- a folder upload past the file limit
+
+
+def test_a_folder_upload_past_the_limit_keeps_the_first_files_by_name(tmp_path):
+    """A folder of 55 notices uploaded in the UI: Gradio hands the files over in no particular order, and the 5
+    refused were a random handful (05, 37, 09, …) that a user could not tell apart to upload again."""
+    import random
+
+    from ui.library import _expand
+
+    files = []
+    for i in range(55):
+        d = tmp_path / f"g{random.Random(i).random():.12f}"  # gradio's cache: one random folder per file
+        d.mkdir()
+        (d / f"示例通知{i:02d}.txt").write_text(f"示例市第{i}号公告。", encoding="utf-8")
+        files.append(d / f"示例通知{i:02d}.txt")
+    random.Random(7).shuffle(files)
+    rows = _expand(files, max_bytes=2**20, max_files=50, max_total=2**24)
+    refused = [r.original for r in rows if r.error]
+    assert refused == [f"示例通知{i}.txt" for i in range(50, 55)], refused
+    assert all("请再上传一次" in r.error for r in rows if r.error)

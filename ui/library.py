@@ -117,8 +117,9 @@ class _Incoming:
 
 
 def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_total: int) -> list[_Incoming]:
-    """The uploaded files, with .zip archives unpacked (documents only, after bomb checks), as
-    ``_Incoming`` rows; the count, per-file and total limits are applied here, before any parsing."""
+    """The uploaded files in name order, with .zip archives unpacked (documents only, after bomb checks), as
+    ``_Incoming`` rows; the count, per-file and total limits are applied here, before any parsing (a folder of 55
+    files: the 50 first by name are taken, the last 5 are listed as not processed)."""
     out: list[_Incoming] = []
     total = 0
 
@@ -126,7 +127,7 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
         nonlocal total
         name = safe_filename(original)
         if len([x for x in out if x.data is not None]) >= max_files:
-            out.append(_Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理"))
+            out.append(_Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理，请再上传一次"))
         elif name is None:
             out.append(_Incoming(original, None, error=f"不支持的文件类型；可上传 {' '.join(SUPPORTED)} 或 .zip"))
         elif size > max_bytes:
@@ -137,8 +138,8 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
             total += size
             out.append(_Incoming(original, name, read()))
 
-    for f in files:
-        src = Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f))
+    paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f)) for f in files]
+    for src in sorted(paths, key=lambda p: p.name):  # by name, so a cut past MAX_FILES takes the last names
         if src.suffix.lower() != ".zip":
             take(src.name, src.stat().st_size, src.read_bytes)
             continue
