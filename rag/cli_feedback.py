@@ -48,7 +48,10 @@ def feedback_cmd(home, vote, last, as_json):
         _echo(f"    答: {_short(v['answer'])}")
         if v["comment"]:
             _echo(f"    评论: {_short(v['comment'], 200)}")
-    ups = sum(v["vote"] == "up" for v in log.votes)
-    _echo(f"{len(shown)} of {len(votes)} shown; {len(log.votes)} votes in all ({ups} 👍, {len(log.votes) - ups} 👎) "
-          f"in {home / 'feedback.jsonl'}." + (f" {log.damaged} unreadable lines skipped." if log.damaged else "")
-          if log.votes or log.damaged else f"No feedback yet in {home / 'feedback.jsonl'}.")
+    n, ups = len(log.votes), sum(v["vote"] == "up" for v in log.votes)
+    where = home / "feedback.jsonl"
+    if not n and not log.damaged:
+        _echo(f"No feedback yet in {where}.")
+        return
+    _echo(f"{len(shown)} of {len(votes)} shown; {n} vote{'' if n == 1 else 's'} in all ({ups} 👍, {n - ups} 👎) "
+          f"in {where}." + (f" {log.damaged} unreadable lines skipped." if log.damaged else ""))
