@@ -6,6 +6,8 @@ before its fix (real components: real archives, the real embedder and index, the
 - An archive inside a folder being indexed was listed as skipped; its files are indexed now, with the same bomb
   checks as an archive given by name, one size budget for all of a run's archives, and one level deep only.
 - The 👍/👎 feedback log was written and never read back: ``rag feedback`` lists it for staff.
+- ``劳动合同法第三十七条`` was answered with that article and, second, the implementing regulation's own 第三十七条.
+- A folder upload past the 50-file limit refused a random handful of its files instead of the last names.
 """
 
 from __future__ import annotations
