@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import IngestError
 
-__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive", "zip_member_name"]
+__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive", "open_folder_archives", "tar_member_name", "zip_member_name"]
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 MAX_ARCHIVE_BYTES = 2 * 2**30
@@ -28,9 +28,12 @@ MAX_ARCHIVE_BYTES = 2 * 2**30
 the whole statute archive is about 60 MB; a small archive that claims more is refused as a bomb."""
 
 
-def _check_unpacked(total: int, src: Path) -> None:
-    if total > MAX_ARCHIVE_BYTES:
-        raise IngestError(f"unpacks to {total / 2**20:,.0f} MB, over the {MAX_ARCHIVE_BYTES / 2**20:,.0f} MB limit "
+def _check_unpacked(total: int, src: Path, limit: int | None = None) -> None:
+    limit = MAX_ARCHIVE_BYTES if limit is None else limit
+    if total > limit:
+        left = "" if limit == MAX_ARCHIVE_BYTES else f" (what is left of {MAX_ARCHIVE_BYTES / 2**20:,.0f} MB " \
+            "for all the archives of one folder)"
+        raise IngestError(f"unpacks to {total / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit{left} "
                           "(a zip bomb?); unpack it yourself and index the folder.", path=str(src))
 
 
@@ -64,12 +67,37 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
+def tar_member_name(name: str) -> str:
+    """A tar member's name as its creator wrote it.
+
+    PAX headers hold UTF-8, but GNU and ustar headers hold bytes in the creator's encoding (GBK when made by
+    Chinese Windows tools), which :mod:`tarfile` (opened with ``errors="surrogateescape"``) keeps as lone
+    surrogates that cannot be written to JSON or shown. Such a name is read as UTF-8, else GB18030, else left as is.
+
+    >>> tar_member_name("政策.txt".encode("gbk").decode("utf-8", "surrogateescape"))
+    '政策.txt'
+    >>> tar_member_name("政策.txt")
+    '政策.txt'
+    """
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return name
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return name
+
+
 def _safe(name: str) -> bool:
     p = PurePosixPath(name)
     return not p.is_absolute() and ".." not in p.parts
 
 
-def _extract(src: Path, dest: Path) -> None:
+def _extract(src: Path, dest: Path, limit: int | None = None) -> int:
+    """Extract ``src`` into ``dest`` (built beside, then renamed) after the checks; returns the bytes declared."""
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -83,23 +111,43 @@ def _extract(src: Path, dest: Path) -> None:
                 if bad:
                     raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
                                       path=str(src))
-                _check_unpacked(sum(i.file_size for i in infos), src)
+                total = sum(i.file_size for i in infos)
+                _check_unpacked(total, src, limit)
                 for info in infos:
                     z.extract(info, tmp)
         else:
-            with tarfile.open(src) as t:
+            with tarfile.open(src, encoding="utf-8", errors="surrogateescape") as t:
                 members = [m for m in t.getmembers() if m.isdir() or m.isfile()]
+                for m in members:  # GNU/ustar names in GBK: decoded, not written as undecodable bytes
+                    m.name = tar_member_name(m.name)
                 bad = [m.name for m in members if not _safe(m.name)]
                 if bad:
                     raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
                                       path=str(src))
-                _check_unpacked(sum(m.size for m in members), src)
+                total = sum(m.size for m in members)
+                _check_unpacked(total, src, limit)
                 t.extractall(tmp, members=members)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError,
             RuntimeError, NotImplementedError, zlib.error) as e:  # an encrypted, deflate64 or damaged zip member
         shutil.rmtree(tmp, ignore_errors=True)
         raise IngestError(f"is not a readable archive ({e}).", path=str(src)) from e
+    except IngestError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     tmp.rename(dest)
+    return total
+
+
+def _destination(src: Path, home: Path) -> Path:
+    """The folder ``src`` is extracted to: keyed by its name, size and modification time."""
+    st = src.stat()
+    key = hashlib.sha256(f"{src.name}\0{st.st_size}\0{int(st.st_mtime)}".encode()).hexdigest()[:10]
+    stem = src.name
+    for suf in ARCHIVE_SUFFIXES:
+        if stem.lower().endswith(suf):
+            stem = stem[: -len(suf)]
+            break
+    return home / "sources" / f"{stem}-{key}"
 
 
 def expand_archives(paths: list[str], home: Path) -> list[str]:
@@ -110,15 +158,44 @@ def expand_archives(paths: list[str], home: Path) -> list[str]:
             out.append(p)
             continue
         src = Path(p).resolve()
-        st = src.stat()
-        key = hashlib.sha256(f"{src.name}\0{st.st_size}\0{int(st.st_mtime)}".encode()).hexdigest()[:10]
-        stem = src.name
-        for suf in ARCHIVE_SUFFIXES:
-            if stem.lower().endswith(suf):
-                stem = stem[: -len(suf)]
-                break
-        dest = home / "sources" / f"{stem}-{key}"
+        dest = _destination(src, home)
         if not dest.is_dir():
             _extract(src, dest)
         out.append(str(dest))
     return out
+
+
+def _folder_archives(folder: Path) -> list[Path]:
+    """Archives under ``folder`` as a folder walk sees them: not hidden, no link leading outside the folder."""
+    root = folder.resolve()
+    return [f for f in sorted(folder.rglob("*"))
+            if f.name.lower().endswith(ARCHIVE_SUFFIXES) and f.is_file()
+            and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+            and f.resolve().is_relative_to(root)]
+
+
+def open_folder_archives(folders: list[str], home: Path) -> tuple[list[str], set[str], list[IngestError]]:
+    """Extract the archives found inside ``folders`` (not inside archives) as :func:`expand_archives` does.
+
+    Returns the folders they were extracted to, every archive handled (resolved path: opened, or refused), and one
+    error per refused archive (a bomb, a damaged file, more than :data:`MAX_ARCHIVE_BYTES` for all of them together).
+    """
+    extracted: list[str] = []
+    handled: set[str] = set()
+    errors: list[IngestError] = []
+    left = MAX_ARCHIVE_BYTES
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            continue
+        for f in _folder_archives(folder):
+            src = f.resolve()
+            handled.add(str(src))
+            dest = _destination(src, home)
+            try:
+                if not dest.is_dir():
+                    left -= _extract(src, dest, left)
+            except IngestError as e:
+                errors.append(e)
+                continue
+            extracted.append(str(dest))
+    return extracted, handled, errors

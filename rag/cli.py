@@ -1,4 +1,5 @@
-"""The ``rag`` command line: index, ask, eval, serve, docs, rm (``chat``: :mod:`rag.cli_chat`, ``users``: :mod:`rag.cli_users`).
+"""The ``rag`` command line: index, ask, eval, serve, docs, rm (``chat``: :mod:`rag.cli_chat`, ``users``:
+:mod:`rag.cli_users`, ``feedback``: :mod:`rag.cli_feedback`).
 
 Human-readable output by default, ``--json`` for scripts. Library errors
 (:mod:`rag.errors`) become one-line messages and exit code 1 (2 for usage
@@ -16,6 +17,7 @@ import time
 import click
 
 from .cli_chat import chat_cmd
+from .cli_feedback import feedback_cmd
 from .cli_common import _echo, _echo_json, _fail_nicely, home_option, k_option, mode_option
 from .cli_users import users_group
 from .config import ChunkConfig, data_dir
@@ -345,6 +347,7 @@ def _loopback(host: str) -> bool:
 
 main.add_command(chat_cmd)
 main.add_command(users_group)
+main.add_command(feedback_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -66,7 +66,7 @@ class Filters:
     prefer_current: bool = True
     _checked: bool = field(default=False, repr=False, compare=False)
 
-    def normalised(self) -> "Filters":
+    def normalised(self) -> Filters:
         types = tuple(dict.fromkeys(TYPE_ALIASES.get(t.strip().lower(), t.strip()) for t in self.types if t.strip()))
         bad = [t for t in types if t not in DOC_TYPES]
         if bad:

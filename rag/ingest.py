@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import statute
 from .archive import ARCHIVE_SUFFIXES
@@ -259,12 +260,14 @@ def _join(blocks: list[RawBlock]) -> tuple[str, list[dict[str, Any]]]:
 
 # ---------------------------------------------------------------- folders
 
-def iter_files(paths: Iterable[str | Path], skipped: list[IngestError] | None = None) -> list[Path]:
+def iter_files(paths: Iterable[str | Path], skipped: list[IngestError] | None = None, *,
+               opened: Collection[str] | None = None) -> list[Path]:
     """Expand folders (recursively, sorted) into supported files; skip hidden ones.
 
-    A symlink inside a folder that points outside it is not followed, and an archive inside a folder is not opened
-    (a folder holding the statute archive would unpack 60 MB unasked): both are added to ``skipped``, the archive
-    with the command that indexes it by name (``rag index FOLDER/x.zip`` extracts it, :mod:`rag.archive`).
+    A symlink inside a folder that points outside it is not followed: it is added to ``skipped``. An archive inside
+    a folder is not read here: ``opened`` lists (resolved) the archives :func:`rag.archive.open_folder_archives`
+    already extracted or refused for this run (``rag index`` does that); any other archive — one inside an archive,
+    or every archive when ``opened`` is None — is added to ``skipped`` with what to do.
     """
     out: list[Path] = []
     for p in map(Path, paths):
@@ -281,25 +284,30 @@ def iter_files(paths: Iterable[str | Path], skipped: list[IngestError] | None = 
                             continue
                         out.append(f)
                     elif f.name.lower().endswith(ARCHIVE_SUFFIXES) and skipped is not None:
-                        skipped.append(IngestError("is an archive inside a folder; its files were not indexed. "
-                                                   f"Index it by name: rag index '{f}'", path=str(f)))
+                        if opened is None:
+                            skipped.append(IngestError("is an archive inside a folder; its files were not indexed. "
+                                                       f"Index it by name: rag index '{f}'", path=str(f)))
+                        elif str(f.resolve()) not in opened:
+                            skipped.append(IngestError("is an archive inside an archive; archives are opened one "
+                                                       "level deep, so its files were not indexed. Unpack it and "
+                                                       "index the folder.", path=str(f)))
         else:
             out.append(p)
     return out
 
 
-def load_paths(paths: Iterable[str | Path], *, loader=None) -> IngestReport:
+def load_paths(paths: Iterable[str | Path], *, loader=None, opened: Collection[str] | None = None) -> IngestReport:
     """Load every file under ``paths``; bad files are reported, never fatal.
 
     ``loader(path) -> Document`` reads one file (default :func:`load_file`; :mod:`rag.sandbox`
-    has one that parses in a separate, limited process).
+    has one that parses in a separate, limited process); ``opened``: see :func:`iter_files`.
 
     Duplicates (same stored text under another name) are listed and dropped.
     """
     report = IngestReport()
     loader = loader or load_file
     seen: dict[str, str] = {}
-    for f in iter_files(paths, report.errors):
+    for f in iter_files(paths, report.errors, opened=opened):
         try:
             if not f.exists():
                 raise IngestError("does not exist.", path=str(f))

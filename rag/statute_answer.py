@@ -14,7 +14,9 @@ provision itself, not by one sentence picked out of it:
   own vector (stored with the index, :mod:`rag.sentvec`), rank and score); since round 10 the other provision is the one the
   learned chooser (:mod:`rag.statute_choice`) rates likeliest among ranks 2-5, when its model file fits the
   embedder (``choice=False`` restores the per-article model's pick); the top article's text in another version
-  of its law is never the second provision (:func:`other_versions`: the next candidate takes its place);
+  of its law is never the second provision (:func:`other_versions`: the next candidate takes its place), and
+  after an article the question names by law and number (劳动合同法第三十七条) another law's article of the same number
+  is not either (:func:`_namesake`);
 - when the question asks a value (an age, hours, a time limit, money, a rate, a date: :mod:`rag.asked_value`) that
   the top article does not hold, the first of the next two articles *of the same law* that holds one and names some
   of the question's terms is quoted first
@@ -228,6 +230,13 @@ def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: S
     return choose(model, wording, hits[:len(arts)], arts, other_versions(hits)) if model is not None else []
 
 
+def _namesake(hits: Sequence[Hit], j: int) -> bool:
+    """``hits[j]`` only shares its number with an article the question names by law and number (劳动合同法第三十七条
+    → the implementing regulation's own 第三十七条): it matched the number, not the question, so it is no second
+    provision. An article the question names itself, or one with another number, may be."""
+    return hits[0].exact and not hits[j].exact and hits[j].chunk.article == hits[0].chunk.article
+
+
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                    query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
                    fingerprint: str | None = None, models: StatuteModels | None = None,
@@ -262,7 +271,8 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
     elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
         chosen = [hits[i] for i in picks]  # the top hit, then the chooser's pick (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
-        i = max((j for j in range(1, len(arts)) if j not in versions), key=lambda j: (probs[j], -j), default=0)
+        i = max((j for j in range(1, len(arts)) if j not in versions and not _namesake(hits, j)),
+                key=lambda j: (probs[j], -j), default=0)
         if i and probs[i] >= models.second and is_article(hits[i]) and hits[i].chunk.chunk_id != hits[0].chunk.chunk_id:
             chosen.append(hits[i])
     citations = [_citation(h, n) for n, h in enumerate(chosen, 1)]

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-from .archive import expand_archives
+from .archive import expand_archives, open_folder_archives
 from .config import ChunkConfig, data_dir
 from .embed import DEFAULT_EMBEDDER, Embedder, get_embedder
 from .errors import IndexError_, IndexMismatch, IndexNotFound, RagError
@@ -70,6 +70,7 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
     for p in paths:
         if not Path(p).exists():
             raise RagError(f"{p} does not exist. Give files or folders to index.")
+    folders = [p for p in paths if Path(p).is_dir()]
     paths = expand_archives(paths, home)  # .tar.gz/.zip → the folder they were extracted to
     if embedder is not None and embedder_name is None:
         embedder_name = embedder.name
@@ -80,7 +81,9 @@ def update_index(paths: Iterable[str | Path], *, home: str | Path | None = None,
         embedder = embedder or get_embedder(embedder_name or DEFAULT_EMBEDDER)
         chunk_config = chunk_config or ChunkConfig()
 
-        report = load_paths(paths, loader=loader)
+        inner, opened, refused = open_folder_archives(folders, home)  # archives inside the folders, one level
+        report = load_paths(paths + inner, loader=loader, opened=opened)
+        report.errors[:0] = refused
         for d in report.documents:
             d.path = _abs(d.path)
         fresh = old is None or rebuild

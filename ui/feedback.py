@@ -7,7 +7,7 @@ that answer in the chat. Voting again on the same answer writes a short line ``{
 clicking 👍 repeatedly no longer appends the whole answer each time. The file is capped: past
 :data:`MAX_BYTES` it is renamed to ``feedback.jsonl.1`` (replacing an older one) and a new file is started, so
 feedback takes at most about twice that on disk. Appends are serialised with a lock so concurrent sessions never
-interleave lines. This module does not read feedback back or aggregate it.
+interleave lines. This module does not read feedback back (:mod:`rag.feedback_log`, ``rag feedback`` does).
 """
 
 from __future__ import annotations

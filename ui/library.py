@@ -28,14 +28,21 @@ import sys
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
 
 from rag.archive import zip_member_name
-from rag.errors import (DecodeError, EmptyDocument, IndexLocked, IndexNotFound, IngestError, RagError,
-                        UnsupportedFormat)
+from rag.errors import (
+    DecodeError,
+    EmptyDocument,
+    IndexLocked,
+    IndexNotFound,
+    IngestError,
+    RagError,
+    UnsupportedFormat,
+)
 from rag.ingest import SUPPORTED, check_zip, parse_bytes
 from rag.update import list_documents, remove_documents, update_index
 
@@ -110,8 +117,9 @@ class _Incoming:
 
 
 def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_total: int) -> list[_Incoming]:
-    """The uploaded files, with .zip archives unpacked (documents only, after bomb checks), as
-    ``_Incoming`` rows; the count, per-file and total limits are applied here, before any parsing."""
+    """The uploaded files in name order, with .zip archives unpacked (documents only, after bomb checks), as
+    ``_Incoming`` rows; the count, per-file and total limits are applied here, before any parsing (a folder of 55
+    files: the 50 first by name are taken, the last 5 are listed as not processed)."""
     out: list[_Incoming] = []
     total = 0
 
@@ -119,7 +127,7 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
         nonlocal total
         name = safe_filename(original)
         if len([x for x in out if x.data is not None]) >= max_files:
-            out.append(_Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理"))
+            out.append(_Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理，请再上传一次"))
         elif name is None:
             out.append(_Incoming(original, None, error=f"不支持的文件类型；可上传 {' '.join(SUPPORTED)} 或 .zip"))
         elif size > max_bytes:
@@ -130,8 +138,8 @@ def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_tot
             total += size
             out.append(_Incoming(original, name, read()))
 
-    for f in files:
-        src = Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f))
+    paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f)) for f in files]
+    for src in sorted(paths, key=lambda p: p.name):  # by name, so a cut past MAX_FILES takes the last names
         if src.suffix.lower() != ".zip":
             take(src.name, src.stat().st_size, src.read_bytes)
             continue
@@ -257,7 +265,8 @@ def _index_in_child(targets: list[str], home: Path) -> dict:
                PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                            os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--json", "--quiet", "--home", str(home),
-                           *targets], capture_output=True, text=True, env=env, preexec_fn=_idle_priority)
+                           *targets], check=False, capture_output=True, text=True, env=env,
+                          preexec_fn=_idle_priority)
     if proc.returncode != 0:
         msg = (proc.stderr.strip().splitlines() or ["indexing failed"])[-1].removeprefix("Error: ")
         raise (IndexLocked if "is writing the index" in msg else RagError)(msg)

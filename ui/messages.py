@@ -4,7 +4,14 @@ message as the detail. This module only words errors; it does not catch them.
 
 from __future__ import annotations
 
-from rag.errors import IndexError_, IndexLocked, IndexNotFound, QueryError, RagError, StoreUnavailable
+from rag.errors import (
+    IndexError_,
+    IndexLocked,
+    IndexNotFound,
+    QueryError,
+    RagError,
+    StoreUnavailable,
+)
 from rag.filters import FilterError
 from rag.retrieve import MAX_QUESTION_CHARS
 
@@ -23,7 +30,7 @@ def friendly(e: RagError) -> str:
     if isinstance(e, FilterError):
         return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
     if isinstance(e, QueryError):
-        return "这个问题无法检索，请换个问法（问题不能为空，也不能超过 %d 字）。" % MAX_QUESTION_CHARS
+        return f"这个问题无法检索，请换个问法（问题不能为空，也不能超过 {MAX_QUESTION_CHARS} 字）。"
     if isinstance(e, IndexNotFound):
         return "资料库还没有建立索引，请先在“资料库”页上传文件。"
     if isinstance(e, IndexLocked):
