@@ -157,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
                          "everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows), cached in $RAG_HOME.")
     ap.add_argument("--everyday-index", action="append", default=[], metavar="KEY=DIR",
                     help="With --everyday-rounds: the index of a round's documents (keys of everyday_rounds.DEFAULT_INDEXES).")
+    ap.add_argument("--rounds", default=None, metavar="R,R,…",
+                    help="With --everyday-rounds: only these rounds (default: every round of everyday_rounds.ROUNDS; "
+                         "round 11's shipped model: dev,5,6,7,8).")
     ap.add_argument("--selector-rounds-weight", type=float, default=0.0, metavar="W",
                     help="With --everyday-rounds: the selectors (dense, lexical) are also fitted on the rounds' answerable "
                          "rows at row weight W (0: refusal only, as before; bench/everyday_loro.py's *_sel variants).")
@@ -227,10 +230,11 @@ def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
     if args.everyday_heldout5 and not args.vrows:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     if args.everyday_rounds:
-        from everyday_rounds import round_rows
+        from everyday_rounds import round_rows, sets_of
 
         rows += [dict(r, w=args.everyday_weight) for r in round_rows(
-            emb, home, dict(x.split("=", 1) for x in args.everyday_index), reuse=args.reuse_rows) if not r["statute"]]
+            emb, home, dict(x.split("=", 1) for x in args.everyday_index), reuse=args.reuse_rows,
+            sets=sets_of(tuple(args.rounds.split(",")) if args.rounds else None)) if not r["statute"]]
     if args.vrows:
         rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
                             heldout5=args.everyday_heldout5)
