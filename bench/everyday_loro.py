@@ -168,7 +168,9 @@ def _rows(home: Path, pad: bool) -> tuple[list[dict], list[dict], list[dict]]:
     """CMRC/DRCD (+ rewordings, + with ``pad`` the padded-index rows of ``bench/padded_rows.py``), STARD tune and the
     everyday rounds' general-path rows."""
     base = [r for n in BASE_SETS + (PAD_SETS if pad else ()) for r in read_rows(home, n)]
-    stard = read_rows(home, "stard_tune")
+    stard = read_rows(home, "stard_tune") if (home / "calib_rows_stard_tune.jsonl").exists() else []
+    if not stard:
+        print("no STARD tune rows: the selector is fitted without them", file=sys.stderr)
     ev = [r for name, rnd, _, _ in SETS for r in general_rows([dict(x, round=rnd) for x in read_rows(home, name)])]
     print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
     return base, stard, ev
