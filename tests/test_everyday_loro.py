@@ -110,3 +110,31 @@ def test_the_utility_threshold_never_goes_below_the_recall_floor():
     for rule in ("utility", "style"):
         thr = loro.rule_threshold(rule, p, y, sets, hit)
         assert (p[base & (y == 0)] < thr).mean() >= loro.FLOOR_RECALL, rule
+
+
+def test_keep_from_refits_the_refusal_on_the_kept_selectors_and_keeps_the_cross_lingual_pair(tmp_path):
+    """Round 12 (``calibrate_answers.py --keep-from FILE``): a refusal-only refit. The dense and lexical selectors and
+    the whole cross-lingual pair are FILE's; the refusal models are fitted anew on rows scored with those selectors."""
+    import json
+
+    kept = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(240):
+        s = ("cmrc_trial", "drcd_tune")[i % 2]
+        qid = f"TRIAL_{i // 6}_QUERY_{i % 6}" if s == "cmrc_trial" else f"{i // 6}-1-{i % 6}"
+        for answerable in (1, 0):
+            cands = [({"coverage": float(rng.uniform(0.5, 1.0) if answerable and j == 0 else rng.uniform(0, 0.6)),
+                       "cos": float(rng.uniform(0.8, 0.9) if answerable else rng.uniform(0.7, 0.85)),
+                       "bigram": float(rng.uniform(0, 1)), "answer_type": 0.0, "missing_top": 0.0,
+                       "cos_margin": 0.0}, int(answerable and j == 0)) for j in range(4)]
+            rows.append({"set": s, "qid": qid, "answerable": answerable, "dense": 0.8, "cands": cands})
+    args = ca._parser().parse_args(["--keep-from", str(ROOT / "rag" / "calibration.json")])
+    models, stats = ca._fit_models(rows, args)
+    for kind in ("dense", "lexical"):
+        assert models[kind]["selector"] == kept["models"][kind]["selector"]
+        assert models[kind]["refusal"] != kept["models"][kind]["refusal"]  # fitted on these rows
+    assert models["crosslingual"] == kept["models"]["crosslingual"]
+    assert stats["crosslingual"] == kept["tune_stats"]["crosslingual"]
+    # without it the selector would be fitted on the rows, and differ
+    assert ca.fit_selector(rows, ca.SEL_DENSE).__dict__ != kept["models"]["dense"]["selector"]
