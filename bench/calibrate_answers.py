@@ -183,6 +183,10 @@ def _parser() -> argparse.ArgumentParser:
                          "pair are taken from the model file FILE (e.g. the shipped rag/calibration.json), the dense and "
                          "lexical refusal models are fitted on features of those selectors; the English renderings and "
                          "STARD rows, which feed only what is kept, are not asked.")
+    ap.add_argument("--refit-selectors", action="store_true",
+                    help="With --keep-from: keep only FILE's cross-lingual pair; the dense and lexical selectors are "
+                         "fitted on this run's rows (with --selector-rounds-weight, the rounds' too) and the refusal "
+                         "models on their features.")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     return ap
@@ -284,7 +288,8 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
         if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
             sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
                          if r["set"].startswith("everyday_r") and r["answerable"]]
-        sel = LinearModel.from_dict(kept["models"][kind]["selector"]) if kept else fit_selector(sel_rows, sel_names)
+        sel = (LinearModel.from_dict(kept["models"][kind]["selector"]) if kept and not args.refit_selectors
+               else fit_selector(sel_rows, sel_names))
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
@@ -334,7 +339,8 @@ def main(argv: list[str] | None = None) -> None:
            "command": "bench/calibrate_answers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
            "rows": counts,
            **({"kept_from": {"file": args.keep_from, "command": kept["command"],
-                             "kept": "dense and lexical selectors; the cross-lingual selector and refusal"}}
+                             "kept": ("" if args.refit_selectors else "dense and lexical selectors; ")
+                             + "the cross-lingual selector and refusal"}}
               if args.keep_from else {}),
            **({"selector_rounds_weight": args.selector_rounds_weight} if args.selector_rounds_weight else {}),
            "tune_stats": stats, "models": models}
