@@ -332,7 +332,9 @@ def main(argv: list[str] | None = None) -> None:
         kept = json.loads(Path(args.keep_from).read_text(encoding="utf-8"))
         if kept["fitted_for"]["fingerprint"] != inner.fingerprint:
             ap.error(f"--keep-from {args.keep_from} was fitted for other embedder weights")
-        counts.update({s: n for s, n in kept["rows"].items() if s not in counts and not s.startswith("everyday")})
+        kept_sets = ("_en",) if args.refit_selectors else ("_en", "stard_tune")  # what fed the kept models
+        counts.update({s: n for s, n in kept["rows"].items()
+                       if s not in counts and not s.startswith("everyday") and s.endswith(kept_sets)})
     out = {"note": fitted_note(set(counts), args.stard_in_refusal, bool(args.selector_rounds_weight)),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
            "fitted_on": sorted(counts), "limit": args.limit,
