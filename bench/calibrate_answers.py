@@ -183,6 +183,9 @@ def _parser() -> argparse.ArgumentParser:
                          "pair are taken from the model file FILE (e.g. the shipped rag/calibration.json), the dense and "
                          "lexical refusal models are fitted on features of those selectors; the English renderings and "
                          "STARD rows, which feed only what is kept, are not asked.")
+    ap.add_argument("--drcd-every", type=int, default=1, metavar="N",
+                    help="Round 12: only every Nth article of the DRCD tune half (its own, smaller index; the rows "
+                         "keep the set name drcd_tune) — a cut for 2 shared cores; 1 = all.")
     ap.add_argument("--refit-selectors", action="store_true",
                     help="With --keep-from: keep only FILE's cross-lingual pair; the dense and lexical selectors are "
                          "fitted on this run's rows (with --selector-rounds-weight, the rounds' too) and the refusal "
@@ -195,6 +198,11 @@ def _parser() -> argparse.ArgumentParser:
 def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
     """Every feature row the run fits on (computed, or read back with ``--reuse-rows``)."""
     tune_drcd, report_drcd = drcd_halves(DATA / "drcd" / "DRCD_dev.json", Path(args.report_dir))
+    if args.drcd_every > 1:  # round 12: every Nth article of the tune half, for time
+        full = json.loads(tune_drcd.read_text(encoding="utf-8"))
+        tune_drcd = tune_drcd.with_name(f"drcd_dev_tune_every{args.drcd_every}.json")
+        tune_drcd.write_text(json.dumps(dict(full, data=full["data"][::args.drcd_every]), ensure_ascii=False),
+                             encoding="utf-8")
     sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
     if not args.keep_from:  # their word-by-word English renderings (cross-lingual models only)
         sets += [(name + "_en", path) for name, path in sets]
