@@ -157,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
                          "everyday_dev, rounds 5-8 and their _docs sets; general-path Chinese rows), cached in $RAG_HOME.")
     ap.add_argument("--everyday-index", action="append", default=[], metavar="KEY=DIR",
                     help="With --everyday-rounds: the index of a round's documents (keys of everyday_rounds.DEFAULT_INDEXES).")
+    ap.add_argument("--rounds", default=None, metavar="R,R,…",
+                    help="With --everyday-rounds: only these rounds (default: every round of everyday_rounds.ROUNDS; "
+                         "round 11's shipped model: dev,5,6,7,8).")
     ap.add_argument("--selector-rounds-weight", type=float, default=0.0, metavar="W",
                     help="With --everyday-rounds: the selectors (dense, lexical) are also fitted on the rounds' answerable "
                          "rows at row weight W (0: refusal only, as before; bench/everyday_loro.py's *_sel variants).")
@@ -175,6 +178,18 @@ def _parser() -> argparse.ArgumentParser:
                          "index of both sets' articles in simplified script (bench/padded_rows.py, 718 documents: "
                          "look-alikes as dense as in a larger index), and read --threshold-rule's CMRC/DRCD bounds off "
                          "those rows.")
+    ap.add_argument("--keep-from", default=None, metavar="FILE",
+                    help="Round 12: a refusal-only refit — the selectors (dense, lexical) and the whole cross-lingual "
+                         "pair are taken from the model file FILE (e.g. the shipped rag/calibration.json), the dense and "
+                         "lexical refusal models are fitted on features of those selectors; the English renderings and "
+                         "STARD rows, which feed only what is kept, are not asked.")
+    ap.add_argument("--drcd-every", type=int, default=1, metavar="N",
+                    help="Round 12: only every Nth article of the DRCD tune half (its own, smaller index; the rows "
+                         "keep the set name drcd_tune) — a cut for 2 shared cores; 1 = all.")
+    ap.add_argument("--refit-selectors", action="store_true",
+                    help="With --keep-from: keep only FILE's cross-lingual pair; the dense and lexical selectors are "
+                         "fitted on this run's rows (with --selector-rounds-weight, the rounds' too) and the refusal "
+                         "models on their features.")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     return ap
@@ -183,9 +198,15 @@ def _parser() -> argparse.ArgumentParser:
 def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
     """Every feature row the run fits on (computed, or read back with ``--reuse-rows``)."""
     tune_drcd, report_drcd = drcd_halves(DATA / "drcd" / "DRCD_dev.json", Path(args.report_dir))
+    if args.drcd_every > 1:  # round 12: every Nth article of the tune half, for time
+        full = json.loads(tune_drcd.read_text(encoding="utf-8"))
+        tune_drcd = tune_drcd.with_name(f"drcd_dev_tune_every{args.drcd_every}.json")
+        tune_drcd.write_text(json.dumps(dict(full, data=full["data"][::args.drcd_every]), ensure_ascii=False),
+                             encoding="utf-8")
     sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
-    sets += [(name + "_en", path) for name, path in sets]  # their word-by-word English renderings
-    if args.stard:
+    if not args.keep_from:  # their word-by-word English renderings (cross-lingual models only)
+        sets += [(name + "_en", path) for name, path in sets]
+    if args.stard and not args.keep_from:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
     pooled = pooled_index(sets, inner) if args.pooled else None
@@ -227,10 +248,11 @@ def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
     if args.everyday_heldout5 and not args.vrows:
         rows += heldout5_rows(emb, home, args.everyday_weight, args.reuse_rows)
     if args.everyday_rounds:
-        from everyday_rounds import round_rows
+        from everyday_rounds import round_rows, sets_of
 
         rows += [dict(r, w=args.everyday_weight) for r in round_rows(
-            emb, home, dict(x.split("=", 1) for x in args.everyday_index), reuse=args.reuse_rows) if not r["statute"]]
+            emb, home, dict(x.split("=", 1) for x in args.everyday_index), reuse=args.reuse_rows,
+            sets=sets_of(tuple(args.rounds.split(",")) if args.rounds else None)) if not r["statute"]]
     if args.vrows:
         rows += _with_vrows(home, paraphrase=bool(args.paraphrase), everyday=bool(args.everyday),
                             heldout5=args.everyday_heldout5)
@@ -246,6 +268,7 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
     from padded_rows import PAD_SETS
 
     models, stats = {}, {}
+    kept = json.loads(Path(args.keep_from).read_text(encoding="utf-8")) if args.keep_from else None
     zh_rows = [r for r in rows if not r["set"].endswith("_en")]
     # the cross-lingual models are fitted on the English renderings of CMRC/DRCD only (as in round 5; the few
     # English everyday rows are left out of them)
@@ -258,6 +281,9 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
     verify = ["ag_verify"] if args.vrows == "verify" else []
     for kind, sel_names, ref_names in (("dense", SEL_DENSE, REF_DENSE + extra + verify), ("lexical", SEL_LEX, REF_LEX + extra),
                                        ("crosslingual", SEL_DENSE, REF_CROSSLINGUAL)):
+        if kept and kind == "crosslingual":  # --keep-from: the cross-lingual pair as it was
+            models[kind], stats[kind] = kept["models"][kind], kept["tune_stats"][kind]
+            continue
         dense = kind != "lexical"
         rs = en_rows if kind == "crosslingual" else zh_rows
         rs = rs if dense else [dict(r, cands=[({k: v for k, v in f.items() if k not in COS_FEATURES}, lab)
@@ -270,7 +296,8 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
         if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
             sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
                          if r["set"].startswith("everyday_r") and r["answerable"]]
-        sel = fit_selector(sel_rows, sel_names)
+        sel = (LinearModel.from_dict(kept["models"][kind]["selector"]) if kept and not args.refit_selectors
+               else fit_selector(sel_rows, sel_names))
         ref_rows = [r for r in rs if args.stard_in_refusal or not r["set"].startswith("stard")]
         budget = args.max_false_refusal if kind == "dense" else args.max_false_refusal_lexical
         ref, st = fit_refusal(ref_rows, sel, ref_names, dense, budget, args.refusal_learner,
@@ -308,11 +335,23 @@ def main(argv: list[str] | None = None) -> None:
     inner = get_embedder("e5-small")
     rows = _tuning_rows(args, home, inner, CachedQueries(inner, home / "qcache.npz"))
     models, stats = _fit_models(rows, args)
-    out = {"note": fitted_note({r["set"] for r in rows}, args.stard_in_refusal, bool(args.selector_rounds_weight)),
+    counts = row_counts(rows)
+    if args.keep_from:  # the kept models' own rows (English renderings, STARD) stay on the record
+        kept = json.loads(Path(args.keep_from).read_text(encoding="utf-8"))
+        if kept["fitted_for"]["fingerprint"] != inner.fingerprint:
+            ap.error(f"--keep-from {args.keep_from} was fitted for other embedder weights")
+        kept_sets = ("_en",) if args.refit_selectors else ("_en", "stard_tune")  # what fed the kept models
+        counts.update({s: n for s, n in kept["rows"].items()
+                       if s not in counts and not s.startswith("everyday") and s.endswith(kept_sets)})
+    out = {"note": fitted_note(set(counts), args.stard_in_refusal, bool(args.selector_rounds_weight)),
            "fitted_for": {"embedder": inner.name, "fingerprint": inner.fingerprint},
-           "fitted_on": sorted({r["set"] for r in rows}), "limit": args.limit,
+           "fitted_on": sorted(counts), "limit": args.limit,
            "command": "bench/calibrate_answers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-           "rows": row_counts(rows),
+           "rows": counts,
+           **({"kept_from": {"file": args.keep_from, "command": kept["command"],
+                             "kept": ("" if args.refit_selectors else "dense and lexical selectors; ")
+                             + "the cross-lingual selector and refusal"}}
+              if args.keep_from else {}),
            **({"selector_rounds_weight": args.selector_rounds_weight} if args.selector_rounds_weight else {}),
            "tune_stats": stats, "models": models}
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -15,6 +15,8 @@ Variants (``--variants``):
 - ``utility``: every round ≠ R as rows; the threshold maximising the out-of-fold *utility* of the pooled everyday
   training rows (:func:`utility`), between the floor (CMRC/DRCD removed-article recall 0.90) and the 3 % CMRC/DRCD
   false-refusal ceiling (the floor when it lies above the ceiling, as in ``rounds``);
+- ``r11`` (round 12): ``utility`` with the rows of round 11's shipped model only (``everyday_rounds.R11_ROUNDS``: dev,
+  5-8), minus round R — the baseline of round 12's rule (docs/answers.md, "Round 12");
 - ``*_sel``: the same with the selector also fitted on the answerable everyday rows of the rounds ≠ R
   (row weight ``--sel-weight``).
 
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from calibrate_answers import (REF_DENSE, SEL_DENSE, _article, _hgb, fit_selector,  # noqa: E402
                                refusal_features)
-from everyday_rounds import ROUNDS, SETS, general_rows  # noqa: E402
+from everyday_rounds import R11_ROUNDS, ROUNDS, SETS, general_rows  # noqa: E402
 
 from rag.select import LinearModel  # noqa: E402
 from rag.trees import TreeModel, export_hgb  # noqa: E402
@@ -63,13 +65,17 @@ def read_rows(home: Path, name: str) -> list[dict]:
     return [json.loads(x) for x in (home / f"calib_rows_{name}.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
+def quoted(row: dict, selector: LinearModel) -> list[tuple[float, int]]:
+    """(P, label) of the quoted sentences: the best, and the second when its P ≥ 0.6 × the best's."""
+    if not row["cands"]:
+        return []
+    ps = sorted(((selector.probability(f), lab) for f, lab in row["cands"]), key=lambda t: -t[0])
+    return [ps[0]] + [c for c in ps[1:2] if c[0] >= SECOND_RATIO * ps[0][0]]
+
+
 def quote_hit(row: dict, selector: LinearModel) -> int:
     """Whether the quote (best sentence, and the second when its P ≥ 0.6 × the best's) holds a gold answer."""
-    if not row["cands"]:
-        return 0
-    ps = sorted(((selector.probability(f), lab) for f, lab in row["cands"]), key=lambda t: -t[0])
-    chosen = [ps[0]] + [c for c in ps[1:2] if c[0] >= SECOND_RATIO * ps[0][0]]
-    return int(any(lab for _, lab in chosen))
+    return int(any(lab for _, lab in quoted(row, selector)))
 
 
 def utility(p: np.ndarray, y: np.ndarray, hit: np.ndarray, thr: float) -> float:
@@ -162,7 +168,9 @@ def _rows(home: Path, pad: bool) -> tuple[list[dict], list[dict], list[dict]]:
     """CMRC/DRCD (+ rewordings, + with ``pad`` the padded-index rows of ``bench/padded_rows.py``), STARD tune and the
     everyday rounds' general-path rows."""
     base = [r for n in BASE_SETS + (PAD_SETS if pad else ()) for r in read_rows(home, n)]
-    stard = read_rows(home, "stard_tune")
+    stard = read_rows(home, "stard_tune") if (home / "calib_rows_stard_tune.jsonl").exists() else []
+    if not stard:
+        print("no STARD tune rows: the selector is fitted without them", file=sys.stderr)
     ev = [r for name, rnd, _, _ in SETS for r in general_rows([dict(x, round=rnd) for x in read_rows(home, name)])]
     print(f"rows: base {len(base)}, stard {len(stard)}, everyday general {len(ev)}", file=sys.stderr, flush=True)
     return base, stard, ev
@@ -177,6 +185,19 @@ def _shipped_round(shipped: dict, test: list[dict]) -> dict:
     return measure(p, test, Ft.hit, ref.threshold)
 
 
+#: the rounds whose rows a variant family may train on (round R itself always left out)
+TRAIN_ROUNDS = {"main": ("dev", "5"), "r11": R11_ROUNDS, "all": ROUNDS}
+
+
+def _family(variant: str) -> str:
+    """``main`` (round-6 rows), ``r11`` (round 11's rounds) or ``all`` (every round) for a variant name.
+
+    >>> [_family(v) for v in ("main", "r11", "utility_sel", "rounds")]
+    ['main', 'r11', 'all', 'all']
+    """
+    return next((f for f in ("main", "r11") if variant.startswith(f)), "all")
+
+
 class _Loro:
     """The state of one leave-one-round-out run: row lists, the selector, features and fits computed once."""
 
@@ -186,7 +207,7 @@ class _Loro:
         self.F0, self.fits, self.Fsel = None, {}, {}
 
     def features(self, variant: str, rnd: str, train_ev: list[dict], test: list[dict]):
-        fkey = ("main" if variant.startswith("main") else "all") + rnd
+        fkey = _family(variant) + rnd
         if not variant.endswith("_sel"):
             self.F0 = self.F0 or Features(self.base + self.ev, self.sel0)
             return self.F0, self.base + self.ev
@@ -197,7 +218,8 @@ class _Loro:
         return self.Fsel[fkey], self.base + train_ev + test
 
     def run(self, variant: str, rnd: str) -> dict:
-        keep = (lambda r: r["round"] in ("dev", "5")) if variant.startswith("main") else (lambda r: True)
+        allowed = TRAIN_ROUNDS[_family(variant)]
+        keep = (lambda r: r["round"] in allowed)
         test = [r for r in self.ev if r["round"] == rnd]
         train_ev = [r for r in self.ev if r["round"] != rnd and keep(r)]
         F, rows = self.features(variant, rnd, train_ev, test)
@@ -207,8 +229,8 @@ class _Loro:
         else:
             is_test = np.array([r.get("round") == rnd for r in rows])
             is_train = ~is_test & np.array([("round" not in r) or keep(r) for r in rows])
-        rule = "utility" if variant.startswith("utility") else "style"
-        key = ("main" if variant.startswith("main") else "all") + ("_sel" if variant.endswith("_sel") else "") + rnd
+        rule = "utility" if variant.startswith(("utility", "r11")) else "style"
+        key = _family(variant) + ("_sel" if variant.endswith("_sel") else "") + rnd
         if key not in self.fits:  # "rounds" and "utility" share the fit, they differ in the threshold rule only
             self.fits[key] = fit_oof(F, np.flatnonzero(is_train))
         model, p_oof = self.fits[key]
@@ -252,19 +274,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def selector_only(base: list[dict], stard: list[dict], ev: list[dict], sel0: LinearModel, weight: float) -> int:
-    """Leave-one-round-out quote (no refusal) of the selector with and without the other rounds' rows."""
+    """Leave-one-round-out quote (no refusal) of the selector with and without the other rounds' rows, and the
+    sentences quoted per answer (the second sentence at ≥ 0.6 × the best's P)."""
     fixed = [r for r in base + stard if not r["set"].endswith(("_para", "_pad"))]
-    print(f"| round | answerable | quote, selector as shipped | quote, + other rounds (weight {weight:g}) |")
+    print(f"| round | answerable | quote (sentences), selector as shipped | + other rounds (weight {weight:g}) |")
     print("|---|---|---|---|")
     tot = []
     for rnd in ROUNDS:
         test = [r for r in ev if r["round"] == rnd and r["answerable"]]
         sel = fit_selector(fixed + [dict(r, w=weight) for r in ev if r["round"] != rnd and r["answerable"]],
                            SEL_DENSE)
-        a, b = (float(np.mean([quote_hit(r, s) for r in test])) for s in (sel0, sel))
-        tot.append((a, b))
-        print(f"| {rnd} | {len(test)} | {a:.3f} | {b:.3f} |", flush=True)
-    print(f"| mean | | {np.mean([t[0] for t in tot]):.3f} | {np.mean([t[1] for t in tot]):.3f} |")
+        (a, na), (b, nb) = ((float(np.mean([quote_hit(r, s) for r in test])),
+                             float(np.mean([len(quoted(r, s)) for r in test]))) for s in (sel0, sel))
+        tot.append((a, b, na, nb))
+        print(f"| {rnd} | {len(test)} | {a:.3f} ({na:.2f}) | {b:.3f} ({nb:.2f}) |", flush=True)
+    m = np.mean(tot, axis=0)
+    print(f"| mean | | {m[0]:.3f} ({m[2]:.2f}) | {m[1]:.3f} ({m[3]:.2f}) |")
     return 0
 
 
@@ -278,6 +303,24 @@ def print_table(table: dict) -> None:
                   + " | ".join(f"{m[c]:.3f}" for c in cols) + f" | {m['threshold']:.3f} |")
         print(f"| {v} | **mean** | | " + " | ".join(
             f"{np.nanmean([m[c] for m in per.values()]):.3f}" for c in cols) + " | |")
+        print(f"| {v} | pooled | | " + " | ".join(f"{x:.3f}" for x in pooled(per)) + " | | |")
+
+
+def pooled(per: dict[str, dict]) -> tuple[float, float, float]:
+    """Quote, false refusal and unanswerable (removed + native) recall over every round's rows together.
+
+    >>> pooled({"a": {"answerable": 10, "removed": 2, "native": 0, "quote": 0.5, "false_refusal": 0.1,
+    ...               "removed_recall": 1.0, "native_recall": float("nan")},
+    ...         "b": {"answerable": 30, "removed": 0, "native": 2, "quote": 0.9, "false_refusal": 0.0,
+    ...               "removed_recall": float("nan"), "native_recall": 0.5}})
+    (0.8, 0.025, 0.75)
+    """
+    ms = list(per.values())
+    ans = sum(m["answerable"] for m in ms)
+    unans = sum(m["removed"] + m["native"] for m in ms)
+    refused = sum(m[k + "_recall"] * m[k] for m in ms for k in ("removed", "native") if m[k])
+    return (sum(m["quote"] * m["answerable"] for m in ms) / ans,
+            sum(m["false_refusal"] * m["answerable"] for m in ms) / ans, refused / max(unans, 1))
 
 
 if __name__ == "__main__":

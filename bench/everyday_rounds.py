@@ -1,18 +1,20 @@
-"""The everyday development sets of rounds ≤ 8 as refusal-model rows, one *round* per writer (issue 9, round 10).
+"""The everyday development sets of rounds ≤ 10 as refusal-model rows, one *round* per writer (issue 9, rounds 10, 12).
 
 Five rounds of everyday-worded questions were written by different hands, each set asked of its own index:
 
 - ``dev``: ``everyday_dev.jsonl`` (its 24 documents, ``bench/everyday_dev.py build``);
 - ``5``: ``everyday_heldout.jsonl`` on ``corpus/``;
-- ``6``, ``7``, ``8``: ``everyday_heldout{6,7,8}.jsonl`` on ``corpus/`` and ``everyday_heldout{6,7,8}_docs.jsonl`` on the
-  index of their 16 documents (``bench/everyday_heldout6.py``, ``bench/heldout7_docs.py``, ``bench/heldout8_docs.py``).
+- ``6`` … ``10``: ``everyday_heldout{6..10}.jsonl`` on ``corpus/`` and ``everyday_heldout{6..10}_docs.jsonl`` on the
+  index of their documents (``bench/everyday_heldout6.py``, ``bench/heldout{7,8,9,10}_docs.py build``). Rounds 9 and
+  10 were validation and held-out data in their own rounds and are development data since round 12.
 
 Every question is asked as ``bench/everyday_dev.collect_rows`` asks it: an answerable one on the full index and with the
 documents holding its answer removed, an unanswerable one on the full index. Rows carry ``set`` ``everyday_r<R>`` or
 ``everyday_r<R>docs`` (``…_en`` for English), ``round`` R and ``group`` (set:document). Rows whose first hit is a statute
 article (``statute``) belong to the statute answerer and are not the general refusal model's.
 
-The round-9 sets are validation data and the round-10 sets held out: neither is listed here.
+The round-11 sets are validation data (round 12) and the round-12 sets held out: neither is listed here.
+``R11_ROUNDS`` are the rounds round 11's shipped model was fitted on (``--rounds dev,5,6,7,8`` reproduces it).
 This module collects and caches rows; it fits nothing (``bench/everyday_loro.py`` and ``bench/calibrate_answers.py
 --everyday-rounds`` do).
 
@@ -41,11 +43,26 @@ SETS: tuple[tuple[str, str, str, str], ...] = (
     ("everyday_r7docs", "7", "everyday_heldout7_docs.jsonl", "docs7"),
     ("everyday_r8", "8", "everyday_heldout8.jsonl", "corpus"),
     ("everyday_r8docs", "8", "everyday_heldout8_docs.jsonl", "docs8"),
+    ("everyday_r9", "9", "everyday_heldout9.jsonl", "corpus"),
+    ("everyday_r9docs", "9", "everyday_heldout9_docs.jsonl", "docs9"),
+    ("everyday_r10", "10", "everyday_heldout10.jsonl", "corpus"),
+    ("everyday_r10docs", "10", "everyday_heldout10_docs.jsonl", "docs10"),
 )
-ROUNDS = ("dev", "5", "6", "7", "8")
+ROUNDS = ("dev", "5", "6", "7", "8", "9", "10")
+#: the rounds of round 11's shipped refusal model (round 12 adds 9 and 10)
+R11_ROUNDS = ("dev", "5", "6", "7", "8")
 #: where the lead keeps these indexes (read-only: copy them, ``--index KEY=DIR``)
-DEFAULT_INDEXES = {"everyday": "/tmp/lead/r5/everyday", "corpus": "/tmp/lead/r6/m/corpus",
-                   "docs6": "/tmp/lead/r6/h6docs_final", "docs7": "/tmp/r7h1/docs_home", "docs8": "/tmp/lead/r8/docs_home"}
+DEFAULT_INDEXES = {"everyday": "/tmp/lead/r5/everyday", "corpus": "/tmp/lead/r12/m/corpus",
+                   "docs6": "/tmp/lead/r6/h6docs_final", **{f"docs{k}": f"/tmp/lead/r12/docs/r{k}" for k in (7, 8, 9, 10)}}
+
+
+def sets_of(rounds: tuple[str, ...] | None) -> tuple[tuple[str, str, str, str], ...]:
+    """The entries of :data:`SETS` of ``rounds`` (None: all).
+
+    >>> [name for name, *_ in sets_of(("5", "9"))]
+    ['everyday_r5', 'everyday_r9', 'everyday_r9docs']
+    """
+    return SETS if rounds is None else tuple(s for s in SETS if s[1] in rounds)
 
 
 def is_round_set(name: str) -> bool:
@@ -93,12 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", action="append", default=[], metavar="KEY=DIR",
                     help=f"index of a set's documents; keys {sorted(DEFAULT_INDEXES)}")
     ap.add_argument("--reuse", action="store_true", help="read cached rows where they exist")
+    ap.add_argument("--rounds", default=None, help="comma-separated rounds (default: all of ROUNDS)")
     args = ap.parse_args(argv)
     indexes = dict(s.split("=", 1) for s in args.index)
     home = data_dir()
     inner = get_embedder("e5-small")
     emb = CachedQueries(inner, home / "qcache.npz")
-    rows = round_rows(emb, home, indexes, reuse=args.reuse)
+    rows = round_rows(emb, home, indexes, reuse=args.reuse,
+                      sets=sets_of(tuple(args.rounds.split(",")) if args.rounds else None))
     print(json.dumps(summary(rows), indent=1))
     return 0
 

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-__all__ = ["FOLLOWUP_REFUSAL", "followups", "leans_on_conversation", "refusal_for"]
+__all__ = ["FOLLOWUP_REFUSAL", "followups", "leans_on_conversation", "refusal_for", "selector_for"]
 
 #: the follow-up refusal models (written once from git f65f1ea's rag/calibration.json; see its note)
 FOLLOWUP_REFUSAL = Path(__file__).parent / "data" / "followup_refusal.json"
@@ -61,12 +61,22 @@ def _stored(path: str) -> dict:
 def refusal_for(kind: str, fingerprint: str, path: Path = FOLLOWUP_REFUSAL) -> dict | None:
     """The stored follow-up refusal model of ``kind`` (``dense``, ``lexical``) when inside :func:`followups` and
     the file has one fitted for ``fingerprint`` (the calibrated models' embedder weights); else None."""
+    return _part(kind, fingerprint, path, "refusal")
+
+
+def selector_for(kind: str, fingerprint: str, path: Path = FOLLOWUP_REFUSAL) -> dict | None:
+    """Like :func:`refusal_for`, the stored follow-up *selector* of ``kind``, where the file holds one (round 12: when
+    the calibrated selector is refitted, follow-ups keep the selector their refusal models read the features of)."""
+    return _part(kind, fingerprint, path, "selector")
+
+
+def _part(kind: str, fingerprint: str, path: Path, part: str) -> dict | None:
     if not _in_followup.get():
         return None
     data = _stored(str(path))
     if data.get("fitted_for", {}).get("fingerprint") != fingerprint:
         return None
-    return data["models"].get(kind, {}).get("refusal")
+    return data["models"].get(kind, {}).get(part)
 
 
 def leans_on_conversation(rule: str, context: str, laws: bool) -> bool:

@@ -35,7 +35,7 @@ import numpy as np
 
 from .agreement import add_agreement
 from .evidence import ScoredSentence, score_sentences
-from .followup_refusal import refusal_for
+from .followup_refusal import refusal_for, selector_for
 from .records import Hit
 from .sentvec import SentenceVectors
 from .trees import TreeModel
@@ -131,7 +131,8 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
                     "for this embedder.", fitted["embedder"], fitted["fingerprint"], fingerprint)
     m = data["models"][kind]
     refusal = refusal_for(kind, fitted["fingerprint"]) or m["refusal"]  # a follow-up: rag.followup_refusal
-    return AnswerModels(kind, LinearModel.from_dict(m["selector"]), _model(refusal),
+    selector = selector_for(kind, fitted["fingerprint"]) or m["selector"]  # ... its selector too, where stored
+    return AnswerModels(kind, LinearModel.from_dict(selector), _model(refusal),
                         float(m.get("second_ratio", 0.8)))
 
 

@@ -18,10 +18,36 @@ import everyday_rounds as rounds  # noqa: E402
 
 def test_every_development_round_is_listed_and_no_validation_or_held_out_set_is():
     files = {f for _, _, f, _ in rounds.SETS}
-    assert {r for _, r, _, _ in rounds.SETS} == set(rounds.ROUNDS) == {"dev", "5", "6", "7", "8"}
+    assert {r for _, r, _, _ in rounds.SETS} == set(rounds.ROUNDS) == {"dev", "5", "6", "7", "8", "9", "10"}
     assert "everyday_dev.jsonl" in files and "everyday_heldout8_docs.jsonl" in files
-    assert not any("heldout9" in f or "heldout10" in f for f in files)
+    # round 12: rounds 9 and 10 (everyday on corpus/ and the _docs sets on their own indexes) are development data
+    assert {"everyday_heldout9.jsonl", "everyday_heldout9_docs.jsonl", "everyday_heldout10.jsonl",
+            "everyday_heldout10_docs.jsonl"} <= files
+    assert not any("heldout11" in f or "heldout12" in f for f in files)  # validation and held out in round 12
     assert all((ROOT / "bench" / "data" / f).exists() for f in files)
+    # each _docs set has its own index key, never corpus/'s
+    keys = {f: k for _, _, f, k in rounds.SETS}
+    assert keys["everyday_heldout9_docs.jsonl"] == "docs9" and keys["everyday_heldout10_docs.jsonl"] == "docs10"
+    assert set(keys.values()) <= set(rounds.DEFAULT_INDEXES)
+
+
+def test_round_11s_rounds_select_the_rows_its_model_was_fitted_on():
+    assert rounds.R11_ROUNDS == ("dev", "5", "6", "7", "8")
+    names = [n for n, *_ in rounds.sets_of(rounds.R11_ROUNDS)]
+    assert not any(n.startswith(("everyday_r9", "everyday_r10")) for n in names) and len(names) == 8
+    assert rounds.sets_of(None) == rounds.SETS
+    # the leave-one-round-out baseline trains on those rounds only, the candidates on every round
+    assert loro.TRAIN_ROUNDS[loro._family("r11")] == rounds.R11_ROUNDS
+    assert loro.TRAIN_ROUNDS[loro._family("utility_sel")] == rounds.ROUNDS
+
+
+def test_pooled_rates_weigh_each_round_by_its_rows():
+    per = {"a": {"answerable": 10, "removed": 4, "native": 0, "quote": 0.5, "false_refusal": 0.2,
+                 "removed_recall": 0.5, "native_recall": float("nan")},
+           "b": {"answerable": 90, "removed": 0, "native": 6, "quote": 1.0, "false_refusal": 0.0,
+                 "removed_recall": float("nan"), "native_recall": 1.0}}
+    q, fr, rec = loro.pooled(per)
+    assert abs(q - 0.95) < 1e-12 and abs(fr - 0.02) < 1e-12 and abs(rec - 0.8) < 1e-12
     # their rows are everyday-style for the threshold rules, except English ones, and never CMRC/DRCD budget rows
     assert ca.is_everyday_style({"set": "everyday_r7docs"}) and not ca.is_everyday_style({"set": "everyday_r7_en"})
 
@@ -84,3 +110,31 @@ def test_the_utility_threshold_never_goes_below_the_recall_floor():
     for rule in ("utility", "style"):
         thr = loro.rule_threshold(rule, p, y, sets, hit)
         assert (p[base & (y == 0)] < thr).mean() >= loro.FLOOR_RECALL, rule
+
+
+def test_keep_from_refits_the_refusal_on_the_kept_selectors_and_keeps_the_cross_lingual_pair(tmp_path):
+    """Round 12 (``calibrate_answers.py --keep-from FILE``): a refusal-only refit. The dense and lexical selectors and
+    the whole cross-lingual pair are FILE's; the refusal models are fitted anew on rows scored with those selectors."""
+    import json
+
+    kept = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(240):
+        s = ("cmrc_trial", "drcd_tune")[i % 2]
+        qid = f"TRIAL_{i // 6}_QUERY_{i % 6}" if s == "cmrc_trial" else f"{i // 6}-1-{i % 6}"
+        for answerable in (1, 0):
+            cands = [({"coverage": float(rng.uniform(0.5, 1.0) if answerable and j == 0 else rng.uniform(0, 0.6)),
+                       "cos": float(rng.uniform(0.8, 0.9) if answerable else rng.uniform(0.7, 0.85)),
+                       "bigram": float(rng.uniform(0, 1)), "answer_type": 0.0, "missing_top": 0.0,
+                       "cos_margin": 0.0}, int(answerable and j == 0)) for j in range(4)]
+            rows.append({"set": s, "qid": qid, "answerable": answerable, "dense": 0.8, "cands": cands})
+    args = ca._parser().parse_args(["--keep-from", str(ROOT / "rag" / "calibration.json")])
+    models, stats = ca._fit_models(rows, args)
+    for kind in ("dense", "lexical"):
+        assert models[kind]["selector"] == kept["models"][kind]["selector"]
+        assert models[kind]["refusal"] != kept["models"][kind]["refusal"]  # fitted on these rows
+    assert models["crosslingual"] == kept["models"]["crosslingual"]
+    assert stats["crosslingual"] == kept["tune_stats"]["crosslingual"]
+    # without it the selector would be fitted on the rows, and differ
+    assert ca.fit_selector(rows, ca.SEL_DENSE).__dict__ != kept["models"]["dense"]["selector"]

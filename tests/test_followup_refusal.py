@@ -14,6 +14,7 @@ from rag.followup_refusal import (
     followups,
     leans_on_conversation,
     refusal_for,
+    selector_for,
 )
 from rag.qa import ask
 
@@ -35,6 +36,30 @@ def test_the_follow_up_models_are_stored_apart_from_the_calibrated_ones():
     # the round-9 threshold the conversation rules were developed with; the calibrated one moved (round 10)
     assert abs(dense["threshold"] - 0.1834) < 1e-3
     assert dense["threshold"] != cal["models"]["dense"]["refusal"]["threshold"]
+
+
+def test_a_stored_follow_up_selector_replaces_the_calibrated_one_inside_follow_ups_only(tmp_path, monkeypatch):
+    """Round 12: when the calibrated selector is refitted, follow-ups can keep theirs (stored beside their refusal
+    models). A file without a selector changes nothing."""
+    import rag.select as select
+
+    cal = json.loads((ROOT / "rag" / "calibration.json").read_text(encoding="utf-8"))
+    fp = cal["fitted_for"]["fingerprint"]
+    stored = json.loads(FOLLOWUP_REFUSAL.read_text(encoding="utf-8"))
+    mine = {"bias": -1.0, "weights": {"coverage": 2.0}}
+    path = tmp_path / "followup.json"
+    path.write_text(json.dumps(dict(stored, models={k: dict(v, selector=mine) for k, v in stored["models"].items()})),
+                    encoding="utf-8")
+    assert selector_for("dense", fp, path) is None  # outside a follow-up
+    with followups():
+        assert selector_for("dense", fp, path) == mine and selector_for("dense", "other-weights", path) is None
+        assert selector_for("dense", fp) == stored["models"]["dense"].get("selector")  # the shipped file's, if any
+    monkeypatch.setattr(select, "selector_for", lambda kind, fingerprint: selector_for(kind, fingerprint, path))
+    alone = select.load_models(fingerprint=fp, dense=True)
+    with followups():
+        inside = select.load_models(fingerprint=fp, dense=True)
+    assert alone.selector.__dict__ == select.LinearModel.from_dict(cal["models"]["dense"]["selector"]).__dict__
+    assert inside.selector.__dict__ == select.LinearModel.from_dict(mine).__dict__ != alone.selector.__dict__
 
 
 def test_a_first_reading_the_calibrated_model_answers_still_gets_the_second_look(sample_index, embedder):
