@@ -82,7 +82,7 @@ def test_a_damaged_archive_is_one_chinese_row_and_none_of_its_files(tmp_path, ma
     src = make(tmp_path)
     rows = _expand([src], **LIMITS)
     assert [(r.original, r.data) for r in rows] == [(src.name, None)], rows  # not its first, readable member
-    assert rows[0].error == "压缩包无法读取：压缩包已损坏或不是有效的压缩文件，其中的文件都未加入。", rows[0].error
+    assert rows[0].error == "压缩包无法读取：已损坏或不是有效的压缩文件，其中的文件都未加入。", rows[0].error
     home = tmp_path / "home"
     result = add_uploads([src], home)
     assert [r[1] for r in result.rows] == ["失败"] and result.report is None
@@ -120,7 +120,7 @@ def test_library_uploads_a_tar_gz_with_gbk_names_and_refuses_a_damaged_one(page,
     report = _upload(page, [good, bad])
     text = report.inner_text()
     assert "档案馆.tar.gz/通知/档案馆开放.txt\t已加入" in text, text
-    assert "坏.tgz\t失败\t压缩包无法读取：压缩包已损坏" in text and "readable" not in text, text
+    assert "坏.tgz\t失败\t压缩包无法读取：已损坏" in text and "readable" not in text, text
     _shot(page, "ui-upload-tar.png")
     page.get_by_role("tab", name="问答").click()
     turn = _ask(page, "示例市档案馆哪天闭馆")

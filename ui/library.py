@@ -155,10 +155,10 @@ def _take(taken: list[_Incoming], original: str, size: int, read, max_bytes: int
 
 
 _ARCHIVE_REASONS = {
-    "too_big": "解压后过大，可能是压缩炸弹",
-    "outside": "其中有文件的路径指向压缩包之外（绝对路径或 ..）",
-    "too_many": "其中的文件太多",
-    "damaged": "压缩包已损坏或不是有效的压缩文件",
+    "too_big": "压缩包未被接受：解压后过大（压缩炸弹？）",
+    "outside": "压缩包未被接受：其中有文件的路径指向压缩包之外（绝对路径或 ..）",
+    "too_many": "压缩包未被接受：其中的文件太多",
+    "damaged": "压缩包无法读取：已损坏或不是有效的压缩文件",
 }
 
 
@@ -179,7 +179,7 @@ def _unpack(src: Path, taken: list[_Incoming], max_bytes: int, max_files: int, m
                                    max_files, max_total))
     except ArchiveError as e:
         why = _ARCHIVE_REASONS.get(e.reason, _ARCHIVE_REASONS["damaged"])
-        return [_Incoming(src.name, None, error=f"压缩包无法读取：{why}，其中的文件都未加入。")]
+        return [_Incoming(src.name, None, error=f"{why}，其中的文件都未加入。")]
     return batch
 
 
