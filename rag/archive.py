@@ -5,8 +5,10 @@ under ``<home>/sources/`` holding its extracted files, keyed by the archive's
 name, size and modification time: indexing the same archive again finds the
 same folder (so nothing is re-extracted, and unchanged documents keep their
 paths); a changed archive gets a new folder. Members with absolute paths,
-``..`` or links are refused (no writing outside the folder). This module
-does not parse the files; :mod:`rag.ingest` does.
+``..`` or links are refused (no writing outside the folder).
+:func:`open_archive` reads an archive's files in memory after the same checks
+(the UI's upload does: :mod:`ui.library`). This module does not parse the
+files; :mod:`rag.ingest` does.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def _safe(name: str) -> bool:
     return not p.is_absolute() and ".." not in p.parts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: an archive may hold one name twice
 class ArchiveMember:
     """A regular file inside an archive, as :func:`open_archive` lists it: its name as its creator wrote it
     (UTF-8 or GBK, ``/``-separated, never absolute or with ``..``), its declared size, and whether it is encrypted."""
@@ -128,8 +130,9 @@ def _zip_entries(z: zipfile.ZipFile, src: Path, limit: int | None, max_entries: 
     _check_unpacked(sum(i.file_size for i in infos), src, limit)
     for i in infos if max_ratio else ():
         if i.file_size > 2**20 and i.file_size > max_ratio * max(i.compress_size, 1):
-            raise _refuse(src, "too_big", f"contains {i.filename!r}, compressed "
-                          f"{i.file_size // max(i.compress_size, 1)}:1 (a zip bomb?); at most {max_ratio}:1 is accepted.")
+            ratio = i.file_size // max(i.compress_size, 1)
+            raise _refuse(src, "too_big", f"contains {i.filename!r}, compressed {ratio}:1 (a zip bomb?); "
+                          f"at most {max_ratio}:1 is accepted.")
     return infos
 
 
@@ -143,7 +146,8 @@ def _tar_entries(t: tarfile.TarFile, src: Path, limit: int | None, max_entries: 
             continue
         m.name = tar_member_name(m.name)  # GNU/ustar names in GBK: decoded, not written as undecodable bytes
         if not _safe(m.name):
-            raise _refuse(src, "outside", f"archive member {m.name!r} points outside the archive; refusing to extract.")
+            raise _refuse(src, "outside",
+                          f"archive member {m.name!r} points outside the archive; refusing to extract.")
         members.append(m)
         if max_entries is not None and len(members) > max_entries:
             raise _refuse(src, "too_many", f"holds more than {max_entries} files; at most {max_entries} are accepted.")

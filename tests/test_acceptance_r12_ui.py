@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 import zipfile
@@ -54,6 +55,19 @@ def test_uploaded_tar_archives_are_unpacked_under_their_chinese_names(tmp_path, 
     assert set(rows) == {f"{name}/通知/档案馆开放.txt", f"{name}/图书馆.md", f"{name}/run.exe"}, rows  # no link
     assert rows[f"{name}/通知/档案馆开放.txt"].data == NOTICE and rows[f"{name}/图书馆.md"].data == RULE
     assert rows[f"{name}/run.exe"].data is None and "不支持的文件类型" in rows[f"{name}/run.exe"].error
+
+
+def test_open_archive_reads_each_member_of_a_tar_even_under_one_name(tmp_path):
+    from rag.archive import open_archive
+
+    src = tmp_path / "两次.tar"
+    with tarfile.open(src, "w") as t:
+        for data in (NOTICE, RULE):  # the same name twice, as `tar -r` appends it
+            info = tarfile.TarInfo("通知.txt")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    with open_archive(src) as a:
+        assert [a.read(m) for m in a.members] == [NOTICE, RULE]
 
 
 def _damaged_tgz(tmp_path: Path) -> Path:
@@ -157,3 +171,37 @@ def test_a_long_question_is_clamped_in_its_bubble_and_searched_whole(page):
     assert page.locator("#chat-log img").count() == 0 and not page.dialogs
     long.scroll_into_view_if_needed()
     _shot(page, "ui-long-question.png")
+
+
+# ---------------------------------------------------------------- the README shows what the code prints
+
+DOCS = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_readme_examples_show_what_rag_ask_prints_on_a_fresh_index_of_corpus(tmp_path):
+    """README's ``rag ask`` examples (sources with their scores, refusal suggestions) and the score of the JSON
+    examples in README and docs/api.md are what the current code prints on a fresh ``rag index corpus/`` (README
+    showed score 1.658 where the code printed 1.411)."""
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    from .conftest import CORPUS
+
+    home = str(tmp_path / "index")
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", "--quiet", "--home", home, str(CORPUS)]).exit_code == 0
+    readme = (DOCS / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r'^\$ rag ask "([^"]+)"\n((?:[^$`].*\n|\n)*)', readme, flags=re.M)
+    checked = 0
+    for question, shown in examples:
+        printed = runner.invoke(main, ["ask", "--home", home, question]).output
+        for line in shown.splitlines():
+            if "score " in line or line.startswith("  - "):
+                assert line in printed.splitlines(), (question, line, printed)
+                checked += 1
+    assert checked >= 5, examples
+    got = json.loads(runner.invoke(main, ["ask", "--json", "--home", home, "温州人工智能局做什么"]).stdout)
+    score = f'"score": {got["citations"][0]["score"]}'
+    assert score in readme and score in (DOCS / "docs" / "api.md").read_text(encoding="utf-8"), score

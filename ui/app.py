@@ -321,7 +321,8 @@ def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
         gr.Markdown("本服务以只读模式运行：资料库不能在线修改。", elem_id="read-only-note")
     with gr.Row(visible=False) as lib.staff_box:
         with gr.Column(scale=3):
-            lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, *ARCHIVE_SUFFIXES], elem_id="upload-files",
+            lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, *ARCHIVE_SUFFIXES],
+                                elem_id="upload-files",
                                 label=f"上传文件（{' '.join(SUPPORTED)}，或压缩包 .zip .tar .tar.gz .tgz；单个不超过 "
                                       f"{MAX_UPLOAD_BYTES // 2**20} MB）")
             lib.folder = gr.File(file_count="directory", elem_id="upload-folder", height=120,
