@@ -5,8 +5,10 @@ under ``<home>/sources/`` holding its extracted files, keyed by the archive's
 name, size and modification time: indexing the same archive again finds the
 same folder (so nothing is re-extracted, and unchanged documents keep their
 paths); a changed archive gets a new folder. Members with absolute paths,
-``..`` or links are refused (no writing outside the folder). This module
-does not parse the files; :mod:`rag.ingest` does.
+``..`` or links are refused (no writing outside the folder).
+:func:`open_archive` reads an archive's files in memory after the same checks
+(the UI's upload does: :mod:`ui.library`). This module does not parse the
+files; :mod:`rag.ingest` does.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import shutil
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import IngestError
+from .errors import ArchiveError, IngestError
 
-__all__ = ["ARCHIVE_SUFFIXES", "expand_archives", "is_archive", "open_folder_archives", "tar_member_name", "zip_member_name"]
+__all__ = ["ARCHIVE_SUFFIXES", "ArchiveMember", "ArchiveReader", "expand_archives", "is_archive", "open_archive",
+           "open_folder_archives", "tar_member_name", "zip_member_name"]
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 MAX_ARCHIVE_BYTES = 2 * 2**30
@@ -33,8 +39,8 @@ def _check_unpacked(total: int, src: Path, limit: int | None = None) -> None:
     if total > limit:
         left = "" if limit == MAX_ARCHIVE_BYTES else f" (what is left of {MAX_ARCHIVE_BYTES / 2**20:,.0f} MB " \
             "for all the archives of one folder)"
-        raise IngestError(f"unpacks to {total / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit{left} "
-                          "(a zip bomb?); unpack it yourself and index the folder.", path=str(src))
+        raise ArchiveError(f"unpacks to {total / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit{left} "
+                          "(a zip bomb?); unpack it yourself and index the folder.", path=str(src), reason="too_big")
 
 
 def is_archive(path: str | Path) -> bool:
@@ -96,46 +102,156 @@ def _safe(name: str) -> bool:
     return not p.is_absolute() and ".." not in p.parts
 
 
+@dataclass(frozen=True, eq=False)  # compared by identity: an archive may hold one name twice
+class ArchiveMember:
+    """A regular file inside an archive, as :func:`open_archive` lists it: its name as its creator wrote it
+    (UTF-8 or GBK, ``/``-separated, never absolute or with ``..``), its declared size, and whether it is encrypted."""
+
+    name: str
+    size: int
+    encrypted: bool = False
+
+
+def _refuse(src: Path, reason: str, message: str) -> ArchiveError:
+    return ArchiveError(message, path=str(src), reason=reason)
+
+
+def _zip_entries(z: zipfile.ZipFile, src: Path, limit: int | None, max_entries: int | None,
+                 max_ratio: int | None) -> list[zipfile.ZipInfo]:
+    """The zip's entries with their names decoded, after the path, count, size and ratio checks."""
+    infos = z.infolist()
+    if max_entries is not None and len(infos) > max_entries:
+        raise _refuse(src, "too_many", f"holds {len(infos)} files; at most {max_entries} are accepted.")
+    for info in infos:  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
+        info.filename = zip_member_name(info)
+    bad = [i.filename for i in infos if not _safe(i.filename)]
+    if bad:
+        raise _refuse(src, "outside", f"archive member {bad[0]!r} points outside the archive; refusing to extract.")
+    _check_unpacked(sum(i.file_size for i in infos), src, limit)
+    for i in infos if max_ratio else ():
+        if i.file_size > 2**20 and i.file_size > max_ratio * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            raise _refuse(src, "too_big", f"contains {i.filename!r}, compressed {ratio}:1 (a zip bomb?); "
+                          f"at most {max_ratio}:1 is accepted.")
+    return infos
+
+
+def _tar_entries(t: tarfile.TarFile, src: Path, limit: int | None, max_entries: int | None) -> list[tarfile.TarInfo]:
+    """The tar's directories and regular files (links and devices left out) with their names decoded, after the
+    path, count and size checks; the size budget is checked header by header, so a bomb's data is never read."""
+    members: list[tarfile.TarInfo] = []
+    total = 0
+    for m in t:
+        if not (m.isdir() or m.isfile()):
+            continue
+        m.name = tar_member_name(m.name)  # GNU/ustar names in GBK: decoded, not written as undecodable bytes
+        if not _safe(m.name):
+            raise _refuse(src, "outside",
+                          f"archive member {m.name!r} points outside the archive; refusing to extract.")
+        members.append(m)
+        if max_entries is not None and len(members) > max_entries:
+            raise _refuse(src, "too_many", f"holds more than {max_entries} files; at most {max_entries} are accepted.")
+        total += m.size
+        _check_unpacked(total, src, limit)
+    return members
+
+
+_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError,
+            RuntimeError, NotImplementedError, zlib.error)  # an encrypted, deflate64 or damaged zip member
+
+
+def _damaged(src: Path, e: Exception) -> ArchiveError:
+    return _refuse(src, "damaged", f"is not a readable archive ({e}).")
+
+
+class ArchiveReader:
+    """An open archive whose entries passed the checks: :attr:`members` (regular files, in archive order) and
+    :meth:`read`. Made by :func:`open_archive`."""
+
+    def __init__(self, src: Path, handle, entries: list):
+        self.src, self._handle, self._entries = src, handle, {}
+        self.members: list[ArchiveMember] = []
+        for e in entries:
+            if isinstance(e, zipfile.ZipInfo) and not e.is_dir():
+                self.members.append(ArchiveMember(e.filename, e.file_size, bool(e.flag_bits & 0x1)))
+            elif isinstance(e, tarfile.TarInfo) and e.isfile():
+                self.members.append(ArchiveMember(e.name, e.size))
+            else:
+                continue
+            self._entries[self.members[-1]] = e
+
+    def read(self, member: ArchiveMember) -> bytes:
+        """The member's bytes (at most its declared size); :class:`ArchiveError` when they cannot be read."""
+        entry = self._entries[member]
+        try:
+            if isinstance(entry, zipfile.ZipInfo):
+                return self._handle.read(entry)
+            f = self._handle.extractfile(entry)
+            return f.read(entry.size) if f is not None else b""
+        except _DAMAGED as e:
+            raise _damaged(self.src, e) from e
+
+
+def _open(src: Path, limit: int | None, max_entries: int | None, max_ratio: int | None):
+    """``(handle, checked entries)`` for a zip or tar archive; the handle is closed again on a refusal."""
+    is_zip = src.name.lower().endswith(".zip")
+    handle = zipfile.ZipFile(src) if is_zip else tarfile.open(src, encoding="utf-8", errors="surrogateescape")
+    try:
+        entries = (_zip_entries(handle, src, limit, max_entries, max_ratio) if is_zip
+                   else _tar_entries(handle, src, limit, max_entries))
+    except BaseException:
+        handle.close()
+        raise
+    return handle, entries
+
+
+@contextmanager
+def open_archive(src: str | Path, *, limit: int | None = None, max_entries: int | None = None,
+                 max_ratio: int | None = None) -> Iterator[ArchiveReader]:
+    """Open a .tar/.tar.gz/.tgz/.zip for reading its files in memory, after the checks :func:`expand_archives`
+    makes (member names decoded; a member with an absolute path or ``..`` refuses the archive; links are left
+    out; declared sizes over ``limit`` bytes, :data:`MAX_ARCHIVE_BYTES` by default, refuse it as a bomb) and, when
+    given, at most ``max_entries`` entries and a zip compression ratio of at most ``max_ratio``:1 for members over
+    1 MB. Every refusal, and every damaged archive or member, is an :class:`ArchiveError` (its ``reason`` says which).
+
+    >>> import io, tarfile, tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with tarfile.open(d / "a.tar", "w") as t:
+    ...     info = tarfile.TarInfo("政策/通知.txt"); info.size = 3; t.addfile(info, io.BytesIO(b"abc"))
+    >>> with open_archive(d / "a.tar") as a:
+    ...     [(m.name, a.read(m)) for m in a.members]
+    [('政策/通知.txt', b'abc')]
+    """
+    src = Path(src)
+    try:
+        handle, entries = _open(src, limit, max_entries, max_ratio)
+    except _DAMAGED as e:
+        raise _damaged(src, e) from e
+    with handle:
+        yield ArchiveReader(src, handle, entries)
+
+
 def _extract(src: Path, dest: Path, limit: int | None = None) -> int:
     """Extract ``src`` into ``dest`` (built beside, then renamed) after the checks; returns the bytes declared."""
     tmp = dest.with_name(dest.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        if src.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(src) as z:
-                infos = z.infolist()
-                for info in infos:  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
-                    info.filename = zip_member_name(info)
-                bad = [i.filename for i in infos if not _safe(i.filename)]
-                if bad:
-                    raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
-                                      path=str(src))
-                total = sum(i.file_size for i in infos)
-                _check_unpacked(total, src, limit)
-                for info in infos:
-                    z.extract(info, tmp)
-        else:
-            with tarfile.open(src, encoding="utf-8", errors="surrogateescape") as t:
-                members = [m for m in t.getmembers() if m.isdir() or m.isfile()]
-                for m in members:  # GNU/ustar names in GBK: decoded, not written as undecodable bytes
-                    m.name = tar_member_name(m.name)
-                bad = [m.name for m in members if not _safe(m.name)]
-                if bad:
-                    raise IngestError(f"archive member {bad[0]!r} points outside the archive; refusing to extract.",
-                                      path=str(src))
-                total = sum(m.size for m in members)
-                _check_unpacked(total, src, limit)
-                t.extractall(tmp, members=members)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError,
-            RuntimeError, NotImplementedError, zlib.error) as e:  # an encrypted, deflate64 or damaged zip member
+        handle, entries = _open(src, limit, None, None)
+        with handle:
+            if isinstance(handle, zipfile.ZipFile):
+                for info in entries:
+                    handle.extract(info, tmp)
+            else:
+                handle.extractall(tmp, members=entries)
+    except _DAMAGED as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise IngestError(f"is not a readable archive ({e}).", path=str(src)) from e
+        raise _damaged(src, e) from e
     except IngestError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     tmp.rename(dest)
-    return total
+    return sum(e.file_size if isinstance(e, zipfile.ZipInfo) else e.size for e in entries)
 
 
 def _destination(src: Path, home: Path) -> Path:

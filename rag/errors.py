@@ -8,7 +8,8 @@ Every message says what went wrong *and* what to do about it.
     ├── IngestError            a file could not be read into a Document
     │   ├── UnsupportedFormat  extension not in the allowlist
     │   ├── EmptyDocument      no text after extraction (empty file, scanned PDF)
-    │   └── DecodeError        binary data, or an encoding we cannot detect
+    │   ├── DecodeError        binary data, or an encoding we cannot detect
+    │   └── ArchiveError       an archive that is damaged, a bomb or points outside itself (rag.archive)
     ├── QueryError             a question we refuse to search for
     │   └── FilterError        a filter (type, date, law) that is malformed or matches nothing (rag.filters)
     ├── AuthError              a staff login or session that is refused (rag.auth)
@@ -24,6 +25,7 @@ Every message says what went wrong *and* what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "ArchiveError",
     "DecodeError",
     "EmbedderError",
     "EmptyDocument",
@@ -62,6 +64,16 @@ class EmptyDocument(IngestError):
 
 class DecodeError(IngestError):
     pass
+
+
+class ArchiveError(IngestError):
+    """An archive (.tar/.tar.gz/.tgz/.zip) refused or unreadable. ``reason`` says why, so a UI can word it:
+    ``"damaged"``, ``"too_big"`` (unpacks past its budget, or a zip bomb's ratio), ``"outside"`` (a member's path
+    leaves the archive) or ``"too_many"`` (more entries than accepted)."""
+
+    def __init__(self, message: str, *, path: str | None = None, reason: str = "damaged"):
+        super().__init__(message, path=path)
+        self.reason = reason
 
 
 class QueryError(RagError):

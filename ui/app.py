@@ -27,6 +27,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag.archive import ARCHIVE_SUFFIXES
 from rag.dialogue import Turn, ask_in_context
 from rag.errors import RagError
 from rag.filters import Filters
@@ -37,7 +38,7 @@ from rag.statute import DOC_TYPES
 from .catalog import ALL_TYPES, catalog_page
 from .feedback import VOTES, vote_on_turn
 from .library import MAX_FILES, MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
-from .messages import friendly
+from .messages import detail, friendly
 from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
 from .theme import CHAT_JS, CSS, make_theme
@@ -158,7 +159,7 @@ class _Handlers:
                                  doc_ids=list(doc_ids or []) or None, filters=filters)
             turns[-1] = {"question": q, "status": "done", "answer": ans.to_dict(), "vote": None}
         except RagError as e:
-            turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": str(e)}
+            turns[-1] = {"question": q, "status": "error", "error": friendly(e), "detail": detail(e)}
         yield render_chat(turns), turns, ""
 
     def clear_chat(self):
@@ -320,8 +321,9 @@ def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
         gr.Markdown("本服务以只读模式运行：资料库不能在线修改。", elem_id="read-only-note")
     with gr.Row(visible=False) as lib.staff_box:
         with gr.Column(scale=3):
-            lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, ".zip"], elem_id="upload-files",
-                                label=f"上传文件（{' '.join(SUPPORTED)}，或 .zip 压缩包；单个不超过 "
+            lib.files = gr.File(file_count="multiple", file_types=[*SUPPORTED, *ARCHIVE_SUFFIXES],
+                                elem_id="upload-files",
+                                label=f"上传文件（{' '.join(SUPPORTED)}，或压缩包 .zip .tar .tar.gz .tgz；单个不超过 "
                                       f"{MAX_UPLOAD_BYTES // 2**20} MB）")
             lib.folder = gr.File(file_count="directory", elem_id="upload-folder", height=120,
                                  label=f"或选择一个文件夹：其中的文件逐个检查，限制同上（一次最多 {MAX_FILES} 个文件）")

@@ -8,7 +8,8 @@ traversal) and indexes them with :func:`rag.update.update_index`. A bad file
 is reported and skipped; it never stops the others. Uploading a file under a
 name already in ``uploads/`` replaces that document (an update); two files of
 one upload that sanitise to the same name get distinct names (``-2``). A
-``.zip`` is unpacked (documents only, after zip-bomb checks). Each request is
+``.zip``, ``.tar``, ``.tar.gz`` or ``.tgz`` is unpacked in memory by :func:`rag.archive.open_archive` (documents
+only, after the checks ``rag index`` makes; a damaged or refused archive adds none of its files). Each request is
 bounded (:data:`MAX_FILES`, :data:`MAX_TOTAL_BYTES`); files are parsed in a
 :class:`rag.sandbox.Sandbox` when one is given, and written and indexed
 together, so a failed indexing run leaves ``uploads/`` as it was.
@@ -19,22 +20,20 @@ Library errors (:mod:`rag.errors`) propagate to the caller (the UI).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import subprocess
 import sys
 import unicodedata
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from rag.archive import zip_member_name
+from rag.archive import ARCHIVE_SUFFIXES, open_archive
 from rag.errors import (
+    ArchiveError,
     DecodeError,
     EmptyDocument,
     IndexLocked,
@@ -43,7 +42,8 @@ from rag.errors import (
     RagError,
     UnsupportedFormat,
 )
-from rag.ingest import SUPPORTED, check_zip, parse_bytes
+from rag.ingest import SUPPORTED, parse_bytes
+from rag.office import MAX_ZIP_RATIO
 from rag.update import list_documents, remove_documents, update_index
 
 __all__ = ["MAX_FILES", "MAX_TOTAL_BYTES", "MAX_UPLOAD_BYTES", "UploadResult", "add_uploads", "delete_document", "document_rows", "safe_filename"]
@@ -103,9 +103,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 MAX_FILES = 50
-"""Most files per upload request (a .zip counts each document inside it)."""
+"""Most files per upload request (an archive counts each document inside it)."""
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
-"""Most bytes per upload request, all files (and unpacked .zip members) together."""
+"""Most bytes per upload request, all files (and unpacked archive members) together."""
 
 
 @dataclass
@@ -117,52 +117,70 @@ class _Incoming:
 
 
 def _expand(files: Sequence[str | Path], max_bytes: int, max_files: int, max_total: int) -> list[_Incoming]:
-    """The uploaded files in name order, with .zip archives unpacked (documents only, after bomb checks), as
-    ``_Incoming`` rows; the count, per-file and total limits are applied here, before any parsing (a folder of 55
-    files: the 50 first by name are taken, the last 5 are listed as not processed)."""
+    """The uploaded files in name order, with archives (.zip, .tar, .tar.gz, .tgz) unpacked in memory by
+    :func:`rag.archive.open_archive` (documents only, after the checks ``rag index`` makes), as ``_Incoming`` rows;
+    the count, per-file and total limits are applied here, before any parsing (a folder of 55 files: the 50 first
+    by name are taken, the last 5 are listed as not processed). An archive that is refused or damaged is one failed
+    row and none of its files is taken."""
     out: list[_Incoming] = []
-    total = 0
-
-    def take(original: str, size: int, read) -> None:
-        nonlocal total
-        name = safe_filename(original)
-        if len([x for x in out if x.data is not None]) >= max_files:
-            out.append(_Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理，请再上传一次"))
-        elif name is None:
-            out.append(_Incoming(original, None, error=f"不支持的文件类型；可上传 {' '.join(SUPPORTED)} 或 .zip"))
-        elif size > max_bytes:
-            out.append(_Incoming(original, name, error=f"文件过大（{size / 1e6:.1f} MB），上限 {max_bytes / 1e6:.0f} MB"))
-        elif total + size > max_total:
-            out.append(_Incoming(original, name, error=f"本次上传总量超过 {max_total / 1e6:.0f} MB，本文件未处理"))
-        else:
-            total += size
-            out.append(_Incoming(original, name, read()))
-
-    paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f)) for f in files]
-    for src in sorted(paths, key=lambda p: p.name):  # by name, so a cut past MAX_FILES takes the last names
-        if src.suffix.lower() != ".zip":
-            take(src.name, src.stat().st_size, src.read_bytes)
-            continue
-        if src.stat().st_size > max_total:
+    for src in sorted(map(_path_of, files), key=lambda p: p.name):  # by name, so a cut past MAX_FILES takes the last
+        if not src.name.lower().endswith(ARCHIVE_SUFFIXES):
+            out.append(_take(out, src.name, src.stat().st_size, src.read_bytes, max_bytes, max_files, max_total))
+        elif src.stat().st_size > max_total:
             out.append(_Incoming(src.name, None, error=f"压缩包过大，上限 {max_total / 1e6:.0f} MB"))
-            continue
-        data = src.read_bytes()
-        try:
-            check_zip(data, path=src.name, max_bytes=max_total, max_entries=max_files * 20)
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                for info in z.infolist():
-                    member = zip_member_name(info)  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
-                    if info.is_dir() or Path(member).name.startswith(".") or member.startswith("__MACOSX"):
-                        continue
-                    if info.flag_bits & 0x1:
-                        out.append(_Incoming(f"{src.name}/{member}", None, error="加密的文件，无法读取"))
-                        continue
-                    take(f"{src.name}/{member}", info.file_size,
-                         lambda info=info, z=z: z.read(info)[:max_bytes + 1])
-        except (IngestError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-                zlib.error) as e:  # zlib.error: a damaged deflate stream
-            out.append(_Incoming(src.name, None, error=f"压缩包无法读取（{e}）"))
+        else:
+            out.extend(_unpack(src, out, max_bytes, max_files, max_total))
     return out
+
+
+def _path_of(f) -> Path:
+    return Path(f if isinstance(f, (str, Path)) else getattr(f, "name", f))
+
+
+def _take(taken: list[_Incoming], original: str, size: int, read, max_bytes: int, max_files: int,
+          max_total: int) -> _Incoming:
+    """One file as an ``_Incoming`` row: read when it fits the limits given what is ``taken`` already."""
+    name = safe_filename(original)
+    total = sum(len(x.data) for x in taken if x.data is not None)
+    if sum(x.data is not None for x in taken) >= max_files:
+        return _Incoming(original, name, error=f"一次最多上传 {max_files} 个文件，本文件未处理，请再上传一次")
+    if name is None:
+        return _Incoming(original, None, error=f"不支持的文件类型；可上传 {' '.join(SUPPORTED)} 或压缩包 "
+                                               f"{' '.join(ARCHIVE_SUFFIXES)}")
+    if size > max_bytes:
+        return _Incoming(original, name, error=f"文件过大（{size / 1e6:.1f} MB），上限 {max_bytes / 1e6:.0f} MB")
+    if total + size > max_total:
+        return _Incoming(original, name, error=f"本次上传总量超过 {max_total / 1e6:.0f} MB，本文件未处理")
+    return _Incoming(original, name, read()[:max_bytes + 1])
+
+
+_ARCHIVE_REASONS = {
+    "too_big": "压缩包未被接受：解压后过大（压缩炸弹？）",
+    "outside": "压缩包未被接受：其中有文件的路径指向压缩包之外（绝对路径或 ..）",
+    "too_many": "压缩包未被接受：其中的文件太多",
+    "damaged": "压缩包无法读取：已损坏或不是有效的压缩文件",
+}
+
+
+def _unpack(src: Path, taken: list[_Incoming], max_bytes: int, max_files: int, max_total: int) -> list[_Incoming]:
+    """The documents inside one archive (hidden files, folders and ``__MACOSX`` left out); one failed row, and
+    nothing of the archive, when it is refused or any of its members cannot be read."""
+    batch: list[_Incoming] = []
+    try:
+        with open_archive(src, limit=max_total, max_entries=max_files * 20, max_ratio=MAX_ZIP_RATIO) as archive:
+            for m in archive.members:
+                if PurePosixPath(m.name).name.startswith(".") or m.name.startswith("__MACOSX"):
+                    continue
+                original = f"{src.name}/{m.name}"
+                if m.encrypted:
+                    batch.append(_Incoming(original, None, error="加密的文件，无法读取"))
+                    continue
+                batch.append(_take([*taken, *batch], original, m.size, lambda m=m: archive.read(m), max_bytes,
+                                   max_files, max_total))
+    except ArchiveError as e:
+        why = _ARCHIVE_REASONS.get(e.reason, _ARCHIVE_REASONS["damaged"])
+        return [_Incoming(src.name, None, error=f"{why}，其中的文件都未加入。")]
+    return batch
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -182,7 +200,7 @@ def _unique(name: str, taken: set[str]) -> str:
 def add_uploads(files: Sequence[str | Path], home: Path, *, max_bytes: int = MAX_UPLOAD_BYTES,
                 max_files: int = MAX_FILES, max_total: int = MAX_TOTAL_BYTES, progress=None,
                 sandbox=None, isolate: bool = False) -> UploadResult:
-    """Check, save and index uploaded files (temporary paths named like the originals; .zip unpacked).
+    """Check, save and index uploaded files (temporary paths named like the originals; archives unpacked).
 
     Each file is parsed by ``sandbox`` (a :class:`rag.sandbox.Sandbox`: separate process, time and
     memory limits) when given, else in this process. Files are written to ``uploads/`` and indexed

@@ -1,5 +1,6 @@
-"""The UI's Chinese headlines for library errors (:mod:`rag.errors`): what the reader sees, with the library's own
-message as the detail. This module only words errors; it does not catch them.
+"""The UI's Chinese wording of library errors (:mod:`rag.errors`): a headline for each, and the detail line under
+it — none for a question or filter the reader can fix (the headline says all of it, in Chinese), the library's own
+message for the rest (for whoever runs the service). This module only words errors; it does not catch them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rag.errors import (
 from rag.filters import FilterError
 from rag.retrieve import MAX_QUESTION_CHARS
 
-__all__ = ["friendly"]
+__all__ = ["detail", "friendly"]
 
 _FILTER_MESSAGES = {
     "date": "日期格式不对，或开始日期晚于结束日期：请写成 2020、2020-05 或 2020-05-01，开始日期在前。",
@@ -40,3 +41,15 @@ def friendly(e: RagError) -> str:
     if isinstance(e, IndexError_):
         return "资料库索引不可用，请联系管理员重建索引。"
     return "处理时出错了。"
+
+
+def detail(e: RagError) -> str:
+    """The line shown under :func:`friendly`'s headline: '' for a refused question or filter (the library's message
+    is English and the headline already says what to change), else the library's own message.
+
+    >>> detail(FilterError("The start date 2021 is after the end date 2020.", field="date"))
+    ''
+    >>> detail(IndexLocked("another process is writing the index"))
+    'another process is writing the index'
+    """
+    return "" if isinstance(e, QueryError) else str(e)

@@ -17,7 +17,7 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
-__all__ = ["copy_text", "esc", "highlight", "link_markers", "render_chat",
+__all__ = ["QUESTION_SHOWN", "copy_text", "esc", "highlight", "link_markers", "question_text", "render_chat",
            "render_retrieval", "render_upload_report"]
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -201,15 +201,31 @@ def _searched_as(question: Any, ans: dict) -> str:
     return f'<div class="searched-as" style="font-size:.85em;opacity:.75;margin-top:4px">按“{esc(sq)}”检索</div>'
 
 
+QUESTION_SHOWN = 300
+"""Most characters of a question shown in its chat bubble; the whole question is what is searched."""
+
+
+def question_text(question: Any, shown: int = QUESTION_SHOWN) -> str:
+    """A question as its chat bubble shows it: escaped, and past ``shown`` characters cut with its length.
+
+    >>> question_text("<b>问</b>" * 3, shown=8)
+    '&lt;b&gt;问&lt;/b&gt;…（共24字）'
+    >>> question_text("<b>问</b>", shown=8)
+    '&lt;b&gt;问&lt;/b&gt;'
+    """
+    q = "" if question is None else str(question)
+    return esc(q) if len(q) <= shown else f"{esc(q[:shown])}…（共{len(q)}字）"
+
+
 def _turn(t: dict, i: int) -> str:
-    q = f'<div class="msg user"><div class="bubble">{esc(t.get("question"))}</div></div>'
+    q = f'<div class="msg user"><div class="bubble">{question_text(t.get("question"))}</div></div>'
     status = t.get("status")
     if status == "pending":
         body = '<div class="bubble searching"><span class="dots">正在检索…</span></div>'
         return f'<div class="turn" data-turn="{i}">{q}<div class="msg bot">{body}</div></div>'
     if status == "error":
-        body = (f'<div class="bubble notice"><div class="notice-title">{esc(t.get("error"))}</div>'
-                f'<div class="notice-detail">{esc(t.get("detail"))}</div></div>')
+        more = f'<div class="notice-detail">{esc(t["detail"])}</div>' if t.get("detail") else ""
+        body = f'<div class="bubble notice"><div class="notice-title">{esc(t.get("error"))}</div>{more}</div>'
         return f'<div class="turn" data-turn="{i}">{q}<div class="msg bot">{body}</div></div>'
     ans = t.get("answer") or {}
     cites = ans.get("citations") or []

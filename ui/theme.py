@@ -91,7 +91,8 @@ CSS = r"""
 .msg { display: flex; margin: 6px 0; }
 .msg.user { justify-content: flex-end; }
 .bubble { max-width: 88%; padding: 10px 14px; border-radius: 14px; line-height: 1.75; white-space: normal; }
-.msg.user .bubble { background: var(--color-accent); color: white; border-bottom-right-radius: 4px; white-space: pre-wrap; }
+.msg.user .bubble { background: var(--color-accent); color: white; border-bottom-right-radius: 4px; white-space: pre-wrap;
+  overflow-wrap: anywhere; }
 .msg.bot .bubble { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-bottom-left-radius: 4px; width: 88%; }
 .answer-text { font-size: 1.05em; white-space: pre-wrap; }
