@@ -199,9 +199,27 @@ def test_readme_examples_show_what_rag_ask_prints_on_a_fresh_index_of_corpus(tmp
         printed = runner.invoke(main, ["ask", "--home", home, question]).output
         for line in shown.splitlines():
             if "score " in line or line.startswith("  - "):
-                assert line in printed.splitlines(), (question, line, printed)
+                assert _same_up_to_scores(line, printed.splitlines()), (question, line, printed)
                 checked += 1
     assert checked >= 5, examples
     got = json.loads(runner.invoke(main, ["ask", "--json", "--home", home, "温州人工智能局做什么"]).stdout)
-    score = f'"score": {got["citations"][0]["score"]}'
-    assert score in readme and score in (DOCS / "docs" / "api.md").read_text(encoding="utf-8"), score
+    for text in (readme, (DOCS / "docs" / "api.md").read_text(encoding="utf-8")):
+        shown = [float(x) for x in re.findall(r'"score": ([0-9.]+)', text)]
+        assert any(abs(x - got["citations"][0]["score"]) <= SCORE_TOLERANCE for x in shown), (shown, got)
+
+
+#: scores move in the third decimal between CPUs that run e5 in bf16 (AMX / AVX512-BF16) and those that run fp32;
+#: a stale example (1.658 where the code prints 1.411) is far outside this
+SCORE_TOLERANCE = 0.02
+_SCORE = re.compile(r"score ([0-9.]+)")
+
+
+def _same_up_to_scores(line: str, printed: list[str]) -> bool:
+    """``line`` is one of ``printed``, its scores equal within :data:`SCORE_TOLERANCE`."""
+    want = [float(x) for x in _SCORE.findall(line)]
+    for got in printed:
+        if _SCORE.sub("score ?", got) == _SCORE.sub("score ?", line):
+            have = [float(x) for x in _SCORE.findall(got)]
+            if all(abs(a - b) <= SCORE_TOLERANCE for a, b in zip(want, have)):
+                return True
+    return False
