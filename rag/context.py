@@ -37,9 +37,10 @@ from .followup import ANSWER_TYPE
 from .index import Index
 from .mentions import NOUNISH, QWORDS, pos_tags
 from .records import Hit
+from .textnorm import search_form
 from .tokenize import char_bigrams, tokenize
 
-__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "retrieve_in_context",
+__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "near_prior", "retrieve_in_context",
            "shown_search", "split_shown"]
 
 #: Weight of the context prior (0.5 and 1.0 gave the same development-dialogue results; the smaller was kept).
@@ -79,7 +80,8 @@ def split_shown(search_question: str) -> str:
 
 
 def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, k: int = 5,
-                        weight: float | None = None, **kw) -> list[Hit]:
+                        weight: float | None = None, previous: Sequence[str] = (), near_weight: float = 0.0,
+                        **kw) -> list[Hit]:
     """The typed question's top :data:`DEPTH` hits re-ranked with a context prior; top ``k``.
 
     ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound (it embeds the typed question once,
@@ -87,19 +89,41 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     context words, over those candidates only — so it costs no second query embedding. Where :mod:`rag.law_route`
     refilled law slots, the general ranking (``Hit.general``) is re-ranked the same way and rides along slot by
     slot, so that ``[h.general or h for h in hits]`` is what the general ranking gives in context.
+    ``previous``: the previous answer's quotes (search form); a candidate that holds one scores ``near_weight``
+    more (:func:`near_prior`: the conversation is still about the passage just quoted). With no ``context``
+    only that prior re-ranks.
     """
     typed = retrieve(question, k=max(k, DEPTH), **kw)
     if not typed:
         return typed
-    text, w = f"{question} {context}", CONTEXT_WEIGHT if weight is None else weight
-    out = fuse_hits(typed, context_prior(index, [h.chunk.chunk_id for h in typed], text), k=k, weight=w)
+    text, w = f"{question} {context}", (CONTEXT_WEIGHT if weight is None else weight) if context else 0.0
+
+    def prior(hits: list[Hit]) -> dict[str, float]:  # in units of the context weight (fuse_hits multiplies)
+        out = context_prior(index, [h.chunk.chunk_id for h in hits], text) if w else {}
+        if near_weight and previous:
+            near = near_prior(hits, previous)
+            out = {c: out.get(c, 0.0) + near.get(c, 0.0) * near_weight / (w or 1.0) for c in set(out) | set(near)}
+        return out
+
+    out = fuse_hits(typed, prior(typed), k=k, weight=w or 1.0)
     if not any(h.general is not None for h in typed):
         return out
     # law slots refilled (rag.law_route): the general ranking rides along re-ranked the same way, slot by slot
     general = [h.general or h for h in typed]
-    general = fuse_hits(general, context_prior(index, [h.chunk.chunk_id for h in general], text), k=k, weight=w)
+    general = fuse_hits(general, prior(general), k=k, weight=w or 1.0)
     return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
             for h, g in zip(out, general)]
+
+
+def near_prior(hits: Sequence[Hit], previous: Sequence[str]) -> dict[str, float]:
+    """``chunk_id → 1.0`` for the candidates that hold one of the previous answer's quotes (search form).
+
+    >>> from rag.records import Chunk
+    >>> h = Hit(chunk=Chunk("c1", "d", 0, 15, "苏州举行了推进大会。南京也有。"), score=1.0, rank=1)
+    >>> near_prior([h], ["苏州举行了推进大会"])
+    {'c1': 1.0}
+    """
+    return {h.chunk.chunk_id: 1.0 for h in hits if any(q in search_form(h.chunk.text) for q in previous)}
 
 
 def context_prior(index: Index, chunk_ids: Sequence[str], text: str) -> dict[str, float]:

@@ -56,7 +56,7 @@ from .followup_refusal import followups, leans_on_conversation
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
-from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
+from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood, previous_quotes
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -121,6 +121,10 @@ class DialogueConfig:
     #: with history, as in round 10): +4 correct development follow-ups but −2 on the round-10 validation set (corpus
     #: index), so the round-11 keep rule left it off (docs/followup_refusal.md, round 11)
     standalone_general: bool = False
+    #: a follow-up's candidates that hold a quote of the previous answer rank higher by this much (in units of the
+    #: top candidate's score; :func:`rag.context.near_prior`): the conversation is still about that passage.
+    #: Only the ranking moves (no passage is added, nothing embedded); the answer and refusal run as before. 0: off
+    near_prior: float = 0.0
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -235,6 +239,8 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
+        if config.near_prior and (quotes := _previous_quotes(history, config)):
+            kw.update(previous=quotes, near_weight=config.near_prior)  # rag.context.near_prior
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
@@ -357,6 +363,13 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
         passages += again.citations + again.suggestions
     return from_neighbourhood(replace(ans, suggestions=passages), rw.question, rw.search_question, rw.previous,
                               previous_answer, known, rw.antecedent)
+
+
+def _previous_quotes(history: Sequence[Turn], config: DialogueConfig) -> list[str]:
+    """The previous answer's quotes (search form; [] after a refusal): the passage that holds one is the
+    conversation's passage (:func:`rag.context.near_prior`)."""
+    previous_answer, _ = last_turn(history, config)
+    return [] if not previous_answer or is_refusal(previous_answer) else previous_quotes(previous_answer)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:
