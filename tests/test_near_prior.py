@@ -1,0 +1,70 @@
+"""Round 12: a follow-up's own candidates re-ranked by the previous answer's passage (``DialogueConfig.near_prior``).
+
+The prior only re-orders the candidates the follow-up retrieved (no passage added, nothing embedded); it is off by
+default (README, Conversations, round 12). These tests run the real index of the sample article.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from rag.chunk import split_sentences
+from rag.context import near_prior, retrieve_in_context
+from rag.dialogue import DialogueConfig, Turn, ask_in_context
+from rag.qa import ask
+from rag.retrieve import retrieve
+from rag.textnorm import search_form
+
+QUESTION = "杭州人工智能企业有多少家"
+
+
+def _sentence_of(text: str) -> str:
+    s, e = max(split_sentences(text), key=lambda se: se[1] - se[0])
+    return search_form(text[s:e])
+
+
+def test_the_passage_of_the_previous_answer_moves_up(sample_index, embedder):
+    plain = retrieve(sample_index, QUESTION, embedder=embedder, k=5)
+    third = plain[2].chunk
+    quote = _sentence_of(third.text)
+    bound = functools.partial(retrieve, sample_index)
+    same = retrieve_in_context(bound, sample_index, QUESTION, "", embedder=embedder, k=5, previous=[quote],
+                               near_weight=0.0)
+    assert [h.chunk.chunk_id for h in same] == [h.chunk.chunk_id for h in plain]  # off: the ranking as without
+    moved = retrieve_in_context(bound, sample_index, QUESTION, "", embedder=embedder, k=5, previous=[quote],
+                                near_weight=1.0)
+    assert moved[0].chunk.chunk_id == third.chunk_id
+    assert {h.chunk.chunk_id for h in moved} == {h.chunk.chunk_id for h in plain}  # nothing added or dropped
+
+
+def test_near_prior_marks_only_passages_holding_a_quote(sample_index, embedder):
+    hits = retrieve(sample_index, QUESTION, embedder=embedder, k=5)
+    quote = _sentence_of(hits[1].chunk.text)
+    assert near_prior(hits, [quote]) == {hits[1].chunk.chunk_id: 1.0}
+    assert near_prior(hits, ["这句话不在任何段落里出现过"]) == {}
+
+
+def _recording(index, embedder, seen: list):
+    def one(question, **kw):
+        seen.append({k: v for k, v in kw.items() if k in ("previous", "near_weight")})
+        return ask(index, question, embedder=embedder, **kw)
+    return one
+
+
+def test_ask_in_context_passes_the_previous_quotes_only_when_on(sample_index, embedder):
+    first = ask(sample_index, "常州市委书记是谁？", embedder=embedder)
+    assert first.answerable
+    history = [Turn("常州市委书记是谁？", first.answer, first.search_question)]
+    on, off = [], []
+    ask_in_context(_recording(sample_index, embedder, on), "他说常州要打造什么？", history,
+                   config=DialogueConfig(near_prior=0.5))
+    ask_in_context(_recording(sample_index, embedder, off), "他说常州要打造什么？", history,
+                   config=DialogueConfig(near_prior=0.0))
+    assert on[0]["near_weight"] == 0.5
+    assert any(q in search_form(first.citations[0].text) for q in on[0]["previous"])
+    assert all("previous" not in kw for kw in off)
+    refused = [Turn("常州市委书记是谁？", "资料中没有找到相关内容。", "常州市委书记是谁")]
+    after_refusal = []
+    ask_in_context(_recording(sample_index, embedder, after_refusal), "他说常州要打造什么？", refused,
+                   config=DialogueConfig(near_prior=0.5))
+    assert all("previous" not in kw for kw in after_refusal)  # a refusal quoted nothing
