@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 W_PREV = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-W_CITED = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+W_CITED = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
 
 
 def round_of(name: str) -> str:

@@ -33,6 +33,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .chunk import split_sentences
 from .followup import ANSWER_TYPE
 from .index import Index
 from .mentions import NOUNISH, QWORDS, pos_tags
@@ -40,8 +41,8 @@ from .records import Hit
 from .textnorm import search_form
 from .tokenize import char_bigrams, tokenize
 
-__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "near_prior", "retrieve_in_context",
-           "shown_search", "split_shown"]
+__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "near_prior",
+           "previous_passages", "retrieve_in_context", "shown_search", "split_shown"]
 
 #: Weight of the context prior (0.5 and 1.0 gave the same development-dialogue results; the smaller was kept).
 CONTEXT_WEIGHT = 0.5
@@ -50,6 +51,7 @@ DEPTH = 20
 _KEEP = NOUNISH | {"ns", "nr", "t", "m"}
 _SHOWN = re.compile(r"（结合上文：[^（）]*）$")
 _MAX_WORDS = 8
+_KEY = 8  # characters of a sentence's start that find the passages holding a quote (rag.context.previous_passages)
 
 
 def context_words(previous: str, question: str) -> str:
@@ -96,6 +98,8 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     typed = retrieve(question, k=max(k, DEPTH), **kw)
     if not typed:
         return typed
+    if near_weight and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
+        typed = typed + _passages_of(index, previous, typed)  # the previous answer's passage, if not retrieved
     text, w = f"{question} {context}", (CONTEXT_WEIGHT if weight is None else weight) if context else 0.0
 
     def prior(hits: list[Hit]) -> dict[str, float]:  # in units of the context weight (fuse_hits multiplies)
@@ -113,6 +117,39 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     general = fuse_hits(general, prior(general), k=k, weight=w or 1.0)
     return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
             for h, g in zip(out, general)]
+
+
+def previous_passages(index: Index, previous: Sequence[str]) -> list[int]:
+    """Rows of the passages that hold one of the previous answer's quotes (search form): looked up by the first
+    :data:`_KEY` characters of each sentence (a table built once per index), then checked whole."""
+    starts = index.derived("context:sentence-starts", lambda: _sentence_starts(index))
+    rows: list[int] = []
+    for q in previous:
+        rows += [r for r in starts.get(q[:_KEY], ()) if r not in rows and q in search_form(index.chunks[r].text)]
+    return rows
+
+
+def _sentence_starts(index: Index) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for r, c in enumerate(index.chunks):
+        spans = [(s - c.start, e - c.start) for s, e in c.sentences] or split_sentences(c.text)
+        for s, e in spans:
+            rows = out.setdefault(search_form(c.text[s:e])[:_KEY], [])
+            if not rows or rows[-1] != r:
+                rows.append(r)
+    return out
+
+
+def _passages_of(index: Index, previous: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    """Hits (score 0, after ``hits``) for the previous answer's passages that ``hits`` does not hold."""
+    have = {h.chunk.chunk_id for h in hits}
+    out: list[Hit] = []
+    for r in previous_passages(index, previous):
+        c = index.chunks[r]
+        if c.chunk_id not in have:
+            d = index.documents[c.doc_id]
+            out.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(out) + 1, title=d.title, meta=d.meta))
+    return out
 
 
 def near_prior(hits: Sequence[Hit], previous: Sequence[str]) -> dict[str, float]:
