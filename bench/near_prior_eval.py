@@ -6,7 +6,9 @@ follow-ups whose quote holds the gold, follow-ups whose cited passage holds it, 
 The weights are interleaved per dialogue (each starting with an empty query-vector cache, and each follow-up
 also asked alone afterwards as ``rag eval`` does, so the cache holds what it holds there). Fits nothing.
 
-    python bench/near_prior_eval.py --home HOME --weights 0 0.3 FILE… [--json out.json]
+    python bench/near_prior_eval.py FILE… --home HOME --weights 0 0.3 [--json out.json]
+
+(a weight below 0: ``DialogueConfig(near_join=True)`` instead)
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def run(home: str, files: list[str], weights: list[float], **config) -> dict:
         tallies = {w: collections.Counter() for w in weights}
         for d in load_dialogues(f):
             for w in weights:
-                cfg, history, t = DialogueConfig(near_prior=w, **config), [], tallies[w]
+                cfg = DialogueConfig(near_join=True, **config) if w < 0 else DialogueConfig(near_prior=w, **config)
+                history, t = [], tallies[w]
                 query_cache._cache.clear()  # each weight starts the dialogue with nothing remembered
                 for i, turn in enumerate(d.turns):
                     a = ask_in_context(one, turn.question, history, config=cfg)

@@ -83,7 +83,7 @@ def split_shown(search_question: str) -> str:
 
 def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, k: int = 5,
                         weight: float | None = None, previous: Sequence[str] = (), near_weight: float = 0.0,
-                        **kw) -> list[Hit]:
+                        near_join: bool = False, **kw) -> list[Hit]:
     """The typed question's top :data:`DEPTH` hits re-ranked with a context prior; top ``k``.
 
     ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound (it embeds the typed question once,
@@ -93,12 +93,13 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     slot, so that ``[h.general or h for h in hits]`` is what the general ranking gives in context.
     ``previous``: the previous answer's quotes (search form); a candidate that holds one scores ``near_weight``
     more (:func:`near_prior`: the conversation is still about the passage just quoted). With no ``context``
-    only that prior re-ranks.
+    only that prior re-ranks. ``near_join``: when no hit of the top ``k`` holds a quote, the passage that does
+    (the first of the candidates, else looked up) takes the last place instead (the order is otherwise kept).
     """
     typed = retrieve(question, k=max(k, DEPTH), **kw)
     if not typed:
         return typed
-    if near_weight and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
+    if (near_weight or near_join) and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
         typed = typed + _passages_of(index, previous, typed)  # the previous answer's passage, if not retrieved
     text, w = f"{question} {context}", (CONTEXT_WEIGHT if weight is None else weight) if context else 0.0
 
@@ -111,7 +112,7 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
 
     out = fuse_hits(typed, prior(typed), k=k, weight=w or 1.0)
     if not any(h.general is not None for h in typed):
-        return out
+        return _joined(out, typed, previous) if near_join and previous else out
     # law slots refilled (rag.law_route): the general ranking rides along re-ranked the same way, slot by slot
     general = [h.general or h for h in typed]
     general = fuse_hits(general, prior(general), k=k, weight=w or 1.0)
@@ -150,6 +151,16 @@ def _passages_of(index: Index, previous: Sequence[str], hits: list[Hit]) -> list
             d = index.documents[c.doc_id]
             out.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(out) + 1, title=d.title, meta=d.meta))
     return out
+
+
+def _joined(out: list[Hit], candidates: list[Hit], previous: Sequence[str]) -> list[Hit]:
+    """``out`` with its last hit replaced by the first of ``candidates`` that holds a quote of ``previous``, when
+    none of ``out`` does (that hit keeps the replaced one's score and rank)."""
+    if not out or near_prior(out, previous):
+        return out
+    kept = {h.chunk.chunk_id for h in out}
+    extra = next((h for h in candidates if h.chunk.chunk_id not in kept and near_prior([h], previous)), None)
+    return out if extra is None else out[:-1] + [replace(extra, score=out[-1].score, rank=out[-1].rank)]
 
 
 def near_prior(hits: Sequence[Hit], previous: Sequence[str]) -> dict[str, float]:

@@ -125,6 +125,9 @@ class DialogueConfig:
     #: top candidate's score; :func:`rag.context.near_prior`): the conversation is still about that passage.
     #: Only the ranking moves (no passage is added, nothing embedded); the answer and refusal run as before. 0: off
     near_prior: float = 0.0
+    #: the previous answer's passage takes the last of a follow-up's top 5 places when its search left it out
+    #: (looked up by its quote; the order is otherwise kept, nothing embedded)
+    near_join: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -239,8 +242,8 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
-        if config.near_prior and (quotes := _previous_quotes(history, config)):
-            kw.update(previous=quotes, near_weight=config.near_prior)  # rag.context.near_prior
+        if (config.near_prior or config.near_join) and (quotes := _previous_quotes(history, config)):
+            kw.update(previous=quotes, near_weight=config.near_prior, near_join=config.near_join)  # rag.context
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)

@@ -43,7 +43,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
         reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
         read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "",
-        previous: Sequence[str] = (), near_weight: float = 0.0) -> Answer:
+        previous: Sequence[str] = (), near_weight: float = 0.0, near_join: bool = False) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -61,7 +61,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, within ``doc_ids`` when
     given; a conversation's law, not the user's filter: the current version is still preferred).
     ``previous`` (the previous answer's quotes, search form) and ``near_weight``: a conversation's candidates that
-    hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`); answer and refusal are unchanged.
+    hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`), or with ``near_join`` one takes the
+    last place when none is in the top ``k``; answer and refusal are unchanged.
     """
     t0 = time.perf_counter()
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
@@ -71,10 +72,10 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
         seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
-    if context or (previous and near_weight):  # a conversation re-ranks the question's own candidates (rag.context)
+    if context or (previous and (near_weight or near_join)):  # a conversation re-ranks its candidates (rag.context)
         hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
                                    mode=mode, doc_ids=doc_ids, config=config, filters=filters,
-                                   previous=previous, near_weight=near_weight)
+                                   previous=previous, near_weight=near_weight, near_join=near_join)
     else:
         hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
