@@ -6,7 +6,7 @@ Every follow-up of the given dialogue sets is answered in context twice per roun
 p95 (W − base). The per-index table of sentence starts (:func:`rag.context.previous_passages`) is built before
 timing, as a warm server has it.
 
-    python bench/bench_near_prior.py --home HOME --weight 1.0 --rounds 3 bench/data/dialogues.jsonl …
+    python bench/bench_near_prior.py --home HOME [--weight 1.0 | --join] --rounds 3 bench/data/dialogues.jsonl …
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ def main() -> None:
     ap.add_argument("--home", required=True)
     ap.add_argument("--weight", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--join", action="store_true", help="DialogueConfig(near_join=True) instead of near_prior")
     args = ap.parse_args()
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("温州人工智能局做什么")
     previous_passages(searcher.index(), ["温州人工智能局"])  # the table, built once per index
     ask = functools.partial(searcher.ask, k=5, mode="hybrid")
-    base_cfg, near_cfg = DialogueConfig(near_prior=0.0), DialogueConfig(near_prior=args.weight)
+    base_cfg = DialogueConfig(near_prior=0.0, near_join=False)
+    near_cfg = DialogueConfig(near_join=True) if args.join else DialogueConfig(near_prior=args.weight)
     turns = []  # (question, history) of every follow-up, the history as the base answered it
     for f in args.files:
         for d in load_dialogues(f):
@@ -59,7 +61,7 @@ def main() -> None:
                 times[name][j].append((time.perf_counter() - t0) * 1000)
     every = {k: [x for row in v for x in row] for k, v in times.items()}
     fastest = {k: [min(row) for row in v] for k, v in times.items()}
-    print(f"{len(turns)} follow-ups × {args.rounds} rounds, weight {args.weight}")
+    print(f"{len(turns)} follow-ups × {args.rounds} rounds, {'near_join' if args.join else f'weight {args.weight}'}")
     print("| what | base p50 / p95 ms | near prior p50 / p95 ms | added p95 |")
     print("|---|---|---|---|")
     for name, xs in (("every sample", every), ("each turn's fastest round", fastest)):

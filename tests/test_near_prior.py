@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from rag.chunk import split_sentences
-from rag.context import near_prior, retrieve_in_context
+from rag.context import near_prior, previous_passages, retrieve_in_context
 from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.qa import ask
 from rag.retrieve import retrieve
@@ -68,3 +68,25 @@ def test_ask_in_context_passes_the_previous_quotes_only_when_on(sample_index, em
     ask_in_context(_recording(sample_index, embedder, after_refusal), "他说常州要打造什么？", refused,
                    config=DialogueConfig(near_prior=0.5))
     assert all("previous" not in kw for kw in after_refusal)  # a refusal quoted nothing
+
+
+def test_a_passage_the_search_left_out_joins_the_top_five(sample_index, embedder):
+    plain = retrieve(sample_index, QUESTION, embedder=embedder, k=8)
+    left_out = plain[6].chunk  # rank 7 of the sample's 8 passages: not in the top 5
+    quote = _sentence_of(left_out.text)
+    bound = functools.partial(retrieve, sample_index)
+    joined = retrieve_in_context(bound, sample_index, QUESTION, "", embedder=embedder, k=5, previous=[quote],
+                                 near_join=True)
+    assert [h.chunk.chunk_id for h in joined[:4]] == [h.chunk.chunk_id for h in plain[:4]]  # the order is kept
+    assert joined[4].chunk.chunk_id == left_out.chunk_id and joined[4].rank == 5
+    # a quote the top 5 already holds changes nothing
+    kept = retrieve_in_context(bound, sample_index, QUESTION, "", embedder=embedder, k=5,
+                               previous=[_sentence_of(plain[1].chunk.text)], near_join=True)
+    assert [h.chunk.chunk_id for h in kept] == [h.chunk.chunk_id for h in plain[:5]]
+
+
+def test_previous_passages_finds_a_passage_by_its_quote(sample_index):
+    chunk = sample_index.chunks[3]
+    rows = previous_passages(sample_index, [_sentence_of(chunk.text)])
+    assert 3 in rows and all(_sentence_of(chunk.text) in search_form(sample_index.chunks[r].text) for r in rows)
+    assert previous_passages(sample_index, ["这句话不在任何段落里出现过"]) == []
