@@ -242,7 +242,8 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
-        if (config.near_prior or config.near_join) and (quotes := _previous_quotes(history, config)):
+        if (config.near_prior or config.near_join) and leans_on_conversation(rw.rule, rw.context, False) \
+                and (quotes := _previous_quotes(history, config)):  # not a turn that names its own topic
             kw.update(previous=quotes, near_weight=config.near_prior, near_join=config.near_join)  # rag.context
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
