@@ -1,7 +1,8 @@
 """Round 12: a follow-up's own candidates re-ranked by the previous answer's passage (``DialogueConfig.near_prior``).
 
-The prior only re-orders the candidates the follow-up retrieved (no passage added, nothing embedded); it is off by
-default (README, Conversations, round 12). These tests run the real index of the sample article.
+The prior re-orders the candidates the follow-up retrieved, and adds the previous passage when the search left it
+out (looked up by its quote: nothing embedded, no second search); on by default at 1.5 (README, Conversations,
+round 12). These tests run the real index of the sample article.
 """
 
 from __future__ import annotations
@@ -56,11 +57,10 @@ def test_ask_in_context_passes_the_previous_quotes_only_when_on(sample_index, em
     assert first.answerable
     history = [Turn("常州市委书记是谁？", first.answer, first.search_question)]
     on, off = [], []
-    ask_in_context(_recording(sample_index, embedder, on), "他说常州要打造什么？", history,
-                   config=DialogueConfig(near_prior=0.5))
+    ask_in_context(_recording(sample_index, embedder, on), "他说常州要打造什么？", history)  # on by default
     ask_in_context(_recording(sample_index, embedder, off), "他说常州要打造什么？", history,
                    config=DialogueConfig(near_prior=0.0))
-    assert on[0]["near_weight"] == 0.5
+    assert on[0]["near_weight"] == DialogueConfig().near_prior > 0
     assert any(q in search_form(first.citations[0].text) for q in on[0]["previous"])
     assert all("previous" not in kw for kw in off)
     refused = [Turn("常州市委书记是谁？", "资料中没有找到相关内容。", "常州市委书记是谁")]
@@ -90,3 +90,11 @@ def test_previous_passages_finds_a_passage_by_its_quote(sample_index):
     rows = previous_passages(sample_index, [_sentence_of(chunk.text)])
     assert 3 in rows and all(_sentence_of(chunk.text) in search_form(sample_index.chunks[r].text) for r in rows)
     assert previous_passages(sample_index, ["这句话不在任何段落里出现过"]) == []
+
+
+def test_a_topic_switch_is_searched_as_alone(sample_index, embedder):
+    first = ask(sample_index, "常州市委书记是谁？", embedder=embedder)
+    history = [Turn("常州市委书记是谁？", first.answer, first.search_question)]
+    seen: list = []
+    ask_in_context(_recording(sample_index, embedder, seen), "温州人工智能局做什么？", history)  # names its own place
+    assert all("previous" not in kw for kw in seen)
