@@ -91,12 +91,14 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     context words, over those candidates only — so it costs no second query embedding. Where :mod:`rag.law_route`
     refilled law slots, the general ranking (``Hit.general``) is re-ranked the same way and rides along slot by
     slot, so that ``[h.general or h for h in hits]`` is what the general ranking gives in context.
-    ``previous``: the previous answer's quotes (search form); a candidate that holds one scores ``near_weight``
+    ``previous``: the previous answer's quotes (as written); a candidate that holds one scores ``near_weight``
     more (:func:`near_prior`: the conversation is still about the passage just quoted). With no ``context``
     only that prior re-ranks. ``near_join``: when no hit of the top ``k`` holds a quote, the passage that does
     (the first of the candidates, else looked up) takes the last place instead (the order is otherwise kept).
     """
-    typed = retrieve(question, k=max(k, DEPTH), **kw)
+    # the context prior re-ranks the top DEPTH; the previous-answer prior alone needs only the top k, since a
+    # passage it misses is looked up (:func:`previous_passages`): no deeper ranking to pay for
+    typed = retrieve(question, k=max(k, DEPTH) if context else k, **kw)
     if not typed:
         return typed
     if (near_weight or near_join) and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
@@ -121,13 +123,18 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
 
 
 def previous_passages(index: Index, previous: Sequence[str]) -> list[int]:
-    """Rows of the passages that hold one of the previous answer's quotes (search form): looked up by the first
-    :data:`_KEY` characters of each sentence (a table built once per index), then checked whole."""
+    """Rows of the passages that hold one of the previous answer's quotes: looked up by the first :data:`_KEY`
+    characters of each sentence (search form; a table built once per index), then checked whole."""
     starts = index.derived("context:sentence-starts", lambda: _sentence_starts(index))
     rows: list[int] = []
     for q in previous:
-        rows += [r for r in starts.get(q[:_KEY], ()) if r not in rows and q in search_form(index.chunks[r].text)]
+        rows += [r for r in starts.get(search_form(q)[:_KEY], ()) if r not in rows and _holds(index.chunks[r].text, q)]
     return rows
+
+
+def _holds(text: str, quote: str) -> bool:
+    """``quote`` is in ``text`` as written (it was cut from a passage), else in search form (a client re-typed it)."""
+    return quote in text or search_form(quote) in search_form(text)
 
 
 def _sentence_starts(index: Index) -> dict[str, list[int]]:
@@ -164,14 +171,15 @@ def _joined(out: list[Hit], candidates: list[Hit], previous: Sequence[str]) -> l
 
 
 def near_prior(hits: Sequence[Hit], previous: Sequence[str]) -> dict[str, float]:
-    """``chunk_id → 1.0`` for the candidates that hold one of the previous answer's quotes (search form).
+    """``chunk_id → 1.0`` for the candidates that hold one of the previous answer's quotes as written (a quote is
+    cut from a passage; no text is converted here, which would cost more than the retrieval it re-ranks).
 
     >>> from rag.records import Chunk
     >>> h = Hit(chunk=Chunk("c1", "d", 0, 15, "苏州举行了推进大会。南京也有。"), score=1.0, rank=1)
     >>> near_prior([h], ["苏州举行了推进大会"])
     {'c1': 1.0}
     """
-    return {h.chunk.chunk_id: 1.0 for h in hits if any(q in search_form(h.chunk.text) for q in previous)}
+    return {h.chunk.chunk_id: 1.0 for h in hits if any(q in h.chunk.text for q in previous)}
 
 
 def context_prior(index: Index, chunk_ids: Sequence[str], text: str) -> dict[str, float]:

@@ -56,7 +56,7 @@ from .followup_refusal import followups, leans_on_conversation
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
-from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood, previous_quotes
+from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
 from .records import Answer
 from .retrieve import MAX_QUESTION_CHARS, clean_question
 from .rewrite_rules import ELLIPSIS as _ELLIPSIS
@@ -374,10 +374,12 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
 
 
 def _previous_quotes(history: Sequence[Turn], config: DialogueConfig) -> list[str]:
-    """The previous answer's quotes (search form; [] after a refusal): the passage that holds one is the
-    conversation's passage (:func:`rag.context.near_prior`)."""
+    """The previous answer's quotes as written (its ``[n]``-marked pieces of 6+ characters; [] after a refusal):
+    the passage that holds one is the conversation's passage (:func:`rag.context.near_prior`)."""
     previous_answer, _ = last_turn(history, config)
-    return [] if not previous_answer or is_refusal(previous_answer) else previous_quotes(previous_answer)
+    if not previous_answer or is_refusal(previous_answer):
+        return []
+    return [p for p in (x.strip() for x in _MARKERS.split(previous_answer)) if len(p) >= 6]
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

@@ -60,7 +60,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     general ranking refuses (:func:`_unless_general_refuses`): it may then stand where that one would refuse.
     ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, within ``doc_ids`` when
     given; a conversation's law, not the user's filter: the current version is still preferred).
-    ``previous`` (the previous answer's quotes, search form) and ``near_weight``: a conversation's candidates that
+    ``previous`` (the previous answer's quotes, as written) and ``near_weight``: a conversation's candidates that
     hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`), or with ``near_join`` one takes the
     last place when none is in the top ``k``; answer and refusal are unchanged.
     """

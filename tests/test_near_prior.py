@@ -21,7 +21,7 @@ QUESTION = "杭州人工智能企业有多少家"
 
 def _sentence_of(text: str) -> str:
     s, e = max(split_sentences(text), key=lambda se: se[1] - se[0])
-    return search_form(text[s:e])
+    return text[s:e]
 
 
 def test_the_passage_of_the_previous_answer_moves_up(sample_index, embedder):
@@ -61,7 +61,7 @@ def test_ask_in_context_passes_the_previous_quotes_only_when_on(sample_index, em
     ask_in_context(_recording(sample_index, embedder, off), "他说常州要打造什么？", history,
                    config=DialogueConfig(near_prior=0.0))
     assert on[0]["near_weight"] == DialogueConfig().near_prior > 0
-    assert any(q in search_form(first.citations[0].text) for q in on[0]["previous"])
+    assert any(q in first.citations[0].text for q in on[0]["previous"])
     assert all("previous" not in kw for kw in off)
     refused = [Turn("常州市委书记是谁？", "资料中没有找到相关内容。", "常州市委书记是谁")]
     after_refusal = []
@@ -88,7 +88,8 @@ def test_a_passage_the_search_left_out_joins_the_top_five(sample_index, embedder
 def test_previous_passages_finds_a_passage_by_its_quote(sample_index):
     chunk = sample_index.chunks[3]
     rows = previous_passages(sample_index, [_sentence_of(chunk.text)])
-    assert 3 in rows and all(_sentence_of(chunk.text) in search_form(sample_index.chunks[r].text) for r in rows)
+    assert 3 in rows and all(_sentence_of(chunk.text) in sample_index.chunks[r].text for r in rows)
+    assert 3 in previous_passages(sample_index, [search_form(_sentence_of(chunk.text))])  # re-typed: search form
     assert previous_passages(sample_index, ["这句话不在任何段落里出现过"]) == []
 
 
