@@ -247,8 +247,9 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     if look is not None:
         kw["reconsider"] = look
         if (config.near_prior or config.near_join) and leans_on_conversation(rw.rule, rw.context, False) \
-                and (quotes := _previous_quotes(history, config)):  # not a turn that names its own topic
-            kw.update(previous=quotes, near_weight=config.near_prior, near_join=config.near_join)  # rag.context
+                and not _about_statutes(history, config) and (quotes := _previous_quotes(history, config)):
+            # not a turn that names its own topic, nor one after a statute article (the next is usually another)
+            kw.update(previous=quotes, near_weight=config.near_prior, near_join=config.near_join)
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
