@@ -33,14 +33,16 @@ from dataclasses import replace
 
 import numpy as np
 
+from .chunk import split_sentences
 from .followup import ANSWER_TYPE
 from .index import Index
 from .mentions import NOUNISH, QWORDS, pos_tags
 from .records import Hit
+from .textnorm import search_form
 from .tokenize import char_bigrams, tokenize
 
-__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "retrieve_in_context",
-           "shown_search", "split_shown"]
+__all__ = ["CONTEXT_WEIGHT", "DEPTH", "context_prior", "context_words", "fuse_hits", "near_prior",
+           "previous_passages", "retrieve_in_context", "shown_search", "split_shown"]
 
 #: Weight of the context prior (0.5 and 1.0 gave the same development-dialogue results; the smaller was kept).
 CONTEXT_WEIGHT = 0.5
@@ -49,6 +51,7 @@ DEPTH = 20
 _KEEP = NOUNISH | {"ns", "nr", "t", "m"}
 _SHOWN = re.compile(r"（结合上文：[^（）]*）$")
 _MAX_WORDS = 8
+_KEY = 8  # characters of a sentence's start that find the passages holding a quote (rag.context.previous_passages)
 
 
 def context_words(previous: str, question: str) -> str:
@@ -79,7 +82,8 @@ def split_shown(search_question: str) -> str:
 
 
 def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, k: int = 5,
-                        weight: float | None = None, **kw) -> list[Hit]:
+                        weight: float | None = None, previous: Sequence[str] = (), near_weight: float = 0.0,
+                        near_join: bool = False, **kw) -> list[Hit]:
     """The typed question's top :data:`DEPTH` hits re-ranked with a context prior; top ``k``.
 
     ``retrieve`` is :func:`rag.retrieve.retrieve` with the index bound (it embeds the typed question once,
@@ -87,19 +91,95 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     context words, over those candidates only — so it costs no second query embedding. Where :mod:`rag.law_route`
     refilled law slots, the general ranking (``Hit.general``) is re-ranked the same way and rides along slot by
     slot, so that ``[h.general or h for h in hits]`` is what the general ranking gives in context.
+    ``previous``: the previous answer's quotes (as written); a candidate that holds one scores ``near_weight``
+    more (:func:`near_prior`: the conversation is still about the passage just quoted). With no ``context``
+    only that prior re-ranks. ``near_join``: when no hit of the top ``k`` holds a quote, the passage that does
+    (the first of the candidates, else looked up) takes the last place instead (the order is otherwise kept).
     """
-    typed = retrieve(question, k=max(k, DEPTH), **kw)
+    # the context prior re-ranks the top DEPTH; the previous-answer prior alone needs only the top k, since a
+    # passage it misses is looked up (:func:`previous_passages`): no deeper ranking to pay for
+    typed = retrieve(question, k=max(k, DEPTH) if context else k, **kw)
     if not typed:
         return typed
-    text, w = f"{question} {context}", CONTEXT_WEIGHT if weight is None else weight
-    out = fuse_hits(typed, context_prior(index, [h.chunk.chunk_id for h in typed], text), k=k, weight=w)
-    if not any(h.general is not None for h in typed):
+    if (near_weight or near_join) and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
+        typed = typed + _passages_of(index, previous, typed)  # the previous answer's passage, if not retrieved
+    text, w = f"{question} {context}", (CONTEXT_WEIGHT if weight is None else weight) if context else 0.0
+
+    def prior(hits: list[Hit]) -> dict[str, float]:  # in units of the context weight (fuse_hits multiplies)
+        out = context_prior(index, [h.chunk.chunk_id for h in hits], text) if w else {}
+        if near_weight and previous:
+            near = near_prior(hits, previous)
+            out = {c: out.get(c, 0.0) + near.get(c, 0.0) * near_weight / (w or 1.0) for c in set(out) | set(near)}
         return out
+
+    out = fuse_hits(typed, prior(typed), k=k, weight=w or 1.0)
+    if not any(h.general is not None for h in typed):
+        return _joined(out, typed, previous) if near_join and previous else out
     # law slots refilled (rag.law_route): the general ranking rides along re-ranked the same way, slot by slot
     general = [h.general or h for h in typed]
-    general = fuse_hits(general, context_prior(index, [h.chunk.chunk_id for h in general], text), k=k, weight=w)
+    general = fuse_hits(general, prior(general), k=k, weight=w or 1.0)
     return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
             for h, g in zip(out, general)]
+
+
+def previous_passages(index: Index, previous: Sequence[str]) -> list[int]:
+    """Rows of the passages that hold one of the previous answer's quotes: looked up by the first :data:`_KEY`
+    characters of each sentence (search form; a table built once per index), then checked whole."""
+    starts = index.derived("context:sentence-starts", lambda: _sentence_starts(index))
+    rows: list[int] = []
+    for q in previous:
+        rows += [r for r in starts.get(search_form(q)[:_KEY], ()) if r not in rows and _holds(index.chunks[r].text, q)]
+    return rows
+
+
+def _holds(text: str, quote: str) -> bool:
+    """``quote`` is in ``text`` as written (it was cut from a passage), else in search form (a client re-typed it)."""
+    return quote in text or search_form(quote) in search_form(text)
+
+
+def _sentence_starts(index: Index) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for r, c in enumerate(index.chunks):
+        spans = [(s - c.start, e - c.start) for s, e in c.sentences] or split_sentences(c.text)
+        for s, e in spans:
+            rows = out.setdefault(search_form(c.text[s:e])[:_KEY], [])
+            if not rows or rows[-1] != r:
+                rows.append(r)
+    return out
+
+
+def _passages_of(index: Index, previous: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    """Hits (score 0, after ``hits``) for the previous answer's passages that ``hits`` does not hold."""
+    have = {h.chunk.chunk_id for h in hits}
+    out: list[Hit] = []
+    for r in previous_passages(index, previous):
+        c = index.chunks[r]
+        if c.chunk_id not in have:
+            d = index.documents[c.doc_id]
+            out.append(Hit(chunk=c, score=0.0, rank=len(hits) + len(out) + 1, title=d.title, meta=d.meta))
+    return out
+
+
+def _joined(out: list[Hit], candidates: list[Hit], previous: Sequence[str]) -> list[Hit]:
+    """``out`` with its last hit replaced by the first of ``candidates`` that holds a quote of ``previous``, when
+    none of ``out`` does (that hit keeps the replaced one's score and rank)."""
+    if not out or near_prior(out, previous):
+        return out
+    kept = {h.chunk.chunk_id for h in out}
+    extra = next((h for h in candidates if h.chunk.chunk_id not in kept and near_prior([h], previous)), None)
+    return out if extra is None else out[:-1] + [replace(extra, score=out[-1].score, rank=out[-1].rank)]
+
+
+def near_prior(hits: Sequence[Hit], previous: Sequence[str]) -> dict[str, float]:
+    """``chunk_id → 1.0`` for the candidates that hold one of the previous answer's quotes as written (a quote is
+    cut from a passage; no text is converted here, which would cost more than the retrieval it re-ranks).
+
+    >>> from rag.records import Chunk
+    >>> h = Hit(chunk=Chunk("c1", "d", 0, 15, "苏州举行了推进大会。南京也有。"), score=1.0, rank=1)
+    >>> near_prior([h], ["苏州举行了推进大会"])
+    {'c1': 1.0}
+    """
+    return {h.chunk.chunk_id: 1.0 for h in hits if any(q in h.chunk.text for q in previous)}
 
 
 def context_prior(index: Index, chunk_ids: Sequence[str], text: str) -> dict[str, float]:

@@ -121,6 +121,17 @@ class DialogueConfig:
     #: with history, as in round 10): +4 correct development follow-ups but −2 on the round-10 validation set (corpus
     #: index), so the round-11 keep rule left it off (docs/followup_refusal.md, round 11)
     standalone_general: bool = False
+    #: a follow-up's candidates that hold a quote of the previous answer score this much more (in units of the top
+    #: candidate's score; :func:`rag.context.near_prior`): the conversation is still about that passage, so 1.5
+    #: puts it first. When the follow-up's own search left it out, it is looked up by its quote and joins the
+    #: candidates (nothing embedded, no second search). Only for a turn that leans on the conversation (not a topic
+    #: switch naming its own topic), outside conversations about laws; the answer and refusal run as before.
+    #: 1.5: chosen by leave-one-round-out over the development dialogues (gold passage first: 0.78 → 0.90 of
+    #: follow-ups; every fold chose 1.5); 0: off (round 11). README, Conversations, round 12
+    near_prior: float = 1.5
+    #: (with ``near_prior=0``) the previous answer's passage only takes the last of a follow-up's top 5 places when
+    #: its search left it out, the order otherwise kept. Off: it changed no development answer (round 12)
+    near_join: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -235,6 +246,10 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
+        if (config.near_prior or config.near_join) and leans_on_conversation(rw.rule, rw.context, False) \
+                and not _about_statutes(history, config) and (quotes := _previous_quotes(history, config)):
+            # not a turn that names its own topic, nor one after a statute article (the next is usually another)
+            kw.update(previous=quotes, near_weight=config.near_prior, near_join=config.near_join)
     ans = ask(rw.search_question, context=rw.context, **kw) if rw.context else ask(rw.search_question, **kw)
     if look is not None and not look.called:  # the ask function ignored the hook: the checks still apply
         ans = checked(ans, rw, history, config)
@@ -357,6 +372,15 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
         passages += again.citations + again.suggestions
     return from_neighbourhood(replace(ans, suggestions=passages), rw.question, rw.search_question, rw.previous,
                               previous_answer, known, rw.antecedent)
+
+
+def _previous_quotes(history: Sequence[Turn], config: DialogueConfig) -> list[str]:
+    """The previous answer's quotes as written (its ``[n]``-marked pieces of 6+ characters; [] after a refusal):
+    the passage that holds one is the conversation's passage (:func:`rag.context.near_prior`)."""
+    previous_answer, _ = last_turn(history, config)
+    if not previous_answer or is_refusal(previous_answer):
+        return []
+    return [p for p in (x.strip() for x in _MARKERS.split(previous_answer)) if len(p) >= 6]
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

@@ -42,7 +42,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         doc_ids: Sequence[str] | None = None, config: RetrieveConfig = RetrieveConfig(),
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
         reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
-        read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "") -> Answer:
+        read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "",
+        previous: Sequence[str] = (), near_weight: float = 0.0, near_join: bool = False) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -59,6 +60,9 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     general ranking refuses (:func:`_unless_general_refuses`): it may then stand where that one would refuse.
     ``within_law``: search only the versions of this law (:func:`rag.law_route.law_documents`, within ``doc_ids`` when
     given; a conversation's law, not the user's filter: the current version is still preferred).
+    ``previous`` (the previous answer's quotes, as written) and ``near_weight``: a conversation's candidates that
+    hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`), or with ``near_join`` one takes the
+    last place when none is in the top ``k``; answer and refusal are unchanged.
     """
     t0 = time.perf_counter()
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
@@ -68,9 +72,10 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
         seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
-    if context:  # a conversation's topic words re-rank the question's own candidates (rag.context)
+    if context or (previous and (near_weight or near_join)):  # a conversation re-ranks its candidates (rag.context)
         hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
-                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters,
+                                   previous=previous, near_weight=near_weight, near_join=near_join)
     else:
         hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()

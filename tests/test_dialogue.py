@@ -189,10 +189,10 @@ def one(sample_index, embedder):
     return functools.partial(ask, sample_index, embedder=embedder)
 
 
-def _chat(one, questions):
+def _chat(one, questions, config=DialogueConfig()):
     history, out = [], []
     for q in questions:
-        a = ask_in_context(one, q, history)
+        a = ask_in_context(one, q, history, config=config)
         history.append(Turn(q, a.answer, a.search_question))
         out.append(a)
     return out
@@ -481,8 +481,11 @@ def test_cue_less_follow_up_searched_again_with_the_topic_words(sample_index, em
     assert scenes.search_question == "里面列了哪些应用场景？（结合上文：台州 份文件 人工智能 行动）"
     assert counting.calls == 2  # searched again with the topic words: its vector mixed from cached ones, no embedding
     history = [Turn(questions[0], first.answer, first.search_question)]
-    old = ask_in_context(one, questions[1], history, config=DialogueConfig(context_search=False))
+    old = ask_in_context(one, questions[1], history, config=DialogueConfig(context_search=False, near_prior=0.0))
     # the control: the round-5 path (typed question re-ranked, second reading) refuses it or answers off the topic
+    # (without round 12's previous-answer prior, which alone now finds the 台州 passage:)
+    prior = ask_in_context(one, questions[1], history, config=DialogueConfig(context_search=False))
+    assert "人工智能+医疗" in prior.answer, prior.answer
     assert "人工智能+医疗" not in old.answer and "台州" not in old.answer, old.answer
     _, chief = _chat(one, ["温州新挂牌了一个什么机构？", "它的局长是谁？"])
     assert not chief.answerable, chief.answer  # 局长 is said nowhere: still refused
@@ -492,12 +495,15 @@ def test_cue_less_follow_up_answered_by_the_second_reading(sample_index, embedde
     """Typed question re-ranked by the topic words, refused, then answered by the second reading on its passages."""
     counting = _Counting(embedder)
     one = functools.partial(ask, sample_index, embedder=counting)
-    first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
+    # without round 12's previous-answer prior (with it the first reading already answers, from the 科创走廊 passage)
+    first, fund = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"], DialogueConfig(near_prior=0.0))
     assert first.answerable and fund.answerable and "20亿元" in fund.answer, fund.answer
     assert fund.search_question == "配套的基金有多少钱（结合上文：西湖区 科创 走廊）"
     assert counting.calls == 2  # the previous question's vector came from the cache: no second search
     assert fund.timings_ms["check"] > 0
     assert not ask(sample_index, "配套的基金有多少钱？", embedder=embedder).answerable  # alone: refused
+    _, default = _chat(one, ["西湖区的科创走廊把哪些单位串起来了？", "配套的基金有多少钱？"])
+    assert "20亿元" in default.answer, default.answer  # with the prior (the default): the same answer
 
 
 def test_readings_ladder_order_and_who_gets_none():
