@@ -14,6 +14,7 @@ files; :mod:`rag.ingest` does.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import shutil
 import tarfile
 import zipfile
@@ -32,6 +33,9 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 MAX_ARCHIVE_BYTES = 2 * 2**30
 """Most bytes an archive may unpack to (its members' declared sizes, checked before writing any):
 the whole statute archive is about 60 MB; a small archive that claims more is refused as a bomb."""
+#: at most this many entries (headers) in one archive when the caller gives no smaller cap: a tar of a million
+#: empty links or a zip of a million names is refused before its listing fills memory
+MAX_ARCHIVE_ENTRIES = 100_000
 
 
 def _check_unpacked(total: int, src: Path, limit: int | None = None) -> None:
@@ -120,8 +124,9 @@ def _zip_entries(z: zipfile.ZipFile, src: Path, limit: int | None, max_entries: 
                  max_ratio: int | None) -> list[zipfile.ZipInfo]:
     """The zip's entries with their names decoded, after the path, count, size and ratio checks."""
     infos = z.infolist()
-    if max_entries is not None and len(infos) > max_entries:
-        raise _refuse(src, "too_many", f"holds {len(infos)} files; at most {max_entries} are accepted.")
+    cap = MAX_ARCHIVE_ENTRIES if max_entries is None else max_entries
+    if len(infos) > cap:
+        raise _refuse(src, "too_many", f"holds {len(infos)} files; at most {cap} are accepted.")
     for info in infos:  # names without the UTF-8 flag: UTF-8 or GBK, not cp437
         info.filename = zip_member_name(info)
     bad = [i.filename for i in infos if not _safe(i.filename)]
@@ -140,8 +145,14 @@ def _tar_entries(t: tarfile.TarFile, src: Path, limit: int | None, max_entries: 
     """The tar's directories and regular files (links and devices left out) with their names decoded, after the
     path, count and size checks; the size budget is checked header by header, so a bomb's data is never read."""
     members: list[tarfile.TarInfo] = []
-    total = 0
-    for m in t:
+    total, seen = 0, 0
+    cap = MAX_ARCHIVE_ENTRIES if max_entries is None else max_entries
+    for m in t:  # every header counts (links, devices, unknown types too), before its data is skipped or read
+        seen += 1
+        if seen > cap:
+            raise _refuse(src, "too_many", f"holds more than {cap} entries; at most {cap} are accepted.")
+        total += m.size  # tarfile inflates an unknown type's data to skip it: it counts against the budget too
+        _check_unpacked(total, src, limit)
         if not (m.isdir() or m.isfile()):
             continue
         m.name = tar_member_name(m.name)  # GNU/ustar names in GBK: decoded, not written as undecodable bytes
@@ -149,15 +160,12 @@ def _tar_entries(t: tarfile.TarFile, src: Path, limit: int | None, max_entries: 
             raise _refuse(src, "outside",
                           f"archive member {m.name!r} points outside the archive; refusing to extract.")
         members.append(m)
-        if max_entries is not None and len(members) > max_entries:
-            raise _refuse(src, "too_many", f"holds more than {max_entries} files; at most {max_entries} are accepted.")
-        total += m.size
-        _check_unpacked(total, src, limit)
     return members
 
 
-_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError,
-            RuntimeError, NotImplementedError, zlib.error)  # an encrypted, deflate64 or damaged zip member
+_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError, OverflowError, lzma.LZMAError,
+            RuntimeError, NotImplementedError, zlib.error)  # an encrypted, deflate64 or damaged zip member; a
+#                                                           damaged .tar.xz; a tar header whose mtime overflows
 
 
 def _damaged(src: Path, e: Exception) -> ArchiveError:
@@ -242,12 +250,12 @@ def _extract(src: Path, dest: Path, limit: int | None = None) -> int:
             if isinstance(handle, zipfile.ZipFile):
                 for info in entries:
                     handle.extract(info, tmp)
-            else:
-                handle.extractall(tmp, members=entries)
+            else:  # "data": no modes, owners or links outside from the archive (its members are checked above)
+                handle.extractall(tmp, members=entries, filter="data")
     except _DAMAGED as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise _damaged(src, e) from e
-    except IngestError:
+    except BaseException:  # a refusal, or anything else: nothing half-extracted stays behind
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     tmp.rename(dest)

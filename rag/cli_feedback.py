@@ -5,6 +5,8 @@ Reading is done by :mod:`rag.feedback_log`; this module only filters and prints.
 
 from __future__ import annotations
 
+import unicodedata
+
 import click
 
 from .cli_common import _echo, _echo_json, _fail_nicely, home_option
@@ -13,6 +15,13 @@ __all__ = ["feedback_cmd"]
 
 
 def _short(text: str, n: int = 80) -> str:
+    """One line of at most ``n`` characters, without control characters (a reader's comment must not move a staff
+    terminal's cursor or retitle it: ESC and OSC sequences are dropped).
+
+    >>> _short("ok\x1b[2J\x1b]0;pwned\x07 x")
+    'ok[2J]0;pwned x'
+    """
+    text = "".join(c for c in text if c in " \t\n" or unicodedata.category(c)[0] != "C")
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
 

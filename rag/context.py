@@ -101,7 +101,8 @@ def retrieve_in_context(retrieve, index: Index, question: str, context: str, *, 
     typed = retrieve(question, k=max(k, DEPTH) if context else k, **kw)
     if not typed:
         return typed
-    if (near_weight or near_join) and previous and kw.get("doc_ids") is None and kw.get("filters") is None:
+    unfiltered = kw.get("doc_ids") is None and (kw.get("filters") is None or not kw["filters"].active)
+    if (near_weight or near_join) and previous and unfiltered:  # the UI and HTTP always pass a Filters (often empty)
         typed = typed + _passages_of(index, previous, typed)  # the previous answer's passage, if not retrieved
     text, w = f"{question} {context}", (CONTEXT_WEIGHT if weight is None else weight) if context else 0.0
 

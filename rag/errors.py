@@ -11,6 +11,7 @@ Every message says what went wrong *and* what to do about it.
     │   ├── DecodeError        binary data, or an encoding we cannot detect
     │   └── ArchiveError       an archive that is damaged, a bomb or points outside itself (rag.archive)
     ├── QueryError             a question we refuse to search for
+    │   ├── QuestionError      the question itself: not text, empty or too long
     │   └── FilterError        a filter (type, date, law) that is malformed or matches nothing (rag.filters)
     ├── AuthError              a staff login or session that is refused (rag.auth)
     ├── EmbedderError          a model cannot be found or loaded
@@ -36,6 +37,7 @@ __all__ = [
     "IndexNotFound",
     "IngestError",
     "QueryError",
+    "QuestionError",
     "RagError",
     "StoreUnavailable",
     "UnsupportedFormat",
@@ -78,6 +80,10 @@ class ArchiveError(IngestError):
 
 class QueryError(RagError):
     pass
+
+
+class QuestionError(QueryError):
+    """The question itself cannot be searched: not text, empty, or over the length limit."""
 
 
 class EmbedderError(RagError):

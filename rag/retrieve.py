@@ -45,7 +45,7 @@ from typing import Sequence
 import numpy as np
 
 from .embed import Embedder
-from .errors import QueryError
+from .errors import QueryError, QuestionError
 from .evidence_rerank import evidence_rerank
 from .expand import adapt_query, is_statute_index, statute_fuse, statute_lexicon
 from .filters import Filters, document_mask, prefer_current
@@ -137,12 +137,12 @@ def clean_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS) -> 
     '溫州AI局?'
     """
     if not isinstance(question, str):
-        raise QueryError("The question must be text.")
+        raise QuestionError("The question must be text.")
     q = normalize(question)[0].strip()
     if not q:
-        raise QueryError("The question is empty. Type a question, e.g. 温州人工智能局做什么?")
+        raise QuestionError("The question is empty. Type a question, e.g. 温州人工智能局做什么?")
     if len(q) > max_chars:
-        raise QueryError(f"The question is {len(q)} characters long; the limit is {max_chars}. "
+        raise QuestionError(f"The question is {len(q)} characters long; the limit is {max_chars}. "
                          "Ask about one thing at a time.")
     return q
 

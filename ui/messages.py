@@ -10,6 +10,7 @@ from rag.errors import (
     IndexLocked,
     IndexNotFound,
     QueryError,
+    QuestionError,
     RagError,
     StoreUnavailable,
 )
@@ -30,8 +31,10 @@ def friendly(e: RagError) -> str:
     """A Chinese headline for a library error (the library's message is the detail)."""
     if isinstance(e, FilterError):
         return _FILTER_MESSAGES.get(getattr(e, "field", ""), _FILTER_MESSAGES[""])
-    if isinstance(e, QueryError):
+    if isinstance(e, QuestionError):
         return f"这个问题无法检索，请换个问法（问题不能为空，也不能超过 {MAX_QUESTION_CHARS} 字）。"
+    if isinstance(e, QueryError):
+        return "这个问题无法检索，请联系管理员（详情见下）。"
     if isinstance(e, IndexNotFound):
         return "资料库还没有建立索引，请先在“资料库”页上传文件。"
     if isinstance(e, IndexLocked):
@@ -45,11 +48,14 @@ def friendly(e: RagError) -> str:
 
 def detail(e: RagError) -> str:
     """The line shown under :func:`friendly`'s headline: '' for a refused question or filter (the library's message
-    is English and the headline already says what to change), else the library's own message.
+    is English and the headline already says what to change), else the library's own message (an unreadable query
+    adapter, an unknown document id: what whoever runs the server must fix).
 
     >>> detail(FilterError("The start date 2021 is after the end date 2020.", field="date"))
     ''
     >>> detail(IndexLocked("another process is writing the index"))
     'another process is writing the index'
+    >>> detail(QuestionError("The question is empty.")), detail(QueryError("Unknown document id(s): d-1."))
+    ('', 'Unknown document id(s): d-1.')
     """
-    return "" if isinstance(e, QueryError) else str(e)
+    return "" if isinstance(e, (QuestionError, FilterError)) else str(e)
