@@ -80,7 +80,12 @@ def test_a_first_reading_the_calibrated_model_answers_still_gets_the_second_look
 
     questions = ["台州出了哪份文件推人工智能+行动？", "里面列了哪些应用场景？"]
     first = ask_in_context(one, questions[0])
-    scenes = ask_in_context(one, questions[1], [Turn(questions[0], first.answer, first.search_question)])
+    history = [Turn(questions[0], first.answer, first.search_question)]
+    default = ask_in_context(functools.partial(ask, sample_index, embedder=embedder), questions[1], history)
+    assert default.answerable and "人工智能+医疗" in default.answer, default.answer  # as shipped (near_prior on)
+    # the mechanism, without round 12's previous-answer prior (which already ranks the list's passage first, so
+    # the first reading would not be the off-topic one this test is about)
+    scenes = ask_in_context(one, questions[1], history, config=DialogueConfig(near_prior=0.0))
     assert scenes.answerable and "人工智能+医疗" in scenes.answer, scenes.answer
     alone = ask(sample_index, questions[1], embedder=embedder, context="台州 份文件 人工智能 行动")
     assert alone.answerable and "人工智能+医疗" not in alone.answer  # the same reading outside the conversation
