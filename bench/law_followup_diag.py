@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import sys
 from pathlib import Path
 
-from rag.dialogue import Turn, ask_in_context, resolve
+from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve
 from rag.errors import QueryError
-from rag.law_followup import _ARTICLE, _law_of, _shown, about_laws, law_readings, previous_search
+from rag.law_followup import _law_of, _shown, about_laws, law_readings, previous_search
+from rag.law_prior import LawPrior, conversation_laws, retrieve_with_laws
 from rag.law_route import law_documents
 from rag.qa import Searcher, _Remember, _vector_of
 from rag.query_cache import mixed
@@ -46,14 +48,8 @@ def _has(text: str, golds: list[str]) -> bool:
     return any(g in t for g in golds)
 
 
-def conversation_laws(history) -> list[str]:
-    """Every law quoted (《…》第X条) by the answers so far, most recent first, each once."""
-    out: list[str] = []
-    for t in reversed(list(history)):
-        for m in _ARTICLE.finditer(normalize(t.answer or "")[0]):
-            if m.group(1) not in out:
-                out.append(m.group(1))
-    return out
+#: (law_prior, law_prior_last) of the chat being replayed; the lists (a)–(c) are re-ranked with it (``--law-prior``)
+CONFIG = (0.0, 0.0)
 
 
 class Lists:
@@ -65,11 +61,15 @@ class Lists:
     def law(self, chunk) -> str:
         return self.title.get(chunk.doc_id, "") if chunk.article else ""
 
-    def top(self, wording, read_as, golds, doc_ids=None):
+    def top(self, wording, read_as, golds, doc_ids=None, prior=None):
         seen = _Remember(self.s.embedder)
         if read_as:
             seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
-        hits = retrieve(self.index, wording, embedder=seen, k=DEPTH, doc_ids=doc_ids)
+        if prior:  # the conversation's laws re-rank the candidates, as the chat does (rag.law_prior)
+            hits = retrieve_with_laws(functools.partial(retrieve, self.index), self.index, wording, prior,
+                                      embedder=seen, k=DEPTH, doc_ids=doc_ids)
+        else:
+            hits = retrieve(self.index, wording, embedder=seen, k=DEPTH, doc_ids=doc_ids)
         return [[h.chunk.chunk_id, round(float(h.score), 5), int(_has(h.chunk.text, golds)), self.law(h.chunk)]
                 for h in hits]
 
@@ -103,11 +103,12 @@ def followup_row(L: Lists, q: str, history, ans, golds) -> dict:
     pw = next((r for r in readings if r.name == "previous"), None)
     if pw is None:
         pw = type(readings[0])("previous", f"{previous} {q}", (q, typed_before or previous), "")
+    prior = LawPrior(laws, *CONFIG) if laws else None
     out = {"reading": won.name if won else "other", "readings": [r.name for r in readings],
            "prev_law": prev_law, "conv_laws": laws, "gold_laws": L.gold_laws(golds),
-           "searched": L.top(won.wording, won.read_as, golds) if won else [],
-           "typed": L.top(q, None, golds),
-           "previous": L.top(pw.wording, pw.read_as, golds),
+           "searched": L.top(won.wording, won.read_as, golds, prior=prior) if won else [],
+           "typed": L.top(q, None, golds, prior=prior),
+           "previous": L.top(pw.wording, pw.read_as, golds, prior=prior),
            "in_law": L.top(pw.wording, pw.read_as, golds, L.docs_of([prev_law])) if prev_law else [],
            "in_laws": L.top(pw.wording, pw.read_as, golds, L.docs_of(laws)) if laws else []}
     return out
@@ -121,7 +122,8 @@ def replay(L: Lists, path: str) -> list[dict]:
         d, history = json.loads(line), []
         for i, t in enumerate(d["turns"]):
             laws = bool(history) and about_laws(history)
-            a = ask_in_context(L.s.ask, t["question"], history)
+            a = ask_in_context(L.s.ask, t["question"], history,
+                               config=DialogueConfig(law_prior=CONFIG[0], law_prior_last=CONFIG[1]))
             if i and laws:
                 golds = _golds(t.get("answers", []))
                 row = {"file": Path(path).stem, "id": f"{d.get('id', n)}#{i + 1}",
@@ -169,7 +171,11 @@ def main() -> None:
     ap.add_argument("dialogues", nargs="+")
     ap.add_argument("--home", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--law-prior", default="0:0", metavar="W:L", help="the chat's DialogueConfig(law_prior=W, "
+                    "law_prior_last=L); default 0:0 (round 12)")
     args = ap.parse_args()
+    global CONFIG
+    CONFIG = tuple(float(x) for x in args.law_prior.split(":"))
     L = Lists(Searcher(args.home))
     rows = [r for p in args.dialogues for r in replay(L, p)]
     Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
