@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import query_cache
-from rag.dialogue import Turn, ask_in_context, warm_up
+from rag.dialogue import DialogueConfig, Turn, ask_in_context, warm_up
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher
 from rag.retrieve import clean_question
@@ -46,7 +46,8 @@ def _forget(question: str) -> None:
             del query_cache._cache[key]
 
 
-def measure(searcher: Searcher, files: list[Path], rounds: int, clock=time.perf_counter, stat: str = "all") -> dict:
+def measure(searcher: Searcher, files: list[Path], rounds: int, clock=time.perf_counter, stat: str = "all",
+            config: DialogueConfig = DialogueConfig()) -> dict:
     ask = functools.partial(searcher.ask, k=5, mode="hybrid")
     in_ctx, alone, readings = [], [], []
     for n in range(rounds):
@@ -60,7 +61,7 @@ def measure(searcher: Searcher, files: list[Path], rounds: int, clock=time.perf_
                         alone.append((clock() - t0) * 1000)
                     _forget(t.question)
                     t0 = clock()
-                    a = ask_in_context(ask, t.question, history)
+                    a = ask_in_context(ask, t.question, history, config=config)
                     t1 = clock()
                     if i:
                         in_ctx.append((t1 - t0) * 1000)
@@ -89,7 +90,12 @@ def main() -> None:
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="wall: elapsed time (default); cpu: CPU time of this process (all its threads), which other "
                          "processes on a shared machine inflate far less")
+    ap.add_argument("--law-prior", nargs="+", default=None, metavar="W:L",
+                    help="DialogueConfig(law_prior=W, law_prior_last=L) per run, in turn (e.g. 0:0 0.3:0.05: the "
+                         "configurations interleaved run by run in one process, each reported on its own)")
     args = ap.parse_args()
+    if args.law_prior:
+        return compare(args)
     files = [Path(f) for f in args.files] or [ROOT / "bench" / "data" / s for s in SETS]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -109,6 +115,30 @@ def main() -> None:
     print(f"| **added** (median of {len(runs)} run{'s' * (len(runs) > 1)}: "
           f"{', '.join(f'{a:+.1f}/{b:+.1f}' for a, b in added)}) "
           f"| **{np.median([a for a, _ in added]):+.1f}** | **{np.median([b for _, b in added]):+.1f}** |")
+
+
+def compare(args) -> None:
+    """``--law-prior``: the configurations interleaved run by run (``--runs`` each), the added p50/p95 of each."""
+    files = [Path(f) for f in args.files] or [ROOT / "bench" / "data" / s for s in SETS]
+    configs = {c: DialogueConfig(law_prior=float(c.split(":")[0]), law_prior_last=float(c.split(":")[1]))
+               for c in args.law_prior}
+    searcher = Searcher(args.home)
+    warm_up()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    for cfg in configs.values():
+        measure(searcher, files, 1, config=cfg)  # untimed
+    runs: dict = {c: [] for c in configs}
+    for _ in range(max(1, args.runs)):
+        for c, cfg in configs.items():
+            runs[c].append(measure(searcher, files, args.rounds, clock, args.stat, cfg))
+    print(f"| law prior ({args.clock} clock, {args.stat}) | in context p50 / p95 | alone p50 / p95 | added p50 / p95 "
+          "(median; runs) |\n|---|---|---|---|")
+    for c, rs in runs.items():
+        med = {k: float(np.median([r[k] for r in rs])) for k in rs[0]}
+        added = [(r["in_p50"] - r["alone_p50"], r["in_p95"] - r["alone_p95"]) for r in rs]
+        print(f"| {c} | {med['in_p50']:.1f} / {med['in_p95']:.1f} | {med['alone_p50']:.1f} / {med['alone_p95']:.1f} | "
+              f"**{np.median([a for a, _ in added]):+.1f} / {np.median([b for _, b in added]):+.1f}** "
+              f"({', '.join(f'{a:+.1f}/{b:+.1f}' for a, b in added)}) |")
 
 
 if __name__ == "__main__":

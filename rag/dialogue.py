@@ -44,6 +44,7 @@ what an answer named is :mod:`rag.mentions`. This module does not retrieve or an
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -55,6 +56,7 @@ from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
+from .law_prior import LawPrior, conversation_laws
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
 from .records import Answer
@@ -132,6 +134,11 @@ class DialogueConfig:
     #: (with ``near_prior=0``) the previous answer's passage only takes the last of a follow-up's top 5 places when
     #: its search left it out, the order otherwise kept. Off: it changed no development answer (round 12)
     near_join: bool = False
+    #: a law follow-up's readings rank the candidates of the laws the conversation quoted this much higher, and
+    #: those of the last answer's law ``law_prior_last`` more (:mod:`rag.law_prior`); 0, 0: off (round 12).
+    #: 0.3, 0.05: chosen by leave-one-round-out over the development law dialogues (7 of 8 folds; docs/law-dialogues.md)
+    law_prior: float = 0.3
+    law_prior_last: float = 0.05
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -231,7 +238,9 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     ``timings_ms["check"]`` that of the checks and the second reading (inside ``"answer"``).
     """
     t1 = time.perf_counter()
-    if laws:  # rag.law_followup
+    if laws:  # rag.law_followup (with the conversation's laws as a retrieval prior: rag.law_prior)
+        if prior := LawPrior(conversation_laws(history, config.max_turns), config.law_prior, config.law_prior_last):
+            ask = functools.partial(ask, law_prior=prior)
         ans = ask_law_followup(ask, q, history, fallback=rw.previous,
                                rewrite=rw.search_question if rw.rule in ("ellipsis", "elided") else "",
                                subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)

@@ -26,6 +26,7 @@ from .config import data_dir
 from .context import retrieve_in_context
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
+from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
 from .lookup import missing_references
 from .filters import Filters, not_in_force
@@ -43,7 +44,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         refusal: RefusalModel | None = None, filters: Filters | None = None, context: str = "",
         reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
         read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "",
-        previous: Sequence[str] = (), near_weight: float = 0.0, near_join: bool = False) -> Answer:
+        previous: Sequence[str] = (), near_weight: float = 0.0, near_join: bool = False,
+        law_prior: LawPrior | None = None) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -63,6 +65,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``previous`` (the previous answer's quotes, as written) and ``near_weight``: a conversation's candidates that
     hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`), or with ``near_join`` one takes the
     last place when none is in the top ``k``; answer and refusal are unchanged.
+    ``law_prior``: a law conversation's laws re-rank the top candidates (:mod:`rag.law_prior`).
     """
     t0 = time.perf_counter()
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
@@ -76,6 +79,9 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
                                    mode=mode, doc_ids=doc_ids, config=config, filters=filters,
                                    previous=previous, near_weight=near_weight, near_join=near_join)
+    elif law_prior:  # a law conversation's laws (rag.law_prior)
+        hits = retrieve_with_laws(functools.partial(retrieve, index), index, q, law_prior, embedder=seen, k=k,
+                                  mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     else:
         hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()
