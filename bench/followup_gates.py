@@ -137,16 +137,20 @@ def _install() -> None:
 
 def first_gate(evs: list[dict]) -> str:
     """The gate of the first reading's refusal (see the module doc); ``answered`` when it answered and passed."""
-    builds = [e for e in evs if e["ev"] == "build"]
+    stage = next((i for i, e in enumerate(evs) if e["ev"] == "stage"), len(evs))
+    builds = [e for e in evs[:stage] if e["ev"] == "build"]  # the first reading (and the law-slot guard's ranking)
     if not builds:
         return "missing"
     b = builds[0]
     if not b["answered"]:
-        if b["thr"] is not None and (b["p"] or 0.0) < b["thr"]:
+        if b["thr"] is None:
+            return "statute"  # the statute answer model (rag.statute_answer) decided
+        if (b["p"] or 0.0) < b["thr"]:
             return "model+gold" if b.get("off_gold") else "model"
         return "veto" if b["veto"] else "amount" if b["amount"] else "other-build"
-    i = evs.index(b)
-    for e in evs[i + 1:]:
+    if len(builds) > 1 and not builds[-1]["answered"]:
+        return "general-ranking"  # rag.qa._unless_general_refuses: the law-slot guard's general ranking refused
+    for e in evs[stage:]:
         if e["ev"] == "build":
             break
         if e["ev"] == "check":
@@ -194,6 +198,8 @@ def round_of(name: str) -> str:
 
 
 def table(rows: list[dict]) -> str:
+    for r in rows:
+        r["gate"] = first_gate(r["events"])
     ref = [r for r in rows if r["answerable"] and not r["answered"] and r["gold_at_hand"]]
     unans = [r for r in rows if r["unanswerable"] and not r["answered"]]
     gates = collections.Counter(r["gate"] for r in ref) + collections.Counter(r["gate"] for r in unans)

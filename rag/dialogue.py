@@ -53,6 +53,7 @@ from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
+from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .mentions import persons, places, pos_tags
@@ -132,6 +133,11 @@ class DialogueConfig:
     #: (with ``near_prior=0``) the previous answer's passage only takes the last of a follow-up's top 5 places when
     #: its search left it out, the order otherwise kept. Off: it changed no development answer (round 12)
     near_join: bool = False
+    #: the dense follow-up refusal threshold for a turn that leans on the conversation, outside law conversations
+    #: (:mod:`rag.followup_threshold`); None: the stored one (0.183). Round 13, docs/conversations.md
+    followup_threshold: float | None = None
+    #: time words and localizers (平时, 后来, 前面) are not what a follow-up asks (:data:`rag.followup.FRAME_TAGS`)
+    focus_frame: bool = False
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -216,7 +222,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         rw = Rewrite(q, q)
     laws = bool(history) and config.law_readings and about_laws(history, config.max_turns)
     leans = bool(history) and (not config.standalone_general or leans_on_conversation(rw.rule, rw.context, laws))
-    with followups(leans):
+    with followups(leans, threshold_for(rw, laws, config)):
         return _ask_in_context(ask, q, history, rw, laws, t0, config=config, **kw)
 
 
@@ -375,12 +381,8 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
 
 
 def _previous_quotes(history: Sequence[Turn], config: DialogueConfig) -> list[str]:
-    """The previous answer's quotes as written (its ``[n]``-marked pieces of 6+ characters; [] after a refusal):
-    the passage that holds one is the conversation's passage (:func:`rag.context.near_prior`)."""
-    previous_answer, _ = last_turn(history, config)
-    if not previous_answer or is_refusal(previous_answer):
-        return []
-    return [p for p in (x.strip() for x in _MARKERS.split(previous_answer)) if len(p) >= 6]
+    """:func:`rag.followup_threshold.previous_quotes` of the previous answer."""
+    return previous_quotes(last_turn(history, config)[0], _MARKERS)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:
