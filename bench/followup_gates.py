@@ -45,6 +45,7 @@ from rag.textnorm import normalize, search_form
 
 EV: list[dict] = []
 _GOLDS: list[str] = []
+_PREV = [""]  # the previous answer's text (search form): does a quote repeat it?
 _STATE = {"off": False, "thr": None, "veto": False, "amount": False}
 _CHECKS = ("check_swap", "check_value", "check_focus", "check_answer_type", "check_context")
 
@@ -52,6 +53,11 @@ _CHECKS = ("check_swap", "check_value", "check_focus", "check_answer_type", "che
 def _has(text: str, golds) -> bool:
     t = search_form(text)
     return any(g in t for g in golds)
+
+
+def _repeats(ans) -> bool:
+    """Every quote of ``ans`` is in the previous answer (the answer layer would say the same sentence again)."""
+    return bool(_PREV[0]) and all(search_form(c.quote) in _PREV[0] for c in ans.citations)
 
 
 def _install() -> None:
@@ -84,7 +90,8 @@ def _install() -> None:
         ev = {"ev": "build", "q": question, "gold5": [int(_has(h.chunk.text, _GOLDS)) for h in hits[:5]],
               "answered": res.answerable, "p": res.confidence, "thr": _STATE["thr"], "veto": _STATE["veto"],
               "amount": _STATE["amount"], "statute": any(c.label for c in res.citations),
-              "quote_gold": res.answerable and any(_has(c.quote, _GOLDS) for c in res.citations)}
+              "quote_gold": res.answerable and any(_has(c.quote, _GOLDS) for c in res.citations),
+              "repeat": res.answerable and _repeats(res)}
         if not res.answerable and _STATE["thr"] is not None and not _STATE["off"]:
             _STATE["off"] = True
             try:
@@ -92,6 +99,7 @@ def _install() -> None:
             finally:
                 _STATE["off"] = False
             ev["off_gold"] = off.answerable and any(_has(c.quote, _GOLDS) for c in off.citations)
+            ev["off_repeat"] = off.answerable and _repeats(off)
         EV.append(ev)
         return res
 
@@ -170,6 +178,7 @@ def run(home: str, files: list[str], config: DialogueConfig, tag: str) -> list[d
                 _GOLDS[:] = [search_form(normalize(g)[0]) for g in turn.answers if g.strip()]
                 EV.clear()
                 rw = resolve(turn.question, history, config=config) if i else None
+                _PREV[0] = search_form(history[-1].answer) if history else ""
                 a = ask_in_context(one, turn.question, history, config=config)
                 evs = list(EV)
                 history.append(Turn(turn.question, a.answer, a.search_question))
