@@ -15,8 +15,9 @@ the first reading is its gate:
   ``check_focus``, ``check_answer_type``, ``check_context``) refused it (``+gold``: the refused quote held the gold);
 - ``missing``: a named article that does not exist (no answer built).
 
-``--loose T`` answers with the follow-up refusal threshold ``T`` for turns that lean on the conversation (the
-candidate fix; ``rag.dialogue.DialogueConfig.followup_threshold``). Fits nothing.
+``--config KEY=VALUE`` answers with that :class:`rag.dialogue.DialogueConfig` field set (round 13's candidates:
+``followup_threshold=0.03``, ``focus_frame=1``). Also recorded: the law-slot guard's general ranking refusing
+(``general-ranking``), the statute model (``statute``), and whether a quote repeats the previous answer. Fits nothing.
 
     python bench/followup_gates.py FILE… --home HOME --out rows.jsonl [--config key=value …]
     python bench/followup_gates.py --table rows.jsonl…
