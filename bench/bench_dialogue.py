@@ -15,6 +15,7 @@
 
     python bench/bench_dialogue.py [--home index] [--rounds 5] [--out bench/results/dialogue.md]
                                    [--no-context-search] [--readings N] [--previous-search] [--no-neighbourhood] [--neighbourhood-search]
+                                   [--focus-frame 0|1]
 """
 
 from __future__ import annotations
@@ -145,10 +146,12 @@ def main():
     ap.add_argument("--readings", type=int, default=DialogueConfig().readings, help="DialogueConfig(readings=N)")
     ap.add_argument("--no-neighbourhood", action="store_true", help="DialogueConfig(neighbourhood=False)")
     ap.add_argument("--neighbourhood-search", action="store_true", help="DialogueConfig(neighbourhood_search=True)")
+    ap.add_argument("--focus-frame", type=int, default=None, help="DialogueConfig(focus_frame=0|1) (round 13)")
     args = ap.parse_args()
     config = DialogueConfig(context_search=not args.no_context_search, readings=args.readings,
                             previous_search=args.previous_search, neighbourhood=not args.no_neighbourhood,
-                            neighbourhood_search=args.neighbourhood_search)
+                            neighbourhood_search=args.neighbourhood_search,
+                            **({} if args.focus_frame is None else {"focus_frame": bool(args.focus_frame)}))
     searcher = Searcher(args.home)
     warm_up()
     searcher.ask("温州人工智能局做什么")

@@ -48,12 +48,14 @@ import functools
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
+from .dialogue_config import DialogueConfig
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
+from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .law_prior import LawPrior, conversation_laws
@@ -73,72 +75,6 @@ from .turns import Turn, turns_from_messages
 _MARKERS = re.compile(r"\[\d{1,3}\]")
 
 __all__ = ["DialogueConfig", "Rewrite", "Turn", "ask_in_context", "resolve", "turns_from_messages", "warm_up"]
-
-
-@dataclass(frozen=True)
-class DialogueConfig:
-    """``max_turns``: earlier turns read (older ones dropped); ``max_chars``: characters read per question;
-    ``answer_chars``: characters read per answer (its first sentences name what a pronoun refers to)."""
-
-    max_turns: int = 8
-    max_chars: int = 2000
-    answer_chars: int = 300
-    #: a follow-up left as typed that names no topic of its own is searched (retrieved and answered) as the
-    #: conversation's topic words + the question, its answer then held to :func:`rag.incontext.gate`'s checks;
-    #: False: the question as typed, its candidates re-ranked by the topic words (:mod:`rag.context`, round 4)
-    context_search: bool = True
-    #: further readings tried when a follow-up is refused (:func:`rag.incontext.readings`; each costs one pass
-    #: of the answer layer over 2 passages, no embedding)
-    readings: int = 1
-    #: a follow-up still refused is retrieved and answered once more as the previous question + the question
-    #: (:func:`_with_previous`). Off by default: on the development dialogues it gained 2 of 58 follow-ups per
-    #: index but doubled the added p95 of a turn (+4 → +10 ms against the ≤ 5 ms target)
-    previous_search: bool = False
-    #: a follow-up in a conversation about statutes is answered by :mod:`rag.law_followup` (the typed question
-    #: and the previous search + the question, the more confident wins); False: as any other follow-up
-    law_readings: bool = True
-    #: a follow-up every reading left refused (or a 里面… one answered from a passage without the last answer,
-    #: :func:`_inside_elsewhere`) is answered from the sentences around the previous answer when one holds what
-    #: it asks (:mod:`rag.neighbourhood`; no retrieval, no embedding: only passages this turn's readings saw)
-    neighbourhood: bool = True
-    #: when no passage at hand holds the previous answer (a large index), search the previous question again on
-    #: its cached query vector to find it (:func:`_near`). Off by default: on the development dialogues it gained
-    #: 1-2 of 53 follow-ups on one set (0 on two others) but raised the added p95 of a turn from +3.6 to +8.9 ms
-    #: on the shipped corpus (target ≤ 5 ms; ``bench/bench_dialogue.py``)
-    neighbourhood_search: bool = False
-    #: an answered follow-up's quote moves to a neighbouring sentence of its passage that dominates it on the
-    #: searched question's names, the follow-up's own words and the kind of thing it asks (:mod:`rag.sentence_choice`).
-    #: Off: chosen by leave-one-round-out over the development dialogues (``bench/choose_sentence_rule.py``), every
-    #: fold chose off — no rule gained a follow-up on any round (it moved 0–4 quotes per round, none onto the answer)
-    sentence_choice: bool = False
-    #: an answered follow-up's quote moves to a neighbouring sentence of its passage whose stored vector is closer
-    #: to the question as typed by more than :data:`rag.sentence_choice.COSINE_MARGIN` (only when the typed
-    #: question's vector is already remembered: nothing is embedded; :func:`rag.sentence_choice.closer_sentence`)
-    sentence_cosine: bool = True
-    #: with ``sentence_cosine``: only a quote that repeats the previous answer's sentence moves (moving any quote
-    #: carried a wrong one into the next turn's neighbourhood: an unanswerable follow-up answered on development)
-    cosine_repeats_only: bool = True
-    #: a turn the rewriter leaves standalone with no context words (it names its own topic), outside a conversation
-    #: about laws, is answered with the calibrated refusal models, as alone. Off (the follow-up models for every turn
-    #: with history, as in round 10): +4 correct development follow-ups but −2 on the round-10 validation set (corpus
-    #: index), so the round-11 keep rule left it off (docs/followup_refusal.md, round 11)
-    standalone_general: bool = False
-    #: a follow-up's candidates that hold a quote of the previous answer score this much more (in units of the top
-    #: candidate's score; :func:`rag.context.near_prior`): the conversation is still about that passage, so 1.5
-    #: puts it first. When the follow-up's own search left it out, it is looked up by its quote and joins the
-    #: candidates (nothing embedded, no second search). Only for a turn that leans on the conversation (not a topic
-    #: switch naming its own topic), outside conversations about laws; the answer and refusal run as before.
-    #: 1.5: chosen by leave-one-round-out over the development dialogues (gold passage first: 0.78 → 0.90 of
-    #: follow-ups; every fold chose 1.5); 0: off (round 11). README, Conversations, round 12
-    near_prior: float = 1.5
-    #: (with ``near_prior=0``) the previous answer's passage only takes the last of a follow-up's top 5 places when
-    #: its search left it out, the order otherwise kept. Off: it changed no development answer (round 12)
-    near_join: bool = False
-    #: a law follow-up's readings rank the candidates of the laws the conversation quoted this much higher, and
-    #: those of the last answer's law ``law_prior_last`` more (:mod:`rag.law_prior`); 0, 0: off (round 12).
-    #: 0.3, 0.05: chosen by leave-one-round-out over the development law dialogues (7 of 8 folds; docs/law-dialogues.md)
-    law_prior: float = 0.3
-    law_prior_last: float = 0.05
 
 
 def _it_topic(typed: str, standalone: str) -> str:
@@ -223,7 +159,7 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         rw = Rewrite(q, q)
     laws = bool(history) and config.law_readings and about_laws(history, config.max_turns)
     leans = bool(history) and (not config.standalone_general or leans_on_conversation(rw.rule, rw.context, laws))
-    with followups(leans):
+    with followups(leans, threshold_for(rw, laws, config)):
         return _ask_in_context(ask, q, history, rw, laws, t0, config=config, **kw)
 
 
@@ -384,12 +320,8 @@ def _near(ask: Callable[..., Answer], ans: Answer, rw: Rewrite, history: Sequenc
 
 
 def _previous_quotes(history: Sequence[Turn], config: DialogueConfig) -> list[str]:
-    """The previous answer's quotes as written (its ``[n]``-marked pieces of 6+ characters; [] after a refusal):
-    the passage that holds one is the conversation's passage (:func:`rag.context.near_prior`)."""
-    previous_answer, _ = last_turn(history, config)
-    if not previous_answer or is_refusal(previous_answer):
-        return []
-    return [p for p in (x.strip() for x in _MARKERS.split(previous_answer)) if len(p) >= 6]
+    """:func:`rag.followup_threshold.previous_quotes` of the previous answer."""
+    return previous_quotes(last_turn(history, config)[0], _MARKERS)
 
 
 def _about_statutes(history: Sequence[Turn], config: DialogueConfig) -> bool:

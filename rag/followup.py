@@ -51,7 +51,7 @@ from .number_search import run_start
 from .records import Answer, Citation
 from .textnorm import search_form
 
-__all__ = ["ANSWER_TYPE", "HOW_MUCH", "NUMBER", "RELATIVE_TIME", "check_answer_type", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "named_around",
+__all__ = ["ANSWER_TYPE", "HOW_MUCH", "NUMBER", "RELATIVE_TIME", "check_answer_type", "check_context", "check_focus", "check_swap", "check_value", "focus_words", "FRAME_TAGS", "named_around",
            "refuse"]
 
 RELATIVE_TIME = {"上一年", "前一年", "去年", "上年"}
@@ -146,8 +146,14 @@ def _clause_words(slot: str) -> list[str]:
 
 # ------------------------------------------------------------------ focus
 
-def focus_words(question: str, known: str) -> list[str]:
-    """The follow-up's own content words: no pronouns, question words, frame verbs, answer types, or words of ``known``.
+#: jieba tags of words that place a follow-up in the conversation rather than say what it asks: time words (平时,
+#: 后来, 年末) and localizers (前面, 下面, 里面); round 13 (``DialogueConfig.focus_frame``)
+FRAME_TAGS = ("t", "f")
+
+
+def focus_words(question: str, known: str, *, frame: bool = False) -> list[str]:
+    """The follow-up's own content words: no pronouns, question words, frame verbs, answer types, or words of ``known``
+    (``frame``: no time words or localizers either, :data:`FRAME_TAGS`).
 
     >>> focus_words("该基金由谁管理", "西湖区设立了多少钱的成果转化基金")
     ['管理']
@@ -163,7 +169,7 @@ def focus_words(question: str, known: str) -> list[str]:
         j = i - 1 - (i >= 2 and len(toks[i - 1][0]) == 1 and toks[i - 1][1] in ("q", "u", "m"))  # 哪/所/大学
         if i and _WHICH.search(toks[j][0]):
             continue  # 哪份文件, 什么机构: the noun after a question word names the kind of answer, like 期限
-        if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or w in _ANSWER_TYPE or w in _DEICTIC
+        if (len(w) < 2 or not f.startswith(_CONTENT) or w in _FRAME or (frame and f in FRAME_TAGS) or w in _ANSWER_TYPE or w in _DEICTIC
                 or QWORDS.search(w)
                 or _PRONOUNS.match(w) or search_form(w) in seen):
             continue
@@ -187,16 +193,17 @@ def _neighbour(cit: Citation, words: Sequence[str]) -> Citation | None:
     return _sentence(cit, s, e) if n else None  # the one covering most focus words, the nearer on ties
 
 
-def check_focus(ans: Answer, question: str, known: str) -> Answer:
+def check_focus(ans: Answer, question: str, known: str, *, frame: bool = False) -> Answer:
     """Keep ``ans`` when a quote covers a focus word of ``question``; else move its quote to a neighbouring sentence
-    that does, else refuse. ``known``: the earlier turn (its standalone question and answer)."""
+    that does, else refuse. ``known``: the earlier turn (its standalone question and answer); ``frame``: time words
+    and localizers are no focus words (:func:`focus_words`)."""
     if not ans.answerable or not ans.citations:
         return ans
     if _WHEN.search(question):  # the date is what it asks: 这次会议是什么时候召开的？ needs a date, not 召开
         other = lambda m: "" if m.group() not in known else m.group()  # noqa: E731  a date in another document's
         dated = any(_TIME_VALUE.search(_TITLES.sub(other, c.quote)) for c in ans.citations)  # title (2025年版) is no answer
         return ans if dated else refuse(ans)  # 它是哪一天挂牌的？ answered by a sentence with no date in it
-    words = focus_words(question, known)
+    words = focus_words(question, known, frame=frame)
     quoted = max((sum(_covers(c.quote, w) for w in words) for c in ans.citations), default=0)
     if not words or quoted == len(words) or (quoted and len(words) < 2):
         return ans

@@ -39,15 +39,21 @@ __all__ = ["FOLLOWUP_REFUSAL", "followups", "leans_on_conversation", "refusal_fo
 FOLLOWUP_REFUSAL = Path(__file__).parent / "data" / "followup_refusal.json"
 
 _in_followup: ContextVar[bool] = ContextVar("rag_followup_refusal", default=False)
+_threshold: ContextVar[float | None] = ContextVar("rag_followup_threshold", default=None)
 
 
 @contextmanager
-def followups(on: bool = True) -> Iterator[None]:
-    """Answer with the follow-up refusal models inside this block (``on=False``: no change)."""
+def followups(on: bool = True, threshold: float | None = None) -> Iterator[None]:
+    """Answer with the follow-up refusal models inside this block (``on=False``: no change); ``threshold``: the
+    dense follow-up refusal model's threshold inside it instead of the stored one (round 13; the lexical model,
+    fitted on other features, keeps its own)."""
     token = _in_followup.set(True) if on else None
+    level = _threshold.set(threshold) if on and threshold is not None else None
     try:
         yield
     finally:
+        if level is not None:
+            _threshold.reset(level)
         if token is not None:
             _in_followup.reset(token)
 
@@ -76,7 +82,10 @@ def _part(kind: str, fingerprint: str, path: Path, part: str) -> dict | None:
     data = _stored(str(path))
     if data.get("fitted_for", {}).get("fingerprint") != fingerprint:
         return None
-    return data["models"].get(kind, {}).get(part)
+    model = data["models"].get(kind, {}).get(part)
+    if model is not None and part == "refusal" and kind == "dense" and (t := _threshold.get()) is not None:
+        return {**model, "threshold": t}
+    return model
 
 
 def leans_on_conversation(rule: str, context: str, laws: bool) -> bool:

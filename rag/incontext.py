@@ -99,7 +99,7 @@ def checked(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dial
         ans = check_value(ans, strip_end(rw.question), rw.previous, previous_answer)
     if rw.rule != "standalone":
         known = " ".join([rw.previous, rw.antecedent, *earlier])
-        ans = check_focus(ans, strip_end(rw.question), known)
+        ans = check_focus(ans, strip_end(rw.question), known, frame=config.focus_frame)
     ans = check_answer_type(ans, strip_end(rw.question), rw.search_question)
     return check_context(ans, rw.search_question, rw.antecedent, previous_answer)
 
@@ -189,7 +189,7 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
         ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
-    ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]))
+    ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
     ans = check_value(ans, q, rw.previous, previous_answer)
