@@ -106,6 +106,8 @@ def main() -> None:
     ap.add_argument("--from-json", default=None, help="tables of an earlier run's --json")
     ap.add_argument("--loro", action="store_true")
     args = ap.parse_args()
+    if not args.from_json and not (args.files and args.home):
+        ap.error("give dialogue FILEs and --home (or --from-json)")
     if args.from_json:
         results = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
     else:
@@ -114,6 +116,8 @@ def main() -> None:
             Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(table(results))
     if args.loro:
+        if not results:
+            ap.error("--loro needs at least one evaluated file")
         print()
         print(loro(results, next(iter(next(iter(results.values()))))))
 

@@ -17,14 +17,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+import re
+
 from .context import fuse_hits
-from .errors import QueryError
-from .law_followup import _ARTICLE
-from .law_route import law_documents
 from .records import Hit
 from .textnorm import normalize
 
+__all__ = ["DEPTH", "MAX_LAWS", "LawPrior", "conversation_laws", "law_prior", "retrieve_with_laws"]
+
 DEPTH = 20
+#: at most this many laws of a conversation count (the most recent first): a client's history cannot make a turn
+#: look up an unbounded number of titles
+MAX_LAWS = 8
+#: a citation: 《title》第X条 at the start of a line (an answer puts each on its own line; a law named inside the
+#: quoted text — 依照《…》第十四条 — is not one the conversation quoted). Leading spaces, ``>``, list bullets and
+#: ``[n]`` markers of a formatted answer are allowed before it
+_CITATION = re.compile(r"^[ \t>*\-•\d.\[\]]*《((?:[^《》\n]|《[^《》\n]{1,60}》){2,100})》第[一二三四五六七八九十百千零〇\d]+条",
+                       re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,8 @@ class LawPrior:
 
 
 def conversation_laws(history: Sequence, max_turns: int = 8) -> tuple[str, ...]:
-    """Every law the answers of the last ``max_turns`` turns quoted (《…》第X条), most recent first, each once.
+    """Every law the answers of the last ``max_turns`` turns cite (a line starting 《…》第X条), most recent first,
+    each once, at most :data:`MAX_LAWS`.
 
     >>> from rag.turns import Turn
     >>> conversation_laws([Turn("q1", "《中华人民共和国劳动法》第三十六条 …"),
@@ -50,23 +60,39 @@ def conversation_laws(history: Sequence, max_turns: int = 8) -> tuple[str, ...]:
     """
     out: list[str] = []
     for t in reversed(list(history)[-max_turns:]):
-        for m in _ARTICLE.finditer(normalize(t.answer or "")[0]):
+        for m in _CITATION.finditer(normalize(t.answer or "")[0]):
             if m.group(1) not in out:
                 out.append(m.group(1))
+                if len(out) == MAX_LAWS:
+                    return tuple(out)
     return tuple(out)
 
 
+def _titles(index) -> dict[str, frozenset[str]]:
+    """``title → ids of its documents`` (every version), once per loaded generation."""
+    def build() -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for i, d in index.documents.items():
+            out.setdefault(d.title, set()).add(i)
+        return {t: frozenset(ids) for t, ids in out.items()}
+    return index.derived(("law_prior", "titles"), build)
+
+
 def _documents(index, title: str) -> frozenset[str]:
-    def find() -> frozenset[str]:
-        try:
-            return frozenset(law_documents(index, title))
-        except QueryError:  # a law this index does not hold
-            return frozenset()
-    return index.derived(("law_prior", title), find)
+    """The documents of the law called ``title``, else of every law whose title holds it (as
+    :func:`rag.law_route.law_documents` selects them); none for a law this index does not hold. Nothing is cached
+    per title: titles come from a client's history."""
+    titles = _titles(index)
+    if title in titles:
+        return titles[title]
+    return frozenset().union(*(ids for t, ids in titles.items() if title and title in t))
 
 
 def law_prior(index, hits: Sequence[Hit], prior: LawPrior) -> dict[str, float]:
-    """``chunk_id → weight · [its law was quoted] + last · [it is of the last answer's law]`` for ``hits``."""
+    """``chunk_id → weight · [its law was cited] + last · [it is of the last answer's law]`` for ``hits`` (the
+    last answer's law: the first one cited by the most recent turn that cited any)."""
+    if not prior:
+        return {}
     every = frozenset().union(*(_documents(index, t) for t in prior.laws))
     last = _documents(index, prior.laws[0])
     out = {}
@@ -79,7 +105,7 @@ def law_prior(index, hits: Sequence[Hit], prior: LawPrior) -> dict[str, float]:
 
 def retrieve_with_laws(retrieve: Callable[..., list[Hit]], index, question: str, prior: LawPrior, *, k: int = 5,
                        **kw) -> list[Hit]:
-    """``retrieve(question, k=DEPTH, **kw)`` re-ranked by the conversation's laws; top ``k``."""
+    """``retrieve(question, k=max(k, DEPTH), **kw)`` re-ranked by the conversation's laws; top ``k``."""
     cands = retrieve(question, k=max(k, DEPTH), **kw)
     if not cands or not prior:
         return cands[:k]

@@ -65,7 +65,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``previous`` (the previous answer's quotes, as written) and ``near_weight``: a conversation's candidates that
     hold one rank higher by ``near_weight`` (:func:`rag.context.near_prior`), or with ``near_join`` one takes the
     last place when none is in the top ``k``; answer and refusal are unchanged.
-    ``law_prior``: a law conversation's laws re-rank the top candidates (:mod:`rag.law_prior`).
+    ``law_prior``: a law conversation's laws re-rank the top candidates (:mod:`rag.law_prior`); not used with
+    ``context``, ``previous`` or ``near_weight``, whose in-context search takes precedence.
     """
     t0 = time.perf_counter()
     if within_law:  # narrows doc_ids (never widens a user's document restriction)

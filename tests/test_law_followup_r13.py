@@ -94,3 +94,31 @@ def test_a_law_followup_is_searched_with_the_conversation_laws_by_default(law_in
     seen.clear()  # a first turn, or a conversation not about laws, gets no prior
     ask_in_context(one, "试用期工资最低多少？", [Turn("温州成立了什么？", "温州挂牌成立全国首个“人工智能局”。[1]")])
     assert all(p is None for p in seen)
+
+
+def test_only_cited_laws_count_and_at_most_max_laws():
+    """Review of round 13: a law named inside quoted text is not one the conversation cited; a client's history
+    cannot make a turn look up an unbounded number of titles."""
+    from rag.law_prior import MAX_LAWS
+
+    inner = Turn("q", f"《{LABOUR}》第二十一条 劳动合同可以约定试用期。依照《{CIVIL}》第十条处理。[1]")
+    assert conversation_laws([inner]) == (LABOUR,)
+    marked = Turn("q", f"[1] 《{LABOUR}》第二十一条 …\n> 《{CIVIL}》第三条 …")
+    assert conversation_laws([marked]) == (LABOUR, CIVIL)
+    many = Turn("q", "\n".join(f"《测试{i}法》第一条 …" for i in range(3 * MAX_LAWS)))
+    assert len(conversation_laws([many])) == MAX_LAWS
+
+
+def test_unknown_titles_from_a_client_are_not_cached(law_index, embedder):
+    """Titles come from a client's history: looking them up must not grow the index's per-generation cache."""
+    q = "试用期最长多久"
+    hits = retrieve(law_index, q, embedder=embedder, k=20)
+    law_prior(law_index, hits, LawPrior((LABOUR,), 0.3, 0.05))
+    before = len(law_index._derived)
+    for i in range(50):
+        law_prior(law_index, hits, LawPrior((f"不存在的第{i}部法", "劳动"), 0.3, 0.05))
+    assert len(law_index._derived) == before
+    assert law_prior(law_index, hits, LawPrior((), 0.3, 0.05)) == {}
+    # a short title still selects the laws whose titles hold it, as Filters(law=…) would
+    exact = law_prior(law_index, hits, LawPrior((LABOUR,), 0.3, 0.0))
+    assert exact and set(exact) <= set(law_prior(law_index, hits, LawPrior(("劳动合同法",), 0.3, 0.0)))
