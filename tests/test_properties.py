@@ -124,7 +124,8 @@ def test_generated_documents_are_indexed_and_every_citation_is_its_slice(tmp_pat
         pytest.skip("run together with the ingest property test, which generates the documents")
     assert len(READ) >= N_DOCS // 2, f"only {len(READ)} of {len(GENERATED)} generated documents were readable"
     rnd, emb, asked = random.Random(7), HashingEmbedder(), 0
-    batches = [READ[i:i + 700] for i in range(0, len(READ), 700)]
+    size = max(100, N_DOCS // 3)  # a few builds (700 documents each with 2,000), 40 questions asked in each
+    batches = [READ[i:i + size] for i in range(0, len(READ), size)]
     for n, batch in enumerate(batches):
         idx = build_index(batch, embedder=emb, home=tmp_path / f"h{n}", chunk_config=ChunkConfig(size=120, overlap=20),
                           progress=False, use_cache=False)
