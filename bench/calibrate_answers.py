@@ -74,6 +74,7 @@ from rag.select import LinearModel  # noqa: E402
 from rag.trees import TreeModel  # noqa: E402
 
 import calib_rows as row_collection  # noqa: E402
+from calib_args import check_args  # noqa: E402
 from calib_fit import (COS_FEATURES, REF_AGREE, REF_CROSSLINGUAL, REF_DENSE, REF_LEX, REF_RARITY,  # noqa: E402,F401
                        SEL_DENSE, SEL_LEX, _article, _hgb, _lr, _style_set, fit_refusal, fit_selector, fitted_note,
                        is_everyday_style, refusal_features, selection_stats)
@@ -329,17 +330,17 @@ def main(argv: list[str] | None = None) -> None:
     ap = _parser()
     args = ap.parse_args(argv)
     row_collection.RARITY = args.rarity
-    if args.everyday_budget is not None and not args.everyday:
-        ap.error("--everyday-budget needs --everyday HOME")
     home = data_dir()
+    check_args(ap, args, home)  # every option, before any heavy work (bench/calib_args.py)
     inner = get_embedder("e5-small")
+    if args.keep_from and json.loads(Path(args.keep_from).read_text(encoding="utf-8"))[
+            "fitted_for"]["fingerprint"] != inner.fingerprint:
+        ap.error(f"--keep-from {args.keep_from} was fitted for other embedder weights")
     rows = _tuning_rows(args, home, inner, CachedQueries(inner, home / "qcache.npz"))
     models, stats = _fit_models(rows, args)
     counts = row_counts(rows)
     if args.keep_from:  # the kept models' own rows (English renderings, STARD) stay on the record
         kept = json.loads(Path(args.keep_from).read_text(encoding="utf-8"))
-        if kept["fitted_for"]["fingerprint"] != inner.fingerprint:
-            ap.error(f"--keep-from {args.keep_from} was fitted for other embedder weights")
         kept_sets = ("_en",) if args.refit_selectors else ("_en", "stard_tune")  # what fed the kept models
         counts.update({s: n for s, n in kept["rows"].items()
                        if s not in counts and not s.startswith("everyday") and s.endswith(kept_sets)})

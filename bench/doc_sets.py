@@ -16,6 +16,8 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ARCHIVE = DATA / "lawrefbook.tar.gz"
+CMRC_DEV = DATA / "cmrc2018" / "cmrc2018_dev.json"
+BENCH_DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,17 @@ def script_functions(docs: DocSet, sets: tuple[Path, ...], doc: str):
         return cli(docs, sets, doc.split("\n\n")[0], argv)
 
     return docs.documents, docs.write_sources, docs.build, check, main
+
+
+def round_sets(rnd: int) -> tuple[Path, Path]:
+    """A round's document-held-out sets: ``bench/data/everyday_heldout<rnd>_docs.jsonl`` and its dialogues."""
+    return (BENCH_DATA / f"everyday_heldout{rnd}_docs.jsonl", BENCH_DATA / f"dialogues_heldout{rnd}_docs.jsonl")
+
+
+def round_script(rnd: int, laws, cmrc_ids, doc: str):
+    """Everything a round's ``bench/heldout<rnd>_docs.py`` defines besides its docstring and document lists:
+    ``(DOCS, SETS, documents, write_sources, build, check, main)`` for ``laws`` (archive paths) and ``cmrc_ids``
+    (CMRC2018 dev ids), the sets named by :func:`round_sets` (one header for every round instead of a copy each)."""
+    docs = DocSet(tuple(laws), CMRC_DEV, tuple(cmrc_ids))
+    sets = round_sets(rnd)
+    return (docs, sets, *script_functions(docs, sets, doc))

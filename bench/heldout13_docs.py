@@ -25,13 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_sets import ARCHIVE, DocSet, script_functions  # noqa: F401  (ARCHIVE: the tests read it here)
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-CMRC_DEV = DATA / "cmrc2018" / "cmrc2018_dev.json"
-SETS = (ROOT / "bench" / "data" / "everyday_heldout13_docs.jsonl",
-        ROOT / "bench" / "data" / "dialogues_heldout13_docs.jsonl")
+from doc_sets import ARCHIVE, CMRC_DEV, round_script  # noqa: F401,E402  (ARCHIVE, CMRC_DEV: the tests read them here)
 
 #: laws (archive paths): no version of them is in corpus/laws, everyday_dev LAWS, the STARD laws or rounds 6-12
 LAWS = [
@@ -51,9 +45,7 @@ LAWS = [
 #: a Hong Kong bus route, a beauty-pageant winner
 CMRC_IDS = ["DEV_1889", "DEV_1526", "DEV_1628", "DEV_1796", "DEV_158", "DEV_298"]
 
-DOCS = DocSet(tuple(LAWS), CMRC_DEV, tuple(CMRC_IDS))
-
-documents, write_sources, build, check, main = script_functions(DOCS, SETS, __doc__)  # bench/doc_sets.py
+DOCS, SETS, documents, write_sources, build, check, main = round_script(13, LAWS, CMRC_IDS, __doc__)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from doc_sets import ARCHIVE, DocSet, script_functions  # noqa: F401  (ARCHIVE: the tests read it here)
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-CMRC_DEV = DATA / "cmrc2018" / "cmrc2018_dev.json"
-SETS = (ROOT / "bench" / "data" / "everyday_heldout7_docs.jsonl",
-        ROOT / "bench" / "data" / "dialogues_heldout7_docs.jsonl")
+from doc_sets import ARCHIVE, CMRC_DEV, round_script  # noqa: F401,E402  (ARCHIVE, CMRC_DEV: the tests read them here)
 
 #: laws/regulations (archive paths): not in corpus/laws, everyday_dev LAWS, the STARD laws or everyday_heldout6 LAWS
 LAWS = [
@@ -49,9 +43,7 @@ LAWS = [
 #: CMRC2018 dev articles (ids): a railway, a bridge, a power company, a plant, a metro station, an animal
 CMRC_IDS = ["DEV_18", "DEV_311", "DEV_425", "DEV_503", "DEV_512", "DEV_473"]
 
-DOCS = DocSet(tuple(LAWS), CMRC_DEV, tuple(CMRC_IDS))
-
-documents, write_sources, build, check, main = script_functions(DOCS, SETS, __doc__)  # bench/doc_sets.py
+DOCS, SETS, documents, write_sources, build, check, main = round_script(7, LAWS, CMRC_IDS, __doc__)
 
 
 if __name__ == "__main__":

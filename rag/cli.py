@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 
 import click
 
@@ -105,11 +106,23 @@ def index_cmd(paths, home, embedder, rebuild, sync, chunk_size, overlap, store, 
           f"({report['seconds']} s, embedder {report['embedder']}).")
     for key in ("added", "updated", "removed", "unchanged", "skipped", "duplicates"):
         items = report["errors"] if key == "skipped" else report[key]
-        names = "" if key in ("unchanged", "skipped") or not items else " — " + ", ".join(str(x) for x in items[:10])
-        more = f" … and {len(items) - 10} more (see --json)" if names and len(items) > 10 else ""
+        grouped = [] if key in ("unchanged", "skipped") else _grouped(items)
+        names = " — " + ", ".join(grouped[:10]) if grouped else ""
+        more = f" … and {len(grouped) - 10} more (see --json)" if len(grouped) > 10 else ""
         _echo(f"  {key}: {len(items)}{names}{more}")
     for err in report["errors"]:
         _echo(f"  skipped: {err}", err=True)
+
+
+def _grouped(items: list) -> list[str]:
+    """The names of a report line, each once: a title several files share (a code split into parts, like the civil
+    code's 编 files) is named once with its file count.
+
+    >>> _grouped(["民法典", "劳动法", "民法典"])
+    ['民法典 (2 files)', '劳动法']
+    """
+    counts = Counter(str(x) for x in items)  # first-seen order
+    return [f"{name} ({n} files)" if n > 1 else name for name, n in counts.items()]
 
 
 def _switch_store(home, kind: str, uri: str | None, index: str | None = None) -> dict | None:

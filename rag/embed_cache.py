@@ -9,6 +9,7 @@ stopped (the progress bar says how many were cached). This module does not build
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -18,9 +19,11 @@ import numpy as np
 from .embed import Embedder
 from .errors import IndexError_
 
-__all__ = ["ENCODE_BATCH", "EmbeddingCache", "embed_with_cache"]
+__all__ = ["ENCODE_BATCH", "SHARED_CACHE_ENV", "EmbeddingCache", "LayeredCache", "embed_with_cache", "open_cache"]
 
 ENCODE_BATCH = 8  # texts per model call inside one cache batch
+#: a second sqlite cache that several data dirs share (e.g. every index a test session builds): see :func:`open_cache`
+SHARED_CACHE_ENV = "RAG_SHARED_EMBED_CACHE"
 
 
 class EmbeddingCache:
@@ -57,7 +60,53 @@ class EmbeddingCache:
         self._db.close()
 
 
-def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache | None, *,
+class LayeredCache:
+    """A data dir's own cache backed by a shared one: look-ups try the own cache first, then the shared one (its
+    hits are copied into the own cache, so the data dir ends up holding what it would have embedded); new vectors go
+    to both. The shared cache only saves work: when it cannot be read or written it is skipped."""
+
+    def __init__(self, own: EmbeddingCache, shared: EmbeddingCache):
+        self.own, self.shared = own, shared
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out = self.own.get_many(keys)
+        missing = [k for k in keys if k not in out]
+        try:
+            more = self.shared.get_many(missing) if missing else {}
+        except sqlite3.Error:
+            more = {}
+        if more:
+            self.own.put_many(more)
+            out.update(more)
+        return out
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        self.own.put_many(items)
+        try:
+            self.shared.put_many(items)
+        except IndexError_:  # full disk, read-only or locked: the own cache has them
+            pass
+
+    def close(self) -> None:
+        self.own.close()
+        self.shared.close()
+
+
+def open_cache(path: Path) -> EmbeddingCache | LayeredCache:
+    """The cache at ``path`` (a data dir's ``cache/embeddings.sqlite``), backed by the shared cache named by
+    ``$RAG_SHARED_EMBED_CACHE`` when that is set and can be opened (identical texts are then embedded once across data
+    dirs: the key is the embedder's weights fingerprint and the text)."""
+    own = EmbeddingCache(path)
+    shared_path = os.environ.get(SHARED_CACHE_ENV)
+    if not shared_path or Path(shared_path).resolve() == path.resolve():
+        return own
+    try:
+        return LayeredCache(own, EmbeddingCache(Path(shared_path)))
+    except (sqlite3.Error, OSError):
+        return own
+
+
+def embed_with_cache(texts: list[str], embedder: Embedder, cache: EmbeddingCache | LayeredCache | None, *,
                   known: dict[str, np.ndarray] | None = None, progress: bool, batch_size: int = 16,
                   stats: dict[str, int] | None = None, encode_batch: int = ENCODE_BATCH) -> np.ndarray:
     """Vectors for ``texts``: from ``known`` (text → vector), the cache, else the embedder.

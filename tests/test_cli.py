@@ -117,3 +117,19 @@ def test_eval_beir_folder(tmp_path):
     assert r.exit_code == 0, r.output
     m = json.loads(r.stdout)["modes"]
     assert m["bm25"]["recall@1"] == 1.0 and m["hybrid"]["ndcg@10"] == 1.0
+
+
+def test_index_names_a_law_split_into_part_files_once(tmp_path):
+    """A code shipped as one file per part (民法典's 编 files all carry its title) is named once in the listing,
+    with its file count; the count of documents stays one per file."""
+    src = tmp_path / "src"
+    (src / "示范法典").mkdir(parents=True)
+    for part, body in (("总则", "第一条 为了示范，制定本法典。"), ("物权编", "第二条 物权受法律保护。"),
+                       ("合同编", "第三条 合同依法成立。")):
+        (src / "示范法典" / f"{part}.md").write_text(f"# 中华人民共和国示范法典\n\n# {part}\n\n{body}\n", encoding="utf-8")
+    (src / "其他.md").write_text("# 示范市公告\n\n示范市数据局成立于2026年3月。\n", encoding="utf-8")
+    r = run("index", str(src), "--quiet", home=tmp_path / "h")
+    assert r.exit_code == 0, r.output
+    added = next(line for line in r.output.splitlines() if line.strip().startswith("added:"))
+    assert added.count("中华人民共和国示范法典") == 1, added
+    assert "中华人民共和国示范法典 (3 files)" in added and "示范市公告" in added and added.strip().startswith("added: 4")

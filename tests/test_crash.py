@@ -42,6 +42,10 @@ FACT_C = "丙县图书馆周末开放到晚上九点，借书证免费办理。"
 
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(own_cache_only):
+    """These tests count what a build embeds and what its own cache keeps: no shared cache (tests/conftest.py)."""
+
 
 def _cmrc_folder(folder: Path, n: int) -> Path:
     """``n`` short, distinct Chinese paragraphs (CMRC2018 trial contexts, first ~160 characters)."""

@@ -43,8 +43,10 @@ def contexts() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("rag_home")
+def home(tmp_path_factory, e5_converted_home) -> Path:
+    """A data dir for ensure_e5_model: the one the session's own conversion went to (tests/conftest.py, run without
+    $RAG_E5_MODEL), so that conversion is the one checked here instead of converting the weights a second time."""
+    return e5_converted_home or tmp_path_factory.mktemp("rag_home")
 
 
 @contextlib.contextmanager

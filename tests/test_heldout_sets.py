@@ -273,3 +273,19 @@ def test_heldout13_docs_not_stard_laws():
     keys = {statute._key(t) for r in records for t in r.get("相关法规", {}).values() if t.strip()}
     texts = {n: "".join(t.split()) for n, t in mod.DOCS.law_texts().items()}
     assert not {n for n, t in texts.items() if any(k and k in t for k in keys)}, "a law holds a STARD gold article"
+
+
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13])
+def test_docs_scripts_take_their_header_from_doc_sets(rnd):
+    """A round's script holds its docstring and document lists only; the sets it names, the DocSet and the
+    build/check/dump functions come from one helper (bench/doc_sets.round_script), so a new round cannot name another
+    round's files, and its docstring's commands name the script itself."""
+    mod = _script(f"heldout{rnd}_docs")  # puts bench/ on sys.path
+    import doc_sets
+
+    assert mod.SETS == doc_sets.round_sets(rnd) and all(p.exists() for p in mod.SETS)
+    assert mod.DOCS == doc_sets.DocSet(tuple(mod.LAWS), doc_sets.CMRC_DEV, tuple(mod.CMRC_IDS))
+    assert mod.main.__module__ == "doc_sets" and mod.check.__module__ == "doc_sets"
+    assert f"bench/heldout{rnd}_docs.py build" in mod.__doc__ and f"heldout{rnd}_docs.jsonl" in mod.__doc__
+    code = (ROOT / "bench" / f"heldout{rnd}_docs.py").read_text(encoding="utf-8")
+    assert "ROOT" not in code and "DocSet(" not in code, "the per-round header is back"

@@ -94,13 +94,27 @@ def test_a_parse_over_time_is_killed_and_the_next_file_is_read(sandbox):
         tight.close()
 
 
-def test_a_parse_over_memory_is_refused(sandbox):
-    # normal priority (like the fixture) and time enough: on a busy machine a niced worker is starved and the clock,
-    # not the memory limit, stops it
-    small = Sandbox(Limits(memory_mb=200, base_s=120, nice=0))
+def _started_mb() -> int:
+    """The address space (VmPeak, MB) of a sandbox worker that has started and read one small file: what a worker
+    holds before a large file's first byte is parsed."""
+    with Sandbox(Limits(memory_mb=4096, nice=0)) as probe:
+        probe.parse("热身。".encode(), "warm.txt")
+        status = Path(f"/proc/{probe._proc.pid}/status").read_text()
+    return int(status.split("VmPeak:")[1].split()[0]) // 1024
+
+
+def test_a_parse_over_memory_is_refused():
+    # 6 M characters (18 MB) need several hundred MB to normalise (~120 bytes a character); the limit leaves the
+    # worker 48 MB above what it holds once started, so it runs out within the first steps (reading the bytes,
+    # decoding them, the first ~100k characters). The refusal then costs well under a second of CPU and the clock
+    # (120 s) cannot overtake it on a loaded machine. (With a fixed 200 MB it needed ~1-2 s of CPU, which a niced
+    # worker starved by other processes stretched past its 137 s budget.)
+    small = Sandbox(Limits(memory_mb=_started_mb() + 48, base_s=120, nice=0))
     try:
         with pytest.raises(IngestError, match="memory"):
             small.parse(("啊" * 6_000_000).encode(), "huge.txt")
+        # the next file is read as usual (by a fresh worker where the refused one died)
+        assert small.parse("之后的文件照常读取。".encode(), "next.txt").text == "之后的文件照常读取。"
     finally:
         small.close()
 
