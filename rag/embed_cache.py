@@ -63,18 +63,24 @@ class EmbeddingCache:
 class LayeredCache:
     """A data dir's own cache backed by a shared one: look-ups try the own cache first, then the shared one (its
     hits are copied into the own cache, so the data dir ends up holding what it would have embedded); new vectors go
-    to both. The shared cache only saves work: when it cannot be read or written it is skipped."""
+    to both. The shared cache only saves work: when it cannot be read or written it is skipped. ``salt`` (e.g. the
+    embedder's precision: int8, bf16 and fp32 e5 share one weights fingerprint) is part of the shared cache's keys,
+    so data dirs built at another precision never receive each other's vectors."""
 
-    def __init__(self, own: EmbeddingCache, shared: EmbeddingCache):
-        self.own, self.shared = own, shared
+    def __init__(self, own: EmbeddingCache, shared: EmbeddingCache, salt: str = ""):
+        self.own, self.shared, self.salt = own, shared, salt
+
+    def _shared_key(self, key: str) -> str:
+        return EmbeddingCache.key(self.salt, key) if self.salt else key
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         out = self.own.get_many(keys)
-        missing = [k for k in keys if k not in out]
+        missing = {self._shared_key(k): k for k in keys if k not in out}
         try:
-            more = self.shared.get_many(missing) if missing else {}
+            got = self.shared.get_many(list(missing)) if missing else {}
         except sqlite3.Error:
-            more = {}
+            got = {}
+        more = {missing[k]: v for k, v in got.items()}
         if more:
             self.own.put_many(more)
             out.update(more)
@@ -83,8 +89,8 @@ class LayeredCache:
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         self.own.put_many(items)
         try:
-            self.shared.put_many(items)
-        except IndexError_:  # full disk, read-only or locked: the own cache has them
+            self.shared.put_many({self._shared_key(k): v for k, v in items.items()})
+        except (IndexError_, sqlite3.Error):  # full disk, read-only, locked or damaged: the own cache has them
             pass
 
     def close(self) -> None:
@@ -92,16 +98,16 @@ class LayeredCache:
         self.shared.close()
 
 
-def open_cache(path: Path) -> EmbeddingCache | LayeredCache:
+def open_cache(path: Path, *, salt: str = "") -> EmbeddingCache | LayeredCache:
     """The cache at ``path`` (a data dir's ``cache/embeddings.sqlite``), backed by the shared cache named by
     ``$RAG_SHARED_EMBED_CACHE`` when that is set and can be opened (identical texts are then embedded once across data
-    dirs: the key is the embedder's weights fingerprint and the text)."""
+    dirs: the key is the embedder's weights fingerprint and the text, plus ``salt`` in the shared cache)."""
     own = EmbeddingCache(path)
     shared_path = os.environ.get(SHARED_CACHE_ENV)
     if not shared_path or Path(shared_path).resolve() == path.resolve():
         return own
     try:
-        return LayeredCache(own, EmbeddingCache(Path(shared_path)))
+        return LayeredCache(own, EmbeddingCache(Path(shared_path)), salt)
     except (sqlite3.Error, OSError):
         return own
 

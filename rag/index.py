@@ -210,7 +210,8 @@ def _embed(home: Path, docs: dict[str, Document], chunks: list[Chunk], texts: li
     """Passage vectors and the answer step's sentence vectors, through the embedding cache and reusing what
     ``previous`` holds; returns ``(vectors, sentences)``."""
     try:
-        cache = open_cache(home / "cache" / "embeddings.sqlite") if use_cache else None
+        cache = (open_cache(home / "cache" / "embeddings.sqlite", salt=str(getattr(embedder, "precision", "")))
+                 if use_cache else None)
     except sqlite3.Error as e:
         raise IndexError_(f"Cannot open the embedding cache in {home / 'cache'} ({e}). "
                           "Check the disk and its permissions, then run the command again.") from e

@@ -167,7 +167,7 @@ def test_bad_names_are_refused(bad):
         get_embedder(bad)
 
 
-def test_cli_index_with_remote_embedder(server, tmp_path):
+def test_cli_index_with_remote_embedder(server, tmp_path, own_cache_only):
     from click.testing import CliRunner
 
     from rag.cli import main

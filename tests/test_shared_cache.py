@@ -57,3 +57,31 @@ def test_without_it_or_when_it_cannot_be_opened_each_data_dir_embeds(tmp_path, e
     third = CountingEmbedder(embedder)
     update_index([doc], home=tmp_path / "c", embedder=third, progress=False)
     assert sorted(third.passages) == sorted(first.passages) and _rows(tmp_path / "c") == len(first.passages)
+
+
+def test_another_precision_never_receives_the_shared_vectors(tmp_path, embedder, monkeypatch):
+    """int8, bf16 and fp32 e5 share one weights fingerprint: the shared cache keys also hold the precision, so a
+    build at another precision embeds on its own (review of round 13)."""
+    doc = tmp_path / "公告.md"
+    doc.write_text(TEXT, encoding="utf-8")
+    monkeypatch.setenv(SHARED_CACHE_ENV, str(tmp_path / "shared.sqlite"))
+    first, second, third = (CountingEmbedder(embedder) for _ in range(3))
+    first.precision, second.precision, third.precision = "fp32", "int8", "fp32"
+    update_index([doc], home=tmp_path / "a", embedder=first, progress=False)
+    update_index([doc], home=tmp_path / "b", embedder=second, progress=False)
+    update_index([doc], home=tmp_path / "c", embedder=third, progress=False)
+    assert first.passages and sorted(second.passages) == sorted(first.passages)  # not served the fp32 vectors
+    assert third.passages == []  # the same precision still shares
+
+
+def test_a_damaged_shared_cache_does_not_fail_a_build(tmp_path, embedder, monkeypatch):
+    """A shared file that is not a database is skipped on reads and writes alike; the build keeps its own cache."""
+    doc = tmp_path / "公告.md"
+    doc.write_text(TEXT, encoding="utf-8")
+    shared = tmp_path / "shared.sqlite"
+    update_index([doc], home=tmp_path / "seed", embedder=embedder, progress=False)  # a valid sqlite file to damage
+    shared.write_bytes((tmp_path / "seed" / "cache" / "embeddings.sqlite").read_bytes()[:4096] + b"\x00garbage" * 4096)
+    monkeypatch.setenv(SHARED_CACHE_ENV, str(shared))
+    counting = CountingEmbedder(embedder)
+    update_index([doc], home=tmp_path / "a", embedder=counting, progress=False)
+    assert counting.passages and _rows(tmp_path / "a") == len(counting.passages)
