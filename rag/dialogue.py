@@ -180,10 +180,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
         rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
-        # 那第十九条呢？ with no law named: that article of the law the last answer quoted (rag.lookup); under the
-        # user's own law, type, date or document filter the article is the filter's to choose
-        filtered = getattr(kw.get("filters"), "active", False) or bool(kw.get("doc_ids"))
-        rewrite = (not filtered and article_in_law(q, rewrite, quoted[0] if quoted else "")) or rewrite
+        rewrite = _article_followup(q, rewrite, quoted, kw) or rewrite
         ans = ask_law_followup(ask, q, history, fallback=rw.previous, rewrite=rewrite,
                                subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)
         ans.question = q
@@ -226,6 +223,22 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:
+    """那第十九条呢？ with no law named: that article of the law the last answer quoted (:func:`rag.lookup.article_in_law`)
+    — of the user's law filter when there is one (named by title, not by document id), of no law under another filter
+    (the type, date or document filter chooses); '' to keep the rule's rewrite."""
+    f = kw.get("filters")
+    law = (getattr(f, "law", "") or "").strip()
+    if law and not _DOC_ID.fullmatch(law):
+        return article_in_law(q, "", law)
+    if getattr(f, "active", False) or kw.get("doc_ids"):
+        return ""
+    return article_in_law(q, rewrite, quoted[0] if quoted else "")
+
+
+_DOC_ID = re.compile(r"[0-9a-f]{8,}")
 
 
 def _off_topic(ans: Answer, rw: Rewrite) -> bool:

@@ -4,7 +4,9 @@ pinned by a test that failed before its fix, on a real index (``law_home``: real
 - An article named by number alone after an answer that quoted a law (那第十九条呢？ after 《劳动合同法》第八十二条;
   它的第三条呢？ after 《个人信息保护法》第一条) was searched as ``第十九条的<previous question>`` and answered with
   another article (劳动合同法第三十八条; 个人信息保护法第一条 again): now it is that article of the law the last
-  answer quoted (:func:`rag.lookup.article_in_law`), unless the user's own filter chooses the law.
+  answer quoted (:func:`rag.lookup.article_in_law`); under a law filter, that article of the filtered law.
+- Under a law filter, 那第二十条呢 after 劳动合同法第十九条 was answered from the filtered law but shown as searched
+  “劳动合同法第二十条是什么”: the search shown now names the filtered law.
 """
 
 from __future__ import annotations
@@ -62,8 +64,20 @@ def test_a_named_law_and_the_rule_built_rewrite_stay(law_ask):
 
 def test_under_a_law_filter_the_filter_chooses_the_law(law_ask):
     ans = ask_in_context(law_ask, "那第十八条呢", [SITUATION], filters=Filters(law="民法典"))
-    assert LABOUR not in ans.search_question
-    assert all(CIVIL in c.label for c in ans.citations), [c.label for c in ans.citations]
+    assert ans.search_question == "《民法典》第十八条规定了什么"
+    assert ans.citations[0].label == f"《{CIVIL}》第十八条", [c.label for c in ans.citations]
+
+
+def test_under_a_law_filter_the_shown_search_names_the_filtered_law_not_the_conversation_law(law_ask):
+    # the UI walk: 劳动合同法第十九条 asked, then the law filter set to 民法典 and 那第二十条呢 asked: the answer was
+    # 民法典第二十条 (the filter held) but the search shown was “劳动合同法第二十条是什么”
+    history = [Turn("劳动合同法第十九条是什么", f"《{LABOUR}》第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。[1]",
+                    "劳动合同法第十九条是什么")]
+    ans = ask_in_context(law_ask, "那第二十条呢", history, filters=Filters(law="民法典"))
+    assert ans.citations[0].label == f"《{CIVIL}》第二十条"
+    assert "劳动合同法" not in ans.search_question and "民法典" in ans.search_question, ans.search_question
+    ans = ask_in_context(law_ask, "那第二十条呢", history, filters=Filters(types=("法律",)))  # not a law filter
+    assert ans.citations[0].label == f"《{LABOUR}》第二十条", ans.search_question
 
 
 def test_article_in_law_wording():
