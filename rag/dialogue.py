@@ -59,6 +59,7 @@ from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .law_prior import LawPrior, conversation_laws
+from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
 from .records import Answer
@@ -175,10 +176,12 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     """
     t1 = time.perf_counter()
     if laws:  # rag.law_followup (with the conversation's laws as a retrieval prior: rag.law_prior)
-        if prior := LawPrior(conversation_laws(history, config.max_turns), config.law_prior, config.law_prior_last):
+        quoted = conversation_laws(history, config.max_turns)
+        if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
-        ans = ask_law_followup(ask, q, history, fallback=rw.previous,
-                               rewrite=rw.search_question if rw.rule in ("ellipsis", "elided") else "",
+        rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
+        rewrite = _article_followup(q, rewrite, quoted, kw) or rewrite
+        ans = ask_law_followup(ask, q, history, fallback=rw.previous, rewrite=rewrite,
                                subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)
         ans.question = q
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
@@ -220,6 +223,22 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:
+    """那第十九条呢？ with no law named: that article of the law the last answer quoted (:func:`rag.lookup.article_in_law`)
+    — of the user's law filter when there is one (named by title, not by document id), of no law under another filter
+    (the type, date or document filter chooses); '' to keep the rule's rewrite."""
+    f = kw.get("filters")
+    law = (getattr(f, "law", "") or "").strip()
+    if law and not _DOC_ID.fullmatch(law):
+        return article_in_law(q, "", law)
+    if getattr(f, "active", False) or kw.get("doc_ids"):
+        return ""
+    return article_in_law(q, rewrite, quoted[0] if quoted else "")
+
+
+_DOC_ID = re.compile(r"[0-9a-f]{8,}")
 
 
 def _off_topic(ans: Answer, rw: Rewrite) -> bool:

@@ -21,13 +21,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["article_number", "find_references", "missing_references"]
+__all__ = ["article_in_law", "article_number", "find_references", "missing_references"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _REFERENCE = re.compile(r"(?:《([^》]{2,60})》|([\u4e00-\u9fa5（）()]{2,40}?))\s*第\s*([0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条"
                         r"(?:之([一二三四五六七八九十]))?")
 _PREFIX = "中华人民共和国"
+_ARTICLE_ALONE = re.compile(r"第\s*(?:[0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条(?:之[一二三四五六七八九十])?")
+#: a question that names its own law before the article (民法典第五条, 《…》第五条, 实施条例第五条)
+_NAMES_LAW = re.compile(r"《|(?:法|法典|条例|解释|规定|办法|细则|决定)(?:里|中|的)?\s*第")
+_LAW_BEFORE = re.compile(r"(?:》|法|法典|条例|解释|规定|办法|细则|决定)\s*$")
+_BARE = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*(?:它|它的|这部法的?|该法的?|这个法的?)?\s*(第[^，,。？?!！]{1,12}条)(?:之[一二三四五六七八九十])?"
+                   r"\s*(?:呢|是什么|说了什么|规定了什么|怎么规定|怎么说)?[？?。!！]*$")
 
 
 def article_number(numeral: str) -> int | None:
@@ -102,3 +108,28 @@ def missing_references(index: "Index", question: str) -> list[str]:
     """``《title》第X条`` for each article the question names in a held law that has no such article."""
     return [f"《{title}》{''.join(written.split())}" for title, _, written, rows in _references(index, question)
             if not rows]
+
+
+def article_in_law(question: str, rewrite: str, law: str) -> str:
+    """A follow-up naming an article by number alone (那第十九条呢？ 它的第三条呢？) in a conversation whose last answer
+    quoted ``law`` → that law's article (``《law》第十九条规定了什么``; a longer question keeps its words around it);
+    '' when the question or the rule's ``rewrite`` names a law itself (…第三十七条规定了什么 → 劳动合同法第三十八条…
+    stays), it names no article, or there is no ``law``.
+
+    >>> article_in_law("那第十九条呢？", "第十九条的用人单位不签书面劳动合同怎么办", "中华人民共和国劳动合同法")
+    '《中华人民共和国劳动合同法》第十九条规定了什么'
+    >>> article_in_law("它的第三条呢", "它的第三条的个人信息保护法第一条是什么", "中华人民共和国个人信息保护法")
+    '《中华人民共和国个人信息保护法》第三条规定了什么'
+    >>> article_in_law("第三十八条呢？", "劳动合同法第三十八条规定了什么", "中华人民共和国劳动合同法")
+    ''
+    """
+    m = _ARTICLE_ALONE.search(question)
+    if not law or not m or _NAMES_LAW.search(question):
+        return ""
+    article = "".join(m.group(0).split())
+    if (i := rewrite.find(article)) >= 0 and _LAW_BEFORE.search(rewrite[:i]):  # the rule put it in a named law
+        return ""
+    title = law if "《" in law else f"《{law}》"  # a title with a nested 《》 (司法解释) is written as it is
+    if _BARE.match(question.strip()):
+        return f"{title}{article}规定了什么"
+    return question[:m.start()] + title + article + question[m.end():]
