@@ -43,6 +43,8 @@ from rag.embed import get_embedder
 from rag.evaluate_dialogue import load_dialogues
 from rag.index import open_index
 from rag.textnorm import normalize, search_form
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import table_of_saved_rows  # noqa: E402
 
 EV: list[dict] = []
 _GOLDS: list[str] = []
@@ -233,9 +235,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--table":
-        rows = [json.loads(x) for p in sys.argv[2:] for x in Path(p).read_text(encoding="utf-8").splitlines()]
-        print(table(rows))
+    if table_of_saved_rows(table):
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+")

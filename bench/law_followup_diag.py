@@ -35,6 +35,8 @@ from rag.qa import Searcher, _Remember, _vector_of
 from rag.query_cache import mixed
 from rag.retrieve import retrieve
 from rag.textnorm import normalize, search_form
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import table_of_saved_rows  # noqa: E402
 
 DEPTH = 20
 
@@ -163,9 +165,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--table":
-        rows = [json.loads(x) for p in sys.argv[2:] for x in Path(p).read_text(encoding="utf-8").splitlines()]
-        print(table(rows))
+    if table_of_saved_rows(table):
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dialogues", nargs="+")
