@@ -14,10 +14,9 @@ Weights: chosen by leave-one-round-out over the development law dialogues (docs/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-
-import re
 
 from .context import fuse_hits
 from .records import Hit
