@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["article_in_law", "article_number", "find_references", "missing_references"]
+__all__ = ["ambiguous_article", "article_in_law", "article_number", "find_references", "missing_references"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -133,3 +133,38 @@ def article_in_law(question: str, rewrite: str, law: str) -> str:
     if _BARE.match(question.strip()):
         return f"{title}{article}规定了什么"
     return question[:m.start()] + title + article + question[m.end():]
+
+
+def ambiguous_article(index: "Index", question: str) -> str:
+    """A question that names an article by number alone (第十九条是什么？ 那第三条呢？), with no law anywhere in it, over
+    an index where several laws have that article → a refusal that asks which law is meant (``资料中没有找到…``:
+    answering with whichever passage mentions 第十九章 would be a guess); '' otherwise.
+
+    >>> ambiguous_article(type("I", (), {"derived": lambda self, k, f: {19: ("甲法", "乙法")}})(), "第十九条是什么？")
+    '资料中没有找到问题所指的法律：2部法律都有第十九条（《甲法》、《乙法》），请写明是哪部法律的第十九条。'
+    """
+    from .answer import REFUSAL_PREFIX
+
+    m = _BARE.match(question.strip())
+    if not m or "之" in m.group(0)[m.end(1) - m.start(0):]:
+        return ""
+    article = "".join(m.group(1).split())
+    number = article_number(article[1:-1])
+    titles = _article_titles(index).get(number, ()) if number else ()
+    if len(titles) < 2:
+        return ""
+    shown = "、".join(f"《{t}》" for t in titles[:3]) + ("等" if len(titles) > 3 else "")
+    return f"{REFUSAL_PREFIX}问题所指的法律：{len(titles)}部法律都有{article}（{shown}），请写明是哪部法律的{article}。"
+
+
+def _article_titles(index: "Index") -> dict[int, tuple[str, ...]]:
+    """``article number → titles of the laws that have it`` (each title once), once per loaded generation."""
+    def build() -> dict[int, tuple[str, ...]]:
+        out: dict[int, dict[str, None]] = {}
+        docs = index.documents
+        for c in index.chunks:
+            if c.article and (n := article_number(c.article[1:-1])) and c.doc_id in docs:
+                out.setdefault(n, {})[docs[c.doc_id].title] = None
+        return {n: tuple(titles) for n, titles in out.items()}
+    return index.derived(("lookup", "article_titles"), build)
+

@@ -28,7 +28,7 @@ from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
 from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
-from .lookup import missing_references
+from .lookup import ambiguous_article, missing_references
 from .filters import Filters, not_in_force
 from .query_cache import lookup, mixed, remember
 from .records import Answer
@@ -88,6 +88,9 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     t1 = time.perf_counter()
     if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
         ans = Answer(question=q, answer=f"资料中没有找到{'、'.join(missing)}。", answerable=False, citations=[],
+                     suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
+    elif not doc_ids and not (filters and filters.active) and (unclear := ambiguous_article(index, q)):
+        ans = Answer(question=q, answer=unclear, answerable=False, citations=[],  # 第十九条 of which law?
                      suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
     else:
         ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,

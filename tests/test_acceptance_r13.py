@@ -89,3 +89,15 @@ def test_article_in_law_wording():
     assert article_in_law("那第十九条呢", "", "") == ""
     nested = "最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"
     assert article_in_law("第五条呢", "", nested) == f"{nested}第五条规定了什么"
+
+
+def test_an_article_named_by_number_alone_asks_which_law(law_ask):
+    """第十九条是什么？ with no law in the question or the conversation, over an index where several laws have a
+    第十九条: a refusal that asks which law is meant, instead of a guess from a passage that mentions 第十九章; a law
+    named in the question (or a law filter) still gets its article."""
+    for q in ("第十九条是什么？", "那第十九条呢", "第19条呢"):
+        ans = law_ask(q)
+        assert not ans.answerable and not ans.citations, q
+        assert ans.answer.startswith("资料中没有找到问题所指的法律") and "请写明是哪部法律" in ans.answer, ans.answer
+    named = law_ask("劳动合同法第十九条是什么")
+    assert named.answerable and named.citations[0].label == f"《{LABOUR}》第十九条"
