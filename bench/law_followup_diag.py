@@ -34,20 +34,10 @@ from rag.law_route import law_documents
 from rag.qa import Searcher, _Remember, _vector_of
 from rag.query_cache import mixed
 from rag.retrieve import retrieve
-from rag.textnorm import normalize, search_form
+from rag.textnorm import normalize
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from followup_retrieval import DEPTH, _golds, _has  # noqa: E402  (the article follow-ups' diagnosis)
 from report import table_of_saved_rows  # noqa: E402
-
-DEPTH = 20
-
-
-def _golds(answers: list[str]) -> list[str]:
-    return [search_form(normalize(g)[0]) for g in answers if g.strip()]
-
-
-def _has(text: str, golds: list[str]) -> bool:
-    t = search_form(text)
-    return any(g in t for g in golds)
 
 
 #: (law_prior, law_prior_last) of the chat being replayed; the lists (a)–(c) are re-ranked with it (``--law-prior``)

@@ -60,3 +60,17 @@ def open_when_free(home, seconds: float = 30):
             if "opened by one process" not in str(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def converse(ask, questions, config=None) -> list:
+    """Each question asked after the ones before it, as the chat does (``rag.dialogue.ask_in_context`` with the
+    answers so far as history); the answers in order."""
+    from rag.dialogue import DialogueConfig, Turn, ask_in_context
+
+    config, history, out = config or DialogueConfig(), [], []
+    for q in questions:
+        a = ask_in_context(ask, q, history, config=config)
+        out.append(a)
+        history.append(Turn(q, a.answer, a.search_question))
+    return out
+

@@ -22,6 +22,8 @@ from rag.followup import check_context, check_focus, check_swap, check_value
 from rag.qa import ask
 from rag.records import Answer, Citation, Hit
 
+from .helpers import converse
+
 # ---------------------------------------------------------------- the rules
 
 SUZHOU = Turn("苏州2025年2月举行了什么大会？", "2025年2月,苏州举行“人工智能+”创新发展推进大会[1]")
@@ -189,13 +191,7 @@ def one(sample_index, embedder):
     return functools.partial(ask, sample_index, embedder=embedder)
 
 
-def _chat(one, questions, config=DialogueConfig()):
-    history, out = [], []
-    for q in questions:
-        a = ask_in_context(one, q, history, config=config)
-        history.append(Turn(q, a.answer, a.search_question))
-        out.append(a)
-    return out
+_chat = converse  # tests/helpers.py
 
 
 def test_issue_examples_in_context(one):

@@ -15,9 +15,11 @@ import functools
 
 import pytest
 
-from rag.dialogue import DialogueConfig, Turn, ask_in_context, resolve
+from rag.dialogue import Turn, resolve
 from rag.mentions import places, pos_tags
 from rag.topic import elided_subject, new_subject, topic_of
+
+from .helpers import converse
 
 # ------------------------------------------------------------------ the readings (no index)
 
@@ -81,13 +83,7 @@ def law_ask(law_home, embedder):
     return functools.partial(Searcher(law_home, embedder=embedder).ask, k=5, mode="hybrid")
 
 
-def _converse(ask, questions, config=None):
-    config, history, out = config or DialogueConfig(), [], []
-    for q in questions:
-        a = ask_in_context(ask, q, history, config=config)
-        out.append(a)
-        history.append(Turn(q, a.answer, a.search_question))
-    return out
+_converse = converse  # tests/helpers.py
 
 
 def test_a_new_subject_in_the_same_law_does_not_requote_the_article_just_shown(law_ask):

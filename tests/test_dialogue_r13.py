@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import functools
 
-from rag.dialogue import DialogueConfig, Rewrite, Turn, ask_in_context
+from rag.dialogue import DialogueConfig, Rewrite
 from rag.followup import focus_words
 from rag.followup_refusal import FOLLOWUP_REFUSAL, _stored, followups, refusal_for
 from rag.followup_threshold import threshold_for
 from rag.qa import ask
+
+from .helpers import converse
 
 # ------------------------------------------------------------------ no index
 
@@ -60,13 +62,7 @@ def test_the_threshold_is_only_for_turns_that_lean_on_the_conversation():
 # ------------------------------------------------------------------ the real index
 
 def _dialogue(sample_index, embedder, questions, config):
-    one = functools.partial(ask, sample_index, embedder=embedder, k=5)
-    history, out = [], []
-    for q in questions:
-        a = ask_in_context(one, q, history, config=config)
-        history.append(Turn(q, a.answer, a.search_question))
-        out.append(a)
-    return out
+    return converse(functools.partial(ask, sample_index, embedder=embedder, k=5), questions, config)
 
 
 def test_a_frame_word_no_longer_refuses_the_answer_at_hand(sample_index, embedder):

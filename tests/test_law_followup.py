@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.dialogue import DialogueConfig, Turn, ask_in_context
+from rag.dialogue import DialogueConfig, Turn
 from rag.law_followup import (
     about_laws,
     answer_type,
@@ -26,6 +26,8 @@ from rag.law_followup import (
     shown_articles,
 )
 from rag.records import Answer, Citation
+
+from .helpers import converse
 
 ART = "《中华人民共和国劳动合同法》第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。[1]"
 
@@ -193,13 +195,7 @@ def law_ask(law_home, embedder):
     return functools.partial(Searcher(law_home, embedder=embedder).ask, k=5, mode="hybrid")
 
 
-def _converse(ask, questions, config=DialogueConfig()):
-    history, out = [], []
-    for q in questions:
-        a = ask_in_context(ask, q, history, config=config)
-        out.append(a)
-        history.append(Turn(q, a.answer, a.search_question))
-    return out
+_converse = converse  # tests/helpers.py
 
 
 @pytest.mark.parametrize("questions, gold", [
