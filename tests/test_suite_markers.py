@@ -7,6 +7,7 @@ import ast
 import re
 import shlex
 import tomllib
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,7 @@ def _registered() -> set[str]:
     return {m.split(":", 1)[0].strip() for m in _pytest_ini()["markers"]}
 
 
+@cache
 def _marks(path: Path) -> dict[str, set[str]]:
     """Test function name -> the marker names written on it (``@pytest.mark.NAME``, called or not); the key ``""``
     holds every marker the file names anywhere (``pytestmark = ...`` included)."""
@@ -40,8 +42,9 @@ def _marks(path: Path) -> dict[str, set[str]]:
     return out
 
 
-def _files() -> list[Path]:
-    return sorted(p for d in ("tests", "rag", "ui") for p in (ROOT / d).rglob("*.py"))
+@cache
+def _files() -> tuple[Path, ...]:
+    return tuple(sorted((ROOT / "tests").rglob("*.py")))  # markers live in tests/ (rag/ and ui/ add doctests only)
 
 
 def _readme_test_command() -> str:
