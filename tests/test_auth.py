@@ -135,6 +135,7 @@ def _walk(client: httpx.Client, config: dict, session: str, upload_path: Path, d
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # calls every Gradio function twice (~75 s on fp32), plus its own `rag serve` (~45 s)
 def test_no_unauthenticated_write_through_any_gradio_function(staff_server, tmp_path):
     url, home = staff_server
     doc_id = httpx.get(url + "api/documents", timeout=120).json()[0]["doc_id"]
@@ -169,6 +170,7 @@ def test_no_unauthenticated_write_through_any_gradio_function(staff_server, tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # shares the Gradio walk's server: deselecting one alone would not save its start
 def test_every_http_route_is_read_only(staff_server):
     url, home = staff_server
     before = _library_state(home)

@@ -78,6 +78,7 @@ def _assert_old_index_answers(home: Path, embedder, gen: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # indexes 64 CMRC documents with its own cache: ~130 s on fp32
 def test_sigkill_mid_build_keeps_old_index_and_next_run_reuses_its_work(sample_home, embedder, tmp_path):
     docs = _cmrc_folder(tmp_path / "cmrc", 64)
     gen = current_generation(sample_home)
@@ -235,6 +236,7 @@ def test_damaged_index_is_reported_by_the_cli(sample_home):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # one full `rag index` run, then one killed run per kill point: ~60 s on fp32
 def test_sigkill_at_many_moments_never_breaks_the_index(sample_home, embedder, tmp_path):
     """Kill ``rag index`` at points spread over a whole run (startup, embedding, writing, publishing)."""
     docs = _cmrc_folder(tmp_path / "cmrc", 12)

@@ -328,29 +328,6 @@ def test_api_ask_bad_history(api, history, status):
     assert r.status_code == status, r.text
 
 
-# ---------------------------------------------------------------- the UI in Chromium
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_ui_chat_follow_up_shows_what_was_searched(request):
-    from tests.test_ui import _ask, _scroll_to, _shot
-
-    page = request.getfixturevalue("page")
-    first = _ask(page, "苏州2025年2月举行了什么大会？")
-    assert first.locator(".searched-as").count() == 0
-    follow = _ask(page, "南京呢？")
-    assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
-    assert follow.locator(".bubble.refusal").count() == 1
-    _scroll_to(follow)
-    assert follow.locator(".searched-as").is_visible()  # on screen, under the reply, not only in the DOM
-    box, bubble = follow.locator(".searched-as").bounding_box(), follow.locator(".bubble.refusal").bounding_box()
-    assert box["y"] >= bubble["y"]
-    _shot(page, "ui-follow-up.png")
-
-
-from tests.test_ui import browser, page, server  # noqa: E402,F401 — the real `rag serve` + Chromium fixtures
-
-
 def test_a_statute_refusal_in_the_history_is_not_read_as_an_answer():
     from rag.dialogue import _last_answer, DialogueConfig, Turn
 

