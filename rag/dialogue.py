@@ -57,8 +57,10 @@ from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
-from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
+from .errors import QueryError
+from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
+from .law_switch import law_switch, swapped_question
 from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -177,6 +179,11 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     t1 = time.perf_counter()
     if laws:  # rag.law_followup (with the conversation's laws as a retrieval prior: rag.law_prior)
         quoted = conversation_laws(history, config.max_turns)
+        if (switched := _named_law_turn(ask, q, history, rw, quoted, kw)) is not None:
+            switched.question = q
+            switched.timings_ms = {**switched.timings_ms, "rewrite": (t1 - t0) * 1000,
+                                   "total": switched.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+            return switched
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
         rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
@@ -223,6 +230,22 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
     return ans
+
+
+def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn], rw: Rewrite,
+                    quoted: Sequence[str], kw: dict) -> Answer | None:
+    """A law follow-up that names a law the conversation did not quote (那消费者权益保护法呢？): every reading within
+    that law, no law prior (:mod:`rag.law_switch`); None when it names none, the index does not hold it, or the
+    user's own law filter or document restriction chooses."""
+    f = kw.get("filters")
+    if not (name := law_switch(q, quoted)) or (getattr(f, "law", "") or "").strip() or kw.get("doc_ids"):
+        return None
+    rewrite = swapped_question(q, name, previous_search(history, rw.previous), quoted)
+    try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
+        return ask_law_followup(functools.partial(ask, within_law=name), q, history, fallback=rw.previous,
+                                rewrite=rewrite, stay=True, **kw)
+    except QueryError:
+        return None
 
 
 def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:

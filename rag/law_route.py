@@ -51,6 +51,7 @@ def law_adapter(index, embedder, setting: str = "auto", path=None) -> QueryAdapt
     ``"off"``, the index is statute-only (the adapter already applies to everything) or has no statute
     passage, or no adapter was fitted for ``embedder``'s weights."""
     from .errors import QueryError
+    from .law_names import resolve_title
 
     if setting not in SETTINGS:
         raise QueryError(f"Unknown mixed_law setting {setting!r}; use {' or '.join(SETTINGS)}.")
@@ -120,6 +121,8 @@ def law_documents(index, title: str) -> list[str]:
 
     docs = index.documents
     found = [i for i, d in docs.items() if d.title == title] or [i for i, d in docs.items() if title and title in d.title]
+    if not found and (named := resolve_title({d.title for d in docs.values()}, title)):  # 婚姻家庭编解释一, 请问劳动法
+        found = [i for i, d in docs.items() if d.title == named]
     if not found:
         raise QueryError(f"No indexed law is called {title!r}. List them with `rag docs`.")
     return sorted(found)
