@@ -240,10 +240,12 @@ def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     f = kw.get("filters")
     if not (name := law_switch(q, quoted)) or (getattr(f, "law", "") or "").strip() or kw.get("doc_ids"):
         return None
-    rewrite = swapped_question(q, name, previous_search(history, rw.previous), quoted)
+    previous = previous_search(history, rw.previous)
+    rewrite = swapped_question(q, name, previous, quoted)
+    matter = previous if rewrite else _strip(q.replace(name, "")) or previous  # what is asked, without the law
     try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
-        return ask_law_followup(functools.partial(ask, within_law=name), q, history, fallback=rw.previous,
-                                rewrite=rewrite, stay=True, **kw)
+        return ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
+                                fallback=rw.previous, rewrite=rewrite, stay=True, **kw)
     except QueryError:
         return None
 
