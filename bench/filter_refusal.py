@@ -9,6 +9,10 @@ unfiltered top 200 is recorded, so every gate depth N (:mod:`rag.restricted`) is
 answer stands under N when that rank is below N.
 
     python bench/filter_refusal.py --docs /tmp/lead/r12/docs --rounds 7 8 9 10 11 12 [--out ROWS.jsonl]
+    python bench/filter_refusal.py --corpus /tmp/lead/r12/m/corpus --sets bench/data/dialogues_heldout{6..12}_laws.jsonl
+
+The second form asks the first turns of law dialogue sets over the shipped ``corpus/`` (a larger index: 16 law
+files), the gold law being the one whose articles hold a gold string.
 
 Prints, per depth: wrong-law answers still given (lower is better), right-law answers right (holding a gold string;
 should not fall) and answered, and the depth leave-one-round-out chooses (per held-out round: the smallest depth
@@ -76,6 +80,37 @@ def run(docs: Path, rounds: list[int]) -> list[dict]:
     return out
 
 
+def run_corpus(home: Path, sets: list[Path]) -> list[dict]:
+    """First turns of law dialogue sets over one index (the shipped ``corpus/``): the gold law is the one law whose
+    articles hold a gold string (questions whose gold is in no law, or in several, are skipped)."""
+    index = open_index(home)
+    emb = get_embedder(index.embedder_name)
+    docs = index.documents
+    laws = sorted({docs[c.doc_id].title for c in index.chunks if c.article and c.doc_id in docs})
+    texts = [(docs[c.doc_id].title, search_form(c.text)) for c in index.chunks if c.article and c.doc_id in docs]
+    out = []
+    for path in sets:
+        for line in path.open(encoding="utf-8"):
+            turn = json.loads(line)["turns"][0]
+            if not turn.get("answerable"):
+                continue
+            golds = [search_form(g) for g in turn["answers"]]
+            held = {t for t, x in texts if any(g in x for g in golds)}
+            if len(held) != 1:
+                continue
+            gold = held.pop()
+            other = laws[(laws.index(gold) + 1) % len(laws)]
+            q = turn["question"]
+            ranking = [h.chunk.chunk_id for h in retrieve(index, q, embedder=emb, k=200)]
+            plain = ask(index, q, embedder=emb)
+            out.append({"round": path.stem, "plain": plain.answerable,
+                        "plain_right": plain.answerable and any(g in search_form(c.quote) for g in golds
+                                                                for c in plain.citations),
+                        "right_law": _row(index, emb, q, gold, golds, ranking),
+                        "wrong_law": _row(index, emb, q, other, golds, ranking)})
+    return out
+
+
 def score(rows: list[dict], depth: int) -> dict:
     def kept(r):
         return r["answered"] and r["rank"] is not None and r["rank"] < depth
@@ -94,10 +129,13 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--docs", type=Path, default=Path("/tmp/lead/r12/docs"))
     p.add_argument("--rounds", type=int, nargs="+", default=[7, 8, 9, 10, 11, 12])
-    p.add_argument("--rows", type=Path, help="read rows written by --out instead of asking")
+    p.add_argument("--rows", type=Path, nargs="+", help="read rows written by --out instead of asking")
+    p.add_argument("--corpus", type=Path, help="an index (corpus/) whose law dialogue first turns (--sets) are asked")
+    p.add_argument("--sets", type=Path, nargs="*", default=[])
     p.add_argument("--out", type=Path)
     a = p.parse_args(argv)
-    rows = [json.loads(x) for x in a.rows.open()] if a.rows else run(a.docs, a.rounds)
+    rows = [json.loads(x) for f in a.rows for x in f.open()] if a.rows else \
+        run_corpus(a.corpus, a.sets) if a.corpus else run(a.docs, a.rounds)
     if a.out:
         a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} law questions; no filter: answered {sum(r['plain'] for r in rows)}, "
