@@ -6,7 +6,8 @@ to 消费者权益保护法), its best passage still ranks first there, and the 
 relative to the ranking it came from — quoted it (round 13's acceptance run). So an answer under a restriction stands
 only when the passage it quotes first is also among the top :data:`DEPTH` of the same question searched over the
 whole index (the same query vector: nothing is embedded again): what the filter left must be something the question
-finds anyway, not only what remains. An article named by law and number (exact) is never held to this.
+finds anyway, not only what remains. An article named by law and number (exact) is never held to this, nor an
+answer that quotes no statute article (a news passage under a date filter: not measured, unchanged).
 
 ``DEPTH`` was chosen by leave-one-round-out on the development law questions of the everyday document sets (rounds
 7–12, ``bench/filter_refusal.py``; docs/law-dialogues.md, round 14). This module does not retrieve by itself (the
@@ -41,6 +42,9 @@ def restricted_gate(ans: Answer, hits: Sequence[Hit], search: Callable[[int], Se
     """``ans`` (answered under a restriction from ``hits``), or a refusal — its citations kept as suggestions — when
     the passage it quotes first is not in the top ``depth`` of the unrestricted ``search``; ``depth`` 0: no gate."""
     if not depth or not ans.answerable or not ans.citations or any(h.exact for h in hits[:1]):
+        return ans
+    cited = next((h for h in hits if h.chunk.chunk_id == ans.citations[0].chunk_id), None)
+    if cited is None or not cited.chunk.article:  # measured on statute answers only: other passages keep theirs
         return ans
     if unrestricted_rank(ans, search, depth) is not None:
         return ans
