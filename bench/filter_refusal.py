@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     for d in DEPTHS:
         s = score(rows, d)
         print(f"{'off' if d == 10**9 else d} | {s['wrong_answered']} | {s['right_right']} | {s['right_answered']}")
-    held = sorted({r["round"] for r in rows})
+    held = sorted({r["round"] for r in rows}, key=str)
     total = {"wrong_answered": 0, "right_right": 0, "right_answered": 0}
     off = score(rows, 10**9)
     for k in held:
