@@ -82,15 +82,20 @@ def test_a_followup_naming_another_law_is_not_answered_from_the_conversation_law
     assert not ans.answerable, ans.answer
 
 
-@pytest.mark.parametrize("question", ["试用期最长多久", "加班费怎么算"])
-def test_a_filter_to_an_unrelated_law_is_refused_and_the_right_law_answers(law_ask, question):
-    wrong = law_ask(question, filters=Filters(law="消费者权益保护法"))
+def test_a_filter_to_an_unrelated_law_is_refused_and_the_right_law_answers(law_ask):
+    wrong = law_ask("试用期最长多久", filters=Filters(law="消费者权益保护法"))  # answered with its 第二十三条 before
     assert not wrong.answerable and wrong.answer == RESTRICTED_REFUSAL, wrong.answer[:80]
     assert wrong.suggestions  # what the filter left is still offered
-    right = law_ask(question, filters=Filters(law="劳动合同法"))
-    assert right.answerable and right.citations[0].label.startswith(f"《{LABOUR}》"), right.answer[:80]
+    right = law_ask("试用期最长多久", filters=Filters(law="劳动合同法"))
+    assert right.answerable and right.citations[0].label == f"《{LABOUR}》第十九条", right.answer[:80]
+    off = law_ask("试用期最长多久", filters=Filters(law="消费者权益保护法"), restricted_depth=0)
+    assert off.answerable  # the gate, not the answer models, refuses it
 
 
-def test_a_type_filter_that_leaves_only_the_interpretation_refuses_a_labour_question(law_ask):
-    ans = law_ask("试用期最长多久", filters=Filters(types=("司法解释",)))
-    assert not ans.answerable, ans.answer[:80]
+def test_a_type_filter_is_held_to_the_same_gate(law_ask):
+    # this index holds 4 laws (359 passages): 30 places are a twelfth of it, so the gate is shown at 10 places here
+    # (on corpus/ the default refuses this question under 司法解释, as the README's example shows)
+    f = Filters(types=("司法解释",))
+    assert law_ask("试用期最长多久", filters=f, restricted_depth=0).answerable  # the interpretation's 第五十三条
+    ans = law_ask("试用期最长多久", filters=f, restricted_depth=10)
+    assert not ans.answerable and ans.answer == RESTRICTED_REFUSAL, ans.answer[:80]
