@@ -51,7 +51,6 @@ def law_adapter(index, embedder, setting: str = "auto", path=None) -> QueryAdapt
     ``"off"``, the index is statute-only (the adapter already applies to everything) or has no statute
     passage, or no adapter was fitted for ``embedder``'s weights."""
     from .errors import QueryError
-    from .law_names import resolve_title
 
     if setting not in SETTINGS:
         raise QueryError(f"Unknown mixed_law setting {setting!r}; use {' or '.join(SETTINGS)}.")
@@ -118,6 +117,7 @@ def law_documents(index, title: str) -> list[str]:
         QueryError: no indexed document has such a title.
     """
     from .errors import QueryError
+    from .law_names import resolve_title
 
     docs = index.documents
     found = [i for i, d in docs.items() if d.title == title] or [i for i, d in docs.items() if title and title in d.title]

@@ -99,3 +99,15 @@ def test_a_type_filter_is_held_to_the_same_gate(law_ask):
     assert law_ask("试用期最长多久", filters=f, restricted_depth=0).answerable  # the interpretation's 第五十三条
     ans = law_ask("试用期最长多久", filters=f, restricted_depth=10)
     assert not ans.answerable and ans.answer == RESTRICTED_REFUSAL, ans.answer[:80]
+
+
+@pytest.mark.parametrize("question", ["那刑法呢？", "有什么办法吗", "婚姻家庭编解释一里呢"])
+def test_a_followup_naming_a_law_the_index_lacks_or_no_law_is_answered_as_before(law_ask, question):
+    # a span that ends like a law's name but names no law of this index (刑法, 办法) goes the ordinary way (it raised
+    # a NameError in law_documents once); a law named by its interpretation's short form is searched in it
+    history = [Turn("劳动合同法第十九条是什么", f"《{LABOUR}》第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。[1]",
+                    "劳动合同法第十九条是什么")]
+    ans = ask_in_context(law_ask, question, history)
+    assert ans.question
+    if "解释" in question:
+        assert not ans.answerable or all(INTERPRETATION in c.label for c in ans.citations), ans.answer[:80]
