@@ -23,7 +23,8 @@ _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
 #: 最高人民法院关于适用《X》Y: the inner title X and what follows it, Y (a judicial interpretation of X)
 _NESTED = re.compile(r"《([^《》]{2,60})》(.{2,60})$")
 #: the words a law's name ends with (劳动合同法, 实施条例, 解释（一）, 暂行规定, 办法, 细则, 决定)
-LAW_SUFFIX = r"(?:法|法典|条例|解释|规定|办法|细则|决定)(?:[（(][一二三四五六七八九十]{1,3}[）)])?"
+LAW_SUFFIX = (r"(?:法|法典|条例|解释|规定|办法|细则|决定)"
+              r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,2}(?=[里中的呢吗上，,。？?！!\s]|$))?")
 _CANDIDATE = re.compile(rf"《(?:[^《》]|《[^《》]{{1,60}}》){{2,100}}》|[\u4e00-\u9fa5（）()《》]{{1,60}}{LAW_SUFFIX}")
 _SUFFIX_END = re.compile(LAW_SUFFIX)
 
@@ -66,8 +67,8 @@ def named_law_candidate(text: str) -> list[str]:
     """The spans of ``text`` that could name a law (a 《title》, or a run of words up to the last word that ends as
     a law's name does), in order; whether one does is for :func:`resolve_title` against an index's titles.
 
-    >>> named_law_candidate("那消费者权益保护法呢？"), named_law_candidate("有什么办法")
-    (['那消费者权益保护法'], ['有什么办法'])
+    >>> named_law_candidate("那消费者权益保护法呢？"), named_law_candidate("有什么办法"), named_law_candidate("婚姻家庭编解释一里呢")
+    (['那消费者权益保护法'], ['有什么办法'], ['婚姻家庭编解释一'])
     """
     return [m.group(0) for m in _CANDIDATE.finditer(text)]
 
