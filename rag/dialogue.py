@@ -50,15 +50,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .answer import is_refusal
+from .answer import REFUSAL_PREFIX, is_refusal
 from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
-from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
+from .errors import QueryError
+from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
+from .law_switch import law_switch, swapped_question
+from .restricted import RESTRICTED_REFUSAL
 from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -177,6 +180,11 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     t1 = time.perf_counter()
     if laws:  # rag.law_followup (with the conversation's laws as a retrieval prior: rag.law_prior)
         quoted = conversation_laws(history, config.max_turns)
+        if (switched := _named_law_turn(ask, q, history, rw, quoted, kw)) is not None:
+            switched.question = q
+            switched.timings_ms = {**switched.timings_ms, "rewrite": (t1 - t0) * 1000,
+                                   "total": switched.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+            return switched
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
         rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
@@ -222,6 +230,27 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     if history:
         ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
                           "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+    return ans
+
+
+def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn], rw: Rewrite,
+                    quoted: Sequence[str], kw: dict) -> Answer | None:
+    """A law follow-up that names a law the conversation did not quote (那消费者权益保护法呢？): every reading within
+    that law, no law prior (:mod:`rag.law_switch`); None when it names none, the index does not hold it, or the
+    user's own law filter or document restriction chooses."""
+    f = kw.get("filters")
+    if not (name := law_switch(q, quoted)) or (getattr(f, "law", "") or "").strip() or kw.get("doc_ids"):
+        return None
+    previous = previous_search(history, rw.previous)
+    rewrite = swapped_question(q, name, previous, quoted)
+    matter = previous if rewrite else _strip(q.replace(name, "")) or previous  # what is asked, without the law
+    try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
+        ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
+                               fallback=rw.previous, rewrite=rewrite, stay=True, **kw)
+    except QueryError:
+        return None
+    if ans.answer == RESTRICTED_REFUSAL:  # say which law was searched
+        ans.answer = f"{REFUSAL_PREFIX}《{name}》中与该问题直接相关的规定。"
     return ans
 
 

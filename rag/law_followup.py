@@ -338,7 +338,8 @@ def _near(label: str, shown: Sequence[str]) -> bool:
 
 
 def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequence, *, fallback: str = "",
-                     rewrite: str = "", subjectless: bool = False, slot: str = "", **kw) -> Answer:
+                     rewrite: str = "", subjectless: bool = False, slot: str = "", stay: bool = False,
+                     **kw) -> Answer:
     """Answer a follow-up in a law conversation (:func:`about_laws`): every reading of :func:`law_readings`
     through ``ask`` (which must take ``read_as``, as :func:`rag.qa.ask` does), each held to :func:`checked_law`;
     the answerable one with the highest confidence wins (the typed one counted :data:`TYPED_MARGIN` higher), else
@@ -350,7 +351,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     subject (:func:`rag.topic.new_subject`: 试用期呢？ after 第三十八条 is not answered by 第三十八条 again).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
     ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
-    reading was refused: :func:`_within_law`)."""
+    reading was refused: :func:`_within_law`); ``stay``: ``ask`` searches a law the follow-up named
+    (:mod:`rag.law_switch`), so no search within the law under discussion follows."""
     kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as", "needed_above", "within_law")}
     previous = previous_search(history, fallback)
     last = next((t for t in reversed(list(history)) if t.question.strip()), None)
@@ -384,7 +386,8 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
     tried = len(readings)
-    if not best[1].answerable and (last_shown := _shown(history)) and not _filtered(kw) and only_laws(history):
+    if not best[1].answerable and not stay and (last_shown := _shown(history)) and not _filtered(kw) \
+            and only_laws(history):
         t0 = time.perf_counter()  # nothing answered: the previous reading within the law under discussion
         within = _within_law(ask, readings, last_shown, question, kw)
         if within is not None:

@@ -117,9 +117,12 @@ def law_documents(index, title: str) -> list[str]:
         QueryError: no indexed document has such a title.
     """
     from .errors import QueryError
+    from .law_names import resolve_title
 
     docs = index.documents
     found = [i for i, d in docs.items() if d.title == title] or [i for i, d in docs.items() if title and title in d.title]
+    if not found and (named := resolve_title({d.title for d in docs.values()}, title)):  # 婚姻家庭编解释一, 请问劳动法
+        found = [i for i, d in docs.items() if d.title == named]
     if not found:
         raise QueryError(f"No indexed law is called {title!r}. List them with `rag docs`.")
     return sorted(found)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .law_names import law_keys, law_named
+
 if TYPE_CHECKING:
     from .index import Index
 
@@ -25,9 +27,8 @@ __all__ = ["ambiguous_article", "article_in_law", "article_number", "find_refere
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-_REFERENCE = re.compile(r"(?:《([^》]{2,60})》|([\u4e00-\u9fa5（）()]{2,40}?))\s*第\s*([0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条"
+_REFERENCE = re.compile(r"(?:《((?:[^《》]|《[^《》]{1,60}》){2,100})》|([\u4e00-\u9fa5（）()]{2,40}?))\s*第\s*([0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条"
                         r"(?:之([一二三四五六七八九十]))?")
-_PREFIX = "中华人民共和国"
 _ARTICLE_ALONE = re.compile(r"第\s*(?:[0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})\s*条(?:之[一二三四五六七八九十])?")
 #: a question that names its own law before the article (民法典第五条, 《…》第五条, 实施条例第五条)
 _NAMES_LAW = re.compile(r"《|(?:法|法典|条例|解释|规定|办法|细则|决定)(?:里|中|的)?\s*第")
@@ -53,12 +54,6 @@ def article_number(numeral: str) -> int | None:
     return total + (digit or 0) or None
 
 
-def _law_key(title: str) -> str:
-    """A title as a law name is written in questions: without 中华人民共和国, 《》 or spaces."""
-    title = re.sub(r"\s|《|》", "", title)
-    return title[len(_PREFIX):] if title.startswith(_PREFIX) else title
-
-
 def _article_key(label: str) -> tuple[int, int] | None:
     m = re.fullmatch(r"第([^条]+)条(?:之([一二三四五六七八九十]))?", label)
     if not m or (n := article_number(m.group(1))) is None:
@@ -67,14 +62,16 @@ def _article_key(label: str) -> tuple[int, int] | None:
 
 
 def _article_rows(index: "Index") -> tuple[dict[tuple[str, tuple[int, int]], list[int]], dict[str, str]]:
-    """(law name, article) → rows, and law name → full title, for every statute article of the index."""
+    """(law title, article) → rows, and every name of a law (:func:`rag.law_names.law_keys`: 劳动合同法,
+    婚姻家庭编解释一) → its full title, for every statute article of the index."""
     rows: dict[tuple[str, tuple[int, int]], list[int]] = {}
     titles: dict[str, str] = {}
     for r, c in enumerate(index.chunks):
         doc = index.documents.get(c.doc_id)
         if c.article and doc is not None and (key := _article_key(c.article)) is not None:
-            rows.setdefault((_law_key(doc.title), key), []).append(r)
-            titles[_law_key(doc.title)] = doc.title
+            rows.setdefault((doc.title, key), []).append(r)
+            for name in law_keys(doc.title):
+                titles.setdefault(name, doc.title)
     return rows, titles
 
 
@@ -88,12 +85,11 @@ def _references(index: "Index", question: str):
         if number is None:
             continue
         key = (number, article_number(m.group(4)) if m.group(4) else 0)
-        name = _law_key(m.group(1) or m.group(2))
-        # the law name is the longest tail of the words before 第 that is a title here (请问劳动合同法 → 劳动合同法)
-        law = next((name[i:] for i in range(len(name) - 1) if name[i:] in titles), None)
-        if law:
-            written = m.group(0)[m.group(0).index("第"):]
-            yield titles[law], key, written, table.get((law, key), [])
+        # the law name is the longest tail of the words before 第 that names a law here (请问劳动合同法 → 劳动合同法;
+        # 婚姻家庭编的解释（一） → the interpretation whose title holds it after its inner 《民法典》)
+        if law := law_named(m.group(1) or m.group(2), titles):
+            written = m.group(0)[m.group(0).rindex("第"):]
+            yield titles[law], key, written, table.get((titles[law], key), [])
 
 
 def find_references(index: "Index", question: str) -> list[int]:

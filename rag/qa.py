@@ -29,6 +29,8 @@ from .index import Index, check_embedder, current_generation, open_index
 from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
 from .lookup import ambiguous_article, missing_references
+from .restricted import DEPTH as RESTRICTED_DEPTH
+from .restricted import restricted_gate
 from .filters import Filters, not_in_force
 from .query_cache import lookup, mixed, remember
 from .records import Answer
@@ -45,7 +47,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         reconsider: Callable[[Answer, Callable[..., Answer]], Answer] | None = None,
         read_as: tuple[str, str] | None = None, needed_above: float | None = None, within_law: str = "",
         previous: Sequence[str] = (), near_weight: float = 0.0, near_join: bool = False,
-        law_prior: LawPrior | None = None) -> Answer:
+        law_prior: LawPrior | None = None, restricted: bool | str = False, restricted_depth: int = RESTRICTED_DEPTH
+        ) -> Answer:
     """Answer ``question`` from ``index`` with cited sentences (or a refusal).
 
     ``filters``: document type / date range / law (:class:`rag.filters.Filters`).
@@ -67,6 +70,10 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     last place when none is in the top ``k``; answer and refusal are unchanged.
     ``law_prior``: a law conversation's laws re-rank the top candidates (:mod:`rag.law_prior`); not used with
     ``context``, ``previous`` or ``near_weight``, whose in-context search takes precedence.
+    ``restricted``: ``within_law`` is a law the user named (:mod:`rag.law_switch`); then, as under an active
+    ``filters``, the answer stands only when its passage is in the top ``restricted_depth`` of the question over the
+    whole index (:mod:`rag.restricted`; 0: no such check) — of the text ``restricted`` when it is one (the matter
+    asked without the law's name, which would pull that law up everywhere).
     """
     t0 = time.perf_counter()
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
@@ -102,12 +109,29 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
             ans = value_checked(q, hits, ans)
         if reconsider is not None:  # not for a named article that does not exist: that refusal is final
             ans = reconsider(ans, _AnswerAs(hits, index, refusal, seen))
+    if ans.answerable and (restricted or (filters is not None and filters.active)):  # rag.restricted
+        text = restricted if isinstance(restricted, str) and restricted else q
+        ans = restricted_gate(ans, hits, functools.partial(_unrestricted, index, text, seen, mode, config, text != q),
+                              depth=restricted_depth)
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
+
+
+def _unrestricted(index: Index, q: str, seen: "_Remember | None", mode: str, config: RetrieveConfig, other: bool,
+                  depth: int) -> list:
+    """``q`` over the whole index, top ``depth``: with the query vector just used, or for ``other`` text its own
+    (remembered from an earlier turn, else embedded)."""
+    if seen is not None and (other or seen.last is not None):
+        seen.preset = _vector_of(seen, q) if other else seen.last
+    try:
+        return retrieve(index, q, embedder=seen, k=depth, mode=mode, config=config)
+    finally:
+        if seen is not None:
+            seen.preset = None
 
 
 def _unless_general_refuses(ans: Answer, q: str, hits: list, index: Index, refusal, query_vector) -> Answer:

@@ -1,0 +1,67 @@
+"""A follow-up that names another law: that turn is searched in the law it names (round 14).
+
+In a conversation about laws, “那消费者权益保护法呢？” after a labour question asks the same thing of another law. The
+law follow-up layer (:mod:`rag.law_followup`) read it with the conversation's laws as a prior (:mod:`rag.law_prior`),
+which pulled it back to the labour article. Here the law the follow-up names replaces the conversation's laws for
+that turn: every reading is searched within it (``within_law`` of :func:`rag.qa.ask`: its versions, the current one
+preferred), no law prior applies, and a bare follow-up (the law and 呢 / 里呢 / 怎么规定) is read as the previous
+question with its law swapped for the named one (劳动合同法第十九条是什么 → 消费者权益保护法第十九条是什么; 试用期最长多久 →
+消费者权益保护法里试用期最长多久). What that law does not provide for is refused by the ordinary answer layer.
+
+A law is named when a span of the follow-up (:func:`rag.law_names.named_law_candidate`) names a title of the index
+(:func:`rag.law_names.resolve_title`, checked by :func:`rag.law_route.law_documents` when the turn is asked: a name the
+index does not hold leaves the turn to the ordinary law follow-up); a span naming a law the conversation already
+quoted is not a switch. This module does not rank or answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .law_names import named_law_candidate, resolve_title
+
+__all__ = ["law_switch", "swapped_question"]
+
+_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在)+")
+#: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
+_BARE_REST = re.compile(r"^[\s，,。？?！!]*(?:里|中|上|的)?(?:面)?(?:呢|吗|怎么规定的?|是怎么规定的?|怎么说的?|是怎么说的?"
+                        r"|有规定吗|有没有规定)?[\s，,。？?！!]*$")
+
+
+def law_switch(question: str, quoted: Sequence[str]) -> str:
+    """The law ``question`` names (as the user wrote it, without 那/请问 before it) when it is not one of the
+    conversation's ``quoted`` laws; '' when it names none (whether the index holds it is checked when asked).
+
+    >>> law_switch("那消费者权益保护法呢？", ["中华人民共和国劳动合同法"])
+    '消费者权益保护法'
+    >>> law_switch("劳动合同法里呢", ["中华人民共和国劳动合同法"]), law_switch("有什么办法", ["中华人民共和国劳动法"])
+    ('', '有什么办法')
+    """
+    for span in named_law_candidate(question):
+        name = _LEAD.sub("", span.strip("《》")) if not span.startswith("《") else span.strip("《》")
+        if len(name) >= 2 and not resolve_title(quoted, span):
+            return name
+    return ""
+
+
+def swapped_question(question: str, name: str, previous: str, quoted: Sequence[str]) -> str:
+    """A bare follow-up naming another law (那消费者权益保护法呢？) read as ``previous`` (what the last turn searched)
+    with the law it named — a span naming one of ``quoted`` — replaced by ``name``, else with ``name`` before it;
+    '' when the follow-up says more than the law (消费者权益保护法里退货期限是多久 stands alone).
+
+    >>> swapped_question("那消费者权益保护法呢？", "消费者权益保护法", "劳动合同法第十九条是什么", ["中华人民共和国劳动合同法"])
+    '消费者权益保护法第十九条是什么'
+    >>> swapped_question("个人信息保护法里呢", "个人信息保护法", "试用期最长多久", ["中华人民共和国劳动法"])
+    '个人信息保护法里试用期最长多久'
+    >>> swapped_question("消费者权益保护法里退货期限是多久", "消费者权益保护法", "试用期最长多久", ["中华人民共和国劳动法"])
+    ''
+    """
+    i = question.find(name)
+    if i < 0 or not previous or not _BARE_REST.match(question[i + len(name):]) or _LEAD.sub("", question[:i]).strip():
+        return ""
+    out, swapped = previous, False
+    for span in named_law_candidate(previous):
+        if resolve_title(quoted, span):
+            out, swapped = out.replace(span, name, 1), True
+    return out if swapped else f"{name}里{previous}"
