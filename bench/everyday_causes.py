@@ -40,7 +40,7 @@ from rag.eval_data import load_dataset
 from rag.evaluate import score_answer
 from rag.qa import Searcher
 from rag.retrieve import clean_question, retrieve
-from rag.select import cjk_share, load_models, candidates
+from rag.select import CROSSLINGUAL_CJK, cjk_share, load_models, candidates
 from rag.statute_answer import is_article
 from rag.textnorm import normalize, search_form
 
@@ -148,14 +148,16 @@ def gold_kind(index, doc: str, golds: list[str]) -> str:
                          else "article")
 
 
-def _threshold(searcher: Searcher, hits) -> float:
-    """The refusal threshold of the path the question takes (general dense or statute)."""
+def _threshold(searcher: Searcher, hits, question: str = "") -> float:
+    """The refusal threshold of the path the question takes (general dense, cross-lingual for an English
+    ``question``, or statute)."""
     idx = searcher.index()
     fp = idx.manifest["embedder"].get("fingerprint")
     if hits and is_article(hits[0]):
         m = _ls(fingerprint=fp, dense=True, adapted=bool(getattr(hits[0], "adapted", False)))
         return m.refusal.threshold if m else 0.0
-    return _lm(fingerprint=fp, dense=True).refusal.threshold
+    english = bool(question) and cjk_share(question) < CROSSLINGUAL_CJK
+    return _lm(fingerprint=fp, dense=True, crosslingual=english).refusal.threshold
 
 
 def _gold_sentence_rank(searcher: Searcher, question: str, hits, golds) -> int | None:
@@ -168,12 +170,15 @@ def _gold_sentence_rank(searcher: Searcher, question: str, hits, golds) -> int |
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", action="append", required=True, help="FILE:HOME (repeatable)")
+    ap.add_argument("--set", action="append", default=[], help="FILE:HOME (repeatable)")
+    ap.add_argument("--table", nargs="+", help="no asking: the --detail table of rows written by --out (pooled)")
     ap.add_argument("--show", action="store_true", help="print every miss")
     ap.add_argument("--out", help="write the per-question rows (JSONL)")
     ap.add_argument("--detail", action="store_true", help="also the round-14 table: miss by document kind and path")
     ap.add_argument("--vectors", help="a pickle of question vectors kept between runs")
     args = ap.parse_args(argv)
+    if args.table:
+        return table(args.table)
     out = open(args.out, "w", encoding="utf-8") if args.out else None
     for spec in args.set:
         path, home = spec.rsplit(":", 1)
@@ -196,6 +201,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.detail:
             print_detail(rows)
         sys.stdout.flush()
+    return 0
+
+
+def table(paths: list[str]) -> int:
+    """The round-14 table (markdown) from ``--out`` rows: per set and pooled, by gold document kind × path."""
+    rows = [json.loads(line) for p in paths for line in open(p, encoding="utf-8") if line.strip()]
+    print("| set | kind via path | n | " + " | ".join(DETAILS) + " |")
+    print("|---" * (len(DETAILS) + 3) + "|")
+    for name in list(dict.fromkeys(r["set"] for r in rows)) + ["**all**"]:
+        sub = rows if name == "**all**" else [r for r in rows if r["set"] == name]
+        for kind in ("article", "law"):
+            for path in ("general", "statute"):
+                cell = [r for r in sub if r["kind"] == kind and r["path"] == path]
+                if cell:
+                    c = Counter(r["detail"] for r in cell)
+                    print(f"| {name.rsplit('/', 1)[-1]} | {kind} via {path} | {len(cell)} | "
+                          + " | ".join(str(c[d]) for d in DETAILS) + " |")
     return 0
 
 
