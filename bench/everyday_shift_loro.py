@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import everyday_causes as E  # noqa: E402 — patches the model loaders (thresholds off on demand)
+import everyday_causes as E  # noqa: E402 — its hook turns the thresholds off on demand
 
 from rag.eval_data import load_dataset  # noqa: E402
 from rag.evaluate import score_answer  # noqa: E402
@@ -65,6 +65,7 @@ def _decision(searcher: Searcher, hits, q: str) -> dict:
 def record(searcher: Searcher, item, path: str = "") -> dict:
     """One question's replay row: the current answer (``a_*``), the thresholds-off answer (``b_*``) and
     :func:`_decision`'s probabilities and thresholds."""
+    E.install()
     q = clean_question(item.question)
     hits = retrieve(searcher.index(), q, embedder=searcher.embedder, k=5)
     E._OFF["on"] = False

@@ -30,6 +30,16 @@ LAW_QS = [SICK, "试用期最长能定多久？", "公司试用期里能随便�
 ARTICLE_QS = ["温州人工智能局做什么?", "安徽省省长是谁?"]
 
 
+@pytest.fixture(autouse=True)
+def _loaders_restored(monkeypatch):
+    """The bench hook (everyday_causes.install) replaces the answer layer's model loaders; undo it after each test."""
+    import rag.answer
+    import rag.statute_answer
+
+    monkeypatch.setattr(rag.answer, "load_models", rag.answer.load_models)
+    monkeypatch.setattr(rag.statute_answer, "load_statute_models", rag.statute_answer.load_statute_models)
+
+
 @pytest.fixture(scope="module")
 def mixed_home(tmp_path_factory, embedder):
     """The sample article beside two labour laws: a mixed index like corpus/ (law slots, the guard)."""
