@@ -155,3 +155,89 @@ def test_the_rule_never_buys_answers_with_more_than_one_unanswerable_question():
     assert shift.round_of("bench/data/everyday_heldout.jsonl") == "5"
     assert shift.round_of("bench/data/everyday_heldout11_docs.jsonl") == "11"
     assert shift.round_of("bench/data/everyday_dev.jsonl") == "dev"
+
+
+# --- h3b: the law-level stage (rag.law_level; off by default, docs/answers.md round 14) ---
+
+def _law_hits(home, embedder, question, k=20):
+    from rag.index import open_index
+    index = open_index(home)
+    return index, retrieve(index, clean_question(question), embedder=embedder, k=k)
+
+
+def test_law_evidence_is_normalised_for_the_laws_size(mixed_home, embedder):
+    """Two laws among the candidates: a law's evidence is its candidates' score mass over its share of the index's
+    articles, so the same mass from a law ten times larger counts a tenth (a large code cannot win by volume)."""
+    from rag.law_level import _article_counts, law_evidence
+
+    index, hits = _law_hits(mixed_home, embedder, "公司试用期里能随便把我辞了吗？")
+    counts = _article_counts(index)
+    laws = {h.title for h in hits if h.chunk.article}
+    assert len(laws) == 2 and counts[""] == sum(v for t, v in counts.items() if t)
+    flat = law_evidence(hits, counts, size=0.0)
+    big = max(laws, key=lambda t: counts[t])
+    inflated = dict(counts, **{big: counts[big] * 10, "": counts[""] + 9 * counts[big]})
+    scaled = law_evidence(hits, inflated, size=1.0)
+    plain = law_evidence(hits, counts, size=1.0)
+    assert max(flat.values()) == 1.0 and max(plain.values()) == 1.0
+    small = (laws - {big}).pop()
+    assert scaled[big] / scaled[small] < plain[big] / plain[small]  # the larger law lost weight
+
+
+def test_the_stage_moves_only_law_articles_and_keeps_other_passages_in_their_ranks(mixed_home, embedder):
+    from rag.law_level import _article_counts, rerank_by_law
+
+    for q in LAW_QS + ARTICLE_QS:
+        index, hits = _law_hits(mixed_home, embedder, q)
+        out = rerank_by_law(hits, _article_counts(index), weight=5.0, k=20)
+        assert [h.chunk.chunk_id for h in out if not h.chunk.article] == \
+               [h.chunk.chunk_id for h in hits if not h.chunk.article]
+        assert [bool(h.chunk.article) for h in out] == [bool(h.chunk.article) for h in hits]
+        assert sorted(h.chunk.chunk_id for h in out) == sorted(h.chunk.chunk_id for h in hits)
+        assert [h.rank for h in out] == list(range(1, 21)) and [h.score for h in out] == [h.score for h in hits]
+
+
+def test_a_large_weight_puts_the_best_evidenced_law_first(mixed_home, embedder):
+    """The test that fails without the stage: with a large weight the first article slot holds an article of the
+    law with the most evidence, whatever the plain ranking put there."""
+    from rag.law_level import _article_counts, law_evidence, rerank_by_law
+
+    for q in LAW_QS:
+        index, hits = _law_hits(mixed_home, embedder, q)
+        counts = _article_counts(index)
+        ev = law_evidence(hits, counts)
+        if not ev:
+            continue
+        out = rerank_by_law(hits, counts, weight=100.0, k=20)
+        first = next(h for h in out if h.chunk.article)
+        assert ev[first.title] == 1.0
+        assert rerank_by_law(hits, counts, weight=0.0, k=5) == hits[:5]  # off: the plain ranking
+
+
+def test_the_stage_is_off_by_default_and_leaves_named_articles_and_news_only_indexes_alone(mixed_home, sample_index,
+                                                                                        embedder):
+    from rag.index import open_index
+    from rag.retrieve import RetrieveConfig
+
+    assert RetrieveConfig().law_level == 0.0
+    on = RetrieveConfig(law_level=5.0)
+    index = open_index(mixed_home)
+    for q in ("劳动合同法第十九条规定了什么？",):
+        assert ask(index, q, embedder=embedder, config=on).answer == ask(index, q, embedder=embedder).answer
+    for q in ARTICLE_QS:  # a news-only index: no law article to move
+        a, b = ask(sample_index, q, embedder=embedder, config=on), ask(sample_index, q, embedder=embedder)
+        assert (a.answer, [c.chunk_id for c in a.citations]) == (b.answer, [c.chunk_id for c in b.citations])
+
+
+def test_ask_with_the_stage_answers_from_the_re_ranked_candidates(mixed_home, embedder):
+    from rag.index import open_index
+    from rag.law_level import _article_counts, rerank_by_law
+    from rag.retrieve import RetrieveConfig
+
+    index = open_index(mixed_home)
+    for q in LAW_QS[:4]:
+        hits = rerank_by_law(retrieve(index, clean_question(q), embedder=embedder, k=20), _article_counts(index),
+                             weight=5.0, k=5)
+        ans = ask(index, q, embedder=embedder, config=RetrieveConfig(law_level=5.0))
+        if ans.answerable:
+            assert {c.chunk_id for c in ans.citations} <= {h.chunk.chunk_id for h in hits}
