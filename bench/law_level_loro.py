@@ -11,7 +11,8 @@ current code (``bench/everyday_shift_loro.py gather`` output: ``a_right``/``a_re
 
     python bench/law_level_loro.py gather --set FILE:HOME … --vectors QV.pkl --out top20.jsonl
     python bench/law_level_loro.py recall top20.jsonl
-    python bench/law_level_loro.py answers top20.jsonl --family mass --weights 0.05 0.1 0.2 --vectors QV.pkl --out A.jsonl
+    python bench/law_level_loro.py answers top20.jsonl --family mass --weights 0.05 0.1 0.2 \
+        --vectors QV.pkl --out A.jsonl
     python bench/law_level_loro.py loro BASE.jsonl top20.jsonl A.jsonl
 """
 
