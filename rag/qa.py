@@ -26,6 +26,7 @@ from .config import data_dir
 from .context import retrieve_in_context
 from .embed import Embedder, get_embedder
 from .index import Index, check_embedder, current_generation, open_index
+from .law_level import retrieve_by_law
 from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
 from .lookup import ambiguous_article, missing_references
@@ -90,6 +91,10 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     elif law_prior:  # a law conversation's laws (rag.law_prior)
         hits = retrieve_with_laws(functools.partial(retrieve, index), index, q, law_prior, embedder=seen, k=k,
                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+    elif config.law_level > 0 and mode == "hybrid":  # the law-level stage (rag.law_level)
+        hits = retrieve_by_law(functools.partial(retrieve, index), index, q, weight=config.law_level,
+                               size=config.law_level_size, embedder=seen, k=k, mode=mode, doc_ids=doc_ids,
+                               config=config, filters=filters)
     else:
         hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
     t1 = time.perf_counter()

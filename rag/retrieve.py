@@ -113,6 +113,11 @@ class RetrieveConfig:
     #: Mixed indexes (laws beside other documents): the general ranking's statute slots are filled in the order
     #: a statute index would rank its articles (:mod:`rag.law_route`): ``"auto"`` (default) or ``"off"``.
     mixed_law: str = "auto"
+    #: Law-level stage (:mod:`rag.law_level`): the top 20's statute-article slots re-ranked by their law's
+    #: evidence in the candidate list, ``law_level`` its weight (0 = off), ``law_level_size`` the exponent of the
+    #: law's share of the index's articles that normalises it (applied by :func:`rag.qa.ask`, hybrid mode).
+    law_level: float = 0.0
+    law_level_size: float = 1.0
     #: Dense pseudo-relevance feedback and neighbouring-article smoothing (:mod:`rag.statute_dense`), only where
     #: the query adapter applies (statute-only indexes); inactive by default (round 9: no CV gain, docs/legal-retrieval.md).
     dense_feedback: DenseFeedback = DenseFeedback()
