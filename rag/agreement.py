@@ -103,7 +103,7 @@ def _share(items: Sequence[str], text: str) -> float:
 def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Callable[[str], float]) -> None:
     """Add the ``ag_*`` features above to every candidate's ``features`` (question-level ones are the same in all)."""
     from .evidence import term_weights
-    from .textnorm import search_form, to_simplified
+    from .textnorm import folded, search_form
     from .tokenize import tokenize
 
     if not cands:
@@ -115,8 +115,8 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
     heavy = sorted(w, key=lambda t: -w[t])[:3]
     hw = sum(w[t] for t in heavy) or 1.0
     top = (w[heavy[0]] if heavy else 0.0) or 1.0
-    texts = {h.chunk.chunk_id: to_simplified(h.chunk.text).lower() for h in hits}
-    titles = {h.chunk.chunk_id: to_simplified(h.title).lower() for h in hits}
+    texts = {h.chunk.chunk_id: folded(h.chunk.text) for h in hits}
+    titles = {h.chunk.chunk_id: folded(h.title) for h in hits}
     shared = {"ag_num_q": float(bool(nums)), "ag_quoted_q": float(bool(quoted)),
               "ag_ent_spread": sum(heavy[0] in t for t in texts.values()) / max(len(texts), 1) if heavy else 0.0}
     shared.update(_retrieval_gaps(hits))
@@ -136,7 +136,7 @@ def add_agreement(question: str, hits: Sequence[Hit], cands: Sequence, idf: Call
                             "ag_head_passage": head_in[cid],
                             "ag_head_title": _longest_in(head, titles[cid]) / max(len(head), 1),
                             "ag_title_in_q": _title_in(titles[cid], q)}
-    sents = {id(c): to_simplified(c.sentence.text).lower() for c in cands}
+    sents = {id(c): folded(c.sentence.text) for c in cands}
     for c in cands:
         sent = sents[id(c)]
         c.features.update(shared)

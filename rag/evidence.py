@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .records import Hit
-from .textnorm import search_form, to_simplified
+from .textnorm import folded as _folded, search_form
 from .tokenize import tokenize
 
 __all__ = ["ScoredSentence", "evidence", "expected_answer_type", "score_sentences", "term_weights"]
@@ -94,6 +94,13 @@ def _bigrams(folded: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
+@functools.lru_cache(maxsize=4096)
+def sentence_bigrams(folded: str) -> frozenset[str]:
+    """:func:`_bigrams` of a passage's (folded) sentence, remembered: every reading of a question and every turn
+    that stays on the same passages scores the same sentences again."""
+    return frozenset(_bigrams(folded))
+
+
 @dataclass
 class ScoredSentence:
     hit: Hit
@@ -124,7 +131,7 @@ def score_sentences(question: str, hits: Sequence[Hit], idf: Callable[[str], flo
     seen: set[tuple[str, int]] = set()
     for h in hits:
         c = h.chunk
-        folded = to_simplified(c.text).lower()  # same length as c.text
+        folded = _folded(c.text)  # same length as c.text
         for s, e in c.sentences:
             if (c.doc_id, s) in seen:  # overlapping chunks repeat sentences
                 continue
@@ -132,7 +139,7 @@ def score_sentences(question: str, hits: Sequence[Hit], idf: Callable[[str], flo
             sent = folded[s - c.start:e - c.start]
             cov = sum(w for t, w in weights.items() if t in sent) / total if q_terms else 0.0
             missing = max((w for t, w in weights.items() if t not in sent), default=0.0) / heaviest
-            bi = len(q_bi & _bigrams(sent)) / len(q_bi) if q_bi else 0.0
+            bi = len(q_bi & sentence_bigrams(sent)) / len(q_bi) if q_bi else 0.0
             typ = 1.0 if expect is None or expect.search(sent) else 0.0
             score = 0.50 * cov + 0.20 * bi + 0.15 * typ + 0.15 * max(h.score, 0.0) / top
             out.append(ScoredSentence(h, s, e, c.text[s - c.start:e - c.start], score, cov, bi, typ, missing))

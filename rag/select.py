@@ -153,17 +153,17 @@ def _focus(question: str, scored: Sequence[ScoredSentence], idf: Callable[[str],
     candidate sentences and says nothing about which one answers; the words
     that ask for something specific (功能, 主持, 首先…制) occur in few.
     """
-    from .evidence import _bigrams, term_weights
-    from .textnorm import search_form, to_simplified
+    from .evidence import _bigrams, sentence_bigrams, term_weights
+    from .textnorm import folded, search_form
     from .tokenize import tokenize
 
     terms = list(dict.fromkeys(tokenize(question)))
     w = term_weights(terms, idf)
-    sents = [to_simplified(s.text).lower() for s in scored]
+    sents = [folded(s.text) for s in scored]
     n = len(sents) or 1
     tw = {t: w[t] * (1.0 - sum(t in x for x in sents) / n) for t in terms}
     q_bi = _bigrams(search_form(question))
-    sent_bi = [_bigrams(x) for x in sents]
+    sent_bi = [sentence_bigrams(x) for x in sents]
     bw = {b: 1.0 - sum(b in sb for sb in sent_bi) / n for b in q_bi}
     t_tot, b_tot = sum(tw.values()) or 1.0, sum(bw.values()) or 1.0
     return [(sum(v for t, v in tw.items() if t in x) / t_tot, sum(v for b, v in bw.items() if b in sb) / b_tot)
@@ -221,14 +221,14 @@ def _passage_evidence(question: str, hits: Sequence[Hit],
     passages is rarely answered by them, whichever sentence is quoted.
     """
     from .evidence import term_weights
-    from .textnorm import to_simplified
+    from .textnorm import folded
     from .tokenize import tokenize
 
     w = term_weights(list(dict.fromkeys(tokenize(question))), idf)
     total, heaviest = sum(w.values()) or 1.0, max(w.values(), default=0.0) or 1.0
     out = {}
     for h in hits:
-        text = to_simplified(h.chunk.text).lower()
+        text = folded(h.chunk.text)
         out[h.chunk.chunk_id] = (sum(v for t, v in w.items() if t in text) / total,
                                  max((v for t, v in w.items() if t not in text), default=0.0) / heaviest)
     return out
@@ -239,7 +239,7 @@ _ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs", "pred_lcs")
 
 def _add_alignment(question: str, cands: list[Candidate]) -> None:
     """Add :func:`rag.whq.align` features, their gaps to the best candidate and the neighbours' predicate match."""
-    from .textnorm import to_simplified
+    from .textnorm import folded, to_simplified
     from .whq import align, parse, topic_bigrams
 
     parts = parse(to_simplified(question).lower())
@@ -249,8 +249,8 @@ def _add_alignment(question: str, cands: list[Candidate]) -> None:
         chunk = c.sentence.hit.chunk
         if chunk.chunk_id not in topics:
             lead = chunk.text[:chunk.sentences[0][1] - chunk.start] if chunk.sentences else ""
-            topics[chunk.chunk_id] = topic_bigrams(parts, to_simplified(f"{c.sentence.hit.title} {lead}").lower())
-        r = align(parts, to_simplified(c.sentence.text).lower(), topics[chunk.chunk_id])
+            topics[chunk.chunk_id] = topic_bigrams(parts, folded(f"{c.sentence.hit.title} {lead}"))
+        r = align(parts, folded(c.sentence.text), topics[chunk.chunk_id])
         r["topic"] = len(topics[chunk.chunk_id]) / max(len(parts.bigrams), 1)  # question named in title/lead
         rows.append(r)
     best = {k: max(r[k] for r in rows) for k in _ALIGN} if rows else {}

@@ -58,7 +58,7 @@ from .select import LinearModel
 from .sentvec import SentenceVectors
 from .statute import citation_label
 from .statute_choice import ChoiceModel, choose, load_choice_model
-from .textnorm import search_form, to_simplified
+from .textnorm import folded, search_form, to_simplified
 from .tokenize import tokenize
 
 __all__ = ["STATUTE_MODELS", "StatuteModels", "article_features", "is_article", "load_statute_models",
@@ -148,6 +148,13 @@ def _bigrams(folded: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
+@functools.lru_cache(maxsize=2048)
+def _article_bigrams(text: str) -> frozenset[str]:
+    """:func:`_bigrams` of an article's folded text, remembered (each reading of a law follow-up scores the same
+    articles again)."""
+    return frozenset(_bigrams(text))
+
+
 def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                      query_vector: np.ndarray | None = None,
                      vectors: SentenceVectors | None = None) -> list[dict[str, float]]:
@@ -163,9 +170,9 @@ def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str],
     top = max((h.score for h in hits), default=0.0) or 1.0
     out = []
     for i, h in enumerate(hits):
-        text = to_simplified(h.chunk.text).lower()
+        text = folded(h.chunk.text)
         f = {"coverage": sum(w for t, w in weights.items() if t in text) / total if terms else 0.0,
-             "bigram": len(q_bi & _bigrams(text)) / len(q_bi) if q_bi else 0.0,
+             "bigram": len(q_bi & _article_bigrams(text)) / len(q_bi) if q_bi else 0.0,
              "missing_top": max((w for t, w in weights.items() if t not in text), default=0.0) / heaviest,
              "inv_rank": 1.0 / (i + 1), "score_share": max(h.score, 0.0) / top,
              "same_law": float(h.chunk.doc_id == hits[0].chunk.doc_id),

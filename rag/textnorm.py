@@ -23,7 +23,7 @@ import functools
 import re
 from pathlib import Path
 
-__all__ = ["normalize", "search_form", "strip_end", "to_mainland", "to_simplified"]
+__all__ = ["folded", "normalize", "search_form", "strip_end", "to_mainland", "to_simplified"]
 
 # Full-width ASCII we fold. Chinese punctuation (，。！？；：（）) is kept as written.
 _KEEP_FULLWIDTH = set("，！？；：（）")
@@ -49,12 +49,28 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
+#: Whatever :func:`normalize` would change: a character it folds, drops or turns into a space (full-width forms —
+#: also the kept ，！？；：（）, which only costs the slow path —, odd spaces, zero-width and control characters, lone
+#: surrogates, CR, tab), two spaces in a row, a space or newline next to a newline, three newlines, and a space or
+#: newline at either end. A text without any is returned unchanged (the loop below would copy it character by
+#: character: :func:`_normalize`; ``tests/test_dialogue_cost.py`` checks both agree).
+_CHANGES = re.compile("[\\x00-\\x09\\x0b-\\x1f\\x7f-\\xa0\\xad\\u1680\\u2000-\\u200d\\u202f\\u205f\\u2060\\u3000\\ufeff"
+                      "\\uff01-\\uff5e\\ud800-\\udfff]|  | \\n|\\n |\\n\\n\\n|^[ \\n]|[ \\n]$")
+
+
 def normalize(text: str) -> tuple[str, list[int]]:
     """Normalise ``text``; return ``(out, src)`` with ``out[i]`` taken from ``text[src[i]]``.
 
     >>> normalize("Ａ１　温州\\r\\n\\n\\n\\n人工")[0]
     'A1 温州\\n\\n人工'
     """
+    if not _CHANGES.search(text):  # already normal (most answers and questions): every character kept as is
+        return text, list(range(len(text)))
+    return _normalize(text)
+
+
+def _normalize(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize` character by character (any text)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     out: list[str] = []
     src: list[int] = []
@@ -114,6 +130,18 @@ def to_simplified(text: str) -> str:
     '温州人工智慧局'
     """
     return text.translate(_t2s_table())
+
+
+@functools.lru_cache(maxsize=4096)
+def folded(text: str) -> str:
+    """``to_simplified(text).lower()``, remembered for the last 4,096 texts: the answer layer folds the same passages
+    and sentences for every reading of a question and every turn of a conversation that stays on them (a cache of
+    the result, so nothing it returns differs from folding again).
+
+    >>> folded("溫州AI局")
+    '温州ai局'
+    """
+    return to_simplified(text).lower()
 
 
 @functools.lru_cache(maxsize=1)
