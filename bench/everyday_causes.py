@@ -40,7 +40,7 @@ from rag.eval_data import load_dataset
 from rag.evaluate import score_answer
 from rag.qa import Searcher
 from rag.retrieve import clean_question, retrieve
-from rag.select import CROSSLINGUAL_CJK, cjk_share, load_models, candidates
+from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share
 from rag.statute_answer import is_article
 from rag.textnorm import normalize, search_form
 

@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import everyday_causes as E  # noqa: E402 — its hook turns the thresholds off on demand
+import everyday_causes as E
 
-from rag.eval_data import load_dataset  # noqa: E402
-from rag.evaluate import score_answer  # noqa: E402
-from rag.qa import Searcher  # noqa: E402
-from rag.retrieve import clean_question, retrieve  # noqa: E402
-from rag.statute_answer import is_article  # noqa: E402
+from rag.eval_data import load_dataset
+from rag.evaluate import score_answer
+from rag.qa import Searcher
+from rag.retrieve import clean_question, retrieve
+from rag.statute_answer import is_article
 
 SHIFTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.10, 0.15)
 OFF = 9.0  # "guard off": no probability is below its threshold minus this

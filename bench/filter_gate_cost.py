@@ -3,11 +3,14 @@
     python bench/filter_gate_cost.py   (RAG_E5_MODEL set; index /tmp/lead/r12/m/corpus)
 
 asked with restricted_depth 0 and 30 interleaved, 3 rounds; CPU time per ask, p50/p95 (development sets only)."""
-import json, time, functools
+import json
+import time
+
+from rag.embed import get_embedder
+from rag.filters import Filters
 from rag.index import open_index
 from rag.qa import ask
-from rag.filters import Filters
-from rag.embed import get_embedder
+
 idx = open_index("/tmp/lead/r12/m/corpus"); emb = get_embedder(idx.embedder_name)
 qs = [json.loads(l)["turns"][0]["question"] for f in ("bench/data/dialogues_heldout12_laws.jsonl", "bench/data/dialogues_heldout11_laws.jsonl") for l in open(f)]
 f = Filters(law="劳动合同法")

@@ -30,13 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.embed import get_embedder  # noqa: E402
-from rag.filters import Filters  # noqa: E402
-from rag.index import open_index  # noqa: E402
-from rag.law_names import resolve_title  # noqa: E402
-from rag.qa import ask  # noqa: E402
-from rag.retrieve import retrieve  # noqa: E402
-from rag.textnorm import search_form  # noqa: E402
+from rag.embed import get_embedder
+from rag.filters import Filters
+from rag.index import open_index
+from rag.law_names import resolve_title
+from rag.qa import ask
+from rag.retrieve import retrieve
+from rag.textnorm import search_form
 
 DEPTHS = (5, 10, 20, 30, 50, 100, 200, 10**9)
 

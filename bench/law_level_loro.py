@@ -29,16 +29,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import everyday_causes as E  # noqa: E402
-from everyday_shift_loro import round_of  # noqa: E402
+import everyday_causes as E
+from everyday_shift_loro import round_of
 
-from rag.eval_data import load_dataset  # noqa: E402
-from rag.evaluate import score_answer  # noqa: E402
-from rag.index import open_index  # noqa: E402
-from rag.law_level import _article_counts, _rerank, law_evidence  # noqa: E402
-from rag.qa import Searcher  # noqa: E402
-from rag.retrieve import RetrieveConfig, clean_question, retrieve  # noqa: E402
-from rag.textnorm import normalize, search_form, to_mainland  # noqa: E402
+from rag.eval_data import load_dataset
+from rag.evaluate import score_answer
+from rag.law_level import _article_counts, _rerank, law_evidence
+from rag.qa import Searcher
+from rag.retrieve import RetrieveConfig, clean_question, retrieve
+from rag.textnorm import normalize, search_form, to_mainland
 
 _LAWS: dict[int, tuple] = {}
 

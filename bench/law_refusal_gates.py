@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.answer import _checked_statute, build_answer, value_checked  # noqa: E402
-from rag.embed import get_embedder  # noqa: E402
-from rag.index import open_index  # noqa: E402
-from rag.law_names import resolve_title  # noqa: E402
-from rag.qa import _unless_general_refuses, ask  # noqa: E402
-from rag.retrieve import retrieve  # noqa: E402
-from rag.statute_answer import is_article, statute_answer  # noqa: E402
-from rag.textnorm import search_form  # noqa: E402
+from rag.answer import _checked_statute, build_answer, value_checked
+from rag.embed import get_embedder
+from rag.index import open_index
+from rag.law_names import resolve_title
+from rag.qa import _unless_general_refuses, ask
+from rag.retrieve import retrieve
+from rag.statute_answer import is_article, statute_answer
+from rag.textnorm import search_form
 
 
 def gate(index, emb, q: str) -> tuple[str, float]:
