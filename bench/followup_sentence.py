@@ -20,6 +20,10 @@ the re-ranked best sentence, the follow-up refusal model on its features):
 (real replays), out of round when ``--loro`` gives one rows file per weight setting:
 
     python bench/followup_sentence.py score --base rows… --cand rows…
+
+``cost``: CPU time per follow-up in context, base vs ``--weights``, each against the same question asked alone:
+
+    python bench/followup_sentence.py cost bench/data/dialogues.jsonl --home HOME --weights W --rounds 3
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import json
 import math
 import sys
 from pathlib import Path
+
+import numpy as np
 
 import rag.answer as answer_mod
 from rag.dialogue import DialogueConfig
@@ -147,32 +153,44 @@ def _refusal_models():
     del open_index
 
 
+_OUTCOME: dict = {}
+
+
 def first_reading(ev: dict, w: SentenceWeights, refusal) -> tuple[bool, bool]:
     """(answered, quote holds gold) of the first reading re-ranked with ``w`` (one sentence quoted)."""
     from rag.select import question_features
     cs = ev["cands"]
-
-    def z(x):
-        p = min(max(x["p"], 1e-6), 1 - 1e-6)
-        return math.log(p / (1 - p)) + sum(getattr(w, k) * x["conv"][k] for k in FEATURES)
-    order = sorted(range(len(cs)), key=lambda i: (-z(cs[i]), cs[i]["rank"], i)) if w.active else list(range(len(cs)))
-    if "f" not in cs[order[0]]:
-        return False, False
-    cands = []
-    for i in order[:TOP_FULL]:
-        x = cs[i]
-        p = 1 / (1 + math.exp(-max(min(z(x), 50), -50))) if w.update_p else x["p"]
-        cands.append(_C(p, dict(x.get("f") or {"coverage": 0.0, "bigram": 0.0, "answer_type": 0.0,
-                                                 "missing_top": 1.0})))
-    qf = question_features(cands, [])
-    if ev["dense"] is not None and "cos" in qf:
-        qf["dense"] = ev["dense"]
-    answered = refusal.probability(qf) >= refusal.threshold
+    if "_z" not in ev:
+        p = np.clip([x["p"] for x in cs], 1e-6, 1 - 1e-6)
+        ev["_z"] = np.log(p / (1 - p))
+        ev["_F"] = np.array([[x["conv"][k] for k in FEATURES] for x in cs])
+        ev["_hasf"] = ["f" in x for x in cs]
+    if w.active:
+        z = ev["_z"] + ev["_F"] @ np.array([getattr(w, k) for k in FEATURES])
+        top = int(np.argmax(z))  # ties: the first (the selector's order)
+        if not ev["_hasf"][top]:
+            return False, False
+        with_f = [top] + [i for i in np.argsort(-z, kind="stable")[:TOP_FULL + 5].tolist() if ev["_hasf"][i] and i != top]
+    else:
+        z = ev["_z"]
+        with_f = [i for i in range(len(cs)) if ev["_hasf"][i]]
+    order = with_f
+    key = (id(ev), order[0], w.update_p and tuple(round(z[i], 2) for i in with_f[:3]))
+    if key not in _OUTCOME:
+        cands = []  # the maxima the refusal model reads are taken over the recorded top candidates (approximate)
+        for i in with_f:
+            p = 1 / (1 + math.exp(-max(min(z[i], 50), -50))) if w.update_p else cs[i]["p"]
+            cands.append(_C(p, cs[i]["f"]))
+        qf = question_features(cands, [])
+        if ev["dense"] is not None and "cos" in qf:
+            qf["dense"] = ev["dense"]
+        _OUTCOME[key] = refusal.probability(qf) >= refusal.threshold
+    answered = _OUTCOME[key]
     return answered, answered and bool(cs[order[0]]["gold"])
 
 
-GRID = {"repeat": (0.0, -1.0, -2.0), "next1": (0.0, 0.5, 1.0), "next2": (0.0, 0.5), "before": (0.0,),
-        "same": (0.0,), "own": (0.0, 1.0, 2.0), "carried": (0.0, -1.0)}
+GRID = {"repeat": (0.0, -0.5, -1.0), "next1": (0.0, 0.5, 1.0), "next2": (0.0, 0.5), "before": (0.0,),
+        "same": (0.0, 0.5), "own": (0.0, 1.0, 2.0, 3.0, 4.0), "carried": (0.0, -1.0, -2.0)}
 
 
 def _grid():
@@ -252,6 +270,45 @@ def score(args) -> None:
         print(f"| {t} | {o[0]} | {o[1]} → {o[2]} ({o[2] - o[1]:+d}) | {o[3]} | {o[4]} → {o[5]} ({o[5] - o[4]:+d}) |")
 
 
+def cost(args) -> None:
+    """CPU ms per follow-up of ``args.files`` answered in context with the base config and with ``args.weights``,
+    and asked alone (the searched question), interleaved per turn, ``args.rounds`` times (one process, same run)."""
+    import functools
+    import time
+
+    from rag.dialogue import Turn, ask_in_context, warm_up
+    from rag.context import split_shown
+    from rag.evaluate_dialogue import load_dialogues
+    from rag.qa import Searcher
+
+    searcher = Searcher(args.home)
+    warm_up()
+    searcher.ask("温州人工智能局做什么")
+    ask = functools.partial(searcher.ask, k=5, mode="hybrid")
+    cfgs = {"base": DialogueConfig(), "weights": DialogueConfig(sentence_weights=SentenceWeights.parse(args.weights))}
+    t = {k: [] for k in (*cfgs, "alone_base", "alone_weights")}
+    clock = time.process_time
+    for _ in range(args.rounds):
+        for f in args.files:
+            for d in load_dialogues(f):
+                hist = {k: [] for k in cfgs}
+                for i, turn in enumerate(d.turns):
+                    for k, cfg in cfgs.items():
+                        t0 = clock()
+                        a = ask_in_context(ask, turn.question, hist[k], config=cfg)
+                        t1 = clock()
+                        if i:
+                            ask(split_shown(a.search_question))
+                            t2 = clock()
+                            t[k].append((t1 - t0) * 1000)
+                            t["alone_" + k].append((t2 - t1) * 1000)
+                        hist[k].append(Turn(turn.question, a.answer, a.search_question))
+    for k in cfgs:
+        p95, a95 = float(np.percentile(t[k], 95)), float(np.percentile(t["alone_" + k], 95))
+        print(f"{k}: follow-ups {len(t[k])}, in context p50/p95 {np.percentile(t[k], 50):.1f}/{p95:.1f} ms, "
+              f"alone p50/p95 {np.percentile(t['alone_' + k], 50):.1f}/{a95:.1f} ms, added p95 {p95 - a95:+.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -267,8 +324,13 @@ def main() -> None:
     s = sub.add_parser("score")
     s.add_argument("--base", nargs="+", required=True)
     s.add_argument("--cand", nargs="+", required=True)
+    c = sub.add_parser("cost")
+    c.add_argument("files", nargs="+")
+    c.add_argument("--home", required=True)
+    c.add_argument("--weights", required=True)
+    c.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    {"record": record, "table": table, "fit": fit, "score": score}[args.cmd](args)
+    {"record": record, "table": table, "fit": fit, "score": score, "cost": cost}[args.cmd](args)
 
 
 if __name__ == "__main__":
