@@ -92,7 +92,8 @@ def _first(r: dict) -> dict | None:
 
 
 def cause(r: dict) -> str:
-    """Why an answerable follow-up with the gold passage at hand is not quoted (its first reading's candidates)."""
+    """Why an answerable follow-up with the gold passage at hand is not quoted (its first reading's candidates), the
+    first that applies."""
     c = _first(r)
     if c is None:
         return "no-candidates"
@@ -102,13 +103,17 @@ def cause(r: dict) -> str:
         return "gold-not-a-candidate"
     if g == 0:
         return "gold-first:refused" if not r["answered"] else "gold-first:later-path"
-    best = cs[0]["conv"]
+    best, gold = cs[0]["conv"], cs[g]["conv"]
     if best["repeat"]:
         return "best-repeats-previous"
-    if cs[g]["conv"]["next1"] or cs[g]["conv"]["next2"] or cs[g]["conv"]["before"]:
+    if gold["next1"] or gold["next2"] or gold["before"]:
         return "gold-next-to-previous"
-    if best["carried"] > cs[g]["conv"]["carried"] and cs[g]["conv"]["own"] >= best["own"]:
-        return "best-on-carried-words"
+    if gold["own"] > best["own"]:
+        return "gold-more-own-words"
+    if best["carried"] > gold["carried"]:
+        return "best-more-carried-words"
+    if "f" in cs[g] and cs[0]["f"]["answer_type"] < cs[g]["f"]["answer_type"]:
+        return "best-lacks-answer-type"
     return "other"
 
 
