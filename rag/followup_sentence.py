@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from .textnorm import search_form
 from .tokenize import tokenize
@@ -76,6 +76,9 @@ class Conversation:
     known: str
     weights: SentenceWeights
     record: bool = False  # store the features on the candidates even with every weight 0 (diagnosis)
+    #: per turn: the own words, the quotes in search form, each passage's quoted sentences, each wording's carried
+    #: words (a turn builds several answers on the same passages)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 _conversation: ContextVar[Conversation | None] = ContextVar("rag_followup_sentence", default=None)
@@ -96,23 +99,24 @@ def _index_in(spans: Sequence[tuple[int, int]], start: int) -> int | None:
     return next((j for j, (a, _) in enumerate(spans) if a == start), None)
 
 
-def _positions(cands: Sequence, quotes: Sequence[str]) -> dict[str, set[int]]:
+def _positions(cands: Sequence, conv: Conversation) -> dict[str, set[int]]:
     """chunk_id → indices of its sentences that are (in) a previous quote."""
-    out: dict[str, set[int]] = {}
-    qs = [search_form(q) for q in quotes]
+    memo = conv.memo.setdefault("where", {})
+    qs = conv.memo.get("quotes")
+    if qs is None:
+        qs = conv.memo["quotes"] = [search_form(q) for q in conv.quotes]
     for c in cands:
-        s = c.sentence
-        chunk = s.hit.chunk
-        if chunk.chunk_id in out:
+        chunk = c.sentence.hit.chunk
+        if chunk.chunk_id in memo:
             continue
         hold = set()
-        if any(q in chunk.text for q in quotes) or any(q in search_form(chunk.text) for q in qs):
+        if any(q in chunk.text for q in conv.quotes) or any(q in search_form(chunk.text) for q in qs):
             for j, (a, b) in enumerate(chunk.sentences):
                 t = search_form(chunk.text[a - chunk.start:b - chunk.start])
                 if len(t) >= 4 and any(t in q or (len(q) >= 6 and q in t) for q in qs):
                     hold.add(j)
-        out[chunk.chunk_id] = hold
-    return out
+        memo[chunk.chunk_id] = hold
+    return memo
 
 
 def _share(text: str, words: Sequence[str]) -> float:
@@ -126,10 +130,15 @@ def conversation_features(question: str, cands: Sequence, conv: Conversation) ->
     searched wording ``question``."""
     from .followup import focus_words
 
-    where = _positions(cands, conv.quotes)
-    own = focus_words(conv.typed, conv.known)
-    typed = search_form(conv.typed)
-    carried = [w for w in dict.fromkeys(tokenize(question)) if len(w) >= 2 and search_form(w) not in typed]
+    where = _positions(cands, conv) if conv.quotes else {}
+    own = conv.memo.get("own")
+    if own is None:
+        own = conv.memo["own"] = focus_words(conv.typed, conv.known)
+    carried = conv.memo.get(("carried", question))
+    if carried is None:
+        typed = search_form(conv.typed)
+        carried = conv.memo[("carried", question)] = [w for w in dict.fromkeys(tokenize(question))
+                                                      if len(w) >= 2 and search_form(w) not in typed]
     out = []
     for c in cands:
         s = c.sentence
