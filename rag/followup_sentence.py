@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, fields
 from .textnorm import search_form
 from .tokenize import tokenize
 
-__all__ = ["FEATURES", "Conversation", "SentenceWeights", "adjust", "conversation_features", "in_conversation"]
+__all__ = ["FEATURES", "FITTED", "Conversation", "SentenceWeights", "adjust", "conversation_features", "in_conversation"]
 
 FEATURES = ("repeat", "next1", "next2", "before", "same", "own", "carried")
 
@@ -80,6 +80,10 @@ class Conversation:
     #: words (a turn builds several answers on the same passages)
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
+
+#: chosen by leave-one-round-out over the development dialogues (the setting of most folds and of all rounds
+#: together; docs/conversations.md, round 14)
+FITTED = SentenceWeights(next1=0.5, own=2.0, carried=-1.0, update_p=True)
 
 _conversation: ContextVar[Conversation | None] = ContextVar("rag_followup_sentence", default=None)
 

@@ -16,7 +16,7 @@ import pytest
 
 from rag.dialogue import DialogueConfig, Turn, ask_in_context
 from rag.evidence import ScoredSentence
-from rag.followup_sentence import Conversation, SentenceWeights, adjust, conversation_features, in_conversation
+from rag.followup_sentence import FITTED, Conversation, SentenceWeights, adjust, conversation_features, in_conversation
 from rag.index import open_index
 from rag.qa import ask
 from rag.records import Chunk, Hit
@@ -70,3 +70,27 @@ def test_weights_parse():
     w = SentenceWeights.parse("next1=0.5,own=2,carried=-1,update_p=1")
     assert (w.next1, w.own, w.carried, w.update_p, w.repeat) == (0.5, 2.0, -1.0, True, 0.0)
     assert not SentenceWeights().active and w.active
+
+
+@pytest.fixture(scope="module")
+def sample_ask(built_home, embedder):
+    return functools.partial(ask, open_index(built_home), embedder=embedder, k=5)
+
+
+def _converse(one, questions, config):
+    history, ans = [], None
+    for q in questions:
+        ans = ask_in_context(one, q, history, config=config)
+        history.append(Turn(q, ans.answer, ans.search_question))
+    return ans
+
+
+def test_a_follow_up_about_the_next_sentence_quotes_it_not_the_previous_answer_again(sample_ask):
+    """南京那年打算发挥哪些优势？ after a question on 苏州's 2018 plan: the answer is the next sentence (南京明确…); the
+    previous answer's sentence (2018年,苏州…) matches the carried words 2018年 and used to be quoted with it again."""
+    dialogue = ["2018年苏州把人工智能产业列为什么？", "南京那年打算发挥哪些优势？"]
+    before = _converse(sample_ask, dialogue, DialogueConfig(sentence_weights=SentenceWeights()))
+    after = _converse(sample_ask, dialogue, DialogueConfig(sentence_weights=FITTED))
+    assert before.answerable and before.answer.startswith("2018年,苏州")  # the round-13 behaviour
+    assert after.answerable and after.answer.startswith("南京明确"), after.answer
+    assert "基础研究、数据计算、关键设备制造" in after.answer and "苏州将" not in after.answer
