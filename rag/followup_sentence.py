@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, fields
 from .textnorm import search_form
 from .tokenize import tokenize
 
-__all__ = ["FEATURES", "FITTED", "Conversation", "SentenceWeights", "adjust", "conversation_features", "in_conversation"]
+__all__ = ["Conversation", "FEATURES", "FITTED", "SentenceWeights", "adjust", "conversation_features", "in_conversation"]
 
 FEATURES = ("repeat", "next1", "next2", "before", "same", "own", "carried")
 
