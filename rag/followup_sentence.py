@@ -123,10 +123,12 @@ def _positions(cands: Sequence, conv: Conversation) -> dict[str, set[int]]:
     return memo
 
 
-def _share(text: str, words: Sequence[str]) -> float:
-    from .followup import covers  # not at import: rag.followup imports the answer layer, which imports this
+def _share(formed: str, words: Sequence[str]) -> float:
+    """Share of ``words`` (in search form) that the sentence ``formed`` (in search form) covers
+    (:func:`rag.followup.covers`)."""
+    from .answer_kind import covers_formed  # not at import: it imports the answer layer, which imports this
 
-    return sum(covers(text, w) for w in words) / len(words) if words else 0.0
+    return sum(covers_formed(formed, w) for w in words) / len(words) if words else 0.0
 
 
 def conversation_features(question: str, cands: Sequence, conv: Conversation) -> list[dict[str, float]]:
@@ -137,21 +139,26 @@ def conversation_features(question: str, cands: Sequence, conv: Conversation) ->
     where = _positions(cands, conv) if conv.quotes else {}
     own = conv.memo.get("own")
     if own is None:
-        own = conv.memo["own"] = focus_words(conv.typed, conv.known)
+        own = conv.memo["own"] = [search_form(w) for w in focus_words(conv.typed, conv.known)]
     carried = conv.memo.get(("carried", question))
     if carried is None:
         typed = search_form(conv.typed)
-        carried = conv.memo[("carried", question)] = [w for w in dict.fromkeys(tokenize(question))
-                                                      if len(w) >= 2 and search_form(w) not in typed]
+        carried = conv.memo[("carried", question)] = [f for w in dict.fromkeys(tokenize(question))
+                                                      if len(w) >= 2 and (f := search_form(w)) not in typed]
+    forms = conv.memo.setdefault("forms", {})
     out = []
     for c in cands:
         s = c.sentence
         hold = where.get(s.hit.chunk.chunk_id, set())
         k = _index_in(s.hit.chunk.sentences, s.start)
         d = min((k - j for j in hold), key=abs) if hold and k is not None else None
+        key = (s.hit.chunk.chunk_id, s.start)
+        formed = forms.get(key)
+        if formed is None:
+            formed = forms[key] = search_form(s.text)
         out.append({"repeat": float(d == 0), "next1": float(d == 1), "next2": float(d == 2), "before": float(d == -1),
                     "same": float(d is not None and d not in (-1, 0, 1, 2)),
-                    "own": _share(s.text, own), "carried": _share(s.text, carried)})
+                    "own": _share(formed, own), "carried": _share(formed, carried)})
     return out
 
 
