@@ -198,10 +198,10 @@ GRID = {"repeat": (0.0, -0.5, -1.0), "next1": (0.0, 0.5, 1.0), "next2": (0.0, 0.
         "same": (0.0, 0.5), "own": (0.0, 1.0, 2.0, 3.0, 4.0), "carried": (0.0, -1.0, -2.0)}
 
 
-def _grid():
+def _grid(update_p=(False, True)):
     keys = list(GRID)
     for vals in itertools.product(*GRID.values()):
-        for up in (False, True):
+        for up in update_p:
             w = SentenceWeights(**dict(zip(keys, vals)), update_p=up)
             if w.active or not up:
                 yield w
@@ -224,7 +224,7 @@ def fit(args) -> None:
     refusal = _refusal_models()
     rows = [r for r in _load(args.rows) if _first(r) is not None and r["rule"] != "law"]
     rounds = sorted({r["round"] for r in rows})
-    grid = list(_grid())
+    grid = list(_grid((False,) if args.no_update_p else (False, True)))
     cache: dict = {}
     by = {rd: [r for r in rows if r["round"] == rd] for rd in rounds}
     per = {rd: {w: _gain(by[rd], w, refusal, cache) for w in grid} for rd in rounds}
@@ -341,6 +341,8 @@ def main() -> None:
     for name in ("table", "fit"):
         s = sub.add_parser(name)
         s.add_argument("rows", nargs="+")
+        if name == "fit":
+            s.add_argument("--no-update-p", action="store_true", help="only settings that keep the selector's P")
     s = sub.add_parser("score")
     s.add_argument("--base", nargs="+", required=True)
     s.add_argument("--cand", nargs="+", required=True)
