@@ -94,3 +94,13 @@ def test_a_follow_up_about_the_next_sentence_quotes_it_not_the_previous_answer_a
     assert before.answerable and before.answer.startswith("2018年,苏州")  # the round-13 behaviour
     assert after.answerable and after.answer.startswith("南京明确"), after.answer
     assert "基础研究、数据计算、关键设备制造" in after.answer and "苏州将" not in after.answer
+
+
+@pytest.mark.parametrize("text,word", [("政府搭建的科研联盟", "搭起来"), ("投入资金二十亿", "资金"),
+                                       ("政府工作报告", "工作人员"), ("自用工之日起计算", "起算"), ("历经多轮起伏", "经历")])
+def test_covers_on_search_forms_is_the_focus_check(text, word):
+    from rag.answer_kind import covers_formed
+    from rag.followup import covers
+    from rag.textnorm import search_form
+
+    assert covers_formed(search_form(text), search_form(word)) == covers(text, word)
