@@ -26,9 +26,8 @@ This module neither retrieves nor embeds; it reads text only.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
@@ -132,19 +131,17 @@ def _share(formed: str, words: Sequence[str]) -> float:
     return sum(covers_formed(formed, w) for w in words) / len(words) if words else 0.0
 
 
-def conversation_features(question: str, cands: Sequence, conv: Conversation,
-                          names: Sequence[str] = FEATURES) -> list[dict[str, float]]:
-    """The conversation features ``names`` (default all of :data:`FEATURES`) of each candidate
-    (:class:`rag.select.Candidate`) of the searched wording ``question``."""
+def conversation_features(question: str, cands: Sequence, conv: Conversation) -> list[dict[str, float]]:
+    """The conversation features (:data:`FEATURES`) of each candidate (:class:`rag.select.Candidate`) of the
+    searched wording ``question``."""
     from .followup import focus_words
 
-    positional = any(n in names for n in FEATURES[:5])
-    where = _positions(cands, conv) if conv.quotes and positional else {}
+    where = _positions(cands, conv) if conv.quotes else {}
     own = conv.memo.get("own")
-    if own is None and "own" in names:
+    if own is None:
         own = conv.memo["own"] = [search_form(w) for w in focus_words(conv.typed, conv.known)]
     carried = conv.memo.get(("carried", question))
-    if carried is None and "carried" in names:
+    if carried is None:
         typed = search_form(conv.typed)
         carried = conv.memo[("carried", question)] = [f for w in dict.fromkeys(tokenize(question))
                                                       if len(w) >= 2 and (f := search_form(w)) not in typed]
@@ -152,23 +149,16 @@ def conversation_features(question: str, cands: Sequence, conv: Conversation,
     out = []
     for c in cands:
         s = c.sentence
-        f: dict[str, float] = {}
-        if positional:
-            hold = where.get(s.hit.chunk.chunk_id, set())
-            k = _index_in(s.hit.chunk.sentences, s.start) if hold else None
-            d = min((k - j for j in hold), key=abs) if hold and k is not None else None
-            f.update({"repeat": float(d == 0), "next1": float(d == 1), "next2": float(d == 2),
-                      "before": float(d == -1), "same": float(d is not None and d not in (-1, 0, 1, 2))})
-        if "own" in names or "carried" in names:
-            key = (s.hit.chunk.chunk_id, s.start)
-            formed = forms.get(key)
-            if formed is None:
-                formed = forms[key] = search_form(s.text)
-            if "own" in names:
-                f["own"] = _share(formed, own)
-            if "carried" in names:
-                f["carried"] = _share(formed, carried)
-        out.append({n: f[n] for n in names})
+        hold = where.get(s.hit.chunk.chunk_id, set())
+        k = _index_in(s.hit.chunk.sentences, s.start)
+        d = min((k - j for j in hold), key=abs) if hold and k is not None else None
+        key = (s.hit.chunk.chunk_id, s.start)
+        formed = forms.get(key)
+        if formed is None:
+            formed = forms[key] = search_form(s.text)
+        out.append({"repeat": float(d == 0), "next1": float(d == 1), "next2": float(d == 2), "before": float(d == -1),
+                    "same": float(d is not None and d not in (-1, 0, 1, 2)),
+                    "own": _share(formed, own), "carried": _share(formed, carried)})
     return out
 
 
@@ -177,85 +167,19 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _score(question: str, cands: Sequence, conv: Conversation, names: Sequence[str] = FEATURES) -> None:
-    """Store ``names``' features (``conv_*``) and, with weights, the re-ranking logit ``conv_z`` (and with
-    ``update_p`` the adjusted P) on each of ``cands``."""
+def adjust(question: str, cands: list) -> None:
+    """Inside :func:`in_conversation`: add the conversation features to ``cands`` (``conv_*``) and, with weights,
+    re-rank them (best first) by ``logit(P) + Σ weight · feature``; outside it, nothing."""
+    conv = _conversation.get()
+    if conv is None or not cands:
+        return
     w = conv.weights
-    for c, f in zip(cands, conversation_features(question, cands, conv, names)):
+    for c, f in zip(cands, conversation_features(question, cands, conv)):
         c.features.update({"conv_" + k: v for k, v in f.items()})
         if w.active:
             z = _logit(c.p) + sum(getattr(w, k) * v for k, v in f.items())
             c.features["conv_z"] = z
             if w.update_p:
                 c.p = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-def _key(c) -> tuple:
-    return -c.features["conv_z"], c.sentence.hit.rank, c.sentence.start
-
-
-class _Stream:
-    """One passage's candidates (sorted by P) in ``conv_z`` order, scored lazily: walking down by P, a candidate is
-    scored while ``logit(P) + hi`` (its largest possible ``conv_z``; every feature is in [0, 1]) reaches the best
-    ``conv_z`` not yet taken, so :meth:`peek` is always the exact next one."""
-
-    def __init__(self, cands: list, hi: float, score: Callable[[object], None]) -> None:
-        self.cands, self.hi, self.score, self.i, self.heap = cands, hi, score, 0, []
-
-    def peek(self):
-        while self.i < len(self.cands) and (not self.heap or _logit(self.cands[self.i].p) + self.hi
-                                            >= -self.heap[0][0][0]):
-            c = self.cands[self.i]
-            self.score(c)
-            heapq.heappush(self.heap, (_key(c), self.i))
-            self.i += 1
-        return self.cands[self.heap[0][1]] if self.heap else None
-
-    def take(self):
-        c = self.peek()
-        heapq.heappop(self.heap)
-        return c
-
-
-def _rerank_head(question: str, cands: list, conv: Conversation) -> None:
-    """Re-rank ``cands`` (sorted by P) by ``conv_z``, computing the weighted features only where an answer
-    (:func:`rag.answer.answer`) reads the order: the head — the best sentence down to the first one with another
-    text (a second quoted sentence: an answer quotes at most two) — exactly as the full re-ranking; then the best
-    sentence of each passage not in the head, by ``conv_z`` (the first sentence of a passage is the refusal's
-    suggestion, the first of another passage ``p_gap``'s); then the rest, by their own logit or ``conv_z``."""
-    w = conv.weights
-    names = [k for k in FEATURES if getattr(w, k)]
-    hi = sum(max(getattr(w, k), 0.0) for k in FEATURES)
-    def score(c) -> None:
-        _score(question, [c], conv, names)
-
-    streams = [_Stream([c for c in cands if c.sentence.hit.rank == r], hi, score)
-               for r in dict.fromkeys(c.sentence.hit.rank for c in cands)]
-    head: list = []
-    while not head or all(c.sentence.text == head[0].sentence.text for c in head):
-        live = [st for st in streams if st.peek() is not None]
-        if not live:
-            break
-        head.append(min(live, key=lambda st: _key(st.peek())).take())
-    firsts = sorted((st.peek() for st in streams if st.peek() is not None and
-                     all(c.sentence.hit.rank != st.cands[0].sentence.hit.rank for c in head)), key=_key)
-    placed = {id(c) for c in head + firsts}
-    rest = sorted((c for c in cands if id(c) not in placed),
-                  key=lambda c: (-c.features.get("conv_z", _logit(c.p)), c.sentence.hit.rank, c.sentence.start))
-    cands[:] = head + firsts + rest
-
-
-def adjust(question: str, cands: list) -> None:
-    """Inside :func:`in_conversation`: re-rank ``cands`` (best first) by ``logit(P) + Σ weight · feature``, the
-    weighted features computed only for the candidates that can come first (:func:`_rerank_head`); when
-    recording, every feature of every candidate is stored (``conv_*``) and the whole list re-ranked. Outside
-    it, nothing."""
-    conv = _conversation.get()
-    if conv is None or not cands:
-        return
-    if conv.record:
-        _score(question, cands, conv)
-        if conv.weights.active:
-            cands.sort(key=_key)
-    elif conv.weights.active:
-        _rerank_head(question, cands, conv)
+    if w.active:
+        cands.sort(key=lambda x: (-x.features["conv_z"], x.sentence.hit.rank, x.sentence.start))
