@@ -33,7 +33,12 @@ def refuse(ans: Answer) -> Answer:
 def _covers(text: str, word: str) -> bool:
     """``word`` is in ``text``: its last character bigram or more than half of them, or (two characters) both
     in order ≤ 3 apart (起算 ~ 起计算)."""
-    t, w = search_form(text), search_form(word)
+    return covers_formed(search_form(text), search_form(word))
+
+
+def covers_formed(t: str, w: str) -> bool:
+    """:func:`_covers` of a text and a word already in :func:`rag.textnorm.search_form` (a caller that tests many
+    pairs converts each once)."""
     if (stem := _COMPLEMENT.sub("", w)) != w and len(stem) == 1:
         return stem in t  # 搭起来 ~ 搭建: the verb, without its directional complement
     grams = [w[i:i + 2] for i in range(len(w) - 1)]

@@ -55,6 +55,7 @@ from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
+from .followup_sentence import Conversation, in_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .errors import QueryError
@@ -163,8 +164,18 @@ def ask_in_context(ask: Callable[..., Answer], question: str, history: Sequence[
         rw = Rewrite(q, q)
     laws = bool(history) and config.law_readings and about_laws(history, config.max_turns)
     leans = bool(history) and (not config.standalone_general or leans_on_conversation(rw.rule, rw.context, laws))
-    with followups(leans, threshold_for(rw, laws, config)):
+    with followups(leans, threshold_for(rw, laws, config)), \
+            in_conversation(_sentences(q, rw, history, config) if history and not laws else None):
         return _ask_in_context(ask, q, history, rw, laws, t0, config=config, **kw)
+
+
+def _sentences(q: str, rw: Rewrite, history: Sequence[Turn], config: DialogueConfig) -> Conversation | None:
+    """What a follow-up's sentences are ranked with (:mod:`rag.followup_sentence`; not after a statute article)."""
+    if not (config.sentence_weights.active or config.sentence_record) or _about_statutes(history, config):
+        return None
+    previous_answer = last_turn(history, config)[0]
+    return Conversation(q, tuple(previous_quotes(previous_answer, _MARKERS)), f"{rw.previous} {previous_answer}",
+                        config.sentence_weights, config.sentence_record)
 
 
 def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn], rw: Rewrite, laws: bool,

@@ -6,7 +6,9 @@ docs/law-dialogues.md). This module holds configuration only; the reading is in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .followup_sentence import SentenceWeights
 
 __all__ = ["DialogueConfig"]
 
@@ -80,3 +82,8 @@ class DialogueConfig:
     followup_threshold: float | None = None
     #: time words and localizers (平时, 后来, 前面) are not what a follow-up asks (:data:`rag.followup.FRAME_TAGS`)
     focus_frame: bool = False
+    #: a follow-up's sentences re-ranked by features read from the conversation (the previous answer's quote, the
+    #: sentences after it, the follow-up's own words; :mod:`rag.followup_sentence`); all 0: off. Round 14
+    sentence_weights: SentenceWeights = field(default_factory=SentenceWeights)
+    #: store those features on the candidates even with every weight 0 (``bench/followup_sentence.py``)
+    sentence_record: bool = False

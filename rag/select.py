@@ -36,6 +36,7 @@ import numpy as np
 from .agreement import add_agreement
 from .evidence import ScoredSentence, score_sentences
 from .followup_refusal import refusal_for, selector_for
+from .followup_sentence import adjust
 from .records import Hit
 from .sentvec import SentenceVectors
 from .trees import TreeModel
@@ -210,6 +211,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
         for cand in out:
             cand.p = models.selector.probability(cand.features)
         out.sort(key=lambda x: (-x.p, x.sentence.hit.rank, x.sentence.start))
+        adjust(question, out)  # a follow-up: the conversation's sentence features (rag.followup_sentence)
     return out
 
 
