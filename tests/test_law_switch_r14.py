@@ -1,0 +1,21 @@
+"""Round-14 review of named-law follow-ups (rag.law_names, rag.law_switch, rag.law_route, rag.dialogue): each test
+failed on the code the review read (the reviewer's repro checks, moved here) and names the defect it pins."""
+import pytest
+
+from rag.errors import QueryError
+from rag.index import open_index
+from rag.law_route import law_documents
+from rag.law_switch import law_switch, swapped_question
+
+LABOUR = "中华人民共和国劳动合同法"
+CORPUS = "/tmp/lead/r12/m/corpus"
+
+
+def test_implementing_regulation_is_a_switch_from_its_law():  # resolve_title's earlier-cut fallback
+    assert law_switch("那劳动合同法实施条例呢？", [LABOUR]) == "劳动合同法实施条例"
+    assert law_switch("劳动合同法里有没有规定办法", [LABOUR]) == ""  # the conversation's law, then more words
+
+
+def test_civil_code_name_is_not_cut_to_minfa():  # LAW_SUFFIX tried 法 before 法典
+    assert law_switch("那民法典呢？", [LABOUR]) == "民法典"
+    assert swapped_question("那民法典呢？", "民法典", "劳动合同法第十九条是什么", [LABOUR]) == "民法典第十九条是什么"
