@@ -22,8 +22,8 @@ _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
 #: 最高人民法院关于适用《X》Y: the inner title X and what follows it, Y (a judicial interpretation of X)
 _NESTED = re.compile(r"《([^《》]{2,60})》(.{2,60})$")
-#: the words a law's name ends with (劳动合同法, 实施条例, 解释（一）, 暂行规定, 办法, 细则, 决定)
-LAW_SUFFIX = (r"(?:法|法典|条例|解释|规定|办法|细则|决定)"
+#: the words a law's name ends with, longer first (民法典, not 民法; 劳动合同法, 实施条例, 解释（一）, 暂行规定, 办法, 细则, 决定)
+LAW_SUFFIX = (r"(?:法典|法|条例|解释|规定|办法|细则|决定)"
               r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,2}(?=[里中的呢吗上，,。？?！!\s]|$))?")
 _CANDIDATE = re.compile(rf"《(?:[^《》]|《[^《》]{{1,60}}》){{2,100}}》|[\u4e00-\u9fa5（）()《》]{{1,60}}{LAW_SUFFIX}")
 _SUFFIX_END = re.compile(LAW_SUFFIX)
