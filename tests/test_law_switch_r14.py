@@ -19,3 +19,12 @@ def test_implementing_regulation_is_a_switch_from_its_law():  # resolve_title's 
 def test_civil_code_name_is_not_cut_to_minfa():  # LAW_SUFFIX tried 法 before 法典
     assert law_switch("那民法典呢？", [LABOUR]) == "民法典"
     assert swapped_question("那民法典呢？", "民法典", "劳动合同法第十九条是什么", [LABOUR]) == "民法典第十九条是什么"
+
+
+@pytest.mark.parametrize("q", ["劳动法和消费者权益保护法有什么区别", "劳动合同法与民法典的关系", "劳动合同法、劳动法"])
+def test_two_laws_are_not_one_name_and_not_a_switch(q):  # read as 《劳动法和消费者权益保护法》 and refused
+    assert law_switch(q, [LABOUR]) == ""
+
+
+def test_and_inside_a_title_does_not_split_it():
+    assert law_switch("那中华人民共和国消费者权益保护法呢", [LABOUR]) == "中华人民共和国消费者权益保护法"
