@@ -4,6 +4,7 @@ import pytest
 
 from rag.errors import QueryError
 from rag.index import open_index
+from rag.law_names import name_key
 from rag.law_route import law_documents
 from rag.law_switch import law_switch, swapped_question
 
@@ -28,3 +29,16 @@ def test_two_laws_are_not_one_name_and_not_a_switch(q):  # read as 《劳动法�
 
 def test_and_inside_a_title_does_not_split_it():
     assert law_switch("那中华人民共和国消费者权益保护法呢", [LABOUR]) == "中华人民共和国消费者权益保护法"
+
+
+@pytest.mark.parametrize("name", ["合同法", "人民法", "民法"])
+def test_a_word_inside_a_title_is_not_a_law_the_index_holds(name):  # law_documents' substring fallback
+    with pytest.raises(QueryError):
+        law_documents(open_index(CORPUS), name)
+
+
+def test_a_name_the_index_holds_still_resolves():
+    ix = open_index(CORPUS)
+    for name, law in (("中华人民共和国劳动合同法", "劳动合同法"), ("劳动合同法", "劳动合同法"),
+                      ("请问劳动合同法", "劳动合同法"), ("消费者权益保护法", "消费者权益保护法")):
+        assert {name_key(ix.documents[d].title) for d in law_documents(ix, name)} == {law}
