@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .answer import REFUSAL_PREFIX, is_refusal
+from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
 from .followup import named_around, refuse
@@ -60,8 +60,7 @@ from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, 
 from .errors import QueryError
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
-from .law_switch import law_switch, swapped_question
-from .restricted import RESTRICTED_REFUSAL
+from .law_switch import law_switch, swapped_question, without_laws
 from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -243,15 +242,14 @@ def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         return None
     previous = previous_search(history, rw.previous)
     rewrite = swapped_question(q, name, previous, quoted)
-    matter = previous if rewrite else _strip(q.replace(name, "")) or previous  # what is asked, without the law
+    # what is asked, without the law named now or the conversation's (rag.restricted: the gate's text)
+    matter = (_strip(without_laws(previous, quoted)) if rewrite else _strip(q.replace(name, ""))) or previous
     try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
         ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
                                fallback=rw.previous, rewrite=rewrite, stay=True, **kw)
     except QueryError:
         return None
-    if ans.answer == RESTRICTED_REFUSAL:  # say which law was searched
-        ans.answer = f"{REFUSAL_PREFIX}《{name}》中与该问题直接相关的规定。"
-    return ans
+    return ans  # a refusal says which law was searched (rag.restricted.law_refusal: its title, not the typed span)
 
 
 def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:

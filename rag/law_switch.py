@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from .law_names import LAW_SUFFIX, name_key, named_law_candidate, resolve_title
 
-__all__ = ["law_switch", "swapped_question"]
+__all__ = ["law_switch", "swapped_question", "without_laws"]
 
 _LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在)+")
 #: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
@@ -89,3 +89,16 @@ def swapped_question(question: str, name: str, previous: str, quoted: Sequence[s
         if resolve_title(quoted, span):
             out, swapped = out.replace(span, name, 1), True
     return out if swapped else f"{name}里{previous}"
+
+
+def without_laws(text: str, quoted: Sequence[str]) -> str:
+    """``text`` without the spans that name one of ``quoted`` (what the gate of a follow-up naming another law
+    searches over the whole index: the matter asked, not the old law, which would pull that law up).
+
+    >>> without_laws("劳动合同法第十九条是什么", ["中华人民共和国劳动合同法"]), without_laws("劳动法里试用期最长多久", ["中华人民共和国劳动法"])
+    ('第十九条是什么', '试用期最长多久')
+    """
+    for span in named_law_candidate(text):
+        if resolve_title(quoted, span):
+            text = re.sub(rf"{re.escape(span)}(?:里面?|中|上)?", "", text, count=1)
+    return text

@@ -77,9 +77,11 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     asked without the law's name, which would pull that law up everywhere).
     """
     t0 = time.perf_counter()
+    named = ""  # the title of the law a follow-up named (rag.law_switch), for its refusal
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
-        allowed = None if doc_ids is None else set(doc_ids)
-        doc_ids = [d for d in law_documents(index, within_law) if allowed is None or d in allowed]
+        allowed, versions = None if doc_ids is None else set(doc_ids), law_documents(index, within_law)
+        doc_ids = [d for d in versions if allowed is None or d in allowed]
+        named = index.documents[versions[0]].title if restricted else ""
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
@@ -117,7 +119,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     if ans.answerable and (restricted or (filters is not None and filters.active)):  # rag.restricted
         text = restricted if isinstance(restricted, str) and restricted else q
         ans = restricted_gate(ans, hits, functools.partial(_unrestricted, index, text, seen, mode, config, text != q),
-                              depth=restricted_depth)
+                              depth=restricted_depth, law=named)
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()

@@ -42,3 +42,10 @@ def test_a_name_the_index_holds_still_resolves():
     for name, law in (("中华人民共和国劳动合同法", "劳动合同法"), ("劳动合同法", "劳动合同法"),
                       ("请问劳动合同法", "劳动合同法"), ("消费者权益保护法", "消费者权益保护法")):
         assert {name_key(ix.documents[d].title) for d in law_documents(ix, name)} == {law}
+
+
+def test_the_gate_text_of_a_bare_swap_holds_no_conversation_law():  # dialogue: matter = previous (劳动合同法…)
+    from rag.law_switch import without_laws
+    assert without_laws("劳动合同法第十九条是什么", [LABOUR]) == "第十九条是什么"
+    assert without_laws("用人单位不签书面劳动合同怎么办", [LABOUR]) == "用人单位不签书面劳动合同怎么办"
+
