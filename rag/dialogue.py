@@ -53,11 +53,11 @@ from dataclasses import replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
+from .errors import QueryError
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
-from .errors import QueryError
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
 from .law_switch import law_switch, swapped_question, without_laws
@@ -181,9 +181,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         quoted = conversation_laws(history, config.max_turns)
         if (switched := _named_law_turn(ask, q, history, rw, quoted, kw)) is not None:
             switched.question = q
-            switched.timings_ms = {**switched.timings_ms, "rewrite": (t1 - t0) * 1000,
-                                   "total": switched.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
-            return switched
+            return _timed(switched, (t1 - t0) * 1000)
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
         rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
@@ -191,9 +189,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans = ask_law_followup(ask, q, history, fallback=rw.previous, rewrite=rewrite,
                                subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)
         ans.question = q
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
-        return ans
+        return _timed(ans, (t1 - t0) * 1000)
     # a cue-less follow-up (searched with the topic words), or one whose subject was filled in from the previous
     # question (``elided``: 李世石是哪年哪月的事 may retrieve a law on 年、月): searched again as topic words + typed
     two_step = (bool(rw.context) or rw.rule == "elided") and config.context_search \
@@ -226,9 +222,12 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans = choose_sentence(ans, q, rw.search_question, " ".join([rw.previous, rw.antecedent,
                                                                      *last_turn(history, config)[1]]), rw.antecedent)
     ans.question, ans.search_question = q, searched
-    if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+    return _timed(ans, (t1 - t0) * 1000, check=look.ms if look else 0.0) if history else ans
+
+
+def _timed(ans: Answer, ms: float, **more: float) -> Answer:
+    """``ans`` with the rewriting cost ``ms`` (and ``more`` timings) in its ``timings_ms``, ``ms`` added to the total."""
+    ans.timings_ms = {**ans.timings_ms, "rewrite": ms, **more, "total": ans.timings_ms.get("total", 0.0) + ms}
     return ans
 
 

@@ -5,7 +5,8 @@ leaves the search a part of the index. When that part provides nothing on the ma
 to 消费者权益保护法), its best passage still ranks first there, and the answer models — which read a passage's evidence
 relative to the ranking it came from — quoted it (round 13's acceptance run). So an answer under a restriction stands
 only when the passage it quotes first is also among the top :data:`DEPTH` of the same question searched over the
-whole index (the same query vector: nothing is embedded again): what the filter left must be something the question
+whole index (the same query vector; the matter of a follow-up that names a law — its text without the law's name,
+:func:`rag.qa.ask`'s ``restricted`` — is embedded once more, unless remembered): what the filter left must be something the question
 finds anyway, not only what remains. An article named by law and number (exact) is never held to this, nor an
 answer that quotes no statute article (a news passage under a date filter: not measured, unchanged).
 
