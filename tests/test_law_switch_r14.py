@@ -49,3 +49,12 @@ def test_the_gate_text_of_a_bare_swap_holds_no_conversation_law():  # dialogue: 
     assert without_laws("劳动合同法第十九条是什么", [LABOUR]) == "第十九条是什么"
     assert without_laws("用人单位不签书面劳动合同怎么办", [LABOUR]) == "用人单位不签书面劳动合同怎么办"
 
+
+
+@pytest.mark.parametrize("law", ["婚姻家庭编解释一", "《婚姻家庭编解释一》", "民法典婚姻家庭编解释一"])
+def test_a_law_filter_takes_the_short_names_questions_take(law):  # rag ask --law 婚姻家庭编解释一: No indexed law…
+    from rag.filters import Filters, document_mask
+    ix = open_index(CORPUS)
+    mask = document_mask(ix, Filters(law=law))
+    titles = {ix.chunks[i].doc_id for i in range(len(ix.chunks)) if mask[i]}
+    assert {ix.documents[d].title for d in titles} == {"最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"}
