@@ -23,7 +23,9 @@ from .law_names import LAW_SUFFIX, name_key, named_law_candidate, resolve_title
 
 __all__ = ["law_switch", "swapped_question", "without_laws"]
 
-_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在)+")
+#: the words before a law's name that are not part of it: 那, 请问, 我想问问, 换成, 根据…
+_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在"
+                   r"|我?(?:想|要)?(?:问问|问一下|知道|了解一下|了解|查一下|看一下|说说|讲讲))+")
 #: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
 _BARE_REST = re.compile(r"^[\s，,。？?！!]*(?:里|中|上|的)?(?:面)?(?:呢|吗|怎么规定的?|是怎么规定的?|怎么说的?|是怎么说的?"
                         r"|有规定吗|有没有规定)?[\s，,。？?！!]*$")

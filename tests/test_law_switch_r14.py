@@ -58,3 +58,9 @@ def test_a_law_filter_takes_the_short_names_questions_take(law):  # rag ask --la
     mask = document_mask(ix, Filters(law=law))
     titles = {ix.chunks[i].doc_id for i in range(len(ix.chunks)) if mask[i]}
     assert {ix.documents[d].title for d in titles} == {"最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"}
+
+
+def test_words_before_the_law_are_not_its_name():  # the swap read 我想问问消费者权益保护法第十九条是什么
+    assert law_switch("我想问问消费者权益保护法呢？", [LABOUR]) == "消费者权益保护法"
+    assert swapped_question("我想问问消费者权益保护法呢？", "消费者权益保护法", "劳动合同法第十九条是什么", [LABOUR]) \
+        == "消费者权益保护法第十九条是什么"
