@@ -154,7 +154,7 @@ def _switch_store(home, kind: str, uri: str | None, index: str | None = None) ->
                    "or law regulation interpretation rule local case policy.")
 @click.option("--from", "date_from", default="", metavar="DATE", help="Only documents dated on/after 2020, 2020-05 or 2020-05-28.")
 @click.option("--to", "date_to", default="", metavar="DATE", help="Only documents dated on/before DATE.")
-@click.option("--law", default="", help="Only this law: its title, part of it (劳动合同法) or its document id.")
+@click.option("--law", default="", help="Only this law: its title, part of it (劳动合同法), a short name (婚姻家庭编解释一) or its document id.")
 @click.option("--all-versions", is_flag=True, help="Do not demote superseded versions of amended laws.")
 @_fail_nicely
 def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to, law, all_versions):

@@ -50,19 +50,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .answer import REFUSAL_PREFIX, is_refusal
+from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
+from .errors import QueryError
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_sentence import Conversation, in_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
-from .errors import QueryError
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
-from .law_switch import law_switch, swapped_question
-from .restricted import RESTRICTED_REFUSAL
+from .law_switch import law_switch, swapped_question, without_laws
 from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -193,9 +192,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         quoted = conversation_laws(history, config.max_turns)
         if (switched := _named_law_turn(ask, q, history, rw, quoted, kw)) is not None:
             switched.question = q
-            switched.timings_ms = {**switched.timings_ms, "rewrite": (t1 - t0) * 1000,
-                                   "total": switched.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
-            return switched
+            return _timed(switched, (t1 - t0) * 1000)
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
             ask = functools.partial(ask, law_prior=prior)
         rewrite = rw.search_question if rw.rule in ("ellipsis", "elided") else ""
@@ -203,9 +200,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans = ask_law_followup(ask, q, history, fallback=rw.previous, rewrite=rewrite,
                                subjectless=rw.rule == "elided", slot=rw.slot if rw.rule == "ellipsis" else "", **kw)
         ans.question = q
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
-        return ans
+        return _timed(ans, (t1 - t0) * 1000)
     # a cue-less follow-up (searched with the topic words), or one whose subject was filled in from the previous
     # question (``elided``: 李世石是哪年哪月的事 may retrieve a law on 年、月): searched again as topic words + typed
     two_step = (bool(rw.context) or rw.rule == "elided") and config.context_search \
@@ -238,9 +233,12 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans = choose_sentence(ans, q, rw.search_question, " ".join([rw.previous, rw.antecedent,
                                                                      *last_turn(history, config)[1]]), rw.antecedent)
     ans.question, ans.search_question = q, searched
-    if history:
-        ans.timings_ms = {**ans.timings_ms, "rewrite": (t1 - t0) * 1000, "check": look.ms if look else 0.0,
-                          "total": ans.timings_ms.get("total", 0.0) + (t1 - t0) * 1000}
+    return _timed(ans, (t1 - t0) * 1000, check=look.ms if look else 0.0) if history else ans
+
+
+def _timed(ans: Answer, ms: float, **more: float) -> Answer:
+    """``ans`` with the rewriting cost ``ms`` (and ``more`` timings) in its ``timings_ms``, ``ms`` added to the total."""
+    ans.timings_ms = {**ans.timings_ms, "rewrite": ms, **more, "total": ans.timings_ms.get("total", 0.0) + ms}
     return ans
 
 
@@ -254,15 +252,14 @@ def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         return None
     previous = previous_search(history, rw.previous)
     rewrite = swapped_question(q, name, previous, quoted)
-    matter = previous if rewrite else _strip(q.replace(name, "")) or previous  # what is asked, without the law
+    # what is asked, without the law named now or the conversation's (rag.restricted: the gate's text)
+    matter = (_strip(without_laws(previous, quoted)) if rewrite else _strip(q.replace(name, ""))) or previous
     try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
         ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
                                fallback=rw.previous, rewrite=rewrite, stay=True, **kw)
     except QueryError:
         return None
-    if ans.answer == RESTRICTED_REFUSAL:  # say which law was searched
-        ans.answer = f"{REFUSAL_PREFIX}《{name}》中与该问题直接相关的规定。"
-    return ans
+    return ans  # a refusal says which law was searched (rag.restricted.law_refusal: its title, not the typed span)
 
 
 def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import QueryError
 from .index import Index
+from .law_names import resolve_title
 from .statute import DOC_TYPES
 
 __all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "DocPredicate", "FilterError", "Filters", "RowMask", "day_of",
@@ -52,8 +53,8 @@ class FilterError(QueryError):
 class Filters:
     """What to search. ``types``: document types (Chinese names or the English aliases in
     ``TYPE_ALIASES``); ``date_from``/``date_to``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``,
-    inclusive; ``law``: a title, part of one, or a document id; ``prefer_current``: demote
-    superseded versions of a law.
+    inclusive; ``law``: a title, part of one, a document id, or a name the title is called by
+    (婚姻家庭编解释一, :func:`rag.law_names.resolve_title`); ``prefer_current``: demote superseded versions of a law.
 
     >>> Filters(types=("law",)).normalised().types
     ('法律',)
@@ -165,6 +166,8 @@ def _matches_law(index: Index, law: str) -> set[str]:
     if exact:
         return exact
     part = {i for i, d in index.documents.items() if law in d.title}
+    if not part and (named := resolve_title({d.title for d in index.documents.values()}, law.strip("《》"))):
+        part = {i for i, d in index.documents.items() if d.title == named}  # 婚姻家庭编解释一 (rag.law_names)
     if not part:
         raise FilterError(f"No indexed law or document is called {law!r}. List them with `rag docs`.",
                           field="law")

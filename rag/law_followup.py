@@ -60,23 +60,9 @@ from .textnorm import normalize, strip_end
 from .tokenize import jieba_tokenizer
 from .topic import new_subject
 
-__all__ = [
-    "NEAR",
-    "STATUTE_QUOTE",
-    "TYPED_MARGIN",
-    "LawReading",
-    "about_laws",
-    "answer_type",
-    "ask_law_followup",
-    "checked_law",
-    "has_answer_type",
-    "law_readings",
-    "new_in_same_law",
-    "only_laws",
-    "previous_search",
-    "shown_again",
-    "shown_articles",
-]
+__all__ = ["NEAR", "STATUTE_QUOTE", "TYPED_MARGIN", "LawReading", "about_laws", "answer_type", "ask_law_followup",
+           "checked_law", "has_answer_type", "law_readings", "new_in_same_law", "only_laws", "previous_search",
+           "shown_again", "shown_articles"]
 
 #: an answer that quotes a statute article: 《…》第X条 at its start (also read by :mod:`rag.dialogue`); a title may
 #: hold one nested title (《最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）》第五条)
@@ -337,6 +323,23 @@ def _near(label: str, shown: Sequence[str]) -> bool:
                                  is not None and abs(k - n) <= NEAR for x in shown)
 
 
+def _held(ans: Answer, r: LawReading, question: str, shown, typed_new: bool, subject: str) -> tuple[Answer, bool]:
+    """The answer of reading ``r`` held to :func:`checked_law` and withdrawn where the readings' rules say (see
+    :func:`ask_law_followup`); with ``typed_new``: the typed reading found a new article of a shown law."""
+    ans = checked_law(ans, question)
+    if r.name == "typed":
+        typed_new = new_in_same_law(ans, shown)
+    elif ans.answerable and not any(c.label for c in ans.citations):
+        ans = _withdrawn(ans)  # read with the law context, it must quote the law, not a news sentence
+    elif typed_new and ans.answerable and shown_again(ans, shown):
+        ans = _withdrawn(ans)  # the context only pulled the reading back to the article already shown, while
+        # the question alone found a new article of the same law: the standalone answer stands
+    if subject and ans.answerable and shown_again(ans, shown) \
+            and not any(covers(c.quote, subject) for c in ans.citations[:1]):
+        ans = _withdrawn(ans)  # a new subject of the same law: the article just shown does not answer it
+    return ans, typed_new
+
+
 def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequence, *, fallback: str = "",
                      rewrite: str = "", subjectless: bool = False, slot: str = "", stay: bool = False,
                      **kw) -> Answer:
@@ -368,17 +371,7 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         # an answer that cannot beat the best one so far needs no check against the general ranking (rag.qa)
         more = {"needed_above": best[0] - margin} if best is not None else {}
         ans = ask(r.wording, read_as=r.read_as, **kw, **more) if r.read_as else ask(r.wording, **kw, **more)
-        ans = checked_law(ans, question)
-        if r.name == "typed":
-            typed_new = new_in_same_law(ans, shown)
-        elif ans.answerable and not any(c.label for c in ans.citations):
-            ans = _withdrawn(ans)  # read with the law context, it must quote the law, not a news sentence
-        elif typed_new and ans.answerable and shown_again(ans, shown):
-            ans = _withdrawn(ans)  # the context only pulled the reading back to the article already shown, while
-            # the question alone found a new article of the same law: the standalone answer stands
-        if subject and ans.answerable and shown_again(ans, shown) \
-                and not any(covers(c.quote, subject) for c in ans.citations[:1]):
-            ans = _withdrawn(ans)  # a new subject of the same law: the article just shown does not answer it
+        ans, typed_new = _held(ans, r, question, shown, typed_new, subject)
         for k in spent:
             spent[k] += ans.timings_ms.get(k, 0.0) if k != "total" else (time.perf_counter() - t0) * 1000
         score = _score(ans) + margin

@@ -22,11 +22,13 @@ _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
 #: 最高人民法院关于适用《X》Y: the inner title X and what follows it, Y (a judicial interpretation of X)
 _NESTED = re.compile(r"《([^《》]{2,60})》(.{2,60})$")
-#: the words a law's name ends with (劳动合同法, 实施条例, 解释（一）, 暂行规定, 办法, 细则, 决定)
-LAW_SUFFIX = (r"(?:法|法典|条例|解释|规定|办法|细则|决定)"
+#: the words a law's name ends with, longer first (民法典, not 民法; 劳动合同法, 实施条例, 解释（一）, 暂行规定, 办法, 细则, 决定)
+LAW_SUFFIX = (r"(?:法典|法|条例|解释|规定|办法|细则|决定)"
               r"(?:[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,2}(?=[里中的呢吗上，,。？?！!\s]|$))?")
 _CANDIDATE = re.compile(rf"《(?:[^《》]|《[^《》]{{1,60}}》){{2,100}}》|[\u4e00-\u9fa5（）()《》]{{1,60}}{LAW_SUFFIX}")
 _SUFFIX_END = re.compile(LAW_SUFFIX)
+#: what may follow a law's name cut at an earlier ending (消费者权益保护法里…): not a longer name (…实施条例)
+_AFTER_NAME = re.compile(r"[里中的呢吗上，,。？?！!\s第和与及跟、或]|$")
 
 
 def name_key(name: str) -> str:
@@ -75,13 +77,14 @@ def named_law_candidate(text: str) -> list[str]:
 
 def resolve_title(titles: Iterable[str], name: str) -> str:
     """The title among ``titles`` that ``name`` (a span of :func:`named_law_candidate`) names: the longest tail of
-    ``name`` — cut after its last law-name ending, else an earlier one — that is a key of a title; '' for none.
+    ``name`` — cut after its last law-name ending, else an earlier one followed by a word that ends a name (里, 的,
+    呢, 第…: not 劳动合同法|实施条例, a longer name) — that is a key of a title; '' for none.
 
     >>> ts = ["中华人民共和国劳动合同法", "中华人民共和国劳动合同法实施条例", "中华人民共和国消费者权益保护法"]
     >>> resolve_title(ts, "那劳动合同法实施条例"), resolve_title(ts, "消费者权益保护法里有没有规定办法")
     ('中华人民共和国劳动合同法实施条例', '中华人民共和国消费者权益保护法')
-    >>> resolve_title(ts, "有什么办法")
-    ''
+    >>> resolve_title(ts, "有什么办法"), resolve_title(ts[:1], "劳动合同法实施条例")
+    ('', '')
     """
     keys: dict[str, str] = {}
     for t in titles:
@@ -90,6 +93,6 @@ def resolve_title(titles: Iterable[str], name: str) -> str:
     if (key := law_named(name, keys)):
         return keys[key]
     for m in reversed(list(_SUFFIX_END.finditer(name))):
-        if (key := law_named(name[:m.end()], keys)):
+        if _AFTER_NAME.match(name, m.end()) and (key := law_named(name[:m.end()], keys)):
             return keys[key]
     return ""

@@ -108,10 +108,11 @@ def fill_law_slots(order: Sequence[int], is_law: Callable[[int], bool], law_orde
 
 
 def law_documents(index, title: str) -> list[str]:
-    """The ids of every indexed version of the law called ``title`` (else of every law whose title holds it), as
-    ``Filters(law=title)`` selects them — for a search within the law a conversation is about, which unlike that
-    filter (a law the user named: exactly what was asked for, old versions included) still prefers the current
-    version and labels an old one ``已被修改``.
+    """The ids of every indexed version of the law titled ``title``, else of the law a name the user wrote calls
+    (:func:`rag.law_names.resolve_title`: 婚姻家庭编解释一, 请问劳动法 — name keys, never a part of a title: 合同法 is not
+    劳动合同法, 人民法 not 最高人民法院…) — for a search within the law a conversation is about, which unlike
+    ``Filters(law=title)`` (a law the user named: exactly what was asked for, old versions included) still prefers
+    the current version and labels an old one ``已被修改``.
 
     Raises:
         QueryError: no indexed document has such a title.
@@ -120,7 +121,7 @@ def law_documents(index, title: str) -> list[str]:
     from .law_names import resolve_title
 
     docs = index.documents
-    found = [i for i, d in docs.items() if d.title == title] or [i for i, d in docs.items() if title and title in d.title]
+    found = [i for i, d in docs.items() if d.title == title]
     if not found and (named := resolve_title({d.title for d in docs.values()}, title)):  # 婚姻家庭编解释一, 请问劳动法
         found = [i for i, d in docs.items() if d.title == named]
     if not found:

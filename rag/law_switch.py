@@ -19,27 +19,53 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .law_names import named_law_candidate, resolve_title
+from .law_names import LAW_SUFFIX, name_key, named_law_candidate, resolve_title
 
-__all__ = ["law_switch", "swapped_question"]
+__all__ = ["law_switch", "swapped_question", "without_laws"]
 
-_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在)+")
+#: the words before a law's name that are not part of it: 那, 请问, 我想问问, 换成, 根据…
+_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在"
+                   r"|我?(?:想|要)?(?:问问|问一下|知道|了解一下|了解|查一下|看一下|说说|讲讲))+")
 #: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
 _BARE_REST = re.compile(r"^[\s，,。？?！!]*(?:里|中|上|的)?(?:面)?(?:呢|吗|怎么规定的?|是怎么规定的?|怎么说的?|是怎么说的?"
                         r"|有规定吗|有没有规定)?[\s，,。？?！!]*$")
 
+#: the words between two laws named together (劳动法和消费者权益保护法); 共和国 is part of a title, not one
+_AND = re.compile(r"(?<!共)[和与及跟、或]")
+_ENDS_AS_LAW = re.compile(rf"{LAW_SUFFIX}$")
+
+
+def _names(span: str) -> list[str]:
+    """``span`` cut at 和/与/及/跟/、/或 into the names it holds: a piece that does not end as a law's name does
+    (工伤和 … 规定) stays with the next one."""
+    out, part, last = [], "", 0
+    for m in _AND.finditer(span):
+        piece = span[last:m.start()]
+        if _ENDS_AS_LAW.search(piece):
+            out.append(part + piece)
+            part = ""
+        else:
+            part += piece + m.group(0)
+        last = m.end()
+    return out + [part + span[last:]]
+
 
 def law_switch(question: str, quoted: Sequence[str]) -> str:
     """The law ``question`` names (as the user wrote it, without 那/请问 before it) when it is not one of the
-    conversation's ``quoted`` laws; '' when it names none (whether the index holds it is checked when asked).
+    conversation's ``quoted`` laws; '' when it names none, or two or more different laws (劳动法和消费者权益保护法有什么区别:
+    not a switch to one of them); whether the index holds it is checked when asked.
 
     >>> law_switch("那消费者权益保护法呢？", ["中华人民共和国劳动合同法"])
     '消费者权益保护法'
     >>> law_switch("劳动合同法里呢", ["中华人民共和国劳动合同法"]), law_switch("有什么办法", ["中华人民共和国劳动法"])
     ('', '有什么办法')
     """
-    for span in named_law_candidate(question):
-        name = _LEAD.sub("", span.strip("《》")) if not span.startswith("《") else span.strip("《》")
+    names = [n for span in named_law_candidate(question)
+             for n in (_names(span) if not span.startswith("《") else [span.strip("《》")])]
+    if len({name_key(_LEAD.sub("", n)) for n in names}) > 1:
+        return ""
+    for span in names:
+        name = _LEAD.sub("", span)
         if len(name) >= 2 and not resolve_title(quoted, span):
             return name
     return ""
@@ -65,3 +91,16 @@ def swapped_question(question: str, name: str, previous: str, quoted: Sequence[s
         if resolve_title(quoted, span):
             out, swapped = out.replace(span, name, 1), True
     return out if swapped else f"{name}里{previous}"
+
+
+def without_laws(text: str, quoted: Sequence[str]) -> str:
+    """``text`` without the spans that name one of ``quoted`` (what the gate of a follow-up naming another law
+    searches over the whole index: the matter asked, not the old law, which would pull that law up).
+
+    >>> without_laws("劳动合同法第十九条是什么", ["中华人民共和国劳动合同法"]), without_laws("劳动法里试用期最长多久", ["中华人民共和国劳动法"])
+    ('第十九条是什么', '试用期最长多久')
+    """
+    for span in named_law_candidate(text):
+        if resolve_title(quoted, span):
+            text = re.sub(rf"{re.escape(span)}(?:里面?|中|上)?", "", text, count=1)
+    return text

@@ -77,53 +77,89 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     asked without the law's name, which would pull that law up everywhere).
     """
     t0 = time.perf_counter()
+    named = ""  # the title of the law a follow-up named (rag.law_switch), for its refusal
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
-        allowed = None if doc_ids is None else set(doc_ids)
-        doc_ids = [d for d in law_documents(index, within_law) if allowed is None or d in allowed]
+        doc_ids, named = _within(index, within_law, doc_ids)
+        named = named if restricted else ""
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
         seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
-    if context or (previous and (near_weight or near_join)):  # a conversation re-ranks its candidates (rag.context)
-        hits = retrieve_in_context(functools.partial(retrieve, index), index, q, context, embedder=seen, k=k,
-                                   mode=mode, doc_ids=doc_ids, config=config, filters=filters,
-                                   previous=previous, near_weight=near_weight, near_join=near_join)
-    elif law_prior:  # a law conversation's laws (rag.law_prior)
-        hits = retrieve_with_laws(functools.partial(retrieve, index), index, q, law_prior, embedder=seen, k=k,
-                                  mode=mode, doc_ids=doc_ids, config=config, filters=filters)
-    elif config.law_level > 0 and mode == "hybrid":  # the law-level stage (rag.law_level)
-        hits = retrieve_by_law(functools.partial(retrieve, index), index, q, weight=config.law_level,
-                               size=config.law_level_size, embedder=seen, k=k, mode=mode, doc_ids=doc_ids,
-                               config=config, filters=filters)
-    else:
-        hits = retrieve(index, q, embedder=seen, k=k, mode=mode, doc_ids=doc_ids, config=config, filters=filters)
+    common = {"embedder": seen, "k": k, "mode": mode, "doc_ids": doc_ids, "config": config, "filters": filters}
+    hits = _search(index, q, common, context=context, previous=previous, near_weight=near_weight,
+                   near_join=near_join, law_prior=law_prior)
     t1 = time.perf_counter()
-    if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
-        ans = Answer(question=q, answer=f"资料中没有找到{'、'.join(missing)}。", answerable=False, citations=[],
-                     suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
-    elif not doc_ids and not (filters and filters.active) and (unclear := ambiguous_article(index, q)):
-        ans = Answer(question=q, answer=unclear, answerable=False, citations=[],  # 第十九条 of which law?
-                     suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
-    else:
-        ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
-                           query_vector=seen.last if seen is not None else None, vectors=index.sentences,
-                           fingerprint=index.manifest["embedder"].get("fingerprint"))
-        if needed_above is None or (ans.confidence or 0.0) > needed_above:  # else it cannot be used
-            ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
-        if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
-            ans = value_checked(q, hits, ans)
-        if reconsider is not None:  # not for a named article that does not exist: that refusal is final
-            ans = reconsider(ans, _AnswerAs(hits, index, refusal, seen))
+    if (ans := _by_reference(index, q, hits, doc_ids, filters)) is None:  # that refusal is final
+        ans = _answered(index, q, hits, seen, refusal, needed_above, context, reconsider)
     if ans.answerable and (restricted or (filters is not None and filters.active)):  # rag.restricted
-        text = restricted if isinstance(restricted, str) and restricted else q
-        ans = restricted_gate(ans, hits, functools.partial(_unrestricted, index, text, seen, mode, config, text != q),
-                              depth=restricted_depth)
+        ans = _gated(ans, hits, index, q, restricted, seen, mode, config, restricted_depth, named)
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
+
+
+def _within(index: Index, law: str, doc_ids: Sequence[str] | None) -> tuple[list[str], str]:
+    """The versions of the law ``law`` names (:func:`rag.law_route.law_documents`) within ``doc_ids``, and its title."""
+    versions = law_documents(index, law)
+    allowed = None if doc_ids is None else set(doc_ids)
+    return [d for d in versions if allowed is None or d in allowed], index.documents[versions[0]].title
+
+
+def _search(index: Index, q: str, common: dict, *, context: str, previous: Sequence[str], near_weight: float,
+            near_join: bool, law_prior: LawPrior | None) -> list:
+    """The hits of ``q``: re-ranked in a conversation's context (:mod:`rag.context`), else by a law conversation's
+    laws (:mod:`rag.law_prior`), else through the law-level stage (:mod:`rag.law_level`) when its weight is set
+    (hybrid only), else plainly (:func:`rag.retrieve.retrieve`)."""
+    if context or (previous and (near_weight or near_join)):
+        return retrieve_in_context(functools.partial(retrieve, index), index, q, context, **common,
+                                   previous=previous, near_weight=near_weight, near_join=near_join)
+    if law_prior:
+        return retrieve_with_laws(functools.partial(retrieve, index), index, q, law_prior, **common)
+    config = common["config"]
+    if config.law_level > 0 and common["mode"] == "hybrid":
+        return retrieve_by_law(functools.partial(retrieve, index), index, q, weight=config.law_level,
+                               size=config.law_level_size, **common)
+    return retrieve(index, q, **common)
+
+
+def _answered(index: Index, q: str, hits: list, seen: "_Remember | None", refusal, needed_above: float | None,
+              context: str, reconsider) -> Answer:
+    """The answer to ``q`` from ``hits`` (see :func:`ask` for ``needed_above``, ``context`` and ``reconsider``)."""
+    ans = build_answer(q, hits, idf=index.keyword.idf, refusal=refusal,
+                       query_vector=seen.last if seen is not None else None, vectors=index.sentences,
+                       fingerprint=index.manifest["embedder"].get("fingerprint"))
+    if needed_above is None or (ans.confidence or 0.0) > needed_above:  # else it cannot be used
+        ans = _unless_general_refuses(ans, q, hits, index, refusal, seen.last if seen is not None else None)
+    if not context and reconsider is None:  # the value a question asks must be quoted (rag.answer)
+        ans = value_checked(q, hits, ans)
+    if reconsider is not None:
+        ans = reconsider(ans, _AnswerAs(hits, index, refusal, seen))
+    return ans
+
+
+def _by_reference(index: Index, q: str, hits: list, doc_ids, filters: Filters | None) -> Answer | None:
+    """The refusal of a question naming what the index lacks (第九百条), or an article of no one law (第十九条 of
+    which?); None to answer it."""
+    if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
+        text = f"资料中没有找到{'、'.join(missing)}。"
+    elif not doc_ids and not (filters and filters.active) and (unclear := ambiguous_article(index, q)):
+        text = unclear
+    else:
+        return None
+    return Answer(question=q, answer=text, answerable=False, citations=[],
+                  suggestions=[citation_from_hit(h, n) for n, h in enumerate(hits[:3], 1)])
+
+
+def _gated(ans: Answer, hits: list, index: Index, q: str, restricted: bool | str, seen: "_Remember | None",
+           mode: str, config: RetrieveConfig, depth: int, named: str) -> Answer:
+    """:func:`rag.restricted.restricted_gate` of ``ans``: checked with the question ``q`` over the whole index,
+    or with the text ``restricted`` when it is one (the matter of a follow-up that named the law ``named``)."""
+    text = restricted if isinstance(restricted, str) and restricted else q
+    return restricted_gate(ans, hits, functools.partial(_unrestricted, index, text, seen, mode, config, text != q),
+                           depth=depth, law=named)
 
 
 def _unrestricted(index: Index, q: str, seen: "_Remember | None", mode: str, config: RetrieveConfig, other: bool,

@@ -5,7 +5,8 @@ leaves the search a part of the index. When that part provides nothing on the ma
 to 消费者权益保护法), its best passage still ranks first there, and the answer models — which read a passage's evidence
 relative to the ranking it came from — quoted it (round 13's acceptance run). So an answer under a restriction stands
 only when the passage it quotes first is also among the top :data:`DEPTH` of the same question searched over the
-whole index (the same query vector: nothing is embedded again): what the filter left must be something the question
+whole index (the same query vector; the matter of a follow-up that names a law — its text without the law's name,
+:func:`rag.qa.ask`'s ``restricted`` — is embedded once more, unless remembered): what the filter left must be something the question
 finds anyway, not only what remains. An article named by law and number (exact) is never held to this, nor an
 answer that quotes no statute article (a news passage under a date filter: not measured, unchanged).
 
@@ -23,12 +24,21 @@ from dataclasses import replace
 from .answer import REFUSAL_PREFIX
 from .records import Answer, Hit
 
-__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "restricted_gate", "unrestricted_rank"]
+__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "law_refusal", "restricted_gate", "unrestricted_rank"]
 
 #: leave-one-group-out over 16 development groups (6 everyday document rounds, 9 law dialogue sets' first turns on
 #: ``corpus/``): the smallest depth losing no right-law right answer on the other groups was 30 in 15 folds, 20 in one
 DEPTH = 30
 RESTRICTED_REFUSAL = f"{REFUSAL_PREFIX}筛选范围内与该问题直接相关的内容。"
+
+
+def law_refusal(title: str) -> str:
+    """The refusal of a follow-up searched in the law titled ``title`` (:mod:`rag.law_switch`).
+
+    >>> law_refusal("中华人民共和国消费者权益保护法")
+    '资料中没有找到《中华人民共和国消费者权益保护法》中与该问题直接相关的规定。'
+    """
+    return f"{REFUSAL_PREFIX}《{title}》中与该问题直接相关的规定。"
 
 
 def unrestricted_rank(ans: Answer, search: Callable[[int], Sequence[Hit]], depth: int) -> int | None:
@@ -41,9 +51,10 @@ def unrestricted_rank(ans: Answer, search: Callable[[int], Sequence[Hit]], depth
 
 
 def restricted_gate(ans: Answer, hits: Sequence[Hit], search: Callable[[int], Sequence[Hit]], *,
-                    depth: int = DEPTH) -> Answer:
+                    depth: int = DEPTH, law: str = "") -> Answer:
     """``ans`` (answered under a restriction from ``hits``), or a refusal — its citations kept as suggestions — when
-    the passage it quotes first is not in the top ``depth`` of the unrestricted ``search``; ``depth`` 0: no gate."""
+    the passage it quotes first is not in the top ``depth`` of the unrestricted ``search``; ``depth`` 0: no gate.
+    ``law``: the title of the law a follow-up named (the refusal says it was searched), else the filter's refusal."""
     if not depth or not ans.answerable or not ans.citations or any(h.exact for h in hits[:1]):
         return ans
     cited = next((h for h in hits if h.chunk.chunk_id == ans.citations[0].chunk_id), None)
@@ -51,5 +62,5 @@ def restricted_gate(ans: Answer, hits: Sequence[Hit], search: Callable[[int], Se
         return ans
     if unrestricted_rank(ans, search, depth) is not None:
         return ans
-    return replace(ans, answer=RESTRICTED_REFUSAL, answerable=False, citations=[],
+    return replace(ans, answer=law_refusal(law) if law else RESTRICTED_REFUSAL, answerable=False, citations=[],
                    suggestions=list(ans.citations) + [s for s in ans.suggestions if s not in ans.citations])

@@ -111,3 +111,9 @@ def test_a_followup_naming_a_law_the_index_lacks_or_no_law_is_answered_as_before
     assert ans.question
     if "解释" in question:
         assert not ans.answerable or all(INTERPRETATION in c.label for c in ans.citations), ans.answer[:80]
+
+
+def test_a_refused_switch_names_the_law_by_its_title_not_as_typed(law_ask):  # 《我想问问消费者权益保护法》 once
+    history = [Turn("用人单位不签书面劳动合同怎么办", law_ask("用人单位不签书面劳动合同怎么办").answer, "用人单位不签书面劳动合同怎么办")]
+    ans = ask_in_context(law_ask, "我想问问消费者权益保护法呢？", history)
+    assert not ans.answerable and ans.answer == f"资料中没有找到《{CONSUMER}》中与该问题直接相关的规定。", ans.answer
