@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .records import Hit
-from .textnorm import folded as _folded, search_form
+from .textnorm import folded as _folded
+from .textnorm import search_form
 from .tokenize import tokenize
 
 __all__ = ["ScoredSentence", "evidence", "expected_answer_type", "score_sentences", "term_weights"]
@@ -96,8 +97,8 @@ def _bigrams(folded: str) -> set[str]:
 
 @functools.lru_cache(maxsize=4096)
 def sentence_bigrams(folded: str) -> frozenset[str]:
-    """:func:`_bigrams` of a passage's (folded) sentence, remembered: every reading of a question and every turn
-    that stays on the same passages scores the same sentences again."""
+    """:func:`_bigrams` of a folded sentence or statute article, remembered: every reading of a question and every
+    turn that stays on the same passages scores the same texts again."""
     return frozenset(_bigrams(folded))
 
 

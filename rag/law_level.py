@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from .law_prior import with_general
 from .records import Hit
 
 __all__ = ["DEPTH", "law_evidence", "rerank_by_law", "retrieve_by_law"]
@@ -77,13 +78,7 @@ def rerank_by_law(hits: list[Hit], counts: dict[str, int], *, weight: float, siz
     :func:`rag.law_prior.retrieve_with_laws`)."""
     if weight <= 0 or not hits or any(h.exact for h in hits):
         return hits[:k]
-    out = _rerank(hits, law_evidence(hits, counts, size=size), weight, k)
-    if not any(h.general is not None for h in hits):
-        return out
-    general = [h.general or h for h in hits]
-    general = _rerank(general, law_evidence(general, counts, size=size), weight, k)
-    return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
-            for h, g in zip(out, general)]
+    return with_general(hits, lambda hs: _rerank(hs, law_evidence(hs, counts, size=size), weight, k))
 
 
 def retrieve_by_law(retrieve: Callable[..., list[Hit]], index, question: str, *, weight: float, size: float = 1.0,

@@ -22,7 +22,7 @@ from .context import fuse_hits
 from .records import Hit
 from .textnorm import normalize
 
-__all__ = ["DEPTH", "MAX_LAWS", "LawPrior", "conversation_laws", "law_prior", "retrieve_with_laws"]
+__all__ = ["DEPTH", "MAX_LAWS", "LawPrior", "conversation_laws", "law_prior", "retrieve_with_laws", "with_general"]
 
 DEPTH = 20
 #: at most this many laws of a conversation count (the most recent first): a client's history cannot make a turn
@@ -108,10 +108,15 @@ def retrieve_with_laws(retrieve: Callable[..., list[Hit]], index, question: str,
     cands = retrieve(question, k=max(k, DEPTH), **kw)
     if not cands or not prior:
         return cands[:k]
-    out = fuse_hits(cands, law_prior(index, cands, prior), k=k, weight=1.0)
+    return with_general(cands, lambda hs: fuse_hits(hs, law_prior(index, hs, prior), k=k, weight=1.0))
+
+
+def with_general(cands: list[Hit], rerank: Callable[[list[Hit]], list[Hit]]) -> list[Hit]:
+    """``rerank(cands)``; where :mod:`rag.law_route` refilled law slots, the general ranking the hits carry rides
+    along, re-ranked the same way (``general`` of each result: None where it agrees)."""
+    out = rerank(cands)
     if not any(h.general is not None for h in cands):
         return out
-    general = [h.general or h for h in cands]  # the general ranking (rag.law_route), re-ranked the same way
-    general = fuse_hits(general, law_prior(index, general, prior), k=k, weight=1.0)
+    general = rerank([h.general or h for h in cands])
     return [replace(h, general=None if (g.chunk.chunk_id, g.score) == (h.chunk.chunk_id, h.score) else g)
             for h, g in zip(out, general)]

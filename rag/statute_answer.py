@@ -52,7 +52,7 @@ import numpy as np
 
 from .asked_quantity import missing_quantity
 from .asked_value import missing_value, typed_choice
-from .evidence import term_weights
+from .evidence import _bigrams, sentence_bigrams, term_weights
 from .records import Answer, Citation, Hit
 from .select import LinearModel
 from .sentvec import SentenceVectors
@@ -143,18 +143,6 @@ def load_statute_models(*, fingerprint: str | None, dense: bool, adapted: bool =
                          float(m.get("second", 0.5)))
 
 
-def _bigrams(folded: str) -> set[str]:
-    t = "".join(ch for ch in folded if ch.isalnum())
-    return {t[i:i + 2] for i in range(len(t) - 1)}
-
-
-@functools.lru_cache(maxsize=2048)
-def _article_bigrams(text: str) -> frozenset[str]:
-    """:func:`_bigrams` of an article's folded text, remembered (each reading of a law follow-up scores the same
-    articles again)."""
-    return frozenset(_bigrams(text))
-
-
 def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                      query_vector: np.ndarray | None = None,
                      vectors: SentenceVectors | None = None) -> list[dict[str, float]]:
@@ -172,7 +160,7 @@ def article_features(question: str, hits: Sequence[Hit], *, idf: Callable[[str],
     for i, h in enumerate(hits):
         text = folded(h.chunk.text)
         f = {"coverage": sum(w for t, w in weights.items() if t in text) / total if terms else 0.0,
-             "bigram": len(q_bi & _article_bigrams(text)) / len(q_bi) if q_bi else 0.0,
+             "bigram": len(q_bi & sentence_bigrams(text)) / len(q_bi) if q_bi else 0.0,
              "missing_top": max((w for t, w in weights.items() if t not in text), default=0.0) / heaviest,
              "inv_rank": 1.0 / (i + 1), "score_share": max(h.score, 0.0) / top,
              "same_law": float(h.chunk.doc_id == hits[0].chunk.doc_id),
