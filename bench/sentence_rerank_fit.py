@@ -2,7 +2,7 @@
 
     python bench/sentence_rerank_fit.py check EVERYDAY_ROWS            # the replay reproduces the product's quotes
     python bench/sentence_rerank_fit.py loro EVERYDAY_ROWS SQUAD_ROWS…  # the keep rule's estimate
-    python bench/sentence_rerank_fit.py fit EVERYDAY_ROWS SQUAD_ROWS… --out rag/data/sentence_rerank.json
+    python bench/sentence_rerank_fit.py fit EVERYDAY_ROWS SQUAD_ROWS… --out MODEL.json  # (not shipped: round 15)
 
 Rows come from ``bench/sentence_rerank_rows.py``. Everyday rows have weight :data:`EVERYDAY_WEIGHT` (round 10's
 row weight, not tuned); each question's pairs share its weight.
@@ -23,8 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rag.asked_quantity import missing_quantity  # noqa: E402
-from rag.sentence_rerank import K, RerankModel, extras, order  # noqa: E402
+from sentence_rerank import K, RerankModel, extras, order
+
+from rag.asked_quantity import missing_quantity
 
 EVERYDAY_WEIGHT = 3.0
 SECOND_RATIO = 0.6  # the shipped second-sentence ratio (rag/calibration.json)

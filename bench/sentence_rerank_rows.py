@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share, load_models  # noqa: E402
-from rag.textnorm import normalize, search_form  # noqa: E402
+from rag.select import CROSSLINGUAL_CJK, candidates, cjk_share, load_models
+from rag.textnorm import normalize, search_form
 
 KEEP_TEXT = 8  # candidates whose text and near-miss verdict are recorded (the re-ranker reads the top 4)
 
@@ -55,11 +55,12 @@ def cand_rows(question: str, hits, index, qv, golds: list[str]) -> list[dict]:
 
 
 def squad(name: str, path: Path, every: int, home: Path, out_path: str) -> None:
+    from calib_rows import CachedQueries
+
     from rag.embed import get_embedder
     from rag.eval_data import read_squad
     from rag.evaluate import dataset_index
     from rag.retrieve import clean_question, retrieve
-    from calib_rows import CachedQueries
 
     data = json.loads(path.read_text(encoding="utf-8"))
     if every > 1:
@@ -96,6 +97,7 @@ def _article(it) -> str:
 def everyday(sets: list[str], vectors: str | None, out_path: str) -> None:
     import everyday_causes as E
     from everyday_shift_loro import round_of
+
     from rag.eval_data import load_dataset
     from rag.evaluate import score_answer
     from rag.qa import Searcher

@@ -44,7 +44,6 @@ from .evidence import ScoredSentence, score_sentences
 from .records import Answer, Citation, Hit
 from .select import (CROSSLINGUAL_CJK, AnswerModels, Candidate, LinearModel, candidates, cjk_share, load_models,
                      question_features)
-from . import sentence_rerank
 from .sentvec import SentenceVectors
 from .statute_answer import is_article, statute_answer
 from .statute_gate import off_topic_place
@@ -165,46 +164,10 @@ def _as_ranked(statute: Answer, hits: Sequence[Hit]) -> list[Citation]:
     return cits
 
 
-def _checked(wording: str, question: str, chosen: list[Candidate]) -> list[Candidate] | None:
-    """``chosen`` without quotes that contradict a hard constraint of the question (:mod:`rag.constraints`); None
-    when none is left or none gives the amount asked (:mod:`rag.asked_quantity`): the answer is then a refusal."""
-    chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
-                                             c.sentence.hit.title, gloss=wording != question) is None]
-    if not chosen or (wording == question and missing_quantity(question, "".join(c.sentence.text for c in chosen))):
-        return None
-    return chosen
-
-
-def _reranked(wording: str, question: str, cands: list[Candidate], n: int,
-              fingerprint: str | None) -> list[Candidate] | None:
-    """The first ``n`` sentences (distinct texts) of the re-ranked candidates (:mod:`rag.sentence_rerank`), checked as
-    the selector's quote is; None (keep the selector's quote) without a model, inside a follow-up, or when a check
-    would refuse them: only the quote moves, never whether to answer."""
-    from .followup_refusal import in_followup
-    from .followup_sentence import in_dialogue
-
-    model = sentence_rerank.load(fingerprint)
-    if model is None or in_followup() or in_dialogue():
-        return None
-    rows = []
-    for c in cands:
-        spans = c.sentence.hit.chunk.sentences
-        k = next((j for j, (a, _) in enumerate(spans) if a == c.sentence.start), -1)
-        rows.append({"f": c.features, "p": c.p, "chunk": c.sentence.hit.chunk.chunk_id, "k": k})
-    new: list[Candidate] = []
-    for i in sentence_rerank.order(rows, model):
-        if all(cands[i].sentence.text != x.sentence.text for x in new):
-            new.append(cands[i])
-        if len(new) == n:
-            break
-    return _checked(wording, question, new)
-
-
 def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                  refusal: LinearModel | None = None, max_sentences: int = 2,
                  query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
-                 fingerprint: str | None = None, models: AnswerModels | None = None, gloss: bool = True,
-                 rerank: bool | None = None) -> Answer:
+                 fingerprint: str | None = None, models: AnswerModels | None = None, gloss: bool = True) -> Answer:
     """Compose the extractive answer (or a refusal) for ``question`` from ``hits``.
 
     ``query_vector`` (the question's embedding) and ``vectors`` (the index's
@@ -212,8 +175,7 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
     index's embedder weights, which picks the models (:func:`rag.select.load_models`).
     ``refusal`` overrides the refusal model. A question with little CJK text (English) gets the
     cross-lingual models, its lexical features computed on its Chinese gloss (:mod:`rag.gloss`,
-    when the dictionary is installed and ``gloss``). ``rerank`` (default :data:`rag.sentence_rerank.ENABLED`): the
-    quote is taken from the re-ranked top sentences (:mod:`rag.sentence_rerank`; never inside a follow-up).
+    when the dictionary is installed and ``gloss``).
     When the top hit is a statute article (and no model is overridden), the
     article is quoted whole with its label (:mod:`rag.statute_answer`).
     """
@@ -243,13 +205,11 @@ def build_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], flo
             break
         if c.sentence.text != best.sentence.text:
             chosen.append(c)
-    picked = _checked(wording, question, chosen)
-    if picked is None:
+    # a quote that contradicts a hard constraint of the question is dropped; none left: refuse (rag.constraints)
+    chosen = [c for c in chosen if near_miss(wording, c.sentence.text, c.sentence.hit.chunk.text,
+                                             c.sentence.hit.title, gloss=wording != question) is None]
+    if not chosen or (wording == question and missing_quantity(question, "".join(c.sentence.text for c in chosen))):
         return _refusal(question, hits, cands, p)  # no quote left, or none gives the amount asked (rag.asked_quantity)
-    if (rerank if rerank is not None else sentence_rerank.ENABLED) and models.kind == "dense" \
-            and wording == question:
-        picked = _reranked(wording, question, cands, len(chosen), fingerprint) or picked
-    chosen = picked
     # same document: document order; else best first
     if len({c.sentence.hit.chunk.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.sentence.start)

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-__all__ = ["FOLLOWUP_REFUSAL", "followups", "in_followup", "leans_on_conversation", "refusal_for", "selector_for"]
+__all__ = ["FOLLOWUP_REFUSAL", "followups", "leans_on_conversation", "refusal_for", "selector_for"]
 
 #: the follow-up refusal models (written once from git f65f1ea's rag/calibration.json; see its note)
 FOLLOWUP_REFUSAL = Path(__file__).parent / "data" / "followup_refusal.json"
@@ -56,11 +56,6 @@ def followups(on: bool = True, threshold: float | None = None) -> Iterator[None]
             _threshold.reset(level)
         if token is not None:
             _in_followup.reset(token)
-
-
-def in_followup() -> bool:
-    """Whether a follow-up is being answered (inside :func:`followups`)."""
-    return _in_followup.get()
 
 
 @functools.lru_cache(maxsize=2)

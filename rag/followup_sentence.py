@@ -35,8 +35,7 @@ from dataclasses import dataclass, field, fields
 from .textnorm import search_form
 from .tokenize import tokenize
 
-__all__ = ["Conversation", "FEATURES", "FITTED", "SentenceWeights", "adjust", "conversation_features", "in_conversation",
-           "in_dialogue"]
+__all__ = ["Conversation", "FEATURES", "FITTED", "SentenceWeights", "adjust", "conversation_features", "in_conversation"]
 
 FEATURES = ("repeat", "next1", "next2", "before", "same", "own", "carried")
 
@@ -166,11 +165,6 @@ def conversation_features(question: str, cands: Sequence, conv: Conversation) ->
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
-
-
-def in_dialogue() -> bool:
-    """Whether a conversation's turn is being answered (inside :func:`in_conversation`)."""
-    return _conversation.get() is not None
 
 
 def adjust(question: str, cands: list) -> None:

@@ -1,36 +1,30 @@
 """A second look at which sentence to quote (issue 9, round 15): re-rank the selector's top :data:`K` sentences.
 
+**Not shipped** (docs/answers.md, "Round 15": the keep rule failed on development data); kept here, with the rows
+(``bench/sentence_rerank_rows.py``) and the estimate (``bench/sentence_rerank_fit.py``), so a later round can replay
+it. The product's answer layer (:func:`rag.answer.build_answer`) is unchanged.
+
 The selector (:mod:`rag.select`) scores each sentence alone, with weights fitted mostly on questions written from
 the paragraph (CMRC2018 trial, DRCD tune). The re-ranker looks at the selector's top :data:`K` *together*: besides a
 sentence's own features it reads where the sentence stands among them — its rank under the selector and its logit's
 gap to the best, the rank of its dense cosine among all candidates, and where it sits relative to the sentence with
 the best lexical match to the question (the same sentence, the next or the previous one of that passage, or
 elsewhere). A linear score fitted pairwise (a gold sentence against a non-gold one of the same question, logistic
-regression on feature differences; ``bench/sentence_rerank_fit.py``) orders the top :data:`K`; the answer quotes as
-many sentences as the selector's choice did, taken from the new order. No term lists: every feature is a number the
+regression on feature differences) orders the top :data:`K`; the replayed answer quotes as many sentences as the
+selector's choice did, taken from the new order, and keeps the selector's quote where a check (near miss, quantity)
+would refuse the new one, so refusals are unchanged by construction. No term lists: every feature is a number the
 selector already computes or a rank among the candidates.
-
-Only the quote moves: whether to answer is decided before (:func:`rag.answer.build_answer` keeps its refusal, and a
-re-ranked quote that a check would refuse is not used). Chinese questions with the dense models only (the model is
-stored with the embedder it was fitted for, in ``rag/data/sentence_rerank.json``); :data:`ENABLED` (or
-``build_answer(..., rerank=False)``) turns it off.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import math
-from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
-__all__ = ["ENABLED", "K", "MODEL", "RerankModel", "extras", "load", "order"]
+__all__ = ["K", "RerankModel", "extras", "order"]
 
-#: the switch: False quotes the selector's own choice everywhere
-ENABLED = True
 #: how many of the selector's best sentences the re-ranker may reorder
 K = 4
-MODEL = Path(__file__).resolve().parent / "data" / "sentence_rerank.json"
 
 
 def _logit(p: float) -> float:
@@ -81,23 +75,8 @@ class RerankModel:
         return {"k": self.k, "features": self.names, "weights": self.weights, "scale": self.scale}
 
     @classmethod
-    def from_dict(cls, d: dict, fingerprint: str | None = None) -> "RerankModel":
+    def from_dict(cls, d: dict, fingerprint: str | None = None) -> RerankModel:
         return cls(d["features"], d["weights"], d["scale"], int(d.get("k", K)), fingerprint)
-
-
-@functools.lru_cache(maxsize=2)
-def _read(path: str) -> dict | None:
-    p = Path(path)
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
-
-
-def load(fingerprint: str | None, path: Path | None = None) -> RerankModel | None:
-    """The stored model (``path``, default :data:`MODEL`) when it was fitted for this embedder, else None (nothing
-    is re-ranked)."""
-    data = _read(str(path or MODEL))
-    if not data or fingerprint is None or data["fitted_for"]["fingerprint"] != fingerprint:
-        return None
-    return RerankModel.from_dict(data["model"], fingerprint)
 
 
 def order(rows: Sequence[dict], model: RerankModel) -> list[int]:
