@@ -11,6 +11,7 @@ and the law questions / law-dialogue first turns of the development rounds <= 13
     python bench/statute_first.py collect --out DIR --stard /tmp/h5/stard   # STARD home = DIR_STARD/home
     python bench/statute_first.py cv --rows DIR      # grouped out-of-fold: shipped answer vs the switch
     python bench/statute_first.py fit --rows DIR     # → rag/data/statute_first.json
+    python bench/statute_first.py ceiling --rows DIR # what a first-article switch could reach
 
 Both arms replay the shipped answer (typed-value choice, own choice, round-10 chooser from
 ``rag/data/statute_choice.json``); the candidate then moves the best rank-2/3 article first when P ≥ 0.5
@@ -77,6 +78,16 @@ def load_rows(d: str) -> list[dict]:
     return [r for r in rows if r["kind"] == "dense"]
 
 
+_FEATS: dict[str, list[dict[str, float]]] = {}
+
+
+def _features(r: dict) -> list[dict[str, float]]:
+    """The round-10 chooser's features of the row's hits (computed once per row)."""
+    if r["qid"] not in _FEATS:
+        _FEATS[r["qid"]] = choice_features(r["wording"], _hits(r), r["arts"])
+    return _FEATS[r["qid"]]
+
+
 def _allowed(r: dict):
     return lambda j: not (missing_value(r["question"], r["hits"][j]["text"])
                           or missing_quantity(r["question"], r["hits"][j]["text"]))
@@ -108,7 +119,7 @@ def pairs(rows: list[dict]) -> tuple[list[dict[str, float]], list[int]]:
     """(pair features, label) of the rank-2..RANKS articles whose gold label differs from the top hit's."""
     X, y = [], []
     for r in rows:
-        feats = choice_features(r["wording"], _hits(r), r["arts"])
+        feats = _features(r)
         h = r["hits"]
         for j in range(1, min(len(h), len(feats), RANKS)):
             if h[j]["article"] and h[j]["chunk_id"] != h[0]["chunk_id"] and r["gold"][j] != r["gold"][0]:
@@ -141,9 +152,8 @@ def cmd_cv(a) -> None:
         model = fit_first([r for r in rows if r["group"] != g])
         for r in rows:
             if r["group"] == g:
-                base = _outcome(r, shipped_picks(r)[0])
-                new_picks = candidate_picks(model, r)
-                res[r["qid"]] = (base, _outcome(r, new_picks), new_picks != shipped_picks(r)[0])
+                old, new = shipped_picks(r)[0], candidate_picks(model, r)
+                res[r["qid"]] = (_outcome(r, old), _outcome(r, new), new != old)
     table(rows, res)
 
 
@@ -166,6 +176,25 @@ def table(rows: list[dict], res: dict) -> None:
         print(f"| {g} | {len(rs)} | {b / len(rs):.3f} → {n / len(rs):.3f} ({100 * (n - b) / len(rs):+.1f} pt) | "
               f"{n - b:+d} | {rb} → {rn} | {np.mean(ab):.3f} → {np.mean(an):.3f} | "
               f"{sum(res[r['qid']][2] for r in rs)} |")
+
+
+def cmd_ceiling(a) -> None:
+    """Headroom of a first-article switch: shipped answers quoting no gold article with gold at rank 2..RANKS, and
+    the pairs the model learns from (gold at rank j but not 1, vs gold at 1 but not j)."""
+    rows = load_rows(a.rows)
+    for name, rs in (("STARD tune", [r for r in rows if r["set"] == "stard_tune"]),
+                     ("development law rows", [r for r in rows if r["set"] != "stard_tune"])):
+        miss = up = down = 0
+        for r in rs:
+            picks, chooser_path = shipped_picks(r)
+            ok, n = _outcome(r, picks)
+            top = [j for j in range(1, min(len(r["hits"]), RANKS)) if r["hits"][j]["article"]]
+            if chooser_path and n and not ok and any(r["gold"][j] for j in top):
+                miss += 1
+            up += sum(r["gold"][j] > r["gold"][0] for j in top)
+            down += sum(r["gold"][j] < r["gold"][0] for j in top)
+        print(f"{name}: {len(rs)} rows; answered on the chooser path without a gold quote but gold at rank 2-{RANKS}: "
+              f"{miss}; pairs gold at j not top {up}, gold at top not j {down}")
 
 
 def _fingerprint() -> str | None:
@@ -194,14 +223,14 @@ def cmd_fit(a) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("cmd", choices=("collect", "cv", "fit"))
+    ap.add_argument("cmd", choices=("collect", "cv", "fit", "ceiling"))
     ap.add_argument("--out", default="/tmp/statute_first")
     ap.add_argument("--rows", default="/tmp/statute_first")
     ap.add_argument("--stard", default="/tmp/h5/stard")
     ap.add_argument("--model", default=str(FIRST_MODEL))
     ap.add_argument("--dev-only", action="store_true", help="collect: the everyday/dialogue rows only")
     a = ap.parse_args()
-    {"collect": cmd_collect, "cv": cmd_cv, "fit": cmd_fit}[a.cmd](a)
+    {"collect": cmd_collect, "cv": cmd_cv, "fit": cmd_fit, "ceiling": cmd_ceiling}[a.cmd](a)
 
 
 if __name__ == "__main__":
