@@ -146,15 +146,22 @@ def fit_first(rows: list[dict]) -> FirstModel:
 
 
 def cmd_cv(a) -> None:
+    """The keep rule's estimate at threshold 0.5; other ``--thresholds`` are post-hoc diagnostics (not for choosing)."""
+    import dataclasses
     rows = load_rows(a.rows)
-    res = {}
+    ts = [float(t) for t in a.thresholds.split(",")]
+    res: dict[float, dict] = {t: {} for t in ts}
     for g in sorted({r["group"] for r in rows}):
         model = fit_first([r for r in rows if r["group"] != g])
         for r in rows:
             if r["group"] == g:
-                old, new = shipped_picks(r)[0], candidate_picks(model, r)
-                res[r["qid"]] = (_outcome(r, old), _outcome(r, new), new != old)
-    table(rows, res)
+                old = shipped_picks(r)[0]
+                for t in ts:
+                    new = candidate_picks(dataclasses.replace(model, threshold=t), r)
+                    res[t][r["qid"]] = (_outcome(r, old), _outcome(r, new), new != old)
+    for t in ts:
+        print(f"\nthreshold {t}{'' if t == 0.5 else ' (post-hoc diagnostic, not the keep rule)'}")
+        table(rows, res[t])
 
 
 def table(rows: list[dict], res: dict) -> None:
@@ -228,6 +235,7 @@ def main() -> None:
     ap.add_argument("--rows", default="/tmp/statute_first")
     ap.add_argument("--stard", default="/tmp/h5/stard")
     ap.add_argument("--model", default=str(FIRST_MODEL))
+    ap.add_argument("--thresholds", default="0.5", help="cv: comma-separated; 0.5 is the keep rule's")
     ap.add_argument("--dev-only", action="store_true", help="collect: the everyday/dialogue rows only")
     a = ap.parse_args()
     {"collect": cmd_collect, "cv": cmd_cv, "fit": cmd_fit, "ceiling": cmd_ceiling}[a.cmd](a)
