@@ -1,4 +1,4 @@
-"""Fit and check the statute answer's first-article switch (rag/statute_first.py) on development data only.
+"""Fit and check the statute answer's first-article switch (bench/statute_first_model.py; not shipped) on development data only.
 
 Rows (``collect``): as ``bench/statute_chooser.py`` records them (the product path with the chooser off, top-5
 hits, the answerer's evidence, which hits hold a gold answer): STARD tune on the 31-law index of
@@ -15,7 +15,7 @@ and the law questions / law-dialogue first turns of the development rounds <= 13
 
 Both arms replay the shipped answer (typed-value choice, own choice, round-10 chooser from
 ``rag/data/statute_choice.json``); the candidate then moves the best rank-2/3 article first when P ≥ 0.5
-(:func:`rag.statute_first.reorder`). Groups: STARD's 4 folds, everyday rows by round (leave-one-round-out).
+(:func:`statute_first_model.reorder`). Groups: STARD's 4 folds, everyday rows by round (leave-one-round-out).
 KEEP RULE: docs/legal-retrieval.md "Round 15" (written before any estimate).
 """
 
@@ -38,7 +38,7 @@ import rag.statute_answer as S  # noqa: E402
 from rag.asked_quantity import missing_quantity  # noqa: E402
 from rag.asked_value import missing_value  # noqa: E402
 from rag.statute_choice import CHOICE_MODEL, Trees, choice_features, choose, load_choice_model  # noqa: E402
-from rag.statute_first import FIRST_MODEL, RANKS, FirstModel, best_first, pair_features, reorder  # noqa: E402
+from statute_first_model import FIRST_MODEL, RANKS, FirstModel, best_first, pair_features, reorder  # noqa: E402
 from statute_chooser import _hits, _own_choice, _outcome, _typed, _write, collect_set  # noqa: E402
 
 CORPUS, DOCS, D = "/tmp/lead/r12/m/corpus", "/tmp/lead/r12/docs/r{}", ROOT / "bench" / "data"
@@ -213,7 +213,7 @@ def cmd_fit(a) -> None:
     model = fit_first(rows)
     fp = json.loads(Path(CHOICE_MODEL).read_text(encoding="utf-8"))["fitted_for"]
     X, _ = pairs(rows)
-    out = {"note": "Statute answer's first article (rag/statute_first.py): P(a rank-2..3 statute hit is the gold "
+    out = {"note": "Statute answer's first article (bench/statute_first_model.py): P(a rank-2..3 statute hit is the gold "
                    "provision | exactly one of it and the top hit is), boosted trees (depth 3, 150 rounds, rate "
                    "0.05); quoted first when P >= threshold. Fitted by bench/statute_first.py fit.",
            "fitted_for": fp,

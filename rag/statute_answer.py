@@ -58,8 +58,6 @@ from .select import LinearModel
 from .sentvec import SentenceVectors
 from .statute import citation_label
 from .statute_choice import ChoiceModel, choose, load_choice_model
-from .statute_first import FirstModel, best_first, load_first_model, reorder
-from .statute_first import enabled as first_enabled
 from .textnorm import folded, search_form, to_simplified
 from .tokenize import tokenize
 
@@ -214,8 +212,7 @@ def _quote_line(cit: Citation, article: str) -> str:
 
 
 def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: StatuteModels, question: str,
-           wording: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]],
-           first: FirstModel | None | bool = None) -> list[int]:
+           wording: str, hits: Sequence[Hit], arts: Sequence[dict[str, float]]) -> list[int]:
     """The chooser's hits to quote (:func:`rag.statute_choice.choose`), or [] (no chooser, lexical models, an
     article named by law and number — the answer asked for —, or a top article lacking the value the question asks:
     the answer layer refuses such an answer unless another quote holds the value (:mod:`rag.asked_value`,
@@ -225,18 +222,7 @@ def _picks(choice: ChoiceModel | None | bool, fingerprint: str | None, models: S
     if missing_value(question, hits[0].chunk.text) or missing_quantity(question, hits[0].chunk.text):
         return []
     model = choice if isinstance(choice, ChoiceModel) else load_choice_model(fingerprint)
-    if model is None:
-        return []
-    versions = other_versions(hits)
-    picks = choose(model, wording, hits[:len(arts)], arts, versions)
-    fm = first if isinstance(first, FirstModel) else (
-        load_first_model(fingerprint) if first is None and first_enabled() else None)
-    if fm is not None and picks:  # round 15: maybe another article first (rag.statute_first)
-        p, j = best_first(fm, wording, hits[:len(arts)], arts, versions, allowed=lambda i: not (
-            missing_value(question, hits[i].chunk.text) or missing_quantity(question, hits[i].chunk.text)))
-        if j is not None and p >= fm.threshold:
-            picks = reorder(picks, j)
-    return picks
+    return choose(model, wording, hits[:len(arts)], arts, other_versions(hits)) if model is not None else []
 
 
 def _namesake(hits: Sequence[Hit], j: int) -> bool:
@@ -249,14 +235,12 @@ def _namesake(hits: Sequence[Hit], j: int) -> bool:
 def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
                    query_vector: np.ndarray | None = None, vectors: SentenceVectors | None = None,
                    fingerprint: str | None = None, models: StatuteModels | None = None,
-                   wording: str | None = None, choice: ChoiceModel | None | bool = None,
-                   first: FirstModel | None | bool = None) -> Answer | None:
+                   wording: str | None = None, choice: ChoiceModel | None | bool = None) -> Answer | None:
     """The answer quoting statute articles, or a refusal; ``None`` when the top hit is not an article.
 
     ``wording``: what the lexical features read instead of ``question`` (an English question's Chinese gloss).
     ``choice``: the article chooser (:mod:`rag.statute_choice`; default: the shipped one for this embedder,
-    ``False``: none — the top hit first, and the article model's second provision). ``first``: the first-article
-    switch (:mod:`rag.statute_first`; default: the shipped one unless ``RAG_STATUTE_FIRST=off``, ``False``: none)."""
+    ``False``: none — the top hit first, and the article model's second provision)."""
     if not hits or not is_article(hits[0]):
         return None
     dense = query_vector is not None and vectors is not None
@@ -279,7 +263,7 @@ def statute_answer(question: str, hits: Sequence[Hit], *, idf: Callable[[str], f
         depth=TYPED_DEPTH)  # same law, names something asked
     if typed is not None:  # the question asks a value (an age, a time limit …) the top article lacks: quote the
         chosen = [hits[typed], hits[0]]  # article that holds it first, the top one second (rag.asked_value)
-    elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts, first)):
+    elif (picks := _picks(choice, fingerprint, models, question, wording or question, hits, arts)):
         chosen = [hits[i] for i in picks]  # the top hit, then the chooser's pick (rag.statute_choice)
     elif len(arts) > 1:  # the likeliest other provision, when the model rates it high enough
         i = max((j for j in range(1, len(arts)) if j not in versions and not _namesake(hits, j)),

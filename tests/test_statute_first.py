@@ -1,21 +1,20 @@
-"""The statute answer's first-article switch (rag/statute_first.py): the reordering, the candidates it may move
-first, the shipped file and the switch, and answers on a real law index (questions written for
-tests/test_statute_choice.py, not taken from any evaluation set)."""
+"""Round 15's first-article switch (bench/statute_first_model.py, not shipped: it failed its keep rule): the
+reordering and the candidates it may move first, as bench/statute_first.py replays them."""
 
 from __future__ import annotations
 
-import json
+import sys
+from pathlib import Path
 
 import pytest
 
-import rag.answer as A
 from rag.records import Chunk, Hit
 from rag.statute_choice import Trees
-from rag.statute_first import FIRST_MODEL, RANKS, FirstModel, best_first, load_first_model, pair_features, reorder
 
-from .test_statute_choice import QUESTIONS
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-_STATUTE_ANSWER = A.statute_answer
+from statute_first_model import RANKS, FirstModel, best_first, pair_features, reorder
+
 ALWAYS = FirstModel(Trees(("rank1",), 5.0, ()), 0.5)  # every candidate at P ≈ 1
 NEVER = FirstModel(Trees(("rank1",), -5.0, ()), 0.5)
 
@@ -51,48 +50,3 @@ def test_best_first_looks_at_ranks_2_to_3_only_and_respects_exclusions():
     assert best_first(ALWAYS, "q", _hits(article=False), arts)[1] is None  # not a statute article
     assert best_first(ALWAYS, "q", hits[:1], arts[:1]) == (-1.0, None)
     assert best_first(NEVER, "q", hits, arts)[0] < 0.5
-
-
-def test_no_model_file_means_no_switch(embedder, tmp_path):
-    """Round 15's model failed its keep rule and is not shipped: without the file (or for another embedder) nothing
-    is loaded and the answerer keeps the round-10 choice."""
-    assert not FIRST_MODEL.exists()
-    assert load_first_model(embedder.fingerprint) is None
-    f = tmp_path / "first.json"
-    f.write_text(json.dumps({"fitted_for": {"fingerprint": embedder.fingerprint},
-                             "model": {"pair": {"names": ["rank1"], "base": 5.0, "trees": []}}}), encoding="utf-8")
-    assert load_first_model(embedder.fingerprint, f) is not None and load_first_model("other", f) is None
-
-
-def _answers(home, monkeypatch, **kw):
-    from rag.qa import Searcher
-
-    def wrapped(*a, **k):
-        return _STATUTE_ANSWER(*a, **{**k, **kw})
-
-    monkeypatch.setattr(A, "statute_answer", wrapped)
-    s = Searcher(home)
-    return [s.ask(q) for q, _ in QUESTIONS]
-
-
-def test_a_switch_that_always_fires_moves_a_rank_2_3_article_first(law_home, monkeypatch):
-    """On a real index: the forced switch quotes another article first, never changes a refusal or the number of
-    articles quoted; ``first=False`` gives the round-10 answers."""
-    off = _answers(law_home, monkeypatch, first=False)
-    forced = _answers(law_home, monkeypatch, first=ALWAYS)
-    assert [a.answerable for a in forced] == [a.answerable for a in off]
-    assert [len(a.citations) for a in forced] == [len(a.citations) for a in off]
-    moved = [i for i, (a, b) in enumerate(zip(off, forced))
-             if a.answerable and a.citations[0].chunk_id != b.citations[0].chunk_id]
-    assert moved  # some answer now starts with another article
-    for i in moved:  # the old top article is still quoted second when the answer had two
-        if len(off[i].citations) == 2:
-            assert forced[i].citations[1].chunk_id == off[i].citations[0].chunk_id
-
-
-def test_default_and_the_off_switch_give_round_10_answers(law_home, monkeypatch):
-    off = _answers(law_home, monkeypatch, first=False)
-    default = _answers(law_home, monkeypatch)
-    assert [a.answer for a in default] == [a.answer for a in off]
-    monkeypatch.setenv("RAG_STATUTE_FIRST", "off")
-    assert [a.answer for a in _answers(law_home, monkeypatch, first=ALWAYS)] != [a.answer for a in off]  # explicit wins

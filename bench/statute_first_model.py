@@ -1,4 +1,4 @@
-"""Which article a statute answer quotes FIRST: a learned switch from the top hit to an article at rank 2-3.
+"""Round 15 (not shipped): a learned switch of the statute answer's FIRST article from the top hit to rank 2-3.
 
 The statute answerer (:mod:`rag.statute_answer`) quotes the top hit and, by the round-10 chooser
 (:mod:`rag.statute_choice`), maybe a second article; the top hit itself was never replaced, yet on unread laws the
@@ -9,27 +9,25 @@ the top hit's own features (``top_…``) and the differences (``dd_…`` = j min
 ``threshold`` (0.5, set, not tuned) the answer quotes ``j`` first and keeps its number of articles
 (:func:`reorder`: the old picks follow ``j``, the last one dropped).
 
-The model file (``rag/data/statute_first.json``) is fitted by ``bench/statute_first.py fit`` on development data,
-with provenance; without it (or for another embedder) nothing changes. This module does not retrieve, refuse or
-format. ``RAG_STATUTE_FIRST=off`` (or ``statute_answer(..., first=False)``) turns it off.
+It failed its keep rule (docs/legal-retrieval.md "Round 15"), so it lives in bench/ and the product never calls
+it: ``bench/statute_first.py`` replays the shipped answerer's choice with and without it over recorded rows. A model
+file (``fit --model PATH``) records the embedder fingerprint it was fitted for.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .records import Hit
-from .statute_choice import Trees, choice_features
+from rag.records import Hit
+from rag.statute_choice import Trees, choice_features
 
-__all__ = ["FIRST_MODEL", "RANKS", "FirstModel", "best_first", "enabled", "load_first_model", "pair_features",
-           "reorder"]
+__all__ = ["FIRST_MODEL", "RANKS", "FirstModel", "best_first", "load_first_model", "pair_features", "reorder"]
 
-FIRST_MODEL = Path(__file__).resolve().parent / "data" / "statute_first.json"
+FIRST_MODEL = Path("/tmp/statute_first.json")  # where `fit` writes by default: nothing ships
 RANKS = 3  # candidates for the first article: the statute articles at ranks 2..RANKS
 
 
@@ -41,10 +39,6 @@ class FirstModel:
     pair: Trees
     threshold: float = 0.5
 
-
-def enabled() -> bool:
-    """False when ``RAG_STATUTE_FIRST`` is ``off`` / ``0`` / ``false`` (the switch; default on)."""
-    return os.environ.get("RAG_STATUTE_FIRST", "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def pair_features(top: dict[str, float], cand: dict[str, float]) -> dict[str, float]:
