@@ -225,6 +225,8 @@ def excluded_titles(index: Index, filters: Filters | None, titles: list[str]) ->
     pred = _predicate(index, filters if filters._checked else filters.normalised())
     fields = index.derived("doc_fields", lambda: {i: doc_fields(d) for i, d in index.documents.items()})
     kept = {index.documents[i].title for i, fd in fields.items() if pred.keeps(i, fd)}
+    if not kept:  # as document_mask: a filter matching nothing is the user's error, not a refusal
+        raise FilterError("No indexed document matches these filters; widen the type, date or law filter.")
     return [t for t in titles if t not in kept]
 
 

@@ -134,7 +134,7 @@ _ORDINARY_FA = frozenset(
 #: what a law's title never holds: question words, particles, persons (的 only in 关于…的规定), or a pointer to a
 #: law already named (这个法, 该法律)
 _NOT_TITLE = re.compile(r"什么|怎么|怎样|如何|哪|为何|为什么|是否|有没有|能不能|可不可以|多少|几|谁|吗|呢|吧|了|我|你|她"
-                        r"|^(?:这|那|该|本|此|上述|前述)(?:个|部|项|种|条)?法")
+                        r"|按照|根据|依照|依据|(.)不\1|^(?:这|那|该|本|此|上述|前述)(?:个|部|项|种|条)?法")
 #: how a title without 《》 ends: …法, …法典, …条例, 关于…的规定/决定/解释/办法, …实施/管理/暂行/试行 办法/规定/细则
 _TITLE_END = re.compile(r"(?:法典|法|条例)$|^.*关于.+的(?:规定|决定|解释|办法)$|(?:实施|管理|暂行|试行)(?:办法|规定|细则)$")
 
@@ -145,14 +145,13 @@ def law_shape(name: str) -> str:
     title's 规定 / 办法 / 细则 (关于…的规定, 暂行办法) — and holds no question word; '' otherwise. Whether an index
     holds that law is not asked here.
 
-    >>> law_shape("刑法"), law_shape("《公司法》"), law_shape("中华人民共和国公司法"), law_shape("工伤保险条例")
-    ('刑法', '公司法', '中华人民共和国公司法', '工伤保险条例')
+    >>> law_shape("刑法"), law_shape("《公司法》"), law_shape("《公司法"), law_shape("中华人民共和国公司法")
+    ('刑法', '公司法', '公司法', '中华人民共和国公司法')
     >>> law_shape("有什么办法"), law_shape("用人单位违法"), law_shape("规定"), law_shape("公司的考勤管理办法"), law_shape("该法")
     ('', '', '', '', '')
     """
-    inner = name.strip()
-    bracketed = inner.startswith("《") and inner.endswith("》")
-    inner = inner[1:-1] if bracketed else inner
+    bracketed = name.strip().startswith("《")  # 那《公司法》呢 is cut before its 》 by named_law_candidate
+    inner = name.strip().strip("《》")
     if not 2 <= len(inner) <= 60 or _NOT_TITLE.search(inner) or ("的" in inner and "关于" not in inner):
         return ""
     if bracketed:
@@ -170,21 +169,26 @@ def law_shape(name: str) -> str:
 
 def law_name_in(text: str) -> str:
     """The first law ``text`` names in the shape of a title (:func:`law_shape`), held by an index or not: a 《title》,
-    or the words after :data:`LEAD` words up to a law-name ending that a name may end at (里, 呢, 第…), the
-    longest such; '' for none.
+    or the words after :data:`LEAD` words up to a law-name ending followed by what may follow a name (里, 呢, 第…;
+    not 法院, 法律), the longest such; '' for none.
 
     >>> law_name_in("那刑法呢？"), law_name_in("那公司法里怎么规定？"), law_name_in("刑法第二十条规定了什么")
     ('刑法', '公司法', '刑法')
     >>> law_name_in("那违法呢？"), law_name_in("有什么办法吗"), law_name_in("《中华人民共和国公司法》呢")
     ('', '', '中华人民共和国公司法')
+    >>> law_name_in("能去法院起诉吗"), law_name_in("这种事法律管吗"), law_name_in("阿尔法围棋赢了谁")
+    ('', '', '')
     """
-    for span in named_law_candidate(text):
+    for m in _CANDIDATE.finditer(text):
+        span = m.group(0)
         if span.startswith("《"):
             if name := law_shape(span):
                 return name
             continue
-        span = LEAD.sub("", span)
-        ends = [m.end() for m in _SUFFIX_END.finditer(span) if _AFTER_NAME.match(span, m.end())]
+        lead = len(span) - len(span := LEAD.sub("", span))
+        rest = text[m.start() + lead:]  # the span without its lead words, followed by the rest of the text
+        ends = [e.end() for e in _SUFFIX_END.finditer(span)
+                if _AFTER_NAME.match(rest, e.end()) or rest.startswith("》", e.end())]
         for end in reversed(ends):  # the longest name first
             if name := law_shape(span[:end]):
                 return name
