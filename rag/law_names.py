@@ -16,6 +16,7 @@ This module does not search or rank; :mod:`rag.lookup` (articles named by law an
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -101,6 +102,16 @@ def named_law_candidate(text: str) -> list[str]:
     return [m.group(0) for m in _CANDIDATE.finditer(text)]
 
 
+@functools.lru_cache(maxsize=16)
+def _keys_of(titles: tuple[str, ...]) -> dict[str, str]:
+    """Every key (:func:`law_keys`) of ``titles`` → the first title it names (remembered: an archive holds 1,562)."""
+    keys: dict[str, str] = {}
+    for t in titles:
+        for k in law_keys(t):
+            keys.setdefault(k, t)
+    return keys
+
+
 def resolve_title(titles: Iterable[str], name: str) -> str:
     """The title among ``titles`` that ``name`` (a span of :func:`named_law_candidate`) names: the longest tail of
     ``name`` — cut after its last law-name ending, else an earlier one followed by a word that ends a name (里, 的,
@@ -112,10 +123,7 @@ def resolve_title(titles: Iterable[str], name: str) -> str:
     >>> resolve_title(ts, "有什么办法"), resolve_title(ts[:1], "劳动合同法实施条例")
     ('', '')
     """
-    keys: dict[str, str] = {}
-    for t in titles:
-        for k in law_keys(t):
-            keys.setdefault(k, t)
+    keys = _keys_of(tuple(titles))
     if (key := law_named(name, keys)):
         return keys[key]
     for m in reversed(list(_SUFFIX_END.finditer(name))):
