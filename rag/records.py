@@ -152,13 +152,12 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: The standalone question that was retrieved and answered (:mod:`rag.dialogue`); "" = ``question``.
     search_question: str = ""
-    #: Why a refusal refused, when it is one of :data:`REFUSAL_REASONS` (``to_dict`` writes it only then): the
-    #: question names a law the index does not hold, the law it named holds nothing on it, or the user's filter
-    #: leaves that law out. "" for every other answer and refusal.
+    #: Why a refusal refused, when it is one of :data:`REFUSAL_REASONS`: the question names a law the index does
+    #: not hold, the law it named holds nothing on it, or the user's filter leaves that law out. "" for every other
+    #: answer and refusal.
     refusal_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"refusal_reason": self.refusal_reason} if self.refusal_reason else {}
         return {
             "question": self.question,
             "answer": self.answer,
@@ -168,7 +167,7 @@ class Answer:
             "suggestions": [c.to_dict() for c in self.suggestions],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "search_question": self.search_question or self.question,
-            **extra,
+            "refusal_reason": self.refusal_reason,
         }
 
 

@@ -75,7 +75,7 @@ def test_a_followup_naming_a_law_the_index_lacks_says_so(law_ask, question, law)
 @pytest.mark.parametrize("question", ["那违法呢？", "有什么办法吗", "这种做法呢？", "该法第二十条呢", "那规定呢？"])
 def test_ordinary_words_that_end_like_a_law_name_no_law(law_ask, question):
     ans = ask_in_context(law_ask, question, _after_article_19())
-    assert ans.refusal_reason != "law_not_in_index" and "refusal_reason" not in ans.to_dict() or ans.answerable
+    assert ans.answerable or ans.to_dict()["refusal_reason"] == "", ans.answer[:80]
 
 
 @pytest.mark.parametrize("text, law", [("那刑法呢？", "刑法"), ("那违法呢？", ""), ("有什么办法", ""), ("用人单位违法解除呢", ""),
@@ -149,7 +149,7 @@ def test_the_ui_tells_the_user_to_change_the_filter():
            "refusal_reason": "filter_excludes_law"}
     html = render_chat([{"question": "消费者权益保护法第十九条是什么", "status": "done", "answer": ans}])
     assert "所选筛选条件不包含" in html and "修改或清除筛选条件" in html
-    plain = render_chat([{"question": "x", "status": "done", "answer": {**ans, "refusal_reason": None}}])
+    plain = render_chat([{"question": "x", "status": "done", "answer": {**ans, "refusal_reason": ""}}])
     assert "修改或清除筛选条件" not in plain and "可以换个说法" in plain
 
 
