@@ -29,13 +29,13 @@ DATA = ROOT / "bench" / "data"
 _ROUND = re.compile(r"heldout(\d+)")
 
 
-def development_sets() -> tuple[list[Path], list[Path]]:
-    """(article dialogue files, law dialogue files) of rounds <= 12 in bench/data (no ``_docs`` sets: those need
-    their own document-held-out indexes)."""
+def development_sets(max_round: int = 12) -> tuple[list[Path], list[Path]]:
+    """(article dialogue files, law dialogue files) of rounds <= ``max_round`` in bench/data (no ``_docs`` sets:
+    those need their own document-held-out indexes)."""
     article, law = [], []
     for p in sorted(DATA.glob("dialogues*.jsonl")):
         m = _ROUND.search(p.stem)
-        if (m and int(m.group(1)) > 12) or p.stem.endswith("_docs"):
+        if (m and int(m.group(1)) > max_round) or p.stem.endswith("_docs"):
             continue
         (law if p.stem.endswith("_laws") else article).append(p)
     return article, law
@@ -95,7 +95,7 @@ def dump_one(home: str, files: list[Path]) -> dict:
 
 
 def dump(args) -> None:
-    article, law = development_sets()
+    article, law = development_sets(args.max_round)
     if args.sets:
         keep = set(args.sets)
         article, law = [p for p in article if p.name in keep], [p for p in law if p.name in keep]
@@ -141,6 +141,9 @@ def main() -> None:
     d.add_argument("--sample", default=None, help="data dir of the sample-article index (article dialogues)")
     d.add_argument("--corpus", default=None, help="data dir of the corpus/ index (article and law dialogues)")
     d.add_argument("--sets", nargs="*", default=None, help="only these dialogue files (names in bench/data)")
+    d.add_argument("--max-round", type=int, default=12,
+                   help="the last development round whose dialogue sets are read (12 by default; 13 since round 15's "
+                        "tiers make round 13 development)")
     d.add_argument("--out", required=True)
     c = sub.add_parser("compare", help="compare two dumps; exit 1 when any answer differs")
     c.add_argument("before")

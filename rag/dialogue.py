@@ -53,7 +53,6 @@ from dataclasses import replace
 from .answer import is_refusal
 from .context import context_words, shown_search, split_shown
 from .dialogue_config import DialogueConfig
-from .errors import QueryError
 from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_sentence import Conversation, in_conversation
@@ -61,7 +60,7 @@ from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
 from .law_prior import LawPrior, conversation_laws
-from .law_switch import law_switch, swapped_question, without_laws
+from .law_switch import named_law_turn
 from .lookup import article_in_law
 from .mentions import persons, places, pos_tags
 from .neighbourhood import NEAR_SHOWN, asks_something, from_neighbourhood, neighbourhood
@@ -190,7 +189,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     t1 = time.perf_counter()
     if laws:  # rag.law_followup (with the conversation's laws as a retrieval prior: rag.law_prior)
         quoted = conversation_laws(history, config.max_turns)
-        if (switched := _named_law_turn(ask, q, history, rw, quoted, kw)) is not None:
+        if (switched := named_law_turn(ask, q, history, rw.previous, quoted, kw)) is not None:
             switched.question = q
             return _timed(switched, (t1 - t0) * 1000)
         if prior := LawPrior(quoted, config.law_prior, config.law_prior_last):
@@ -240,26 +239,6 @@ def _timed(ans: Answer, ms: float, **more: float) -> Answer:
     """``ans`` with the rewriting cost ``ms`` (and ``more`` timings) in its ``timings_ms``, ``ms`` added to the total."""
     ans.timings_ms = {**ans.timings_ms, "rewrite": ms, **more, "total": ans.timings_ms.get("total", 0.0) + ms}
     return ans
-
-
-def _named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence[Turn], rw: Rewrite,
-                    quoted: Sequence[str], kw: dict) -> Answer | None:
-    """A law follow-up that names a law the conversation did not quote (那消费者权益保护法呢？): every reading within
-    that law, no law prior (:mod:`rag.law_switch`); None when it names none, the index does not hold it, or the
-    user's own law filter or document restriction chooses."""
-    f = kw.get("filters")
-    if not (name := law_switch(q, quoted)) or (getattr(f, "law", "") or "").strip() or kw.get("doc_ids"):
-        return None
-    previous = previous_search(history, rw.previous)
-    rewrite = swapped_question(q, name, previous, quoted)
-    # what is asked, without the law named now or the conversation's (rag.restricted: the gate's text)
-    matter = (_strip(without_laws(previous, quoted)) if rewrite else _strip(q.replace(name, ""))) or previous
-    try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
-        ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
-                               fallback=rw.previous, rewrite=rewrite, stay=True, **kw)
-    except QueryError:
-        return None
-    return ans  # a refusal says which law was searched (rag.restricted.law_refusal: its title, not the typed span)
 
 
 def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> str:

@@ -30,7 +30,7 @@ from .law_names import resolve_title
 from .statute import DOC_TYPES
 
 __all__ = ["SUPERSEDED_FACTOR", "TYPE_ALIASES", "DocPredicate", "FilterError", "Filters", "RowMask", "day_of",
-           "doc_fields", "document_mask", "not_in_force", "predicate_of", "prefer_current", "validity"]
+           "doc_fields", "document_mask", "excluded_titles", "not_in_force", "predicate_of", "prefer_current", "validity"]
 
 SUPERSEDED_FACTOR = 0.8
 TYPE_ALIASES = {"law": "法律", "regulation": "行政法规", "interpretation": "司法解释", "rule": "部门规章",
@@ -215,6 +215,19 @@ def document_mask(index: Index, filters: Filters | None) -> np.ndarray | None:
     mask = np.fromiter((c.doc_id in keep for c in index.chunks), dtype=bool, count=len(index.chunks)).view(RowMask)
     mask.predicate = pred
     return mask
+
+
+def excluded_titles(index: Index, filters: Filters | None, titles: list[str]) -> list[str]:
+    """Those of ``titles`` (of indexed documents) none of whose documents ``filters`` keeps: the laws a question names
+    that the user's own filter leaves out; [] without an active filter. A malformed filter raises, as searching does."""
+    if filters is None or not filters.active or not titles:
+        return []
+    pred = _predicate(index, filters if filters._checked else filters.normalised())
+    fields = index.derived("doc_fields", lambda: {i: doc_fields(d) for i, d in index.documents.items()})
+    kept = {index.documents[i].title for i, fd in fields.items() if pred.keeps(i, fd)}
+    if not kept:  # as document_mask: a filter matching nothing is the user's error, not a refusal
+        raise FilterError("No indexed document matches these filters; widen the type, date or law filter.")
+    return [t for t in titles if t not in kept]
 
 
 def validity(index: Index) -> dict[str, str]:

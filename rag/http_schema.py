@@ -74,6 +74,10 @@ class AskResponse(BaseModel):
     search_question: str = Field(description="The standalone question that was searched (= question unless a "
                                              "follow-up was rewritten from the history; a follow-up searched as "
                                              "typed with the conversation's topic words ends in （结合上文：…）).")
+    refusal_reason: str = Field("", description="\"\" except on some refusals: law_not_in_index (the question names "
+                                                         "a law the library does not hold), not_in_named_law (the law "
+                                                         "it named holds nothing on it), filter_excludes_law (the "
+                                                         "filter leaves out the law it names).")
 
 
 #: OpenAI's message roles (``function`` is its deprecated form of ``tool``); only user and assistant are read.

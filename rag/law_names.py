@@ -5,7 +5,10 @@ interpretation whose title holds the law it applies (最高人民法院关于适
 → 婚姻家庭编的解释（一）, 民法典婚姻家庭编解释一. :func:`name_key` writes any of these in one form (no 中华人民共和国,
 《》, spaces, brackets or 的), :func:`law_keys` lists the keys of one title, and :func:`law_named` finds the
 longest tail of a text that is such a key (请问劳动合同法 → 劳动合同法). Nothing here is a list of laws: every name comes
-from a title of the index (or the caller's list of titles).
+from a title of the index (or the caller's list of titles), and :data:`ALIASES` adds the standard abbreviations of
+titles (消法, 个保法) — used only for a title the index holds, and only as a whole word (取消法… is no 消法).
+:func:`law_shape` tells a name written the way law titles are (刑法, 《公司法》, …条例) from ordinary words ending
+the same way (办法, 方法, 违法): a follow-up naming a law the index does not hold is refused with it (round 15).
 
 This module does not search or rank; :mod:`rag.lookup` (articles named by law and number), :mod:`rag.law_route`
 (a search within one law) and :mod:`rag.dialogue` (a follow-up that names another law) use it.
@@ -13,10 +16,12 @@ This module does not search or rank; :mod:`rag.lookup` (articles named by law an
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-__all__ = ["LAW_SUFFIX", "law_keys", "law_named", "name_key", "named_law_candidate", "resolve_title"]
+__all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "name_key",
+           "named_law_candidate", "resolve_title", "titles_named"]
 
 _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
@@ -29,6 +34,21 @@ _CANDIDATE = re.compile(rf"《(?:[^《》]|《[^《》]{{1,60}}》){{2,100}}》|
 _SUFFIX_END = re.compile(LAW_SUFFIX)
 #: what may follow a law's name cut at an earlier ending (消费者权益保护法里…): not a longer name (…实施条例)
 _AFTER_NAME = re.compile(r"[里中的呢吗上，,。？?！!\s第和与及跟、或]|$")
+#: the words before a law's name that are not part of it: 那, 请问, 我想问问, 换成, 根据…
+LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在"
+                  r"|我?(?:想|要)?(?:问问|问一下|知道|了解一下|了解|查一下|看一下|说说|讲讲))+")
+
+#: The standard abbreviations of law titles (written as :func:`name_key` writes titles: no 中华人民共和国) — how
+#: lawyers, courts and the press shorten them, not taken from any question. An abbreviation names a law only when
+#: the index holds a title with that key, and only as a whole word (nothing but :data:`LEAD` words before it).
+#: 劳动法 is a title of its own (中华人民共和国劳动法), never 劳动合同法; 合同法 and 婚姻法 are repealed laws, not 民法典.
+ALIASES = {
+    "消法": "消费者权益保护法", "消保法": "消费者权益保护法", "个保法": "个人信息保护法", "社保法": "社会保险法",
+    "劳动仲裁法": "劳动争议调解仲裁法", "调解仲裁法": "劳动争议调解仲裁法",
+    "民诉法": "民事诉讼法", "刑诉法": "刑事诉讼法", "行诉法": "行政诉讼法", "网安法": "网络安全法",
+    "数安法": "数据安全法", "未保法": "未成年人保护法", "食安法": "食品安全法", "环保法": "环境保护法",
+    "道交法": "道路交通安全法", "个税法": "个人所得税法", "税收征管法": "税收征收管理法",
+}
 
 
 def name_key(name: str) -> str:
@@ -42,27 +62,34 @@ def name_key(name: str) -> str:
 
 def law_keys(title: str) -> list[str]:
     """The keys (:func:`name_key`) a law titled ``title`` is named by: its title, and for a title that holds
-    another (a judicial interpretation) also what follows the inner title, alone and after the inner title.
+    another (a judicial interpretation) also what follows the inner title, alone and after the inner title, and
+    its standard abbreviations (:data:`ALIASES`).
 
     >>> law_keys("最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）")
     ['最高人民法院关于适用民法典婚姻家庭编解释一', '婚姻家庭编解释一', '民法典婚姻家庭编解释一']
-    >>> law_keys("中华人民共和国劳动法")
-    ['劳动法']
+    >>> law_keys("中华人民共和国劳动法"), law_keys("中华人民共和国消费者权益保护法")
+    (['劳动法'], ['消费者权益保护法', '消法', '消保法'])
     """
     out = [name_key(title)]
     if (m := _NESTED.search(title)) and len(name_key(m.group(2))) >= 4:
         out += [name_key(m.group(2)), name_key(m.group(1)) + name_key(m.group(2))]
+    out += [alias for alias, full in ALIASES.items() if full == out[0]]  # 消法 → 消费者权益保护法
     return [k for i, k in enumerate(out) if k and k not in out[:i]]
 
 
 def law_named(name: str, keys: Iterable[str]) -> str:
     """The longest tail of ``name`` (as :func:`name_key` writes it) that is one of ``keys``; '' for none.
 
+    An abbreviation (:data:`ALIASES`) counts only as a whole word: nothing but :data:`LEAD` words before it.
+
     >>> law_named("请问劳动合同法", {"劳动合同法", "劳动法"}), law_named("那个办法", {"劳动法"})
     ('劳动合同法', '')
+    >>> law_named("根据消法", {"消法"}), law_named("可以取消法", {"消法"})
+    ('消法', '')
     """
     key, keys = name_key(name), set(keys)
-    return next((key[i:] for i in range(max(len(key) - 1, 0)) if key[i:] in keys), "")
+    return next((key[i:] for i in range(max(len(key) - 1, 0)) if key[i:] in keys
+                 and (not i or key[i:] not in ALIASES or LEAD.fullmatch(key[:i]))), "")
 
 
 def named_law_candidate(text: str) -> list[str]:
@@ -73,6 +100,16 @@ def named_law_candidate(text: str) -> list[str]:
     (['那消费者权益保护法'], ['有什么办法'], ['婚姻家庭编解释一'])
     """
     return [m.group(0) for m in _CANDIDATE.finditer(text)]
+
+
+@functools.lru_cache(maxsize=16)
+def _keys_of(titles: tuple[str, ...]) -> dict[str, str]:
+    """Every key (:func:`law_keys`) of ``titles`` → the first title it names (remembered: an archive holds 1,562)."""
+    keys: dict[str, str] = {}
+    for t in titles:
+        for k in law_keys(t):
+            keys.setdefault(k, t)
+    return keys
 
 
 def resolve_title(titles: Iterable[str], name: str) -> str:
@@ -86,13 +123,95 @@ def resolve_title(titles: Iterable[str], name: str) -> str:
     >>> resolve_title(ts, "有什么办法"), resolve_title(ts[:1], "劳动合同法实施条例")
     ('', '')
     """
-    keys: dict[str, str] = {}
-    for t in titles:
-        for k in law_keys(t):
-            keys.setdefault(k, t)
+    keys = _keys_of(tuple(titles))
     if (key := law_named(name, keys)):
         return keys[key]
     for m in reversed(list(_SUFFIX_END.finditer(name))):
         if _AFTER_NAME.match(name, m.end()) and (key := law_named(name[:m.end()], keys)):
             return keys[key]
     return ""
+
+
+#: words ending in 法 that name no law (a method, an opinion, legality): a name whose last word (jieba's) is one of
+#: them is not a title (那违法呢？, 这种做法; 公司法 is one word to jieba, not 公/司法)
+_ORDINARY_FA = frozenset(
+    "方法 办法 想法 看法 做法 说法 合法 违法 依法 非法 用法 算法 语法 手法 疗法 书法 立法 执法 司法 守法 犯法 无法 设法 没法"
+    " 写法 叫法 玩法 打法 解法 加法 减法 乘法 除法 戏法 笔法 技法 章法 兵法 佛法 魔法 大法 国法 家法 王法 枪法 刀法 拳法"
+    " 心法 功法 句法 文法 正法 变法 效法 取法 作法 画法 读法 吃法 走法 新法 旧法 此法 该法 本法 这法 良法 普法 懂法 知法"
+    " 伏法 前法 后法".split())
+#: what a law's title never holds: question words, particles, persons (的 only in 关于…的规定), or a pointer to a
+#: law already named (这个法, 该法律)
+_NOT_TITLE = re.compile(r"什么|怎么|怎样|如何|哪|为何|为什么|是否|有没有|能不能|可不可以|多少|几|谁|吗|呢|吧|了|我|你|她"
+                        r"|按照|根据|依照|依据|(.)不\1|^(?:这|那|该|本|此|上述|前述)(?:个|部|项|种|条)?法")
+#: how a title without 《》 ends: …法, …法典, …条例, 关于…的规定/决定/解释/办法, …实施/管理/暂行/试行 办法/规定/细则
+_TITLE_END = re.compile(r"(?:法典|法|条例)$|^.*关于.+的(?:规定|决定|解释|办法)$|(?:实施|管理|暂行|试行)(?:办法|规定|细则)$")
+
+
+def law_shape(name: str) -> str:
+    """``name`` (without :data:`LEAD` words) as a law's title when it is written the way titles are — in 《》 and
+    ending as a law's name does, or without 《》 ending in 法 / 法典 / 条例 (not an ordinary word: 办法, 违法) or a
+    title's 规定 / 办法 / 细则 (关于…的规定, 暂行办法) — and holds no question word; '' otherwise. Whether an index
+    holds that law is not asked here.
+
+    >>> law_shape("刑法"), law_shape("《公司法》"), law_shape("《公司法"), law_shape("中华人民共和国公司法")
+    ('刑法', '公司法', '公司法', '中华人民共和国公司法')
+    >>> law_shape("有什么办法"), law_shape("用人单位违法"), law_shape("规定"), law_shape("公司的考勤管理办法"), law_shape("该法")
+    ('', '', '', '', '')
+    """
+    bracketed = name.strip().startswith("《")  # 那《公司法》呢 is cut before its 》 by named_law_candidate
+    inner = name.strip().strip("《》")
+    if not 2 <= len(inner) <= 60 or _NOT_TITLE.search(inner) or ("的" in inner and "关于" not in inner):
+        return ""
+    if bracketed:
+        return inner if _SUFFIX_END.search(inner[-6:]) else ""
+    if not _TITLE_END.search(inner):
+        return ""
+    if inner.endswith("法") and not inner.endswith("法典"):
+        import jieba  # loaded by rag.mentions for any conversation already
+
+        last = jieba.lcut(inner)[-1]
+        if last in _ORDINARY_FA or last.endswith(("方法", "办法")):
+            return ""
+    return inner
+
+
+def law_name_in(text: str) -> str:
+    """The first law ``text`` names in the shape of a title (:func:`law_shape`), held by an index or not: a 《title》,
+    or the words after :data:`LEAD` words up to a law-name ending followed by what may follow a name (里, 呢, 第…;
+    not 法院, 法律), the longest such; '' for none.
+
+    >>> law_name_in("那刑法呢？"), law_name_in("那公司法里怎么规定？"), law_name_in("刑法第二十条规定了什么")
+    ('刑法', '公司法', '刑法')
+    >>> law_name_in("那违法呢？"), law_name_in("有什么办法吗"), law_name_in("《中华人民共和国公司法》呢")
+    ('', '', '中华人民共和国公司法')
+    >>> law_name_in("能去法院起诉吗"), law_name_in("这种事法律管吗"), law_name_in("阿尔法围棋赢了谁")
+    ('', '', '')
+    """
+    for m in _CANDIDATE.finditer(text):
+        span = m.group(0)
+        if span.startswith("《"):
+            if name := law_shape(span):
+                return name
+            continue
+        lead = len(span) - len(span := LEAD.sub("", span))
+        rest = text[m.start() + lead:]  # the span without its lead words, followed by the rest of the text
+        ends = [e.end() for e in _SUFFIX_END.finditer(span)
+                if _AFTER_NAME.match(rest, e.end()) or rest.startswith("》", e.end())]
+        for end in reversed(ends):  # the longest name first
+            if name := law_shape(span[:end]):
+                return name
+    return ""
+
+
+def titles_named(titles: Iterable[str], text: str) -> list[str]:
+    """The titles among ``titles`` that ``text`` names (:func:`resolve_title` of each span of
+    :func:`named_law_candidate`, cut at every law-name ending a name may end at), in order, each once.
+
+    >>> titles_named(["中华人民共和国劳动法", "中华人民共和国消费者权益保护法"], "消法第二十四条和劳动法有什么不同")
+    ['中华人民共和国消费者权益保护法', '中华人民共和国劳动法']
+    """
+    titles, out = list(titles), []
+    for span in named_law_candidate(text):
+        ends = [m.end() for m in _SUFFIX_END.finditer(span) if _AFTER_NAME.match(span, m.end())] or [len(span)]
+        out += [t for end in ends if (t := resolve_title(titles, span[:end]))]
+    return list(dict.fromkeys(out))

@@ -11,21 +11,36 @@ question with its law swapped for the named one (劳动合同法第十九条是�
 A law is named when a span of the follow-up (:func:`rag.law_names.named_law_candidate`) names a title of the index
 (:func:`rag.law_names.resolve_title`, checked by :func:`rag.law_route.law_documents` when the turn is asked: a name the
 index does not hold leaves the turn to the ordinary law follow-up); a span naming a law the conversation already
-quoted is not a switch. This module does not rank or answer.
+quoted is not a switch. :func:`named_law_turn` answers such a turn through the law follow-up layer.
+
+Round 15: a follow-up naming a law the index does not hold, written the way titles are (那刑法呢？, 那公司法里怎么规定？;
+:func:`rag.law_names.law_shape`), is refused with “资料中没有找到《刑法》：资料库没有收录这部法律，无法回答。”
+(``refusal_reason`` ``law_not_in_index``) instead of being answered from the conversation's law; a switched turn
+refused by the answer models or the follow-up checks says it searched that law (``not_in_named_law``); a switch
+under the user's filter searches the named law within the filter, and a filter that leaves it out is a refusal
+that says so (``filter_excludes_law``, :func:`rag.qa.ask`). This module does not rank.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from .law_names import LAW_SUFFIX, name_key, named_law_candidate, resolve_title
+from .answer import NOT_FOUND
+from .errors import QueryError
+from .filters import FilterError
+from .law_followup import ask_law_followup, previous_search
+from .law_names import LAW_SUFFIX, LEAD, law_name_in, name_key, named_law_candidate, resolve_title
+from .records import Answer
+from .restricted import law_refusal, unheld_law_refusal
+from .rewrite_rules import strip_end
+from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 
-__all__ = ["law_switch", "swapped_question", "without_laws"]
+__all__ = ["law_switch", "named_law_turn", "swapped_question", "without_laws"]
 
-#: the words before a law's name that are not part of it: 那, 请问, 我想问问, 换成, 根据…
-_LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在"
-                   r"|我?(?:想|要)?(?:问问|问一下|知道|了解一下|了解|查一下|看一下|说说|讲讲))+")
+_LEAD = LEAD  # the words before a law's name that are not part of it (rag.law_names)
 #: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
 _BARE_REST = re.compile(r"^[\s，,。？?！!]*(?:里|中|上|的)?(?:面)?(?:呢|吗|怎么规定的?|是怎么规定的?|怎么说的?|是怎么说的?"
                         r"|有规定吗|有没有规定)?[\s，,。？?！!]*$")
@@ -104,3 +119,43 @@ def without_laws(text: str, quoted: Sequence[str]) -> str:
         if resolve_title(quoted, span):
             text = re.sub(rf"{re.escape(span)}(?:里面?|中|上)?", "", text, count=1)
     return text
+
+
+def named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence, previous_question: str,
+                   quoted: Sequence[str], kw: dict) -> Answer | None:
+    """A law follow-up that names a law the conversation did not quote (那消费者权益保护法呢？): every reading within
+    that law, no law prior (:mod:`rag.law_switch`), under the user's filters (a filter leaving that law out is a
+    refusal that says so: :func:`rag.qa.ask`). A law the index does not hold, named as titles are (那刑法呢？,
+    :func:`rag.law_names.law_name_in`), is a refusal that says the library lacks it. None when it names no law (or
+    a word the shape of a title does not fit: 有什么办法) or the user's document restriction chooses."""
+    if not (name := law_switch(q, quoted)) or kw.get("doc_ids"):
+        return None
+    previous = previous_search(history, previous_question)
+    rewrite = swapped_question(q, name, previous, quoted)
+    # what is asked, without the law named now or the conversation's (rag.restricted: the gate's text)
+    matter = (strip_end(without_laws(previous, quoted)) if rewrite else strip_end(q.replace(name, ""))) or previous
+    try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
+        ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
+                               fallback=previous_question, rewrite=rewrite, stay=True, **kw)
+    except FilterError:
+        return None  # the user's filter itself is wrong: the ordinary path raises it
+    except QueryError:  # no indexed law is called so
+        return _unheld(q, law) if (law := law_name_in(q)) else None
+    return _said_named(ans, name)
+
+
+def _unheld(q: str, law: str) -> Answer:
+    """The refusal of a follow-up naming ``law``, which the index does not hold."""
+    return Answer(question=q, answer=unheld_law_refusal(law), answerable=False, citations=[], search_question=q,
+                  refusal_reason="law_not_in_index")
+
+
+def _said_named(ans: Answer, name: str) -> Answer:
+    """A refusal of a turn searched within the law named ``name`` that says so: the answer layer's refusals do
+    (:func:`rag.qa.ask`), a follow-up check's plain one (:func:`rag.answer_kind.refuse`) gets the law's title from
+    what it suggests (all within that law), else the name as typed."""
+    if ans.answerable or ans.answer not in (NOT_FOUND, LAW_NOT_FOUND):
+        return ans
+    titles = {c.title for c in ans.suggestions}
+    title = titles.pop() if len(titles) == 1 else name
+    return replace(ans, answer=law_refusal(title), refusal_reason="not_in_named_law")

@@ -15,12 +15,13 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer import RefusalModel, build_answer, citation_from_hit, value_checked
+from .answer import NOT_FOUND, RefusalModel, build_answer, citation_from_hit, value_checked
 from .batching import QueryBatcher
 from .config import data_dir
 from .context import retrieve_in_context
@@ -31,8 +32,10 @@ from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
 from .lookup import ambiguous_article, missing_references
 from .restricted import DEPTH as RESTRICTED_DEPTH
-from .restricted import restricted_gate
-from .filters import Filters, not_in_force
+from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, restricted_gate
+from .filters import Filters, excluded_titles, not_in_force
+from .law_names import titles_named
+from .statute_answer import NOT_FOUND as STATUTE_NOT_FOUND
 from .query_cache import lookup, mixed, remember
 from .records import Answer
 from .statute import label_citations
@@ -80,6 +83,8 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     named = ""  # the title of the law a follow-up named (rag.law_switch), for its refusal
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
         doc_ids, named = _within(index, within_law, doc_ids)
+        if excluded_titles(index, filters, [named]):  # the user's own filter leaves that law out: nothing to search
+            return _refused(clean_question(question), filter_refusal([named]), "filter_excludes_law", t0)
         named = named if restricted else ""
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
@@ -93,12 +98,39 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
         ans = _answered(index, q, hits, seen, refusal, needed_above, context, reconsider)
     if ans.answerable and (restricted or (filters is not None and filters.active)):  # rag.restricted
         ans = _gated(ans, hits, index, q, restricted, seen, mode, config, restricted_depth, named)
+    if not ans.answerable and (named or (filters is not None and filters.active)):
+        ans = _refusal_said(index, q, ans, filters, named)
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
     ans.question = q  # cleaned: normalised, no control characters or lone surrogates
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
+
+
+_PLAIN_REFUSALS = (NOT_FOUND, STATUTE_NOT_FOUND, RESTRICTED_REFUSAL)
+
+
+def _refusal_said(index: Index, q: str, ans: Answer, filters: Filters | None, named: str) -> Answer:
+    """A plain refusal (no passage answers) that says why when it can: searched in the law a follow-up named
+    (``named``: 资料中没有找到《…》中与该问题直接相关的规定), or under the user's filter that leaves out every held law
+    ``q`` names (所选筛选条件不包含《…》). Other refusals (an article a law lacks, an unclear article) stand."""
+    if ans.answer not in _PLAIN_REFUSALS:
+        return ans
+    if named:
+        return replace(ans, answer=law_refusal(named), refusal_reason="not_in_named_law")
+    titles = index.derived("titles", lambda: sorted({d.title for d in index.documents.values()}))
+    laws = titles_named(titles, q)
+    if laws and excluded_titles(index, filters, laws) == laws:
+        return replace(ans, answer=filter_refusal(laws), refusal_reason="filter_excludes_law")
+    return ans
+
+
+def _refused(q: str, text: str, reason: str, t0: float) -> Answer:
+    """A refusal decided before any search (no suggestions)."""
+    ms = (time.perf_counter() - t0) * 1000
+    return Answer(question=q, answer=text, answerable=False, citations=[], refusal_reason=reason,
+                  timings_ms={"retrieve": 0.0, "answer": ms, "total": ms})
 
 
 def _within(index: Index, law: str, doc_ids: Sequence[str] | None) -> tuple[list[str], str]:

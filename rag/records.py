@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "Chunk", "Citation", "Document", "Hit", "Span"]
+__all__ = ["REFUSAL_REASONS", "Answer", "Chunk", "Citation", "Document", "Hit", "Span"]
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,10 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: The standalone question that was retrieved and answered (:mod:`rag.dialogue`); "" = ``question``.
     search_question: str = ""
+    #: Why a refusal refused, when it is one of :data:`REFUSAL_REASONS`: the question names a law the index does
+    #: not hold, the law it named holds nothing on it, or the user's filter leaves that law out. "" for every other
+    #: answer and refusal.
+    refusal_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,4 +167,9 @@ class Answer:
             "suggestions": [c.to_dict() for c in self.suggestions],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "search_question": self.search_question or self.question,
+            "refusal_reason": self.refusal_reason,
         }
+
+
+#: ``Answer.refusal_reason`` values: see :mod:`rag.restricted` for the refusal texts that go with them
+REFUSAL_REASONS = ("law_not_in_index", "not_in_named_law", "filter_excludes_law")

@@ -24,7 +24,8 @@ from dataclasses import replace
 from .answer import REFUSAL_PREFIX
 from .records import Answer, Hit
 
-__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "law_refusal", "restricted_gate", "unrestricted_rank"]
+__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "filter_refusal", "law_refusal", "restricted_gate", "unheld_law_refusal",
+           "unrestricted_rank"]
 
 #: leave-one-group-out over 16 development groups (6 everyday document rounds, 9 law dialogue sets' first turns on
 #: ``corpus/``): the smallest depth losing no right-law right answer on the other groups was 30 in 15 folds, 20 in one
@@ -39,6 +40,24 @@ def law_refusal(title: str) -> str:
     '资料中没有找到《中华人民共和国消费者权益保护法》中与该问题直接相关的规定。'
     """
     return f"{REFUSAL_PREFIX}《{title}》中与该问题直接相关的规定。"
+
+
+def unheld_law_refusal(name: str) -> str:
+    """The refusal of a follow-up naming a law the index does not hold (``name`` as written, without 《》; round 15).
+
+    >>> unheld_law_refusal("刑法")
+    '资料中没有找到《刑法》：资料库没有收录这部法律，无法回答。'
+    """
+    return f"{REFUSAL_PREFIX}《{name}》：资料库没有收录这部法律，无法回答。"
+
+
+def filter_refusal(titles: Sequence[str]) -> str:
+    """The refusal of a question whose law(s) ``titles`` the user's own filter leaves out (round 15).
+
+    >>> filter_refusal(["中华人民共和国消费者权益保护法"])
+    '资料中没有找到筛选范围内与该问题直接相关的内容：所选筛选条件不包含《中华人民共和国消费者权益保护法》。'
+    """
+    return f"{RESTRICTED_REFUSAL[:-1]}：所选筛选条件不包含{'、'.join(f'《{t}》' for t in titles)}。"
 
 
 def unrestricted_rank(ans: Answer, search: Callable[[int], Sequence[Hit]], depth: int) -> int | None:
@@ -63,4 +82,5 @@ def restricted_gate(ans: Answer, hits: Sequence[Hit], search: Callable[[int], Se
     if unrestricted_rank(ans, search, depth) is not None:
         return ans
     return replace(ans, answer=law_refusal(law) if law else RESTRICTED_REFUSAL, answerable=False, citations=[],
+                   refusal_reason="not_in_named_law" if law else "",
                    suggestions=list(ans.citations) + [s for s in ans.suggestions if s not in ans.citations])

@@ -368,7 +368,7 @@ def test_gradio_client_ask_matches_cli_json(server):
     cli = json.loads(subprocess.run([*RAG, "ask", "--json", q], env=env, cwd=ROOT, check=True,
                                     capture_output=True, text=True).stdout)
     assert list(got) == list(cli) == ["question", "answer", "answerable", "confidence", "citations",
-                                      "suggestions", "timings_ms", "search_question"]
+                                      "suggestions", "timings_ms", "search_question", "refusal_reason"]
     assert _shape(got) == _shape(cli)
     for key in ("question", "answer", "answerable", "confidence", "citations", "suggestions"):
         assert got[key] == cli[key], key

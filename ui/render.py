@@ -217,6 +217,15 @@ def question_text(question: Any, shown: int = QUESTION_SHOWN) -> str:
     return esc(q) if len(q) <= shown else f"{esc(q[:shown])}…（共{len(q)}字）"
 
 
+_REFUSAL_HINT = "资料库中没有能直接回答这个问题的句子。可以换个说法，或看看下面最接近的段落。"
+#: the line under a refusal whose ``refusal_reason`` says what to change (rag.records.REFUSAL_REASONS)
+_REFUSAL_HINTS = {
+    "law_not_in_index": "资料库没有收录这部法律。收录了哪些法律，可以在“资料库”页查看。",
+    "not_in_named_law": "在这部法律中没有找到相关的条文。可以换个说法，或看看下面最接近的段落。",
+    "filter_excludes_law": "问题所说的法律不在当前的筛选范围内。可以在“检索设置”中修改或清除筛选条件后再问。",
+}
+
+
 def _turn(t: dict, i: int) -> str:
     q = f'<div class="msg user"><div class="bubble">{question_text(t.get("question"))}</div></div>'
     status = t.get("status")
@@ -240,7 +249,7 @@ def _turn(t: dict, i: int) -> str:
         extra = (f'<div class="sources maybe"><div class="sources-label">可能相关</div>{cards}</div>'
                  if cards else "")
         body = (f'<div class="bubble refusal"><div class="answer-text">{ICON_SEARCH} {esc(ans.get("answer", ""))}</div>'
-                f'<div class="refusal-hint">资料库中没有能直接回答这个问题的句子。可以换个说法，或看看下面最接近的段落。</div>'
+                f'<div class="refusal-hint">{_REFUSAL_HINTS.get(ans.get("refusal_reason"), _REFUSAL_HINT)}</div>'
                 f'{extra}')
     body += _searched_as(t.get("question"), ans)
     ms = (ans.get("timings_ms") or {}).get("total")
