@@ -1,12 +1,14 @@
 """Are a code change's conversation answers identical? Dump every development dialogue's answers, then compare dumps.
 
-Every turn of every development dialogue set (rounds <= 12; never a validation or held-out set) is answered the way
+Every turn of every development dialogue set (rounds <= 13; never a validation or held-out set) is answered the way
 ``rag eval`` answers it (:func:`rag.dialogue.ask_in_context`, hybrid, k=5, the history built from the answers given),
 and what a user or a script sees of each answer is written out: the answer text, the citations (chunk, document,
 quote, offsets, label), ``search_question`` and whether it was refused. Article dialogues are run on the sample and
-``corpus/`` indexes, law dialogues on ``corpus/`` (``--sets`` names the files; default: all of them by round).
+``corpus/`` indexes, law dialogues on ``corpus/``, and with ``--docs DIR`` each round K's ``_docs`` dialogues on its
+document-held-out index ``DIR/rK`` (``python bench/heldoutK_docs.py build --home DIR/rK``; ``--sets`` names the
+files; default: all of them by round).
 
-    python bench/dialogue_identical.py dump --sample HOME --corpus HOME --out before.json   # on the old code
+    python bench/dialogue_identical.py dump --sample HOME --corpus HOME [--docs DIR] --out before.json   # old code
     python bench/dialogue_identical.py dump --sample HOME --corpus HOME --out after.json    # on the new code
     python bench/dialogue_identical.py compare before.json after.json                       # exit 1 on any change
 
@@ -27,11 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 _ROUND = re.compile(r"heldout(\d+)")
+#: The last development round (round 14's sets are validation, later ones held out).
+LAST = 13
 
 
-def development_sets(max_round: int = 12) -> tuple[list[Path], list[Path]]:
-    """(article dialogue files, law dialogue files) of rounds <= ``max_round`` in bench/data (no ``_docs`` sets:
-    those need their own document-held-out indexes)."""
+def development_sets(max_round: int = LAST) -> tuple[list[Path], list[Path]]:
+    """(article dialogue files, law dialogue files) of rounds <= ``max_round`` in bench/data (no ``_docs`` sets: those
+    need their own document-held-out indexes, :func:`docs_sets`)."""
     article, law = [], []
     for p in sorted(DATA.glob("dialogues*.jsonl")):
         m = _ROUND.search(p.stem)
@@ -39,6 +43,16 @@ def development_sets(max_round: int = 12) -> tuple[list[Path], list[Path]]:
             continue
         (law if p.stem.endswith("_laws") else article).append(p)
     return article, law
+
+
+def docs_sets() -> dict[int, Path]:
+    """Round -> its ``dialogues_heldoutK_docs.jsonl`` (rounds <= :data:`LAST`)."""
+    out = {}
+    for p in sorted(DATA.glob("dialogues_heldout*_docs.jsonl")):
+        k = int(_ROUND.search(p.stem).group(1))
+        if k <= LAST:
+            out[k] = p
+    return out
 
 
 def answer_record(a) -> dict:
@@ -102,6 +116,10 @@ def dump(args) -> None:
     t0 = time.time()
     res = {"sample": dump_one(args.sample, article) if args.sample else {},
            "corpus": dump_one(args.corpus, article + law) if args.corpus else {}}
+    if args.docs:
+        for k, p in docs_sets().items():
+            if (args.sets is None or p.name in keep) and (Path(args.docs) / f"r{k}").is_dir():
+                res[f"docs_r{k}"] = dump_one(str(Path(args.docs) / f"r{k}"), [p])
     Path(args.out).write_text(json.dumps(res, ensure_ascii=False, indent=0), encoding="utf-8")
     print(f"wrote {args.out} ({time.time() - t0:.0f} s)", file=sys.stderr)
 
@@ -140,10 +158,10 @@ def main() -> None:
     d = sub.add_parser("dump", help="answer every development dialogue; write the answers as JSON")
     d.add_argument("--sample", default=None, help="data dir of the sample-article index (article dialogues)")
     d.add_argument("--corpus", default=None, help="data dir of the corpus/ index (article and law dialogues)")
+    d.add_argument("--docs", default=None, help="folder of the document-held-out indexes rK (the _docs dialogues)")
     d.add_argument("--sets", nargs="*", default=None, help="only these dialogue files (names in bench/data)")
-    d.add_argument("--max-round", type=int, default=12,
-                   help="the last development round whose dialogue sets are read (12 by default; 13 since round 15's "
-                        "tiers make round 13 development)")
+    d.add_argument("--max-round", type=int, default=LAST,
+                   help=f"the last development round whose dialogue sets are read (default {LAST})")
     d.add_argument("--out", required=True)
     c = sub.add_parser("compare", help="compare two dumps; exit 1 when any answer differs")
     c.add_argument("before")

@@ -33,6 +33,7 @@ Pure string work on folded text plus numbers the retrieval already computed
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Sequence
 
@@ -53,6 +54,7 @@ _HEAD_STOP_WORDS = frozenset("""是否 位于 属于 由于 为了 为什么 什
 何时 何地 称为 被称为 叫做 曾经 对于 有没有 有多少 有哪些 有什么 共有 一共 所以 将会""".split())
 
 
+@functools.lru_cache(maxsize=1024)
 def subject_head(question: str) -> str:
     """The question's opening words up to the first function word (folded text), at most 12 characters.
 

@@ -353,8 +353,10 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     follow-up — a reading that quotes an article already shown again is withdrawn unless it holds X when X is a new
     subject (:func:`rag.topic.new_subject`: 试用期呢？ after 第三十八条 is not answered by 第三十八条 again).
     ``search_question`` of the result is what the winning reading searched; timings add up all readings and
-    ``timings_ms["law_readings"]`` is their number (with the search within the law under discussion, when every
-    reading was refused: :func:`_within_law`); ``stay``: ``ask`` searches a law the follow-up named
+    ``timings_ms["law_readings"]`` is the number answered (with the search within the law under discussion, when
+    every reading was refused: :func:`_within_law`) — a reading that cannot win is not answered: one whose score,
+    its confidence (at most 1) plus its margin, could not exceed the best so far (the typed reading answered at
+    0.9 or more, :data:`TYPED_MARGIN` above); ``stay``: ``ask`` searches a law the follow-up named
     (:mod:`rag.law_switch`), so no search within the law under discussion follows."""
     kw = {k: v for k, v in kw.items() if k not in ("reconsider", "context", "read_as", "needed_above", "within_law")}
     previous = previous_search(history, fallback)
@@ -365,9 +367,13 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
     readings = law_readings(question, previous, rewrite, typed_before, subjectless=subjectless)
     shown, typed_new = shown_articles(history), False
     subject = new_subject(slot, previous)
+    tried = 0
     for r in readings:
         t0 = time.perf_counter()
         margin = TYPED_MARGIN if r.name == "typed" else 0.0
+        if best is not None and best[0] >= 1.0 + margin:
+            continue  # a confidence is at most 1 (a sigmoid), so this reading cannot score above the best (round 15)
+        tried += 1
         # an answer that cannot beat the best one so far needs no check against the general ranking (rag.qa)
         more = {"needed_above": best[0] - margin} if best is not None else {}
         ans = ask(r.wording, read_as=r.read_as, **kw, **more) if r.read_as else ask(r.wording, **kw, **more)
@@ -378,7 +384,6 @@ def ask_law_followup(ask: Callable[..., Answer], question: str, history: Sequenc
         if best is None or score > best[0]:
             best = (score, ans, r)
     assert best is not None  # law_readings always yields at least one reading
-    tried = len(readings)
     if not best[1].answerable and not stay and (last_shown := _shown(history)) and not _filtered(kw) \
             and only_laws(history):
         t0 = time.perf_counter()  # nothing answered: the previous reading within the law under discussion

@@ -26,6 +26,7 @@ choose sentences (:mod:`rag.select` does).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -121,8 +122,10 @@ def _lcs(q: str, s: str) -> int:
     return best
 
 
+@functools.lru_cache(maxsize=1024)
 def _mask(q: str, topic: frozenset[str]) -> str:
-    """``q`` with the characters of its topic bigrams replaced by NUL (so no run crosses them)."""
+    """``q`` with the characters of its topic bigrams replaced by NUL (so no run crosses them); remembered: every
+    sentence of a passage has the same question and topic (round 15)."""
     hide = [False] * len(q)
     for i in range(len(q) - 1):
         if q[i:i + 2] in topic:

@@ -130,3 +130,82 @@ def test_remembered_folds_change_no_answer(sample_index, embedder, questions):
         history.append(Turn(q, a.answer, a.search_question))
     assert [(a.answer, a.search_question, a.answerable) for a in warm] == \
         [(a.answer, a.search_question, a.answerable) for a in cold]
+
+
+# ------------------------------------------------------------------ round 15
+
+def test_a_chinese_answer_with_its_punctuation_takes_no_character_loop(monkeypatch):
+    """The kept full-width ，！？；：（） are copied as they are by the loop, so a text holding them and nothing else
+    that would change is already normal (round 14 sent every Chinese answer through the loop, many times per law
+    follow-up: its history's answers)."""
+    import rag.textnorm
+    from rag.textnorm import _normalize, normalize
+
+    answer = "《中华人民共和国劳动合同法》第三十八条 用人单位有下列情形之一的，劳动者可以解除劳动合同：（一）未按照约定提供劳动保护的；[1]"
+    question = "试用期内呢？能不能辞职！"
+    for text in (answer, question):
+        assert _normalize(text) == (text, list(range(len(text))))
+
+    def loop(text):
+        raise AssertionError(f"character loop for {text!r}")
+
+    monkeypatch.setattr(rag.textnorm, "_normalize", loop)
+    for text in (answer, question):
+        assert normalize(text) == (text, list(range(len(text))))
+
+
+def test_a_law_follow_up_sends_no_normal_text_through_the_character_loop(law_home, embedder, monkeypatch):
+    """On the real index, a law follow-up's history (questions and statute answers with ，：（）) is read with no
+    character loop: only a text the loop changes goes through it."""
+    import rag.textnorm
+    from rag.index import open_index
+
+    idx = open_index(law_home)
+    one = functools.partial(ask, idx, embedder=embedder, k=5)
+    questions = ["劳动者提前多少天通知可以解除劳动合同？", "试用期内呢？"]
+    first = converse(one, questions[:1])[0]
+    assert first.answerable and "，" in first.answer, "the first answer must hold a ， for the test to see"
+    looped: list[str] = []
+    real = rag.textnorm._normalize
+
+    def recording(text):
+        looped.append(text)
+        return real(text)
+
+    monkeypatch.setattr(rag.textnorm, "_normalize", recording)
+    ask_in_context(one, questions[1], [Turn(questions[0], first.answer, first.search_question)])
+    assert not [t for t in looped if real(t)[0] == t], looped[:2]
+
+
+def _statute_answer(question: str, confidence: float) -> "Answer":
+    from rag.records import Answer, Citation
+
+    quote = "用人单位自用工之日起即与劳动者建立劳动关系。"
+    cit = Citation(n=1, doc_id="d", title="中华人民共和国劳动合同法", section="", chunk_id="c7", start=0,
+                   end=len(quote), quote=quote, text=quote, score=1.0, quote_start=0, quote_end=len(quote),
+                   label="《中华人民共和国劳动合同法》第七条")
+    return Answer(question=question, answer=f"{cit.label} {quote}[1]", answerable=True, citations=[cit],
+                  confidence=confidence)
+
+
+@pytest.mark.parametrize("typed, answered", [(0.95, 1), (0.9, 1), (0.85, 2), (0.3, 2)])
+def test_a_law_reading_that_cannot_win_is_not_answered(typed, answered):
+    """A law follow-up's readings compete on confidence, the typed one 0.1 ahead: once it answers at 0.9 or more no
+    other reading (confidence at most 1) can score above it, so none is answered — and the typed answer stands,
+    as it did when every reading was answered (round 14 answered both)."""
+    from rag.law_followup import ask_law_followup
+
+    calls: list[str] = []
+
+    def stub(wording, **kw):
+        calls.append(wording)
+        return _statute_answer(wording, typed if len(calls) == 1 else 1.0)
+
+    history = [Turn("签了劳动合同以后什么时候开始算劳动关系？", _statute_answer("x", 0.8).answer,
+                    "签了劳动合同以后什么时候开始算劳动关系？")]
+    ans = ask_law_followup(stub, "用人单位要建立职工名册吗？", history)
+    assert len(calls) == answered, calls
+    assert ans.timings_ms["law_readings"] == answered
+    assert ans.search_question == ("用人单位要建立职工名册吗？" if answered == 1 else ans.search_question)
+    if answered == 2:  # the previous-search reading, at 1.0, beats a typed one below 0.9
+        assert ans.search_question != "用人单位要建立职工名册吗？"
