@@ -4,11 +4,11 @@
 
 bench/data/dialogues.jsonl, one warm-up and one measured round; groups: further readings (rag.qa._answer_as), law
 slot checks (_unless_general_refuses) in context, in-context retrievals, law slot checks alone."""
-import functools, sys, time, json
+import functools, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
 import numpy as np
-import rag.qa as qa, rag.answer as answer
+import rag.qa as qa
 from rag.dialogue import Turn, ask_in_context, warm_up
 from rag.evaluate_dialogue import load_dialogues
 from rag.qa import Searcher

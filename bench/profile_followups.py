@@ -4,7 +4,7 @@
 
 The benches' loops (bench_dialogue.py for article, bench_law_dialogue.py's four law sets), one warm-up round, one
 profiled round, on /tmp/lead/r12/m/corpus; compare the two profiles with pstats."""
-import cProfile, functools, pstats, sys, time, io
+import cProfile, functools, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
 from rag.dialogue import Turn, ask_in_context, warm_up

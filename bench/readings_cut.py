@@ -1,6 +1,6 @@
 """Answer-changing cut: DialogueConfig(readings=0) (no further reading on the first reading's passages) vs default,
 article dialogue sets given, on one index; turns whose answer differs and CPU ms of those follow-ups."""
-import functools, sys, time
+import functools, sys
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
 from rag.dialogue import DialogueConfig, Turn, ask_in_context, warm_up

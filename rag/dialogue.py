@@ -58,7 +58,7 @@ from .followup_refusal import followups, leans_on_conversation
 from .followup_sentence import Conversation, in_conversation
 from .followup_threshold import previous_quotes, threshold_for
 from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
-from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup, previous_search
+from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .law_prior import LawPrior, conversation_laws
 from .law_switch import named_law_turn
 from .lookup import article_in_law
