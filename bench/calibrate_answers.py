@@ -311,7 +311,7 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
         if kind == "dense" and args.oof_out:
             Path(args.oof_out).write_text(json.dumps(oof), encoding="utf-8")
         st.update(selection_stats(rs, sel, dense))
-        models[kind] = {"selector": sel.__dict__, "refusal": ref.to_dict() if isinstance(ref, TreeModel) else ref.__dict__,
+        models[kind] = {"selector": sel.to_dict(), "refusal": ref.to_dict(),
                         "second_ratio": args.second_ratio}
         stats[kind] = st
         print(kind, json.dumps(st), file=sys.stderr)

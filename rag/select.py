@@ -69,6 +69,10 @@ class LinearModel:
     def _terms(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
         return tuple(self.weights), tuple(self.weights.values())
 
+    def to_dict(self) -> dict:
+        """The stored form (what :meth:`from_dict` reads); not ``__dict__``, which also holds the cached ``_terms``."""
+        return {"bias": self.bias, "weights": dict(self.weights), "threshold": self.threshold}
+
     @classmethod
     def from_dict(cls, d: dict) -> "LinearModel":
         return cls(bias=float(d["bias"]), weights={k: float(v) for k, v in d["weights"].items()},
