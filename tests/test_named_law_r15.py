@@ -264,3 +264,26 @@ def test_a_plain_refusal_of_a_switched_turn_names_the_resolved_title():
     plain = Answer(question="q", answer=NOT_FOUND, answerable=False, citations=[])
     assert _said_named(plain, "消法", seen).answer == law_refusal(CONSUMER)  # 《消法》 before
     assert _said_named(plain, "消法").answer == law_refusal("消法")
+
+
+# ------------------------------------------------------------------ 6. a law and an article number, not held or filtered out
+
+def test_an_article_of_a_law_the_index_lacks_is_not_another_laws(law_ask):
+    ans = law_ask("刑法第二十条是什么")  # 劳动合同法第二十条 … quoted, answerable, before
+    assert not ans.answerable and not ans.citations, ans.answer[:80]
+    assert ans.answer == unheld_law_refusal("刑法") and ans.refusal_reason == "law_not_in_index"
+
+
+@pytest.mark.parametrize("question, law, other", [("劳动合同法第十九条是什么", LABOUR, "劳动法"),
+                                                  ("劳动法第二十一条是什么", LABOUR_LAW, "劳动合同法")])
+def test_an_article_of_a_law_the_filter_leaves_out_is_not_another_laws(law_ask, question, law, other):
+    ans = law_ask(question, filters=Filters(law=other))  # the other law's article of that number, before
+    assert not ans.answerable and ans.answer == filter_refusal([law]), ans.answer[:80]
+    assert ans.refusal_reason == "filter_excludes_law"
+
+
+@pytest.mark.parametrize("question, label", [("劳动合同法第十九条是什么", f"《{LABOUR}》第十九条"),
+                                             ("消法第二十四条是什么", f"《{CONSUMER}》第二十四条")])
+def test_an_article_of_a_held_law_within_the_filter_is_answered(law_ask, question, label):
+    ans = law_ask(question, filters=Filters(law=label[1:label.index("》")]))
+    assert ans.answerable and ans.citations[0].label == label, ans.answer[:80]
