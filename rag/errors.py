@@ -12,6 +12,7 @@ Every message says what went wrong *and* what to do about it.
     │   └── ArchiveError       an archive that is damaged, a bomb or points outside itself (rag.archive)
     ├── QueryError             a question we refuse to search for
     │   ├── QuestionError      the question itself: not text, empty or too long
+    │   ├── LawNotFound        no indexed law is called by the name asked for (rag.law_route)
     │   └── FilterError        a filter (type, date, law) that is malformed or matches nothing (rag.filters)
     ├── AuthError              a staff login or session that is refused (rag.auth)
     ├── EmbedderError          a model cannot be found or loaded
@@ -36,6 +37,7 @@ __all__ = [
     "IndexMismatch",
     "IndexNotFound",
     "IngestError",
+    "LawNotFound",
     "QueryError",
     "QuestionError",
     "RagError",
@@ -80,6 +82,10 @@ class ArchiveError(IngestError):
 
 class QueryError(RagError):
     pass
+
+
+class LawNotFound(QueryError):
+    """No indexed law is called by the name asked for (:func:`rag.law_route.law_documents`)."""
 
 
 class QuestionError(QueryError):

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "name_key",
-           "named_law_candidate", "resolve_title", "titles_named"]
+           "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
 
 _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
@@ -35,7 +35,7 @@ _SUFFIX_END = re.compile(LAW_SUFFIX)
 #: what may follow a law's name cut at an earlier ending (消费者权益保护法里…): not a longer name (…实施条例)
 _AFTER_NAME = re.compile(r"[里中的呢吗上，,。？?！!\s第和与及跟、或]|$")
 #: the words before a law's name that are not part of it: 那, 请问, 我想问问, 换成, 根据…
-LEAD = re.compile(r"^(?:那么?|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|根据|依据|在"
+LEAD = re.compile(r"^(?:那么?|这|还有|再看看|看看|请问|如果是|要是|换成|换到|按照?|如果按照?|依照|根据|依据|在"
                   r"|我?(?:想|要)?(?:问问|问一下|知道|了解一下|了解|查一下|看一下|说说|讲讲))+")
 
 #: The standard abbreviations of law titles (written as :func:`name_key` writes titles: no 中华人民共和国) — how
@@ -48,7 +48,30 @@ ALIASES = {
     "民诉法": "民事诉讼法", "刑诉法": "刑事诉讼法", "行诉法": "行政诉讼法", "网安法": "网络安全法",
     "数安法": "数据安全法", "未保法": "未成年人保护法", "食安法": "食品安全法", "环保法": "环境保护法",
     "道交法": "道路交通安全法", "个税法": "个人所得税法", "税收征管法": "税收征收管理法",
+    "民法": "民法典",  # 民法上…, 民法里…: the civil code (民法通则 and 民法总则 are titles of their own)
 }
+#: a measure word after 那/这 (那个消法, 那部刑法), not part of the name: dropped only where jieba reads it as a word
+#: of its own and no nickname starts with it (个人信息保护法 is one word to jieba; 个保法 is a nickname)
+_MEASURE = "个部本"
+
+
+def without_lead(span: str) -> str:
+    """``span`` without the :data:`LEAD` words before a law's name, and a measure word after 那/这 (那个消法 → 消法).
+
+    >>> without_lead("那个消法"), without_lead("那个人信息保护法"), without_lead("那个保法"), without_lead("这在刑法")
+    ('消法', '个人信息保护法', '个保法', '刑法')
+    """
+    rest = LEAD.sub("", span)
+    lead = span[:len(span) - len(rest)]
+    if not (lead.endswith(("那", "这")) and rest[:1] and rest[0] in _MEASURE):
+        return rest
+    if any(rest.startswith(a) for a in ALIASES):  # 那个保法: 个保法
+        return rest
+    if any(rest.startswith(a, 1) for a in ALIASES):  # 那个个保法, 那部消法
+        return rest[1:]
+    import jieba  # loaded by rag.mentions for any conversation already
+
+    return rest[1:] if jieba.lcut(rest)[0] == rest[0] else rest
 
 
 def name_key(name: str) -> str:
@@ -84,12 +107,12 @@ def law_named(name: str, keys: Iterable[str]) -> str:
 
     >>> law_named("请问劳动合同法", {"劳动合同法", "劳动法"}), law_named("那个办法", {"劳动法"})
     ('劳动合同法', '')
-    >>> law_named("根据消法", {"消法"}), law_named("可以取消法", {"消法"})
-    ('消法', '')
+    >>> law_named("根据消法", {"消法"}), law_named("可以取消法", {"消法"}), law_named("那个消法", {"消法"})
+    ('消法', '', '消法')
     """
     key, keys = name_key(name), set(keys)
     return next((key[i:] for i in range(max(len(key) - 1, 0)) if key[i:] in keys
-                 and (not i or key[i:] not in ALIASES or LEAD.fullmatch(key[:i]))), "")
+                 and (not i or key[i:] not in ALIASES or not without_lead(key[:i]))), "")
 
 
 def named_law_candidate(text: str) -> list[str]:
@@ -139,10 +162,12 @@ _ORDINARY_FA = frozenset(
     " 写法 叫法 玩法 打法 解法 加法 减法 乘法 除法 戏法 笔法 技法 章法 兵法 佛法 魔法 大法 国法 家法 王法 枪法 刀法 拳法"
     " 心法 功法 句法 文法 正法 变法 效法 取法 作法 画法 读法 吃法 走法 新法 旧法 此法 该法 本法 这法 良法 普法 懂法 知法"
     " 伏法 前法 后法".split())
+#: names of kinds of law, not of a law (那上位法呢？, 那实施细则呢): checked against the whole name, not only its last word
+_LAW_KINDS = frozenset("上位法 下位法 特别法 一般法 程序法 实体法 根本大法 国际法 两法 三法 实施细则".split())
 #: what a law's title never holds: question words, particles, persons (的 only in 关于…的规定), or a pointer to a
 #: law already named (这个法, 该法律)
 _NOT_TITLE = re.compile(r"什么|怎么|怎样|如何|哪|为何|为什么|是否|有没有|能不能|可不可以|多少|几|谁|吗|呢|吧|了|我|你|她"
-                        r"|按照|根据|依照|依据|(.)不\1|^(?:这|那|该|本|此|上述|前述)(?:个|部|项|种|条)?法")
+                        r"|按照|根据|依照|依据|(.)不\1|^(?:这|那|该|本|此|上述|前述)(?:个|部|项|种|条)?法|^[个部项种条本]法$")
 #: how a title without 《》 ends: …法, …法典, …条例, 关于…的规定/决定/解释/办法, …实施/管理/暂行/试行 办法/规定/细则
 _TITLE_END = re.compile(r"(?:法典|法|条例)$|^.*关于.+的(?:规定|决定|解释|办法)$|(?:实施|管理|暂行|试行)(?:办法|规定|细则)$")
 
@@ -160,7 +185,8 @@ def law_shape(name: str) -> str:
     """
     bracketed = name.strip().startswith("《")  # 那《公司法》呢 is cut before its 》 by named_law_candidate
     inner = name.strip().strip("《》")
-    if not 2 <= len(inner) <= 60 or _NOT_TITLE.search(inner) or ("的" in inner and "关于" not in inner):
+    if (not 2 <= len(inner) <= 60 or _NOT_TITLE.search(inner) or ("的" in inner and "关于" not in inner)
+            or name_key(inner) in _LAW_KINDS):
         return ""
     if bracketed:
         return inner if _SUFFIX_END.search(inner[-6:]) else ""
@@ -193,7 +219,7 @@ def law_name_in(text: str) -> str:
             if name := law_shape(span):
                 return name
             continue
-        lead = len(span) - len(span := LEAD.sub("", span))
+        lead = len(span) - len(span := without_lead(span))
         rest = text[m.start() + lead:]  # the span without its lead words, followed by the rest of the text
         ends = [e.end() for e in _SUFFIX_END.finditer(span)
                 if _AFTER_NAME.match(rest, e.end()) or rest.startswith("》", e.end())]

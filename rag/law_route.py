@@ -115,9 +115,9 @@ def law_documents(index, title: str) -> list[str]:
     the current version and labels an old one ``已被修改``.
 
     Raises:
-        QueryError: no indexed document has such a title.
+        LawNotFound: no indexed document has such a title (a :class:`rag.errors.QueryError`).
     """
-    from .errors import QueryError
+    from .errors import LawNotFound
     from .law_names import resolve_title
 
     docs = index.documents
@@ -125,5 +125,5 @@ def law_documents(index, title: str) -> list[str]:
     if not found and (named := resolve_title({d.title for d in docs.values()}, title)):  # 婚姻家庭编解释一, 请问劳动法
         found = [i for i, d in docs.items() if d.title == named]
     if not found:
-        raise QueryError(f"No indexed law is called {title!r}. List them with `rag docs`.")
+        raise LawNotFound(f"No indexed law is called {title!r}. List them with `rag docs`.")
     return sorted(found)

@@ -10,8 +10,9 @@ question with its law swapped for the named one (劳动合同法第十九条是�
 
 A law is named when a span of the follow-up (:func:`rag.law_names.named_law_candidate`) names a title of the index
 (:func:`rag.law_names.resolve_title`, checked by :func:`rag.law_route.law_documents` when the turn is asked: a name the
-index does not hold leaves the turn to the ordinary law follow-up); a span naming a law the conversation already
-quoted is not a switch. :func:`named_law_turn` answers such a turn through the law follow-up layer.
+index does not hold is refused as below when it is written the way titles are, else left to the ordinary law
+follow-up); a span naming a law the conversation already quoted is not a switch. :func:`named_law_turn` answers such a
+turn through the law follow-up layer.
 
 Round 15: a follow-up naming a law the index does not hold, written the way titles are (那刑法呢？, 那公司法里怎么规定？;
 :func:`rag.law_names.law_shape`), is refused with “资料中没有找到《刑法》：资料库没有收录这部法律，无法回答。”
@@ -29,10 +30,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from .answer import NOT_FOUND
-from .errors import QueryError
+from .errors import LawNotFound
 from .filters import FilterError
 from .law_followup import ask_law_followup, previous_search
-from .law_names import LAW_SUFFIX, LEAD, law_name_in, name_key, named_law_candidate, resolve_title
+from .law_names import LAW_SUFFIX, law_name_in, name_key, named_law_candidate, resolve_title, without_lead
 from .records import Answer
 from .restricted import law_refusal, unheld_law_refusal
 from .rewrite_rules import strip_end
@@ -40,7 +41,6 @@ from .statute_answer import NOT_FOUND as LAW_NOT_FOUND
 
 __all__ = ["law_switch", "named_law_turn", "swapped_question", "without_laws"]
 
-_LEAD = LEAD  # the words before a law's name that are not part of it (rag.law_names)
 #: what a bare follow-up holds besides the law it names: 那…呢？ …里呢 …怎么规定 …是怎么说的
 _BARE_REST = re.compile(r"^[\s，,。？?！!]*(?:里|中|上|的)?(?:面)?(?:呢|吗|怎么规定的?|是怎么规定的?|怎么说的?|是怎么说的?"
                         r"|有规定吗|有没有规定)?[\s，,。？?！!]*$")
@@ -77,10 +77,10 @@ def law_switch(question: str, quoted: Sequence[str]) -> str:
     """
     names = [n for span in named_law_candidate(question)
              for n in (_names(span) if not span.startswith("《") else [span.strip("《》")])]
-    if len({name_key(_LEAD.sub("", n)) for n in names}) > 1:
+    if len({name_key(without_lead(n)) for n in names}) > 1:
         return ""
     for span in names:
-        name = _LEAD.sub("", span)
+        name = without_lead(span)
         if len(name) >= 2 and not resolve_title(quoted, span):
             return name
     return ""
@@ -99,7 +99,7 @@ def swapped_question(question: str, name: str, previous: str, quoted: Sequence[s
     ''
     """
     i = question.find(name)
-    if i < 0 or not previous or not _BARE_REST.match(question[i + len(name):]) or _LEAD.sub("", question[:i]).strip():
+    if i < 0 or not previous or not _BARE_REST.match(question[i + len(name):]) or without_lead(question[:i]).strip():
         return ""
     out, swapped = previous, False
     for span in named_law_candidate(previous):
@@ -134,14 +134,19 @@ def named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence, previo
     rewrite = swapped_question(q, name, previous, quoted)
     # what is asked, without the law named now or the conversation's (rag.restricted: the gate's text)
     matter = (strip_end(without_laws(previous, quoted)) if rewrite else strip_end(q.replace(name, ""))) or previous
+    seen: list[Answer] = []  # what each search within that law returned (its titles name the law: _said_named)
+
+    def within(*a, **k) -> Answer:
+        seen.append(ans := ask(*a, **{"within_law": name, "restricted": matter, **k}))
+        return ans
+
     try:  # within_law is resolved before anything is searched: a name the index does not hold costs nothing
-        ans = ask_law_followup(functools.partial(ask, within_law=name, restricted=matter), q, history,
-                               fallback=previous_question, rewrite=rewrite, stay=True, **kw)
+        ans = ask_law_followup(within, q, history, fallback=previous_question, rewrite=rewrite, stay=True, **kw)
     except FilterError:
         return None  # the user's filter itself is wrong: the ordinary path raises it
-    except QueryError:  # no indexed law is called so
+    except LawNotFound:  # no indexed law is called so (any other QueryError, a bad mode or k, is raised)
         return _unheld(q, law) if (law := law_name_in(q)) else None
-    return _said_named(ans, name)
+    return _said_named(ans, name, seen)
 
 
 def _unheld(q: str, law: str) -> Answer:
@@ -150,12 +155,15 @@ def _unheld(q: str, law: str) -> Answer:
                   refusal_reason="law_not_in_index")
 
 
-def _said_named(ans: Answer, name: str) -> Answer:
+def _said_named(ans: Answer, name: str, seen: Sequence[Answer] = ()) -> Answer:
     """A refusal of a turn searched within the law named ``name`` that says so: the answer layer's refusals do
     (:func:`rag.qa.ask`), a follow-up check's plain one (:func:`rag.answer_kind.refuse`) gets the law's title from
-    what it suggests (all within that law), else the name as typed."""
+    what it suggests, else from what any search within that law (``seen``) cited or suggested (all within that law),
+    else the name as typed."""
     if ans.answerable or ans.answer not in (NOT_FOUND, LAW_NOT_FOUND):
         return ans
     titles = {c.title for c in ans.suggestions}
+    if not titles:
+        titles = {c.title for a in seen for c in a.citations + a.suggestions if c.title}
     title = titles.pop() if len(titles) == 1 else name
     return replace(ans, answer=law_refusal(title), refusal_reason="not_in_named_law")

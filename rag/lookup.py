@@ -23,7 +23,8 @@ from .law_names import law_keys, law_named
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["ambiguous_article", "article_in_law", "article_number", "find_references", "missing_references"]
+__all__ = ["ambiguous_article", "article_in_law", "article_number", "find_references", "missing_references",
+           "unread_references"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -104,6 +105,32 @@ def missing_references(index: "Index", question: str) -> list[str]:
     """``《title》第X条`` for each article the question names in a held law that has no such article."""
     return [f"《{title}》{''.join(written.split())}" for title, _, written, rows in _references(index, question)
             if not rows]
+
+
+def unread_references(index: "Index", question: str, all_titles, excluded) -> tuple[str, list[str]]:
+    """Whether every law ``question`` names with an article number (刑法第二十条) is one the index lacks (a name in a
+    title's shape, :func:`rag.law_names.law_name_in`, resolving to none of ``all_titles``): ("unheld", [names]), or
+    one the user's filter leaves out (``excluded``: titles → the excluded ones): ("excluded", [titles]); ("", [])
+    otherwise (no such reference, a held law within the filter, or a mix) — such a question is not answered with
+    another law's article of that number (round 15 review)."""
+    from .law_names import law_name_in, resolve_title
+
+    unheld, held = [], []
+    for m in _REFERENCE.finditer(question):
+        if article_number(m.group(3)) is None:
+            continue
+        name = m.group(1) or m.group(2)
+        if title := resolve_title(all_titles, name):
+            held.append(title)
+        elif law := law_name_in(f"《{name}》" if m.group(1) else f"{name}第"):
+            unheld.append(law)
+        else:
+            return "", []  # a reference whose law is unclear: answered as before
+    if unheld and not held:
+        return "unheld", list(dict.fromkeys(unheld))
+    if held and not unheld and (out := excluded(list(dict.fromkeys(held)))) == list(dict.fromkeys(held)):
+        return "excluded", out
+    return "", []
 
 
 def article_in_law(question: str, rewrite: str, law: str) -> str:

@@ -30,9 +30,9 @@ from .index import Index, check_embedder, current_generation, open_index
 from .law_level import retrieve_by_law
 from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
-from .lookup import ambiguous_article, missing_references
+from .lookup import ambiguous_article, missing_references, unread_references
 from .restricted import DEPTH as RESTRICTED_DEPTH
-from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, restricted_gate
+from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, restricted_gate, unheld_law_refusal
 from .filters import Filters, excluded_titles, not_in_force
 from .law_names import titles_named
 from .statute_answer import NOT_FOUND as STATUTE_NOT_FOUND
@@ -175,6 +175,13 @@ def _answered(index: Index, q: str, hits: list, seen: "_Remember | None", refusa
 def _by_reference(index: Index, q: str, hits: list, doc_ids, filters: Filters | None) -> Answer | None:
     """The refusal of a question naming what the index lacks (第九百条), or an article of no one law (第十九条 of
     which?); None to answer it."""
+    titles = index.derived("titles", lambda: sorted({d.title for d in index.documents.values()}))
+    kind, laws = unread_references(index, q, titles, lambda ts: excluded_titles(index, filters, ts) if filters
+                                   and filters.active else [])
+    if kind:  # a law the index lacks, or one the user's filter leaves out: no other law's article of that number
+        return Answer(question=q, answer=unheld_law_refusal(laws[0]) if kind == "unheld" else filter_refusal(laws),
+                      answerable=False, citations=[],
+                      refusal_reason="law_not_in_index" if kind == "unheld" else "filter_excludes_law")
     if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
         text = f"资料中没有找到{'、'.join(missing)}。"
     elif not doc_ids and not (filters and filters.active) and (unclear := ambiguous_article(index, q)):
