@@ -24,7 +24,6 @@ that says so (``filter_excludes_law``, :func:`rag.qa.ask`). This module does not
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace

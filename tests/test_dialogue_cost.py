@@ -177,7 +177,7 @@ def test_a_law_follow_up_sends_no_normal_text_through_the_character_loop(law_hom
     assert not [t for t in looped if real(t)[0] == t], looped[:2]
 
 
-def _statute_answer(question: str, confidence: float) -> "Answer":
+def _statute_answer(question: str, confidence: float) -> object:
     from rag.records import Answer, Citation
 
     quote = "用人单位自用工之日起即与劳动者建立劳动关系。"
