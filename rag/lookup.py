@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .law_names import law_keys, law_named
+from .law_names import law_keys, law_name_in, law_named, resolve_title
 
 if TYPE_CHECKING:
     from .index import Index
@@ -113,8 +113,6 @@ def unread_references(index: "Index", question: str, all_titles, excluded) -> tu
     one the user's filter leaves out (``excluded``: titles → the excluded ones): ("excluded", [titles]); ("", [])
     otherwise (no such reference, a held law within the filter, or a mix) — such a question is not answered with
     another law's article of that number (round 15 review)."""
-    from .law_names import law_name_in, resolve_title
-
     unheld, held = [], []
     for m in _REFERENCE.finditer(question):
         if article_number(m.group(3)) is None:
@@ -126,10 +124,11 @@ def unread_references(index: "Index", question: str, all_titles, excluded) -> tu
             unheld.append(law)
         else:
             return "", []  # a reference whose law is unclear: answered as before
+    unheld, held = list(dict.fromkeys(unheld)), list(dict.fromkeys(held))
     if unheld and not held:
-        return "unheld", list(dict.fromkeys(unheld))
-    if held and not unheld and (out := excluded(list(dict.fromkeys(held)))) == list(dict.fromkeys(held)):
-        return "excluded", out
+        return "unheld", unheld
+    if held and not unheld and excluded(held) == held:
+        return "excluded", held
     return "", []
 
 

@@ -119,11 +119,15 @@ def _refusal_said(index: Index, q: str, ans: Answer, filters: Filters | None, na
         return ans
     if named:
         return replace(ans, answer=law_refusal(named), refusal_reason="not_in_named_law")
-    titles = index.derived("titles", lambda: sorted({d.title for d in index.documents.values()}))
-    laws = titles_named(titles, q)
+    laws = titles_named(_titles(index), q)
     if laws and excluded_titles(index, filters, laws) == laws:
         return replace(ans, answer=filter_refusal(laws), refusal_reason="filter_excludes_law")
     return ans
+
+
+def _titles(index: Index) -> list[str]:
+    """The index's document titles, sorted, each once (remembered per index generation)."""
+    return index.derived("titles", lambda: sorted({d.title for d in index.documents.values()}))
 
 
 def _refused(q: str, text: str, reason: str, t0: float) -> Answer:
@@ -175,9 +179,7 @@ def _answered(index: Index, q: str, hits: list, seen: "_Remember | None", refusa
 def _by_reference(index: Index, q: str, hits: list, doc_ids, filters: Filters | None) -> Answer | None:
     """The refusal of a question naming what the index lacks (第九百条), or an article of no one law (第十九条 of
     which?); None to answer it."""
-    titles = index.derived("titles", lambda: sorted({d.title for d in index.documents.values()}))
-    kind, laws = unread_references(index, q, titles, lambda ts: excluded_titles(index, filters, ts) if filters
-                                   and filters.active else [])
+    kind, laws = unread_references(index, q, _titles(index), lambda ts: excluded_titles(index, filters, ts))
     if kind:  # a law the index lacks, or one the user's filter leaves out: no other law's article of that number
         return Answer(question=q, answer=unheld_law_refusal(laws[0]) if kind == "unheld" else filter_refusal(laws),
                       answerable=False, citations=[],
