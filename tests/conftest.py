@@ -123,6 +123,23 @@ def law_home(tmp_path_factory, embedder):
     return home
 
 
+@pytest.fixture(scope="session")
+def four_laws_home(tmp_path_factory, embedder):
+    """A data dir (read-only) indexing four shipped laws whole: the labour contract law, the labour law, the consumer
+    law and the first 婚姻家庭编 interpretation (a nested title; 合同法, 人民法 and 法典 are words inside these titles)."""
+    from rag.update import update_index
+
+    src = tmp_path_factory.mktemp("four-laws")
+    for rel in ("社会法/劳动合同法(2012-12-28).md", "社会法/劳动法(2018-12-29).md",
+                "民法商法/消费者权益保护法(2013-10-25).md",
+                "司法解释/最高人民法院关于适用《民法典》婚姻家庭编的解释（一）(2020-12-29).md"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LAWS / rel, src / rel)
+    home = tmp_path_factory.mktemp("four-laws-index")
+    update_index([src], home=home, progress=False, embedder=embedder)
+    return home
+
+
 @pytest.fixture
 def sample_home(built_home, tmp_path):
     """A private, writable copy of the corpus index."""

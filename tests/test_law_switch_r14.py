@@ -1,5 +1,6 @@
 """Round-14 review of named-law follow-ups (rag.law_names, rag.law_switch, rag.law_route, rag.dialogue): each test
-failed on the code the review read (the reviewer's repro checks, moved here) and names the defect it pins."""
+failed on the code the review read (the reviewer's repro checks, moved here) and names the defect it pins. The index
+tests read the session's ``four_laws_home`` (tests/conftest.py), not an index outside the checkout."""
 import pytest
 
 from rag.errors import QueryError
@@ -9,7 +10,6 @@ from rag.law_route import law_documents
 from rag.law_switch import law_switch, swapped_question
 
 LABOUR = "中华人民共和国劳动合同法"
-CORPUS = "/tmp/lead/r12/m/corpus"
 
 
 def test_implementing_regulation_is_a_switch_from_its_law():  # resolve_title's earlier-cut fallback
@@ -32,13 +32,13 @@ def test_and_inside_a_title_does_not_split_it():
 
 
 @pytest.mark.parametrize("name", ["合同法", "人民法", "法典"])  # 民法 is the civil code's nickname since round 15's review
-def test_a_word_inside_a_title_is_not_a_law_the_index_holds(name):  # law_documents' substring fallback
+def test_a_word_inside_a_title_is_not_a_law_the_index_holds(four_laws_home, name):  # law_documents' substring fallback
     with pytest.raises(QueryError):
-        law_documents(open_index(CORPUS), name)
+        law_documents(open_index(four_laws_home), name)
 
 
-def test_a_name_the_index_holds_still_resolves():
-    ix = open_index(CORPUS)
+def test_a_name_the_index_holds_still_resolves(four_laws_home):
+    ix = open_index(four_laws_home)
     for name, law in (("中华人民共和国劳动合同法", "劳动合同法"), ("劳动合同法", "劳动合同法"),
                       ("请问劳动合同法", "劳动合同法"), ("消费者权益保护法", "消费者权益保护法")):
         assert {name_key(ix.documents[d].title) for d in law_documents(ix, name)} == {law}
@@ -52,9 +52,9 @@ def test_the_gate_text_of_a_bare_swap_holds_no_conversation_law():  # dialogue: 
 
 
 @pytest.mark.parametrize("law", ["婚姻家庭编解释一", "《婚姻家庭编解释一》", "民法典婚姻家庭编解释一"])
-def test_a_law_filter_takes_the_short_names_questions_take(law):  # rag ask --law 婚姻家庭编解释一: No indexed law…
+def test_a_law_filter_takes_the_short_names_questions_take(four_laws_home, law):  # rag ask --law 婚姻家庭编解释一
     from rag.filters import Filters, document_mask
-    ix = open_index(CORPUS)
+    ix = open_index(four_laws_home)
     mask = document_mask(ix, Filters(law=law))
     titles = {ix.chunks[i].doc_id for i in range(len(ix.chunks)) if mask[i]}
     assert {ix.documents[d].title for d in titles} == {"最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）"}

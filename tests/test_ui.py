@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,9 +23,10 @@ from pathlib import Path
 import pytest
 
 from ui.library import safe_filename
-from ui.render import esc, highlight, link_markers, render_chat
+from ui.render import QUESTION_SHOWN, esc, highlight, link_markers, render_chat
 
 from .helpers import stop_process
+from .test_acceptance_r12_ui import NOTICE, _damaged_tgz, _tar
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "changsanjiao-ai-2026.md"  # the sample article only
@@ -116,7 +118,14 @@ def serving_with_staff(home: Path, user: str, password: str, *serve_args: str):
     yields ``(url, env)`` and stops the server afterwards."""
     env = dict(os.environ, RAG_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
                PYTHONUNBUFFERED="1")
-    subprocess.run([*RAG, "index", "--quiet", str(CORPUS)], env=env, check=True, capture_output=True, cwd=ROOT)
+    # `rag index` in this process (click's runner, the session's embedder already loaded), not a process of its own
+    # importing torch and loading e5 again only to index 8 passages; the server below is a real process
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    r = CliRunner().invoke(main, ["index", "--quiet", "--home", str(home), str(CORPUS)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
     subprocess.run([*RAG, "users", "add", user, "--password-stdin"], input=password + "\n", text=True, env=env,
                    check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
@@ -360,13 +369,20 @@ def _shape(x):
 def test_gradio_client_ask_matches_cli_json(server):
     from gradio_client import Client
 
-    url, home, env = server
+    url, home, _ = server
     q = "温州人工智能局做什么"
     client = Client(url, verbose=False)
     got = client.predict(q, api_name="/ask")
     client.close()
-    cli = json.loads(subprocess.run([*RAG, "ask", "--json", q], env=env, cwd=ROOT, check=True,
-                                    capture_output=True, text=True).stdout)
+    # `rag ask --json` in this process (click's runner, the session's embedder already loaded), not a third process
+    # loading e5 again: the same command on the server's index
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    r = CliRunner().invoke(main, ["ask", "--json", "--home", str(home), q], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
     assert list(got) == list(cli) == ["question", "answer", "answerable", "confidence", "citations",
                                       "suggestions", "timings_ms", "search_question", "refusal_reason"]
     assert _shape(got) == _shape(cli)
@@ -450,3 +466,53 @@ def test_folder_upload_and_the_tables_type_and_validity_columns(page, tmp_path):
     assert body.count("示范年假法") == 2 and body.count("法律") == 2, body  # the news article has no type
     assert body.count("已被修改") == 1 and body.count("现行") == 1, body  # nor a validity
     assert not page.dialogs and not page.outside
+
+
+# ---------------------------------------------------------------- round 12's acceptance walk (moved in round 16 from
+# test_acceptance_r12_ui.py, whose archive helpers they use, to share this module's server and browser)
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_library_uploads_a_tar_gz_with_gbk_names_and_refuses_a_damaged_one(page, tmp_path):
+    good = _tar(tmp_path / "档案馆.tar.gz", {"通知/档案馆开放.txt": NOTICE})
+    bad = _damaged_tgz(tmp_path)
+    report = _upload(page, [good, bad])
+    text = report.inner_text()
+    assert "档案馆.tar.gz/通知/档案馆开放.txt\t已加入" in text, text
+    assert "坏.tgz\t失败\t压缩包无法读取：已损坏" in text and "readable" not in text, text
+    _shot(page, "ui-upload-tar.png")
+    page.get_by_role("tab", name="问答").click()
+    turn = _ask(page, "示例市档案馆哪天闭馆")
+    assert "每周二" in turn.locator(".answer-text").inner_text()
+    assert not page.dialogs and not page.outside
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_filter_error_is_shown_in_chinese_only(page):
+    page.get_by_text("检索设置").click()
+    page.locator("#f-from textarea, #f-from input").first.fill("2020-13")
+    turn = _ask(page, "温州人工智能局做什么")
+    notice = turn.locator(".bubble.notice")
+    assert "日期格式不对" in notice.inner_text()
+    assert turn.locator(".notice-detail").count() == 0
+    assert not re.search("[A-Za-z]", notice.inner_text()), notice.inner_text()  # was: "Dates look like …"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_long_question_is_clamped_in_its_bubble_and_searched_whole(page):
+    filler = "<b>x</b>" * 40  # 320 characters: the question proper lies past what the bubble shows
+    turn = _ask(page, filler + "温州人工智能局做什么")
+    bubble = turn.locator(".msg.user .bubble")
+    assert bubble.inner_text() == filler[:QUESTION_SHOWN] + "…（共330字）", bubble.inner_text()
+    assert bubble.locator("b").count() == 0
+    assert "人工智能局" in turn.locator(".answer-text").inner_text()  # the hidden tail was searched
+    long = _ask(page, "<img src=x onerror=alert(1)>" * 75)  # 2,100 characters: over the 2,000 limit
+    box, chat = long.locator(".msg.user .bubble").bounding_box(), page.locator("#chat-log").bounding_box()
+    assert long.locator(".msg.user .bubble").inner_text().endswith("…（共2100字）")
+    assert box["height"] < 400 and box["x"] + box["width"] <= chat["x"] + chat["width"], (box, chat)
+    assert not re.search("[A-Za-z]", long.locator(".bubble.notice").inner_text())
+    assert page.locator("#chat-log img").count() == 0 and not page.dialogs
+    long.scroll_into_view_if_needed()
+    _shot(page, "ui-long-question.png")
