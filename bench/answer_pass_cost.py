@@ -11,7 +11,7 @@ from rag.retrieve import retrieve
 from rag.answer import build_answer
 from rag import tokenize as tk
 import rag.whq as whq, rag.agreement as ag
-s = Searcher("/tmp/lead/r12/m/corpus"); idx = s.index()
+s = Searcher(sys.argv[2] if len(sys.argv) > 2 else "/tmp/lead/r16/m/corpus"); idx = s.index()
 qs = [json.loads(x)["question"] for x in Path("bench/data/sample_eval.jsonl").read_text().splitlines() if x.strip()][:40]
 cases = []
 for q in qs:

@@ -21,7 +21,7 @@ def forget(question):
             del query_cache._cache[key]
 
 kind = sys.argv[1]
-home = "/tmp/lead/r12/m/corpus"
+home = sys.argv[3] if len(sys.argv) > 3 else "/tmp/lead/r16/m/corpus"
 files = (["dialogues.jsonl"] if kind == "article" else
          ["dialogues_heldout6_laws.jsonl", "dialogues_heldout_laws.jsonl", "dialogues_report_laws.jsonl", "dialogues_heldout7_laws.jsonl"])
 s = Searcher(home); warm_up(); s.ask("温州人工智能局做什么")
