@@ -79,10 +79,10 @@ def subject_head(question: str) -> str:
 
 def _longest_in(piece: str, text: str) -> int:
     """Length of the longest substring of ``piece`` that occurs in ``text``."""
-    best, n = 0, len(piece)
-    for i in range(n):
+    best = 0
+    for i in range(len(piece)):
         j = i + best + 1
-        while j <= n and piece[i:j] in text:
+        while j <= len(piece) and piece[i:j] in text:
             best, j = j - i, j + 1
     return best
 

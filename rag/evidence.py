@@ -123,7 +123,6 @@ def score_sentences(question: str, hits: Sequence[Hit], idf: Callable[[str], flo
     """
     q_terms = list(dict.fromkeys(tokenize(question)))
     weights = term_weights(q_terms, idf)
-    pairs = list(weights.items())  # (term, weight) in the order the sums below always used
     total = sum(weights.values()) or 1.0
     heaviest = max(weights.values(), default=0.0) or 1.0
     q_bi = _bigrams(search_form(question))
@@ -139,9 +138,8 @@ def score_sentences(question: str, hits: Sequence[Hit], idf: Callable[[str], flo
                 continue
             seen.add((c.doc_id, s))
             sent = folded[s - c.start:e - c.start]
-            held = [t in sent for t, _ in pairs]  # each term tested once for both (round 16)
-            cov = sum(w for (_, w), h in zip(pairs, held) if h) / total if q_terms else 0.0
-            missing = max((w for (_, w), h in zip(pairs, held) if not h), default=0.0) / heaviest
+            cov = sum(w for t, w in weights.items() if t in sent) / total if q_terms else 0.0
+            missing = max((w for t, w in weights.items() if t not in sent), default=0.0) / heaviest
             bi = len(q_bi & sentence_bigrams(sent)) / len(q_bi) if q_bi else 0.0
             typ = 1.0 if expect is None or expect.search(sent) else 0.0
             score = 0.50 * cov + 0.20 * bi + 0.15 * typ + 0.15 * max(h.score, 0.0) / top

@@ -109,23 +109,6 @@ def _model(d: dict) -> "LinearModel | TreeModel":
     return TreeModel.from_dict(d) if d.get("kind") == "trees" else LinearModel.from_dict(d)
 
 
-_built: dict[tuple[int, Callable], tuple[dict, "LinearModel | TreeModel"]] = {}  # (id(dict), builder) -> (dict, model)
-
-
-def _model_of(d: dict, build: Callable[[dict], "LinearModel | TreeModel"] = _model) -> "LinearModel | TreeModel":
-    """:func:`_model` of a stored model dict, built once per dict object (round 16: the stored dicts are read once
-    per process, so every question reuses the same frozen models and their prepared terms). Keyed by identity and
-    checked against it; a dict made per call (a follow-up threshold override) is built anew, as before."""
-    got = _built.get((id(d), build))
-    if got is not None and got[0] is d:
-        return got[1]
-    if len(_built) >= 64:
-        _built.clear()
-    model = build(d)
-    _built[(id(d), build)] = (d, model)
-    return model
-
-
 def cjk_share(text: str) -> float:
     """Share of CJK ideographs among the letters and digits of ``text``.
 
@@ -163,7 +146,7 @@ def load_models(*, fingerprint: str | None, dense: bool, path: Path = CALIBRATIO
     m = data["models"][kind]
     refusal = refusal_for(kind, fitted["fingerprint"]) or m["refusal"]  # a follow-up: rag.followup_refusal
     selector = selector_for(kind, fitted["fingerprint"]) or m["selector"]  # ... its selector too, where stored
-    return AnswerModels(kind, _model_of(selector, LinearModel.from_dict), _model_of(refusal),
+    return AnswerModels(kind, LinearModel.from_dict(selector), _model(refusal),
                         float(m.get("second_ratio", 0.8)))
 
 
@@ -192,17 +175,13 @@ def _focus(question: str, scored: Sequence[ScoredSentence], idf: Callable[[str],
     w = term_weights(terms, idf)
     sents = [folded(s.text) for s in scored]
     n = len(sents) or 1
-    # which sentences hold each term / bigram, tested once (round 16: the count and the per-sentence sums below read
-    # the same tests; the sums run over the same terms in the same order, so the same floats)
-    t_in = [[t in x for x in sents] for t in terms]
-    tw = [w[t] * (1.0 - sum(row) / n) for t, row in zip(terms, t_in)]
+    tw = {t: w[t] * (1.0 - sum(t in x for x in sents) / n) for t in terms}
     q_bi = _bigrams(search_form(question))
     sent_bi = [sentence_bigrams(x) for x in sents]
-    b_in = [[b in sb for sb in sent_bi] for b in q_bi]
-    bw = [1.0 - sum(row) / n for row in b_in]
-    t_tot, b_tot = sum(tw) or 1.0, sum(bw) or 1.0
-    return [(sum(v for v, row in zip(tw, t_in) if row[i]) / t_tot, sum(v for v, row in zip(bw, b_in) if row[i]) / b_tot)
-            for i in range(len(sents))]
+    bw = {b: 1.0 - sum(b in sb for sb in sent_bi) / n for b in q_bi}
+    t_tot, b_tot = sum(tw.values()) or 1.0, sum(bw.values()) or 1.0
+    return [(sum(v for t, v in tw.items() if t in x) / t_tot, sum(v for b, v in bw.items() if b in sb) / b_tot)
+            for x, sb in zip(sents, sent_bi)]
 
 
 def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float],
@@ -222,7 +201,6 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
     focus = _focus(question, scored, idf)
     best_focus = max(f for f, _ in focus)
     at = {(s.hit.chunk.doc_id, s.start): i for i, s in enumerate(scored)}
-    pos = _positions(scored)
     whole = _passage_evidence(question, hits, idf)
     out = []
     for i, (s, c) in enumerate(zip(scored, cos)):
@@ -231,7 +209,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
              "passage": max(s.hit.score, 0.0) / top, "inv_rank": 1.0 / s.hit.rank,
              "log_len": math.log1p(len(s.text)) / 5.0,
              "focus": focus[i][0], "focus_bigram": focus[i][1], "focus_gap": focus[i][0] - best_focus,
-             "neighbour_focus": _neighbour(s, at, focus, pos[i]),
+             "neighbour_focus": _neighbour(s, at, focus),
              "passage_coverage": whole[s.hit.chunk.chunk_id][0], "passage_missing_top": whole[s.hit.chunk.chunk_id][1]}
         if have_cos:
             cv = c if c is not None else best_cos - 0.1
@@ -240,7 +218,7 @@ def candidates(question: str, hits: Sequence[Hit], *, idf: Callable[[str], float
             f["passage_dense"] = s.hit.dense if s.hit.dense is not None else 0.0
             f["cos_margin"] = cv - mean_cos
         out.append(Candidate(s, f))
-    _add_alignment(question, out, pos)
+    _add_alignment(question, out)
     add_agreement(question, hits, out, idf)
     if models is not None:
         for cand in out:
@@ -274,49 +252,27 @@ def _passage_evidence(question: str, hits: Sequence[Hit],
 _ALIGN = ("pred_bigram", "wh_left", "wh_right", "lcs", "pred_lcs")
 
 
-def _positions(scored: Sequence[ScoredSentence]) -> list[int | None]:
-    """Each sentence's number in its passage (the first sentence starting at its offset; None when none does): what
-    ``next(j for j, (a, _) in enumerate(spans) if a == start)`` finds, without a scan per sentence (round 16)."""
-    first: dict[int, dict[int, int]] = {}
-    out = []
-    for s in scored:
-        chunk = s.hit.chunk
-        of = first.get(id(chunk))
-        if of is None:
-            of = first[id(chunk)] = {}
-            for j, (a, _) in enumerate(chunk.sentences):
-                of.setdefault(a, j)
-        out.append(of.get(s.start))
-    return out
-
-
-def _add_alignment(question: str, cands: list[Candidate], pos: Sequence[int | None] | None = None) -> None:
-    """Add :func:`rag.whq.align` features, their gaps to the best candidate and the neighbours' predicate match
-    (``pos``: :func:`_positions` of the candidates' sentences, in this order)."""
+def _add_alignment(question: str, cands: list[Candidate]) -> None:
+    """Add :func:`rag.whq.align` features, their gaps to the best candidate and the neighbours' predicate match."""
     from .textnorm import folded, to_simplified
-    from .whq import aligner, parse, topic_bigrams
+    from .whq import align, parse, topic_bigrams
 
-    pos = _positions([c.sentence for c in cands]) if pos is None else pos
     parts = parse(to_simplified(question).lower())
-    topics: dict[str, tuple[frozenset[str], Callable]] = {}
-    n_bi = max(len(parts.bigrams), 1)
+    topics: dict[str, frozenset[str]] = {}
     rows = []
     for c in cands:
         chunk = c.sentence.hit.chunk
         if chunk.chunk_id not in topics:
             lead = chunk.text[:chunk.sentences[0][1] - chunk.start] if chunk.sentences else ""
-            topic = topic_bigrams(parts, folded(f"{c.sentence.hit.title} {lead}"))
-            topics[chunk.chunk_id] = (topic, aligner(parts, topic))
-        topic, align = topics[chunk.chunk_id]
-        r = align(folded(c.sentence.text))
-        r["topic"] = len(topic) / n_bi  # question named in title/lead
+            topics[chunk.chunk_id] = topic_bigrams(parts, folded(f"{c.sentence.hit.title} {lead}"))
+        r = align(parts, folded(c.sentence.text), topics[chunk.chunk_id])
+        r["topic"] = len(topics[chunk.chunk_id]) / max(len(parts.bigrams), 1)  # question named in title/lead
         rows.append(r)
     best = {k: max(r[k] for r in rows) for k in _ALIGN} if rows else {}
     at = {(c.sentence.hit.chunk.doc_id, c.sentence.start): i for i, c in enumerate(cands)}
-    for c, r, k in zip(cands, rows, pos):
-        chunk = c.sentence.hit.chunk
-        spans, doc = chunk.sentences, chunk.doc_id
-        k = 0 if k is None else k
+    for c, r in zip(cands, rows):
+        spans, doc = c.sentence.hit.chunk.sentences, c.sentence.hit.chunk.doc_id
+        k = next((j for j, (a, _) in enumerate(spans) if a == c.sentence.start), 0)
         near = [at.get((doc, spans[j][0])) for j in (k - 1, k + 1) if 0 <= j < len(spans)]
         r["nb_pred"] = max((rows[j]["pred_bigram"] for j in near if j is not None), default=0.0)
         r["pos"] = k / max(len(spans), 1)
@@ -325,11 +281,10 @@ def _add_alignment(question: str, cands: list[Candidate], pos: Sequence[int | No
         c.features.update(r)
 
 
-def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]],
-               k: int | None) -> float:
-    """The best focus of the sentences just before and after ``s`` (number ``k`` in its passage, :func:`_positions`)
-    in its passage (answers sit next to the match)."""
+def _neighbour(s: ScoredSentence, at: dict[tuple[str, int], int], focus: list[tuple[float, float]]) -> float:
+    """The best focus of the sentences just before and after ``s`` in its passage (answers sit next to the match)."""
     spans = s.hit.chunk.sentences
+    k = next((j for j, (a, _) in enumerate(spans) if a == s.start), None)
     if k is None:
         return 0.0
     near = [spans[j][0] for j in (k - 1, k + 1) if 0 <= j < len(spans)]

@@ -12,7 +12,6 @@ This module neither fits models nor chooses thresholds.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -40,18 +39,12 @@ class TreeModel:
     def probability(self, features: dict[str, float]) -> float:
         x = [features.get(n, 0.0) for n in self.features]
         z = self.bias
-        for f, thr, left, right, value in self._nodes:
+        for t in self.trees:
             i = 0
-            while left[i] >= 0:
-                i = left[i] if x[f[i]] <= thr[i] else right[i]
-            z += value[i]
+            while t["l"][i] >= 0:
+                i = t["l"][i] if x[t["f"][i]] <= t["t"][i] else t["r"][i]
+            z += t["v"][i]
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-    @functools.cached_property
-    def _nodes(self) -> tuple[tuple[list, list, list, list, list], ...]:
-        """Each tree's (feature, threshold, left, right, value) lists, looked up once rather than per node (round 16:
-        the same comparisons in the same order)."""
-        return tuple((t["f"], t["t"], t["l"], t["r"], t["v"]) for t in self.trees)
 
     @property
     def weights(self) -> dict[str, float]:

@@ -30,7 +30,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["QuestionParts", "align", "aligner", "parse", "topic_bigrams"]
+__all__ = ["QuestionParts", "align", "parse", "topic_bigrams"]
 
 _WH: list[tuple[str, str]] = [
     # (pattern, type); the first match wins, so longer / more specific patterns come first
@@ -111,17 +111,10 @@ def _longest_piece(piece: str, sentence: str, from_end: bool) -> int:
     return 0
 
 
-def _lcs(q: str, s: str, cap: int | None = None) -> int:
-    """Length of the longest substring of ``q`` that occurs in ``s`` (grows while one is found); with ``cap``,
-    ``min(that, cap)`` — the search stops once ``cap`` is reached (the length only grows), so no more is looked at.
-
-    >>> _lcs("西贡商信银行", "该银行的总部"), _lcs("西贡商信银行", "西贡商信银行", cap=4)
-    (2, 4)
-    """
-    n = len(q)
-    stop = n if cap is None else min(n, cap)
+def _lcs(q: str, s: str) -> int:
+    """Length of the longest substring of ``q`` that occurs in ``s`` (grows while one is found)."""
     best, i = 0, 0
-    while best < stop and i + best < n:
+    while i + best < len(q):
         if q[i:i + best + 1] in s:
             best += 1
         else:
@@ -148,42 +141,14 @@ def align(parts: QuestionParts, sentence: str, topic: frozenset[str]) -> dict[st
     >>> f["wh_left"], f["pred_bigram"] > 0.5
     (1.0, True)
     """
-    return aligner(parts, topic)(sentence)
-
-
-@functools.lru_cache(maxsize=8192)
-def _sentence_content(sentence: str) -> str:
-    """:func:`_content` of a folded sentence, remembered: every reading of a question and every turn that stays on
-    the same passages aligns the same sentences again (round 16)."""
-    return _content(sentence)
-
-
-def aligner(parts: QuestionParts, topic: frozenset[str]):
-    """:func:`align` for many sentences of one passage (one question, one topic): what depends only on the question
-    and the topic — the predicate bigrams, the masked question — is worked out once (round 16; same numbers).
-
-    >>> p = parse("西贡商信银行的总部在哪里")
-    >>> aligner(p, topic_bigrams(p, "西贡商信银行"))("该银行的总部位于胡志明市")["wh_left"]
-    1.0
-    """
-    from .evidence import sentence_bigrams
-
     q = parts.content
+    s = _content(sentence)
     pred = parts.bigrams - topic
-    n_pred = len(pred)
-    masked = _mask(q, topic)
+    f = {"wh_left": max((_longest_piece(x, s, True) for x in parts.left), default=0) / 4.0,
+         "wh_right": max((_longest_piece(x, s, False) for x in parts.right), default=0) / 4.0,
+         "pred_bigram": sum(b in s for b in pred) / len(pred) if pred else 0.0,
+         "lcs": min(_lcs(q, s), 12) / 12.0,
+         "pred_lcs": min(_lcs(_mask(q, topic), s), 8) / 8.0}
     typ = _TYPE_RE.get(parts.wh_type or "")  # no type to look for (什么, 哪个, none): 0
-    left, right = parts.left, parts.right
-
-    def one(sentence: str) -> dict[str, float]:
-        s = _sentence_content(sentence)
-        # a predicate bigram (two letters or digits) is in ``s`` exactly when it is one of the bigrams of ``s``
-        f = {"wh_left": max((_longest_piece(x, s, True) for x in left), default=0) / 4.0,
-             "wh_right": max((_longest_piece(x, s, False) for x in right), default=0) / 4.0,
-             "pred_bigram": len(pred & sentence_bigrams(sentence)) / n_pred if n_pred else 0.0,
-             "lcs": _lcs(q, s, 12) / 12.0,
-             "pred_lcs": _lcs(masked, s, 8) / 8.0}
-        f["type_new"] = float(typ is not None and any(m.group(0) not in q for m in typ.finditer(s)))
-        return f
-
-    return one
+    f["type_new"] = float(typ is not None and any(m.group(0) not in q for m in typ.finditer(s)))
+    return f
