@@ -1,7 +1,10 @@
 """CPU ms of one answer-layer pass (build_answer on fixed hits; round 15). python bench/answer_pass_cost.py LABEL
 
-The first 40 sample_eval questions on /tmp/lead/r12/m/corpus, hits retrieved once; each pass answers with the wording's
-caches cleared (tokenize memo, whq._mask, agreement.subject_head), as a new wording would be."""
+The first 40 sample_eval questions on HOME (default /tmp/lead/r16/m/corpus; `python bench/answer_pass_cost.py LABEL [HOME]`),
+hits retrieved once; each pass answers with the wording's
+caches cleared (tokenize memo, whq._mask, agreement.subject_head), as a new wording would be.
+The rag package is imported from the current directory (sys.path[0] = cwd), not PYTHONPATH: run it from the tree to
+measure."""
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))

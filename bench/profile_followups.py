@@ -3,7 +3,7 @@
     python bench/profile_followups.py article|law [OUTDIR]   # writes OUTDIR/{kind}_in.prof and _alone.prof (/tmp)
 
 The benches' loops (bench_dialogue.py for article, bench_law_dialogue.py's four law sets), one warm-up round, one
-profiled round, on /tmp/lead/r12/m/corpus; compare the two profiles with pstats."""
+profiled round, on HOME (default /tmp/lead/r16/m/corpus; third argument); compare the two profiles with pstats."""
 import cProfile, functools, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
