@@ -1,7 +1,10 @@
 """CPU ms of one answer-layer pass (build_answer on fixed hits; round 15). python bench/answer_pass_cost.py LABEL
 
-The first 40 sample_eval questions on /tmp/lead/r12/m/corpus, hits retrieved once; each pass answers with the wording's
-caches cleared (tokenize memo, whq._mask, agreement.subject_head), as a new wording would be."""
+The first 40 sample_eval questions on HOME (default /tmp/lead/r16/m/corpus; `python bench/answer_pass_cost.py LABEL [HOME]`),
+hits retrieved once; each pass answers with the wording's
+caches cleared (tokenize memo, whq._mask, agreement.subject_head), as a new wording would be.
+The rag package is imported from the current directory (sys.path[0] = cwd), not PYTHONPATH: run it from the tree to
+measure."""
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
@@ -11,7 +14,7 @@ from rag.retrieve import retrieve
 from rag.answer import build_answer
 from rag import tokenize as tk
 import rag.whq as whq, rag.agreement as ag
-s = Searcher("/tmp/lead/r12/m/corpus"); idx = s.index()
+s = Searcher(sys.argv[2] if len(sys.argv) > 2 else "/tmp/lead/r16/m/corpus"); idx = s.index()
 qs = [json.loads(x)["question"] for x in Path("bench/data/sample_eval.jsonl").read_text().splitlines() if x.strip()][:40]
 cases = []
 for q in qs:

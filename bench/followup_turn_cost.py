@@ -26,7 +26,7 @@ import rag.context as ctx
 rr = ctx.retrieve_in_context
 def r_(*a, **k): cnt["k20"] += 1; return rr(*a, **k)
 qa.build_answer, qa._search, qa._answer_as, qa._unless_general_refuses, qa.retrieve_in_context = b, s_, a_, g_, r_
-s = Searcher(sys.argv[1] if len(sys.argv) > 1 else "/tmp/lead/r12/m/corpus"); warm_up(); s.ask("温州人工智能局做什么")
+s = Searcher(sys.argv[1] if len(sys.argv) > 1 else "/tmp/lead/r16/m/corpus"); warm_up(); s.ask("温州人工智能局做什么")
 ask = functools.partial(s.ask, k=5, mode="hybrid")
 rows = []
 for rnd in range(2):

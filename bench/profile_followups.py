@@ -3,7 +3,7 @@
     python bench/profile_followups.py article|law [OUTDIR]   # writes OUTDIR/{kind}_in.prof and _alone.prof (/tmp)
 
 The benches' loops (bench_dialogue.py for article, bench_law_dialogue.py's four law sets), one warm-up round, one
-profiled round, on /tmp/lead/r12/m/corpus; compare the two profiles with pstats."""
+profiled round, on HOME (default /tmp/lead/r16/m/corpus; third argument); compare the two profiles with pstats."""
 import cProfile, functools, sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path.cwd()))
@@ -21,7 +21,7 @@ def forget(question):
             del query_cache._cache[key]
 
 kind = sys.argv[1]
-home = "/tmp/lead/r12/m/corpus"
+home = sys.argv[3] if len(sys.argv) > 3 else "/tmp/lead/r16/m/corpus"
 files = (["dialogues.jsonl"] if kind == "article" else
          ["dialogues_heldout6_laws.jsonl", "dialogues_heldout_laws.jsonl", "dialogues_report_laws.jsonl", "dialogues_heldout7_laws.jsonl"])
 s = Searcher(home); warm_up(); s.ask("温州人工智能局做什么")
