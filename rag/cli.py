@@ -176,6 +176,10 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
     if as_json:
         _echo_json(ans.to_dict())
         return
+    if ans.superseded is not None:  # a law a held law repealed: said before the answer (rag.repealed)
+        from .repealed import superseded_note
+
+        _echo(superseded_note(ans.superseded, ans.answerable))
     _echo(ans.answer)
     if ans.answerable:
         _echo("\n来源:")

@@ -17,11 +17,12 @@ This module does not search or rank; :mod:`rag.lookup` (articles named by law an
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 
-__all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "name_key",
-           "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
+__all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "law_subject",
+           "name_key", "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
 
 _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
@@ -241,3 +242,65 @@ def titles_named(titles: Iterable[str], text: str) -> list[str]:
         ends = [m.end() for m in _SUFFIX_END.finditer(span) if _AFTER_NAME.match(span, m.end())] or [len(span)]
         out += [t for end in ends if (t := resolve_title(titles, span[:end]))]
     return list(dict.fromkeys(out))
+
+
+_BRACKETED = re.compile(r"《(?:[^《》]|《[^《》]{1,60}》){2,100}》")
+#: a law's name ending, and 通则 / 总则, which end titles too (民法通则, 企业财务通则) but also name a part of a law
+#: (民法典总则): read as a law only here, by :func:`law_subject`, when two or more characters come before them
+_ENDING = rf"(?:{LAW_SUFFIX}|(?<=[\u4e00-\u9fa5]{{2}})(?:通则|总则))"
+_OPENING = re.compile(_ENDING)
+#: a law the question places itself in, after a word that starts a name (在刑法里, 根据刑法规定, 按婚姻法的规定)
+_PLACED = re.compile(rf"(?:在|按照?|根据|依据|依照)([\u4e00-\u9fa5（）()]{{1,20}}?{_ENDING})(?=里|中|上|规定|的规定)")
+#: jieba's tags of words that no title holds: preposition, pronoun, conjunction, particle, adverb, numeral, time,
+#: interjection, modal (正当防卫|在|刑法, 老板|不|发…, 2018年|劳动法 are not names)
+_NOT_IN_NAME = ("p", "r", "c", "u", "d", "m", "t", "e", "y")
+#: how many 《》 spans and how many 在/根据… spans :func:`law_subject` reads at most (a question names a law early)
+_TRIES = 8
+
+
+def law_subject(text: str) -> str:
+    """The law ``text`` asks about, in a title's shape (:func:`law_shape`, or …通则/…总则), held by an index or not
+    (round 16): a 《title》 anywhere, the law the question opens with (after :data:`LEAD` words; whole words with no
+    preposition, pronoun, adverb… among them: 刑法|规定, not 合同法|律 or 正当防卫|在|刑法), or one it places itself in
+    (在刑法里, 根据刑法规定); '' for none — a law named in passing (违反刑法吗) is not the subject.
+
+    >>> law_subject("刑法规定正当防卫是什么？"), law_subject("根据《公司法》，股东有哪些权利"), law_subject("正当防卫在刑法里怎么规定")
+    ('刑法', '公司法', '刑法')
+    >>> law_subject("老板不发工资违反刑法吗"), law_subject("合同法律关系是什么"), law_subject("有什么办法")
+    ('', '', '')
+    >>> law_subject("民法通则规定的诉讼时效是多久"), law_subject("总则里怎么说")
+    ('民法通则', '')
+    """
+    for m in itertools.islice(_BRACKETED.finditer(text), _TRIES):  # bounded work on a hostile question
+        if name := law_shape(m.group(0)):
+            return name
+    rest = without_lead(text.lstrip(" \t，,。？?！!"))
+    for end in itertools.islice(reversed([m.end() for m in _OPENING.finditer(rest[:32])]), _TRIES):
+        if (name := _shaped(rest[:end])) and _whole_name(rest, end):
+            return name
+    for m in itertools.islice(_PLACED.finditer(text), _TRIES):
+        if (name := _shaped(m.group(1))) and _whole_name(text, m.end(1), m.start(1)):
+            return name
+    return ""
+
+
+def _shaped(name: str) -> str:
+    """:func:`law_shape`, or a name of two or more characters before 通则 / 总则 with no question word."""
+    if name.endswith(("通则", "总则")):
+        return name if 4 <= len(name) <= 30 and not _NOT_TITLE.search(name) and "的" not in name else ""
+    return law_shape(name)
+
+
+def _whole_name(text: str, end: int, start: int = 0) -> bool:
+    """Whether jieba reads ``text[start:end]`` as whole words (it ends a word at ``end``; read up to 16 characters
+    past it) none of which is a word no title holds (:data:`_NOT_IN_NAME`)."""
+    from .mentions import pos_tags
+
+    at = start
+    for word, flag in pos_tags(text[start:end + 16]):
+        if at >= end:
+            return at == end
+        if flag.startswith(_NOT_IN_NAME):
+            return False
+        at += len(word)
+    return at == end
