@@ -177,10 +177,11 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
         _echo_json(ans.to_dict())
         return
     if ans.superseded is not None:  # a law a held law repealed: said before the answer (rag.repealed)
-        from .repealed import superseded_note
+        from .repealed import with_note
 
-        _echo(superseded_note(ans.superseded, ans.answerable))
-    _echo(ans.answer)
+        _echo(with_note(ans.to_dict()))
+    else:
+        _echo(ans.answer)
     if ans.answerable:
         _echo("\n来源:")
         for c in ans.citations:

@@ -36,7 +36,7 @@ from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, repeale
     unheld_law_refusal
 from .filters import Filters, excluded_titles, not_in_force
 from .errors import LawNotFound
-from .law_names import name_key, titles_named
+from .law_names import titles_named
 from .statute_answer import NOT_FOUND as STATUTE_NOT_FOUND
 from .query_cache import lookup, mixed, remember
 from .records import Answer, Superseded
@@ -82,9 +82,9 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     whole index (:mod:`rag.restricted`; 0: no such check) — of the text ``restricted`` when it is one (the matter
     asked without the law's name, which would pull that law up everywhere).
     A question about a law the index does not hold (round 16, :func:`rag.repealed.unheld_subject`: 刑法规定正当防卫是什么)
-    is refused before any search (``law_not_in_index``); one about a law a held law repealed (婚姻法规定…) is searched
-    with the successor's name instead (民法典规定…) and says so (``Answer.superseded``), as is a ``within_law`` that
-    names such a law.
+    is refused before any search (``law_not_in_index``); one about a law a held law repealed (婚姻法规定…) is answered
+    as typed — its words find the successor's article better than the successor's name would (婚姻法 → 婚姻登记…) —
+    and says so (``Answer.superseded``); a ``within_law`` naming such a law searches its successor.
     """
     t0 = time.perf_counter()
     named, asked, sup = "", clean_question(question), None  # named: a follow-up's law (rag.law_switch), for its refusal
@@ -96,7 +96,6 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     elif not doc_ids and (subject := unheld_subject(index, asked, _titles(index)))[0]:
         if (sup := subject[1]) is None:
             return _refused(asked, unheld_law_refusal(subject[0]), "law_not_in_index", t0)
-        question = asked.replace(subject[0], name_key(sup.by), 1)  # 婚姻法规定… → 民法典规定…
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
@@ -116,7 +115,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     t2 = time.perf_counter()
     ans.question = asked  # cleaned: normalised, no control characters or lone surrogates
     if sup is not None:
-        ans.superseded, ans.search_question = ans.superseded or sup, ans.search_question or q
+        ans.superseded = ans.superseded or sup
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .law_names import law_subject, name_key, resolve_title, titles_named
+from .law_names import law_name_in, law_subject, name_key, resolve_title, titles_named
 from .records import Superseded
 
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["repeal_clauses", "repealed_laws", "superseded_by", "superseded_note", "unheld_subject", "with_note"]
+__all__ = ["note_for", "repeal_clauses", "repealed_laws", "superseded_by", "superseded_note", "unheld_subject", "with_note"]
 
 #: the repealing text's own entry into force, in the same paragraph: 本法自2021年1月1日起施行, 本条例自公布之日起施行,
 #: 本解释公布施行后, 自本规定施行之日起
@@ -97,8 +97,8 @@ def superseded_by(index: "Index", name: str) -> Superseded | None:
     names = index.derived(("repealed", "names"), lambda: sorted(set(table) | {d.title for d in index.documents.values()}))
     if (title := resolve_title(names, name)) not in table:
         return None
-    by, since = table[title]
-    return Superseded(named=name.strip().strip("《》"), title=title, by=by, since=since)
+    by, since = table[title]  # the name as typed, without what follows it (婚姻法里怎么规定 → 婚姻法)
+    return Superseded(named=law_name_in(name) or name.strip().strip("《》"), title=title, by=by, since=since)
 
 
 def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Superseded | None]:
@@ -121,20 +121,34 @@ def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Supersed
     return law, superseded_by(index, law)
 
 
+def note_for(answer: dict) -> str:
+    """The line shown before an answer (``Answer.to_dict()``) to a question about a repealed law: the form that says
+    the answer follows the successor when its first citation is the successor's (:func:`superseded_note`); ''
+    when the question named no repealed law.
+
+    >>> note_for({"answer": "资料中没有找到…", "citations": [], "superseded": {"named": "合同法", "by": "中华人民共和国民法典"}})
+    '《合同法》已废止，由《中华人民共和国民法典》取代。'
+    """
+    if not (sup := answer.get("superseded")):
+        return ""
+    cites = answer.get("citations") or []
+    return superseded_note(sup, bool(cites) and cites[0].get("title") == sup["by"])
+
+
 def with_note(answer: dict) -> str:
-    """The answer text a reader sees (``Answer.to_dict()``): :func:`superseded_note` on its own line before it when
-    the question named a repealed law, else the answer as it is (CLI, ``/v1`` content, the UI's copy text).
+    """The answer text a reader sees (``Answer.to_dict()``): :func:`note_for` on its own line before it when the
+    question named a repealed law, else the answer as it is (CLI, ``/v1`` content, the UI's copy text).
 
     >>> with_note({"answer": "甲。[1]", "answerable": True, "superseded": None})
     '甲。[1]'
     """
-    sup = answer.get("superseded")
-    text = answer.get("answer", "")
-    return f"{superseded_note(sup, bool(answer.get('answerable')))}\n{text}" if sup else text
+    note = note_for(answer)
+    return f"{note}\n{answer.get('answer', '')}" if note else answer.get("answer", "")
 
 
 def superseded_note(sup: Superseded | dict, answered: bool = True) -> str:
-    """The line shown before an answer (``answered``) or a refusal about a repealed law.
+    """The line shown before an answer quoting the successor (``answered``), or before any other answer or refusal,
+    to a question about a repealed law.
 
     >>> s = Superseded("婚姻法", "中华人民共和国婚姻法", "中华人民共和国民法典", "2021-01-01")
     >>> superseded_note(s)

@@ -21,7 +21,7 @@ from rag.dialogue import Turn, ask_in_context
 from rag.index import open_index
 from rag.law_names import law_subject
 from rag.qa import ask
-from rag.repealed import repeal_clauses, repealed_laws, superseded_by, superseded_note, unheld_subject
+from rag.repealed import note_for, repeal_clauses, repealed_laws, superseded_by, unheld_subject
 from rag.restricted import unheld_law_refusal
 
 from .conftest import LAWS
@@ -99,7 +99,7 @@ def test_hostile_input_is_bounded(home, text):
 def test_a_first_question_about_a_repealed_law_is_answered_from_its_successor(law_ask):
     ans = law_ask("婚姻法规定离婚冷静期多久？")
     assert ans.superseded is not None and ans.superseded.to_dict() == SUPERSEDED
-    assert ans.search_question == "民法典规定离婚冷静期多久？" and ans.question == "婚姻法规定离婚冷静期多久？"
+    assert ans.question == "婚姻法规定离婚冷静期多久？"  # searched as typed: 婚姻 finds the marriage articles
     assert not ans.refusal_reason
     assert all(c.title == CODE for c in ans.citations + ans.suggestions), [c.title for c in ans.citations]
 
@@ -128,7 +128,7 @@ def test_a_followup_naming_a_repealed_law_is_searched_in_its_successor(law_ask):
     history = [Turn("劳动合同法第十九条是什么", ARTICLE_19, "劳动合同法第十九条是什么")]
     ans = ask_in_context(law_ask, "那婚姻法里离婚冷静期多久？", history)
     assert ans.refusal_reason != "law_not_in_index" and ans.superseded is not None, ans.answer
-    assert ans.superseded.by == CODE
+    assert ans.superseded.by == CODE and ans.superseded.named == "婚姻法"
     assert all(c.title == CODE for c in ans.citations), [c.title for c in ans.citations]
 
 
@@ -162,15 +162,20 @@ def test_api_ask_and_v1_say_the_law_was_repealed(home):
         assert r.status_code == 200, r.text
         content, rag = r.json()["choices"][0]["message"]["content"], r.json()["rag"]
         assert rag["superseded"]["named"] == "合同法" and rag["superseded"]["by"] == CODE
-        assert content == f"{superseded_note(rag['superseded'], rag['answerable'])}\n{rag['answer']}"
+        assert content == f"{note_for(rag)}\n{rag['answer']}" and content.startswith("《合同法》已于2021年1月1日废止")
 
 
 def test_the_ui_shows_the_note():
     from ui.render import copy_text, render_chat
 
-    ans = {"answer": "甲。[1]", "answerable": True, "citations": [], "suggestions": [], "superseded": SUPERSEDED}
+    ans = {"answer": "甲。[1]", "answerable": True, "suggestions": [], "superseded": SUPERSEDED,
+           "citations": [{"n": 1, "title": CODE, "section": "", "date": "", "quote": "甲。", "label": "", "doc_type": "",
+                          "validity": "", "text": "甲。", "doc_id": "d", "chunk_id": "c", "start": 0, "end": 2,
+                          "quote_start": 0, "quote_end": 2, "score": 1.0}]}
     html = render_chat([{"question": "婚姻法规定离婚冷静期多久？", "status": "done", "answer": ans}])
     assert 'class="superseded-note"' in html and "《婚姻法》已于2021年1月1日废止" in html
     assert copy_text(ans).startswith("《婚姻法》已于2021年1月1日废止，以下依据取代它的《中华人民共和国民法典》。\n甲。[1]")
+    other = {**ans, "citations": [{**ans["citations"][0], "title": "中华人民共和国劳动合同法"}]}
+    assert copy_text(other).startswith("《婚姻法》已于2021年1月1日废止，由《中华人民共和国民法典》取代。\n")
     plain = render_chat([{"question": "x", "status": "done", "answer": {**ans, "superseded": None}}])
     assert "superseded-note" not in plain

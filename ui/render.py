@@ -17,7 +17,7 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
-from rag.repealed import superseded_note, with_note
+from rag.repealed import note_for, with_note
 
 __all__ = ["QUESTION_SHOWN", "copy_text", "esc", "highlight", "link_markers", "question_text", "render_chat",
            "render_retrieval", "render_upload_report"]
@@ -253,9 +253,8 @@ def _turn(t: dict, i: int) -> str:
         body = (f'<div class="bubble refusal"><div class="answer-text">{ICON_SEARCH} {esc(ans.get("answer", ""))}</div>'
                 f'<div class="refusal-hint">{_REFUSAL_HINTS.get(ans.get("refusal_reason"), _REFUSAL_HINT)}</div>'
                 f'{extra}')
-    if ans.get("superseded"):  # a law a held law repealed: said above the answer (rag.repealed)
-        note = esc(superseded_note(ans["superseded"], bool(ans.get("answerable"))))
-        body = body.replace('<div class="answer-text">', f'<div class="superseded-note">{note}</div>'
+    if note := note_for(ans):  # a law a held law repealed: said above the answer (rag.repealed)
+        body = body.replace('<div class="answer-text">', f'<div class="superseded-note">{esc(note)}</div>'
                             '<div class="answer-text">', 1)
     body += _searched_as(t.get("question"), ans)
     ms = (ans.get("timings_ms") or {}).get("total")
