@@ -300,7 +300,23 @@ def _shaped(name: str) -> str:
         return ""
     if name.endswith(("通则", "总则")):
         return name if 4 <= len(name) <= 30 and not _NOT_TITLE.search(name) and "的" not in name else ""
-    return law_shape(name)
+    return law_shape(name) if _governs_words(name) else ""
+
+
+def _governs_words(name: str) -> bool:
+    """Whether what comes before 法 in the last word (jieba's) of ``name`` is made of dictionary words — the matter a
+    law governs (刑, 婚姻, 土地|管理) — and not of single characters strung together (阿|尔法: a transliteration).
+
+    >>> _governs_words("土地管理法"), _governs_words("刑法"), _governs_words("阿尔法")
+    (True, True, False)
+    """
+    import jieba  # loaded by rag.mentions for any conversation already
+
+    last = jieba.lcut(name)[-1]
+    if not last.endswith("法") or last.endswith("法典") or len(last) <= 2:
+        return True
+    pieces = jieba.lcut(last[:-1], HMM=False)
+    return len(pieces) == 1 or any(len(p) > 1 for p in pieces)
 
 
 def _whole_name(text: str, end: int, start: int = 0) -> bool:
