@@ -176,7 +176,12 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
     if as_json:
         _echo_json(ans.to_dict())
         return
-    _echo(ans.answer)
+    if ans.superseded is not None:  # a law a held law repealed: said before the answer (rag.repealed)
+        from .repealed import with_note
+
+        _echo(with_note(ans.to_dict()))
+    else:
+        _echo(ans.answer)
     if ans.answerable:
         _echo("\n来源:")
         for c in ans.citations:

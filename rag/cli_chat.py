@@ -37,6 +37,7 @@ def chat_cmd(home, k, mode, as_json):
     from .dialogue import Turn, ask_in_context
     from .errors import QueryError
     from .qa import Searcher
+    from .repealed import with_note
 
     searcher, history = Searcher(home), []
     searcher.index()  # fail now (no index) rather than after the first question
@@ -69,7 +70,7 @@ def chat_cmd(home, k, mode, as_json):
             continue
         if ans.search_question != ans.question:
             _echo(f"〔按“{ans.search_question}”检索〕")
-        _echo(ans.answer)
+        _echo(with_note(ans.to_dict()))
         for c in ans.citations:  # as `rag ask` prints them: 《…》第X条 for law articles, 【已被修改】 for old versions
             where = " / ".join(x for x in (c.label or c.title, c.section) if x)
             where += f" 【{c.validity}】" if c.validity else ""

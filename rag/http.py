@@ -37,6 +37,7 @@ from .dialogue import DialogueConfig, Turn, ask_in_context, turns_from_messages,
 from .errors import EmbedderError, IndexError_, QueryError, RagError
 from .http_schema import AskRequest, AskResponse, ChatMessage, ChatRequest, ErrorOut
 from .qa import Searcher
+from .repealed import with_note
 from .retrieve import MAX_QUESTION_CHARS
 
 __all__ = ["MAX_BODY_BYTES", "MODEL_ID", "create_api"]
@@ -212,7 +213,7 @@ def _stream(answer: dict, *, id: str, created: int, extra: dict | None = None):
 
     base = {"id": id, "created": created, "chunk": True, "logprobs": None}
     yield event(_completion(**base, delta={"role": "assistant", "content": ""}, finish_reason=None))
-    for piece in _pieces(answer["answer"]):
+    for piece in _pieces(with_note(answer)):  # a repealed law's note first (rag.repealed)
         yield event(_completion(**base, delta={"content": piece}, finish_reason=None))
     last = _completion(**base, delta={}, finish_reason="stop")
     yield event({**last, "usage": _usage(answer), "citations": answer["citations"], "rag": answer, **(extra or {})})
@@ -221,7 +222,7 @@ def _stream(answer: dict, *, id: str, created: int, extra: dict | None = None):
 
 def _usage(answer: dict) -> dict:
     """Character counts (there is no tokenizer behind an extractive answer)."""
-    p, c = len(answer["question"]), len(answer["answer"])
+    p, c = len(answer["question"]), len(with_note(answer))
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
 
 
@@ -352,7 +353,7 @@ def _openai_routes(app: FastAPI, searcher: Searcher) -> None:
             return StreamingResponse(_stream(ans, id=cid, created=created, extra=history), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
         body = _completion(id=cid, created=created, finish_reason="stop", logprobs=None,
-                           message={"role": "assistant", "content": ans["answer"]})
+                           message={"role": "assistant", "content": with_note(ans)})
         return JSONResponse({**body, "usage": _usage(ans), "citations": ans["citations"], "rag": ans, **history})
 
 

@@ -78,6 +78,10 @@ class AskResponse(BaseModel):
                                                          "a law the library does not hold), not_in_named_law (the law "
                                                          "it named holds nothing on it), filter_excludes_law (the "
                                                          "filter leaves out the law it names).")
+    superseded: dict[str, str] | None = Field(None, description="Round 16: null, or when the question named a law "
+                                                 "that a held law repealed, {named, title, by, since}: the law as "
+                                                 "typed, its title, the held law that replaced it (searched "
+                                                 "instead) and the ISO date of the repeal (\"\" if unknown).")
 
 
 #: OpenAI's message roles (``function`` is its deprecated form of ``tool``); only user and assistant are read.

@@ -17,11 +17,12 @@ This module does not search or rank; :mod:`rag.lookup` (articles named by law an
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 
-__all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "name_key",
-           "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
+__all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "law_subject",
+           "name_key", "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
 
 _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
@@ -241,3 +242,93 @@ def titles_named(titles: Iterable[str], text: str) -> list[str]:
         ends = [m.end() for m in _SUFFIX_END.finditer(span) if _AFTER_NAME.match(span, m.end())] or [len(span)]
         out += [t for end in ends if (t := resolve_title(titles, span[:end]))]
     return list(dict.fromkeys(out))
+
+
+#: a law's name ending, and 通则 / 总则, which end titles too (民法通则, 企业财务通则) but also name a part of a law
+#: (民法典总则): read as a law only here, by :func:`law_subject`, when two or more characters come before them
+_ENDING = rf"(?:{LAW_SUFFIX}|(?<=[\u4e00-\u9fa5]{{2}})(?:通则|总则))"
+_OPENING = re.compile(_ENDING)
+_BRACKET_START = re.compile(r"《(?:[^《》]|《[^《》]{1,60}》){2,100}》")
+#: what follows a law that is the question's subject: 刑法规定…, 婚姻法里…, 合同法对…, 公司法第…, 继承法怎么说, the end
+_AFTER_SUBJECT = re.compile(r"规定|里|中|上|对|关于|有关|的|第|怎|如何|是否|有没有|是|说|讲|明确|要求|呢|[，,。？?！!\s：:；;]|$")
+#: a law the question places itself in, after a word that starts a name (在刑法里, 根据《公司法》规定, 按婚姻法的规定)
+_PLACED = re.compile(rf"(?:在|按照?|根据|依据|依照)(《(?:[^《》]|《[^《》]{{1,60}}》){{2,100}}》|[\u4e00-\u9fa5（）()]{{1,20}}?{_ENDING})"
+                     r"(?=里|中|上|规定|的规定)")
+#: jieba's tags of words that no title holds: preposition, pronoun, conjunction, particle, numeral, time, interjection,
+#: modal (正当防卫|在|刑法, 2018年|劳动法 are not names)
+_NOT_IN_NAME = ("p", "r", "c", "u", "m", "t", "e", "y")
+#: words that relate something to a law, never part of a law's title (none of the 1,485 titles of the lawrefbook
+#: archive holds one as a word): 用人单位违反劳动法, 新闻报道受著作权法… name the law in passing
+_RELATES = frozenset("违反 违背 触犯 受 受到 不受 属于 符合 依照 按照 根据 依据 对于".split())
+#: how many 在/根据… spans :func:`law_subject` reads at most (bounded work on a hostile question)
+_TRIES = 8
+
+
+def law_subject(text: str) -> str:
+    """The law ``text`` asks about, in a title's shape (:func:`law_shape`, or …通则/…总则), held by an index or not
+    (round 16): the law the question opens with (after :data:`LEAD` words), in 《》 or as whole words with nothing
+    that relates something else to it (刑法|规定, not 合同法|律, 正当防卫|在|刑法 or 用人单位|违反|劳动法), followed by
+    what follows a subject (规定, 里, 对, 第, the end…: not 阿尔法|围棋); or one the question places itself in (在刑法里,
+    根据《公司法》规定); '' for none — a law named in passing (违反刑法吗, 违反了《…办法》，…) is not the subject.
+
+    >>> law_subject("刑法规定正当防卫是什么？"), law_subject("根据《公司法》，股东有哪些权利"), law_subject("正当防卫在刑法里怎么规定")
+    ('刑法', '公司法', '刑法')
+    >>> law_subject("老板不发工资违反刑法吗"), law_subject("合同法律关系是什么"), law_subject("阿尔法围棋赢了谁？")
+    ('', '', '')
+    >>> law_subject("民法通则规定的诉讼时效是多久"), law_subject("总则里怎么说"), law_subject("新闻报道受著作权法保护吗？")
+    ('民法通则', '', '')
+    """
+    rest = without_lead(text.lstrip(" \t，,。？?！!"))
+    if m := _BRACKET_START.match(rest):
+        return law_shape(m.group(0)) if _AFTER_SUBJECT.match(rest, m.end()) else ""
+    for end in itertools.islice(reversed([m.end() for m in _OPENING.finditer(rest[:32])]), _TRIES):
+        if (name := _shaped(rest[:end])) and _AFTER_SUBJECT.match(rest, end) and _whole_name(rest, end):
+            return name
+    for m in itertools.islice(_PLACED.finditer(text), _TRIES):
+        if m.group(1).startswith("《"):
+            if name := law_shape(m.group(1)):
+                return name
+        elif (name := _shaped(m.group(1))) and _whole_name(text, m.end(1), m.start(1)):
+            return name
+    return ""
+
+
+def _shaped(name: str) -> str:
+    """:func:`law_shape` of a name written without 《》 (Chinese characters only), or a name of two or more
+    characters before 通则 / 总则 with no question word."""
+    if not re.fullmatch(r"[\u4e00-\u9fa5]+", name):
+        return ""
+    if name.endswith(("通则", "总则")):
+        return name if 4 <= len(name) <= 30 and not _NOT_TITLE.search(name) and "的" not in name else ""
+    return law_shape(name) if _governs_words(name) else ""
+
+
+def _governs_words(name: str) -> bool:
+    """Whether what comes before 法 in the last word (jieba's) of ``name`` is made of dictionary words — the matter a
+    law governs (刑, 婚姻, 土地|管理) — and not of single characters strung together (阿|尔法: a transliteration).
+
+    >>> _governs_words("土地管理法"), _governs_words("刑法"), _governs_words("阿尔法")
+    (True, True, False)
+    """
+    import jieba  # loaded by rag.mentions for any conversation already
+
+    last = jieba.lcut(name)[-1]
+    if not last.endswith("法") or last.endswith("法典") or len(last) <= 2:
+        return True
+    pieces = jieba.lcut(last[:-1], HMM=False)
+    return len(pieces) == 1 or any(len(p) > 1 for p in pieces)
+
+
+def _whole_name(text: str, end: int, start: int = 0) -> bool:
+    """Whether jieba reads ``text[start:end]`` as whole words (it ends a word at ``end``; read up to 16 characters
+    past it) none of which is a word no title holds (:data:`_NOT_IN_NAME`, :data:`_RELATES`)."""
+    from .mentions import pos_tags
+
+    at = start
+    for word, flag in pos_tags(text[start:end + 16]):
+        if at >= end:
+            return at == end
+        if flag.startswith(_NOT_IN_NAME) or word in _RELATES:
+            return False
+        at += len(word)
+    return at == end

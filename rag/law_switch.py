@@ -19,7 +19,9 @@ Round 15: a follow-up naming a law the index does not hold, written the way titl
 (``refusal_reason`` ``law_not_in_index``) instead of being answered from the conversation's law; a switched turn
 refused by the answer models or the follow-up checks says it searched that law (``not_in_named_law``); a switch
 under the user's filter searches the named law within the filter, and a filter that leaves it out is a refusal
-that says so (``filter_excludes_law``, :func:`rag.qa.ask`). This module does not rank.
+that says so (``filter_excludes_law``, :func:`rag.qa.ask`). Round 16: a law the index lacks that a held law
+repealed (那合同法呢？ → 民法典, :mod:`rag.repealed`) is searched in its successor, and the answer says so
+(``Answer.superseded``). This module does not rank.
 """
 
 from __future__ import annotations
@@ -145,7 +147,10 @@ def named_law_turn(ask: Callable[..., Answer], q: str, history: Sequence, previo
         return None  # the user's filter itself is wrong: the ordinary path raises it
     except LawNotFound:  # no indexed law is called so (any other QueryError, a bad mode or k, is raised)
         return _unheld(q, law) if (law := law_name_in(q)) else None
-    return _said_named(ans, name, seen)
+    ans = _said_named(ans, name, seen)
+    # a law a held law repealed (那合同法呢？) was searched in its successor (rag.qa._within): say so
+    sup = ans.superseded or next((a.superseded for a in seen if a.superseded is not None), None)
+    return replace(ans, superseded=sup) if sup is not None else ans
 
 
 def _unheld(q: str, law: str) -> Answer:

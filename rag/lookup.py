@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .index import Index
 
 __all__ = ["ambiguous_article", "article_in_law", "article_number", "find_references", "missing_references",
-           "unread_references"]
+           "names_article", "unread_references"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -36,6 +36,15 @@ _NAMES_LAW = re.compile(r"《|(?:法|法典|条例|解释|规定|办法|细则|�
 _LAW_BEFORE = re.compile(r"(?:》|法|法典|条例|解释|规定|办法|细则|决定)\s*$")
 _BARE = re.compile(r"^(?:那么?|还有|再看看)?[，,\s]*(?:它|它的|这部法的?|该法的?|这个法的?)?\s*(第[^，,。？?!！]{1,12}条)(?:之[一二三四五六七八九十])?"
                    r"\s*(?:呢|是什么|说了什么|规定了什么|怎么规定|怎么说)?[？?。!！]*$")
+
+
+def names_article(question: str) -> bool:
+    """Whether ``question`` names an article by number (第二十条, 第1064条之一).
+
+    >>> names_article("刑法第二十条是什么"), names_article("第一次离婚怎么办")
+    (True, False)
+    """
+    return "条" in question and _ARTICLE_ALONE.search(question) is not None
 
 
 def article_number(numeral: str) -> int | None:

@@ -32,12 +32,15 @@ from .law_prior import LawPrior, retrieve_with_laws
 from .law_route import law_documents
 from .lookup import ambiguous_article, missing_references, unread_references
 from .restricted import DEPTH as RESTRICTED_DEPTH
-from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, restricted_gate, unheld_law_refusal
+from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, repealed_law_refusal, restricted_gate, \
+    unheld_law_refusal
 from .filters import Filters, excluded_titles, not_in_force
+from .errors import LawNotFound
 from .law_names import titles_named
 from .statute_answer import NOT_FOUND as STATUTE_NOT_FOUND
 from .query_cache import lookup, mixed, remember
-from .records import Answer
+from .records import Answer, Superseded
+from .repealed import superseded_by, unheld_subject
 from .statute import label_citations
 from .retrieve import RetrieveConfig, clean_question, retrieve
 from .textnorm import to_mainland
@@ -78,14 +81,21 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     ``filters``, the answer stands only when its passage is in the top ``restricted_depth`` of the question over the
     whole index (:mod:`rag.restricted`; 0: no such check) — of the text ``restricted`` when it is one (the matter
     asked without the law's name, which would pull that law up everywhere).
+    A question about a law the index does not hold (round 16, :func:`rag.repealed.unheld_subject`: 刑法规定正当防卫是什么)
+    is refused before any search (``law_not_in_index``); one about a law a held law repealed (婚姻法规定…) is answered
+    as typed — its words find the successor's article better than the successor's name would (婚姻法 → 婚姻登记…) —
+    and says so (``Answer.superseded``); a ``within_law`` naming such a law searches its successor.
     """
     t0 = time.perf_counter()
-    named = ""  # the title of the law a follow-up named (rag.law_switch), for its refusal
+    named, asked, sup = "", clean_question(question), None  # named: a follow-up's law (rag.law_switch), for its refusal
     if within_law:  # narrows doc_ids (never widens a user's document restriction)
-        doc_ids, named = _within(index, within_law, doc_ids)
+        doc_ids, named, sup = _within(index, within_law, doc_ids)
         if excluded_titles(index, filters, [named]):  # the user's own filter leaves that law out: nothing to search
-            return _refused(clean_question(question), filter_refusal([named]), "filter_excludes_law", t0)
+            return _refused(asked, filter_refusal([named]), "filter_excludes_law", t0)
         named = named if restricted else ""
+    elif not doc_ids and (subject := unheld_subject(index, asked, _titles(index)))[0]:
+        if (sup := subject[1]) is None:
+            return _refused(asked, unheld_law_refusal(subject[0]), "law_not_in_index", t0)
     q = clean_question(question)
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
@@ -103,7 +113,9 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     # statutes: 《…》第X条, type, 已被修改 (a general ranking's refusal suggests its own hits: rag.law_route)
     label_citations(ans, hits + [h.general for h in hits if h.general is not None], not_in_force(index))
     t2 = time.perf_counter()
-    ans.question = q  # cleaned: normalised, no control characters or lone surrogates
+    ans.question = asked  # cleaned: normalised, no control characters or lone surrogates
+    if sup is not None:
+        ans.superseded = ans.superseded or sup
     ans.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
     return ans
 
@@ -137,11 +149,19 @@ def _refused(q: str, text: str, reason: str, t0: float) -> Answer:
                   timings_ms={"retrieve": 0.0, "answer": ms, "total": ms})
 
 
-def _within(index: Index, law: str, doc_ids: Sequence[str] | None) -> tuple[list[str], str]:
-    """The versions of the law ``law`` names (:func:`rag.law_route.law_documents`) within ``doc_ids``, and its title."""
-    versions = law_documents(index, law)
+def _within(index: Index, law: str, doc_ids: Sequence[str] | None) -> tuple[list[str], str, Superseded | None]:
+    """The versions of the law ``law`` names (:func:`rag.law_route.law_documents`) within ``doc_ids``, and its title;
+    for a law the index lacks that a held law repealed (:func:`rag.repealed.superseded_by`), the held law's, and
+    what says so (else None)."""
+    sup = None
+    try:
+        versions = law_documents(index, law)
+    except LawNotFound:
+        if (sup := superseded_by(index, law)) is None:
+            raise
+        versions = law_documents(index, sup.by)
     allowed = None if doc_ids is None else set(doc_ids)
-    return [d for d in versions if allowed is None or d in allowed], index.documents[versions[0]].title
+    return [d for d in versions if allowed is None or d in allowed], index.documents[versions[0]].title, sup
 
 
 def _search(index: Index, q: str, common: dict, *, context: str, previous: Sequence[str], near_weight: float,
@@ -181,8 +201,10 @@ def _by_reference(index: Index, q: str, hits: list, doc_ids, filters: Filters | 
     which?); None to answer it."""
     kind, laws = unread_references(index, q, _titles(index), lambda ts: excluded_titles(index, filters, ts))
     if kind:  # a law the index lacks, or one the user's filter leaves out: no other law's article of that number
-        return Answer(question=q, answer=unheld_law_refusal(laws[0]) if kind == "unheld" else filter_refusal(laws),
-                      answerable=False, citations=[],
+        sup = superseded_by(index, laws[0]) if kind == "unheld" and len(laws) == 1 else None
+        text = (repealed_law_refusal(sup) if sup else unheld_law_refusal(laws[0])) if kind == "unheld" \
+            else filter_refusal(laws)
+        return Answer(question=q, answer=text, answerable=False, citations=[], superseded=sup,
                       refusal_reason="law_not_in_index" if kind == "unheld" else "filter_excludes_law")
     if not any(h.exact for h in hits) and (missing := missing_references(index, q)):
         text = f"资料中没有找到{'、'.join(missing)}。"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["REFUSAL_REASONS", "Answer", "Chunk", "Citation", "Document", "Hit", "Span"]
+__all__ = ["REFUSAL_REASONS", "Answer", "Chunk", "Citation", "Document", "Hit", "Span", "Superseded"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,21 @@ class Citation:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Superseded:
+    """A law the question named that a held law repealed (round 16, :mod:`rag.repealed`): ``named`` as the user wrote
+    it (婚姻法), ``title`` as the repealing text writes it (中华人民共和国婚姻法), ``by`` the held law's title
+    (中华人民共和国民法典), ``since`` the ISO date the repeal took effect ("" when the text gives none)."""
+
+    named: str
+    title: str
+    by: str
+    since: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
 @dataclass
 class Answer:
     """What ``rag ask`` returns: the reply, its citations and timings."""
@@ -156,6 +171,8 @@ class Answer:
     #: not hold, the law it named holds nothing on it, or the user's filter leaves that law out. "" for every other
     #: answer and refusal.
     refusal_reason: str = ""
+    #: The law the question named was repealed by a held law, which was searched instead (round 16); None otherwise.
+    superseded: Superseded | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -168,6 +185,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "search_question": self.search_question or self.question,
             "refusal_reason": self.refusal_reason,
+            "superseded": self.superseded.to_dict() if self.superseded is not None else None,
         }
 
 

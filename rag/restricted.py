@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from .answer import REFUSAL_PREFIX
-from .records import Answer, Hit
+from .records import Answer, Hit, Superseded
 
-__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "filter_refusal", "law_refusal", "restricted_gate", "unheld_law_refusal",
-           "unrestricted_rank"]
+__all__ = ["DEPTH", "RESTRICTED_REFUSAL", "filter_refusal", "law_refusal", "repealed_law_refusal", "restricted_gate",
+           "unheld_law_refusal", "unrestricted_rank"]
 
 #: leave-one-group-out over 16 development groups (6 everyday document rounds, 9 law dialogue sets' first turns on
 #: ``corpus/``): the smallest depth losing no right-law right answer on the other groups was 30 in 15 folds, 20 in one
@@ -49,6 +49,21 @@ def unheld_law_refusal(name: str) -> str:
     '资料中没有找到《刑法》：资料库没有收录这部法律，无法回答。'
     """
     return f"{REFUSAL_PREFIX}《{name}》：资料库没有收录这部法律，无法回答。"
+
+
+def repealed_law_refusal(sup: Superseded) -> str:
+    """The refusal of a question naming an article of a law that the held law ``sup.by`` repealed (round 16): the
+    successor's articles are numbered anew, so no article of it is quoted for that number.
+
+    >>> repealed_law_refusal(Superseded("婚姻法", "中华人民共和国婚姻法", "中华人民共和国民法典", "2021-01-01"))
+    '资料中没有找到《婚姻法》：这部法律已于2021年1月1日废止，由《中华人民共和国民法典》取代，条文编号不同。请按内容提问，或写明《中华人民共和国民法典》的条号。'
+    """
+    when = "已废止"
+    if sup.since:
+        y, m, d = (int(x) for x in sup.since.split("-"))
+        when = f"已于{y}年{m}月{d}日废止"
+    return (f"{REFUSAL_PREFIX}《{sup.named}》：这部法律{when}，由《{sup.by}》取代，条文编号不同。"
+            f"请按内容提问，或写明《{sup.by}》的条号。")
 
 
 def filter_refusal(titles: Sequence[str]) -> str:

@@ -384,7 +384,8 @@ def test_gradio_client_ask_matches_cli_json(server):
     assert r.exit_code == 0, r.output
     cli = json.loads(r.stdout)
     assert list(got) == list(cli) == ["question", "answer", "answerable", "confidence", "citations",
-                                      "suggestions", "timings_ms", "search_question", "refusal_reason"]
+                                      "suggestions", "timings_ms", "search_question", "refusal_reason",
+                                      "superseded"]
     assert _shape(got) == _shape(cli)
     for key in ("question", "answer", "answerable", "confidence", "citations", "suggestions"):
         assert got[key] == cli[key], key

@@ -17,6 +17,8 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
+from rag.repealed import note_for, with_note
+
 __all__ = ["QUESTION_SHOWN", "copy_text", "esc", "highlight", "link_markers", "question_text", "render_chat",
            "render_retrieval", "render_upload_report"]
 
@@ -123,7 +125,7 @@ def copy_text(ans: dict) -> str:
     [1] T · S（2026-01）
         “甲。”
     """
-    lines = [ans.get("answer", "")]
+    lines = [with_note(ans)]
     cites = ans.get("citations") or []
     if cites:
         lines += ["", "来源："]
@@ -251,6 +253,9 @@ def _turn(t: dict, i: int) -> str:
         body = (f'<div class="bubble refusal"><div class="answer-text">{ICON_SEARCH} {esc(ans.get("answer", ""))}</div>'
                 f'<div class="refusal-hint">{_REFUSAL_HINTS.get(ans.get("refusal_reason"), _REFUSAL_HINT)}</div>'
                 f'{extra}')
+    if note := note_for(ans):  # a law a held law repealed: said above the answer (rag.repealed)
+        body = body.replace('<div class="answer-text">', f'<div class="superseded-note">{esc(note)}</div>'
+                            '<div class="answer-text">', 1)
     body += _searched_as(t.get("question"), ans)
     ms = (ans.get("timings_ms") or {}).get("total")
     took = f'<span class="took">用时 {float(ms):.0f} 毫秒</span>' if ms is not None else ""

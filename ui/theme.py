@@ -105,6 +105,7 @@ a.cite:hover { background: #1d4ed8; color: white !important; }
 @keyframes spin { to { transform: rotate(360deg); } }
 .bubble.refusal { border-color: #fcd34d !important; background: #fffbeb !important; }
 .refusal-hint { color: #92400e; font-size: .92em; margin-top: 2px; }
+.superseded-note { color: #1e40af; background: #eff6ff; border-radius: 6px; padding: 4px 8px; margin-bottom: 6px; font-size: .92em; }
 .bubble.notice { border-color: #cbd5e1 !important; background: #f8fafc !important; }
 .notice-title { font-weight: 600; }
 .notice-detail { color: var(--body-text-color-subdued); font-size: .9em; }
