@@ -96,7 +96,7 @@ def ask(index: Index, question: str, *, embedder: Embedder | None, k: int = 5, m
     elif not doc_ids and (subject := unheld_subject(index, asked, _titles(index)))[0]:
         if (sup := subject[1]) is None:
             return _refused(asked, unheld_law_refusal(subject[0]), "law_not_in_index", t0)
-    q = clean_question(question)
+    q = asked  # the question cleaned once, above
     seen = _Remember(embedder) if embedder is not None else None
     if seen is not None and read_as:
         seen.preset = mixed(_vector_of(seen, read_as[0]), _vector_of(seen, read_as[1]))
