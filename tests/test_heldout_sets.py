@@ -65,6 +65,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout15_laws.jsonl", LAWS, 20),
     ("dialogues_heldout16.jsonl", ARTICLE, 30),
     ("dialogues_heldout16_laws.jsonl", LAWS, 20),
+    ("dialogues_heldout17.jsonl", ARTICLE, 30),
+    ("dialogues_heldout17_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -89,7 +91,8 @@ def test_dialogue_sets(name, text, min_dialogues):
                           ("everyday_heldout9.jsonl", 45, 8), ("everyday_heldout10.jsonl", 45, 8),
                           ("everyday_heldout11.jsonl", 45, 8), ("everyday_heldout12.jsonl", 45, 8),
                           ("everyday_heldout13.jsonl", 45, 8), ("everyday_heldout14.jsonl", 45, 8),
-                          ("everyday_heldout15.jsonl", 45, 8), ("everyday_heldout16.jsonl", 45, 8)])
+                          ("everyday_heldout15.jsonl", 45, 8), ("everyday_heldout16.jsonl", 45, 8),
+                          ("everyday_heldout17.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -133,10 +136,10 @@ def test_everyday_heldout6_docs_gold_spans():
     assert mod.check() == []
 
 
-# --- rounds 7-16 (docs/heldout7.md … docs/heldout16.md) ----------------------------------------------------------
+# --- rounds 7-17 (docs/heldout7.md … docs/heldout17.md) ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
 def test_docs_sets_shape(rnd):
     mod = _script(f"heldout{rnd}_docs")
     rows = _rows(f"everyday_heldout{rnd}_docs.jsonl")
@@ -182,7 +185,7 @@ def test_heldout9_docs_held_out_by_document():
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [10, 11, 12, 13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [10, 11, 12, 13, 14, 15, 16, 17])
 def test_docs_held_out_by_document(rnd):
     """None of the 16 is shipped, in everyday_dev or in the sets of the earlier rounds (no version of the laws)."""
     mod = _script(f"heldout{rnd}_docs")
@@ -194,7 +197,7 @@ def test_docs_held_out_by_document(rnd):
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
 def test_docs_gold_spans(rnd):
     mod = _script(f"heldout{rnd}_docs")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
@@ -238,14 +241,14 @@ def test_heldout12_docs_not_stard_laws():
     assert not {n for n in names if any(t and (t in n or n in t) for t in titles)}
 
 
-# --- rounds 13-16 (docs/heldout13.md … docs/heldout16.md) ----------------------------------------------------------
+# --- rounds 13-17 (docs/heldout13.md … docs/heldout17.md) ----------------------------------------------------------
 
 def _round_files(rnd: int) -> tuple[str, ...]:
     return (f"dialogues_heldout{rnd}.jsonl", f"dialogues_heldout{rnd}_laws.jsonl", f"everyday_heldout{rnd}.jsonl",
             f"everyday_heldout{rnd}_docs.jsonl", f"dialogues_heldout{rnd}_docs.jsonl")
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17])
 def test_heldout_questions_are_new(rnd):
     """No question string of a round's five files is in another bench/data set, and none repeats among them."""
     files = _round_files(rnd)
@@ -259,12 +262,13 @@ def test_heldout_questions_are_new(rnd):
 _SIZES = {13: ((30, 96), (20, 69), (60, 50), (80, 68), (12, 36)),
           14: ((30, 95), (20, 72), (60, 50), (80, 68), (12, 37)),
           15: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
-          16: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35))}
+          16: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
+          17: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35))}
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17])
 def test_heldout_sizes(rnd):
-    """The round-13 to round-16 sets have the sizes their docs/heldoutN.md reports (the round-12 proportions)."""
+    """The round-13 to round-17 sets have the sizes their docs/heldoutN.md reports (the round-12 proportions)."""
     art, laws, everyday, docs, dialogues = (_rows(n) for n in _round_files(rnd))
     got = ((len(art), sum(len(d["turns"]) for d in art)), (len(laws), sum(len(d["turns"]) for d in laws)),
            (len(everyday), sum(r["answerable"] for r in everyday)), (len(docs), sum(r["answerable"] for r in docs)),
@@ -272,7 +276,7 @@ def test_heldout_sizes(rnd):
     assert got == _SIZES[rnd]
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17])
 def test_heldout_docs_not_stard_laws(rnd):
     """No law of the round is a STARD law: no STARD gold-article title names one, and none holds a STARD article's text."""
     mod = _script(f"heldout{rnd}_docs")
@@ -291,7 +295,7 @@ def test_heldout_docs_not_stard_laws(rnd):
     assert not {n for n, t in texts.items() if any(k and k in t for k in keys)}, "a law holds a STARD gold article"
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
 def test_docs_scripts_take_their_header_from_doc_sets(rnd):
     """A round's script holds its docstring and document lists only; the sets it names, the DocSet and the
     build/check/dump functions come from one helper (bench/doc_sets.round_script), so a new round cannot name another
