@@ -84,6 +84,13 @@ def folds_of(index, items, golds: list[set[int]]) -> list[int]:
     return [int(hashlib.sha256(f"r17h2:{first[r]}".encode()).hexdigest(), 16) % K for r in roots]
 
 
+def rounds_of(items) -> list[int]:
+    """Fold per item by development round (a round's dialogue and everyday sets together; everyday_dev alone):
+    leave-one-round-out, a diagnostic beside the article-grouped folds of the keep rule."""
+    names = sorted({src.replace("dialogue", "").replace("everyday", "") for src, _ in items})
+    return [names.index(src.replace("dialogue", "").replace("everyday", "")) for src, _ in items]
+
+
 def train_delta(Q: np.ndarray, golds: list[set[int]], P: np.ndarray, rows: np.ndarray, base: np.ndarray,
                 cfg: FitConfig) -> np.ndarray:
     """Δ of ``v = normalise(q + q·(base + Δ)ᵀ)`` by the loss of ``bench/fit_query_adapter.train`` (negatives: the
@@ -128,7 +135,8 @@ def fit(a) -> None:
     index, emb = s.index(), s.embedder
     items = law_items(index)
     golds = gold_rows(index, items)
-    folds = folds_of(index, items, golds)
+    folds = folds_of(index, items, golds) if a.by == "article" else rounds_of(items)
+    k = max(folds) + 1
     Q = emb.embed_queries([to_mainland(clean_question(it.question)) for _, it in items]).astype(np.float32)
     P = index.dense.vectors().astype(np.float32)
     rows = np.flatnonzero(statute_mask(index))
@@ -138,16 +146,16 @@ def fit(a) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "folds.json").write_text(json.dumps([[src, it.qid, f] for (src, it), f in zip(items, folds)]))
     print(f"{len(items)} questions, {sum(bool(g) for g in golds)} with a gold statute row, folds "
-          f"{[folds.count(f) for f in range(K)]}, {len(rows)} statute rows", flush=True)
+          f"{[folds.count(f) for f in range(k)]}, {len(rows)} statute rows", flush=True)
     tops_b, tops_a = np.zeros((len(Q), 10), np.int64), np.zeros((len(Q), 10), np.int64)
-    for f in list(range(K)) + [None]:
+    for f in list(range(k)) + [None]:
         fit_i = [i for i in range(len(Q)) if folds[i] != f]
         delta = train_delta(Q[fit_i], [golds[i] for i in fit_i], P, rows, base, CONFIG)
         A = base + delta
         name = "all" if f is None else f"fold{f}"
         meta = {"built_by": "bench/law_slot_adapter.py", "base": "rag/data/query_adapter.json (scale folded in)",
                 "fit": dataclasses.asdict(CONFIG), "fitted_on": f"{len(fit_i)} development first law questions "
-                f"(rounds <= 15) {'all' if f is None else f'outside fold {f} of {K}'}", "index": str(a.home)}
+                f"(rounds <= 15) {'all' if f is None else f'outside fold {f} of {k} ({a.by})'}", "index": str(a.home)}
         save_adapter(out / f"{name}.json", QueryAdapter(shipped.fingerprint, A=A.astype(np.float32), meta=meta))
         if f is not None:
             held = np.array([i for i in range(len(Q)) if folds[i] == f])
@@ -174,18 +182,21 @@ def measure(a) -> None:
     index, emb = s.index(), s.embedder
     d = Path(a.dir)
     items = law_items(index)
-    fold = {(src, qid): f for src, qid, f in json.loads((d / "folds.json").read_text())}
-    main, cand = RetrieveConfig(), {f: RetrieveConfig(adapter=str(d / f"fold{f}.json")) for f in range(K)}
+    rows = json.loads((d / "folds.json").read_text())
+    fold, k = {(src, qid): f for src, qid, f in rows}, max(f for *_, f in rows) + 1
+    main, cand = RetrieveConfig(), {f: RetrieveConfig(adapter=str(d / f"fold{f}.json")) for f in range(k)}
     every = RetrieveConfig(adapter=str(d / "all.json"))
     for kind in ("dialogue", "everyday"):
         its = [(src, it) for src, it in items if src.startswith(kind)]
         b = quote_right(index, emb, [it for _, it in its], main)
         c = [0, 0]
-        for f in range(K):
+        for f in range(k):
             r = quote_right(index, emb, [it for src, it in its if fold[(src, it.qid)] == f], cand[f])
             c = [c[0] + r[0], c[1] + r[1]]
         print(f"{kind} first law questions ({len(its)}): quote-right main {b[0]} (refused {b[1]}), "
               f"out of fold {c[0]} (refused {c[1]})", flush=True)
+    if a.law_only:
+        return
     unans = [it for src, p in dev_sets() if src.startswith("everyday")
              for it in load_dataset(p)[1] if not it.answerable]
     print(f"unanswerable everyday ({len(unans)}): answered main {quote_right(index, emb, unans, main)[0]}, "
@@ -204,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--home", default="/tmp/h2/corpus")
     p.add_argument("--out", default="/tmp/h2/adapters")
     p.add_argument("--dir", default="/tmp/h2/adapters")
+    p.add_argument("--by", choices=("article", "round"), default="article",
+                   help="fit: folds grouped by gold article (the rule) or by development round (diagnostic)")
+    p.add_argument("--law-only", action="store_true", help="measure: the law questions only")
     a = p.parse_args(argv)
     fit(a) if a.cmd == "fit" else measure(a)
 
