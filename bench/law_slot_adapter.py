@@ -202,7 +202,8 @@ def measure(a) -> None:
     print(f"unanswerable everyday ({len(unans)}): answered main {quote_right(index, emb, unans, main)[0]}, "
           f"all-fit {quote_right(index, emb, unans, every)[0]}", flush=True)
     sample = [it for it in load_dataset(ROOT / "bench" / "data" / "sample_eval.jsonl")[1]]
-    article = [it for r in DEV_ROUNDS for it in first_turns(str(ROOT / "bench" / "data" / f"dialogues_heldout{r}.jsonl"))]
+    data = ROOT / "bench" / "data"
+    article = [it for r in DEV_ROUNDS for it in first_turns(str(data / f"dialogues_heldout{r}.jsonl"))]
     for name, its in (("sample_eval", sample), ("article dialogue first turns", article)):
         fair = [it for it in its if it.answerable]
         print(f"{name} ({len(fair)} answerable): main {quote_right(index, emb, fair, main)}, "
