@@ -175,32 +175,12 @@ def plausible_name(name: str, text: str) -> bool:
     """
     if not 2 <= len(name) <= 4:
         return False
-    if len(name) >= 3 and _word_start(name):
-        return False  # 申请专利: 申 is a surname, but 申请 is a verb — a name does not start with another word
     if not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES) or _dictionary_name(name)):
         return False
     return not re.search(re.escape(name) + r"\s*\d", text)
 
 
 _NAME_TAGS = ("nr", "ns", "nz")  # nr, nrt, nrfg; jieba tags some foreign persons ns (普京, 奥巴马)
-
-
-#: tags of a dictionary word that cannot open a name (verbs, adverbs, conjunctions, prepositions, particles)
-_NOT_NAME_START = ("v", "d", "c", "p", "u")
-
-
-def _word_start(name: str) -> bool:
-    """``name``'s first two characters are a dictionary word of a part of speech that opens no name (申请 in 申请专利).
-
-    >>> _word_start("申请专利"), _word_start("王剑锋"), _word_start("丁波涛")
-    (True, False, False)
-    """
-    import jieba.posseg
-
-    pos_tags(name)  # the dictionary loads on first use
-    head = name[:2]
-    return bool(jieba.posseg.dt.tokenizer.FREQ.get(head)) \
-        and jieba.posseg.dt.word_tag_tab.get(head, "").startswith(_NOT_NAME_START)
 
 
 def _in_dictionary(word: str) -> bool:
@@ -355,35 +335,16 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
     listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
     # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
-    found = (lambda: topic, lambda: subject(ptoks) if listed else "", lambda: answer_entity(prev, last_answer),
-             lambda: answer_span(prev, last_answer))
-    ante = next((a for f in found if _refers(a := f())), "")
+    ante = topic or (subject(ptoks) if listed else "") or answer_entity(prev, last_answer) \
+        or answer_span(prev, last_answer)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
         ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
-    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or next((a for a in (subject(ptoks),) if _refers(a)), "") \
-        or next(iter(places(ptoks)), "")
+    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
     if ante and _IT_IS_PLACE.search(q) and ante not in places(pos_tags(ante)):  # it is a city: the place talked about
         ante = next(iter(places(ptoks) + (places(pos_tags(last_answer)) if last_answer else [])), ante)
     if not ante:
         return None
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
-
-
-#: tags that open a clause, not a thing 它 can stand for (并配套专门支持政策: a conjunction, 还配了…: an adverb)
-_CLAUSE_START = ("c", "d", "p", "u", "r")
-
-
-def _refers(ante: str) -> bool:
-    """``ante`` can be what 它 stands for: a thing named — not a bare date or number (2020年 in
-    “2020年那次调研把杭州排在第几档”) nor a clause opening with a function word (并配套专门支持政策).
-
-    >>> _refers("苏州工业园区"), _refers("中芯国际、华虹、格科微"), _refers("2020年"), _refers("并配套专门支持政策"), _refers("")
-    (True, True, False, False, False)
-    """
-    toks = pos_tags(ante) if ante else ()
-    if not toks or all(f in ("m", "t", "q", "mq") for _, f in toks):
-        return False
-    return not toks[0][1].startswith(_CLAUSE_START)
 
 
 def rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
