@@ -2,7 +2,7 @@
 
 Each dialogue is replayed turn by turn as the chat answers it (:func:`rag.dialogue.ask_in_context` over
 :meth:`rag.qa.Searcher.ask`, history = the answers given). While a turn runs, every retrieval it makes is recorded
-(``rag.qa._search`` is wrapped, not replaced: the real hits pass through unchanged). A follow-up is then put in the
+(``rag.qa._search`` is wrapped while :func:`replay` runs, not replaced: the real hits pass through unchanged). A follow-up is then put in the
 first bucket that applies:
 
 - ``hit``: an answerable follow-up whose quote holds a gold string (``rag eval``'s quote-right);
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 from pathlib import Path
 
@@ -35,17 +36,22 @@ from rag.qa import Searcher
 from rag.retrieve import retrieve
 from rag.textnorm import normalize, search_form, strip_end
 
-_SEEN: list[list] = []
-_inner_search = qa_mod._search
+@contextlib.contextmanager
+def recording(seen: list[list]):
+    """While inside, every retrieval ``rag.qa.ask`` makes appends its top 5 hits to ``seen`` (the real hits pass
+    through unchanged); the original function is put back on leaving."""
+    inner = qa_mod._search
 
+    def _recording_search(*a, **k):
+        hits = inner(*a, **k)
+        seen.append(list(hits[:5]))
+        return hits
 
-def _recording_search(*a, **k):
-    hits = _inner_search(*a, **k)
-    _SEEN.append(list(hits[:5]))
-    return hits
-
-
-qa_mod._search = _recording_search
+    qa_mod._search = _recording_search
+    try:
+        yield seen
+    finally:
+        qa_mod._search = inner
 
 
 def _golds(answers) -> list[str]:
@@ -63,6 +69,7 @@ def _how(search_question: str) -> str:
 
 
 def bucket(row: dict) -> str:
+    """The first bucket of the module docstring that applies to a follow-up's row."""
     if not row["answerable_gold"]:
         return "e_answered" if row["answered"] else "e_refused"
     if row["hit"]:
@@ -75,18 +82,24 @@ def bucket(row: dict) -> str:
 
 
 def replay(searcher: Searcher, path: Path) -> list[dict]:
+    """One row per follow-up of the dialogue file ``path`` (JSONL), with its :func:`bucket`."""
+    with recording([]) as seen:
+        return _replay(searcher, path, seen)
+
+
+def _replay(searcher: Searcher, path: Path, seen: list[list]) -> list[dict]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         d, history = json.loads(line), []
         for i, t in enumerate(d["turns"]):
-            _SEEN.clear()
+            seen.clear()
             golds = _golds(t.get("answers", []))
             rw = resolve(t["question"], history) if i else None
             a = ask_in_context(searcher.ask, t["question"], history)
             if i:
-                turn_hits = [h for hs in _SEEN for h in hs]
+                turn_hits = [h for hs in seen for h in hs]
                 row = {"set": path.stem, "id": f"{d.get('id')}#{i + 1}", "question": t["question"],
                        "search_question": a.search_question or a.question, "rule": rw.rule,
                        "answerable_gold": t.get("answerable", True), "answered": a.answerable,
