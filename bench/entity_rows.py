@@ -8,7 +8,9 @@ Each answerable question is asked on its dataset's own index (set ``NAME``) and 
     python bench/entity_rows.py --set cmrc_trial=../shared/data/cmrc2018/cmrc2018_trial.json --out /tmp/h4/rows \
         --calhome /tmp/h4/calhome
 
-Development sets only (CMRC2018 trial, the DRCD dev tune half); this script does not score anything.
+    python bench/entity_rows.py --jsonl bench/data/everyday_heldout9.jsonl=HOME --out /tmp/h4/rows
+
+Development sets only (CMRC2018 trial, the DRCD dev tune half, bench/data sets of rounds <= 15); it does not score.
 """
 
 from __future__ import annotations
@@ -50,9 +52,26 @@ def rows_for(name: str, path: Path, calhome: Path, limit: int = 0) -> list[dict]
     return rows
 
 
+def jsonl_rows(name: str, path: Path, home: str) -> list[dict]:
+    """One ask per question (or per dialogue turn) of a development JSONL set on the index at ``home``."""
+    import rag.answer
+    from near_miss import _dialogues, _flat
+    from rag.embed import get_embedder
+    from rag.index import open_index
+
+    rec = Recorder()
+    rag.answer.near_miss = rec
+    ix = open_index(home)
+    emb = get_embedder(ix.embedder_name)
+    if path.name.startswith("dialogues"):
+        return _dialogues(name, path, ix, emb, rec)
+    return _flat(name, path, ix, emb, rec)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", action="append", required=True, help="NAME=PATH of a SQuAD-style development set")
+    ap.add_argument("--jsonl", action="append", default=[], help="FILE=HOME: a bench/data set on the index at HOME")
+    ap.add_argument("--set", action="append", default=[], help="NAME=PATH of a SQuAD-style development set")
     ap.add_argument("--out", required=True)
     ap.add_argument("--calhome", required=True, help="data dir whose eval/ holds (or gets) the dataset indexes")
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions per set")
@@ -62,6 +81,14 @@ def main(argv=None) -> None:
     for spec in args.set:
         name, path = spec.split("=", 1)
         rows = rows_for(name, Path(path), Path(args.calhome), args.limit)
+        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"{name}: {len(rows)} rows", file=sys.stderr, flush=True)
+    for spec in args.jsonl:
+        path, home = spec.split("=", 1)
+        name = Path(path).stem
+        rows = jsonl_rows(name, Path(path), home)
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
