@@ -73,7 +73,7 @@ def main(argv=None) -> None:
     ap.add_argument("--jsonl", action="append", default=[], help="FILE=HOME: a bench/data set on the index at HOME")
     ap.add_argument("--set", action="append", default=[], help="NAME=PATH of a SQuAD-style development set")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--calhome", required=True, help="data dir whose eval/ holds (or gets) the dataset indexes")
+    ap.add_argument("--calhome", default="/tmp/h4/calhome", help="data dir whose eval/ holds (or gets) the dataset indexes")
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions per set")
     args = ap.parse_args(argv)
     out = Path(args.out)
