@@ -5,10 +5,10 @@ Each answerable question is asked on its dataset's own index (set ``NAME``) and 
 ``bench/near_miss.py collect`` (what :func:`rag.constraints.violation` would see for each final quote), so
 ``bench/near_miss.py score --out DIR`` scores them with the check as the code now has it.
 
-    python bench/entity_rows.py --set cmrc_trial=../shared/data/cmrc2018/cmrc2018_trial.json --out /tmp/h4/rows \
-        --calhome /tmp/h4/calhome
+    python bench/entity_rows.py --set cmrc_trial=../shared/data/cmrc2018/cmrc2018_trial.json --out DIR \
+        --calhome H
 
-    python bench/entity_rows.py --jsonl bench/data/everyday_heldout9.jsonl=HOME --out /tmp/h4/rows
+    python bench/entity_rows.py --jsonl bench/data/everyday_heldout9.jsonl=HOME --out DIR
 
 Development sets only (CMRC2018 trial, the DRCD dev tune half, bench/data sets of rounds <= 15); it does not score.
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from near_miss import Recorder, _row  # noqa: E402
 
 
-def rows_for(name: str, path: Path, calhome: Path, limit: int = 0) -> list[dict]:
+def rows_for(name: str, path: Path, calhome: Path | None, limit: int = 0) -> list[dict]:
     """Both asks of every answerable item of ``path`` → near-miss rows (full index, own article removed)."""
     import rag.answer
     from rag.embed import get_embedder
@@ -73,14 +73,14 @@ def main(argv=None) -> None:
     ap.add_argument("--jsonl", action="append", default=[], help="FILE=HOME: a bench/data set on the index at HOME")
     ap.add_argument("--set", action="append", default=[], help="NAME=PATH of a SQuAD-style development set")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--calhome", default="/tmp/h4/calhome", help="data dir whose eval/ holds (or gets) the dataset indexes")
+    ap.add_argument("--calhome", help="data dir whose eval/ holds (or gets) the dataset indexes (default: RAG_HOME)")
     ap.add_argument("--limit", type=int, default=0, help="first N answerable questions per set")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for spec in args.set:
         name, path = spec.split("=", 1)
-        rows = rows_for(name, Path(path), Path(args.calhome), args.limit)
+        rows = rows_for(name, Path(path), Path(args.calhome) if args.calhome else None, args.limit)
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -12,7 +12,7 @@ see that, since it reads years, places and offices only. This candidate adds one
 English questions (their Chinese gloss) are not checked. It does not retrieve, score or choose sentences.
 Scoring re-reads rows collected with the check off (``bench/entity_rows.py``, ``bench/near_miss.py collect``):
 
-    python bench/entity_veto.py --rows /tmp/h4/rows     # per set: right answers vetoed, removed-article recall
+    python bench/entity_veto.py --rows DIR     # per set: right answers vetoed, removed-article recall
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def score(rows_dir: Path, verbose: bool = False) -> dict[str, dict]:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", default="/tmp/h4/rows", help="folder of row files (bench/entity_rows.py)")
+    ap.add_argument("--rows", required=True, help="folder of row files (bench/entity_rows.py)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every new veto (development data only)")
     args = ap.parse_args(argv)
     score(Path(args.rows), args.verbose)
