@@ -113,7 +113,8 @@ def score(rows_dir: Path, verbose: bool = False) -> dict[str, dict]:
         for line in p.open(encoding="utf-8"):
             r = json.loads(line)
             t = table.setdefault(r["set"], {"n": 0, "gold_ans": 0, "answered": 0, "vetoed_before": 0,
-                                            "vetoed_after": 0, "right_vetoed": 0, "wrong_vetoed": 0, "new": []})
+                                            "vetoed_after": 0, "right_vetoed": 0, "wrong_vetoed": 0, "new": [],
+                                            "unans_answered": 0, "unans_before": 0, "unans_after": 0})
             t["n"] += 1
             t["gold_ans"] += r["gold"]
             if not r["answerable"] or not r["calls"]:
@@ -128,6 +129,10 @@ def score(rows_dir: Path, verbose: bool = False) -> dict[str, dict]:
             checks += len(r["calls"])
             t["vetoed_before"] += before
             t["vetoed_after"] += after
+            if not r["gold"]:
+                t["unans_answered"] += 1
+                t["unans_before"] += before
+                t["unans_after"] += after
             if after and not before:
                 if r["gold"]:
                     t["right_vetoed" if r["hit_quote"] else "wrong_vetoed"] += 1
@@ -137,8 +142,8 @@ def score(rows_dir: Path, verbose: bool = False) -> dict[str, dict]:
           f"{'wrong vetoed':>12s} {'refused (unans.) before→after':>30s}")
     for name, t in table.items():
         unans = t["n"] - t["gold_ans"]
-        refused = f"{(unans - t['answered'] + t['vetoed_before']) / unans:.3f} → " \
-                  f"{(unans - t['answered'] + t['vetoed_after']) / unans:.3f}" if unans else "-"
+        refused = f"{(unans - t['unans_answered'] + t['unans_before']) / unans:.3f} → " \
+                  f"{(unans - t['unans_answered'] + t['unans_after']) / unans:.3f}" if unans else "-"
         right = f"{t['right_vetoed']} ({t['right_vetoed'] / max(t['gold_ans'], 1):.1%})" if t["gold_ans"] else "-"
         print(f"{name:32s} {t['n']:5d} {t['answered']:8d} {t['vetoed_before']:9d} → {t['vetoed_after']:<8d} "
               f"{right:>12s} {t['wrong_vetoed']:12d} {refused:>30s}")
