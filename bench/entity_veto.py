@@ -13,6 +13,7 @@ English questions (their Chinese gloss) are not checked. It does not retrieve, s
 Scoring re-reads rows collected with the check off (``bench/entity_rows.py``, ``bench/near_miss.py collect``):
 
     python bench/entity_veto.py --rows DIR     # per set: right answers vetoed, removed-article recall
+        [--ceiling cmrc_trial=../shared/data/cmrc2018/cmrc2018_trial.json]  # what an oracle name could catch
 """
 
 from __future__ import annotations
@@ -155,12 +156,46 @@ def score(rows_dir: Path, verbose: bool = False) -> dict[str, dict]:
     return table
 
 
+def ceiling(rows_dir: Path, name: str, squad: Path) -> dict[str, int]:
+    """An oracle name veto's reach on ``NAME_removed``: the own article's title as the name.
+
+    Counts the removed-article asks that were answered, those whose question contains the own article's title
+    (its "(…)" qualifier dropped), and of those the ones where no quote's passage or title holds it — what a perfect
+    name extractor could veto at most; and on the full-index asks, right answers it would veto.
+    """
+    from rag.textnorm import folded
+
+    title = {}
+    for art in json.loads(squad.read_text(encoding="utf-8"))["data"]:
+        for p in art["paragraphs"]:
+            for qa in p["qas"]:
+                title[str(qa["id"])] = folded(re.sub(r"\s*\(.*\)$", "", art.get("title", "")))
+    rows = [json.loads(line) for line in (rows_dir / f"{name}.jsonl").open(encoding="utf-8")]
+
+    def absent(r):
+        return all(title[r["id"]] not in folded(c["title"] + "\n" + c["passage"]) for c in r["calls"])
+
+    removed = [r for r in rows if r["set"] == f"{name}_removed"]
+    answered = [r for r in removed if r["answerable"] and r["calls"]]
+    named = [r for r in answered if title[r["id"]] in folded(r["question"])]
+    own = [r for r in rows if r["set"] == name and r["answerable"] and r["calls"] and r["hit_quote"]]
+    out = {"removed": len(removed), "answered": len(answered), "names_own_title": len(named),
+           "oracle_catch": sum(map(absent, named)),
+           "oracle_right_vetoed": sum(absent(r) for r in own if title[r["id"]] in folded(r["question"]))}
+    print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in out.items()))
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", required=True, help="folder of row files (bench/entity_rows.py)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every new veto (development data only)")
+    ap.add_argument("--ceiling", action="append", default=[], help="NAME=SQUAD_FILE: the oracle-title ceiling too")
     args = ap.parse_args(argv)
     score(Path(args.rows), args.verbose)
+    for spec in args.ceiling:
+        name, path = spec.split("=", 1)
+        ceiling(Path(args.rows), name, Path(path))
 
 
 if __name__ == "__main__":

@@ -59,3 +59,20 @@ def test_score_counts_vetoes_per_set(tmp_path, capsys):
     assert table["t"]["right_vetoed"] == 0 and table["t"]["vetoed_after"] == 0
     assert table["t_removed"]["vetoed_before"] == 0 and table["t_removed"]["vetoed_after"] == 1
     assert "t_removed" in capsys.readouterr().out
+
+
+def test_ceiling_counts_what_an_oracle_title_could_veto(tmp_path):
+    from entity_veto import ceiling
+
+    squad = {"data": [{"title": "软枝黄蝉", "paragraphs": [{"context": RUANZHI, "qas": [
+        {"id": "q1", "question": "软枝黄蝉的原生地在哪里？", "answers": [{"text": "巴西"}]}]}]}]}
+    (tmp_path / "s.json").write_text(json.dumps(squad, ensure_ascii=False), "utf-8")
+    other = {"q": "软枝黄蝉的原生地在哪里？", "quote": "原生于巴西。", "passage": HUANGCHAN, "title": "黄蝉"}
+    own = dict(other, passage=RUANZHI, title="软枝黄蝉")
+    rows = [{"set": "s", "id": "q1", "question": other["q"], "gold": True, "answerable": True, "hit_quote": True,
+             "calls": [own]},
+            {"set": "s_removed", "id": "q1", "question": other["q"], "gold": False, "answerable": True,
+             "hit_quote": False, "calls": [other]}]
+    (tmp_path / "s.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = ceiling(tmp_path, "s", tmp_path / "s.json")
+    assert out == {"removed": 1, "answered": 1, "names_own_title": 1, "oracle_catch": 1, "oracle_right_vetoed": 0}
