@@ -9,6 +9,7 @@ and no law a held law repealed, the laws it names that the index holds, and whet
 search.
 
     python bench/law_in_passing.py --index /tmp/lead/r17/m/corpus --stard
+    python bench/law_in_passing.py --index /tmp/lead/r17/m/corpus /tmp/lead/r17/m/sample --stard --rule
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from law_name_firings import development_files, questions  # noqa: E402
 from law_subject_firings import stard_questions  # noqa: E402
 
 from rag.index import open_index  # noqa: E402
-from rag.law_names import _SUFFIX_END, law_shape, resolve_title, titles_named, without_lead  # noqa: E402
+from rag.law_names import _SUFFIX_END, law_shape, law_subject, resolve_title, titles_named, without_lead  # noqa: E402
 from rag.repealed import superseded_by, unheld_subject  # noqa: E402
 
 #: words after which a law's name starts (the scan's cut; not a rule of the system)
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--index", nargs="+", required=True)
     ap.add_argument("--max-round", type=int, default=15)
     ap.add_argument("--stard", action="store_true")
+    ap.add_argument("--rule", action="store_true", help="print the round-17 rule's firings (rag.law_passing) instead")
     args = ap.parse_args()
     sets = [(p.name, questions(p)) for p in development_files(args.max_round)]
     if args.stard:
@@ -68,6 +70,12 @@ def main() -> None:
         titles = sorted({d.title for d in idx.documents.values()})
         n = 0
         for name, row, turn, q in asked:
+            if args.rule:
+                law = unheld_subject(idx, q, titles)[0]
+                if law and not law_subject(q):
+                    n += 1
+                    print(f"[{Path(home).name}] {name} r{row} t{turn}: rule fires on {law!r} | {q}")
+                continue
             if not (laws := unheld_names(q, titles, idx)):
                 continue
             n += 1
@@ -75,7 +83,7 @@ def main() -> None:
             subject = unheld_subject(idx, q, titles)[0]
             print(f"[{Path(home).name}] {name} r{row} t{turn}: unheld={laws} held={held} "
                   f"subject_rule={'fires' if subject else '-'} | {q}")
-        print(f"== {home}: {len(asked)} questions, {n} name a law the index lacks")
+        print(f"== {home}: {len(asked)} questions, {n} {'firings of the round-17 rule' if args.rule else 'name a law the index lacks'}")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,9 @@ def superseded_by(index: "Index", name: str) -> Superseded | None:
 
 
 def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Superseded | None]:
-    """The law ``question`` asks about (:func:`rag.law_names.law_subject`) when the index (its sorted ``titles``)
+    """The law ``question`` asks about (:func:`rag.law_names.law_subject`, or since round 17 the law its last clause is
+    asked under, :func:`rag.law_passing.law_asked_under`, when that is neither a shortened name of a held title nor a
+    law a held law repealed) when the index (its sorted ``titles``)
     does not hold it, and the held law that repealed it if one did: (name as written, :class:`Superseded` or None);
     ("", None) when it asks about no law, a held one or a part of one (民法典总则), names a held law anywhere, or
     names an article (刑法第二十条: :func:`rag.lookup.unread_references` reads those after the search).
@@ -137,10 +139,18 @@ def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Supersed
     >>> unheld_subject(None, "试用期最长多久", ["中华人民共和国劳动法"])
     ('', None)
     """
+    from .law_passing import abbreviates, law_asked_under
     from .lookup import names_article
 
-    if not (law := law_subject(question)) or names_article(question):
+    if names_article(question):
         return "", None
+    if not (law := law_subject(question)):
+        # round 17: a law the question's last clause is asked under (按反家暴法处理吗, 违反刑法吗): refused only when the
+        # index lacks it, held nothing a shortened name could mean and repealed nothing by that name
+        under = law_asked_under(question)
+        if not under or abbreviates(under, titles) or superseded_by(index, under) is not None:
+            return "", None
+        law = under
     key = name_key(law)
     if resolve_title(titles, law) or titles_named(titles, question) \
             or any(key.startswith(name_key(t)) for t in titles):
