@@ -120,10 +120,35 @@ def named_law_candidate(text: str) -> list[str]:
     """The spans of ``text`` that could name a law (a 《title》, or a run of words up to the last word that ends as
     a law's name does), in order; whether one does is for :func:`resolve_title` against an index's titles.
 
+    A span that ends in an abbreviation (:data:`ALIASES`) followed by 通则 / 总则 takes them (round 17): an
+    abbreviation names a law only as a whole word, and 民法通则, 民法总则 are titles of their own (laws the 民法典
+    repealed), not 民法 (民法典); a full name before them (民法典|总则: a part of the code) is left as it was.
+
     >>> named_law_candidate("那消费者权益保护法呢？"), named_law_candidate("有什么办法"), named_law_candidate("婚姻家庭编解释一里呢")
     (['那消费者权益保护法'], ['有什么办法'], ['婚姻家庭编解释一'])
+    >>> named_law_candidate("那民法通则呢？"), named_law_candidate("民法典总则里呢"), named_law_candidate("民法上怎么说")
+    (['那民法通则'], ['民法典'], ['民法'])
     """
-    return [m.group(0) for m in _CANDIDATE.finditer(text)]
+    return [m.group(0) + _part_word(text, m.group(0), m.end()) for m in _CANDIDATE.finditer(text)]
+
+
+_PART_WORD = re.compile(r"通则|总则")
+
+
+def _part_ends(span: str) -> list[int]:
+    """The ends of 通则 / 总则 in ``span`` right after an abbreviation (民法|通则: a title of its own, round 17).
+
+    >>> _part_ends("民法总则里怎么规定"), _part_ends("民法典总则里怎么规定")
+    ([4], [])
+    """
+    return [m.end() for m in _PART_WORD.finditer(span) if law_named(span[:m.start()], ALIASES)]
+
+
+def _part_word(text: str, span: str, end: int) -> str:
+    """通则 / 总则 when they follow ``span`` (ending at ``end`` of ``text``) and ``span`` ends in an abbreviation
+    (:data:`ALIASES`, as a whole word: :func:`law_named`), else ''."""
+    m = _PART_WORD.match(text, end)
+    return m.group(0) if m and law_named(span, ALIASES) else ""
 
 
 @functools.lru_cache(maxsize=16)
@@ -150,8 +175,8 @@ def resolve_title(titles: Iterable[str], name: str) -> str:
     keys = _keys_of(tuple(titles))
     if (key := law_named(name, keys)):
         return keys[key]
-    for m in reversed(list(_SUFFIX_END.finditer(name))):
-        if _AFTER_NAME.match(name, m.end()) and (key := law_named(name[:m.end()], keys)):
+    for end in sorted({m.end() for m in _SUFFIX_END.finditer(name)} | set(_part_ends(name)), reverse=True):
+        if _AFTER_NAME.match(name, end) and (key := law_named(name[:end], keys)):
             return keys[key]
     return ""
 
@@ -213,6 +238,8 @@ def law_name_in(text: str) -> str:
     ('', '', '中华人民共和国公司法')
     >>> law_name_in("能去法院起诉吗"), law_name_in("这种事法律管吗"), law_name_in("阿尔法围棋赢了谁")
     ('', '', '')
+    >>> law_name_in("那民法通则呢"), law_name_in("民法总则第九条"), law_name_in("那民法总则里怎么规定？")
+    ('民法通则', '民法总则', '民法总则')
     """
     for m in _CANDIDATE.finditer(text):
         span = m.group(0)
@@ -222,9 +249,14 @@ def law_name_in(text: str) -> str:
             continue
         lead = len(span) - len(span := without_lead(span))
         rest = text[m.start() + lead:]  # the span without its lead words, followed by the rest of the text
+        if (part := _part_word(text, m.group(0), m.end())) and _AFTER_NAME.match(text, m.end() + len(part)):
+            return span + part  # 民法通则 (round 17), not 民法
         ends = [e.end() for e in _SUFFIX_END.finditer(span)
                 if _AFTER_NAME.match(rest, e.end()) or rest.startswith("》", e.end())]
-        for end in reversed(ends):  # the longest name first
+        parts = [p for p in _part_ends(span) if _AFTER_NAME.match(rest, p)]  # 民法总则里…
+        for end in sorted(ends + parts, reverse=True):  # the longest name first
+            if end in parts:
+                return span[:end]
             if name := law_shape(span[:end]):
                 return name
     return ""

@@ -29,11 +29,18 @@ if TYPE_CHECKING:
 __all__ = ["note_for", "repeal_clauses", "repealed_laws", "superseded_by", "superseded_note", "unheld_subject", "with_note"]
 
 #: the repealing text's own entry into force, in the same paragraph: 本法自2021年1月1日起施行, 本条例自公布之日起施行,
-#: 本解释公布施行后, 自本规定施行之日起
-_IN_FORCE = re.compile(r"本(?:法典|法|条例|规定|办法|解释|决定|细则|规则|准则)[^。；]{0,30}?施行|自本[^。；]{1,8}施行之日")
-_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:施行|生效)")
-#: a sentence that repeals: it ends in 废止 (同时废止, 予以废止, 即行废止)
-_REPEALS = re.compile(r"废止[。；]?\s*$")
+#: 本解释公布施行后, 自本规定施行之日起; round 17 also 本实施条例 / 本规范 / 本安排, 本法（原称《…》）, 实施 / 实行 / 生效
+#: (本办法自2004年1月1日起实施, 本解释发布实施后, 本安排生效之日) and 自本规定公布之日起
+_IN_FORCE = re.compile(r"本(?:法典|法|实施条例|实施细则|条例|规定|办法|解释|决定|细则|规则|准则|规范|安排)(?:（[^（）]{1,40}）)?"
+                       r"[^。；]{0,30}?(?:施行|实施|实行|生效)|自本[^。；]{1,8}(?:施行|公布)之日")
+_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:施行|生效|实施|实行)")
+#: a sentence that repeals: it ends in 废止 (同时废止, 予以废止, 即行废止), or (round 17) opens with the title it ends
+#: (《…》（法发〔1995〕9号）自本解释公布之日起不再执行。)
+_REPEALS = re.compile(r"废止[。；]?\s*$|^\s*《.*不再执行[。；]?\s*$")
+#: a paragraph that is only its article's entry into force (第五十三条 本条例自2011年11月1日起施行。): a repeal in the
+#: paragraph right after it, which starts no article, item or heading of its own, is read with it (round 17)
+_ONLY_IN_FORCE = re.compile(r"(?:第[一二三四五六七八九十百千零〇\d]+条\s*)?本[^。；]{1,40}(?:施行|实施|实行)。?")
+_OWN_START = re.compile(r"\s*(?:第[一二三四五六七八九十百千零〇\d]+条|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|#)")
 #: a title in 《》, one nested 《》 or <> level allowed (最高人民法院关于适用《…》…的解释)
 _TITLE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){2,100})》")
 
@@ -49,18 +56,38 @@ def repeal_clauses(text: str) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = []
     start = 0
-    while (i := text.find("废止", start)) >= 0:
+    while (i := _next_repeal(text, start)) >= 0:
         a, b = text.rfind("\n", 0, i) + 1, text.find("\n", i)
         b = len(text) if b < 0 else b
-        out += _paragraph_clauses(text[a:b])
+        out += _paragraph_clauses(text[a:b], _previous_paragraph(text, a))
         start = b + 1
     return list(dict.fromkeys(out))
 
 
-def _paragraph_clauses(par: str) -> list[tuple[str, str]]:
-    """:func:`repeal_clauses` of one paragraph (an article's line)."""
+def _next_repeal(text: str, start: int) -> int:
+    """Where the next 废止 or 不再执行 of ``text`` from ``start`` is, or -1."""
+    found = [i for i in (text.find("废止", start), text.find("不再执行", start)) if i >= 0]
+    return min(found) if found else -1
+
+
+def _previous_paragraph(text: str, a: int) -> str:
+    """The last non-blank line of ``text`` before offset ``a`` (a paragraph's start), or ''."""
+    end = a
+    while end > 0:  # over blank lines only: linear in the text over all paragraphs
+        start = text.rfind("\n", 0, end - 1) + 1
+        if line := text[start:end].strip():
+            return line
+        end = start
+    return ""
+
+
+def _paragraph_clauses(par: str, previous: str = "") -> list[tuple[str, str]]:
+    """:func:`repeal_clauses` of one paragraph (an article's line); ``previous``: the paragraph before it, read as
+    its entry into force when it is only that and ``par`` starts nothing of its own (round 17)."""
     if not _IN_FORCE.search(par):
-        return []
+        if not (_ONLY_IN_FORCE.fullmatch(previous) and _IN_FORCE.search(previous) and not _OWN_START.match(par)):
+            return []
+        par = f"{previous}{par}"  # the date is the previous paragraph's
     date = _DATE.search(par)
     since = f"{int(date.group(1)):04d}-{int(date.group(2)):02d}-{int(date.group(3)):02d}" if date else ""
     out = []
@@ -102,7 +129,9 @@ def superseded_by(index: "Index", name: str) -> Superseded | None:
 
 
 def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Superseded | None]:
-    """The law ``question`` asks about (:func:`rag.law_names.law_subject`) when the index (its sorted ``titles``)
+    """The law ``question`` asks about (:func:`rag.law_names.law_subject`, or since round 17 the law its last clause is
+    asked under, :func:`rag.law_passing.law_asked_under`, when that is neither a shortened name of a held title nor a
+    law a held law repealed) when the index (its sorted ``titles``)
     does not hold it, and the held law that repealed it if one did: (name as written, :class:`Superseded` or None);
     ("", None) when it asks about no law, a held one or a part of one (民法典总则), names a held law anywhere, or
     names an article (刑法第二十条: :func:`rag.lookup.unread_references` reads those after the search).
@@ -110,10 +139,18 @@ def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Supersed
     >>> unheld_subject(None, "试用期最长多久", ["中华人民共和国劳动法"])
     ('', None)
     """
+    from .law_passing import abbreviates, law_asked_under
     from .lookup import names_article
 
-    if not (law := law_subject(question)) or names_article(question):
+    if names_article(question):
         return "", None
+    if not (law := law_subject(question)):
+        # round 17: a law the question's last clause is asked under (按反家暴法处理吗, 违反刑法吗): refused only when the
+        # index lacks it, held nothing a shortened name could mean and repealed nothing by that name
+        under = law_asked_under(question)
+        if not under or abbreviates(under, titles) or superseded_by(index, under) is not None:
+            return "", None
+        law = under
     key = name_key(law)
     if resolve_title(titles, law) or titles_named(titles, question) \
             or any(key.startswith(name_key(t)) for t in titles):

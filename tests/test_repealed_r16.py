@@ -110,8 +110,8 @@ def test_a_first_question_about_a_law_the_library_lacks_is_refused(law_ask):
     assert ans.answer == unheld_law_refusal("刑法") and ans.superseded is None
 
 
-@pytest.mark.parametrize("question", ["老板不发工资违反刑法吗", "试用期最长多久", "劳动合同法规定试用期最长多久",
-                                      "阿尔法说明AI有了什么本事"])
+@pytest.mark.parametrize("question", ["试用期最长多久", "劳动合同法规定试用期最长多久", "阿尔法说明AI有了什么本事"])
+# 老板不发工资违反刑法吗 (a law the last clause asks under) is refused since round 17: tests/test_law_in_passing_r17.py
 def test_a_law_in_passing_or_a_held_law_is_not_refused_as_unheld(law_ask, question):  # guards: pass on old code too
     ans = law_ask(question)
     assert ans.refusal_reason != "law_not_in_index" and ans.superseded is None
