@@ -42,7 +42,7 @@ def test_a_law_that_introduces_another_question_is_not_refused(held, law_ask, qu
 
 
 @pytest.mark.parametrize("question,law", [("老板拖欠工资违反刑法吗，", "刑法"), ("老板拖欠工资触犯刑法吗；", "刑法"),
-                                          ("这种作品不受著作权法保护吗", "著作权法")])
+                                          ("这种作品不受著作权法保护吗", "著作权法")])  # the last: guard
 def test_the_frame_at_the_end_is_read_whatever_mark_ends_it(held, question, law):  # 7 (and 1's frame words)
     idx, titles = held
     assert law_asked_under(question) == law and unheld_subject(idx, question, titles) == (law, None)
@@ -60,7 +60,7 @@ def test_a_held_laws_other_name_is_not_an_unheld_law(held, question, extra):
     assert unheld_subject(idx, question, sorted(titles + ([extra] if extra else []))) == ("", None), question
 
 
-def test_a_two_character_name_is_no_part_of_a_longer_title(held):  # guard: 刑法 is not 刑事诉讼法's
+def test_a_two_character_name_is_no_part_of_a_longer_title(held):  # 刑法 is not 刑事诉讼法's (abbreviates said so)
     idx, titles = held
     assert not held_name("刑法", [CRIMINAL_PROCEDURE]) and held_name("交通法", [TRAFFIC])
     assert unheld_subject(idx, "老板不发工资违反刑法吗", sorted(titles + [CRIMINAL_PROCEDURE])) == ("刑法", None)
