@@ -22,7 +22,8 @@ import re
 from collections.abc import Iterable
 
 __all__ = ["ALIASES", "LAW_SUFFIX", "LEAD", "law_keys", "law_name_in", "law_named", "law_shape", "law_subject",
-           "name_key", "named_law_candidate", "resolve_title", "titles_named", "without_lead"]
+           "name_key", "named_law_candidate", "resolve_title", "shaped_name", "titles_named", "whole_name",
+           "without_lead"]
 
 _PREFIX = "中华人民共和国"
 _DROP = re.compile(r"\s|《|》|（|）|\(|\)|的")
@@ -120,14 +121,16 @@ def named_law_candidate(text: str) -> list[str]:
     """The spans of ``text`` that could name a law (a 《title》, or a run of words up to the last word that ends as
     a law's name does), in order; whether one does is for :func:`resolve_title` against an index's titles.
 
-    A span that ends in an abbreviation (:data:`ALIASES`) followed by 通则 / 总则 takes them (round 17): an
-    abbreviation names a law only as a whole word, and 民法通则, 民法总则 are titles of their own (laws the 民法典
-    repealed), not 民法 (民法典); a full name before them (民法典|总则: a part of the code) is left as it was.
+    A span that ends in an abbreviation (:data:`ALIASES`) followed by 通则 / 总则 and what may follow a name takes
+    them (round 17): 民法通则, 民法总则 are titles of their own (laws the 民法典 repealed), not 民法 (民法典). Whether
+    such a span is a title is for :func:`resolve_title`, which reads it as a part of the abbreviated law (刑诉法总则 →
+    刑事诉讼法) unless its titles make it one; a full name before them (民法典|总则) and 民法总则编 (the code's part)
+    are left as they were.
 
     >>> named_law_candidate("那消费者权益保护法呢？"), named_law_candidate("有什么办法"), named_law_candidate("婚姻家庭编解释一里呢")
     (['那消费者权益保护法'], ['有什么办法'], ['婚姻家庭编解释一'])
-    >>> named_law_candidate("那民法通则呢？"), named_law_candidate("民法典总则里呢"), named_law_candidate("民法上怎么说")
-    (['那民法通则'], ['民法典'], ['民法'])
+    >>> named_law_candidate("那民法通则呢？"), named_law_candidate("民法典总则里呢"), named_law_candidate("那民法总则编呢")
+    (['那民法通则'], ['民法典'], ['那民法'])
     """
     return [m.group(0) + _part_word(text, m.group(0), m.end()) for m in _CANDIDATE.finditer(text)]
 
@@ -145,10 +148,22 @@ def _part_ends(span: str) -> list[int]:
 
 
 def _part_word(text: str, span: str, end: int) -> str:
-    """通则 / 总则 when they follow ``span`` (ending at ``end`` of ``text``) and ``span`` ends in an abbreviation
-    (:data:`ALIASES`, as a whole word: :func:`law_named`), else ''."""
+    """通则 / 总则 when they follow ``span`` (ending at ``end`` of ``text``), ``span`` ends in an abbreviation
+    (:data:`ALIASES`, as a whole word: :func:`law_named`) and what may follow a name comes after them (not 总则编),
+    else ''."""
     m = _PART_WORD.match(text, end)
-    return m.group(0) if m and law_named(span, ALIASES) else ""
+    return m.group(0) if m and law_named(span, ALIASES) and _AFTER_NAME.match(text, m.end()) else ""
+
+
+def _part_of(name: str, end: int, keys, own: set[str] | None) -> bool:
+    """Whether ``name`` cut at ``end`` is followed by 通则 / 总则 naming a part of that law (round 17 review): after a
+    full name (民法典|总则) always; after an abbreviation only when abbreviation + part is not a title of its own —
+    no key of ``keys`` nor of ``own`` (None: every such name is one)."""
+    if not (m := _PART_WORD.match(name, end)):
+        return False
+    if not (alias := law_named(name[:end], ALIASES)):
+        return True
+    return own is not None and alias + m.group(0) not in keys and alias + m.group(0) not in own
 
 
 @functools.lru_cache(maxsize=16)
@@ -161,22 +176,28 @@ def _keys_of(titles: tuple[str, ...]) -> dict[str, str]:
     return keys
 
 
-def resolve_title(titles: Iterable[str], name: str) -> str:
+def resolve_title(titles: Iterable[str], name: str, own_parts: Iterable[str] | None = ()) -> str:
     """The title among ``titles`` that ``name`` (a span of :func:`named_law_candidate`) names: the longest tail of
     ``name`` — cut after its last law-name ending, else an earlier one followed by a word that ends a name (里, 的,
-    呢, 第…: not 劳动合同法|实施条例, a longer name) — that is a key of a title; '' for none.
+    呢, 第…: not 劳动合同法|实施条例, a longer name) or by 通则 / 总则 naming a part of it — that is a key of a title;
+    '' for none. An abbreviation + 通则 / 总则 (刑诉法总则) names the abbreviated law's part unless it is a key of
+    ``titles`` or of ``own_parts`` (titles of laws a held law repealed: 民法通则); ``own_parts`` None: it never does.
 
     >>> ts = ["中华人民共和国劳动合同法", "中华人民共和国劳动合同法实施条例", "中华人民共和国消费者权益保护法"]
     >>> resolve_title(ts, "那劳动合同法实施条例"), resolve_title(ts, "消费者权益保护法里有没有规定办法")
     ('中华人民共和国劳动合同法实施条例', '中华人民共和国消费者权益保护法')
     >>> resolve_title(ts, "有什么办法"), resolve_title(ts[:1], "劳动合同法实施条例")
     ('', '')
+    >>> cc = ["中华人民共和国刑事诉讼法"]
+    >>> resolve_title(cc, "按刑诉法总则"), resolve_title(cc, "刑诉法总则", None), resolve_title(["民法典"], "民法通则", ["民法通则"])
+    ('中华人民共和国刑事诉讼法', '', '')
     """
     keys = _keys_of(tuple(titles))
     if (key := law_named(name, keys)):
         return keys[key]
+    own = None if own_parts is None else {k for t in own_parts for k in law_keys(t)}
     for end in sorted({m.end() for m in _SUFFIX_END.finditer(name)} | set(_part_ends(name)), reverse=True):
-        if _AFTER_NAME.match(name, end) and (key := law_named(name[:end], keys)):
+        if (_AFTER_NAME.match(name, end) or _part_of(name, end, keys, own)) and (key := law_named(name[:end], keys)):
             return keys[key]
     return ""
 
@@ -262,9 +283,10 @@ def law_name_in(text: str) -> str:
     return ""
 
 
-def titles_named(titles: Iterable[str], text: str) -> list[str]:
+def titles_named(titles: Iterable[str], text: str, own_parts: Iterable[str] | None = ()) -> list[str]:
     """The titles among ``titles`` that ``text`` names (:func:`resolve_title` of each span of
-    :func:`named_law_candidate`, cut at every law-name ending a name may end at), in order, each once.
+    :func:`named_law_candidate`, cut at every law-name ending a name may end at; ``own_parts`` as there), in order,
+    each once.
 
     >>> titles_named(["中华人民共和国劳动法", "中华人民共和国消费者权益保护法"], "消法第二十四条和劳动法有什么不同")
     ['中华人民共和国消费者权益保护法', '中华人民共和国劳动法']
@@ -272,7 +294,7 @@ def titles_named(titles: Iterable[str], text: str) -> list[str]:
     titles, out = list(titles), []
     for span in named_law_candidate(text):
         ends = [m.end() for m in _SUFFIX_END.finditer(span) if _AFTER_NAME.match(span, m.end())] or [len(span)]
-        out += [t for end in ends if (t := resolve_title(titles, span[:end]))]
+        out += [t for end in ends if (t := resolve_title(titles, span[:end], own_parts))]
     return list(dict.fromkeys(out))
 
 
@@ -314,18 +336,18 @@ def law_subject(text: str) -> str:
     if m := _BRACKET_START.match(rest):
         return law_shape(m.group(0)) if _AFTER_SUBJECT.match(rest, m.end()) else ""
     for end in itertools.islice(reversed([m.end() for m in _OPENING.finditer(rest[:32])]), _TRIES):
-        if (name := _shaped(rest[:end])) and _AFTER_SUBJECT.match(rest, end) and _whole_name(rest, end):
+        if (name := shaped_name(rest[:end])) and _AFTER_SUBJECT.match(rest, end) and whole_name(rest, end):
             return name
     for m in itertools.islice(_PLACED.finditer(text), _TRIES):
         if m.group(1).startswith("《"):
             if name := law_shape(m.group(1)):
                 return name
-        elif (name := _shaped(m.group(1))) and _whole_name(text, m.end(1), m.start(1)):
+        elif (name := shaped_name(m.group(1))) and whole_name(text, m.end(1), m.start(1)):
             return name
     return ""
 
 
-def _shaped(name: str) -> str:
+def shaped_name(name: str) -> str:
     """:func:`law_shape` of a name written without 《》 (Chinese characters only), or a name of two or more
     characters before 通则 / 总则 with no question word."""
     if not re.fullmatch(r"[\u4e00-\u9fa5]+", name):
@@ -351,7 +373,7 @@ def _governs_words(name: str) -> bool:
     return len(pieces) == 1 or any(len(p) > 1 for p in pieces)
 
 
-def _whole_name(text: str, end: int, start: int = 0) -> bool:
+def whole_name(text: str, end: int, start: int = 0) -> bool:
     """Whether jieba reads ``text[start:end]`` as whole words (it ends a word at ``end``; read up to 16 characters
     past it) none of which is a word no title holds (:data:`_NOT_IN_NAME`, :data:`_RELATES`)."""
     from .mentions import pos_tags

@@ -82,7 +82,7 @@ def law_switch(question: str, quoted: Sequence[str]) -> str:
         return ""
     for span in names:
         name = without_lead(span)
-        if len(name) >= 2 and not resolve_title(quoted, span):
+        if len(name) >= 2 and not resolve_title(quoted, span, None):  # 民法通则 is no part of 民法典 here
             return name
     return ""
 

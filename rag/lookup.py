@@ -116,18 +116,19 @@ def missing_references(index: "Index", question: str) -> list[str]:
             if not rows]
 
 
-def unread_references(index: "Index", question: str, all_titles, excluded) -> tuple[str, list[str]]:
+def unread_references(index: "Index", question: str, all_titles, excluded, own_parts=()) -> tuple[str, list[str]]:
     """Whether every law ``question`` names with an article number (刑法第二十条) is one the index lacks (a name in a
     title's shape, :func:`rag.law_names.law_name_in`, resolving to none of ``all_titles``): ("unheld", [names]), or
     one the user's filter leaves out (``excluded``: titles → the excluded ones): ("excluded", [titles]); ("", [])
     otherwise (no such reference, a held law within the filter, or a mix) — such a question is not answered with
-    another law's article of that number (round 15 review)."""
+    another law's article of that number (round 15 review). ``own_parts``: titles an abbreviation + 通则 / 总则 names
+    on its own (laws held laws repealed: 民法通则第一百三十五条 is not 民法典's; :func:`rag.law_names.resolve_title`)."""
     unheld, held = [], []
     for m in _REFERENCE.finditer(question):
         if article_number(m.group(3)) is None:
             continue
         name = m.group(1) or m.group(2)
-        if title := resolve_title(all_titles, name):
+        if title := resolve_title(all_titles, name, own_parts):
             held.append(title)
         elif law := law_name_in(f"《{name}》" if m.group(1) else f"{name}第"):
             unheld.append(law)

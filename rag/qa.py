@@ -35,12 +35,11 @@ from .restricted import DEPTH as RESTRICTED_DEPTH
 from .restricted import RESTRICTED_REFUSAL, filter_refusal, law_refusal, repealed_law_refusal, restricted_gate, \
     unheld_law_refusal
 from .filters import Filters, excluded_titles, not_in_force
-from .errors import LawNotFound
 from .law_names import titles_named
 from .statute_answer import NOT_FOUND as STATUTE_NOT_FOUND
 from .query_cache import lookup, mixed, remember
 from .records import Answer, Superseded
-from .repealed import superseded_by, unheld_subject
+from .repealed import repealed_laws, superseded_by, unheld_subject
 from .statute import label_citations
 from .retrieve import RetrieveConfig, clean_question, retrieve
 from .textnorm import to_mainland
@@ -153,13 +152,9 @@ def _within(index: Index, law: str, doc_ids: Sequence[str] | None) -> tuple[list
     """The versions of the law ``law`` names (:func:`rag.law_route.law_documents`) within ``doc_ids``, and its title;
     for a law the index lacks that a held law repealed (:func:`rag.repealed.superseded_by`), the held law's, and
     what says so (else None)."""
-    sup = None
-    try:
-        versions = law_documents(index, law)
-    except LawNotFound:
-        if (sup := superseded_by(index, law)) is None:
-            raise
-        versions = law_documents(index, sup.by)
+    # a repealed law first: 民法通则 is a title of its own, not 民法 (民法典)'s part (a held law's name gives None)
+    sup = superseded_by(index, law)
+    versions = law_documents(index, law if sup is None else sup.by)
     allowed = None if doc_ids is None else set(doc_ids)
     return [d for d in versions if allowed is None or d in allowed], index.documents[versions[0]].title, sup
 
@@ -199,7 +194,8 @@ def _answered(index: Index, q: str, hits: list, seen: "_Remember | None", refusa
 def _by_reference(index: Index, q: str, hits: list, doc_ids, filters: Filters | None) -> Answer | None:
     """The refusal of a question naming what the index lacks (第九百条), or an article of no one law (第十九条 of
     which?); None to answer it."""
-    kind, laws = unread_references(index, q, _titles(index), lambda ts: excluded_titles(index, filters, ts))
+    kind, laws = unread_references(index, q, _titles(index), lambda ts: excluded_titles(index, filters, ts),
+                                   own_parts=list(repealed_laws(index)))
     if kind:  # a law the index lacks, or one the user's filter leaves out: no other law's article of that number
         sup = superseded_by(index, laws[0]) if kind == "unheld" and len(laws) == 1 else None
         text = (repealed_law_refusal(sup) if sup else unheld_law_refusal(laws[0])) if kind == "unheld" \

@@ -2,14 +2,17 @@
 
 A law's final article often repeals the laws it replaces: 民法典第一千二百六十条 “本法自2021年1月1日起施行。《中华人民共和国
 婚姻法》、《中华人民共和国继承法》……同时废止。” Citizens still name those laws (婚姻法规定离婚冷静期多久？). :func:`repeal_clauses`
-reads such clauses from a text — a sentence ending in 废止 (同时废止, 予以废止) that names laws in 《》, in a paragraph that
-also says when the repealing text itself takes effect (本法自…起施行, 本条例自公布之日起施行, 本解释公布施行后) — and
-:func:`repealed_laws` collects them over an index's statutes, once per loaded generation (old indexes need nothing new).
-:func:`superseded_by` says which held law replaced a law a user named (any of its names: :func:`rag.law_names.law_keys`).
+reads such clauses from a text — a sentence ending in 废止 (同时废止, 予以废止) that names laws in 《》, or (round 17) one
+that opens with the title it ends with 不再执行, in a paragraph that also says when the repealing text itself takes
+effect (本法自…起施行, 本条例自公布之日起施行, 本解释公布施行后, 本办法自…起实施), or right after a paragraph that is only
+that — and :func:`repealed_laws` collects them over an index's statutes, once per loaded generation (old indexes need
+nothing new). A repeal of some articles of a law (《乙办法》第五条、第六条同时废止) is not a repeal of that law and is not
+read. :func:`superseded_by` says which held law replaced a law a user named (any of its names:
+:func:`rag.law_names.law_keys`); :func:`unheld_subject` tells a question about a law the index lacks.
 
 Nothing here is a list of laws: every repealed title and date comes from the index's own documents. A law the index
 holds itself is never read as repealed here (its own text answers; its citations say 已废止). A repeal without a
-successor (a decision that only abolishes, with no 施行 of its own in the same paragraph) is not read. This module
+successor (a decision that only abolishes, with no entry into force of its own beside it) is not read. This module
 does not search, answer or word a refusal (:mod:`rag.qa` and :mod:`rag.restricted` do).
 
 Parsing is linear in the text: one pass over the paragraphs holding 废止, bounded patterns in each.
@@ -18,10 +21,14 @@ Parsing is linear in the text: one pass over the paragraphs holding 废止, boun
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .law_names import law_name_in, law_subject, name_key, resolve_title, titles_named
+from .law_passing import held_name, law_asked_under
+from .lookup import names_article
 from .records import Superseded
+from .textnorm import to_simplified
 
 if TYPE_CHECKING:
     from .index import Index
@@ -39,10 +46,11 @@ _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:施行|生效|
 _REPEALS = re.compile(r"废止[。；]?\s*$|^\s*《.*不再执行[。；]?\s*$")
 #: a paragraph that is only its article's entry into force (第五十三条 本条例自2011年11月1日起施行。): a repeal in the
 #: paragraph right after it, which starts no article, item or heading of its own, is read with it (round 17)
-_ONLY_IN_FORCE = re.compile(r"(?:第[一二三四五六七八九十百千零〇\d]+条\s*)?本[^。；]{1,40}(?:施行|实施|实行)。?")
+_ONLY_IN_FORCE = re.compile(r"(?:第[一二三四五六七八九十百千零〇\d]+条\s*)?本[^。；]{1,40}(?:施行|实施|实行|生效)。?")
 _OWN_START = re.compile(r"\s*(?:第[一二三四五六七八九十百千零〇\d]+条|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|#)")
-#: a title in 《》, one nested 《》 or <> level allowed (最高人民法院关于适用《…》…的解释)
-_TITLE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){2,100})》")
+#: a title in 《》, one nested 《》 or <> level allowed (最高人民法院关于适用《…》…的解释), not followed by an article
+#: number (《乙办法》第五条、第六条同时废止 repeals articles, not the law: round 17 review)
+_TITLE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){2,100})》(?!\s*第[一二三四五六七八九十百千零〇\d]+条)")
 
 
 def repeal_clauses(text: str) -> list[tuple[str, str]]:
@@ -53,6 +61,8 @@ def repeal_clauses(text: str) -> list[tuple[str, str]]:
     [('中华人民共和国婚姻法', '2021-01-01'), ('中华人民共和国继承法', '2021-01-01')]
     >>> repeal_clauses("第十五条 对不适当的行政强制及时予以修改或者废止。"), repeal_clauses("第九条 《甲条例》同时废止。")
     ([], [])
+    >>> repeal_clauses("第三十条 本办法自2020年1月1日起施行。《乙办法》第五条、第六条同时废止。")
+    []
     """
     out: list[tuple[str, str]] = []
     start = 0
@@ -128,34 +138,36 @@ def superseded_by(index: "Index", name: str) -> Superseded | None:
     return Superseded(named=law_name_in(name) or name.strip().strip("《》"), title=title, by=by, since=since)
 
 
-def unheld_subject(index: "Index", question: str, titles) -> tuple[str, Superseded | None]:
-    """The law ``question`` asks about (:func:`rag.law_names.law_subject`, or since round 17 the law its last clause is
-    asked under, :func:`rag.law_passing.law_asked_under`, when that is neither a shortened name of a held title nor a
-    law a held law repealed) when the index (its sorted ``titles``)
-    does not hold it, and the held law that repealed it if one did: (name as written, :class:`Superseded` or None);
-    ("", None) when it asks about no law, a held one or a part of one (民法典总则), names a held law anywhere, or
-    names an article (刑法第二十条: :func:`rag.lookup.unread_references` reads those after the search).
+def unheld_subject(index: "Index", question: str, titles: Sequence[str]) -> tuple[str, Superseded | None]:
+    """The law ``question`` asks about — its subject (:func:`rag.law_names.law_subject`), or since round 17 the law
+    the predicate that ends it is asked under (:func:`rag.law_passing.law_asked_under`: 按反家暴法处理吗, 违反刑法吗) —
+    when the index (its sorted ``titles``) does not hold it, and the held law that repealed it if one did: (name as
+    written, in simplified script, :class:`Superseded` or None); ("", None) when it asks about no law, a held one
+    (by any of its names, :func:`rag.law_passing.held_name`: 交通安全法, 反家暴法) or a part of one (民法典总则,
+    刑诉法总则), names a held law anywhere, or names an article (刑法第二十条: :func:`rag.lookup.unread_references`
+    reads those after the search). Traditional script is read as simplified (勞動合同法 is 劳动合同法).
 
     >>> unheld_subject(None, "试用期最长多久", ["中华人民共和国劳动法"])
     ('', None)
     """
-    from .law_passing import abbreviates, law_asked_under
-    from .lookup import names_article
-
-    if names_article(question):
-        return "", None
-    if not (law := law_subject(question)):
-        # round 17: a law the question's last clause is asked under (按反家暴法处理吗, 违反刑法吗): refused only when the
-        # index lacks it, held nothing a shortened name could mean and repealed nothing by that name
-        under = law_asked_under(question)
-        if not under or abbreviates(under, titles) or superseded_by(index, under) is not None:
+    simple = to_simplified(question)  # one character for one: offsets hold (著 stays 著 as typed, not 着)
+    for q in dict.fromkeys((question, simple)):
+        if names_article(q):
             return "", None
-        law = under
-    key = name_key(law)
-    if resolve_title(titles, law) or titles_named(titles, question) \
-            or any(key.startswith(name_key(t)) for t in titles):
+        if law := law_subject(q) or law_asked_under(q):
+            break
+    else:
         return "", None
-    return law, superseded_by(index, law)
+    i = q.find(law)
+    law = question[i:i + len(law)]  # as written
+    names = list(dict.fromkeys((law, to_simplified(law))))
+    repealed = list(repealed_laws(index))  # 民法通则 is a title of its own, not 民法 (民法典)'s part
+    if any(resolve_title(titles, n, repealed) or any(name_key(n).startswith(name_key(t)) for t in titles)
+           for n in names) or any(titles_named(titles, t, repealed) for t in dict.fromkeys((question, simple))):
+        return "", None
+    if (sup := next((s for n in names if (s := superseded_by(index, n)) is not None), None)) is not None:
+        return law, sup  # 合同法: before 劳动合同法's other names (held_name)
+    return ("", None) if any(held_name(n, titles) for n in names) else (law, None)
 
 
 def note_for(answer: dict) -> str:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from rag.cli import main
 from rag.index import open_index
-from rag.law_passing import abbreviates, law_asked_under
+from rag.law_passing import held_name, law_asked_under
 from rag.repealed import unheld_subject
 from rag.restricted import unheld_law_refusal
 
@@ -48,7 +48,7 @@ def test_a_shortened_name_of_a_held_law_is_not_refused(home):  # guard (the inde
     question = "同居的情侣之间打架，能按反家暴法处理吗？"
     assert unheld_subject(idx, question, titles)[0] == "反家暴法"
     assert unheld_subject(idx, question, titles + ["中华人民共和国反家庭暴力法"]) == ("", None)
-    assert abbreviates("反家暴法", ["中华人民共和国反家庭暴力法"]) and not abbreviates("刑法", ["中华人民共和国劳动法"])
+    assert held_name("反家暴法", ["中华人民共和国反家庭暴力法"]) and not held_name("刑法", ["中华人民共和国劳动法"])
     assert law_asked_under("想问一下，受著作权法保护吗") == "著作权法"
 
 
