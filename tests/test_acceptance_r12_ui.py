@@ -156,7 +156,8 @@ def test_readme_examples_show_what_rag_ask_prints_on_a_fresh_index_of_corpus(tmp
             if "score " in line or line.startswith("  - "):
                 assert _same_up_to_scores(line, printed.splitlines()), (question, line, printed)
                 checked += 1
-    assert checked >= 5, examples
+    # 4 since round 17: the refusal example's third suggestion is shown as '…' (it differs between machines)
+    assert checked >= 4, examples
     got = json.loads(runner.invoke(main, ["ask", "--json", "--home", home, "温州人工智能局做什么"]).stdout)
     for text in (readme, (DOCS / "docs" / "api.md").read_text(encoding="utf-8")):
         shown = [float(x) for x in re.findall(r'"score": ([0-9.]+)', text)]
