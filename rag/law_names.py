@@ -155,7 +155,7 @@ def _part_word(text: str, span: str, end: int) -> str:
     return m.group(0) if m and law_named(span, ALIASES) and _AFTER_NAME.match(text, m.end()) else ""
 
 
-def _part_of(name: str, end: int, keys, own: set[str] | None) -> bool:
+def _part_of(name: str, end: int, keys, own: dict[str, str] | None) -> bool:
     """Whether ``name`` cut at ``end`` is followed by 通则 / 总则 naming a part of that law (round 17 review): after a
     full name (民法典|总则) always; after an abbreviation only when abbreviation + part is not a title of its own —
     no key of ``keys`` nor of ``own`` (None: every such name is one)."""
@@ -195,7 +195,7 @@ def resolve_title(titles: Iterable[str], name: str, own_parts: Iterable[str] | N
     keys = _keys_of(tuple(titles))
     if (key := law_named(name, keys)):
         return keys[key]
-    own = None if own_parts is None else {k for t in own_parts for k in law_keys(t)}
+    own = None if own_parts is None else _keys_of(tuple(own_parts))  # cached: the same keys, once per title set
     for end in sorted({m.end() for m in _SUFFIX_END.finditer(name)} | set(_part_ends(name)), reverse=True):
         if (_AFTER_NAME.match(name, end) or _part_of(name, end, keys, own)) and (key := law_named(name[:end], keys)):
             return keys[key]

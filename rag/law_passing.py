@@ -10,7 +10,7 @@ the question's end (its marks, 吗/么/呢 aside):
 - 按 / 按照 / 根据 / 依照 / 依据 / 适用 + law (+的规定) + a verdict: 处理 / 处罚 / 认定 / 算 …, 怎么 / 如何 + a verb
   (怎么处理, 怎么办, 怎么分), 算不算 …, 是否 …, 合法 / 有效 … (+吗).
 
-Round 17's review (rounds of 2d161d0) showed the looser first version refusing questions that only *mention* a law:
+Round 17's review (of 2d161d0) showed the looser first version refusing questions that only *mention* a law:
 a law that introduces a clause asking something else (欧盟根据数字市场法对苹果罚款多少？, 上海根据人工智能条例设立了
 什么机构？, 触犯刑法的员工公司能辞退吗, 不受著作权法限制的作品有哪些) is not read here, nor a law in an earlier clause
 (a premise: 火车站根据《铁路法》…收取退票费的，是否恰当？). When in doubt this reads no law: the question then goes to

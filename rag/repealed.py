@@ -142,7 +142,7 @@ def unheld_subject(index: "Index", question: str, titles: Sequence[str]) -> tupl
     """The law ``question`` asks about — its subject (:func:`rag.law_names.law_subject`), or since round 17 the law
     the predicate that ends it is asked under (:func:`rag.law_passing.law_asked_under`: 按反家暴法处理吗, 违反刑法吗) —
     when the index (its sorted ``titles``) does not hold it, and the held law that repealed it if one did: (name as
-    written, in simplified script, :class:`Superseded` or None); ("", None) when it asks about no law, a held one
+    written, :class:`Superseded` or None); ("", None) when it asks about no law, a held one
     (by any of its names, :func:`rag.law_passing.held_name`: 交通安全法, 反家暴法) or a part of one (民法典总则,
     刑诉法总则), names a held law anywhere, or names an article (刑法第二十条: :func:`rag.lookup.unread_references`
     reads those after the search). Traditional script is read as simplified (勞動合同法 is 劳动合同法).
@@ -158,8 +158,8 @@ def unheld_subject(index: "Index", question: str, titles: Sequence[str]) -> tupl
             break
     else:
         return "", None
-    i = q.find(law)
-    law = question[i:i + len(law)]  # as written
+    if (i := q.find(law)) >= 0:
+        law = question[i:i + len(law)]  # as written
     names = list(dict.fromkeys((law, to_simplified(law))))
     repealed = list(repealed_laws(index))  # 民法通则 is a title of its own, not 民法 (民法典)'s part
     if any(resolve_title(titles, n, repealed) or any(name_key(n).startswith(name_key(t)) for t in titles)
