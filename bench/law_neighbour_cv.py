@@ -9,6 +9,8 @@ Prints the baseline and the re-ranked hit@1/5/10 from the same rows, per fold, a
 structural and chapter features. Keep rule: ``bench/results/r18_h2_rule.md`` (written before the first run).
 
     python bench/law_neighbour_cv.py --home H31 --rows rows.jsonl [--depth 50]
+
+On rows of ``law_neighbour_rows.py --dev-law`` the folds are the source sets (leave one set out; a diagnostic only).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def main() -> None:
     a = ap.parse_args()
     res = run(a.home, a.rows, a.depth)
     F = res.pop("folds")
-    print(f"| ranking (STARD tune, {len(F)} q, out of fold) | hit@1 / @5 / @10 | per fold @5 | per fold @10 |")
+    print(f"| ranking ({len(F)} q, out of fold) | hit@1 / @5 / @10 | per fold @5 | per fold @10 |")
     print("|---|---|---|---|")
     for name, h in res.items():
         m = h.mean(0)

@@ -6,7 +6,12 @@ one of the top-3 hits — same document and article number within ±k, or same d
 so the count can be judged, how large that neighbour pool is and how often its members are gold (precision),
 against the plain ranking's next ten (ranks 11–20). Analysis only; nothing is fitted.
 
-    python bench/law_neighbour_headroom.py --home H31 --rows rows.jsonl
+``--more`` adds the follow-up tables: the gold share of candidates by rank bucket and by their place relative to the
+top 3 (±3 neighbour / same section / same law / other law); the same for articles of a general part (a section path
+holding 通则/总则/一般规定); articles that a top hit cites by number (本法第X条, same law); and, for the quote, the
+±1 neighbours of a wrong top hit against the ranking's ranks 2–3.
+
+    python bench/law_neighbour_headroom.py --home H31 --rows rows.jsonl [--more]
 """
 
 from __future__ import annotations
@@ -54,14 +59,96 @@ def neighbours(top: list[int], chunks, nos: list[float | None], *, k: int | None
     return out
 
 
+BUCKETS = ("1", "2-5", "6-10", "11-20", "21-50", "51-100")
+_GENERAL = re.compile(r"通则|总则|一般规定")
+_REF = re.compile(r"第([零一二三四五六七八九十百千]+)条")
+
+
+def bucket(i: int) -> str:
+    """Rank bucket of a 0-based position."""
+    return next(b for b, hi in zip(BUCKETS, (1, 5, 10, 20, 50, 10**9)) if i < hi)
+
+
+def distinct(ranked: list[int], keys) -> list[int]:
+    """``ranked`` with only the first row of each article."""
+    seen, out = set(), []
+    for r in ranked:
+        if keys[r] not in seen:
+            seen.add(keys[r])
+            out.append(r)
+    return out
+
+
+def more(rows: list[dict], chunks, nos, keys, titles: list[str]) -> None:
+    """The follow-up tables of ``--more`` (see the module docstring)."""
+    from rag.lookup import article_number
+    by_no: dict = {}
+    for j, c in enumerate(chunks):
+        by_no.setdefault((titles[j], nos[j]), []).append(j)
+    place_n, place_g, gen_n, gen_g = Counter(), Counter(), Counter(), Counter()
+    cite_found = cite_pool = cite_gold = misses = 0
+    wrong_top = rank23 = nb1 = 0
+    for r in rows:
+        gk = {keys[g] for g in r["gold"]}
+        if not gk:
+            continue
+        ranked = distinct([h[0] for h in r["hits"]], keys)
+        top3 = ranked[:3]
+        for i, row in enumerate(ranked):
+            if i >= 3:
+                near = any(chunks[t].doc_id == chunks[row].doc_id and nos[t] is not None and nos[row] is not None
+                           and abs(nos[t] - nos[row]) <= 3 for t in top3)
+                sect = any(chunks[t].doc_id == chunks[row].doc_id and chunks[row].section
+                           and chunks[t].section == chunks[row].section for t in top3)
+                law = any(chunks[t].doc_id == chunks[row].doc_id for t in top3)
+                place = "±3" if near else "section" if sect else "same law" if law else "other law"
+                place_n[(bucket(i), place)] += 1
+                place_g[(bucket(i), place)] += keys[row] in gk
+            gen = ("general" if _GENERAL.search(chunks[row].section) else "specific") + \
+                  (" / top general" if _GENERAL.search(chunks[ranked[0]].section) else " / top specific")
+            gen_n[(bucket(i), gen)] += 1
+            gen_g[(bucket(i), gen)] += keys[row] in gk
+        top10 = {keys[x] for x in ranked[:10]}
+        if not gk & top10:
+            misses += 1
+            cited = {keys[j] for t in top3 for m in _REF.finditer(chunks[t].text) if m.start() > 0
+                     for j in by_no.get((titles[t], float(article_number(m.group(1)) or -1)), [])} - top10
+            cite_pool += len(cited)
+            cite_gold += len(cited & gk)
+            cite_found += bool(cited & gk)
+        t = ranked[0]
+        if keys[t] not in gk:
+            wrong_top += 1
+            rank23 += any(keys[x] in gk for x in ranked[1:3])
+            nb1 += any(keys[j] in gk for j in range(len(chunks)) if chunks[j].doc_id == chunks[t].doc_id
+                       and keys[j] != keys[t] and nos[j] is not None and nos[t] is not None
+                       and abs(nos[j] - nos[t]) <= 1)
+    print("\n| rank bucket | " + " | ".join(("±3", "section", "same law", "other law")) + " |")
+    print("|---|---|---|---|---|")
+    for b in BUCKETS[2:]:
+        print(f"| {b} | " + " | ".join(f"{place_g[(b, p)]}/{place_n[(b, p)]} = {place_g[(b, p)] / max(place_n[(b, p)], 1):.3f}"
+                                         for p in ("±3", "section", "same law", "other law")) + " |")
+    cols = ("general / top specific", "specific / top specific", "general / top general", "specific / top general")
+    print("\n| rank bucket | " + " | ".join(cols) + " |")
+    print("|---|---|---|---|---|")
+    for b in BUCKETS:
+        print(f"| {b} | " + " | ".join(f"{gen_g[(b, p)]}/{gen_n[(b, p)]} = {gen_g[(b, p)] / max(gen_n[(b, p)], 1):.3f}"
+                                         for p in cols) + " |")
+    print(f"\ncited by a top-3 hit (same law, outside the top 10): {cite_found} of {misses} misses; "
+          f"pool {cite_pool / max(misses, 1):.2f} a miss, {cite_gold / max(cite_pool, 1):.3f} gold")
+    print(f"top hit not gold: {wrong_top}; a gold at rank 2-3: {rank23}; a gold ±1 article of the top hit: {nb1}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home", required=True)
     ap.add_argument("--rows", required=True, type=Path)
     ap.add_argument("--top", type=int, default=3, help="neighbours of the top N hits")
+    ap.add_argument("--more", action="store_true", help="also the follow-up tables")
     a = ap.parse_args()
     from rag.qa import Searcher
-    chunks = Searcher(a.home).index().chunks
+    index = Searcher(a.home).index()
+    chunks = index.chunks
     nos = [article_no(c.article) for c in chunks]
     keys = article_keys(chunks)
     rows = [json.loads(x) for x in a.rows.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -104,6 +191,8 @@ def main() -> None:
               f"{pool[name] / max(misses, 1):.1f} | {pool_gold[name] / max(pool[name], 1):.3f} |")
     print(f"| ranks 11-20 of the ranking | {found['ranks 11-20']} ({found['ranks 11-20'] / max(misses, 1):.3f}) | "
           f"{next10_n / max(misses, 1):.1f} | {next10_gold / max(next10_n, 1):.3f} |")
+    if a.more:
+        more(rows, chunks, nos, keys, [index.documents[c.doc_id].title for c in chunks])
 
 
 if __name__ == "__main__":
