@@ -48,7 +48,10 @@ def main() -> None:
     ap.add_argument("--home", required=True)
     ap.add_argument("--rows", required=True, type=Path)
     ap.add_argument("--cache", required=True, type=Path)
+    ap.add_argument("--weights", default=",".join(map(str, WEIGHTS)),
+                    help="the grid of w (the rule's grid by default; another is a diagnostic)")
     a = ap.parse_args()
+    weights = tuple(float(x) for x in a.weights.split(","))
     from rag.qa import Searcher
     from rag.retrieve import clean_question
     from rag.textnorm import to_mainland
@@ -65,6 +68,9 @@ def main() -> None:
         base = np.array([h[1] for h in r["hits"]]) / max(r["hits"][0][1], 1e-9)
         qq = W[ids] @ qv
         data.append((base, qq - qq.max(), np.array([keys[i] in gk for i in ids])))
+    spread = np.array([[d[0][min(9, len(d[0]) - 1)], d[1][:10].min()] for d in data])
+    print(f"median over questions: score/top at rank 10 {np.median(spread[:, 0]):.3f}, "
+          f"lowest cos_qq gap in the top 10 {np.median(spread[:, 1]):.3f}")
 
     def hits(i: int, w: float) -> np.ndarray:
         base, gap, y = data[i]
@@ -76,11 +82,11 @@ def main() -> None:
     cand = np.zeros_like(base)
     for f in sorted(set(F)):
         tr, te = np.where(F != f)[0], np.where(F == f)[0]
-        w = max(WEIGHTS, key=lambda w: (sum(hits(i, w)[1:].sum() for i in tr), -w))
+        w = max(weights, key=lambda w: (sum(hits(i, w)[1:].sum() for i in tr), -w))
         print(f"fold {f}: w = {w}")
         for i in te:
             cand[i] = hits(i, w)
-    for w in WEIGHTS:
+    for w in weights:
         print(f"in-sample w = {w}: " + " / ".join(f"{x:.3f}" for x in np.mean([hits(i, w) for i in range(len(rows))], 0)))
     print("| ranking | hit@1 / @5 / @10 | per fold @5 | per fold @10 |\n|---|---|---|---|")
     for name, h in (("baseline", base), ("query-side view", cand)):
