@@ -177,25 +177,7 @@ def plausible_name(name: str, text: str) -> bool:
         return False
     if not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES) or _dictionary_name(name)):
         return False
-    if len(name) >= 3 and _opens_with_verb(name):
-        return False  # 申请专利: 申 is a surname, 申请 a verb
     return not re.search(re.escape(name) + r"\s*\d", text)
-
-
-def _opens_with_verb(name: str) -> bool:
-    """``name`` opens with a 2+-character word that jieba's dictionary tags verb, conjunction, preposition or
-    particle (申请 of 申请专利, which jieba's HMM reads as one name); a name such as 向东升 (向东 ``nr``) or 高新民
-    (高新 ``d``) does not.
-
-    >>> _opens_with_verb("申请专利"), _opens_with_verb("王剑锋"), _opens_with_verb("高新民")
-    (True, False, False)
-    """
-    import jieba.posseg
-
-    pos_tags(name)  # the dictionary loads on first use
-    tags = jieba.posseg.dt.word_tag_tab
-    return any(_in_dictionary(name[:k]) and tags.get(name[:k], "").startswith(("v", "c", "p", "u"))
-               for k in range(2, len(name)))
 
 
 _NAME_TAGS = ("nr", "ns", "nz")  # nr, nrt, nrfg; jieba tags some foreign persons ns (普京, 奥巴马)
@@ -353,38 +335,16 @@ def _it(q: str, context: Sequence[str], prev: str, last_answer: str, topic: str 
     # 它 again: the previous turn's 它 still (它把哪座城市推上风口？→ 它的研发团队…: DeepSeek, not 杭州)
     listed = m.group() == "它" and "哪些" in prev  # 它 after “X包括哪些”: X, not one item of the list
     # else the thing the last answer named (人工智能局; 中芯国际、华虹、格科微)
-    ante = _first_thing(lambda: topic, lambda: subject(ptoks) if listed else "",
-                        lambda: answer_entity(prev, last_answer), lambda: answer_span(prev, last_answer))
+    ante = topic or (subject(ptoks) if listed else "") or answer_entity(prev, last_answer) \
+        or answer_span(prev, last_answer)
     if not ante and SLOT_QWORD.search(prev) and last_answer:
-        ante = _first_thing(*(lambda t=t: t for t in _QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)))
-    ante = ante or _first_thing(lambda: next(iter(_TITLE_BOOK.findall(prev)), ""), lambda: subject(ptoks),
-                                lambda: next(iter(places(ptoks)), ""))
+        ante = next(iter(_QUOTED.findall(last_answer) + _TITLE_BOOK.findall(last_answer)), "")
+    ante = ante or next(iter(_TITLE_BOOK.findall(prev)), "") or subject(ptoks) or next(iter(places(ptoks)), "")
     if ante and _IT_IS_PLACE.search(q) and ante not in places(pos_tags(ante)):  # it is a city: the place talked about
         ante = next(iter(places(ptoks) + (places(pos_tags(last_answer)) if last_answer else [])), ante)
     if not ante:
         return None
     return Rewrite(q, q[:m.start()] + ante + q[m.end():], "it", antecedent=ante)
-
-
-def names_a_thing(text: str) -> bool:
-    """``text`` can be what 它 stands for: not only a date or a number (2020年, 43%), and not a clause that opens
-    with a conjunction, adverb, preposition, particle or pronoun (并配套专门支持政策).
-
-    >>> names_a_thing("人工智能局"), names_a_thing("2020年"), names_a_thing("并配套专门支持政策")
-    (True, False, False)
-    """
-    toks = pos_tags(text)
-    if not toks or _TIME_RE.fullmatch(text) or all(f in ("m", "t", "q", "x") for _, f in toks):
-        return False
-    return toks[0][1][:1] not in ("c", "d", "p", "u", "r") or not _in_dictionary(toks[0][0])
-
-
-def _first_thing(*sources) -> str:
-    """The first non-empty value of ``sources`` (called in order, lazily) that :func:`names_a_thing`; '' if none."""
-    for source in sources:
-        if (v := source()) and names_a_thing(v):
-            return v
-    return ""
 
 
 def rewrite_one(q: str, prev: str, context: Sequence[str], last_answer: str = "", topic: str = "",
