@@ -22,6 +22,7 @@ the theme/CSS/limits for ``gr.mount_gradio_app`` (gradio 6 takes them there).
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -82,7 +83,16 @@ def _history(turns: list | None) -> list[Turn]:
 
 
 def _doc_choices(rows: list[list]) -> list[tuple[str, str]]:
-    return [(f"{r[0]}（{r[3]}）" if r[3] else str(r[0]), r[-1]) for r in rows]
+    """(label, doc_id) for the delete and filter dropdowns; a label that several documents share (a code split
+    into part files, two uploads with one title) ends with the document id the library table shows.
+
+    >>> law = ["民法典", "法律", "", "2020-05-28", 9, 9, ""]
+    >>> _doc_choices([[*law, "aa11"], [*law, "bb22"], ["示例", "", "", "", 1, 1, "", "cc33"]])
+    [('民法典（2020-05-28）· aa11', 'aa11'), ('民法典（2020-05-28）· bb22', 'bb22'), ('示例', 'cc33')]
+    """
+    labels = [f"{r[0]}（{r[3]}）" if r[3] else str(r[0]) for r in rows]
+    shared = {label for label, n in Counter(labels).items() if n > 1}
+    return [(f"{label}· {r[-1]}" if label in shared else label, r[-1]) for label, r in zip(labels, rows)]
 
 
 def _warm_up(searcher) -> None:
