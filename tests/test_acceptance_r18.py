@@ -93,3 +93,21 @@ def test_the_delete_and_filter_dropdowns_tell_apart_documents_that_share_a_title
     labels = [label for label, _ in _doc_choices(rows)]
     assert len(set(labels)) == len(labels)
     assert labels[0] == "中华人民共和国民法典（2020-05-28）· id0" and labels[-1] == "示例区养犬管理规定"
+
+
+def test_a_refused_staff_login_warns_and_empties_the_password_box(tmp_path):
+    """A wrong password raised gr.Error, and Gradio drew its error state over the event's outputs: the password box
+    (mistyped password still in it) sat under a red 错误 badge that took the clicks (seen in Chromium)."""
+    from types import SimpleNamespace
+
+    from rag.auth import SessionSigner, UserStore
+    from ui.app import _Handlers
+    from ui.staff import StaffGate
+
+    store = UserStore(tmp_path / "users.json")
+    store.add("alice", "a long enough passphrase")
+    h = _Handlers(SimpleNamespace(home=tmp_path), StaffGate(SessionSigner(store)))
+    token, login_box, staff_box, password = h.on_login("alice", "wrong passphrase!", None)
+    assert password == "" and token == {"__type__": "update"} and staff_box == {"__type__": "update"}
+    token, login_box, staff_box, password = h.on_login("alice", "a long enough passphrase", None)
+    assert store.exists("alice") and h.gate.require(token) == "alice" and staff_box["visible"] is True

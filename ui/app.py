@@ -224,7 +224,13 @@ class _Handlers:
                 p.status)
 
     def on_login(self, user: str, password: str, request: gr.Request):
-        token = self.gate.login(user, password, request)
+        """A refused login is a warning and an emptied password box, not an error: Gradio drew an error over the
+        event's outputs, which hid the password box (the mistyped password still in it) until its × was found."""
+        try:
+            token = self.gate.login(user, password, request)
+        except gr.Error as e:
+            gr.Warning(e.message, title=e.title or "登录失败")
+            return gr.update(), gr.update(), gr.update(), ""
         gr.Info("已登录，可以上传和删除文档。", title="提示")
         return token, gr.update(visible=False), gr.update(visible=True), ""
 
