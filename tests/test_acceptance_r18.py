@@ -86,11 +86,11 @@ def test_a_wrapped_line_that_starts_with_an_article_number_is_not_an_item():
 def test_the_delete_and_filter_dropdowns_tell_apart_documents_that_share_a_title():
     """The 资料库 delete dropdown (and the chat's document filter) listed 中华人民共和国民法典（2020-05-28） eight times,
     once per part file of the code: staff could not tell which one they were deleting."""
-    from ui.app import _doc_choices
+    from ui.library import doc_choices
 
     rows = [["中华人民共和国民法典", "法律", "现行", "2020-05-28", 90, 9000, "", f"id{i}"] for i in range(8)]
     rows.append(["示例区养犬管理规定", "政策文件", "现行", "", 4, 161, "", "dog1"])
-    labels = [label for label, _ in _doc_choices(rows)]
+    labels = [label for label, _ in doc_choices(rows)]
     assert len(set(labels)) == len(labels)
     assert labels[0] == "中华人民共和国民法典（2020-05-28）· id0" and labels[-1] == "示例区养犬管理规定"
 
