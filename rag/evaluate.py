@@ -310,8 +310,14 @@ def evaluate_dataset(path: str | Path, *, index_home: str | Path | Sequence[str 
 def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
     """``METRIC=VALUE`` or ``MODE.METRIC=VALUE`` gates; returns the failures as messages.
 
+    ``MODE`` matches a whole row name or any ``/``-separated part of it: ``hybrid`` gates
+    ``hybrid``, ``other-index/hybrid`` and a dialogue set's ``hybrid/first``;
+    ``follow-up`` and ``hybrid/follow-up`` gate ``hybrid/follow-up``.
+
     >>> check_thresholds({"modes": {"hybrid": {"recall@1": 0.9}}}, ["recall@1=0.95"])
     ['hybrid recall@1 = 0.9000 < 0.95']
+    >>> check_thresholds({"modes": {"hybrid/first": {"answer_hit_quote": 0.5}}}, ["hybrid.answer_hit_quote=0.6"])
+    ['hybrid/first answer_hit_quote = 0.5000 < 0.6']
     """
     failures = []
     for rule in rules:
@@ -321,10 +327,13 @@ def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
         except ValueError:
             raise RagError(f"--fail-under {rule!r}: expected METRIC=NUMBER, e.g. recall@1=0.9.") from None
         mode_filter, _, metric = key.rpartition(".") if "." in key else ("", "", key)
+        modes = {mode: m for mode, m in result["modes"].items()
+                 if not mode_filter or mode == mode_filter or mode_filter in mode.split("/")}
+        if not modes:
+            raise RagError(f"--fail-under {rule!r}: no mode {mode_filter!r} in the results "
+                           f"(have: {', '.join(result['modes'])}).")
         found = False
-        for mode, m in result["modes"].items():
-            if mode_filter and mode.split("/")[-1] != mode_filter and mode != mode_filter:
-                continue
+        for mode, m in modes.items():
             if metric in m and m[metric] is not None:
                 found = True
                 if m[metric] < limit:

@@ -19,7 +19,7 @@ import zlib
 from typing import Any
 
 from .errors import DecodeError, EmptyDocument, IngestError
-from .readers import TERMINAL, RawBlock, one_line
+from .readers import OPENS_ITEM, TERMINAL, RawBlock, one_line
 
 __all__ = ["MAX_DOCX_CELLS", "MAX_PDF_CONTENT_BYTES", "MAX_PDF_PAGES", "MAX_TEXT_CHARS", "MAX_ZIP_BYTES",
            "check_zip", "docx_blocks", "pdf_blocks"]
@@ -192,15 +192,18 @@ def pdf_blocks(data: bytes, path: str | None) -> tuple[dict[str, Any], list[RawB
             lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
             if not lines:
                 continue
-            # PDF lines are hard-wrapped: join a line to the next unless it ends a sentence
-            cur = lines[0]
+            # PDF lines are hard-wrapped: join a line to the next unless it ends a sentence,
+            # or the next one opens an item (一、 （一） 第X条 第X章) after a sentence end or a short line
+            cur = prev = lines[0]
             for ln in lines[1:]:
-                if cur[-1] in TERMINAL and len(cur) < 30:
+                if (cur[-1] in TERMINAL and len(cur) < 30) or (
+                        OPENS_ITEM.match(ln) and (prev[-1] in TERMINAL or len(prev) < 30)):
                     blocks.append(RawBlock(cur))
                     cur = ln
                 else:
                     sep = " " if cur[-1].isascii() and ln[0].isascii() else ""
                     cur = cur + sep + ln
+                prev = ln
             blocks.append(RawBlock(cur))
     if not any(b.text.strip() for b in blocks):
         raise EmptyDocument("PDF has no text layer (a scan?). Run OCR on it first, then add it again.",

@@ -19,12 +19,15 @@ from typing import Any
 
 from .errors import DecodeError, IngestError
 
-__all__ = ["MAX_BYTES", "TERMINAL", "RawBlock", "decode_bytes", "one_line", "read_blocks"]
+__all__ = ["MAX_BYTES", "OPENS_ITEM", "TERMINAL", "RawBlock", "decode_bytes", "one_line", "read_blocks"]
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file read (20 MiB; ~7 million Chinese characters, hours of embedding on a CPU). Larger
 files are refused with advice to split them: one document that size would also make a poor source."""
 
+_ITEM_NUM = "一二三四五六七八九十百千零〇两0-9０-９"
+OPENS_ITEM = re.compile(rf"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第[{_ITEM_NUM}]+(?:条|编|分编|章|节))")
+"""A line that opens a policy item, an article or a division (the shapes :mod:`rag.statute` reads)."""
 TERMINAL = frozenset("。！？!?…；;：:”’」』）)》】]\"'")
 """Characters that end a sentence or a quoted/bracketed run."""
 
@@ -158,8 +161,21 @@ def _heading_text(raw: str) -> str:
     return raw.rstrip().rstrip("#").rstrip()
 
 
+def _opens_item(line: str, before: list[str]) -> bool:
+    """A line that opens a policy item, an article or a division after a sentence end or a short line.
+
+    >>> _opens_item("（二）养殖用水每吨三元。", ["（一）生活用水每吨二元。"]), _opens_item("一、总则", [])
+    (True, False)
+    >>> _opens_item("第三十条规定的情形除外。", ["用人单位依照本法" * 5])
+    False
+    """
+    prev = before[-1].strip() if before else ""
+    return bool(prev and OPENS_ITEM.match(line.strip()) and (prev[-1] in TERMINAL or len(prev) < 30))
+
+
 def _text_blocks(text: str) -> list[RawBlock]:
-    """Plain text / Markdown → blocks split at blank lines; ``#`` lines are headings."""
+    """Plain text / Markdown → blocks split at blank lines and before item lines (一、 （一） 第X条 第X章 after a
+    sentence end or a short line: a policy file written one item a line); ``#`` lines are headings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     blocks: list[RawBlock] = []
     for para in re.split(r"\n[ \t\u3000]*\n", text):
@@ -173,6 +189,9 @@ def _text_blocks(text: str) -> list[RawBlock]:
                     body = []
                 blocks.append(RawBlock(_heading_text(m.group(2)), "heading", len(m.group(1))))
             else:
+                if _opens_item(line, body) and "".join(body).strip():
+                    blocks.append(RawBlock("\n".join(body)))
+                    body = []
                 body.append(line)
         if body and "".join(body).strip():
             blocks.append(RawBlock("\n".join(body)))

@@ -37,7 +37,7 @@ from rag.statute import DOC_TYPES
 
 from .catalog import ALL_TYPES, catalog_page
 from .feedback import VOTES, vote_on_turn
-from .library import MAX_FILES, MAX_UPLOAD_BYTES, add_uploads, delete_document, document_rows
+from .library import MAX_FILES, MAX_UPLOAD_BYTES, add_uploads, delete_document, doc_choices, document_rows
 from .messages import detail, friendly
 from .render import render_chat, render_retrieval, render_upload_report
 from .staff import StaffGate, remove_uploaded
@@ -79,10 +79,6 @@ def _history(turns: list | None) -> list[Turn]:
             a = t.get("answer") or {}
             out.append(Turn(t["question"], a.get("answer", ""), a.get("search_question", "")))
     return out
-
-
-def _doc_choices(rows: list[list]) -> list[tuple[str, str]]:
-    return [(f"{r[0]}（{r[3]}）" if r[3] else str(r[0]), r[-1]) for r in rows]
 
 
 def _warm_up(searcher) -> None:
@@ -208,13 +204,19 @@ class _Handlers:
             rows = document_rows(self.home, index=self.searcher.index())  # the loaded index, not a re-read
         except RagError:
             rows = []
-        choices = _doc_choices(rows)
+        choices = doc_choices(rows)
         p = catalog_page(rows, self.doc_types())
         return (p.rows, gr.update(choices=choices, value=None), gr.update(choices=choices), "", ALL_TYPES, p.page,
                 p.status)
 
     def on_login(self, user: str, password: str, request: gr.Request):
-        token = self.gate.login(user, password, request)
+        """A refused login is a warning and an emptied password box, not an error: Gradio drew an error over the
+        event's outputs, which hid the password box (the mistyped password still in it) until its × was found."""
+        try:
+            token = self.gate.login(user, password, request)
+        except gr.Error as e:
+            gr.Warning(e.message, title=e.title or "登录失败")
+            return gr.update(), gr.update(), gr.update(), ""
         gr.Info("已登录，可以上传和删除文档。", title="提示")
         return token, gr.update(visible=False), gr.update(visible=True), ""
 
@@ -285,7 +287,7 @@ def _chat_tab(rows0: list[list]) -> SimpleNamespace:
         with gr.Row():
             c.k = gr.Slider(1, 10, value=5, step=1, label="来源数量")
             c.mode = gr.Radio(MODES, value="hybrid", label="检索方式")
-        c.doc_filter = gr.Dropdown(_doc_choices(rows0), multiselect=True, value=[],
+        c.doc_filter = gr.Dropdown(doc_choices(rows0), multiselect=True, value=[],
                                    label="只在这些文档中检索（留空表示全部）", elem_id="doc-filter")
         with gr.Row():  # statute filters (rag.filters)
             c.f_types = gr.CheckboxGroup(list(DOC_TYPES), label="文档类型（不选表示全部）", elem_id="f-types")
@@ -329,7 +331,7 @@ def _library_tab(rows0: list[list], gate: StaffGate) -> SimpleNamespace:
                                  label=f"或选择一个文件夹：其中的文件逐个检查，限制同上（一次最多 {MAX_FILES} 个文件）")
             lib.add_btn = gr.Button("加入资料库", variant="primary", elem_id="add-btn")
         with gr.Column(scale=2):
-            lib.del_choice = gr.Dropdown(_doc_choices(rows0), label="选择要删除的文档", value=None,
+            lib.del_choice = gr.Dropdown(doc_choices(rows0), label="选择要删除的文档", value=None,
                                          elem_id="del-choice")
             lib.del_btn = gr.Button("删除所选文档", variant="stop", elem_id="del-btn")
             lib.logout_btn = gr.Button("退出登录", size="sm", elem_id="logout-btn")

@@ -21,6 +21,7 @@ Library errors (:mod:`rag.errors`) propagate to the caller (the UI).
 from __future__ import annotations
 
 import json
+from collections import Counter
 import os
 import re
 import subprocess
@@ -46,7 +47,8 @@ from rag.ingest import SUPPORTED, parse_bytes
 from rag.office import MAX_ZIP_RATIO
 from rag.update import list_documents, remove_documents, update_index
 
-__all__ = ["MAX_FILES", "MAX_TOTAL_BYTES", "MAX_UPLOAD_BYTES", "UploadResult", "add_uploads", "delete_document", "document_rows", "safe_filename"]
+__all__ = ["MAX_FILES", "MAX_TOTAL_BYTES", "MAX_UPLOAD_BYTES", "UploadResult", "add_uploads", "delete_document", "doc_choices",
+           "document_rows", "safe_filename"]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _BAD = re.compile(r"[^\w.\-（）()【】《》 ]+", re.UNICODE)
@@ -366,3 +368,16 @@ def document_rows(home: Path, *, index=None) -> list[list]:
         rows.append([d.title, kind, old.get(d.doc_id, "现行" if kind else ""), str(d.meta.get("date", "") or ""),
                      counts.get(d.doc_id, 0), len(d.text), _added({"added": d.meta.get("added", ""), "path": d.path}), d.doc_id])
     return sorted(rows, key=lambda r: r[6], reverse=True)
+
+
+def doc_choices(rows: list[list]) -> list[tuple[str, str]]:
+    """(label, doc_id) for the delete and filter dropdowns; a label that several documents share (a code split
+    into part files, two uploads with one title) ends with the document id the library table shows.
+
+    >>> law = ["民法典", "法律", "", "2020-05-28", 9, 9, ""]
+    >>> doc_choices([[*law, "aa11"], [*law, "bb22"], ["示例", "", "", "", 1, 1, "", "cc33"]])
+    [('民法典（2020-05-28）· aa11', 'aa11'), ('民法典（2020-05-28）· bb22', 'bb22'), ('示例', 'cc33')]
+    """
+    labels = [f"{r[0]}（{r[3]}）" if r[3] else str(r[0]) for r in rows]
+    shared = {label for label, n in Counter(labels).items() if n > 1}
+    return [(f"{label}· {r[-1]}" if label in shared else label, r[-1]) for label, r in zip(labels, rows)]
