@@ -63,7 +63,7 @@ _TIME = (r"(?:19|20)\d{2}\s*(?:—|–|-|~|至|到)\s*(?:19|20)?\d{2}年间?|(?:
 _TIME_RE = re.compile(_TIME)
 PERSON_PRON = _PERSON_PRON = re.compile(r"(?<![其吉])(?:他们|她们|他|她)(?![人国乡者])")
 IT_PRON = _IT_PRON = re.compile(r"(?<!其)(?:它们|它)")
-_DEMONSTR = re.compile(r"(?<![应的])(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|那次|那项|那份|那位|那笔|那座|那种|那些|此)(?=[\u4e00-\u9fff])")
+_DEMONSTR = re.compile(r"(?<!应)(?:该|这个|这些|这项|这份|这家|这位|这座|这一|这种|这次|这类|这笔|那个|那家|那次|那项|那份|那位|那笔|那座|那种|那些|此)(?=[\u4e00-\u9fff])")
 TITLE_BOOK = _TITLE_BOOK = re.compile(r"《[^《》]{2,60}》")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,20})[”\"」]")
 _PLACE_SUFFIX = "省市区县镇州"
