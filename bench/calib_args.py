@@ -18,6 +18,7 @@ _NEEDS = (
     ("--everyday-index", "everyday_index", "--everyday-rounds", "everyday_rounds"),
     ("--rounds", "rounds", "--everyday-rounds", "everyday_rounds"),
     ("--selector-rounds-weight", "selector_rounds_weight", "--everyday-rounds", "everyday_rounds"),
+    ("--cmrc-dev-every", "cmrc_dev_every", "--cmrc-dev-tune", "cmrc_dev_tune"),
 )
 
 #: (option, attribute, low, high, low included): numbers outside their range
@@ -34,6 +35,7 @@ _RANGES = (
     ("--min-removed-recall", "min_removed_recall", 0.0, 1.0, True),
     ("--selector-rounds-weight", "selector_rounds_weight", 0.0, None, True),
     ("--drcd-every", "drcd_every", 1, None, True),
+    ("--cmrc-dev-every", "cmrc_dev_every", 1, None, True),
 )
 
 
@@ -52,6 +54,8 @@ def check_args(ap: argparse.ArgumentParser, args: argparse.Namespace, home: Path
     for opt, path in (("--out", args.out), ("--oof-out", args.oof_out)):
         if path and not Path(path).parent.is_dir():
             ap.error(f"{opt} {path}: folder {Path(path).parent} does not exist")
+    if args.cmrc_dev_tune and args.vrows:
+        ap.error("--cmrc-dev-tune cannot be combined with --vrows (its rows come from bench/verifier_rows.py)")
     if args.keep_from:
         _check_keep_from(ap, args.keep_from)
     if args.everyday_rounds:

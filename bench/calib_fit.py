@@ -70,7 +70,9 @@ def fit_selector(rows: list[dict], names: list[str]) -> LinearModel:
 _SET_NOTES = (("cmrc_trial", "CMRC2018 trial", ""), ("drcd_tune", "the DRCD dev tune half", "split by article"),
               ("everyday", "everyday_dev.jsonl", ""),
               ("everyday_h5", "round 5's everyday_heldout.jsonl", "development data since round 6"),
-              ("stard_tune", "the STARD tune fold", ""))
+              ("stard_tune", "the STARD tune fold", ""),
+              ("cmrc_dev_tune", "the CMRC2018 dev tune half", "split by article, held-out documents' articles left out; "
+               "refusal only"))
 
 
 def fitted_note(sets: set[str], stard_in_refusal: bool = False, rounds_in_selector: bool = False) -> str:

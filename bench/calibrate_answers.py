@@ -191,6 +191,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="With --keep-from: keep only FILE's cross-lingual pair; the dense and lexical selectors are "
                          "fitted on this run's rows (with --selector-rounds-weight, the rounds' too) and the refusal "
                          "models on their features.")
+    ap.add_argument("--cmrc-dev-tune", action="store_true",
+                    help="Round 18: also fit the refusal models on the CMRC2018 dev *tune* half (bench/cmrc_dev_halves.py: "
+                         "articles whose title hashes to bucket 1, less every article a held-out documents set uses), "
+                         "asked on its own index and with each question's own article removed (set cmrc_dev_tune; no "
+                         "English renderings, rewordings or padded asks; the selectors keep their rows).")
+    ap.add_argument("--cmrc-dev-every", type=int, default=1, metavar="N",
+                    help="With --cmrc-dev-tune: only every Nth article of the tune half (a cut for time; 1 = all).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     return ap
@@ -207,12 +214,17 @@ def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
     sets = [("cmrc_trial", DATA / "cmrc2018" / "cmrc2018_trial.json"), ("drcd_tune", tune_drcd)]
     if not args.keep_from:  # their word-by-word English renderings (cross-lingual models only)
         sets += [(name + "_en", path) for name, path in sets]
+    if args.cmrc_dev_tune:  # round 18: refusal rows only (see _fit_models), asked like cmrc_trial's
+        from cmrc_dev_halves import cmrc_dev_halves
+
+        sets.append(("cmrc_dev_tune", cmrc_dev_halves(Path(args.report_dir), every=args.cmrc_dev_every)[0]))
     if args.stard and not args.keep_from:
         sets.append(("stard_tune", stard_index(Path(args.report_dir) / "stard") / "stard_tune.jsonl"))
     rows: list[dict] = []
     pooled = pooled_index(sets, inner) if args.pooled else None
     for name, path in sets:
-        rows_path = home / (f"calib_rows_{name}{'_' + str(args.limit) if args.limit else ''}"
+        every = f"_every{args.cmrc_dev_every}" if name == "cmrc_dev_tune" and args.cmrc_dev_every > 1 else ""
+        rows_path = home / (f"calib_rows_{name}{every}{'_' + str(args.limit) if args.limit else ''}"
                             f"{'_pooled' if pooled is not None and path.suffix != '.jsonl' else ''}.jsonl")
         reuse = args.reuse_rows and rows_path.exists()  # features saved by an earlier run
         if args.vrows and path.suffix != ".jsonl" and not name.endswith("_en"):
@@ -233,6 +245,8 @@ def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
                 for r in new:
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
             rows += new
+        if name == "cmrc_dev_tune":
+            continue  # round 18: its plain rows only
         if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
             cached = args.reuse_rows and (home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl").exists()
             index = index or (None if cached else pooled or dataset_index(docs, embedder=inner, progress=True))
@@ -293,7 +307,7 @@ def _fit_models(rows: list[dict], args) -> tuple[dict, dict]:
         # selector they moved second sentences from another passage into answers, e.g. 无锡 after 杭州's 741家) — except,
         # with --selector-rounds-weight, the real everyday rows of the development rounds (round 10)
         sel_rows = [r for r in rs if not r["set"].startswith("everyday") and not is_everyday_style(r)
-                    and not r["set"].endswith("_pad")]
+                    and not r["set"].endswith("_pad") and r["set"] != "cmrc_dev_tune"]
         if args.selector_rounds_weight and kind != "crosslingual":  # round 10: the rounds' answerable rows, weighted
             sel_rows += [dict(r, w=args.selector_rounds_weight) for r in rs
                          if r["set"].startswith("everyday_r") and r["answerable"]]

@@ -40,6 +40,8 @@ def expected_sets(args) -> set[str]:
         sets |= {s + "_pad" for s in PAD_SETS}
     if args.stard:
         sets.add("stard_tune")
+    if args.cmrc_dev_tune:  # round 18: refusal rows only, no renderings
+        sets.add("cmrc_dev_tune")
     if args.keep_from:  # round 12: the kept models' rows stay on the record (kept_from names their file and command)
         sets |= {s + "_en" for s in base} | (set() if args.refit_selectors else {"stard_tune"})
         assert CAL["kept_from"]["command"].startswith("bench/calibrate_answers.py")
