@@ -2,7 +2,7 @@
 
 Each test failed before its fix, except the two marked as guards (what the stricter rule must keep): a line
 opening 第X条 split a sentence wrapped after 《…》 or after a short line, a news story listing 一、稳增长。… was typed
-政策文件.
+政策文件, ``--fail-under hybrid.…`` gated the no-history baseline row, a shared label lacked a space before ·.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 import rag.office as office
+from rag.evaluate import check_thresholds
 from rag.ingest import parse_bytes
 
 
@@ -114,3 +115,32 @@ def test_a_news_story_listing_items_as_sentences_is_not_a_policy_file(sep):
     listed as 现行 in the library): any two short 一、 lines made a policy file, sentences or headings."""
     doc = parse_bytes(sep.join(NEWS).encode(), "news.txt")
     assert doc.meta.get("doc_type") is None
+
+
+# ---------------------------------------------------------------- --fail-under and the baseline row
+
+DIALOGUE_RESULT = {"modes": {"hybrid/first": {"answer_hit_quote": 1.0},
+                             "hybrid/follow-up": {"answer_hit_quote": 0.5},
+                             "hybrid/follow-up-alone": {"answer_hit_quote": 0.0}}}
+
+
+def test_fail_under_a_mode_leaves_the_no_history_baseline_out_unless_it_is_named():
+    """``hybrid.answer_hit_quote=0.4`` failed on hybrid/follow-up-alone, the deliberately low no-history row."""
+    assert check_thresholds(DIALOGUE_RESULT, ["hybrid.answer_hit_quote=0.4"]) == []
+    assert check_thresholds(DIALOGUE_RESULT, ["answer_hit_quote=0.4"]) == []
+    assert check_thresholds(DIALOGUE_RESULT, ["hybrid.answer_hit_quote=0.6"]) == [
+        "hybrid/follow-up answer_hit_quote = 0.5000 < 0.6"]
+    assert check_thresholds(DIALOGUE_RESULT, ["follow-up-alone.answer_hit_quote=0.4"]) == [
+        "hybrid/follow-up-alone answer_hit_quote = 0.0000 < 0.4"]
+    assert check_thresholds(DIALOGUE_RESULT, ["hybrid/follow-up-alone.answer_hit_quote=0.4"]) == [
+        "hybrid/follow-up-alone answer_hit_quote = 0.0000 < 0.4"]
+
+
+# ---------------------------------------------------------------- library labels
+
+
+def test_a_shared_label_has_a_space_before_the_separator():
+    from ui.library import doc_choices
+
+    rows = [["示例", "", "", "", 1, 1, "", "cc33"], ["示例", "", "", "", 1, 1, "", "dd44"]]
+    assert [label for label, _ in doc_choices(rows)] == ["示例 · cc33", "示例 · dd44"]
