@@ -224,7 +224,9 @@ def prepare(raw: list, meta: dict[str, Any], path: str = "") -> tuple[list, dict
     blocks = [b for b in raw if not _COMMENT.match(b.text.strip())]
     texts = [b.text.strip() for b in blocks if b.kind == "body"]
     articles = is_statute(texts)
-    policy = sum(1 for t in texts if _policy_heading(t)) >= 2  # 一、稳增长。全年… in a news story is no heading
+    # two or more 一、/（一） lines, one of them a heading (一、稳增长。全年… in a news story is no heading)
+    policy = (sum(1 for t in texts if len(t) < 60 and (_POLICY_H1.match(t) or _POLICY_H2.match(t))) >= 2
+              and any(_policy_heading(b.text.strip()) for b in blocks if b.kind in ("body", "heading")))
     folder = _folder_type(path)
     if not (marker or articles or policy or (folder and path.lower().endswith((".md", ".markdown")))):
         return raw, meta

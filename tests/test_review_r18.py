@@ -117,6 +117,16 @@ def test_a_news_story_listing_items_as_sentences_is_not_a_policy_file(sep):
     assert doc.meta.get("doc_type") is None
 
 
+def test_one_item_heading_and_sentence_items_still_make_a_policy_file():
+    """Guard: one heading-shaped 一、 line is enough when the other items are sentences (lawrefbook's
+    重新组建仲裁机构方案 has a body 五、… heading among (一)…。 items); the heading stays a heading."""
+    text = ("示例市数据局通知\n\n## 一、总体要求\n\n坚持就业优先。\n\n二、支持措施\n\n（一）支持企业开展数据标注，每家最高补助"
+            "50万元。\n\n（二）支持人才培训，每人补贴一千元。")
+    doc = parse_bytes(text.encode(), "notice.md")
+    kinds = [(b["kind"], doc.text[b["start"]:b["end"]]) for b in doc.blocks]
+    assert doc.meta.get("doc_type") == "政策文件" and ("heading", "二、支持措施") in kinds, kinds
+
+
 # ---------------------------------------------------------------- --fail-under and the baseline row
 
 DIALOGUE_RESULT = {"modes": {"hybrid/first": {"answer_hit_quote": 1.0},
