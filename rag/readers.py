@@ -207,19 +207,20 @@ def _text_blocks(text: str) -> list[RawBlock]:
     for para in re.split(r"\n[ \t\u3000]*\n", text):
         lines = para.split("\n")
         body: list[str] = []
+        filled = 0
         for line in lines:
             m = _HEADING.match(line)
             if m:
                 if body:
                     blocks.append(RawBlock("\n".join(body)))
-                    body = []
+                    body, filled = [], 0
                 blocks.append(RawBlock(_heading_text(m.group(2)), "heading", len(m.group(1))))
             else:
-                if body and opens_item(line, body[-1], first=not blocks and not "".join(body[:-1]).strip()) \
-                        and "".join(body).strip():
+                if filled and opens_item(line, body[-1], first=not blocks and filled == 1):
                     blocks.append(RawBlock("\n".join(body)))
-                    body = []
+                    body, filled = [], 0
                 body.append(line)
+                filled += bool(line.strip())  # lines with text in body (a join per line was quadratic)
         if body and "".join(body).strip():
             blocks.append(RawBlock("\n".join(body)))
     return blocks
