@@ -208,7 +208,9 @@ def ask_cmd(question, home, k, mode, doc_ids, as_json, types, date_from, date_to
 @click.option("--embedder", default=None, help="Embedder for the dataset's own index.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Per-question results (JSONL).")
 @click.option("--fail-under", "fail_under", multiple=True, metavar="[MODE.]METRIC=VALUE",
-              help="Exit with status 3 if a metric is below VALUE, e.g. recall@1=0.9 or hybrid.mrr@10=0.95.")
+              help="Exit with status 3 if a metric is below VALUE, e.g. recall@1=0.9 or hybrid.mrr@10=0.95. "
+                   "On a dialogue set the MODE/follow-up-alone baseline row is gated only when named "
+                   "(follow-up-alone.METRIC=VALUE).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_fail_nicely

@@ -307,12 +307,34 @@ def evaluate_dataset(path: str | Path, *, index_home: str | Path | Sequence[str 
             "primary_metric": "recall@1", "modes": results}
 
 
+_BASELINE_ROW = "follow-up-alone"
+"""The last part of a dialogue set's no-history row: gated by ``--fail-under`` only when named."""
+
+
+def _gated(mode: str, mode_filter: str) -> bool:
+    """Whether a ``--fail-under`` rule for ``mode_filter`` ("" for every row) gates the row ``mode``.
+
+    >>> _gated("hybrid/first", "hybrid"), _gated("hybrid/follow-up-alone", "hybrid")
+    (True, False)
+    >>> _gated("hybrid/follow-up-alone", ""), _gated("hybrid/follow-up-alone", "follow-up-alone")
+    (False, True)
+    >>> _gated("a/hybrid/follow-up-alone", "hybrid/follow-up-alone")
+    True
+    """
+    parts = mode.split("/")
+    if parts[-1] == _BASELINE_ROW and not mode_filter.endswith(_BASELINE_ROW):
+        return False
+    return not mode_filter or mode == mode_filter or mode_filter in parts or mode.endswith("/" + mode_filter)
+
+
 def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
     """``METRIC=VALUE`` or ``MODE.METRIC=VALUE`` gates; returns the failures as messages.
 
     ``MODE`` matches a whole row name or any ``/``-separated part of it: ``hybrid`` gates
-    ``hybrid``, ``other-index/hybrid`` and a dialogue set's ``hybrid/first``;
-    ``follow-up`` and ``hybrid/follow-up`` gate ``hybrid/follow-up``.
+    ``hybrid``, ``other-index/hybrid`` and a dialogue set's ``hybrid/first`` and ``hybrid/follow-up``;
+    ``follow-up`` and ``hybrid/follow-up`` gate ``hybrid/follow-up``. A dialogue set's
+    ``MODE/follow-up-alone`` row (the follow-ups asked without history: a baseline, low on purpose)
+    is gated only when named: ``follow-up-alone.METRIC`` or ``hybrid/follow-up-alone.METRIC``.
 
     >>> check_thresholds({"modes": {"hybrid": {"recall@1": 0.9}}}, ["recall@1=0.95"])
     ['hybrid recall@1 = 0.9000 < 0.95']
@@ -327,11 +349,11 @@ def check_thresholds(result: dict, rules: Sequence[str]) -> list[str]:
         except ValueError:
             raise RagError(f"--fail-under {rule!r}: expected METRIC=NUMBER, e.g. recall@1=0.9.") from None
         mode_filter, _, metric = key.rpartition(".") if "." in key else ("", "", key)
-        modes = {mode: m for mode, m in result["modes"].items()
-                 if not mode_filter or mode == mode_filter or mode_filter in mode.split("/")}
+        modes = {mode: m for mode, m in result["modes"].items() if _gated(mode, mode_filter)}
         if not modes:
             raise RagError(f"--fail-under {rule!r}: no mode {mode_filter!r} in the results "
-                           f"(have: {', '.join(result['modes'])}).")
+                           f"(have: {', '.join(result['modes'])})." if mode_filter
+                           else f"--fail-under {rule!r}: no rows to gate in the results.")
         found = False
         for mode, m in modes.items():
             if metric in m and m[metric] is not None:

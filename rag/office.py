@@ -19,7 +19,7 @@ import zlib
 from typing import Any
 
 from .errors import DecodeError, EmptyDocument, IngestError
-from .readers import OPENS_ITEM, TERMINAL, RawBlock, one_line
+from .readers import TERMINAL, RawBlock, one_line, opens_item
 
 __all__ = ["MAX_DOCX_CELLS", "MAX_PDF_CONTENT_BYTES", "MAX_PDF_PAGES", "MAX_TEXT_CHARS", "MAX_ZIP_BYTES",
            "check_zip", "docx_blocks", "pdf_blocks"]
@@ -167,6 +167,10 @@ def _pdf_pages(reader, path: str | None) -> list[str]:
     return pages
 
 
+_SHORT_END = TERMINAL - {"》"}
+"""A short PDF line ending in one of these is a line of its own; 》 is left out, since 《…》 at a line's end is a law
+cited mid-sentence (……违反《示例市物业管理条例》 / 第十二条第二款规定的……)."""
+
 def pdf_blocks(data: bytes, path: str | None) -> tuple[dict[str, Any], list[RawBlock]]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
@@ -192,18 +196,18 @@ def pdf_blocks(data: bytes, path: str | None) -> tuple[dict[str, Any], list[RawB
             lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
             if not lines:
                 continue
-            # PDF lines are hard-wrapped: join a line to the next unless it ends a sentence,
-            # or the next one opens an item (一、 （一） 第X条 第X章) after a sentence end or a short line
+            # PDF lines are hard-wrapped: join a line to the next unless it ends a short sentence,
+            # or the next one opens an item, an article or a division (readers.opens_item)
             cur = prev = lines[0]
+            first = not blocks
             for ln in lines[1:]:
-                if (cur[-1] in TERMINAL and len(cur) < 30) or (
-                        OPENS_ITEM.match(ln) and (prev[-1] in TERMINAL or len(prev) < 30)):
+                if (cur[-1] in _SHORT_END and len(cur) < 30) or opens_item(ln, prev, first=first):
                     blocks.append(RawBlock(cur))
                     cur = ln
                 else:
                     sep = " " if cur[-1].isascii() and ln[0].isascii() else ""
                     cur = cur + sep + ln
-                prev = ln
+                prev, first = ln, False
             blocks.append(RawBlock(cur))
     if not any(b.text.strip() for b in blocks):
         raise EmptyDocument("PDF has no text layer (a scan?). Run OCR on it first, then add it again.",

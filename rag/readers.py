@@ -18,18 +18,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DecodeError, IngestError
+from .statute import opens_article, opens_division
 
-__all__ = ["MAX_BYTES", "OPENS_ITEM", "TERMINAL", "RawBlock", "decode_bytes", "one_line", "read_blocks"]
+__all__ = ["MAX_BYTES", "SENTENCE_END", "TERMINAL", "RawBlock", "decode_bytes", "one_line", "opens_item",
+           "read_blocks"]
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file read (20 MiB; ~7 million Chinese characters, hours of embedding on a CPU). Larger
 files are refused with advice to split them: one document that size would also make a poor source."""
 
-_ITEM_NUM = "一二三四五六七八九十百千零〇两0-9０-９"
-OPENS_ITEM = re.compile(rf"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|第[{_ITEM_NUM}]+(?:条|编|分编|章|节))")
-"""A line that opens a policy item, an article or a division (the shapes :mod:`rag.statute` reads)."""
+_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])")
+"""A line that opens a policy item: 一、 or （一）."""
 TERMINAL = frozenset("。！？!?…；;：:”’」』）)》】]\"'")
 """Characters that end a sentence or a quoted/bracketed run."""
+SENTENCE_END = frozenset("。！？!?…；;：:")
+"""Characters that end a sentence (or a clause before a list). A closing 》 ” ） alone ends none: ``《…》`` then
+a line break then ``第十二条第二款`` is one sentence wrapped, the way Chinese cites a law."""
+_CLOSERS = "”’」』）)》】]\"'"
 
 
 def one_line(e: BaseException, limit: int = 120) -> str:
@@ -161,38 +166,61 @@ def _heading_text(raw: str) -> str:
     return raw.rstrip().rstrip("#").rstrip()
 
 
-def _opens_item(line: str, before: list[str]) -> bool:
-    """A line that opens a policy item, an article or a division after a sentence end or a short line.
+def opens_item(line: str, prev: str, *, first: bool = False) -> bool:
+    """Whether ``line`` starts a new block after ``prev``, the line before it in one paragraph of a file written
+    one item a line (``first``: ``prev`` is the file's first line, its title).
 
-    >>> _opens_item("（二）养殖用水每吨三元。", ["（一）生活用水每吨二元。"]), _opens_item("一、总则", [])
+    - 一、 or （一） starts one after a line that ends a sentence or a quoted run (:data:`TERMINAL`) or is shorter than
+      30 characters (a heading: 一、总则 then （一）…);
+    - an article or a 编/章/节 heading, in the shapes :mod:`rag.statute` reads (not 第十二条第二款规定的, 第二节课),
+      starts one after a sentence end (:data:`SENTENCE_END`, closing quotes after it allowed), or after a line shorter
+      than 30 characters that is the title or itself opens an item or a division (第一章 总则 then 第一条…). A short
+      line alone is no reason: 公文 lines are 28 characters, and 劳动者可以依照 / 第三十八条… is one sentence wrapped.
+
+    >>> opens_item("（二）养殖用水每吨三元。", "（一）生活用水每吨二元。"), opens_item("一、总则", "")
     (True, False)
-    >>> _opens_item("第三十条规定的情形除外。", ["用人单位依照本法" * 5])
+    >>> opens_item("第十二条第二款规定的，由区主管部门责令改正。", "《示例市物业管理条例》")
     False
+    >>> opens_item("第三十九条 劳动者有下列情形之一的……", "劳动者可以依照"), opens_item("第一条 为了……", "第一章 总则")
+    (False, True)
+    >>> opens_item("第一条 为了……", "示例市物业管理条例", first=True)
+    True
     """
-    prev = before[-1].strip() if before else ""
-    return bool(prev and OPENS_ITEM.match(line.strip()) and (prev[-1] in TERMINAL or len(prev) < 30))
+    line, prev = line.strip(), prev.strip()
+    if not prev:
+        return False
+    if _ITEM.match(line):
+        return prev[-1] in TERMINAL or len(prev) < 30
+    if not (opens_article(line) or opens_division(line)):
+        return False
+    ended = prev.rstrip(_CLOSERS)
+    if ended and ended[-1] in SENTENCE_END:
+        return True
+    return len(prev) < 30 and (first or bool(_ITEM.match(prev)) or opens_division(prev))
 
 
 def _text_blocks(text: str) -> list[RawBlock]:
-    """Plain text / Markdown → blocks split at blank lines and before item lines (一、 （一） 第X条 第X章 after a
-    sentence end or a short line: a policy file written one item a line); ``#`` lines are headings."""
+    """Plain text / Markdown → blocks split at blank lines and before item lines (:func:`opens_item`: a policy
+    file or a statute written one item a line); ``#`` lines are headings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     blocks: list[RawBlock] = []
     for para in re.split(r"\n[ \t\u3000]*\n", text):
         lines = para.split("\n")
         body: list[str] = []
+        filled = 0
         for line in lines:
             m = _HEADING.match(line)
             if m:
                 if body:
                     blocks.append(RawBlock("\n".join(body)))
-                    body = []
+                    body, filled = [], 0
                 blocks.append(RawBlock(_heading_text(m.group(2)), "heading", len(m.group(1))))
             else:
-                if _opens_item(line, body) and "".join(body).strip():
+                if filled and opens_item(line, body[-1], first=not blocks and filled == 1):
                     blocks.append(RawBlock("\n".join(body)))
-                    body = []
+                    body, filled = [], 0
                 body.append(line)
+                filled += bool(line.strip())  # lines with text in body (a join per line was quadratic)
         if body and "".join(body).strip():
             blocks.append(RawBlock("\n".join(body)))
     return blocks

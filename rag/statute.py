@@ -40,12 +40,15 @@ from typing import Any
 
 from .records import Document
 
-__all__ = ["ARTICLE", "DOC_TYPES", "annotate", "citation_label", "is_statute", "label_citations", "parse_header", "prepare"]
+__all__ = ["ARTICLE", "DOC_TYPES", "annotate", "citation_label", "is_statute", "label_citations", "opens_article",
+           "opens_division", "parse_header", "prepare"]
 
 DOC_TYPES = ("法律", "行政法规", "司法解释", "部门规章", "地方法规", "案例", "政策文件")
 _NUM = "一二三四五六七八九十百千零〇两0-9０-９"
 ARTICLE = re.compile(rf"第[{_NUM}]+条(?:之[一二三四五六七八九十]+)?")
-_ARTICLE_START = re.compile(rf"^(第[{_NUM}]+条(?:之[一二三四五六七八九十]+)?)(?:[\s\u3000]+|(?=[^，、。的规款项]))")
+_ARTICLE_START = re.compile(rf"^(第[{_NUM}]+条(?:之[一二三四五六七八九十]+)?)(?:[\s\u3000]+|(?=[^，、。的规款项第和及或至]))")
+"""An article label opening a paragraph: followed by a space or by text that is not a reference's tail
+(第十二条第二款, 第十二条和第十三条, 第三十九条规定的, 第五条的 are references, not articles)."""
 _INLINE_ARTICLE = re.compile(rf"(?<=[。；;：:\n])[\s\u3000]*(第[{_NUM}]+条(?:之[一二三四五六七八九十]+)?)[\s\u3000]+")
 _DIVISION = re.compile(rf"^第[{_NUM}]+(编|分编|章|节)(?:[\s\u3000]|$)")
 _DIVISION_LEVEL = {"编": 1, "分编": 2, "章": 3, "节": 4}
@@ -73,6 +76,24 @@ def _iso(m: re.Match) -> str:
 def _article_start(text: str) -> str | None:
     m = _ARTICLE_START.match(text)
     return m.group(1) if m else None
+
+
+def opens_article(line: str) -> bool:
+    """True when ``line`` opens an article in the shape this module reads (not a reference to one).
+
+    >>> [opens_article(t) for t in ("第十二条 业主应当……", "第一条为了规范……", "第十二条第二款规定的", "第三十九条规定的")]
+    [True, True, False, False]
+    """
+    return bool(_ARTICLE_START.match(line))
+
+
+def opens_division(line: str) -> bool:
+    """True when ``line`` opens a 编/分编/章/节 heading (a space or the line's end after the unit).
+
+    >>> [opens_division(t) for t in ("第二章 物业服务", "第一编", "第二节课", "第五章后")]
+    [True, True, False, False]
+    """
+    return bool(_DIVISION.match(line))
 
 
 def is_statute(texts: list[str]) -> bool:
@@ -203,7 +224,9 @@ def prepare(raw: list, meta: dict[str, Any], path: str = "") -> tuple[list, dict
     blocks = [b for b in raw if not _COMMENT.match(b.text.strip())]
     texts = [b.text.strip() for b in blocks if b.kind == "body"]
     articles = is_statute(texts)
-    policy = sum(1 for t in texts if len(t) < 60 and (_POLICY_H1.match(t) or _POLICY_H2.match(t))) >= 2
+    # two or more 一、/（一） lines, one of them a heading (一、稳增长。全年… in a news story is no heading)
+    policy = (sum(1 for t in texts if len(t) < 60 and (_POLICY_H1.match(t) or _POLICY_H2.match(t))) >= 2
+              and any(_policy_heading(b.text.strip()) for b in blocks if b.kind in ("body", "heading")))
     folder = _folder_type(path)
     if not (marker or articles or policy or (folder and path.lower().endswith((".md", ".markdown")))):
         return raw, meta
@@ -220,7 +243,7 @@ def prepare(raw: list, meta: dict[str, Any], path: str = "") -> tuple[list, dict
         if b.kind == "body" and len(t) < 60 and not _article_start(t):
             if m := _DIVISION.match(t):
                 b.kind, b.level = "heading", _DIVISION_LEVEL[m.group(1)]
-            elif policy and not t.endswith(("。", "；", ";")) and (_POLICY_H1.match(t) or _POLICY_H2.match(t)):
+            elif policy and _policy_heading(t):
                 b.kind, b.level = "heading", 5 if _POLICY_H1.match(t) else 6
         if b.kind in ("heading", "title") and (v := _VALIDITY.search(t)):
             found.setdefault("validity", "已废止" if "废止" in v.group(0) or "失效" in v.group(0) else "已被修改")
@@ -234,6 +257,16 @@ def prepare(raw: list, meta: dict[str, Any], path: str = "") -> tuple[list, dict
     if not meta["date"]:
         meta.pop("date")
     return blocks, meta
+
+
+def _policy_heading(text: str) -> bool:
+    """A short, unterminated 一、 or （一） line: a policy file's heading, not an item written as a sentence.
+
+    >>> _policy_heading("一、总体要求"), _policy_heading("（一）稳定岗位"), _policy_heading("一、稳增长。全年增长5%左右。")
+    (True, True, False)
+    """
+    return (len(text) < 60 and not text.endswith(("。", "；", ";"))
+            and bool(_POLICY_H1.match(text) or _POLICY_H2.match(text)))
 
 
 def _take_title_and_header(blocks: list, marked: set[int]) -> tuple[int | None, list[int]]:

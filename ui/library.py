@@ -21,12 +21,12 @@ Library errors (:mod:`rag.errors`) propagate to the caller (the UI).
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import re
 import subprocess
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -376,8 +376,10 @@ def doc_choices(rows: list[list]) -> list[tuple[str, str]]:
 
     >>> law = ["民法典", "法律", "", "2020-05-28", 9, 9, ""]
     >>> doc_choices([[*law, "aa11"], [*law, "bb22"], ["示例", "", "", "", 1, 1, "", "cc33"]])
-    [('民法典（2020-05-28）· aa11', 'aa11'), ('民法典（2020-05-28）· bb22', 'bb22'), ('示例', 'cc33')]
+    [('民法典（2020-05-28） · aa11', 'aa11'), ('民法典（2020-05-28） · bb22', 'bb22'), ('示例', 'cc33')]
+    >>> doc_choices([["示例", "", "", "", 1, 1, "", "cc33"], ["示例", "", "", "", 1, 1, "", "dd44"]])[0][0]
+    '示例 · cc33'
     """
     labels = [f"{r[0]}（{r[3]}）" if r[3] else str(r[0]) for r in rows]
     shared = {label for label, n in Counter(labels).items() if n > 1}
-    return [(f"{label}· {r[-1]}" if label in shared else label, r[-1]) for label, r in zip(labels, rows)]
+    return [(f"{label} · {r[-1]}" if label in shared else label, r[-1]) for label, r in zip(labels, rows)]
