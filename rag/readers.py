@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DecodeError, IngestError
-from .statute import opens_article, opens_division
+from .statute import opens_article, opens_division, opens_policy_item
 
 __all__ = ["MAX_BYTES", "SENTENCE_END", "TERMINAL", "RawBlock", "decode_bytes", "one_line", "opens_item",
            "read_blocks"]
@@ -27,8 +27,6 @@ MAX_BYTES = 20 * 1024 * 1024
 """Largest file read (20 MiB; ~7 million Chinese characters, hours of embedding on a CPU). Larger
 files are refused with advice to split them: one document that size would also make a poor source."""
 
-_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])")
-"""A line that opens a policy item: 一、 or （一）."""
 TERMINAL = frozenset("。！？!?…；;：:”’」』）)》】]\"'")
 """Characters that end a sentence or a quoted/bracketed run."""
 SENTENCE_END = frozenset("。！？!?…；;：:")
@@ -189,14 +187,14 @@ def opens_item(line: str, prev: str, *, first: bool = False) -> bool:
     line, prev = line.strip(), prev.strip()
     if not prev:
         return False
-    if _ITEM.match(line):
+    if opens_policy_item(line):
         return prev[-1] in TERMINAL or len(prev) < 30
     if not (opens_article(line) or opens_division(line)):
         return False
     ended = prev.rstrip(_CLOSERS)
     if ended and ended[-1] in SENTENCE_END:
         return True
-    return len(prev) < 30 and (first or bool(_ITEM.match(prev)) or opens_division(prev))
+    return len(prev) < 30 and (first or opens_policy_item(prev) or opens_division(prev))
 
 
 def _text_blocks(text: str) -> list[RawBlock]:

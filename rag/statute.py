@@ -41,7 +41,7 @@ from typing import Any
 from .records import Document
 
 __all__ = ["ARTICLE", "DOC_TYPES", "annotate", "citation_label", "is_statute", "label_citations", "opens_article",
-           "opens_division", "parse_header", "prepare"]
+           "opens_division", "opens_policy_item", "parse_header", "prepare"]
 
 DOC_TYPES = ("法律", "行政法规", "司法解释", "部门规章", "地方法规", "案例", "政策文件")
 _NUM = "一二三四五六七八九十百千零〇两0-9０-９"
@@ -94,6 +94,15 @@ def opens_division(line: str) -> bool:
     [True, True, False, False]
     """
     return bool(_DIVISION.match(line))
+
+
+def opens_policy_item(line: str) -> bool:
+    """True when ``line`` opens a policy item: 一、 or （一）.
+
+    >>> [opens_policy_item(t) for t in ("一、总则", "（二）养殖用水", "十一、附则", "第一条")]
+    [True, True, True, False]
+    """
+    return bool(_POLICY_H1.match(line) or _POLICY_H2.match(line))
 
 
 def is_statute(texts: list[str]) -> bool:
@@ -225,7 +234,7 @@ def prepare(raw: list, meta: dict[str, Any], path: str = "") -> tuple[list, dict
     texts = [b.text.strip() for b in blocks if b.kind == "body"]
     articles = is_statute(texts)
     # two or more 一、/（一） lines, one of them a heading (一、稳增长。全年… in a news story is no heading)
-    policy = (sum(1 for t in texts if len(t) < 60 and (_POLICY_H1.match(t) or _POLICY_H2.match(t))) >= 2
+    policy = (sum(1 for t in texts if len(t) < 60 and opens_policy_item(t)) >= 2
               and any(_policy_heading(b.text.strip()) for b in blocks if b.kind in ("body", "heading")))
     folder = _folder_type(path)
     if not (marker or articles or policy or (folder and path.lower().endswith((".md", ".markdown")))):
@@ -265,8 +274,7 @@ def _policy_heading(text: str) -> bool:
     >>> _policy_heading("一、总体要求"), _policy_heading("（一）稳定岗位"), _policy_heading("一、稳增长。全年增长5%左右。")
     (True, True, False)
     """
-    return (len(text) < 60 and not text.endswith(("。", "；", ";"))
-            and bool(_POLICY_H1.match(text) or _POLICY_H2.match(text)))
+    return len(text) < 60 and not text.endswith(("。", "；", ";")) and opens_policy_item(text)
 
 
 def _take_title_and_header(blocks: list, marked: set[int]) -> tuple[int | None, list[int]]:
