@@ -19,6 +19,7 @@ _NEEDS = (
     ("--rounds", "rounds", "--everyday-rounds", "everyday_rounds"),
     ("--selector-rounds-weight", "selector_rounds_weight", "--everyday-rounds", "everyday_rounds"),
     ("--cmrc-dev-every", "cmrc_dev_every", "--cmrc-dev-tune", "cmrc_dev_tune"),
+    ("--cmrc-dev-tune-pad", "cmrc_dev_tune_pad", "--cmrc-dev-tune", "cmrc_dev_tune"),
 )
 
 #: (option, attribute, low, high, low included): numbers outside their range

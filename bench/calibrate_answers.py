@@ -198,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
                          "English renderings, rewordings or padded asks; the selectors keep their rows).")
     ap.add_argument("--cmrc-dev-every", type=int, default=1, metavar="N",
                     help="With --cmrc-dev-tune: only every Nth article of the tune half (a cut for time; 1 = all).")
+    ap.add_argument("--cmrc-dev-tune-pad", action="store_true",
+                    help="Round 19 (with --cmrc-dev-tune): also fit the refusal models on the same tune-half questions "
+                         "asked over ONE index of the target's size (the tune half + CMRC trial + the DRCD tune half in "
+                         "simplified script, cut by title hash to ~848 articles: bench/padded_rows.py "
+                         "cmrc_dev_pad_rows), full and with the own article removed (set cmrc_dev_tune_pad, grouped "
+                         "like cmrc_dev_tune; refusal only).")
     ap.add_argument("--reuse-rows", action="store_true",
                     help="Reuse the features saved by an earlier run ($RAG_HOME/calib_rows_<set>.jsonl).")
     return ap
@@ -246,6 +252,11 @@ def _tuning_rows(args, home: Path, inner, emb: CachedQueries) -> list[dict]:
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
             rows += new
         if name == "cmrc_dev_tune":
+            if args.cmrc_dev_tune_pad:  # round 19: the same questions on an index of the target's size
+                from padded_rows import cmrc_dev_pad_rows
+
+                rows += cmrc_dev_pad_rows(home, emb, Path(args.report_dir), path, reuse=args.reuse_rows,
+                                          limit=args.limit, suffix=every)
             continue  # round 18: its plain rows only
         if args.paraphrase and path.suffix != ".jsonl" and not name.endswith("_en"):
             cached = args.reuse_rows and (home / f"calib_rows_{name}_para_{args.paraphrase}.jsonl").exists()

@@ -10,7 +10,15 @@ articles. Never CMRC dev, never the DRCD report half (report sets).
 Rows are sets ``cmrc_trial_pad`` and ``drcd_tune_pad``, grouped (``group``) by the same article key as the unpadded
 rows (``cmrc_trial:TRIAL_800``, ``drcd_tune:1147``), cached in ``$RAG_HOME/calib_rows_<set>.jsonl``.
 
+Round 19 (:func:`cmrc_dev_pad_rows`, ``calibrate_answers.py --cmrc-dev-tune-pad``): the CMRC2018 dev *tune-half*
+questions (``bench/cmrc_dev_halves.py``) asked over one index of the target's size — the tune half's articles + CMRC
+trial's + the DRCD tune half in simplified script, the DRCD part cut by title hash to the share (steps of 0.01) whose
+article count is closest to CMRC dev's 848 (:func:`cmrc_dev_pad_share`, from article counts only). Set
+``cmrc_dev_tune_pad``, grouped like the ``cmrc_dev_tune`` rows (``cmrc_dev_tune:DEV_12``). Never a CMRC dev report-half
+article, never the DRCD report half.
+
     RAG_HOME=H python bench/padded_rows.py [--report-dir DIR] [--sets cmrc_trial,drcd_tune] [--limit N]
+    RAG_HOME=H python bench/padded_rows.py --cmrc-dev-tune [--report-dir DIR]   # round 19's cmrc_dev_tune_pad rows
 
 This module does not fit models.
 """
@@ -38,6 +46,8 @@ from rag.textnorm import to_mainland  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 PAD_SETS = ("cmrc_trial", "drcd_tune")
+#: articles of CMRC2018 dev's full index (the index issue 9's CMRC target is measured on)
+TARGET_ARTICLES = 848
 
 
 def simplified_squad(src: Path, dst: Path) -> Path:
@@ -102,6 +112,63 @@ def padded_rows(home: Path, emb: CachedQueries, report_dir: Path, sets=PAD_SETS,
     return out
 
 
+def _articles(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["data"]
+
+
+def cmrc_dev_pad_share(report_dir: Path, target: int = TARGET_ARTICLES) -> tuple[float, dict[str, int]]:
+    """The share (0.01 … 1.00) of the DRCD tune half's articles whose padded index holds the article count closest to
+    ``target`` (ties: the larger share, 1.00 = the half uncut), and that index's article counts per source — read off counts only."""
+    from cmrc_dev_halves import cmrc_dev_halves
+
+    tune = len(_articles(cmrc_dev_halves(report_dir)[0]))
+    trial = len(_articles(DATA / "cmrc2018" / "cmrc2018_trial.json"))
+    drcd_tune, _ = drcd_halves(DATA / "drcd" / "DRCD_dev.json", report_dir)
+    buckets = [int(hashlib.sha256(to_mainland(a.get("title", "")).encode("utf-8")).hexdigest(), 16) % 1000
+               for a in _articles(drcd_tune)]  # padded_sources' cut, on the simplified title
+    best = min(range(1, 101), key=lambda k: (abs(tune + trial + sum(b < k * 10 for b in buckets) - target), -k))
+    drcd = sum(b < best * 10 for b in buckets)
+    return best / 100, {"cmrc_dev_tune": tune, "cmrc_trial": trial, "drcd_tune": drcd, "total": tune + trial + drcd}
+
+
+def cmrc_dev_pad_sources(report_dir: Path, share: float) -> dict[str, Path]:
+    """The SQuAD files of the target-size index: the whole CMRC dev tune half (``cmrc_dev_halves``, no cut) + CMRC
+    trial + the DRCD tune half in simplified script at ``share`` (:func:`padded_sources`)."""
+    from cmrc_dev_halves import cmrc_dev_halves
+
+    return {"cmrc_dev_tune": cmrc_dev_halves(report_dir)[0], **padded_sources(report_dir, share)}
+
+
+def cmrc_dev_pad_rows(home: Path, emb: CachedQueries, report_dir: Path, questions: Path, reuse: bool = True,
+                      limit: int | None = None, suffix: str = "") -> list[dict]:
+    """Rows of ``cmrc_dev_tune_pad``: every answerable question of ``questions`` (the CMRC dev tune half, or its
+    ``--cmrc-dev-every`` cut) asked on the target-size index (full, and with its own article removed), grouped like
+    the ``cmrc_dev_tune`` rows; cached as ``calib_rows_cmrc_dev_tune_pad<suffix>[_<limit>].jsonl``."""
+    cache = home / f"calib_rows_cmrc_dev_tune_pad{suffix}{'_' + str(limit) if limit else ''}.jsonl"
+    if reuse and cache.exists():
+        return [json.loads(x) for x in cache.read_text(encoding="utf-8").splitlines()]
+    share, counts = cmrc_dev_pad_share(report_dir)
+    print(f"cmrc_dev_tune_pad: DRCD tune share {share:.2f}, articles {json.dumps(counts)} (target {TARGET_ARTICLES})",
+          file=sys.stderr, flush=True)
+    sources = cmrc_dev_pad_sources(report_dir, share)
+    docs: dict = {}
+    for path in sources.values():
+        for d in read_squad(path)[0]:
+            docs.setdefault(d.doc_id, d)
+    print(f"cmrc_dev_tune_pad: index of {sum(counts[k] for k in sources)} articles, {len(docs)} passages",
+          file=sys.stderr, flush=True)
+    index = dataset_index(list(docs.values()), embedder=emb.inner, progress=True)
+    items = read_squad(questions)[1]
+    items = items[:limit] if limit else items
+    new: list[dict] = []
+    collect("cmrc_dev_tune_pad", index, items, emb, new)
+    emb.save()
+    for r in new:
+        r["group"] = group_of("cmrc_dev_tune", r["qid"])
+    cache.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in new), encoding="utf-8")
+    return new
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report-dir", default="/tmp/h1/sets", help="Where the DRCD halves are written.")
@@ -109,11 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--no-reuse", action="store_true")
     ap.add_argument("--share", type=float, default=1.0, help="pad with this share of the DRCD tune articles only")
+    ap.add_argument("--cmrc-dev-tune", action="store_true",
+                    help="round 19: the cmrc_dev_tune_pad rows (the CMRC dev tune half on a target-size index) instead")
     args = ap.parse_args(argv)
     home = data_dir()
     emb = CachedQueries(get_embedder("e5-small"), home / "qcache.npz")
-    rows = padded_rows(home, emb, Path(args.report_dir), tuple(args.sets.split(",")), args.limit, not args.no_reuse,
-                       args.share)
+    if args.cmrc_dev_tune:
+        from cmrc_dev_halves import cmrc_dev_halves
+
+        rows = cmrc_dev_pad_rows(home, emb, Path(args.report_dir), cmrc_dev_halves(Path(args.report_dir))[0],
+                                 not args.no_reuse, args.limit)
+    else:
+        rows = padded_rows(home, emb, Path(args.report_dir), tuple(args.sets.split(",")), args.limit,
+                           not args.no_reuse, args.share)
     n = {}
     for r in rows:
         n.setdefault(r["set"], [0, 0])[r["answerable"]] += 1

@@ -42,6 +42,8 @@ def expected_sets(args) -> set[str]:
         sets.add("stard_tune")
     if args.cmrc_dev_tune:  # round 18: refusal rows only, no renderings
         sets.add("cmrc_dev_tune")
+    if args.cmrc_dev_tune_pad:  # round 19: the same questions on a target-size index, refusal rows only
+        sets.add("cmrc_dev_tune_pad")
     if args.keep_from:  # round 12: the kept models' rows stay on the record (kept_from names their file and command)
         sets |= {s + "_en" for s in base} | (set() if args.refit_selectors else {"stard_tune"})
         assert CAL["kept_from"]["command"].startswith("bench/calibrate_answers.py")
@@ -73,6 +75,8 @@ def test_row_counts_match_the_tuning_data_and_the_stored_threshold():
     for s in ("cmrc_trial", "drcd_tune"):
         if s + "_pad" in rows:  # the same questions, asked again on the padded index
             assert rows[s + "_pad"] == rows[s]
+    if "cmrc_dev_tune_pad" in rows:  # round 19: the tune-half questions, asked again on the target-size index
+        assert rows["cmrc_dev_tune_pad"] == rows["cmrc_dev_tune"]
     dense = CAL["tune_stats"]["dense"]
     assert CAL["models"]["dense"]["refusal"]["threshold"] == dense["threshold"]
     assert set(dense["per_set"]) <= set(CAL["fitted_on"])
