@@ -10,7 +10,8 @@ import json, sys, functools
 from pathlib import Path
 import rag.incontext as inc
 import rag.dialogue as dia
-from rag.followup import HOW_MUCH, NUMBER, check_swap, check_focus, check_value, check_answer_type, check_context, named_around, refuse
+from rag.followup import (HOW_MUCH, NUMBER, check_answer_type, check_context, check_focus, check_swap, check_value,
+                          named_around, refuse)
 from rag.evaluate_dialogue import normalize, search_form
 
 LOG = []
@@ -51,7 +52,8 @@ def gate(ans, rw, history, config, *, floor=inc.MIN_CONFIDENCE):
                 from rag.neighbourhood import ask_kind, holds_kind
                 k = ask_kind(q)
                 LOG.append({"ev": "nofocus", "pass": bool(nf.answerable), "gold": hit(nf), "kind": k,
-                            "holds": bool(nf.answerable) and k != "open" and holds_kind(k, q, nf, " ".join([rw.previous, rw.antecedent, *earlier])),
+                            "holds": bool(nf.answerable) and k != "open"
+                            and holds_kind(k, q, nf, " ".join([rw.previous, rw.antecedent, *earlier])),
                             "quote": nf.citations[0].quote[:30] if nf.citations else ""})
             if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
                 ans, step = refuse(ans), "howmuch"
@@ -60,7 +62,8 @@ def gate(ans, rw, history, config, *, floor=inc.MIN_CONFIDENCE):
             if ans.answerable:
                 ans = check_answer_type(ans, q, rw.search_question); step = "type" if not ans.answerable else step
             if ans.answerable:
-                ans = check_context(ans, q, rw.antecedent, previous_answer); step = "context" if not ans.answerable else step
+                ans = check_context(ans, q, rw.antecedent, previous_answer)
+                step = "context" if not ans.answerable else step
             out = ans
     LOG.append({"ev": "gate_out", "step": step, "ans": bool(out.answerable), "gold": hit(out)})
     return out

@@ -1,4 +1,5 @@
-"""Counts of bench/r19_gate_focus_probe.py rows: refused follow-ups a further reading would answer without check_focus."""
+"""Counts of bench/r19_gate_focus_probe.py rows: refused follow-ups a further reading would answer without
+check_focus (per ask_kind).  python bench/r19_gate_focus_sim.py rows.json"""
 import json, sys, collections
 rows = json.load(open(sys.argv[1]))
 def sim(cond):

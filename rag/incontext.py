@@ -65,7 +65,8 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check", "gate",
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check",
+           "gate",
            "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
@@ -178,7 +179,8 @@ def _topic_words(rw: "Rewrite") -> str:
 def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
          floor: float = MIN_CONFIDENCE) -> Answer:
     """Keep a further reading's answer only if it answers what the follow-up itself asks (else a refusal);
-    ``floor``: the confidence it needs (0: the answer layer's own threshold decided)."""
+    ``floor``: the confidence it needs (0: the answer layer's own threshold decided). A follow-up that asks no typed
+    thing (:func:`asks_open`) is not held to its own words (``check_focus``) with ``config.open_unfocused``."""
     if not ans.answerable or not ans.citations:
         return ans
     if ans.confidence < floor:
