@@ -57,6 +57,7 @@ from .followup import (
     named_around,
     refuse,
 )
+from .neighbourhood import ask_kind
 from .records import Answer
 from .sentence_choice import closer_sentence
 from .textnorm import strip_end
@@ -64,7 +65,8 @@ from .textnorm import strip_end
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
-__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "checked", "contextual_wording", "first_check", "gate",
+__all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check",
+           "gate",
            "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
@@ -177,7 +179,8 @@ def _topic_words(rw: "Rewrite") -> str:
 def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig", *,
          floor: float = MIN_CONFIDENCE) -> Answer:
     """Keep a further reading's answer only if it answers what the follow-up itself asks (else a refusal);
-    ``floor``: the confidence it needs (0: the answer layer's own threshold decided)."""
+    ``floor``: the confidence it needs (0: the answer layer's own threshold decided). A follow-up that asks no typed
+    thing (:func:`asks_open`) is not held to its own words (``check_focus``) with ``config.open_unfocused``."""
     if not ans.answerable or not ans.citations:
         return ans
     if ans.confidence < floor:
@@ -189,12 +192,29 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
         ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
-    ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
+    if not (config.open_unfocused and asks_open(q)):
+        ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
     ans = check_value(ans, q, rw.previous, previous_answer)
     ans = check_answer_type(ans, q, rw.search_question)
     return check_context(ans, q, rw.antecedent, previous_answer)
+
+
+_MEASURE = re.compile(r"多[大长高宽重远久深厚快]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def asks_open(question: str) -> bool:
+    """The follow-up asks no typed thing (:func:`rag.neighbourhood.ask_kind` ``open``: no date, quantity, person,
+    name, purpose or kind), is Chinese (``ask_kind`` reads no other language) and asks no measure (多大, 多长: a
+    quantity). Its own words are then the predicate, which a text says in its own words (管 ~ 统筹), not which value
+    is asked (用户, 创始人), so :func:`gate` does not hold a further reading's quote to them (round 19).
+
+    >>> asks_open("这件事说明了什么"), asks_open("它的用户有多少"), asks_open("这条走廊有多长"), asks_open("Who did it")
+    (True, False, False, False)
+    """
+    return ask_kind(question) == "open" and bool(_CJK.search(question)) and not _MEASURE.search(question)
 
 
 class SecondLook:

@@ -67,8 +67,9 @@ def _dialogue(sample_index, embedder, questions, config):
 
 def test_a_frame_word_no_longer_refuses_the_answer_at_hand(sample_index, embedder):
     questions = ["温州挂牌成立了全国首个什么局？", "这个局平时干什么？"]
-    before = _dialogue(sample_index, embedder, questions, DialogueConfig(focus_frame=False))
-    after = _dialogue(sample_index, embedder, questions, DialogueConfig(focus_frame=True))
+    # round 19's open_unfocused (on by default) also answers it — off here, to test focus_frame alone
+    before = _dialogue(sample_index, embedder, questions, DialogueConfig(focus_frame=False, open_unfocused=False))
+    after = _dialogue(sample_index, embedder, questions, DialogueConfig(focus_frame=True, open_unfocused=False))
     assert before[0].answerable and "人工智能局" in before[0].answer
     assert not before[1].answerable  # check_focus: no quote says 平时
     assert after[1].answerable and "统筹推进算力建设" in after[1].answer
