@@ -16,10 +16,11 @@ enough. This module gives every follow-up two readings, answered on the *same* r
    the previous standalone question + the question; after a pronoun rewrite, the question as typed.
    An answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
    context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
-   what the follow-up *itself* asks (:func:`gate`): a quote covers
-   one of its own content words (or a neighbouring sentence does), a “when” question gets a date, a
-   多少/几 question gets a number, every place and person it names, and what its pronoun was read as, is
-   named around the quote, and for ``X呢`` the swap check holds. Otherwise the refusal of (1) stands.
+   what the follow-up *itself* asks (:func:`gate`): a 多少/几 question gets a number, every place and person it
+   names, and what its pronoun was read as, is named around the quote, and for ``X呢`` the swap check holds; and,
+   unless it asks no typed thing (:func:`asks_open`, round 19: 这件事说明了什么？, 它主要负责什么？), a quote covers
+   one of its own content words (or a neighbouring sentence does) and a “when” question gets a date
+   (``check_focus``). Otherwise the refusal of (1) stands.
 
 The margin is all in favour of the first reading: the others are never tried when the first answered. A question
 left as typed that names its own place, person or document (no context words; a rewritten one, e.g.
