@@ -82,8 +82,9 @@ class DialogueConfig:
     followup_threshold: float | None = None
     #: time words and localizers (平时, 后来, 前面) are not what a follow-up asks (:data:`rag.followup.FRAME_TAGS`)
     focus_frame: bool = False
-    #: a further reading (:func:`rag.incontext.gate`) of a follow-up that asks no typed thing (``ask_kind`` open,
-    #: Chinese, no measure such as 多大) is not held to its own words (``check_focus``). Round 19
+    #: a further reading (:func:`rag.incontext.gate`) of a follow-up that asks no typed thing
+    #: (:func:`rag.incontext.asks_open`: read simplified and unwrapped, ``ask_kind`` open, Chinese, no measure, place,
+    #: count or bare …吗) is not held to its own words (``check_focus``). Round 19
     open_unfocused: bool = True
     #: a follow-up's sentences re-ranked by features read from the conversation (the previous answer's quote, the
     #: sentences after it, the follow-up's own words; :mod:`rag.followup_sentence`); all 0: off. Round 14

@@ -16,10 +16,11 @@ enough. This module gives every follow-up two readings, answered on the *same* r
    the previous standalone question + the question; after a pronoun rewrite, the question as typed.
    An answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
    context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
-   what the follow-up *itself* asks (:func:`gate`): a quote covers
-   one of its own content words (or a neighbouring sentence does), a “when” question gets a date, a
-   多少/几 question gets a number, every place and person it names, and what its pronoun was read as, is
-   named around the quote, and for ``X呢`` the swap check holds. Otherwise the refusal of (1) stands.
+   what the follow-up *itself* asks (:func:`gate`): a 多少/几 question gets a number, every place and person it
+   names, and what its pronoun was read as, is named around the quote, and for ``X呢`` the swap check holds; and,
+   unless it asks no typed thing (:func:`asks_open`, round 19: 这件事说明了什么？, 它主要负责什么？), a quote covers
+   one of its own content words (or a neighbouring sentence does) and a “when” question gets a date
+   (``check_focus``). Otherwise the refusal of (1) stands.
 
 The margin is all in favour of the first reading: the others are never tried when the first answered. A question
 left as typed that names its own place, person or document (no context words; a rewritten one, e.g.
@@ -60,14 +61,13 @@ from .followup import (
 from .neighbourhood import ask_kind
 from .records import Answer
 from .sentence_choice import closer_sentence
-from .textnorm import strip_end
+from .textnorm import strip_end, to_simplified
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
 __all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check",
-           "gate",
-           "readings"]
+           "gate", "readings"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -203,18 +203,52 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
 
 _MEASURE = re.compile(r"多[大长高宽重远久深厚快]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+#: A place asked (哪里, 在哪, 什么地方, 哪个区): the follow-up names which place it wants (总部, 办公地点); not
+#: 在哪几块 / 在哪些方面 (which ones).
+_WHERE = re.compile(r"哪里|哪儿|在哪(?![几些])|什么地方|何处|哪[个一]?[省市区县国州镇乡村街路]")
+#: A count or rank (几层, 几岁, 几大, 第几) — not 哪几 (which ones: 哪几个城市), not 几乎.
+_COUNTED = re.compile(r"(?<!哪)几(?!乎)[\u4e00-\u9fff]|第几")
+#: A polite wrapper around the question (请问…, 你知道…吗, 能告诉我…吗, …，你知道吗): what is inside is asked.
+_WRAP_HEAD = re.compile(r"^(?:请问|请你?告诉我|你知道|您知道|你知不知道|能告诉我|能不能告诉我|可以告诉我|能否告诉我|告诉我)"
+                        r"(?:一下)?[，,]?")
+_WRAP_TAIL = re.compile(r"[，,]?(?:你|您)(?:知道|清楚)吗$")
+
+
+def _asked(question: str) -> str:
+    """The question as asked: simplified script, no end punctuation, no polite wrapper (its 吗 goes with it).
+
+    >>> _asked("你知道它是哪一天掛牌的嗎？"), _asked("请问这些企业盈利了吗"), _asked("它是什么时候挂牌的，你知道吗")
+    ('它是哪一天挂牌的', '这些企业盈利了吗', '它是什么时候挂牌的')
+    """
+    q = strip_end(to_simplified(question))
+    inner = _WRAP_TAIL.sub("", q)
+    if inner == q and (m := _WRAP_HEAD.match(q)):
+        inner = q[m.end():]
+        if not q.startswith("请问"):  # 你知道…吗 / 能告诉我…吗: the 吗 is the wrapper's
+            inner = inner.removesuffix("吗")
+    return strip_end(inner) or q
 
 
 def asks_open(question: str) -> bool:
-    """The follow-up asks no typed thing (:func:`rag.neighbourhood.ask_kind` ``open``: no date, quantity, person,
-    name, purpose or kind), is Chinese (``ask_kind`` reads no other language) and asks no measure (多大, 多长: a
-    quantity). Its own words are then the predicate, which a text says in its own words (管 ~ 统筹), not which value
-    is asked (用户, 创始人), so :func:`gate` does not hold a further reading's quote to them (round 19).
+    """The follow-up asks no typed thing, read in simplified script and without a polite wrapper (:func:`_asked`):
+    :func:`rag.neighbourhood.ask_kind` is ``open`` (no date, quantity, person, name, purpose or kind), the question
+    is Chinese (``ask_kind`` reads no other language), and it asks no measure (多大, 多长: a quantity), no place
+    (哪里, 在哪, 哪个区), no count or rank (几层, 几岁, 第几; 哪几 is open) and is no bare yes/no question (…吗: 盈利了吗
+    is answered only by a sentence that says so; an A不A one, 算不算, stays open). Its own words are then the
+    predicate, which a text says in its own words (管 ~ 统筹), not which value is asked (用户, 创始人), so
+    :func:`gate` does not hold a further reading's quote to them (round 19).
 
-    >>> asks_open("这件事说明了什么"), asks_open("它的用户有多少"), asks_open("这条走廊有多长"), asks_open("Who did it")
-    (True, False, False, False)
+    >>> asks_open("这件事说明了什么"), asks_open("这算不算一家独大"), asks_open("这些项目都落在了哪几个城市")
+    (True, True, True)
+    >>> asks_open("它的用户有多少"), asks_open("这条走廊有多长"), asks_open("Who did it"), asks_open("他是誰")
+    (False, False, False, False)
+    >>> asks_open("你知道它是哪一天挂牌的吗"), asks_open("它的办公地点在哪里"), asks_open("排第几"), asks_open("盈利了吗")
+    (False, False, False, False)
     """
-    return ask_kind(question) == "open" and bool(_CJK.search(question)) and not _MEASURE.search(question)
+    q = _asked(question)
+    if not _CJK.search(q) or q.endswith("吗"):
+        return False
+    return ask_kind(q) == "open" and not (_MEASURE.search(q) or _WHERE.search(q) or _COUNTED.search(q))
 
 
 class SecondLook:
