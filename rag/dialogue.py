@@ -57,7 +57,8 @@ from .followup import named_around, refuse
 from .followup_refusal import followups, leans_on_conversation
 from .followup_sentence import Conversation, in_conversation
 from .followup_threshold import previous_quotes, threshold_for
-from .incontext import MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn
+from .incontext import (MIN_CONFIDENCE, SecondLook, checked, contextual_wording, first_check, gate, last_turn,
+                        unfocused)
 from .law_followup import STATUTE_QUOTE, about_laws, ask_law_followup
 from .law_prior import LawPrior, conversation_laws
 from .law_switch import named_law_turn
@@ -204,7 +205,7 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     # question (``elided``: 李世石是哪年哪月的事 may retrieve a law on 年、月): searched again as topic words + typed
     two_step = (bool(rw.context) or rw.rule == "elided") and config.context_search \
         and not _about_statutes(history, config)
-    look = SecondLook(rw, history, config) if history else None
+    look = first_look = SecondLook(rw, history, config) if history else None
     if look is not None:
         kw["reconsider"] = look
         if (config.near_prior or config.near_join) and leans_on_conversation(rw.rule, rw.context, False) \
@@ -219,12 +220,14 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
         ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
+    gated = look is not None and (look is not first_look or bool(look.reading))  # a further reading's (gate)
     if history and config.previous_search and not ans.answerable \
             and (alt := _with_previous(ask, rw, history, config, kw)) is not None:
         alt.timings_ms = {**alt.timings_ms, **{k: alt.timings_ms.get(k, 0.0) + ans.timings_ms.get(k, 0.0)
                                                for k in ("retrieve", "answer", "total")}}
-        ans, searched = alt, shown_search(_strip(rw.search_question), rw.previous)
-    if history and config.neighbourhood and (not ans.answerable or _inside_elsewhere(q, ans, history, config)) \
+        ans, searched, gated = alt, shown_search(_strip(rw.search_question), rw.previous), True
+    if history and config.neighbourhood and (not ans.answerable or _inside_elsewhere(q, ans, history, config)
+                                             or gated and unfocused(ans, rw, history, config)) \
             and (near := _near(ask, refuse(ans) if ans.answerable else ans, rw, history, config,
                                look.passages if look is not None else [], kw)):
         ans, searched = near, shown_search(_strip(rw.search_question), NEAR_SHOWN)

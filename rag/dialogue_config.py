@@ -86,6 +86,10 @@ class DialogueConfig:
     #: (:func:`rag.incontext.asks_open`: read simplified and unwrapped, ``ask_kind`` open, Chinese, no measure, place,
     #: count or bare …吗) is not held to its own words (``check_focus``). Round 19
     open_unfocused: bool = True
+    #: with ``open_unfocused``, an answer that says none of the follow-up's own words is the last resort, not a
+    #: pass: a neighbouring sentence of the quote that says them still wins (``check_focus``'s move), and so does
+    #: the previous answer's neighbourhood (:mod:`rag.neighbourhood`) when it holds what is asked. Round 19, h6
+    open_focus_last: bool = True
     #: a follow-up's sentences re-ranked by features read from the conversation (the previous answer's quote, the
     #: sentences after it, the follow-up's own words; :mod:`rag.followup_sentence`); all 0: off. Round 14
     sentence_weights: SentenceWeights = field(default_factory=SentenceWeights)

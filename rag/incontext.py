@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
 __all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check",
-           "gate", "readings"]
+           "gate", "readings", "unfocused"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -194,11 +194,27 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     q = strip_end(rw.question)
     if not (config.open_unfocused and asks_open(q)):
         ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
+    elif config.open_focus_last:  # its refusal waived, not its move to a sentence that says the follow-up's words
+        focused = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
+        ans = focused if focused.answerable else ans
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
     ans = check_value(ans, q, rw.previous, previous_answer)
     ans = check_answer_type(ans, q, rw.search_question)
     return check_context(ans, q, rw.antecedent, previous_answer)
+
+
+def unfocused(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> bool:
+    """``ans`` to an open follow-up stands only because :func:`gate` waived the focus check (``open_unfocused``):
+    no quote says the follow-up's own words. With ``config.open_focus_last`` such an answer is the last resort:
+    :func:`rag.dialogue.ask_in_context` lets the previous answer's neighbourhood answer first (round 19, h6)."""
+    if not (config.open_unfocused and config.open_focus_last and ans.answerable and ans.citations):
+        return False
+    q = strip_end(rw.question)
+    if not asks_open(q):
+        return False
+    known = " ".join([rw.previous, rw.antecedent, *_last_turn(history, config)[1]])
+    return not check_focus(ans, q, known, frame=config.focus_frame).answerable
 
 
 _MEASURE = re.compile(r"多[大长高宽重远久深厚快]")
