@@ -84,7 +84,8 @@ class DialogueConfig:
     focus_frame: bool = False
     #: a further reading (:func:`rag.incontext.gate`) of a follow-up that asks no typed thing
     #: (:func:`rag.incontext.asks_open`: read simplified and unwrapped, ``ask_kind`` open, Chinese, no measure, place,
-    #: count or bare …吗) is not held to its own words (``check_focus``). Round 19
+    #: count or bare …吗) is not refused for missing its own words (``check_focus``'s refusal is waived; with
+    #: ``open_focus_last`` its move to a sentence that says them is kept). Round 19
     open_unfocused: bool = True
     #: with ``open_unfocused``, an answer that says none of the follow-up's own words is the last resort, not a
     #: pass: a neighbouring sentence of the quote that says them still wins (``check_focus``'s move), and so does

@@ -17,10 +17,11 @@ enough. This module gives every follow-up two readings, answered on the *same* r
    An answer is kept only if the refusal model gives it at least even odds (:data:`MIN_CONFIDENCE`), one of the
    context words is named around a quote (the answer is about the conversation's topic), and it passes a gate on
    what the follow-up *itself* asks (:func:`gate`): a 多少/几 question gets a number, every place and person it
-   names, and what its pronoun was read as, is named around the quote, and for ``X呢`` the swap check holds; and,
-   unless it asks no typed thing (:func:`asks_open`, round 19: 这件事说明了什么？, 它主要负责什么？), a quote covers
-   one of its own content words (or a neighbouring sentence does) and a “when” question gets a date
-   (``check_focus``). Otherwise the refusal of (1) stands.
+   names, and what its pronoun was read as, is named around the quote, and for ``X呢`` the swap check holds; and a
+   quote covers one of its own content words (or the quote moves to a neighbouring sentence that does) and a “when”
+   question gets a date (``check_focus``) — except that a follow-up asking no typed thing (:func:`asks_open`, round
+   19: 这件事说明了什么？, 它主要负责什么？) keeps the move but not the refusal, and such an answer
+   (:func:`unfocused`) lets the previous answer's neighbourhood answer first. Otherwise the refusal of (1) stands.
 
 The margin is all in favour of the first reading: the others are never tried when the first answered. A question
 left as typed that names its own place, person or document (no context words; a rewritten one, e.g.
@@ -207,7 +208,8 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
 def unfocused(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "DialogueConfig") -> bool:
     """``ans`` to an open follow-up stands only because :func:`gate` waived the focus check (``open_unfocused``):
     no quote says the follow-up's own words. With ``config.open_focus_last`` such an answer is the last resort:
-    :func:`rag.dialogue.ask_in_context` lets the previous answer's neighbourhood answer first (round 19, h6)."""
+    :func:`rag.dialogue._ask_in_context` lets the previous answer's neighbourhood answer first (round 19, h6); the caller
+    asks only of an answer that came from a further reading (its ``gated``)."""
     if not (config.open_unfocused and config.open_focus_last and ans.answerable and ans.citations):
         return False
     q = strip_end(rw.question)
