@@ -85,8 +85,9 @@ class DialogueConfig:
     #: a further reading (:func:`rag.incontext.gate`) of a follow-up that asks no typed thing
     #: (:func:`rag.incontext.asks_open`: read simplified and unwrapped, ``ask_kind`` open, Chinese, no measure, place,
     #: count or bare …吗) is not refused for missing its own words (``check_focus``'s refusal is waived; with
-    #: ``open_focus_last`` its move to a sentence that says them is kept). Round 19
-    open_unfocused: bool = True
+    #: ``open_focus_last`` its move to a sentence that says them is kept; not when it names a new noun,
+    #: :func:`rag.incontext.names_new_thing`). Round 19; opt-in: off by default after its final look (README)
+    open_unfocused: bool = False
     #: with ``open_unfocused``, an answer that says none of the follow-up's own words is the last resort, not a
     #: pass: a neighbouring sentence of the quote that says them still wins (``check_focus``'s move), and so does
     #: the previous answer's neighbourhood (:mod:`rag.neighbourhood`) when it holds what is asked. Round 19, h6

@@ -56,9 +56,11 @@ from .followup import (
     check_focus,
     check_swap,
     check_value,
+    focus_words,
     named_around,
     refuse,
 )
+from .mentions import pos_tags
 from .neighbourhood import ask_kind
 from .records import Answer
 from .sentence_choice import closer_sentence
@@ -68,7 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dialogue import DialogueConfig, Rewrite, Turn
 
 __all__ = ["MIN_CONFIDENCE", "Reading", "SecondLook", "asks_open", "checked", "contextual_wording", "first_check",
-           "gate", "readings", "unfocused"]
+           "gate", "names_new_thing", "readings", "unfocused"]
 
 #: The margin in favour of the first reading: the second one's answer needs at least even odds from the refusal
 #: model (its own threshold is lower). Set before measuring; on the development dialogues it only turned one
@@ -193,10 +195,11 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
         ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
-    if not (config.open_unfocused and asks_open(q)):
-        ans = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
+    known = " ".join([rw.previous, rw.antecedent, *earlier])
+    if not (config.open_unfocused and asks_open(q) and not names_new_thing(q, known)):
+        ans = check_focus(ans, q, known, frame=config.focus_frame)
     elif config.open_focus_last:  # its refusal waived, not its move to a sentence that says the follow-up's words
-        focused = check_focus(ans, q, " ".join([rw.previous, rw.antecedent, *earlier]), frame=config.focus_frame)
+        focused = check_focus(ans, q, known, frame=config.focus_frame)
         ans = focused if focused.answerable else ans
     if ans.answerable and HOW_MUCH.search(q) and not any(NUMBER.search(c.quote) for c in ans.citations):
         return refuse(ans)  # 一共花了多少钱？ answered by a sentence with no number in it
@@ -213,10 +216,35 @@ def unfocused(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Di
     if not (config.open_unfocused and config.open_focus_last and ans.answerable and ans.citations):
         return False
     q = strip_end(rw.question)
-    if not asks_open(q):
-        return False
     known = " ".join([rw.previous, rw.antecedent, *_last_turn(history, config)[1]])
+    if not asks_open(q) or names_new_thing(q, known):
+        return False
     return not check_focus(ans, q, known, frame=config.focus_frame).answerable
+
+
+#: jieba's noun tags (not ``vn``, a verb used as a noun: 管, 合作)
+_NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg")
+#: a demonstrative that points back (这个, 那份, 该, 这些, 此): the noun after it is the conversation's thing
+_POINTING = re.compile(r"^[这那该此]")
+
+
+def names_new_thing(question: str, known: str) -> bool:
+    """Whether a focus word of ``question`` (:func:`rag.followup.focus_words`: own content words not in ``known``) is
+    a noun: the follow-up names a thing the conversation has not, so it is not only a predicate said in other words
+    (火星上的天气怎么样 after a question on 温州's 人工智能局 asks about something new and stays held to its own words;
+    round 19, found by CI's browser test after the change).
+
+    >>> names_new_thing("火星上的天气怎么样", "温州人工智能局做什么"), names_new_thing("这件事说明了什么", "")
+    (True, False)
+    >>> names_new_thing("这个新机构平时负责些什么", "全国第一个人工智能局在哪")
+    False
+    """
+    words, toks = set(focus_words(question, known)), pos_tags(question)
+    for i, (w, f) in enumerate(toks):
+        pointed = any(_POINTING.match(t) for t, _ in toks[max(0, i - 3):i])  # 那 份 报告, 这个 新 机构
+        if w in words and f in _NOUN_TAGS and not pointed:
+            return True
+    return False
 
 
 _MEASURE = re.compile(r"多[大长高宽重远久深厚快]")

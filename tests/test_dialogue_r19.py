@@ -23,6 +23,7 @@ from rag.qa import ask
 from .helpers import converse
 
 OFF = DialogueConfig(open_unfocused=False)
+ON = DialogueConfig(open_unfocused=True)  # opt-in since the end of round 19 (README, Conversations)
 
 
 def test_open_means_no_typed_thing_asked_in_chinese():
@@ -63,7 +64,7 @@ def one(sample_index, embedder):
 def test_open_follow_up_answered_by_a_further_reading(one, questions, gold):
     before = converse(one, questions, OFF)[-1]
     assert not before.answerable, before.answer  # main's gate: the quote does not say 意味着 / 负责
-    after = converse(one, questions)[-1]
+    after = converse(one, questions, ON)[-1]
     assert after.answerable and gold in after.citations[0].quote, after.answer
 
 
@@ -82,7 +83,7 @@ TYPED_UNANSWERABLE = [  # none of these is said in the sample article; each was 
 ])
 def test_typed_follow_up_still_held_to_its_own_words(one, questions):
     assert not converse(one, questions, OFF)[-1].answerable  # round 18
-    a = converse(one, questions)[-1]
+    a = converse(one, questions, ON)[-1]
     assert not a.answerable, a.answer
 
 
@@ -90,7 +91,8 @@ def test_the_typed_follow_up_test_can_fail(one, monkeypatch):
     """The test above guards asks_open: were every follow-up open, the gate would answer these with a sentence on the
     topic (the review's finding, h5 a831460: the test's first two dialogues alone passed with ``lambda q: True``)."""
     monkeypatch.setattr(rag.incontext, "asks_open", lambda q: True)
-    assert all(converse(one, questions)[-1].answerable for questions in TYPED_UNANSWERABLE)
+    monkeypatch.setattr(rag.incontext, "names_new_thing", lambda q, known: False)  # the other guard (总部, 办公地点)
+    assert all(converse(one, questions, ON)[-1].answerable for questions in TYPED_UNANSWERABLE)
 
 
 def test_a_question_with_no_history_never_reaches_the_gate(one, monkeypatch):
@@ -102,5 +104,29 @@ def test_a_question_with_no_history_never_reaches_the_gate(one, monkeypatch):
 
     monkeypatch.setattr(rag.incontext, "gate", boom)
     monkeypatch.setattr("rag.dialogue.gate", boom)
-    on = ask_in_context(one, q, [])
+    on = ask_in_context(one, q, [], config=ON)
     assert (on.answer, on.answerable, on.search_question) == (off.answer, off.answerable, off.search_question)
+
+
+def test_a_new_thing_is_not_a_predicate_said_in_other_words():
+    from rag.incontext import names_new_thing
+
+    assert names_new_thing("火星上的天气怎么样", "温州人工智能局做什么")  # 火星, 天气: nouns nobody said before
+    assert not names_new_thing("这件事说明了什么", "") and not names_new_thing("这个局平时管哪些事", "人工智能局")
+
+
+@pytest.mark.parametrize("questions", [
+    ["温州人工智能局做什么", "火星上的天气怎么样"],  # found by CI's browser test (tests/test_ui.py) after the change
+    ["西湖区的成果转化基金有多少钱", "月球上的房价怎么样"],
+])
+def test_an_off_topic_open_question_after_a_conversation_is_refused(one, questions):
+    assert not converse(one, questions, OFF)[-1].answerable  # round 18 refused it
+    assert not converse(one, questions, ON)[-1].answerable
+
+
+def test_the_waiver_is_opt_in(one):
+    """Off by default since the end of round 19: with its fixes it gained nothing on the validation or held-out
+    dialogues (README, Conversations round 19), so the default answers are round 18's."""
+    assert DialogueConfig().open_unfocused is False
+    questions = ["AlphaGo是在哪一年打败李世石的？", "这场胜利意味着什么？"]
+    assert not converse(one, questions)[-1].answerable

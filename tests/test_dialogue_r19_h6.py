@@ -18,9 +18,12 @@ import pytest
 from rag.dialogue import DialogueConfig, ask_in_context
 from rag.qa import ask
 
+import rag.incontext
+
 from .helpers import converse
 
-OFF = DialogueConfig(open_focus_last=False)
+OFF = DialogueConfig(open_unfocused=True, open_focus_last=False)
+ON = DialogueConfig(open_unfocused=True)  # open_unfocused is opt-in since the end of round 19
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +37,12 @@ def one(sample_index, embedder):
     # the further reading quotes the meeting sentence again; the neighbourhood holds what 常州 is to become
     (["2026全国智能体开发者大会在哪座城市举行？", "当地说要把自己打造成什么？"], "亮相常州", "国际化智造名城"),
 ])
-def test_unfocused_answer_is_the_last_resort(one, questions, wrong, gold):
-    before = converse(one, questions, OFF)[-1]
+def test_unfocused_answer_is_the_last_resort(one, questions, wrong, gold, monkeypatch):
+    with monkeypatch.context() as m:  # the waiver as h6 found it (before names_new_thing kept 南京's check whole)
+        m.setattr(rag.incontext, "names_new_thing", lambda q, known: False)
+        before = converse(one, questions, OFF)[-1]
     assert before.answerable and wrong in before.citations[0].quote, before.answer  # main: the unfocused quote
-    after = converse(one, questions)[-1]
+    after = converse(one, questions, ON)[-1]
     assert after.answerable and gold in after.citations[0].quote, after.answer
 
 
@@ -49,5 +54,5 @@ def test_a_question_with_no_history_never_asks_if_unfocused(one, monkeypatch):
         raise AssertionError("unfocused asked without history")
 
     monkeypatch.setattr("rag.dialogue.unfocused", boom)
-    on = ask_in_context(one, q, [])
+    on = ask_in_context(one, q, [], config=ON)
     assert (on.answer, on.answerable, on.search_question) == (off.answer, off.answerable, off.search_question)

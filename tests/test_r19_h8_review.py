@@ -17,7 +17,8 @@ from rag.qa import ask
 
 from .helpers import converse
 
-OFF = DialogueConfig(open_focus_last=False)
+OFF = DialogueConfig(open_unfocused=True, open_focus_last=False)
+ON = DialogueConfig(open_unfocused=True)  # open_unfocused is opt-in since the end of round 19
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def _record(monkeypatch) -> dict:
 def test_unfocused_answer_stands_when_the_neighbourhood_has_none(one, monkeypatch, questions):
     off = converse(one, questions, OFF)[-1]
     seen = _record(monkeypatch)
-    on = converse(one, questions)[-1]
+    on = converse(one, questions, ON)[-1]
     assert seen == {"unfocused": [True], "near": [False]}  # handed to the neighbourhood, which gave nothing
     assert on.answerable and on.citations
     assert (on.answer, on.confidence, on.search_question) == (off.answer, off.confidence, off.search_question)
@@ -63,5 +64,5 @@ def test_unfocused_answer_stands_when_the_neighbourhood_has_none(one, monkeypatc
 ])
 def test_each_h6_case_exercises_its_own_part(one, monkeypatch, questions, unfocused, near):
     seen = _record(monkeypatch)
-    converse(one, questions)
+    converse(one, questions, ON)
     assert seen == {"unfocused": unfocused, "near": near}
