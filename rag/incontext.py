@@ -195,8 +195,8 @@ def gate(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Dialogu
     if rw.rule == "ellipsis":  # X呢: the quote must name X and say something new about it
         ans = check_swap(ans, rw.slot, previous_answer)
     q = strip_end(rw.question)
-    known = " ".join([rw.previous, rw.antecedent, *earlier])
-    if not (config.open_unfocused and asks_open(q) and not names_new_thing(q, known)):
+    known = _known(rw, earlier)
+    if not _waived(q, known, config):
         ans = check_focus(ans, q, known, frame=config.focus_frame)
     elif config.open_focus_last:  # its refusal waived, not its move to a sentence that says the follow-up's words
         focused = check_focus(ans, q, known, frame=config.focus_frame)
@@ -216,10 +216,19 @@ def unfocused(ans: Answer, rw: "Rewrite", history: Sequence["Turn"], config: "Di
     if not (config.open_unfocused and config.open_focus_last and ans.answerable and ans.citations):
         return False
     q = strip_end(rw.question)
-    known = " ".join([rw.previous, rw.antecedent, *_last_turn(history, config)[1]])
-    if not asks_open(q) or names_new_thing(q, known):
-        return False
-    return not check_focus(ans, q, known, frame=config.focus_frame).answerable
+    known = _known(rw, _last_turn(history, config)[1])
+    return _waived(q, known, config) and not check_focus(ans, q, known, frame=config.focus_frame).answerable
+
+
+def _known(rw: "Rewrite", earlier: Sequence[str]) -> str:
+    """What the conversation has said before a follow-up (its own words are the rest: ``check_focus``'s ``known``)."""
+    return " ".join([rw.previous, rw.antecedent, *earlier])
+
+
+def _waived(q: str, known: str, config: "DialogueConfig") -> bool:
+    """``check_focus``'s refusal is waived for ``q`` (``config.open_unfocused``): it asks no typed thing and names
+    nothing new (:func:`asks_open`, :func:`names_new_thing`)."""
+    return config.open_unfocused and asks_open(q) and not names_new_thing(q, known)
 
 
 #: jieba's noun tags (not ``vn``, a verb used as a noun: 管, 合作)
