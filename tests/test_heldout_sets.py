@@ -71,6 +71,8 @@ def _check_turn(turn: dict, text: str, where: str) -> None:
     ("dialogues_heldout18_laws.jsonl", LAWS, 20),
     ("dialogues_heldout19.jsonl", ARTICLE, 30),
     ("dialogues_heldout19_laws.jsonl", LAWS, 20),
+    ("dialogues_heldout20.jsonl", ARTICLE, 30),
+    ("dialogues_heldout20_laws.jsonl", LAWS, 20),
 ])
 def test_dialogue_sets(name, text, min_dialogues):
     rows = _rows(name)
@@ -97,7 +99,7 @@ def test_dialogue_sets(name, text, min_dialogues):
                           ("everyday_heldout13.jsonl", 45, 8), ("everyday_heldout14.jsonl", 45, 8),
                           ("everyday_heldout15.jsonl", 45, 8), ("everyday_heldout16.jsonl", 45, 8),
                           ("everyday_heldout17.jsonl", 45, 8), ("everyday_heldout18.jsonl", 45, 8),
-                          ("everyday_heldout19.jsonl", 45, 8)])
+                          ("everyday_heldout19.jsonl", 45, 8), ("everyday_heldout20.jsonl", 45, 8)])
 def test_everyday_set(name, min_answerable, min_unanswerable):
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows), "question ids must be unique"
@@ -141,10 +143,10 @@ def test_everyday_heldout6_docs_gold_spans():
     assert mod.check() == []
 
 
-# --- rounds 7-19 (docs/heldout7.md … docs/heldout19.md) ----------------------------------------------------------
+# --- rounds 7-20 (docs/heldout7.md … docs/heldout20.md) ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
 def test_docs_sets_shape(rnd):
     mod = _script(f"heldout{rnd}_docs")
     rows = _rows(f"everyday_heldout{rnd}_docs.jsonl")
@@ -190,7 +192,7 @@ def test_heldout9_docs_held_out_by_document():
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
 def test_docs_held_out_by_document(rnd):
     """None of the 16 is shipped, in everyday_dev or in the sets of the earlier rounds (no version of the laws)."""
     mod = _script(f"heldout{rnd}_docs")
@@ -202,7 +204,7 @@ def test_docs_held_out_by_document(rnd):
     assert not set(mod.CMRC_IDS) & {i for m in earlier[1:] for i in m.CMRC_IDS}
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
 def test_docs_gold_spans(rnd):
     mod = _script(f"heldout{rnd}_docs")
     if not (mod.ARCHIVE.exists() and mod.CMRC_DEV.exists()):
@@ -246,14 +248,14 @@ def test_heldout12_docs_not_stard_laws():
     assert not {n for n in names if any(t and (t in n or n in t) for t in titles)}
 
 
-# --- rounds 13-19 (docs/heldout13.md … docs/heldout19.md) ----------------------------------------------------------
+# --- rounds 13-20 (docs/heldout13.md … docs/heldout20.md) ----------------------------------------------------------
 
 def _round_files(rnd: int) -> tuple[str, ...]:
     return (f"dialogues_heldout{rnd}.jsonl", f"dialogues_heldout{rnd}_laws.jsonl", f"everyday_heldout{rnd}.jsonl",
             f"everyday_heldout{rnd}_docs.jsonl", f"dialogues_heldout{rnd}_docs.jsonl")
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19, 20])
 def test_heldout_questions_are_new(rnd):
     """No question string of a round's five files is in another bench/data set, and none repeats among them."""
     files = _round_files(rnd)
@@ -270,12 +272,13 @@ _SIZES = {13: ((30, 96), (20, 69), (60, 50), (80, 68), (12, 36)),
           16: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
           17: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
           18: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
-          19: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35))}
+          19: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35)),
+          20: ((30, 96), (20, 70), (60, 50), (80, 68), (12, 35))}
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19, 20])
 def test_heldout_sizes(rnd):
-    """The round-13 to round-19 sets have the sizes their docs/heldoutN.md reports (the round-12 proportions)."""
+    """The round-13 to round-20 sets have the sizes their docs/heldoutN.md reports (the round-12 proportions)."""
     art, laws, everyday, docs, dialogues = (_rows(n) for n in _round_files(rnd))
     got = ((len(art), sum(len(d["turns"]) for d in art)), (len(laws), sum(len(d["turns"]) for d in laws)),
            (len(everyday), sum(r["answerable"] for r in everyday)), (len(docs), sum(r["answerable"] for r in docs)),
@@ -283,7 +286,7 @@ def test_heldout_sizes(rnd):
     assert got == _SIZES[rnd]
 
 
-@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [13, 14, 15, 16, 17, 18, 19, 20])
 def test_heldout_docs_not_stard_laws(rnd):
     """No law of the round is a STARD law: no STARD gold-article title names one, and none holds a STARD article's text."""
     mod = _script(f"heldout{rnd}_docs")
@@ -302,7 +305,7 @@ def test_heldout_docs_not_stard_laws(rnd):
     assert not {n for n, t in texts.items() if any(k and k in t for k in keys)}, "a law holds a STARD gold article"
 
 
-@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+@pytest.mark.parametrize("rnd", [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
 def test_docs_scripts_take_their_header_from_doc_sets(rnd):
     """A round's script holds its docstring and document lists only; the sets it names, the DocSet and the
     build/check/dump functions come from one helper (bench/doc_sets.round_script), so a new round cannot name another
@@ -318,7 +321,7 @@ def test_docs_scripts_take_their_header_from_doc_sets(rnd):
     assert "ROOT" not in code and "DocSet(" not in code, "the per-round header is back"
 
 
-# --- rounds 18-19 (docs/heldout18.md, docs/heldout19.md): CMRC articles only from the dev REPORT half --------------
+# --- rounds 18-20 (docs/heldout18.md … docs/heldout20.md): CMRC articles only from the dev REPORT half -----------
 
 def _cmrc_outside_report_half(rnd: int) -> dict[str, str]:
     """The CMRC2018 dev articles of round ``rnd`` that are NOT in the report half (sha256 of the title even)."""
@@ -342,4 +345,10 @@ def test_heldout18_cmrc_articles_in_report_half():
 def test_heldout19_cmrc_articles_in_report_half():
     """Every CMRC2018 dev article of round 19 is in the report half too (docs/heldout19.md)."""
     odd = _cmrc_outside_report_half(19)
+    assert not odd, f"not in the CMRC dev report half: {odd}"
+
+
+def test_heldout20_cmrc_articles_in_report_half():
+    """Every CMRC2018 dev article of round 20 is in the report half too (docs/heldout20.md)."""
+    odd = _cmrc_outside_report_half(20)
     assert not odd, f"not in the CMRC dev report half: {odd}"
