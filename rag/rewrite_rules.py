@@ -53,6 +53,9 @@ class Rewrite:
     antecedent: str = ""  # for ``person``/``it``/``demonstrative``: what the pronoun was read as (王剑锋)
     previous: str = ""  # the previous turn's standalone question (set by :func:`resolve`)
     context: str = ""  # for ``standalone`` after history: topic words also searched (:mod:`rag.context`)
+    #: for ``standalone`` naming a place of its own after history: the conversation's topic words less the places
+    #: it replaced, for a second reading when refused as typed (:func:`rag.dialogue.place_topic`, round 20)
+    place_topic: str = ""
 
 
 # ------------------------------------------------------------------ lexical resources
