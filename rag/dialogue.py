@@ -117,7 +117,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
         else:
             ctx = _contexts(turns[:i], prev_q, config)
             r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
-            prev_ctx = context_words(f"{prev_q} {prev_ctx}", tq) if r.rule == "standalone" and prev_q else ""
+            prev_ctx = _replayed_context(tq, r.rule, prev_q, prev_ctx, t, config)
             prev_q = _strip(r.search_question)
         topic = _it_topic(_strip(tq), prev_q)
         slot = (m.group("x").strip() if (m := _ELLIPSIS.match(_strip(tq))) else "")
@@ -127,6 +127,18 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     elif rw.rule == "standalone" and prev_q:
         rw = replace(rw, place_topic=place_topic(question, f"{prev_q} {prev_ctx}"))
     return rw
+
+
+def _replayed_context(tq: str, rule: str, prev_q: str, prev_ctx: str, turn: Turn, config: DialogueConfig) -> str:
+    """The context words an earlier turn was searched with, rebuilt when its ``search_question`` is not given (the
+    ``/api/ask`` and ``/v1`` history): as :func:`resolve` reads the turn live — none for a turn that names its own
+    topic, unless it names its own place and was answered (then, as when its topic reading won, ``place_topic``)."""
+    if rule != "standalone" or not prev_q:
+        return ""
+    if not _own_topic(tq):
+        return context_words(f"{prev_q} {prev_ctx}", tq)
+    answered = config.own_place_topic and bool(_last_answer([turn], config))
+    return place_topic(tq, f"{prev_q} {prev_ctx}") if answered else ""
 
 
 def _own_topic(question: str) -> bool:
@@ -151,6 +163,8 @@ def place_topic(question: str, previous: str) -> str:
             or not places(pos_tags(question)):
         return ""
     replaced = places(pos_tags(previous))
+    for p in replaced:  # out before context_words keeps its first words (a list of places would crowd them out)
+        previous = previous.replace(p, "，")
     return " ".join(w for w in context_words(previous, question).split()
                     if not any(p in w or w in p for p in replaced))
 

@@ -29,6 +29,20 @@ OFF = DialogueConfig(own_place_topic=False)
 def test_topic_words_drop_the_places_the_follow_up_replaced():
     assert place_topic("浙江负责哪一块？", "上海在芯片产业链上侧重什么") == "芯片 产业链"
     assert place_topic("那安徽出现了多少次", "江苏的十五五规划建议里人工智能出现了几次") == "十五 规划 建议 人工智能"
+    # many places before the topic do not crowd it out of context_words' first 8 words (review h2)
+    assert place_topic("那安徽侧重什么？", "上海、江苏、浙江、南京、苏州、无锡、常州、杭州在芯片产业链上侧重什么") == "芯片 产业链"
+
+
+def test_the_http_history_rebuilds_what_the_chat_searched(one):
+    """``/api/ask`` and ``/v1`` send text only: the search of an own-place turn answered by its topic reading is
+    rebuilt with the same words (review h2: 上海 leaked into the next 浙江 question's context)."""
+    questions = ["上海在芯片产业链上侧重什么？", "浙江负责哪一块？"]
+    answers = converse(one, questions)
+    assert answers[-1].search_question.endswith("（结合上文：芯片 产业链）")
+    shown = [Turn(q, a.answer, a.search_question) for q, a in zip(questions, answers)]
+    text_only = [Turn(q, a.answer) for q, a in zip(questions, answers)]
+    follow = "具体有哪些企业？"
+    assert resolve(follow, shown).context == resolve(follow, text_only).context
 
 
 @pytest.mark.parametrize("q", ["王剑锋负责哪一块？", "他负责哪一块？", "《实施意见》负责哪一块？", "负责哪一块？"])
