@@ -117,14 +117,28 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
         else:
             ctx = _contexts(turns[:i], prev_q, config)
             r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
-            prev_ctx = context_words(f"{prev_q} {prev_ctx}", tq) if r.rule == "standalone" and prev_q else ""
+            prev_ctx = _replayed_context(tq, r.rule, prev_q, prev_ctx, t, config)
             prev_q = _strip(r.search_question)
         topic = _it_topic(_strip(tq), prev_q)
         slot = (m.group("x").strip() if (m := _ELLIPSIS.match(_strip(tq))) else "")
     rw = _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
     if rw.rule == "standalone" and prev_q and not _own_topic(question):
         rw = replace(rw, context=context_words(f"{prev_q} {prev_ctx}", question))
+    elif rw.rule == "standalone" and prev_q:
+        rw = replace(rw, place_topic=place_topic(question, f"{prev_q} {prev_ctx}"))
     return rw
+
+
+def _replayed_context(tq: str, rule: str, prev_q: str, prev_ctx: str, turn: Turn, config: DialogueConfig) -> str:
+    """The context words an earlier turn was searched with, rebuilt when its ``search_question`` is not given (the
+    ``/api/ask`` and ``/v1`` history): as :func:`resolve` reads the turn live — none for a turn that names its own
+    topic, unless it names its own place and was answered (then, as when its topic reading won, ``place_topic``)."""
+    if rule != "standalone" or not prev_q:
+        return ""
+    if not _own_topic(tq):
+        return context_words(f"{prev_q} {prev_ctx}", tq)
+    answered = config.own_place_topic and bool(_last_answer([turn], config))
+    return place_topic(tq, f"{prev_q} {prev_ctx}") if answered else ""
 
 
 def _own_topic(question: str) -> bool:
@@ -132,6 +146,27 @@ def _own_topic(question: str) -> bool:
     resolved: it is not searched with the context (topic words cannot name the person)."""
     return bool(_TITLE_BOOK.search(question) or _PERSON_PRON.search(question) or places(pos_tags(question))
                 or persons(question))
+
+
+def place_topic(question: str, previous: str) -> str:
+    """Topic words for a follow-up the rewriter leaves standalone only because it names a place of its own (not a
+    《title》 or a person): ``previous`` (the previous standalone question and its context words)'s content words
+    less its places, which the follow-up replaced ('' for any other question). Round 20
+    (``DialogueConfig.own_place_topic``: the second reading of such a follow-up refused as typed).
+
+    >>> place_topic("那安徽擅长什么？", "按丁波涛的说法，江苏在哪方面有优势")
+    '波涛 优势'
+    >>> place_topic("换成安徽是几次？", "浙江提了多少回？ 十五 规划 建议 人工智能"), place_topic("王剑锋是谁", "南京呢")
+    ('十五 规划 建议 人工智能', '')
+    """
+    if _TITLE_BOOK.search(question) or _PERSON_PRON.search(question) or persons(question) \
+            or not places(pos_tags(question)):
+        return ""
+    replaced = places(pos_tags(previous))
+    for p in replaced:  # out before context_words keeps its first words (a list of places would crowd them out)
+        previous = previous.replace(p, "，")
+    return " ".join(w for w in context_words(previous, question).split()
+                    if not any(p in w or w in p for p in replaced))
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
@@ -218,6 +253,13 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
     if two_step and (not ans.answerable or _off_topic(ans, rw)) \
             and len(contextual_wording(rw)[0]) <= MAX_QUESTION_CHARS:  # searched again with the topic words
         ans, look = _with_topic(ask, rw, history, config, ans, look, kw)
+    elif history and config.own_place_topic and config.context_search and not ans.answerable \
+            and not _about_statutes(history, config) and (words := rw.place_topic) \
+            and len(contextual_wording(topical := replace(rw, context=words, place_topic=""))[0]) <= MAX_QUESTION_CHARS:
+        # 那安徽擅长什么？ (round 20): the list that answered about 江苏 may be the answer again, so its quote is
+        # not moved off the previous answer's sentence (``sentence_cosine``); the gate still wants 安徽 around it
+        ans, again = _with_topic(ask, topical, history, replace(config, sentence_cosine=False), ans, look, kw)
+        rw, look = (topical, again) if again is not look else (rw, look)
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
     gated = look is not None and (look is not first_look or bool(look.reading))  # a further reading's (gate)

@@ -92,6 +92,10 @@ class DialogueConfig:
     #: pass: a neighbouring sentence of the quote that says them still wins (``check_focus``'s move), and so does
     #: the previous answer's neighbourhood (:mod:`rag.neighbourhood`) when it holds what is asked. Round 19, h6
     open_focus_last: bool = True
+    #: a follow-up left standalone only because it names a place of its own (那安徽擅长什么？ after 江苏在哪方面有
+    #: 优势？), refused as typed, is searched once more as the previous question's topic words (less its places) + the
+    #: question (:func:`rag.dialogue.place_topic`, ``_with_topic``), held to :func:`rag.incontext.gate`. Round 20
+    own_place_topic: bool = True
     #: a follow-up's sentences re-ranked by features read from the conversation (the previous answer's quote, the
     #: sentences after it, the follow-up's own words; :mod:`rag.followup_sentence`); all 0: off. Round 14
     sentence_weights: SentenceWeights = field(default_factory=SentenceWeights)

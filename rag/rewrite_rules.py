@@ -53,6 +53,9 @@ class Rewrite:
     antecedent: str = ""  # for ``person``/``it``/``demonstrative``: what the pronoun was read as (王剑锋)
     previous: str = ""  # the previous turn's standalone question (set by :func:`resolve`)
     context: str = ""  # for ``standalone`` after history: topic words also searched (:mod:`rag.context`)
+    #: for ``standalone`` naming a place of its own after history: the conversation's topic words less the places
+    #: it replaced, for a second reading when refused as typed (:func:`rag.dialogue.place_topic`, round 20)
+    place_topic: str = ""
 
 
 # ------------------------------------------------------------------ lexical resources
@@ -239,8 +242,8 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
             continue
         if kind == "place":
             found = places(pos_tags(text))
-            if found:
-                return found[0]
+            if found:  # 这个县: a place of that level first (德清县, not the 上海 listed before it; round 20)
+                return next((p for p in found if head in ("县", "区", "镇") and p.endswith(head)), found[0])
             continue
         if kind == "money":  # 这笔钱 → the fund, subsidy or investment the context named (成果转化基金)
             toks = pos_tags(text)
