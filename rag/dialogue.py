@@ -111,9 +111,12 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
             continue
         if t.search_question:
             shown = normalize(t.search_question[:config.max_chars])[0]
-            prev_q = _strip(split_shown(shown))
-            prev_ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
-            prev_ctx = "" if prev_ctx == NEAR_SHOWN else prev_ctx  # read from the previous answer, not with words
+            searched = _strip(split_shown(shown))
+            ctx = shown[len(split_shown(shown)):].strip("（）").removeprefix("结合上文：")
+            ctx = "" if ctx == NEAR_SHOWN else ctx  # read from the previous answer, not with words
+            if not ctx and prev_q and searched == _strip(tq) and _own_topic(tq):  # searched as typed: carried as
+                ctx = _own_topic_context(tq, prev_q, prev_ctx, t, config)  # a text-only history rebuilds it
+            prev_q, prev_ctx = searched, ctx
         else:
             ctx = _contexts(turns[:i], prev_q, config)
             r = _rewrite_one(tq, prev_q, ctx, _last_answer(turns[:i], config), topic, slot)
@@ -130,13 +133,19 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
 
 
 def _replayed_context(tq: str, rule: str, prev_q: str, prev_ctx: str, turn: Turn, config: DialogueConfig) -> str:
-    """The context words an earlier turn was searched with, rebuilt when its ``search_question`` is not given (the
-    ``/api/ask`` and ``/v1`` history): as :func:`resolve` reads the turn live — none for a turn that names its own
-    topic, unless it names its own place and was answered (then, as when its topic reading won, ``place_topic``)."""
+    """The context words an earlier turn carries, rebuilt when its ``search_question`` is not given (the ``/api/ask``
+    and ``/v1`` history) as :func:`resolve` reads it from the chat's shown search (:func:`_own_topic_context`)."""
     if rule != "standalone" or not prev_q:
         return ""
     if not _own_topic(tq):
         return context_words(f"{prev_q} {prev_ctx}", tq)
+    return _own_topic_context(tq, prev_q, prev_ctx, turn, config)
+
+
+def _own_topic_context(tq: str, prev_q: str, prev_ctx: str, turn: Turn, config: DialogueConfig) -> str:
+    """The context an earlier turn naming its own topic carries to the next: its place topic when it names its own
+    place and was answered (whether as typed or by that reading: the chat and a text-only history then agree), else
+    none."""
     answered = config.own_place_topic and bool(_last_answer([turn], config))
     return place_topic(tq, f"{prev_q} {prev_ctx}") if answered else ""
 
@@ -167,6 +176,14 @@ def place_topic(question: str, previous: str) -> str:
         previous = previous.replace(p, "，")
     return " ".join(w for w in context_words(previous, question).split()
                     if not any(p in w or w in p for p in replaced))
+
+
+def _says_place(ans: Answer, question: str) -> bool:
+    """Some quote of ``ans`` names a place ``question`` names (杭州 for 杭州市): the answer to 那安徽擅长什么？ read with
+    the topic words says 安徽 itself, not 杭州's 741家 in a passage that mentions 无锡 elsewhere."""
+    own = places(pos_tags(question))
+    return any(p in c.quote or (len(p) > 2 and p[:-1] in c.quote and p[-1] in _PLACE_LEVEL)
+               for p in own for c in ans.citations)
 
 
 def _last_answer(turns: Sequence[Turn], config: DialogueConfig) -> str:
@@ -258,8 +275,11 @@ def _ask_in_context(ask: Callable[..., Answer], q: str, history: Sequence[Turn],
             and len(contextual_wording(topical := replace(rw, context=words, place_topic=""))[0]) <= MAX_QUESTION_CHARS:
         # 那安徽擅长什么？ (round 20): the list that answered about 江苏 may be the answer again, so its quote is
         # not moved off the previous answer's sentence (``sentence_cosine``); the gate still wants 安徽 around it
-        ans, again = _with_topic(ask, topical, history, replace(config, sentence_cosine=False), ans, look, kw)
-        rw, look = (topical, again) if again is not look else (rw, look)
+        alt, again = _with_topic(ask, topical, history, replace(config, sentence_cosine=False), ans, look, kw)
+        if again is not look and _says_place(alt, q):  # a quote names 安徽 (not only the passage around it)
+            ans, rw, look = alt, topical, again
+        else:
+            ans.timings_ms = alt.timings_ms
     searched = look.shown if look is not None and look.reading else \
         shown_search(clean_question(rw.search_question), rw.context)
     gated = look is not None and (look is not first_look or bool(look.reading))  # a further reading's (gate)
@@ -300,6 +320,7 @@ def _article_followup(q: str, rewrite: str, quoted: Sequence[str], kw: dict) -> 
 
 
 _DOC_ID = re.compile(r"[0-9a-f]{8,}")
+_PLACE_LEVEL = "省市区县镇"
 
 
 def _off_topic(ans: Answer, rw: Rewrite) -> bool:
