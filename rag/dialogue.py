@@ -127,7 +127,7 @@ def resolve(question: str, history: Sequence[Turn] = (), *, config: DialogueConf
     rw = _rewrite_one(question, prev_q, _contexts(turns, prev_q, config), _last_answer(turns, config), topic, slot)
     if rw.rule == "standalone" and prev_q and not _own_topic(question):
         rw = replace(rw, context=context_words(f"{prev_q} {prev_ctx}", question))
-    elif rw.rule == "standalone" and prev_q:
+    elif rw.rule == "standalone" and prev_q and config.own_place_topic:
         rw = replace(rw, place_topic=place_topic(question, f"{prev_q} {prev_ctx}"))
     return rw
 

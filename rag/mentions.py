@@ -128,7 +128,7 @@ def answer_span(prev: str, answer: str) -> str:
 _ASKS_PLACE = re.compile(r"哪[一]?[个座]?(?:城市|地方|省份?|市|地区|县|区|座城)|哪里|哪儿|在哪(?![一两几年天月个些位家项])")
 _ASKS_THING = re.compile(r"哪[一]?[个座家所款位部项]")
 #: a place asked at the level of a county, district or town (哪个县, 县级…在哪儿): the answer's place of that level
-_LEVELS = "县区镇"
+LEVELS = "县区镇"
 _LEVEL_WORD = re.compile(r"([县区镇])(?:级|域)")
 _NAME_FLAGS = ("eng", "nz", "nt", "nr", "nrt", "nrfg")
 _ORG = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,20}?(?:有限公司|公司|集团|研究院|研究所|实验室|大学|学院|协会|联盟|委员会|中心)")
@@ -154,7 +154,7 @@ def answer_entity(prev: str, answer: str) -> str:
         return ""
     if m := _ASKS_PLACE.search(prev):
         new = [p for p in places(pos_tags(answer)) if p not in prev and p.rstrip("市省区县") not in prev]
-        level = m.group()[-1] if m.group()[-1] in _LEVELS else next(iter(_LEVEL_WORD.findall(prev)), "")
+        level = m.group()[-1] if m.group()[-1] in LEVELS else next(iter(_LEVEL_WORD.findall(prev)), "")
         return next((p for p in new if level and p.endswith(level)), next(iter(new), ""))  # 哪个县 → 德清县 (round 20)
     if not _ASKS_THING.search(prev):
         return ""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .mentions import (
+    LEVELS,
     NOUNISH,
     QWORDS,
     SLOT_QWORD,
@@ -243,7 +244,7 @@ def _antecedent(head: str, context: Sequence[str], prev: str) -> str:
         if kind == "place":
             found = places(pos_tags(text))
             if found:  # 这个县: a place of that level first (德清县, not the 上海 listed before it; round 20)
-                return next((p for p in found if head in ("县", "区", "镇") and p.endswith(head)), found[0])
+                return next((p for p in found if head in tuple(LEVELS) and p.endswith(head)), found[0])
             continue
         if kind == "money":  # 这笔钱 → the fund, subsidy or investment the context named (成果转化基金)
             toks = pos_tags(text)
